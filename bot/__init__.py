@@ -1,0 +1,1 @@
+"""newsbrief: Chinese local-newspaper briefings for Telegram."""
