@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.database import Database
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES = TESTS_DIR / "fixtures"
@@ -23,3 +31,56 @@ def corpora_dir() -> Path:
     if not CORPORA.is_dir():
         pytest.skip("../shared/data/corpora is not present")
     return CORPORA
+
+
+# --- databases: every store test runs on SQLite, and on PostgreSQL whenever the server answers ---
+
+PG_URL = os.environ.get(
+    "NEWSBRIEF_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_answers() -> bool:
+    url = make_url(PG_URL)
+    try:
+        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+POSTGRES_AVAILABLE = _postgres_answers()
+
+
+def require_postgres() -> None:
+    """Skip where no server answers; in CI a missing server is a failure, never a silent skip."""
+    if POSTGRES_AVAILABLE:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the PostgreSQL tests, but nothing answers at {PG_URL}")
+    pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema dropped after."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        await database.upgrade()
+        yield database
+        await database.dispose()
+        return
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database(PG_URL)
+    async with admin.engine.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database = Database(PG_URL, schema=schema)
+    try:
+        await database.upgrade()
+        yield database
+    finally:
+        await database.dispose()
+        async with admin.engine.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()

@@ -1,0 +1,148 @@
+"""The article repository: store once by content hash, fetch, list by edition and section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Article, SourceFile
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """Plain values of an article about to be stored (the ingest service builds these)."""
+
+    paper: str
+    edition_date: date
+    title: str
+    content_hash: str
+    section: str
+    section_source: str = "auto"
+    kind: str = "article"
+    page: int | None = None
+    kicker: str | None = None
+    subtitle: str | None = None
+    byline: str | None = None
+    reporters: Sequence[str] = field(default_factory=tuple)
+    paragraphs: Sequence[str] = field(default_factory=tuple)
+    subheads: Sequence[str] = field(default_factory=tuple)
+    source: str | None = None
+    url: str | None = None
+
+
+class ArticleRepository:
+    """Articles in one session; callers own the transaction (one per ingested file)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find_by_hash(self, content_hash: str) -> Article | None:
+        return await self.session.scalar(
+            select(Article).where(Article.content_hash == content_hash)
+        )
+
+    async def add_if_new(
+        self, new: NewArticle, *, ingested_at: datetime, source_file_id: int | None = None
+    ) -> tuple[Article, bool]:
+        """Store the article unless one with the same content hash exists; say which happened."""
+        existing = await self.find_by_hash(new.content_hash)
+        if existing is not None:
+            return existing, False
+        article = Article(
+            paper=new.paper,
+            edition_date=new.edition_date,
+            page=new.page,
+            section=new.section,
+            section_source=new.section_source,
+            kind=new.kind,
+            kicker=new.kicker,
+            title=new.title,
+            subtitle=new.subtitle,
+            byline=new.byline,
+            reporters=list(new.reporters),
+            paragraphs=list(new.paragraphs),
+            subheads=list(new.subheads),
+            source=new.source,
+            url=new.url,
+            content_hash=new.content_hash,
+            ingested_at=ingested_at,
+            source_file_id=source_file_id,
+        )
+        self.session.add(article)
+        await self.session.flush()
+        return article, True
+
+    async def get(self, article_id: int) -> Article | None:
+        return await self.session.get(Article, article_id)
+
+    async def get_many(self, article_ids: Sequence[int]) -> list[Article]:
+        """Articles for the given ids, in the order of the ids (missing ones left out)."""
+        if not article_ids:
+            return []
+        rows = await self.session.scalars(select(Article).where(Article.id.in_(article_ids)))
+        by_id = {article.id: article for article in rows}
+        return [by_id[i] for i in article_ids if i in by_id]
+
+    async def latest_edition(self, paper: str | None = None) -> date | None:
+        query = select(func.max(Article.edition_date))
+        if paper is not None:
+            query = query.where(Article.paper == paper)
+        return await self.session.scalar(query)
+
+    async def in_edition(self, edition: date, paper: str | None = None) -> list[Article]:
+        """An edition's articles in page order, then in the order they were printed."""
+        query = select(Article).where(Article.edition_date == edition)
+        if paper is not None:
+            query = query.where(Article.paper == paper)
+        rows = await self.session.scalars(query.order_by(Article.page, Article.id))
+        return list(rows)
+
+    async def newest_in_section(
+        self, section: str, *, limit: int = 10, offset: int = 0
+    ) -> list[Article]:
+        rows = await self.session.scalars(
+            select(Article)
+            .where(Article.section == section)
+            .order_by(Article.edition_date.desc(), Article.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows)
+
+    async def count_in_section(self, section: str) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(Article).where(Article.section == section)
+        )
+        return int(count or 0)
+
+    async def section_counts(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(Article.section, func.count()).group_by(Article.section)
+        )
+        return {section: int(count) for section, count in rows.all()}
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Article)) or 0)
+
+    async def ingested_since(self, after_id: int, *, limit: int = 500) -> list[Article]:
+        """Articles stored after a known id, oldest first (for watches and digests)."""
+        rows = await self.session.scalars(
+            select(Article).where(Article.id > after_id).order_by(Article.id).limit(limit)
+        )
+        return list(rows)
+
+
+class SourceFileRepository:
+    """Records of ingested files."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, record: SourceFile) -> SourceFile:
+        self.session.add(record)
+        await self.session.flush()
+        return record

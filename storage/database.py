@@ -1,0 +1,150 @@
+"""Engine and session setup for both backends, and schema upgrades.
+
+SQLite is the embedded default (WAL, busy_timeout, foreign keys on every connection);
+PostgreSQL is reached through asyncpg (or psycopg) with the same models and repositories.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The configured database cannot be opened or reached; the message says which and why."""
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept the URLs operators type and pick the async driver for each backend."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseUnavailableError(f"not a database URL: {raw!r}") from exc
+    backend = url.get_backend_name()
+    if url.drivername in ("sqlite", "sqlite+pysqlite"):
+        url = url.set(drivername="sqlite+aiosqlite")
+    elif url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+asyncpg")
+    elif backend not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailableError(
+            f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://..."
+        )
+    return url
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """An engine plus a session factory; the one object the rest of the program passes around."""
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        """``schema`` (PostgreSQL only) puts every table in that schema, e.g. one per test."""
+        self.url = normalise_url(url)
+        self.backend = self.url.get_backend_name()
+        kwargs: dict[str, Any] = {}
+        if self.backend == "sqlite":
+            database = self.url.database or ""
+            if database and database != ":memory:":
+                parent = Path(database).expanduser().resolve().parent
+                if not parent.is_dir():
+                    raise DatabaseUnavailableError(
+                        f"cannot open SQLite database {database!r}: folder {parent} does not exist"
+                    )
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        else:
+            kwargs["pool_pre_ping"] = True
+            if schema is not None:
+                if self.url.get_driver_name() == "asyncpg":
+                    kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+                else:
+                    kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+        try:
+            self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise DatabaseUnavailableError(f"cannot use {self.safe_url}: {exc}") from exc
+        if self.backend == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages and logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def check(self) -> None:
+        """Open one connection now so a bad URL fails with a clear message, not deep inside work."""
+        try:
+            async with self.engine.connect():
+                pass
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise DatabaseUnavailableError(
+                f"cannot open database {self.safe_url}: {_first_line(exc)}"
+            ) from exc
+
+    async def upgrade(self) -> None:
+        """Apply every pending Alembic migration (idempotent; run at start of each command)."""
+        await self.check()
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_upgrade_sync)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _upgrade_sync(connection: Any) -> None:
+    from alembic import command
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def current_revision_sync(connection: Any) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()

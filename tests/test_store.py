@@ -1,0 +1,113 @@
+"""The article store behaves the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from storage.articles import ArticleRepository, NewArticle
+from storage.database import Database, DatabaseUnavailableError
+
+NOW = datetime(2023, 7, 31, 1, 0, tzinfo=UTC)
+
+
+def _article(title: str = "我区启动防台风Ⅳ级应急响应", digest: str = "a" * 64) -> NewArticle:
+    return NewArticle(
+        paper="萧山日报",
+        edition_date=date(2023, 7, 31),
+        page=1,
+        title=title,
+        content_hash=digest,
+        section="应急",
+        byline="本报讯(首席记者 黄婷 通讯员 盛振刚)",
+        reporters=("黄婷", "盛振刚"),
+        paragraphs=("今年第6号台风“卡努”……", "区防指决定昨日20时30分启动防台风Ⅳ级应急响应。"),
+    )
+
+
+async def test_article_round_trips_with_all_fields(db: Database) -> None:
+    async with db.session() as session:
+        article, created = await ArticleRepository(session).add_if_new(_article(), ingested_at=NOW)
+    assert created
+    async with db.session() as session:
+        stored = await ArticleRepository(session).get(article.id)
+    assert stored is not None
+    assert stored.title == "我区启动防台风Ⅳ级应急响应"
+    assert stored.reporters == ["黄婷", "盛振刚"]
+    assert stored.paragraphs[1].endswith("应急响应。")
+    assert stored.edition_date == date(2023, 7, 31)
+    assert stored.ingested_at == NOW
+    assert stored.ingested_at.tzinfo is not None
+
+
+async def test_same_content_hash_is_stored_once(db: Database) -> None:
+    async with db.session() as session:
+        first, created_first = await ArticleRepository(session).add_if_new(
+            _article(), ingested_at=NOW
+        )
+    async with db.session() as session:
+        second, created_second = await ArticleRepository(session).add_if_new(
+            _article(), ingested_at=NOW
+        )
+        assert await ArticleRepository(session).count() == 1
+    assert created_first and not created_second
+    assert second.id == first.id
+
+
+async def test_failed_transaction_stores_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.session() as session:
+            await ArticleRepository(session).add_if_new(_article(), ingested_at=NOW)
+            raise RuntimeError("the file turned out to be bad half-way")
+    async with db.session() as session:
+        assert await ArticleRepository(session).count() == 0
+
+
+async def test_sections_are_counted_and_listed_newest_first(db: Database) -> None:
+    async with db.session() as session:
+        repo = ArticleRepository(session)
+        await repo.add_if_new(_article("旧", "1" * 64), ingested_at=NOW)
+        newer = NewArticle(**{**_article("新", "2" * 64).__dict__, "edition_date": date(2023, 8, 1)})
+        await repo.add_if_new(newer, ingested_at=NOW)
+    async with db.session() as session:
+        repo = ArticleRepository(session)
+        assert await repo.section_counts() == {"应急": 2}
+        assert [a.title for a in await repo.newest_in_section("应急")] == ["新", "旧"]
+        assert await repo.latest_edition() == date(2023, 8, 1)
+
+
+async def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        async with db.session() as session:
+            await ArticleRepository(session).add_if_new(
+                _article(), ingested_at=datetime(2023, 7, 31, 1, 0)
+            )
+
+
+async def test_upgrade_is_idempotent(db: Database) -> None:
+    await db.upgrade()
+    async with db.engine.connect() as connection:
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert len(versions) == 1
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(db: Database) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("SQLite pragmas")
+    async with db.engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 10_000
+
+
+async def test_unreachable_database_gives_a_clear_error(tmp_path) -> None:
+    with pytest.raises(DatabaseUnavailableError, match="does not exist"):
+        Database(f"sqlite:///{tmp_path}/no/such/folder/x.db")
+    database = Database("postgresql+asyncpg://nobody@127.0.0.1:1/nothing")
+    with pytest.raises(DatabaseUnavailableError, match="cannot open database"):
+        await database.check()
+    await database.dispose()
+    with pytest.raises(DatabaseUnavailableError, match="unsupported database"):
+        Database("mysql://root@localhost/x")
