@@ -1,0 +1,407 @@
+"""The operator CLI (``newsbrief`` / ``python -m bot``); its ``--json`` shapes are a contract.
+
+Exit status: 0 success; 1 an operation failed; 2 usage error or unusable input. JSON goes to
+stdout; logs, progress and error messages to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.browse import BrowseService, article_to_dict
+from bot.config import Settings, SettingsError
+from bot.ingest import IngestOptions, IngestReport, IngestService
+from bot.page_parser import PageParseError, parse_page
+from bot.progress import TerminalProgress
+from bot.search import SearchPage, SearchService, reindex
+from bot.search_query import QueryError
+from bot.sections import resolve_section_name
+from bot.source_text import (
+    MAX_PAGE_BYTES,
+    UnusableInputError,
+    edition_date_from_name,
+    parse_date,
+    read_source_text,
+)
+from storage.database import Database, DatabaseUnavailableError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+SAMPLE_PAGE = "xsrb-2023-07-31-01.txt"
+
+logger = logging.getLogger("newsbrief")
+
+
+class UsageError(ValueError):
+    """A command-line mistake the parser cannot see (a bad date, an unknown section)."""
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    settings: Settings
+    out: TextIO
+
+    def database(self) -> Database:
+        return Database(self.args.db or self.settings.database_url)
+
+    def emit_json(self, value: Any) -> None:
+        json.dump(value, self.out, ensure_ascii=False)
+        self.out.write("\n")
+        self.out.flush()
+
+
+Command = Callable[[Context], Awaitable[int]]
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _section_arg(text: str) -> str:
+    section = resolve_section_name(text)
+    if section is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown section {text!r} (one of 时政 经济 社会 科教 文体 应急)"
+        )
+    return section
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+async def cmd_ingest(ctx: Context) -> int:
+    args = ctx.args
+    options = IngestOptions(
+        edition=args.date, paper=args.paper, page=args.page, section=args.section,
+        format=args.format,
+    )
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        progress = TerminalProgress("ingest")
+        try:
+            report = await IngestService(db, ctx.settings).ingest(
+                [Path(p) for p in args.paths], options, progress
+            )
+        finally:
+            progress.close()
+    finally:
+        await db.dispose()
+    if args.json:
+        ctx.emit_json(report.to_dict())
+    else:
+        _print_ingest_report(report, ctx.out)
+    return EXIT_OK
+
+
+def _print_ingest_report(report: IngestReport, out: TextIO) -> None:
+    for article in report.articles:
+        mark = "=" if article.duplicate else "+"
+        out.write(f"{mark} [{article.id}] {article.section}  {article.title}\n")
+    out.write(
+        f"{report.files} file(s): {report.articles_new} new, "
+        f"{report.articles_duplicate} already stored, {report.alerts_new} new alert(s)\n"
+    )
+
+
+async def cmd_parse(ctx: Context) -> int:
+    path = Path(ctx.args.path)
+    source = read_source_text(path, max_bytes=MAX_PAGE_BYTES)
+    edition = ctx.args.date or edition_date_from_name(source.name)
+    if edition is None:
+        raise UnusableInputError(
+            source.name, "no edition date: give --date YYYY-MM-DD or put it in the file name"
+        )
+    try:
+        page = parse_page(source.text, edition)
+    except PageParseError as exc:
+        raise UnusableInputError(source.name, str(exc)) from exc
+    payload = {"date": edition.isoformat(), "articles": [a.to_dict() for a in page.articles]}
+    if ctx.args.json:
+        ctx.emit_json(payload)
+    else:
+        for article in page.articles:
+            ctx.out.write(f"[{article.kind}] {article.title}\n")
+            if article.byline:
+                ctx.out.write(f"    {article.byline}\n")
+            ctx.out.write(f"    {len(article.paragraphs)} paragraph(s)\n")
+    return EXIT_OK
+
+
+async def cmd_show(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        article = await BrowseService(db).article(ctx.args.id)
+    finally:
+        await db.dispose()
+    if article is None:
+        sys.stderr.write(f"newsbrief: no article with id {ctx.args.id}\n")
+        return EXIT_FAILED
+    data = article_to_dict(article)
+    if ctx.args.json:
+        ctx.emit_json(data)
+        return EXIT_OK
+    out = ctx.out
+    out.write(f"#{data['id']}  {data['paper']} {data['date']} 第{data['page'] or '?'}版  "
+              f"[{data['section']}] ({data['kind']})\n")
+    for key in ("kicker", "title", "subtitle", "byline"):
+        if data[key]:
+            out.write(f"{data[key]}\n")
+    out.write("\n")
+    for paragraph in data["paragraphs"]:
+        out.write(f"{paragraph}\n\n")
+    return EXIT_OK
+
+
+async def cmd_search(ctx: Context) -> int:
+    args = ctx.args
+    if (args.query is None) == (args.batch is None):
+        raise UsageError("give a QUERY or --batch FILE (one query a line; - for stdin)")
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        service = SearchService(db)
+        if args.batch is None:
+            page = await service.search(
+                args.query, limit=args.limit, section=args.section, since=args.since
+            )
+            if args.json:
+                ctx.emit_json(page.to_dict())
+            else:
+                _print_search_page(page, ctx.out)
+            return EXIT_OK
+        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        try:
+            for line in stream:
+                query = line.rstrip("\n")
+                if not query.strip():
+                    continue
+                try:
+                    page = await service.search(
+                        query, limit=args.limit, section=args.section, since=args.since
+                    )
+                    ctx.emit_json(page.to_dict())
+                except QueryError as exc:
+                    ctx.emit_json({"query": query, "error": str(exc), "total": 0, "results": []})
+        finally:
+            if stream is not sys.stdin:
+                stream.close()
+    finally:
+        await db.dispose()
+    return EXIT_OK
+
+
+def _print_search_page(page: SearchPage, out: TextIO) -> None:
+    out.write(f"{page.total} result(s) for {page.query!r} in {page.took_ms:.1f} ms\n")
+    for hit in page.results:
+        out.write(f"[{hit.id}] {hit.date.isoformat()} {hit.section}  {hit.title}\n")
+        out.write(f"    {_marked(hit.snippet, hit.snippet_marks)}\n")
+
+
+def _marked(text: str, marks: Sequence[tuple[int, int]]) -> str:
+    pieces, last = [], 0
+    for start, end in marks:
+        pieces.extend([text[last:start], "【", text[start:end], "】"])
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+async def cmd_reindex(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        started = time.perf_counter()
+        count = await reindex(db)
+        took = time.perf_counter() - started
+    finally:
+        await db.dispose()
+    if ctx.args.json:
+        ctx.emit_json({"articles": count, "took_ms": round(took * 1000, 1)})
+    else:
+        ctx.out.write(f"reindexed {count} article(s) in {took:.1f} s\n")
+    return EXIT_OK
+
+
+async def cmd_sections(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        counts = await BrowseService(db).section_counts()
+    finally:
+        await db.dispose()
+    if ctx.args.json:
+        ctx.emit_json([c.to_dict() for c in counts])
+    else:
+        for count in counts:
+            ctx.out.write(f"{count.name}  {count.count}\n")
+    return EXIT_OK
+
+
+async def cmd_section(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        page = await BrowseService(db).section(ctx.args.name, limit=ctx.args.limit)
+    finally:
+        await db.dispose()
+    if ctx.args.json:
+        ctx.emit_json(page.to_dict())
+    else:
+        ctx.out.write(f"{page.section}: {page.total} article(s), newest first\n")
+        for item in page.results:
+            ctx.out.write(f"[{item.id}] {item.date.isoformat()}  {item.title}\n")
+    return EXIT_OK
+
+
+async def cmd_db_upgrade(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+    ctx.out.write(f"database {db.safe_url} is up to date\n")
+    return EXIT_OK
+
+
+async def cmd_quickstart(ctx: Context) -> int:
+    """Load the bundled sample page and show what was found (the README's first command)."""
+    db = ctx.database()
+    sample = resources.files("bot") / "samples" / SAMPLE_PAGE
+    try:
+        await db.upgrade()
+        with resources.as_file(sample) as path:
+            report = await IngestService(db, ctx.settings).ingest([path])
+    finally:
+        await db.dispose()
+    out = ctx.out
+    out.write(f"newsbrief: loaded the sample page {SAMPLE_PAGE} into {db.safe_url}\n\n")
+    _print_ingest_report(report, out)
+    out.write(
+        "\nTry next:\n"
+        "  newsbrief search 台风          # full-recall Chinese search (also 颱風, 经开, 特新)\n"
+        "  newsbrief sections             # articles per section\n"
+        "  newsbrief show 1               # one article in full\n"
+        "  newsbrief ingest PAGE.txt      # load a page of your own (date from the file name)\n"
+    )
+    return EXIT_OK
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="SQLAlchemy URL (env NEWSBRIEF_DATABASE_URL; "
+                        "default sqlite:///newsbrief.db)")
+    common.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    parser = argparse.ArgumentParser(
+        prog="newsbrief",
+        description="Chinese local-newspaper briefings: load pages, search, run the Telegram bot.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("quickstart", parents=[common], help="load the bundled sample page and "
+                       "show what was found")
+    p.set_defaults(handler=cmd_quickstart)
+
+    p = sub.add_parser("ingest", parents=[common], help="load pages (.txt), article lists "
+                       "(.jsonl) or folders of them")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--date", type=_date_arg, help="edition date YYYY-MM-DD (else from file name)")
+    p.add_argument("--paper", help="newspaper name (env NEWSBRIEF_PAPER)")
+    p.add_argument("--page", type=_positive_int, help="page number")
+    p.add_argument("--section", type=_section_arg, help="file every article under this section")
+    p.add_argument("--format", choices=("auto", "page", "jsonl"), default="auto")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("parse", parents=[common], help="parse a page without storing it")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--date", type=_date_arg, help="edition date YYYY-MM-DD (else from file name)")
+    p.set_defaults(handler=cmd_parse)
+
+    p = sub.add_parser("show", parents=[common], help="one article with all its fields")
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("search", parents=[common], help="search the archive (simplified or "
+                       "traditional)")
+    p.add_argument("query", nargs="?", metavar="QUERY")
+    p.add_argument("--batch", metavar="FILE", help="one query a line (- for stdin); JSON lines")
+    p.add_argument("--limit", type=_positive_int, default=10)
+    p.add_argument("--section", type=_section_arg)
+    p.add_argument("--since", type=_date_arg, metavar="YYYY-MM-DD")
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("reindex", parents=[common], help="rebuild the search index from articles")
+    p.set_defaults(handler=cmd_reindex)
+
+    p = sub.add_parser("sections", parents=[common], help="articles per section")
+    p.set_defaults(handler=cmd_sections)
+
+    p = sub.add_parser("section", parents=[common], help="a section's newest articles")
+    p.add_argument("name", type=_section_arg, metavar="NAME")
+    p.add_argument("--limit", type=_positive_int, default=10)
+    p.set_defaults(handler=cmd_section)
+
+    p = sub.add_parser("db", help="database maintenance")
+    db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    p = db_sub.add_parser("upgrade", parents=[common], help="apply pending schema migrations")
+    p.set_defaults(handler=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    ctx = Context(args=args, settings=settings, out=out or sys.stdout)
+    try:
+        return asyncio.run(args.handler(ctx))
+    except (UnusableInputError, UsageError, QueryError) as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    except DatabaseUnavailableError as exc:
+        return _fail(EXIT_FAILED, str(exc))
+    except KeyboardInterrupt:
+        return _fail(EXIT_FAILED, "interrupted")
+
+
+def _fail(code: int, message: str) -> int:
+    sys.stderr.write(f"newsbrief: {message}\n")
+    return code

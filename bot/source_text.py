@@ -1,0 +1,126 @@
+"""Reading operator-supplied files: encodings, size and sanity checks, dates from file names.
+
+Pages arrive as whatever a PDF-to-text tool or a web desk's export wrote. UTF-8 (with or without
+BOM) and GB18030 (a superset of GBK/GB2312) are read; anything else is refused with a reason
+rather than guessed at, because a wrongly decoded page would be stored as mojibake.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024  # a dense broadsheet page is ~30 KB of text; 5 MB is not a page
+MAX_CONTROL_CHAR_SHARE = 0.01
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+_PAGE_AFTER_DATE = re.compile(r"(?<!\d)\d{4}-?\d{2}-?\d{2}[-_](?:p|page)?(\d{1,3})(?!\d)", re.I)
+
+
+class UnusableInputError(ValueError):
+    """Input the program will not take (wrong encoding, binary, too large, malformed, undated).
+
+    The CLI turns it into exit status 2 with this message; nothing from the input is stored.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SourceText:
+    name: str
+    text: str
+    encoding: str
+    sha256: str
+    size: int
+
+
+def decode_text(data: bytes, source: str) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (BOM or not) or GB18030; refuse binaries and other encodings."""
+    if not data.strip():
+        raise UnusableInputError(source, "the file is empty")
+    if data.startswith(UTF16_BOMS):
+        raise UnusableInputError(source, "UTF-16 text is not supported; save it as UTF-8")
+    if b"\x00" in data:
+        raise UnusableInputError(source, "this is a binary file, not text")
+    if data.startswith(UTF8_BOM):
+        text, encoding = _strict(data[len(UTF8_BOM) :], "utf-8", source), "utf-8-sig"
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = _strict(data, "gb18030", source), "gb18030"
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > MAX_CONTROL_CHAR_SHARE * len(text):
+        raise UnusableInputError(source, "this is a binary file, not text")
+    return text, encoding
+
+
+def _strict(data: bytes, encoding: str, source: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnusableInputError(
+            source,
+            f"not readable as UTF-8 or GB18030 (bad byte at offset {exc.start}); "
+            "save the file as UTF-8",
+        ) from exc
+
+
+def read_source_text(path: Path, *, max_bytes: int | None = None) -> SourceText:
+    """Read and decode one file (``.gz`` files are decompressed first)."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UnusableInputError(source, f"cannot read the file ({exc.strerror})") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise UnusableInputError(source, "not a readable gzip file") from exc
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise UnusableInputError(
+            source,
+            f"{len(raw) / 1_048_576:.1f} MB is far too large for one newspaper page "
+            f"(limit {max_bytes / 1_048_576:.0f} MB); is this the right file?",
+        )
+    text, encoding = decode_text(raw, source)
+    return SourceText(name=path.name, text=text, encoding=encoding, sha256=digest, size=len(raw))
+
+
+def edition_date_from_name(name: str) -> date | None:
+    """A ``YYYY-MM-DD`` or ``YYYYMMDD`` date in a file name, if it is a real calendar date."""
+    for match in _DATE_IN_NAME.finditer(name):
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+    return None
+
+
+def page_number_from_name(name: str) -> int | None:
+    """The page number that follows the date, as in ``xsrb-2023-07-31-01.txt``."""
+    match = _PAGE_AFTER_DATE.search(name)
+    return int(match[1]) if match else None
+
+
+def parse_date(text: str) -> date:
+    """``YYYY-MM-DD`` or ``YYYYMMDD``; ValueError with a readable message otherwise."""
+    match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a real calendar date") from exc
