@@ -1,0 +1,552 @@
+"""Split the plain text of one newspaper page into articles.
+
+The input is what a PDF-to-text tool leaves of a Chinese newspaper page (blocks separated by blank
+lines, column breaks cutting words and numbers, boxes of page furniture) or the web text of a page
+(indented paragraphs, articles separated by blank lines). The rules follow how Chinese papers are
+typeset rather than any one page:
+
+* headline lines (引题 kicker, 主题 title, 副题 subtitle starting with ——) are short and carry no
+  sentence-final punctuation; body paragraphs are long and end with 。！？… or a closing quote;
+* bylines have fixed forms: a line "■记者 某某", or a lead "本报讯(记者 某某)", "本报北京10月1日电
+  （记者 某某）", "新华社北京10月1日电（记者 某某）" opening the first paragraph;
+* a picture caption ends with its credit "记者 某某 通讯员 某某"; a 导读 label introduces teasers
+  pointing to other pages;
+* a block that ends mid-sentence was cut by a column break and continues in the next block.
+
+Every character of the text is kept as printed except the page furniture, the duplicated fragments
+column breaks leave behind, and layout whitespace (indentation, line breaks inside a paragraph).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+ArticleKind = Literal["article", "photo", "teaser"]
+
+# A headline line is at most this long; longer unpunctuated lines are body text.
+MAX_HEADING_CHARS = 60
+# A headline with a comma in it ("中欧班列，为跨境电商插上翅膀") stays short.
+MAX_HEADING_CHARS_WITH_COMMA = 32
+MAX_HEADING_COMMAS = 3
+# A duplicated fragment a column break leaves behind ("经验。") is short.
+MAX_DUPLICATE_FRAGMENT_CHARS = 20
+# Below this share of CJK characters the text is not a Chinese page (binary, English, markup).
+MIN_CJK_SHARE = 0.3
+# A page whose lines are separated by blank lines less often than this uses blank lines to
+# separate articles (web text), not every block (PDF text).
+MAX_GAP_SHARE_FOR_ARTICLE_GAPS = 0.5
+# A page whose body lines are mostly indented marks paragraphs by indentation (web text).
+MIN_INDENTED_SHARE = 0.5
+
+SENTENCE_FINAL = "。！？!?…；;：:"
+CLOSERS = "”’」』》"
+COMMAS = "，,、"
+OPEN_TO_CLOSE = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』"}
+SUBTITLE_DASHES = re.compile(r"^(?:——|—|--|－－)+\s*")
+KICKER_DASHES = re.compile(r"\s*(?:——|--|－－)+$")
+# Kickers (引题) often end with the verb that introduces the title: "…时强调", "…指出".
+KICKER_ENDINGS = ("强调", "指出", "表示", "要求", "提出", "时说", "之际", "期间", "：", ":")
+# A column tag at the end of a headline: "（新论）", "（动感2019）".
+COLUMN_TAG = re.compile(r"[（(][^（）()]{1,40}[）)]$")
+PARALLEL_HALVES = re.compile(r"^\S{3,}[ \u3000]+\S{3,}$")
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_LATIN_ONLY = re.compile(r"^[\x20-\x7e\u00a0\u2018\u2019\u201c\u201d]+$")
+COUNTDOWN = re.compile(r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^距.{1,20}还有\s*\d+\s*天")
+PAGE_EAR = re.compile(
+    r"^(?:今日\s*\d+\s*版|本版(?:责编|编辑)|责任编辑|责编|版式|美编|校对|组版|"
+    r"国内统一连续出版物号|国内统一刊号|邮发代号|CN\s?\d{2}-\d{4}|第\s*\d+\s*期|"
+    r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$|"
+    r"https?://|www\.)"
+)
+TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
+PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
+TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$")
+
+_ROLE = (
+    r"(?:本报|新华社|人民日报)?(?:首席|特约|见习|摄影|驻\S{1,6})?记者|特约通讯员|通讯员|实习生|摄影"
+)
+_NAME = r"[\u4e00-\u9fff·]{2,4}"
+# "■记者 姚潮龙", "本报记者 张三 李四", "记者 周煜程 通讯员 郑剑平 沈镇" standing alone.
+BYLINE_LINE = re.compile(
+    rf"^[■□◎●▲◆]?\s*(?:{_ROLE})\s*{_NAME}(?:[\s、，,]+(?:(?:{_ROLE})\s*)?{_NAME})*$"
+)
+BYLINE_MARKED = re.compile(r"^[■□◎●▲◆]\s*\S.{0,30}$")
+# The dateline that opens a news story: "本报讯(记者 某某)", "本报北京10月1日电（记者 某某）",
+# "新华社北京10月1日电 （记者 某某）", "据新华社电".
+DATELINE = re.compile(
+    r"^(?:本报讯|(?:本报|新华社|中新社|人民日报|人民网|央视网|据新华社)"
+    r"[^\s，。,、（(“”]{0,12}?(?:\d{1,2}月\d{1,2}日)?电)"
+    r"(?:[\s\u3000\xa0]*[（(][^（）()]{1,80}[）)])?[\s\u3000\xa0]*"
+)
+# A picture caption ends with its credit: "…图为比赛现场。记者 周煜程 通讯员 郑剑平 沈镇".
+PHOTO_CREDIT = re.compile(
+    rf"(?<=[。！？”）)])\s*(?P<credit>(?:{_ROLE})\s*{_NAME}"
+    rf"(?:[\s、]+(?:(?:{_ROLE})\s*)?{_NAME})*\s*摄?)$"
+)
+REPORTER_ROLE = re.compile(
+    r"本报讯|(?:本报|新华社|人民日报)?(?:首席|特约|见习|摄影|驻\S{1,6})?记者|特约通讯员|通讯员|实习生|摄影"
+)
+NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|整理")
+# Body text cannot start with these when it is a new paragraph: it continues a cut sentence.
+CONTINUATION_START = re.compile(
+    r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|[^\s，、,；。]{1}[、，,；]|"
+    r"\d+(?:\.\d+)?(?:%|‰|个百分点|\.))"
+)
+
+# No headline ends with a word that needs what follows: a preposition, a conjunction, 的, 昨日.
+CONTINUATION_END = re.compile(r"(?:[的在对把将从向于和与及被让给或]|[昨今明前当][日天]|日前)$")
+
+
+class PageParseError(ValueError):
+    """The text is not a newspaper page this parser can read (empty, binary, no article)."""
+
+
+@dataclass(frozen=True)
+class ParsedArticle:
+    """One article, picture or teaser of a page, as the `parse --json` contract describes it."""
+
+    kind: ArticleKind
+    title: str
+    kicker: str | None = None
+    subtitle: str | None = None
+    byline: str | None = None
+    reporters: tuple[str, ...] = ()
+    paragraphs: tuple[str, ...] = ()
+    subheads: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """The article shape of `newsbrief parse --json` (docs/cli.md)."""
+        return {
+            "kind": self.kind,
+            "kicker": self.kicker,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "byline": self.byline,
+            "reporters": list(self.reporters),
+            "paragraphs": list(self.paragraphs),
+            "subheads": list(self.subheads),
+        }
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """All articles of one page with the edition they belong to."""
+
+    edition: date
+    articles: tuple[ParsedArticle, ...]
+    paper: str | None = None
+    page: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The page shape of `newsbrief parse --json`."""
+        return {
+            "date": self.edition.isoformat(),
+            "paper": self.paper,
+            "page": self.page,
+            "articles": [article.to_dict() for article in self.articles],
+        }
+
+
+@dataclass
+class _Line:
+    """One block of the page: its text, and the layout around it that carries meaning."""
+
+    text: str
+    indented: bool = False
+    gap_before: bool = False
+    is_teaser_label: bool = False
+
+
+@dataclass
+class _Draft:
+    """An article being assembled while the page is read top to bottom."""
+
+    kind: ArticleKind
+    head: list[str]
+    byline: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    subheads: list[str] = field(default_factory=list)
+
+
+def parse_page(
+    text: str, edition: date, *, paper: str | None = None, page: int | None = None
+) -> ParsedPage:
+    """Parse the text of one page into its articles, pictures and teasers, in reading order."""
+    _check_usable(text)
+    lines = _read_lines(text)
+    lines = _drop_furniture(lines)
+    lines = _join_column_breaks(lines)
+    drafts = _segment(lines)
+    articles = tuple(_finish(draft) for draft in drafts)
+    articles = tuple(a for a in articles if a.title or a.paragraphs)
+    if not any(article.title for article in articles):
+        raise PageParseError("no recognisable article: found no headline followed by body text")
+    return ParsedPage(edition=edition, articles=articles, paper=paper, page=page)
+
+
+def _check_usable(text: str) -> None:
+    """Refuse empty and binary-looking input with a message that says which."""
+    visible = [char for char in text if not char.isspace()]
+    if not visible:
+        raise PageParseError("page text is empty")
+    if len(_CONTROL.findall(text)) > max(2, len(visible) // 100):
+        raise PageParseError("page text contains control or undecodable characters: not text")
+    cjk_share = sum(1 for char in visible if _CJK.match(char)) / len(visible)
+    if cjk_share < MIN_CJK_SHARE:
+        raise PageParseError(
+            f"page text is not Chinese newspaper text: only {cjk_share:.0%} CJK characters"
+        )
+
+
+def _read_lines(text: str) -> list[_Line]:
+    """Non-empty lines with their indentation and whether a blank line came before them."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines: list[_Line] = []
+    gap = False
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if not stripped:
+            gap = True
+            continue
+        indented = raw[:1] in ("\u3000", " ", "\xa0", "\t")
+        lines.append(_Line(stripped, indented=indented, gap_before=gap and bool(lines)))
+        gap = False
+    return lines
+
+
+def _is_latin_line(text: str) -> bool:
+    return bool(_LATIN_ONLY.match(text)) and not _CJK.search(text)
+
+
+def _is_furniture_seed(text: str) -> bool:
+    return _is_latin_line(text) or bool(COUNTDOWN.search(text)) or bool(PAGE_EAR.match(text))
+
+
+def _drop_furniture(lines: list[_Line]) -> list[_Line]:
+    """Remove countdown boxes, page ears and English box lines; mark 导读 labels.
+
+    A countdown box is a cluster of English lines and a "倒计时 N 天" line, usually under a short
+    Chinese caption ("杭州第19届亚运会"): that caption goes with the box.
+    """
+    seeds = [_is_furniture_seed(line.text) for line in lines]
+    drop = list(seeds)
+    for index, line in enumerate(lines):
+        if seeds[index]:
+            continue
+        next_is_box = index + 1 < len(lines) and seeds[index + 1]
+        box_follows = next_is_box and (
+            _is_latin_line(lines[index + 1].text) or COUNTDOWN.search(lines[index + 1].text)
+        )
+        if box_follows and _is_heading_like(line.text) and len(line.text) <= 20:
+            drop[index] = True
+    kept: list[_Line] = []
+    for line, dropped in zip(lines, drop, strict=True):
+        if dropped:
+            continue
+        if TEASER_LABEL.match(line.text):
+            line.is_teaser_label = True
+        kept.append(line)
+    return kept
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether a block ends where a paragraph may end (not in the middle of a sentence)."""
+    last = text[-1]
+    if last in SENTENCE_FINAL:
+        return True
+    if last in CLOSERS:
+        return len(text) > 1 and (text[-2] in SENTENCE_FINAL or text[-2] in CLOSERS)
+    if last in "）)":
+        opener = max(text.rfind("（"), text.rfind("("))
+        if opener <= 0:
+            return True
+        inner = text[opener + 1 : -1]
+        return text[opener - 1] in SENTENCE_FINAL + CLOSERS or bool(
+            re.search(r"记者|摄|电|见|版|完|编者|作者|新华社|供图", inner)
+        )
+    return bool(PHOTO_CREDIT.search(text)) or bool(BYLINE_LINE.match(text))
+
+
+def _is_heading_like(text: str) -> bool:
+    """Short, unpunctuated, no finished sentence inside: how headlines and subheads look."""
+    if len(text) > MAX_HEADING_CHARS or _ends_sentence(text):
+        return False
+    if text[-1] in COMMAS or re.search(r"[。；;！？!?]", text):
+        return False
+    commas = sum(text.count(comma) for comma in COMMAS)
+    if commas > MAX_HEADING_COMMAS:
+        return False
+    return not (commas and len(text) > MAX_HEADING_CHARS_WITH_COMMA)
+
+
+def _has_open_bracket(text: str) -> bool:
+    """Whether a quote or bracket opened in the text is still open at its end."""
+    return any(text.rfind(opener) > text.rfind(closer) for opener, closer in OPEN_TO_CLOSE.items())
+
+
+def _is_byline_line(text: str) -> bool:
+    """A block that is nothing but a byline ("■记者 姚潮龙", a bare "本报讯(记者 某某)")."""
+    dateline = DATELINE.match(text)
+    return bool(BYLINE_LINE.match(text) or BYLINE_MARKED.match(text)) or (
+        dateline is not None and dateline.end() == len(text)
+    )
+
+
+def _is_byline_or_dateline(text: str) -> bool:
+    return bool(BYLINE_LINE.match(text) or BYLINE_MARKED.match(text) or DATELINE.match(text))
+
+
+def _continues(previous: _Line, block: _Line, following: _Line | None) -> bool:
+    """Whether ``block`` is the rest of a sentence a column break cut at the end of ``previous``."""
+    before, after = previous.text, block.text
+    if previous.is_teaser_label or block.is_teaser_label or _ends_sentence(before):
+        return False
+    if _is_byline_line(before) or _is_byline_or_dateline(after):
+        return False
+    if SUBTITLE_DASHES.match(after) or KICKER_DASHES.search(before):
+        return False
+    if before[-1].isdigit() and (after[0].isdigit() or after[0] in "年月日时分秒号%.万亿元个"):
+        return True
+    if (
+        _has_open_bracket(before)
+        or CONTINUATION_START.match(after)
+        or CONTINUATION_END.search(before)
+    ):
+        return True
+    if _is_heading_like(before):
+        return False
+    # A finished-looking body block followed by a headline that opens an article stays apart.
+    next_opens_article = following is not None and (
+        _is_byline_or_dateline(following.text) or bool(SUBTITLE_DASHES.match(following.text))
+    )
+    return not (_is_heading_like(after) and next_opens_article)
+
+
+def _is_duplicate_fragment(previous: _Line, block: _Line) -> bool:
+    """A short block repeating the end of the block before it ("…萧山经验。" then "经验。")."""
+    text = block.text
+    return (
+        len(text) <= MAX_DUPLICATE_FRAGMENT_CHARS
+        and len(text) < len(previous.text)
+        and previous.text.endswith(text)
+        and not _is_heading_like(text)
+    )
+
+
+def _join_column_breaks(lines: list[_Line]) -> list[_Line]:
+    """Glue blocks split by column breaks and drop the fragments those breaks duplicated."""
+    joined: list[_Line] = []
+    for index, line in enumerate(lines):
+        if joined and _is_duplicate_fragment(joined[-1], line):
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if joined and _continues(joined[-1], line, following):
+            previous = joined[-1]
+            joined[-1] = _Line(previous.text + line.text, previous.indented, previous.gap_before)
+            continue
+        joined.append(_Line(line.text, line.indented, line.gap_before, line.is_teaser_label))
+    return joined
+
+
+def _layout_signals(lines: list[_Line]) -> tuple[bool, bool]:
+    """(blank lines separate articles, indentation marks paragraphs) for this page."""
+    if len(lines) < 2:
+        return False, False
+    gap_share = sum(line.gap_before for line in lines[1:]) / (len(lines) - 1)
+    body = [line for line in lines if not _is_heading_like(line.text)]
+    indented_share = sum(line.indented for line in body) / len(body) if body else 0.0
+    return gap_share < MAX_GAP_SHARE_FOR_ARTICLE_GAPS, indented_share >= MIN_INDENTED_SHARE
+
+
+def _segment(lines: list[_Line]) -> list[_Draft]:
+    """Group lines into articles: headline groups open articles, single short lines are subheads."""
+    gaps_separate_articles, indentation_marks_body = _layout_signals(lines)
+
+    def heading(line: _Line) -> bool:
+        if line.is_teaser_label or _is_byline_or_dateline(line.text):
+            return False
+        if indentation_marks_body and line.indented:
+            return False
+        return _is_heading_like(line.text)
+
+    def subhead(line: _Line) -> bool:
+        return _is_heading_like(line.text) and not _is_byline_or_dateline(line.text)
+
+    drafts: list[_Draft] = []
+    current: _Draft | None = None
+    in_teasers = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.is_teaser_label:
+            in_teasers, current = True, None
+            index += 1
+            continue
+        if in_teasers:
+            if heading(line):
+                title = TRAILING_PAGE_REFERENCE.sub("", line.text)
+                drafts.append(_Draft("teaser", [title]))
+                index += 1
+                continue
+            if PAGE_REFERENCE.match(line.text):
+                index += 1
+                continue
+            in_teasers = False
+        if current is not None and indentation_marks_body and line.indented and subhead(line):
+            current.paragraphs.append(line.text)
+            current.subheads.append(line.text)
+            index += 1
+            continue
+        if not heading(line):
+            if current is None:
+                current = _Draft("article", [])
+                drafts.append(current)
+            _add_body_line(current, line.text)
+            index += 1
+            continue
+        group_end = index + 1
+        while group_end < len(lines) and heading(lines[group_end]):
+            if gaps_separate_articles and lines[group_end].gap_before:
+                break
+            if PAGE_REFERENCE.match(lines[group_end].text):
+                break
+            group_end += 1
+        group = [entry.text for entry in lines[index:group_end]]
+        following = lines[group_end] if group_end < len(lines) else None
+        if following is not None and PAGE_REFERENCE.match(following.text):
+            drafts.extend(_Draft("teaser", [title]) for title in group)
+            current = None
+            index = group_end + 1
+            continue
+        opens_article = (
+            current is None
+            or len(group) > 1
+            or following is None
+            or _is_byline_or_dateline(following.text)
+            or (gaps_separate_articles and line.gap_before)
+            or (indentation_marks_body and not line.indented)
+            or _is_photo_caption(lines, group_end)
+            or bool(COLUMN_TAG.search(group[0]))
+        )
+        if not opens_article and current is not None:
+            current.paragraphs.append(group[0])
+            current.subheads.append(group[0])
+            index = group_end
+            continue
+        kind: ArticleKind = "photo" if _is_photo_caption(lines, group_end) else "article"
+        current = _Draft(kind, group)
+        drafts.append(current)
+        index = group_end
+        if following is not None and (
+            BYLINE_LINE.match(following.text) or BYLINE_MARKED.match(following.text)
+        ):
+            current.byline = _clean_byline(following.text)
+            index += 1
+    return drafts
+
+
+def _is_photo_caption(lines: list[_Line], index: int) -> bool:
+    """A single caption block ending with its credit, then a headline or the end of the page."""
+    if index >= len(lines) or not PHOTO_CREDIT.search(lines[index].text):
+        return False
+    return (
+        index + 1 >= len(lines)
+        or not _ends_sentence(lines[index + 1].text)
+        or (_is_heading_like(lines[index + 1].text))
+    )
+
+
+def _add_body_line(draft: _Draft, text: str) -> None:
+    """Add a paragraph; the first one may carry the dateline byline or, for a photo, the credit."""
+    if not draft.paragraphs and draft.byline is None:
+        dateline = DATELINE.match(text)
+        if dateline and dateline.end() < len(text):
+            draft.byline = _clean_byline(dateline.group(0))
+            text = text[dateline.end() :]
+    if draft.kind == "photo" and draft.byline is None:
+        credit = PHOTO_CREDIT.search(text)
+        if credit:
+            draft.byline = _clean_byline(credit.group("credit"))
+            text = text[: credit.start()].rstrip()
+    draft.paragraphs.append(text)
+
+
+def _clean_byline(text: str) -> str:
+    """Drop the ■ marker and collapse layout whitespace (tabs, no-break and ideographic spaces)."""
+    text = re.sub(r"^[■□◎●▲◆]\s*", "", text.strip())
+    return re.sub(r"[\s\u3000\xa0]+", " ", text)
+
+
+def _reporters(byline: str | None) -> tuple[str, ...]:
+    """Names in a byline: what is left once the dateline, roles and brackets are taken out."""
+    if not byline:
+        return ()
+    text = DATELINE.sub(lambda m: " " + _bracket_content(m.group(0)) + " ", byline)
+    text = REPORTER_ROLE.sub(" ", text)
+    names: list[str] = []
+    for token in re.split(r"[\s、，,（）()／/]+", text):
+        name = token[:-1] if len(token) > 2 and token.endswith("摄") else token
+        if re.fullmatch(_NAME, name) and not NOT_A_NAME.search(name) and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def _bracket_content(dateline: str) -> str:
+    match = re.search(r"[（(]([^（）()]*)[）)]", dateline)
+    return match.group(1) if match else ""
+
+
+def _split_head(head: list[str]) -> tuple[str | None, str, str | None]:
+    """(kicker, title, subtitle) of a headline group, by the marks papers give each line."""
+    kicker: str | None = None
+    subtitles: list[str] = []
+    main: list[str] = []
+    for line in head:
+        if SUBTITLE_DASHES.match(line) and (main or kicker is not None):
+            subtitles.append(SUBTITLE_DASHES.sub("", line))
+        elif KICKER_DASHES.search(line) and not main and kicker is None:
+            kicker = KICKER_DASHES.sub("", line)
+        elif main:
+            subtitles.append(line)
+        else:
+            main.append(line)
+    if not main:
+        if subtitles:
+            main.append(subtitles.pop(0))
+        elif kicker is not None:
+            return None, kicker, None
+    if kicker is None and subtitles and _reads_as_kicker(main[0], subtitles[0]):
+        kicker, main[0] = main[0], subtitles.pop(0)
+    subtitle = "\n".join(subtitles) if subtitles else None
+    return kicker, main[0], subtitle
+
+
+def _reads_as_kicker(first: str, second: str) -> bool:
+    """Whether the first of two headline lines is the 引题 above the title, not the title."""
+    if first.endswith(KICKER_ENDINGS):
+        return True
+    if COLUMN_TAG.search(second) and not COLUMN_TAG.search(first):
+        return True
+    return bool(PARALLEL_HALVES.match(second)) and not PARALLEL_HALVES.match(first)
+
+
+def _finish(draft: _Draft) -> ParsedArticle:
+    if draft.head:
+        kicker, title, subtitle = _split_head(draft.head)
+    else:
+        kicker, title, subtitle = None, "", None
+    return ParsedArticle(
+        kind=draft.kind,
+        kicker=kicker,
+        title=title,
+        subtitle=subtitle,
+        byline=draft.byline,
+        reporters=_reporters(draft.byline),
+        paragraphs=tuple(draft.paragraphs),
+        subheads=tuple(draft.subheads),
+    )

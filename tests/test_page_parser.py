@@ -1,0 +1,279 @@
+"""The page parser turns a newspaper page's text into the articles a reader would see."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.page_parser import PageParseError, ParsedArticle, parse_page
+
+EDITION = date(2023, 7, 31)
+CONTRACT_FIELDS = (
+    "kind",
+    "kicker",
+    "title",
+    "subtitle",
+    "byline",
+    "reporters",
+    "subheads",
+    "paragraphs",
+)
+BODY = "会议强调,要深入学习贯彻习近平新时代中国特色社会主义思想,扎实推进各项工作落地见效。"
+BODY_2 = "会议要求,各级各部门要压实责任,确保各项任务按时保质完成,以实际行动推动高质量发展。"
+
+
+def blocks(*parts: str) -> str:
+    """A page as a PDF-to-text tool leaves it: every block on its own, blank lines between."""
+    return "\n\n".join(parts) + "\n"
+
+
+def only_article(text: str) -> ParsedArticle:
+    articles = parse_page(text, EDITION).articles
+    assert len(articles) == 1, [article.title for article in articles]
+    return articles[0]
+
+
+def test_seed_page_matches_the_golden_parse(fixtures_dir: Path) -> None:
+    expected = json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
+    text = (fixtures_dir / "xsrb-2023-07-31-01.txt").read_text(encoding="utf-8")
+    parsed = parse_page(text, EDITION, paper="萧山日报", page=1)
+    want = [{key: article[key] for key in CONTRACT_FIELDS} for article in expected["articles"]]
+    got = [{key: article.to_dict()[key] for key in CONTRACT_FIELDS} for article in parsed.articles]
+    if got != want:
+        diff = difflib.unified_diff(
+            json.dumps(want, ensure_ascii=False, indent=1).splitlines(),
+            json.dumps(got, ensure_ascii=False, indent=1).splitlines(),
+            "expected",
+            "parsed",
+            lineterm="",
+        )
+        pytest.fail("parse differs from the golden file:\n" + "\n".join(diff))
+
+
+def test_to_dict_has_exactly_the_cli_contract_shape() -> None:
+    article = only_article(blocks("标题一二三四", "本报讯(记者 王某)" + BODY))
+    assert list(article.to_dict()) == [
+        "kind",
+        "kicker",
+        "title",
+        "subtitle",
+        "byline",
+        "reporters",
+        "paragraphs",
+        "subheads",
+    ]
+    assert article.to_dict()["reporters"] == ["王某"]
+    assert isinstance(article.to_dict()["paragraphs"], list)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        (
+            "目前,全区已培育省级“专精",
+            "特新”中小企业259家。",
+            "目前,全区已培育省级“专精特新”中小企业259家。",
+        ),
+        (
+            "预计将以每小时20公里的速度移动,31",
+            "日夜间进入东海。",
+            "预计将以每小时20公里的速度移动,31日夜间进入东海。",
+        ),
+        (
+            "根据预案,区防指决定昨日",
+            "20时30分启动应急响应。",
+            "根据预案,区防指决定昨日20时30分启动应急响应。",
+        ),
+        (
+            "萧山经开区对标昆山经开区,推动市",
+            "北、江南科技城系统重塑。",
+            "萧山经开区对标昆山经开区,推动市北、江南科技城系统重塑。",
+        ),
+        (
+            "打开了“研发创新+智能制造”",
+            "的产学研一体化新模式。",
+            "打开了“研发创新+智能制造”的产学研一体化新模式。",
+        ),
+        (
+            "区发改局将以GDP前三季度增长",
+            "6.5%为总目标。",
+            "区发改局将以GDP前三季度增长6.5%为总目标。",
+        ),
+    ],
+)
+def test_column_break_is_joined(first: str, second: str, joined: str) -> None:
+    article = only_article(blocks("标题一二三四", "本报讯(记者 王某)" + BODY, first, second))
+    assert article.paragraphs == (BODY, joined)
+
+
+def test_real_paragraph_breaks_and_subheads_stay_apart() -> None:
+    article = only_article(
+        blocks("标题一二三四", "■记者 王某", BODY, "以实体为着力点", BODY_2, "短段落。")
+    )
+    assert article.paragraphs == (BODY, "以实体为着力点", BODY_2, "短段落。")
+    assert article.subheads == ("以实体为着力点",)
+
+
+def test_duplicated_fragment_after_a_paragraph_is_dropped() -> None:
+    article = only_article(
+        blocks("标题一二三四", "■记者 王某", BODY + "可复制的萧山经验。", "经验。")
+    )
+    assert article.paragraphs == (BODY + "可复制的萧山经验。",)
+
+
+def test_countdown_box_and_page_ears_are_not_articles() -> None:
+    page = blocks(
+        "今日8版",
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "杭州第19届亚运会\nThe 19th Asian Games\n倒计时 54 天\n"
+        "To the Opening Ceremony of Hangzhou Asian Games\n54 Days",
+    )
+    article = only_article(page)
+    assert (article.title, article.paragraphs) == ("标题一二三四", (BODY,))
+
+
+@pytest.mark.parametrize(
+    ("lead", "byline", "reporters"),
+    [
+        ("本报讯(首席记者 周珂)", "本报讯(首席记者 周珂)", ("周珂",)),
+        (
+            "本报讯(首席记者 黄婷 通讯员 盛振刚)",
+            "本报讯(首席记者 黄婷 通讯员 盛振刚)",
+            ("黄婷", "盛振刚"),
+        ),
+        ("本报讯(本报综合报道)", "本报讯(本报综合报道)", ()),
+        ("本报北京10月1日电（记者 王某）", "本报北京10月1日电（记者 王某）", ("王某",)),
+        (
+            "新华社北京10月1日电（记者 李某、张某某）",
+            "新华社北京10月1日电（记者 李某、张某某）",
+            ("李某", "张某某"),
+        ),
+        (
+            "新华社北京9月30日电\xa0\xa0（记者朱基钗）",
+            "新华社北京9月30日电 （记者朱基钗）",
+            ("朱基钗",),
+        ),
+        ("新华社北京10月10日电\xa0\xa0", "新华社北京10月10日电", ()),
+    ],
+)
+def test_dateline_lead_moves_into_the_byline(
+    lead: str, byline: str, reporters: tuple[str, ...]
+) -> None:
+    article = only_article(blocks("标题一二三四", lead + BODY, BODY_2))
+    assert (article.byline, article.reporters) == (byline, reporters)
+    assert article.paragraphs == (BODY, BODY_2)
+
+
+def test_byline_line_under_the_headline() -> None:
+    article = only_article(blocks("标题一二三四", "■记者 姚潮龙 通讯员 李某", BODY))
+    assert (article.byline, article.reporters) == ("记者 姚潮龙 通讯员 李某", ("姚潮龙", "李某"))
+    assert article.paragraphs == (BODY,)
+
+
+def test_kicker_title_and_subtitle() -> None:
+    page = blocks(
+        "推进新型工业化 擦亮金名片",
+        "——“六大金名片”系列报道之三",
+        "■记者 王某",
+        BODY,
+        "各部门贯彻区委全会精神",
+        "感恩奋进担使命 团结奋斗谱新篇",
+        "本报讯(本报综合报道)" + BODY_2,
+        "汪洋在浙江调研政协工作时强调",
+        "认真落实中央政协工作会议精神",
+        "本报讯(记者 张某)" + BODY,
+    )
+    first, second, third = parse_page(page, EDITION).articles
+    assert (first.kicker, first.title, first.subtitle) == (
+        None,
+        "推进新型工业化 擦亮金名片",
+        "“六大金名片”系列报道之三",
+    )
+    assert (second.kicker, second.title) == (
+        "各部门贯彻区委全会精神",
+        "感恩奋进担使命 团结奋斗谱新篇",
+    )
+    assert (third.kicker, third.title) == (
+        "汪洋在浙江调研政协工作时强调",
+        "认真落实中央政协工作会议精神",
+    )
+
+
+def test_photo_caption_with_credit_is_a_photo() -> None:
+    page = blocks(
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "村社篮球联赛受热捧",
+        "29日,篮球联赛落幕。图为比赛现场。记者 周煜程 通讯员 郑剑平 沈镇",
+    )
+    _, photo = parse_page(page, EDITION).articles
+    assert (photo.kind, photo.title, photo.byline) == (
+        "photo",
+        "村社篮球联赛受热捧",
+        "记者 周煜程 通讯员 郑剑平 沈镇",
+    )
+    assert photo.reporters == ("周煜程", "郑剑平", "沈镇")
+    assert photo.paragraphs == ("29日,篮球联赛落幕。图为比赛现场。",)
+
+
+def test_daoudu_teaser_points_to_another_page() -> None:
+    page = blocks(
+        "标题一二三四", "■记者 王某", BODY, "导读", "按下“提速键”我区提前超额完成加梯任务"
+    )
+    _, teaser = parse_page(page, EDITION).articles
+    assert teaser.to_dict() == {
+        "kind": "teaser",
+        "kicker": None,
+        "title": "按下“提速键”我区提前超额完成加梯任务",
+        "subtitle": None,
+        "byline": None,
+        "reporters": [],
+        "paragraphs": [],
+        "subheads": [],
+    }
+
+
+def test_web_text_layout_with_indented_paragraphs() -> None:
+    page = (
+        "习近平会见中国女排代表\n\n\u3000\u3000新华社北京9月30日电\xa0\xa0（记者朱基钗）"
+        + BODY
+        + "\n\u3000\u3000餐餐好滋味\n\u3000\u3000"
+        + BODY_2
+        + "\n\n中欧班列，为跨境电商插上翅膀\n\u3000\u3000"
+        + BODY
+        + "\n"
+    )
+    first, second = parse_page(page, EDITION).articles
+    assert (first.title, first.reporters, first.subheads) == (
+        "习近平会见中国女排代表",
+        ("朱基钗",),
+        ("餐餐好滋味",),
+    )
+    assert first.paragraphs == (BODY, "餐餐好滋味", BODY_2)
+    assert (second.title, second.paragraphs) == ("中欧班列，为跨境电商插上翅膀", (BODY,))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("  \n\n\u3000 \n", "empty"),
+        ("\x00\x01\x02PK\x03\x04" * 50, "not"),
+        ("The quick brown fox jumps over the lazy dog. " * 20, "CJK"),
+        ("这是一句话。\n\n那是另一句话。\n\n还有一句。", "no recognisable article"),
+    ],
+)
+def test_unusable_input_is_refused_clearly(text: str, message: str) -> None:
+    with pytest.raises(PageParseError, match=message):
+        parse_page(text, EDITION)
+
+
+def test_page_parse_error_is_a_value_error() -> None:
+    assert issubclass(PageParseError, ValueError)
