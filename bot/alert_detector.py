@@ -118,8 +118,9 @@ ACTION_VERBS: dict[str, str] = {
     "调整为": "adjust", "调整至": "adjust", "调整到": "adjust",
     "继续维持": "maintain", "继续发布": "maintain", "继续执行": "maintain",
     "继续实施": "maintain", "仍维持": "maintain", "维持": "maintain", "继续": "maintain",
-    "解除": "end", "终止": "end", "结束": "end", "撤销": "end",
-    "启动": "start", "发布": "start", "启用": "start",
+    "停止发布": "end", "解除": "end", "终止": "end", "结束": "end", "撤销": "end",
+    "取消": "end",
+    "启动": "start", "发布": "start", "启用": "start", "进入": "start",
 }
 _VERB_ALTERNATION = "|".join(sorted(ACTION_VERBS, key=len, reverse=True))
 # "重庆连续第五天发布高温红色预警" continues a warning already in force.
@@ -127,7 +128,7 @@ _REPEATED_ISSUE = r"连续(?:第?[0-9一二三四五六七八九十]+天)?发布
 # A verb right before the named response, allowing "针对浙江、福建的" and "国家" in between.
 BEFORE_VERB_RE = re.compile(
     rf"(?P<verb>{_REPEATED_ISSUE}|{_VERB_ALTERNATION})了?"
-    r"(?:(?:针对|对)[^,;:。]{1,40}?的?)?(?:国家|全市|全省|全区|全县)?$"
+    r"(?:(?:针对|对)[^,;:。]{1,40}?的?|[^,;:。]{1,16}?的)?(?:国家|全市|全省|全区|全县)?$"
 )
 # A verb after the named response: "将防汛Ⅲ级应急响应提升为Ⅰ级", "由Ⅲ级提升为Ⅱ级".
 _CHANGE_VERBS = "|".join(
@@ -140,7 +141,7 @@ AFTER_CHANGE_RE = re.compile(
 AFTER_WARNING_CHANGE_RE = re.compile(
     rf"^(?:级别)?(?P<verb>{_CHANGE_VERBS})(?P<colour>[蓝黄橙红])色"
 )
-AFTER_END_RE = re.compile(r"^(?:已经|已)?(?P<verb>终止|解除|结束)")
+AFTER_END_RE = re.compile(r"^(?:已经|已)?(?:于[^,;:。]{0,16}?)?(?P<verb>终止|解除|结束)")
 
 # A "响应" that is about readiness in general, not a response being declared.
 NOT_A_RESPONSE_AFTER_RE = re.compile(
@@ -152,37 +153,51 @@ NOT_A_WARNING_AFTER_RE = re.compile(
 )
 # Where a response or warning name starts, scanning back from its anchor.
 NAME_STOP_RE = re.compile(
-    rf"[,;:。、的!?()]|将|把|{_VERB_ALTERNATION}|执行|进入|实施|针对|对|由|从|了|已|于|"
+    rf"[,;:。、的!?()\s]|将|把|{_VERB_ALTERNATION}|执行|进入|实施|针对|了|已|于|"
     r"处于|陆续|先后|同时|并"
 )
+# "台风、强降雨二级防御响应" is one response covering two hazards: a bare hazard word before 、
+# stays in the name.
+_LISTED_HAZARD_RE = re.compile(r"(?:台风|强降雨|暴雨|洪水|防汛|防台风|地质灾害|大风|高温)、$")
 NAME_WINDOW = 24
 
 # The clause is not reporting a current action: drills, instructions, conditions, past years.
 NOT_CURRENT_RE = re.compile(r"演练|演习|模拟")
 INSTRUCTION_RE = re.compile(r"要求|指导|督促|部署|责成|提醒|指示|视情|适时|可能|拟|如遇|一旦|若")
+FUTURE_RE = re.compile(r"(?:将|拟|准备|计划|或将|可能|预计|随时|将于[^,;:。]{0,12}?)$")
 PAST_RE = re.compile(r"去年|前年|往年|曾经|曾|历史上|以往|当年|那年")
 _YEAR_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年")
 
-CLAUSE_SPLIT_RE = re.compile(r"[,;:!?。]")
+CLAUSE_SPLIT_RE = re.compile(r"[,;:!?。\s]")
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[。!?;])|\n")
+SENTENCE_ENDS = ("。", "!", "?", ";", "”", ")", ":")
+HEADING_MAX_CHARS = 40
 
 # The subject of a clause ends where time, disposal words or the object begin.
 SUBJECT_CUT_RE = re.compile(
     r"今天|昨天|今日|昨日|明天|今早|今晨|昨晚|今晚|今年|本月|当天|当日|日前|近日|近期|"
     r"[0-9]+月|[0-9]+日|[0-9]+时|上午|下午|中午|凌晨|早晨|夜间|傍晚|"
     r"将|把|针对|于|已|决定|也|均|全部|陆续|先后|同步|迅速|立即|紧急|及时|分别|再次|正式|"
-    r"仍|率先|第一时间|连夜|连续|随即|(?<![应针面])对|[(\"“]|" + _VERB_ALTERNATION
+    r"仍|率先|第一时间|连夜|连续|随即|(?<![应针面])对|(?<=..)在|[(\"“]|" + _VERB_ALTERNATION
 )
-LEADING_NOISE_RE = re.compile(r"^(?:此外|另外|同时|其中|目前|当前|随后|截至目前|与此同时)")
+LEADING_NOISE_RE = re.compile(
+    r"^(?:此外|另外|与此同时|同时|其中|目前|当前|随后|截至目前|并且|并|还|而|今天起|今起)"
+)
+LEADING_TIME_RE = re.compile(
+    r"^(?:今天|昨天|今日|昨日|今早|今晨|昨晚|今晚|当天|当日|日前|近日|近期|"
+    r"[0-9]+月[0-9]+日|[0-9]+日|[0-9]+时(?:[0-9]+分)?|上午|下午|中午|凌晨|早晨|夜间|傍晚|晚上|"
+    r"\([^)]{0,12}\)|起|左右|前后)"
+)
 NOT_A_SUBJECT_START_RE = re.compile(r"^(?:受|随着|为|在|根据|按照|鉴于|经|据|预计|从|自)")
 AUTHORITY_HINT_RE = re.compile(
     r"防指|防总|指挥部|办公室|气象台|气象局|水利|委员会|委|部|局|厅|会|政府|中心|集团|"
     r"当地|各地|等地|地市|全省|全市|全区|我区|我市|我县|[省市区县州旗]"
 )
 MAX_SUBJECT_CHARS = 40
+MAX_EARLIER_SUBJECT_CHARS = 20
 
 # Home-region words: the paper's own district or city.
-HOME_AUTHORITY_RE = re.compile(r"^(?:我区|我市|我县|全区|全市|全县|区防|市防|县防|区委|区政府|区$|市$)")
+HOME_AUTHORITY_RE = re.compile(r"^(?:我|全)?(?:区|市|县)(?!场|域|民|内|外)")
 PROVINCES: dict[str, str] = {
     "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市",
     "河北": "河北省", "山西": "山西省", "辽宁": "辽宁省", "吉林": "吉林省",
@@ -207,7 +222,7 @@ AUTHORITY_ALIASES: dict[str, str] = {
 }
 
 STORM_RE = re.compile(
-    r"(?:第(?P<number>[0-9]{1,2})号)?(?P<kind>超强台风|强台风|台风|强热带风暴|热带风暴)?"
+    r"(?:第(?P<number>[0-9]{1,2}|[一二三四五六七八九十]{1,3})号)?(?P<kind>超强台风|强台风|台风|强热带风暴|热带风暴)?"
     r"[“\"「『](?P<name>[\u4e00-\u9fff]{2,5})[”\"」』]"
 )
 IMPACT_CAUSE_RE = re.compile(r"受.{0,24}?影响|预计")
@@ -300,7 +315,7 @@ class _Mention:
 
     hazard: str | None
     kind: str
-    action: str
+    action: str | None
     level: str | None
     verb_start: int
     name_start: int
@@ -310,7 +325,9 @@ class _Mention:
 def normalise(text: str) -> str:
     """NFKC, and "Ⅰ Ⅴ" written with a space joined into "IV"."""
     folded = unicodedata.normalize("NFKC", text)
-    return re.sub(r"(?<=[IV]) (?=[IV])", "", folded)
+    folded = re.sub(r"(?<=[IV]) (?=[IV])", "", folded)
+    # "Ⅳ级(蓝色)应急响应": the colour restates the level.
+    return re.sub(r"\((?:[蓝黄橙红]色)\)", "", folded)
 
 
 def _split_sentences(title: str, paragraphs: Sequence[str]) -> list[_Sentence]:
@@ -323,7 +340,10 @@ def _split_sentences(title: str, paragraphs: Sequence[str]) -> list[_Sentence]:
             if not original:
                 continue
             text = normalise(original)
-            sentences.append(_Sentence(original, text, offset, is_title))
+            # A short line with no closing punctuation is a headline (快讯 items, subheads): it
+            # restates the text under it, like the title does.
+            is_heading = len(text) <= HEADING_MAX_CHARS and not text.endswith(SENTENCE_ENDS)
+            sentences.append(_Sentence(original, text, offset, is_title or is_heading))
             offset += len(text) + 1
     return sentences
 
@@ -334,6 +354,7 @@ def _level(word: str | None) -> str | None:
 
 def _response_hazards(name: str) -> list[tuple[str | None, str | None]]:
     """(hazard, level) for each response a name joins with 和/及 ("防台风和防汛")."""
+    name = name.replace("、", "")
     parts = [part for part in re.split(r"和|及|与", name) if part]
     named = [part for part in parts if _response_hazard(part) or _LEVEL_RE.search(part)]
     if len(named) < 2:
@@ -341,7 +362,8 @@ def _response_hazards(name: str) -> list[tuple[str | None, str | None]]:
     found: list[tuple[str | None, str | None]] = []
     for part in parts:
         level_match = _LEVEL_RE.search(part)
-        found.append((_response_hazard(part), _level(level_match.group("lvl") if level_match else None)))
+        level = _level(level_match.group("lvl")) if level_match else None
+        found.append((_response_hazard(part), level))
     return found
 
 
@@ -378,6 +400,8 @@ def _name_start(text: str, anchor: int) -> int:
     window_start = max(0, anchor - NAME_WINDOW)
     start = window_start
     for match in NAME_STOP_RE.finditer(text, window_start, anchor):
+        if match.group(0) == "、" and _LISTED_HAZARD_RE.search(text, start, match.end()):
+            continue
         start = match.end()
     return start
 
@@ -389,10 +413,16 @@ def _clause_start(text: str, position: int) -> int:
     return start
 
 
-def _is_current(text: str, clause_start: int, verb_start: int, edition: date) -> bool:
-    """False for drills, instructions, conditions and earlier years' events."""
-    before = text[clause_start:verb_start]
-    if NOT_CURRENT_RE.search(text) or INSTRUCTION_RE.search(before) or PAST_RE.search(before):
+def _is_current(text: str, mention: _Mention, edition: date) -> bool:
+    """False for drills, instructions, plans and earlier years' events."""
+    verb_start = min(mention.verb_start, mention.name_start)
+    before = text[_clause_start(text, verb_start):verb_start]
+    if NOT_CURRENT_RE.search(text) or INSTRUCTION_RE.search(before):
+        return False
+    if PAST_RE.search(text[:verb_start]):
+        return False
+    # "将启动" is a plan; "将防汛Ⅲ级应急响应提升至Ⅰ级" is 将 marking the object.
+    if mention.verb_start <= mention.name_start and FUTURE_RE.search(text[:verb_start]):
         return False
     return all(int(year) == edition.year for year in _YEAR_RE.findall(text[:verb_start]))
 
@@ -410,25 +440,29 @@ def _verb_before(text: str, name_start: int) -> tuple[str, int] | None:
 _COORDINATION_RE = re.compile(
     r"^(?:、|和|及|以及|与|并)(?:(?:针对|对)[^,;:。]{1,40}?的)?(?:国家)?$"
 )
+_LEVEL_AFTER_NAME_RE = re.compile(rf"^(?:至|为|到)(?P<lvl>{_LEVEL})级?")
+# "启动防台风应急响应Ⅳ级", "应急响应级别为Ⅲ级": the level written after the name.
+_LEVEL_TRAILING_RE = re.compile(rf"^(?:级别为?|等级为?)?(?P<lvl>{_LEVEL})级")
 
 
-def _find_responses(text: str) -> list[_Mention]:
+def _response_candidates(text: str) -> list[_Mention]:
+    """Responses named in ``text``; action None where no verb of their own is written."""
     mentions: list[_Mention] = []
-    previous: _Mention | None = None
     for match in re.finditer(r"响应", text):
         anchor, anchor_end = match.start(), match.end()
         if NOT_A_RESPONSE_AFTER_RE.match(text, anchor_end):
             continue
         head = anchor - 2 if text[max(0, anchor - 2):anchor] in {"应急", "防御"} else anchor
         name_start = _name_start(text, head)
-        name = text[name_start:head]
-        hazards = _response_hazards(name)
+        hazards = _response_hazards(text[name_start:head])
         if head == anchor and not any(h or lvl for h, lvl in hazards):
             continue  # a bare "响应" ("强响应", "联动响应") names nothing
         after = text[anchor_end:]
         change = AFTER_CHANGE_RE.match(after)
         ending = AFTER_END_RE.match(after)
         before = _verb_before(text, name_start)
+        action: str | None = None
+        verb_start = name_start
         if change:
             action = ACTION_VERBS[change.group("verb")]
             hazards = [(hazard, _level(change.group("lvl"))) for hazard, _ in hazards]
@@ -437,21 +471,22 @@ def _find_responses(text: str) -> list[_Mention]:
             action, verb_start = "end", anchor_end
         elif before:
             action, verb_start = before
-        elif previous and _COORDINATION_RE.match(text[previous.anchor_end:name_start]):
-            action, verb_start = previous.action, previous.verb_start
-            hazards = [(hazard or previous.hazard, level) for hazard, level in hazards]
-        else:
-            continue
+            # "提升琼粤桂防汛防台风应急响应至三级": the new level follows the name.
+            target = _LEVEL_AFTER_NAME_RE.match(after)
+            trailing = _LEVEL_TRAILING_RE.match(after)
+            if target and action in {"raise", "lower", "adjust"}:
+                hazards = [(hazard, _level(target.group("lvl"))) for hazard, _ in hazards]
+            elif trailing and all(level is None for _, level in hazards):
+                hazards = [(hazard, _level(trailing.group("lvl"))) for hazard, _ in hazards]
         for hazard, level in hazards:
-            if hazard is None and level is None:
-                continue
-            previous = _Mention(hazard, RESPONSE, action, level, verb_start, name_start, anchor_end)
-            mentions.append(previous)
+            mentions.append(
+                _Mention(hazard, RESPONSE, action, level, verb_start, name_start, anchor_end)
+            )
     return mentions
 
 
 def _warning_parts(name: str) -> list[tuple[str | None, str | None]]:
-    """(hazard, colour) per warning a name joins ("海浪橙色和风暴潮黄色", "暴雨和强对流天气蓝色")."""
+    """(hazard, colour) per warning a name joins: "海浪橙色和风暴潮黄色", "暴雨和强对流蓝色"."""
     parts = [part for part in re.split(r"和|及|与", name) if part]
     found: list[tuple[str | None, str | None]] = []
     for part in parts:
@@ -470,9 +505,9 @@ def _warning_parts(name: str) -> list[tuple[str | None, str | None]]:
     return [(hazard, colour) for hazard, colour in found if hazard or colour]
 
 
-def _find_warnings(text: str) -> list[_Mention]:
+def _warning_candidates(text: str) -> list[_Mention]:
+    """Warnings named in ``text``; action None where no verb of their own is written."""
     mentions: list[_Mention] = []
-    previous: _Mention | None = None
     for match in re.finditer(r"预警(?:信号)?", text):
         anchor, anchor_end = match.start(), match.end()
         if NOT_A_WARNING_AFTER_RE.match(text, anchor_end):
@@ -483,42 +518,80 @@ def _find_warnings(text: str) -> list[_Mention]:
         change = AFTER_WARNING_CHANGE_RE.match(after)
         ending = AFTER_END_RE.match(after)
         before = _verb_before(text, name_start)
+        action: str | None = None
+        verb_start = name_start
         if change:
             action = ACTION_VERBS[change.group("verb")]
             colour = COLOUR_BY_WORD[change.group("colour")]
-            parts = [(hazard, colour) for hazard, _ in parts] or [(None, colour)]
+            parts = [(hazard, colour) for hazard, _ in parts]
             verb_start = anchor_end
         elif ending:
             action, verb_start = "end", anchor_end
         elif before:
             action, verb_start = before
-        elif previous and _COORDINATION_RE.match(text[previous.anchor_end:name_start]):
-            action, verb_start = previous.action, previous.verb_start
-        else:
-            continue
+        if action == "end" and not parts:
+            hazard = _first_term(text[name_start:anchor], WARNING_HAZARD_TERMS)
+            parts = [(hazard, None)]
         for hazard, colour in parts:
-            if colour is None or hazard is None:
+            if hazard is None or (colour is None and action != "end"):
                 continue  # "发布预警信息", "风暴潮预警": no hazard and colour to act on
-            previous = _Mention(hazard, WARNING, action, colour, verb_start, name_start, anchor_end)
-            mentions.append(previous)
+            mentions.append(
+                _Mention(hazard, WARNING, action, colour, verb_start, name_start, anchor_end)
+            )
     return mentions
 
 
-def _clean_subject(text: str) -> str:
-    """The authority at the head of a clause: "国家防总今天将…" → "国家防总"."""
-    text = LEADING_NOISE_RE.sub("", text.strip())
+def _find_mentions(text: str) -> list[_Mention]:
+    """Responses and warnings with an action, in reading order.
+
+    A name with no verb of its own shares the verb of the one it is listed with:
+    "升级发布台风一级预警、防汛防风一级应急响应", "维持…Ⅱ级应急响应以及对山西…的Ⅲ级应急响应".
+    """
+    candidates = sorted(
+        _response_candidates(text) + _warning_candidates(text),
+        key=lambda mention: (mention.name_start, mention.anchor_end),
+    )
+    found: list[_Mention] = []
+    for mention in candidates:
+        previous = found[-1] if found else None
+        if mention.action is None:
+            gap = text[previous.anchor_end:mention.name_start] if previous else ""
+            if previous is None or not _COORDINATION_RE.match(gap):
+                continue
+            inherited_hazard = previous.hazard if previous.kind == mention.kind else None
+            mention = replace(
+                mention,
+                action=previous.action,
+                verb_start=previous.verb_start,
+                hazard=mention.hazard or inherited_hazard,
+            )
+        if mention.hazard is None and mention.level is None:
+            continue
+        found.append(mention)
+    return found
+
+
+def _clean_subject(text: str) -> tuple[str, bool]:
+    """The authority at the head of a clause ("国家防总今天将…" → "国家防总"), and whether
+    anything followed it (a clause that is all subject is more likely a statement of fact)."""
+    text = text.strip()
+    while True:
+        stripped = LEADING_TIME_RE.sub("", LEADING_NOISE_RE.sub("", text)).lstrip()
+        if stripped == text:
+            break
+        text = stripped
     if NOT_A_SUBJECT_START_RE.match(text):
-        return ""
+        return "", False
     cut = SUBJECT_CUT_RE.search(text)
     subject = text[: cut.start()] if cut else text
-    return subject.strip(" 、")
+    return subject.strip(" 、"), cut is not None
 
 
 def _subject(text: str, verb_start: int) -> tuple[str, int] | None:
     """The authority of the verb at ``verb_start`` and where its clause begins, if stated here."""
     clause_start = _clause_start(text, verb_start)
-    subject = _clean_subject(text[clause_start:verb_start])
-    if subject and len(subject) <= MAX_SUBJECT_CHARS:
+    subject, _ = _clean_subject(text[clause_start:verb_start])
+    if subject and len(subject) <= MAX_SUBJECT_CHARS and "“" not in subject:
         return subject, clause_start
     # "国家减灾委、应急管理部针对河北严重洪涝灾害,于今天将…": the subject opens an earlier clause.
     clause_ends = [m.start() for m in CLAUSE_SPLIT_RE.finditer(text, 0, clause_start)]
@@ -527,8 +600,14 @@ def _subject(text: str, verb_start: int) -> tuple[str, int] | None:
         clause = text[start:end]
         if re.search(r"响应|预警", clause):
             break
-        subject = _clean_subject(clause)
-        if subject and AUTHORITY_HINT_RE.search(subject) and "“" not in subject:
+        subject, followed = _clean_subject(clause)
+        if (
+            followed
+            and subject
+            and len(subject) <= MAX_EARLIER_SUBJECT_CHARS
+            and AUTHORITY_HINT_RE.search(subject)
+            and "“" not in subject
+        ):
             return subject, start
     return None
 
@@ -565,7 +644,7 @@ def _effective_time(
         phrases = find_time_phrases(leftover, edition, tz)
         for start, end, _ in reversed(phrases):
             leftover = leftover[:start] + leftover[end:]
-        if not phrases or re.sub(r"[()从起开始以来]", "", leftover).strip():
+        if not phrases or re.sub(r"[()从自起开始以来]", "", leftover).strip():
             break
         segment_start = previous_start
     day: ResolvedTime | None = None
@@ -596,10 +675,30 @@ def _storm_registry(sentences: Sequence[_Sentence]) -> dict[str, int | None]:
             if not (match.group("number") or match.group("kind")):
                 continue
             name = match.group("name")
-            number = int(match.group("number")) if match.group("number") else None
+            number = _storm_number(match.group("number"))
             if numbers.get(name) is None:
                 numbers[name] = number
     return numbers
+
+
+def _storm_number(written: str | None) -> int | None:
+    """"6" or "六" or "十二" as an int."""
+    if not written:
+        return None
+    if written.isdigit():
+        return int(written)
+    digits = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    tens, _, units = written.rpartition("十")
+    if "十" not in written:
+        return digits.get(written)
+    return (digits.get(tens, 1) if tens else 1) * 10 + digits.get(units, 0)
+
+
+def _main_storm(sentences: Sequence[_Sentence], registry: dict[str, int | None]) -> str | None:
+    """The storm the item is about: the one named most often, the first named on a tie."""
+    text = "".join(sentence.text for sentence in sentences)
+    counts = {name: text.count(name) for name in registry}
+    return max(registry, key=lambda name: (counts[name], -text.find(name)), default=None)
 
 
 def _storm_names_in(text: str, registry: dict[str, int | None]) -> list[str]:
@@ -638,18 +737,14 @@ def detect_alerts(
     registry = _storm_registry(sentences)
     events: list[tuple[AlertEvent, bool]] = []
     last_authority: str | None = None
-    last_storm: str | None = None
+    main_storm = _main_storm(sentences, registry)
     context_so_far = ""
     for sentence in sentences:
         text = sentence.text
         names_here = _storm_names_in(text, registry)
-        mentions = sorted(
-            _find_responses(text) + _find_warnings(text), key=lambda m: (m.name_start, m.kind)
-        )
-        for mention in mentions:
+        for mention in _find_mentions(text):
             clause_start = _clause_start(text, mention.verb_start)
-            if not _is_current(text, clause_start, min(mention.verb_start, mention.name_start),
-                               edition):
+            if not _is_current(text, mention, edition):
                 continue
             subject_at = _subject(text, min(mention.verb_start, mention.name_start))
             if subject_at is not None:
@@ -663,7 +758,7 @@ def detect_alerts(
             )
             if hazard is None:
                 continue
-            storm = _storm_for(hazard, names_here, last_storm, registry, edition)
+            storm = _storm_for(hazard, names_here, main_storm, registry, edition)
             action_at = min(mention.verb_start, mention.name_start)
             when = _effective_time(text, segment_start, action_at, edition, tz)
             event = AlertEvent(
@@ -682,8 +777,6 @@ def detect_alerts(
             )
             events.append((event, sentence.is_title))
             last_authority = authority
-        if names_here:
-            last_storm = names_here[-1]
         context_so_far += text
     merged = _merge_repetitions(events)
     return [replace(e, impact=_impact(sentences, e.storm)) for e in merged]
@@ -702,14 +795,14 @@ def _context_hazard(authority: str, before: str, sentence: str, earlier: str) ->
 def _storm_for(
     hazard: str,
     names_here: list[str],
-    last_storm: str | None,
+    main_storm: str | None,
     registry: dict[str, int | None],
     edition: date,
 ) -> Storm | None:
     """Typhoon events take the storm the item is about; others only a storm named alongside."""
     name = names_here[0] if names_here else None
     if name is None and hazard == TYPHOON:
-        name = last_storm or next(iter(registry), None)
+        name = main_storm
     if name is None:
         return None
     return Storm(year=edition.year, number=registry.get(name), name=name)
@@ -734,10 +827,10 @@ def _merge_repetitions(events: Sequence[tuple[AlertEvent, bool]]) -> list[AlertE
     kept: list[AlertEvent] = []
     for event, is_title in events:
         if is_title:
-            # The title repeats the body's event in fewer words ("我区启动…" for "区防指决定…").
+            # The title repeats the body's event in fewer words ("我区启动…" for "区防指决定…",
+            # "发布" for "升级发布"), so only what is acted on has to agree.
             if any(
-                (b.hazard, b.kind, b.action, b.level)
-                == (event.hazard, event.kind, event.action, event.level)
+                (b.hazard, b.kind, b.level) == (event.hazard, event.kind, event.level)
                 for b in body
             ):
                 continue
