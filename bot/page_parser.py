@@ -101,6 +101,15 @@ CONTINUATION_START = re.compile(
 # No headline ends with a word that needs what follows: a preposition, a conjunction, 的, 昨日.
 CONTINUATION_END = re.compile(r"(?:[的在对把将从向于和与及被让给或]|[昨今明前当][日天]|日前)$")
 
+# Picture credits and source notes end a block though they carry no punctuation.
+CREDIT_LINE = re.compile(
+    r"(?:摄|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]"
+)
+# A credit closing a story: "（倪光辉、刘侃）", "（本报记者 某某）", "（新华社北京9月30日电）".
+CLOSING_CREDIT = re.compile(r"^[（(][^（）()]{2,60}[）)]$|摄$")
+# A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it.
+EXCLAIMED_HEADLINE = re.compile(r"^[^。；;]{2,30}[！？!?][”’」』]?$")
+
 
 class PageParseError(ValueError):
     """The text is not a newspaper page this parser can read (empty, binary, no article)."""
@@ -196,6 +205,9 @@ def _check_usable(text: str) -> None:
         raise PageParseError("page text is empty")
     if len(_CONTROL.findall(text)) > max(2, len(visible) // 100):
         raise PageParseError("page text contains control or undecodable characters: not text")
+    # English box lines (countdowns, mastheads) are page furniture, not a sign of binary input.
+    chinese_lines = [line for line in text.splitlines() if not _is_latin_line(line.strip())]
+    visible = [char for line in chinese_lines for char in line if not char.isspace()] or visible
     cjk_share = sum(1 for char in visible if _CJK.match(char)) / len(visible)
     if cjk_share < MIN_CJK_SHARE:
         raise PageParseError(
@@ -257,7 +269,7 @@ def _drop_furniture(lines: list[_Line]) -> list[_Line]:
 def _ends_sentence(text: str) -> bool:
     """Whether a block ends where a paragraph may end (not in the middle of a sentence)."""
     last = text[-1]
-    if last in SENTENCE_FINAL:
+    if last in SENTENCE_FINAL or CREDIT_LINE.search(text):
         return True
     if last in CLOSERS:
         return len(text) > 1 and (text[-2] in SENTENCE_FINAL or text[-2] in CLOSERS)
@@ -265,11 +277,12 @@ def _ends_sentence(text: str) -> bool:
         opener = max(text.rfind("（"), text.rfind("("))
         if opener <= 0:
             return True
-        inner = text[opener + 1 : -1]
-        return text[opener - 1] in SENTENCE_FINAL + CLOSERS or bool(
-            re.search(r"记者|摄|电|见|版|完|编者|作者|新华社|供图", inner)
-        )
-    return bool(PHOTO_CREDIT.search(text)) or bool(BYLINE_LINE.match(text))
+        inner, before = text[opener + 1 : -1], text[:opener]
+        quote_closed_sentence = before[-1] in CLOSERS and before[-2:-1] in tuple(SENTENCE_FINAL)
+        if before[-1] in SENTENCE_FINAL or quote_closed_sentence:
+            return True
+        return bool(re.search(r"记者|摄|电|见|版|完|编者|作者|新华社|供图", inner))
+    return bool(PHOTO_CREDIT.search(text) or BYLINE_LINE.match(text))
 
 
 def _is_heading_like(text: str) -> bool:
@@ -367,12 +380,18 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
     """Group lines into articles: headline groups open articles, single short lines are subheads."""
     gaps_separate_articles, indentation_marks_body = _layout_signals(lines)
 
-    def heading(line: _Line) -> bool:
+    def heading(position: int) -> bool:
+        line = lines[position]
         if line.is_teaser_label or _is_byline_or_dateline(line.text):
             return False
         if indentation_marks_body and line.indented:
             return False
-        return _is_heading_like(line.text)
+        if _is_heading_like(line.text):
+            return True
+        following = lines[position + 1].text if position + 1 < len(lines) else ""
+        return bool(EXCLAIMED_HEADLINE.match(line.text)) and bool(
+            SUBTITLE_DASHES.match(following) or _is_byline_or_dateline(following)
+        )
 
     def subhead(line: _Line) -> bool:
         return _is_heading_like(line.text) and not _is_byline_or_dateline(line.text)
@@ -388,7 +407,7 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             index += 1
             continue
         if in_teasers:
-            if heading(line):
+            if heading(index):
                 title = TRAILING_PAGE_REFERENCE.sub("", line.text)
                 drafts.append(_Draft("teaser", [title]))
                 index += 1
@@ -402,7 +421,7 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             current.subheads.append(line.text)
             index += 1
             continue
-        if not heading(line):
+        if not heading(index):
             if current is None:
                 current = _Draft("article", [])
                 drafts.append(current)
@@ -410,7 +429,7 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             index += 1
             continue
         group_end = index + 1
-        while group_end < len(lines) and heading(lines[group_end]):
+        while group_end < len(lines) and heading(group_end):
             if gaps_separate_articles and lines[group_end].gap_before:
                 break
             if PAGE_REFERENCE.match(lines[group_end].text):
@@ -432,6 +451,7 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             or (indentation_marks_body and not line.indented)
             or _is_photo_caption(lines, group_end)
             or bool(COLUMN_TAG.search(group[0]))
+            or bool(current.paragraphs and CLOSING_CREDIT.search(current.paragraphs[-1]))
         )
         if not opens_article and current is not None:
             current.paragraphs.append(group[0])
