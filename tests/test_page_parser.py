@@ -277,3 +277,23 @@ def test_unusable_input_is_refused_clearly(text: str, message: str) -> None:
 
 def test_page_parse_error_is_a_value_error() -> None:
     assert issubclass(PageParseError, ValueError)
+
+
+def test_headline_with_column_tag_opens_an_article_even_without_a_byline() -> None:
+    page = blocks("标题一二三四", "■记者 王某", BODY, "“我见证了中国的巨变”（点赞中国）", BODY_2)
+    titles = [article.title for article in parse_page(page, EDITION).articles]
+    assert titles == ["标题一二三四", "“我见证了中国的巨变”（点赞中国）"]
+
+
+def test_exclaimed_headline_before_a_subtitle() -> None:
+    article = only_article(blocks("我爱你，中国！", "——联欢活动侧记", BODY))
+    assert (article.title, article.subtitle, article.paragraphs) == (
+        "我爱你，中国！",
+        "联欢活动侧记",
+        (BODY,),
+    )
+
+
+def test_picture_credit_line_is_not_a_headline() -> None:
+    article = only_article(blocks("标题一二三四", "■记者 王某", BODY, "马怀刚摄（影像中国）"))
+    assert article.paragraphs == (BODY, "马怀刚摄（影像中国）")
