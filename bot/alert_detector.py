@@ -210,6 +210,7 @@ PROVINCES: dict[str, str] = {
     "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区",
     "香港": "香港特别行政区", "澳门": "澳门特别行政区",
 }
+TARGET_RE = re.compile(r"(?:针对|对)(?P<places>[^,;:。]{1,40}?)(?:的|启动|发布|维持)")
 _PROVINCE_RE = re.compile("|".join(sorted(PROVINCES, key=len, reverse=True)))
 _CITY_RE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市县]")
 
@@ -618,7 +619,9 @@ def _region(
     """The place the event covers: home region for 我区/区防指, else the provinces named."""
     if HOME_AUTHORITY_RE.search(authority):
         return home_region
-    target = re.search(r"(?:针对|对)(?P<places>[^,;:。]{1,40}?)(?:的|启动|发布|维持)", scope)
+    # The last "针对X的" before the name is this event's ("…和针对湖南的防汛Ⅳ级应急响应").
+    targets = list(TARGET_RE.finditer(scope))
+    target = targets[-1] if targets else None
     for text in ([target.group("places")] if target else []) + [authority]:
         provinces = list(dict.fromkeys(PROVINCES[p] for p in _PROVINCE_RE.findall(text)))
         if provinces:
