@@ -7,8 +7,20 @@ current head so repositories can query it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -71,3 +83,70 @@ class SourceFile(Base):
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     articles_duplicate: Mapped[int] = mapped_column(Integer, default=0)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Chat(Base):
+    """A Telegram chat the bot has seen, with the reader's subscription settings.
+
+    The primary key is Telegram's own chat id (negative for groups and channels, beyond 32 bits
+    for supergroups), so a group that migrates to a supergroup gets a new row via
+    ``ChatRepository.migrate`` rather than an id update in place.
+    """
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(20), default="private")
+    title: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_reason: Mapped[str | None] = mapped_column(Text)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    sections: Mapped[list[str]] = mapped_column(JSON, default=list)
+    alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    other_hazards: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_silent: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_digest_date: Mapped[date | None] = mapped_column(Date)
+    last_digest_article_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_chats_subscribed", "active", "subscribed"),)
+
+
+class Delivery(Base):
+    """One push to one chat (a digest, an alert notice), rendered and waiting in the outbox.
+
+    Unique on (chat, kind, ref) so enqueueing the same push twice is a no-op and a restart never
+    makes a second copy. ``sent_message_ids`` grows by one per part sent, so a restart resumes at
+    the next unsent part; ``claim_part`` records which part was in flight when claimed.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    sent_message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    plain_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_part: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "kind", "ref", name="uq_deliveries_chat_kind_ref"),
+        Index("ix_deliveries_due", "status", "priority", "next_attempt_at"),
+        Index("ix_deliveries_chat_status", "chat_id", "status"),
+        Index("ix_deliveries_finished", "finished_at"),
+    )
