@@ -230,6 +230,9 @@ IMPACT_CAUSE_RE = re.compile(r"受.{0,24}?影响|预计")
 IMPACT_EFFECT_RE = re.compile(
     r"将(?:有|出现|迎来|遭受|带来|产生)|风雨|降雨|暴雨|大风|风力|大到暴雨|风暴潮|降水"
 )
+PLACE_IN_NAME_RE = re.compile(
+    r"(?P<place>[\u4e00-\u9fff]{2,10}?)(?=防|抗|洪水|救灾|地震|地质|气象|暴雨|水旱|干旱)"
+)
 DAY_WORD_RE = re.compile(r"[日天号晨晚夜早月]|昨|今|明|前")
 
 
@@ -467,9 +470,9 @@ def _response_candidates(text: str) -> list[_Mention]:
         if change:
             action = ACTION_VERBS[change.group("verb")]
             hazards = [(hazard, _level(change.group("lvl"))) for hazard, _ in hazards]
-            verb_start = anchor_end
+            verb_start = anchor_end + change.start("verb")
         elif ending:
-            action, verb_start = "end", anchor_end
+            action, verb_start = "end", anchor_end + ending.start("verb")
         elif before:
             action, verb_start = before
             # "提升琼粤桂防汛防台风应急响应至三级": the new level follows the name.
@@ -525,9 +528,9 @@ def _warning_candidates(text: str) -> list[_Mention]:
             action = ACTION_VERBS[change.group("verb")]
             colour = COLOUR_BY_WORD[change.group("colour")]
             parts = [(hazard, colour) for hazard, _ in parts]
-            verb_start = anchor_end
+            verb_start = anchor_end + change.start("verb")
         elif ending:
-            action, verb_start = "end", anchor_end
+            action, verb_start = "end", anchor_end + ending.start("verb")
         elif before:
             action, verb_start = before
         if action == "end" and not parts:
@@ -750,8 +753,11 @@ def detect_alerts(
             if not _is_current(text, mention, edition):
                 continue
             subject_at = _subject(text, min(mention.verb_start, mention.name_start))
+            named_place = _place_in_name(text, mention)
             if subject_at is not None:
                 authority, segment_start = subject_at
+            elif named_place is not None:
+                authority, segment_start = named_place, clause_start
             elif last_authority is not None:
                 authority, segment_start = last_authority, clause_start
             else:
@@ -762,8 +768,8 @@ def detect_alerts(
             if hazard is None:
                 continue
             storm = _storm_for(hazard, names_here, main_storm, registry, edition)
-            action_at = min(mention.verb_start, mention.name_start)
-            when = _effective_time(text, segment_start, action_at, edition, tz)
+            # The time stands before the verb: "区防指昨日20时启动…", "…应急响应于昨日18时解除".
+            when = _effective_time(text, segment_start, mention.verb_start, edition, tz)
             event = AlertEvent(
                 hazard=hazard,
                 kind=mention.kind,
@@ -783,6 +789,14 @@ def detect_alerts(
         context_so_far += text
     merged = _merge_repetitions(events)
     return [replace(e, impact=_impact(sentences, e.storm)) for e in merged]
+
+
+def _place_in_name(text: str, mention: _Mention) -> str | None:
+    """The place that opens a response acting as the subject: "我区防台风Ⅳ级应急响应于…解除"."""
+    if mention.verb_start <= mention.name_start:
+        return None
+    place = PLACE_IN_NAME_RE.match(text, mention.name_start, mention.anchor_end)
+    return place.group("place") if place else None
 
 
 def _context_hazard(authority: str, before: str, sentence: str, earlier: str) -> str | None:

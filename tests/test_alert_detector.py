@@ -174,6 +174,14 @@ def test_title_restating_the_body_is_one_event() -> None:
     assert events[0].authority == "区防指"
 
 
+def test_response_written_as_the_subject_ends_with_its_time() -> None:
+    event = _only("我区防台风Ⅳ级应急响应于昨日18时解除。", home_region="萧山区")
+    assert (event.action, event.level, event.authority, event.region) == (
+        "end", "IV", "我区", "萧山区"
+    )
+    assert event.effective_at == datetime(2023, 7, 30, 18, 0, tzinfo=PAPER_TZ)
+
+
 def test_storm_named_without_number() -> None:
     event = _only("受台风“杜苏芮”影响,福建今天将防台风应急响应提升至Ⅰ级。")
     assert event.storm == Storm(2023, None, "杜苏芮")
