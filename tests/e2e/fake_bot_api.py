@@ -742,7 +742,7 @@ class _Limiter:
         tokens = min(float(lim.per_chat_burst), tokens + (now - last) * lim.per_chat_per_second)
         self.buckets[chat.id] = (tokens, now)
         if tokens < 1.0:
-            return "per_chat", (1.0 - tokens) / lim.per_chat_per_second
+            return "per_chat", (1.0 - tokens) / max(lim.per_chat_per_second, 1e-9)
         if chat.type != PRIVATE:
             window = self.group_sends.setdefault(chat.id, deque())
             while window and window[0] <= now - 60.0:
@@ -1012,7 +1012,8 @@ class FakeBotApi:
         """Listen on loopback (port 0 = any free port); returns :attr:`root`."""
         if not _is_loopback_host(host):
             raise ValueError(f"the fake Bot API only listens on loopback, not {host!r}")
-        self._runner = web.AppRunner(self.make_app(), access_log=None)
+        # A long poll the client gave up on must end now, not terminate the next poll with a 409.
+        self._runner = web.AppRunner(self.make_app(), access_log=None, handler_cancellation=True)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, host, port)
         await self._site.start()
@@ -1377,8 +1378,8 @@ class FakeBotApi:
             raise bad_request("chat not found")
         return chat
 
-    def _writable_chat(self, chat_id: Any) -> Chat:
-        """The chat the bot wants to post to, or the exact refusal Telegram would give."""
+    def _writable_chat(self, chat_id: Any, *, posting: bool = True) -> Chat:
+        """The chat the bot wants to post to (or edit in), or the refusal Telegram would give."""
         chat = self._lookup_chat(chat_id)
         if chat.migrated_to is not None:
             raise bad_request(
@@ -1392,7 +1393,7 @@ class FakeBotApi:
                 raise forbidden("user is deactivated")
             if user.blocked:
                 raise forbidden("bot was blocked by the user")
-            if not user.started:
+            if posting and not user.started:
                 raise forbidden("bot can't initiate conversation with a user")
             if user.is_bot:
                 raise forbidden("bot can't send messages to bots")
@@ -1402,9 +1403,13 @@ class FakeBotApi:
             raise forbidden(f"bot was kicked from the {kind} chat")
         if chat.bot.status == "left":
             raise forbidden(f"bot is not a member of the {kind} chat")
-        if chat.type == CHANNEL and not (
-            chat.bot.status == "creator"
-            or (chat.bot.status == "administrator" and chat.bot.can_post_messages)
+        if (
+            posting
+            and chat.type == CHANNEL
+            and not (
+                chat.bot.status == "creator"
+                or (chat.bot.status == "administrator" and chat.bot.can_post_messages)
+            )
         ):
             raise bad_request("need administrator rights in the channel chat")
         return chat
@@ -1475,8 +1480,6 @@ class FakeBotApi:
                 "gifts_from_channels": False,
             },
         )
-        if chat.type == PRIVATE and chat.user and chat.user.language_code:
-            pass  # Telegram never reveals a user's language through getChat
         return data
 
     async def _api_sendChatAction(self, p: dict[str, Any], _files: dict[str, Upload]) -> Any:
@@ -1723,14 +1726,7 @@ class FakeBotApi:
     def _editable(self, p: dict[str, Any], verb: str = "edit") -> StoredMessage:
         if p.get("inline_message_id"):
             raise bad_request("the fake Bot API server does not support inline messages")
-        chat = self._lookup_chat(p.get("chat_id"))
-        if chat.migrated_to is not None:
-            raise bad_request(
-                "group chat was upgraded to a supergroup chat",
-                {"migrate_to_chat_id": chat.migrated_to},
-            )
-        if chat.type == PRIVATE and chat.user is not None and chat.user.blocked:
-            raise forbidden("bot was blocked by the user")
+        chat = self._writable_chat(p.get("chat_id"), posting=False)
         message_id = _get_int(p, "message_id", "message identifier is not specified")
         stored = chat.messages.get(int(message_id or 0))
         if stored is None or stored.deleted:
@@ -2111,9 +2107,9 @@ class FakeBotApi:
         chat = self.chats[stored.chat_id]
         if stored.deleted:
             raise ValueError("the message was deleted; there is no button to press")
-        if chat.type != PRIVATE:
-            self._check_can_write(u, chat) if chat.type != CHANNEL else None
-        elif chat.user is None or chat.user.id != u.id:
+        if chat.type in (GROUP, SUPERGROUP):
+            self._check_can_write(u, chat)
+        elif chat.type == PRIVATE and (chat.user is None or chat.user.id != u.id):
             raise ValueError("a user can only press buttons in their own private chat")
         for button in stored.buttons:
             if "callback_data" not in button:

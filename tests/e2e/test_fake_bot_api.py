@@ -28,6 +28,7 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, RetryAfter
 
 from tests.e2e.fake_bot_api import (
+    DEFAULT_TOKEN,
     TELEGRAM_TEXT_LIMIT,
     EntityParseError,
     FakeBotApi,
@@ -631,3 +632,59 @@ async def test_wait_for_messages_is_event_driven(tg_bot: Bot, fake_bot_api: Fake
     assert [m.text for m in await waiter] == ["one", "two"]
     with pytest.raises(TimeoutError, match="3 bot message"):
         await fake_bot_api.wait_for_messages(user, 3, timeout=0.05)
+
+
+# ------------------------------------------------------------------------------- PTB Application
+
+
+async def test_ptb_application_polls_replies_and_confirms(fake_bot_api: FakeBotApi) -> None:
+    """The same path `newsbrief run` takes: Application + Updater long polling."""
+    from telegram import Update
+    from telegram.ext import Application, CommandHandler, ContextTypes
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, "<b>欢迎</b>", parse_mode="HTML")
+
+    app = (
+        Application.builder()
+        .token(fake_bot_api.token)
+        .base_url(fake_bot_api.base_url)
+        .base_file_url(fake_bot_api.base_file_url)
+        .build()
+    )
+    app.add_handler(CommandHandler("start", start))
+    user = fake_bot_api.add_user()
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=5)
+        await app.start()
+        fake_bot_api.send_text(user, user.id, "/start")
+        [reply] = await fake_bot_api.wait_for_messages(user, 1)
+        await fake_bot_api.wait_until_consumed()
+        await app.updater.stop()
+        await app.stop()
+    assert (reply.text, reply.entities[0]["type"]) == ("欢迎", "bold")
+    assert fake_bot_api.counters["errors"] == {}
+
+
+async def test_standalone_process_serves_on_loopback() -> None:
+    """`python -m tests.e2e.fake_bot_api --port N` is what the delivery benchmark starts."""
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.e2e.fake_bot_api", "--port", "0",
+        cwd=repo, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+        root = line.split(" listening on ")[1].split()[0]
+        assert root.startswith("http://127.0.0.1:")
+        async with Bot(DEFAULT_TOKEN, base_url=f"{root}/bot") as bot:
+            assert bot.username == "newsbrief_test_bot"
+    finally:
+        proc.terminate()
+        await proc.wait()
