@@ -1,0 +1,270 @@
+"""Automatic section classifier: one of six newspaper sections per article.
+
+The model is a multinomial naive Bayes over character bigrams and multi-character words that
+jieba found in the training titles (see `bot.section_training`, which writes
+`bot/data/section_model.json`). At run time the words are found by dictionary lookup of the
+shipped vocabulary instead of calling `jieba.cut`: the features are the same ones the model was
+trained on, and the lookup costs a small fraction of a segmentation, which matters because every
+ingested article is classified. A short cue lexicon decides emergencies (应急响应, 台风, 暴雨,
+预警, 防汛 ...) and nudges local-paper words (人大, 加梯 ...) that Sina titles never taught it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SECTIONS: tuple[str, ...] = ("时政", "经济", "社会", "科教", "文体", "应急")
+DEFAULT_SECTION = "社会"
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "section_model.json"
+
+# Aliases for users and deep links (`/section econ`, `t.me/bot?start=sec-culture`), in both
+# scripts: operators and readers in Hong Kong or Taiwan type 經濟, not 经济.
+SECTION_ALIASES: Mapping[str, str] = {
+    **{name: name for name in SECTIONS},
+    "politics": "时政",
+    "gov": "时政",
+    "时事": "时政",
+    "政治": "时政",
+    "時政": "时政",
+    "時事": "时政",
+    "econ": "经济",
+    "economy": "经济",
+    "business": "经济",
+    "finance": "经济",
+    "財經": "经济",
+    "财经": "经济",
+    "經濟": "经济",
+    "society": "社会",
+    "social": "社会",
+    "local": "社会",
+    "民生": "社会",
+    "社會": "社会",
+    "scitech": "科教",
+    "science": "科教",
+    "tech": "科教",
+    "edu": "科教",
+    "education": "科教",
+    "科技": "科教",
+    "教育": "科教",
+    "culture": "文体",
+    "sports": "文体",
+    "sport": "文体",
+    "entertainment": "文体",
+    "文化": "文体",
+    "体育": "文体",
+    "體育": "文体",
+    "文體": "文体",
+    "emergency": "应急",
+    "alert": "应急",
+    "alerts": "应急",
+    "weather": "应急",
+    "應急": "应急",
+}
+
+# Emergency language decides 应急 when it is in the title, and counts heavily in the lead.
+# `预警` is only an emergency with a colour or hazard in front of it (not 金融风险预警).
+EMERGENCY_PATTERN = re.compile(
+    r"应急响应|台风|暴雨|强降雨|防汛|防台|汛情|洪水|洪涝|山洪|泥石流|地震|抗洪|抢险|救灾|"
+    r"寒潮|冰冻灾害|山体滑坡|森林火灾|[蓝黄橙红]色预警|(?:气象|灾害|地质|高温|大风|雷电|冰雹|暴雪)预警"
+)
+EMERGENCY_TITLE_HITS = 1
+EMERGENCY_LEAD_HITS = 3
+
+# Local-paper words that Sina titles rarely contain, added as log-score bonuses per hit (capped).
+SECTION_CUES: Mapping[str, tuple[str, ...]] = {
+    "时政": (
+        "人大", "政协", "常委会", "区委", "市委", "省委", "党委", "党组", "党建", "全会",
+        "全体(扩大)会议", "纪委", "监委", "巡察", "八八战略", "主题教育", "立法",
+    ),
+    "经济": ("专精特新", "招商", "营商环境", "制造业", "开发区", "数字经济", "跨境电商"),
+    "社会": ("加梯", "加装电梯", "老旧小区", "未来社区", "垃圾分类", "医保", "就医", "养老"),
+    "科教": ("实验室", "院士", "幼儿园", "中考", "双减"),
+    "文体": ("亚运", "村ba", "非遗", "联赛", "赛事"),
+    "应急": ("应急", "防御", "避灾"),
+}
+CUE_BONUS = 0.25
+CUE_TITLE_FACTOR = 6
+CUE_CAP = 8
+
+TITLE_WEIGHT = 3.0
+LEAD_CHARS = 400
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z]+|[0-9]+")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC folds the full-width letters and digits papers mix in; lower-case ASCII for matching."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def iter_features(
+    text: str, words: frozenset[str], word_lengths: Sequence[int], unigrams: bool = False
+) -> Iterator[str]:
+    """Character bigrams plus every known word of 3+ characters that occurs in the text.
+
+    Runs of letters and of digits are one feature each (digits fold to "0"); punctuation splits
+    runs so bigrams never straddle a sentence break.
+    """
+    for match in _CJK_RUN.finditer(normalize_text(text)):
+        run = match.group()
+        first = run[0]
+        if first.isdigit():
+            yield "0"
+            continue
+        if first.isascii():
+            yield run
+            continue
+        if unigrams:
+            yield from run
+        size = len(run)
+        for start in range(size - 1):
+            yield run[start : start + 2]
+            for length in word_lengths:
+                if start + length > size:
+                    break
+                piece = run[start : start + length]
+                if piece in words:
+                    yield piece
+
+
+def article_lead(paragraphs: Sequence[str], limit: int = LEAD_CHARS) -> str:
+    """The first `limit` characters of the body: a local paper states its subject up front."""
+    lead: list[str] = []
+    used = 0
+    for paragraph in paragraphs:
+        if used >= limit:
+            break
+        piece = paragraph[: limit - used]
+        lead.append(piece)
+        used += len(piece)
+    return "\n".join(lead)
+
+
+@dataclass(frozen=True)
+class SectionModel:
+    """Naive Bayes log-likelihoods stored sparsely: a per-class base plus per-feature deltas."""
+
+    classes: tuple[str, ...]
+    class_sections: tuple[str, ...]
+    base_log_prob: tuple[float, ...]
+    deltas: Mapping[str, tuple[tuple[int, float], ...]]
+    words: frozenset[str]
+    word_lengths: tuple[int, ...]
+    unigrams: bool
+    title_weight: float
+    lead_chars: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> SectionModel:
+        """Turn stored counts into log-probabilities once, so classification is lookups only."""
+        classes = tuple(data["classes"])  # type: ignore[arg-type]
+        alpha = float(data["alpha"])  # type: ignore[arg-type]
+        totals: list[int] = list(data["class_totals"])  # type: ignore[call-overload]
+        counts: Mapping[str, str] = data["counts"]  # type: ignore[assignment]
+        vocab_size = len(counts)
+        denominators = [total + alpha * vocab_size for total in totals]
+        base = tuple(math.log(alpha / denominator) for denominator in denominators)
+        deltas: dict[str, tuple[tuple[int, float], ...]] = {}
+        for feature, encoded in counts.items():
+            pairs = []
+            for item in encoded.split(","):
+                index_text, count_text = item.split(":")
+                index = int(index_text)
+                pairs.append((index, math.log((int(count_text) + alpha) / alpha)))
+            deltas[feature] = tuple(pairs)
+        words = frozenset(f for f in counts if len(f) >= 3 and "\u3400" <= f[0] <= "\u9fff")
+        return cls(
+            classes=classes,
+            class_sections=tuple(data["class_sections"]),  # type: ignore[arg-type]
+            base_log_prob=base,
+            deltas=deltas,
+            words=words,
+            word_lengths=tuple(sorted({len(w) for w in words})),
+            unigrams=bool(data.get("unigrams", False)),
+            title_weight=float(data.get("title_weight", TITLE_WEIGHT)),  # type: ignore[arg-type]
+            lead_chars=int(data.get("lead_chars", LEAD_CHARS)),  # type: ignore[call-overload]
+        )
+
+    def features(self, text: str) -> Iterator[str]:
+        """The features this model knows, in the order they occur."""
+        for feature in iter_features(text, self.words, self.word_lengths, self.unigrams):
+            if feature in self.deltas:
+                yield feature
+
+    def class_log_scores(self, weighted_texts: Iterable[tuple[str, float]]) -> list[float]:
+        """Mean per-feature log-likelihood of each fine class (length-normalised, uniform prior).
+
+        Normalising by the total feature weight puts a one-line teaser and a long feature article
+        on the same scale, so the cue bonuses mean the same for both.
+        """
+        scores = [0.0] * len(self.classes)
+        total_weight = 0.0
+        for text, weight in weighted_texts:
+            for feature in self.features(text):
+                total_weight += weight
+                for index, delta in self.deltas[feature]:
+                    scores[index] += weight * delta
+        if total_weight == 0:
+            return list(self.base_log_prob)
+        pairs = zip(self.base_log_prob, scores, strict=True)
+        return [base + score / total_weight for base, score in pairs]
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> SectionModel:
+    """Read the shipped model once per process."""
+    with path.open(encoding="utf-8") as handle:
+        return SectionModel.from_json(json.load(handle))
+
+
+def _cue_hits(text: str, cues: Sequence[str]) -> int:
+    return sum(text.count(cue) for cue in cues)
+
+
+def section_scores(
+    title: str, paragraphs: Sequence[str] = (), model: SectionModel | None = None
+) -> dict[str, float]:
+    """Score per section (higher is better): best fine-class NB score plus cue bonuses.
+
+    Emergency language in the title, or repeatedly in the lead, puts 应急 ahead of everything.
+    `model` lets the training script score candidates before one is shipped.
+    """
+    model = model or load_model()
+    lead = article_lead(paragraphs, model.lead_chars)
+    fine_scores = model.class_log_scores([(title, model.title_weight), (lead, 1.0)])
+    scores = dict.fromkeys(SECTIONS, -math.inf)
+    for section, score in zip(model.class_sections, fine_scores, strict=True):
+        scores[section] = max(scores[section], score)
+    folded_title = normalize_text(title)
+    folded_lead = normalize_text(lead)
+    for section, cues in SECTION_CUES.items():
+        hits = _cue_hits(folded_title, cues) * CUE_TITLE_FACTOR + _cue_hits(folded_lead, cues)
+        scores[section] += CUE_BONUS * min(hits, CUE_CAP)
+    title_alarms = len(EMERGENCY_PATTERN.findall(folded_title))
+    lead_alarms = len(EMERGENCY_PATTERN.findall(folded_lead))
+    if title_alarms >= EMERGENCY_TITLE_HITS or lead_alarms >= EMERGENCY_LEAD_HITS:
+        scores["应急"] = max(scores.values()) + 1.0 + title_alarms + 0.1 * lead_alarms
+    return scores
+
+
+def classify_section(
+    title: str, paragraphs: Sequence[str] = (), model: SectionModel | None = None
+) -> str:
+    """The section for an article the operator did not file: title weighted, then the lead."""
+    if not title.strip() and not any(p.strip() for p in paragraphs):
+        return DEFAULT_SECTION
+    scores = section_scores(title, paragraphs, model)
+    return max(SECTIONS, key=lambda section: scores[section])
+
+
+def resolve_section_name(text: str) -> str | None:
+    """Canonical section for a user's or deep link's spelling, or None when it names none."""
+    key = unicodedata.normalize("NFKC", text).strip().lower()
+    return SECTION_ALIASES.get(key)
