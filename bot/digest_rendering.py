@@ -1,0 +1,138 @@
+"""A :class:`~bot.digest.Digest` → Telegram message parts (HTML, read buttons, ≤ 4096 units).
+
+The digest is cut between items, never inside one: a part ends before the item that would take it
+past :data:`~bot.rendering.TELEGRAM_TEXT_LIMIT` (measured on the HTML, an upper bound of what
+Telegram counts after parsing), and a section carried into the next part repeats its heading.
+Each part carries the read buttons of its own items. Traditional-Chinese chats get article text
+converted by their :class:`~bot.i18n.Translator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.callback_data import CallbackCodec
+from bot.digest import Digest
+from bot.i18n import Html, Translator
+from bot.rendering import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
+from storage.outbox import MessagePart as OutboxPart
+
+TITLE_CHARS = 80
+BUTTONS_PER_ROW = 8
+MAX_ITEMS_PER_PART = 48  # keeps a part's keyboard (≤ 100 buttons) readable on a phone
+SEPARATOR = "\n"
+
+
+@dataclass
+class _Part:
+    lines: list[str] = field(default_factory=list)
+    numbers: list[Button] = field(default_factory=list)
+    extra: list[Button] = field(default_factory=list)
+    length: int = 0
+
+    def fits(self, text: str, limit: int) -> bool:
+        return not self.lines or self.length + utf16_len(SEPARATOR) + utf16_len(text) <= limit
+
+    def add(self, text: str) -> None:
+        self.length += utf16_len(text) + (utf16_len(SEPARATOR) if self.lines else 0)
+        self.lines.append(text)
+
+    def to_message(self) -> MessagePart:
+        rows = [
+            tuple(self.numbers[i : i + BUTTONS_PER_ROW])
+            for i in range(0, len(self.numbers), BUTTONS_PER_ROW)
+        ]
+        rows.extend((button,) for button in self.extra)
+        return MessagePart(Html(SEPARATOR.join(self.lines)), tuple(rows))
+
+
+def digest_heading(digest: Digest, tr: Translator, paper: str) -> Html:
+    """Paper and edition date(s): '萧山日报 · 2023年7月31日'."""
+    papers = digest.papers or (paper,)
+    name = tr.article_text("、".join(papers))
+    if not digest.editions:
+        editions = tr.date(digest.local_date)
+    elif len(digest.editions) == 1:
+        editions = tr.date(digest.editions[0])
+    else:
+        editions = tr.text(
+            "digest.edition_range",
+            first=tr.date(digest.editions[0]), last=tr.date(digest.editions[-1]),
+        )
+    return tr.html("digest.header", paper=name, editions=editions)
+
+
+def render_digest(
+    digest: Digest,
+    tr: Translator,
+    codec: CallbackCodec,
+    paper: str,
+    limit: int = TELEGRAM_TEXT_LIMIT,
+) -> list[MessagePart]:
+    """The digest's messages: heading, active alerts, then each chosen section's headlines."""
+    parts: list[_Part] = [_Part()]
+
+    def place(text: str, *, heading: str | None = None) -> _Part:
+        part = parts[-1]
+        room = len(part.numbers) < MAX_ITEMS_PER_PART
+        if not room or not part.fits(text, limit):
+            part = _Part()
+            parts.append(part)
+            if heading is not None:
+                part.add(heading)
+        part.add(text)
+        return part
+
+    parts[-1].add(digest_heading(digest, tr, paper))
+    if digest.alerts:
+        place("\n" + tr.html("digest.alerts_header"))
+        for number, alert in enumerate(digest.alerts, start=1):
+            line = tr.html("digest.alert_line", summary=tr.article_text(alert.summary))
+            part = place(line)
+            label = tr.text("digest.alert_button", number=number)
+            part.extra.append(Button(label, codec.open_article(alert.article_id)))
+    number = 0
+    for section in digest.sections:
+        name = tr.section(section.name)
+        continued = tr.html("digest.section_continued", section=name)
+        heading = "\n" + tr.html("digest.section", section=name)
+        for index, item in enumerate(section.items):
+            number += 1
+            title = clip(tr.article_text(item.title), TITLE_CHARS)
+            if item.summary:
+                line = tr.html("digest.item_summary", number=number, title=title,
+                               summary=tr.article_text(item.summary))
+            else:
+                line = tr.html("digest.item", number=number, title=title)
+            if index == 0:
+                line = heading + SEPARATOR + line  # a heading never ends a part on its own
+            part = place(line, heading=None if index == 0 else continued)
+            part.numbers.append(Button(str(number), codec.open_article(item.id)))
+        if section.more:
+            line = tr.html("digest.more", count=section.more, section=name)
+            part = place(line, heading=continued)
+            label = tr.text("digest.more_button", section=name)
+            part.extra.append(Button(label, codec.section_page(section.name, 0)))
+    return [part.to_message() for part in parts]
+
+
+def render_nothing_new(digest: Digest, tr: Translator, paper: str) -> list[MessagePart]:
+    """The short note a chat gets on a quiet day, if it asked for one."""
+    return [MessagePart(tr.html("digest.nothing_new", paper=tr.article_text(paper)))]
+
+
+def to_outbox_parts(parts: Sequence[MessagePart], *, silent: bool) -> list[OutboxPart]:
+    """Rendered parts → the outbox's stored form (Bot API JSON keyboards)."""
+    stored = []
+    for part in parts:
+        markup = None
+        if part.keyboard:
+            markup = {
+                "inline_keyboard": [
+                    [{"text": b.text, "callback_data": b.callback_data} for b in row]
+                    for row in part.keyboard
+                ]
+            }
+        stored.append(OutboxPart(str(part.html), "HTML", markup, silent))
+    return stored
