@@ -314,6 +314,37 @@ async def cmd_quickstart(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_run(ctx: Context) -> int:
+    """The Telegram bot (long polling, or behind a webhook) until SIGTERM/SIGINT."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.telegram_app import MissingTokenError, WebhookOptions, run_bot
+    from storage.instance_lock import InstanceLockedError
+
+    args = ctx.args
+    webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
+    try:
+        await run_bot(ctx.settings, ctx.database(), webhook=webhook)
+    except MissingTokenError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    except InstanceLockedError as exc:
+        return _fail(EXIT_FAILED, str(exc))
+    except InvalidToken as exc:
+        return _fail(EXIT_FAILED, f"Telegram refused TELEGRAM_BOT_TOKEN ({exc}); check it with "
+                     "@BotFather")
+    except NetworkError as exc:
+        return _fail(EXIT_FAILED, f"cannot reach the Telegram Bot API: {exc}")
+    return EXIT_OK
+
+
+async def cmd_chat(ctx: Context) -> int:
+    """The same bot in this terminal, without Telegram (see bot.local_chat)."""
+    from bot.local_chat import run_chat
+
+    await run_chat(ctx.settings, ctx.database(), language_code=ctx.args.lang, out=ctx.out)
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -371,6 +402,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", type=_section_arg, metavar="NAME")
     p.add_argument("--limit", type=_positive_int, default=10)
     p.set_defaults(handler=cmd_section)
+
+    p = sub.add_parser("run", parents=[common], help="run the Telegram bot (long polling, or "
+                       "--webhook-url)")
+    p.add_argument("--webhook-url", metavar="URL", help="public HTTPS URL Telegram posts to")
+    p.add_argument("--listen", default="127.0.0.1", help="address the webhook server binds")
+    p.add_argument("--port", type=_positive_int, default=8443, help="port the webhook server binds")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("chat", parents=[common], help="talk to the bot in this terminal, "
+                       "without Telegram")
+    p.add_argument("--lang", default="zh-hans", metavar="CODE",
+                   help="the reader's Telegram language_code (zh-hans, zh-hant, zh-tw, zh-hk, en)")
+    p.set_defaults(handler=cmd_chat)
 
     p = sub.add_parser("db", help="database maintenance")
     db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)

@@ -1,0 +1,208 @@
+"""Inline-button data: short, ASCII, signed, and checked before anything acts on it.
+
+Telegram allows 64 bytes of ``callback_data`` and hands back whatever a client sends, so every
+button carries a kind, a few ASCII fields and a 36-bit HMAC tag keyed by a secret derived from the
+bot token (stable across restarts, so yesterday's buttons still work):
+
+``a:<id>:<tag>``                    open article ``id``
+``s:<slug>:<page>:<tag>``           a page of a section, in place (``slug``: SECTION_SLUGS)
+``S:<slug>:<page>:<tag>``           ... as a new message (from a menu that should stay)
+``p:<page>:=<b64>:<tag>``           a page of search results for a short query, encoded in place
+``p:<page>:~<token>:<tag>``         ... for a longer query, kept in a bounded server-side cache
+
+Queries are recomputed from the button, not cached results: a short query (the usual case, up to
+about 18 Chinese characters) survives restarts; only long queries can expire with the cache.
+Anything malformed, unsigned or forgotten raises :class:`CallbackDataError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.sections import SECTIONS
+
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
+TAG_CHARS = 6
+QUERY_CACHE_SIZE = 4096
+MAX_PAGE = 9999
+QUERY_ENCODING = "gb18030"  # two bytes per Chinese character (UTF-8 needs three)
+
+SECTION_SLUGS: Mapping[str, str] = {
+    "时政": "politics",
+    "经济": "econ",
+    "社会": "society",
+    "科教": "scitech",
+    "文体": "culture",
+    "应急": "emergency",
+}
+SLUG_SECTIONS: Mapping[str, str] = {slug: name for name, slug in SECTION_SLUGS.items()}
+assert set(SECTION_SLUGS) == set(SECTIONS)
+
+
+class CallbackDataError(ValueError):
+    """Button data we did not make, or no longer understand: answer "expired", do nothing."""
+
+
+class CallbackExpiredError(CallbackDataError):
+    """Genuine button data whose server-side half (a long query) has been forgotten."""
+
+
+@dataclass(frozen=True)
+class OpenArticle:
+    article_id: int
+
+
+@dataclass(frozen=True)
+class SectionPageRequest:
+    section: str
+    page: int
+    new_message: bool = False
+
+
+@dataclass(frozen=True)
+class SearchPageRequest:
+    query: str
+    page: int
+
+
+ButtonAction = OpenArticle | SectionPageRequest | SearchPageRequest
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class CallbackCodec:
+    """Makes and reads button data for one bot (one secret)."""
+
+    def __init__(self, secret: str | bytes, *, cache_size: int = QUERY_CACHE_SIZE) -> None:
+        raw = secret.encode() if isinstance(secret, str) else secret
+        self._key = hashlib.sha256(b"newsbrief callback data\0" + raw).digest()
+        self._queries: OrderedDict[str, str] = OrderedDict()
+        self._cache_size = cache_size
+
+    # --- making ---------------------------------------------------------------------------------
+
+    def _sign(self, body: str) -> str:
+        tag = hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest()
+        data = f"{body}:{_b64(tag)[:TAG_CHARS]}"
+        assert len(data.encode()) <= CALLBACK_DATA_LIMIT, data
+        return data
+
+    def open_article(self, article_id: int) -> str:
+        return self._sign(f"a:{int(article_id)}")
+
+    def section_page(self, section: str, page: int, *, new_message: bool = False) -> str:
+        kind = "S" if new_message else "s"
+        return self._sign(f"{kind}:{SECTION_SLUGS[section]}:{_page(page)}")
+
+    def search_page(self, query: str, page: int) -> str:
+        prefix = f"p:{_page(page)}:"
+        try:
+            inline = "=" + _b64(query.encode(QUERY_ENCODING, errors="strict"))
+        except UnicodeEncodeError:  # a lone surrogate: keep it server-side
+            inline = "=" * CALLBACK_DATA_LIMIT
+        if len(prefix) + len(inline) + 1 + TAG_CHARS <= CALLBACK_DATA_LIMIT:
+            return self._sign(prefix + inline)
+        return self._sign(prefix + "~" + self._remember(query))
+
+    def _remember(self, query: str) -> str:
+        token = _b64(hmac.new(self._key, query.encode(), hashlib.sha256).digest()[:9])
+        self._queries[token] = query
+        self._queries.move_to_end(token)
+        while len(self._queries) > self._cache_size:
+            self._queries.popitem(last=False)
+        return token
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def decode(self, data: str | None) -> ButtonAction:
+        """What a pressed button asks for; raises :class:`CallbackDataError` for anything else."""
+        if not data or len(data.encode("utf-8", errors="replace")) > CALLBACK_DATA_LIMIT:
+            raise CallbackDataError("missing or oversized button data")
+        if not data.isascii():
+            raise CallbackDataError("button data is not ASCII")
+        body, _, tag = data.rpartition(":")
+        expected = self._sign(body).rpartition(":")[2] if body else ""
+        if not body or not hmac.compare_digest(tag, expected):
+            raise CallbackDataError("button data signature does not match")
+        kind, *fields = body.split(":")
+        try:
+            if kind == "a" and len(fields) == 1:
+                return OpenArticle(int(fields[0]))
+            if kind in ("s", "S") and len(fields) == 2:
+                return SectionPageRequest(
+                    SLUG_SECTIONS[fields[0]], _page(int(fields[1])), new_message=kind == "S"
+                )
+            if kind == "p" and len(fields) == 2:
+                return SearchPageRequest(self._query(fields[1]), _page(int(fields[0])))
+        except (KeyError, ValueError) as exc:
+            if isinstance(exc, CallbackDataError):
+                raise
+            raise CallbackDataError(f"unreadable button data ({type(exc).__name__})") from exc
+        raise CallbackDataError(f"unknown button kind {kind!r}")
+
+    def _query(self, field: str) -> str:
+        if field.startswith("="):
+            try:
+                return _unb64(field[1:]).decode(QUERY_ENCODING, errors="strict")
+            except (binascii.Error, UnicodeDecodeError) as exc:
+                raise CallbackDataError("unreadable query in button data") from exc
+        if field.startswith("~"):
+            query = self._queries.get(field[1:])
+            if query is None:
+                raise CallbackExpiredError("the long query behind this button was forgotten")
+            self._queries.move_to_end(field[1:])
+            return query
+        raise CallbackDataError("unknown query encoding")
+
+
+def _page(page: int) -> int:
+    if not 0 <= page <= MAX_PAGE:
+        raise ValueError(f"page {page} out of range")
+    return page
+
+
+def section_slug(section: str) -> str:
+    """The ASCII name of a section, for button data and deep links (``?start=sec_econ``)."""
+    return SECTION_SLUGS[section]
+
+
+DEEP_LINK_LIMIT = 64  # /start payloads: up to 64 of [A-Za-z0-9_-]
+_DEEP_LINK_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def parse_deep_link(payload: str) -> ButtonAction | None:
+    """What a ``t.me/<bot>?start=<payload>`` link opens: ``sec_<slug>`` a section, ``a_<id>`` an
+    article, ``q_<base64url of UTF-8>`` a search. Anything else opens nothing (the welcome)."""
+    if not payload or len(payload) > DEEP_LINK_LIMIT or not set(payload) <= _DEEP_LINK_CHARS:
+        return None
+    kind, _, value = payload.partition("_")
+    try:
+        if kind == "sec":
+            section = SLUG_SECTIONS.get(value.lower())
+            return SectionPageRequest(section, 0) if section else None
+        if kind == "a" and value.isdigit():
+            return OpenArticle(int(value))
+        if kind == "q" and value:
+            query = _unb64(value).decode("utf-8", errors="strict").strip()
+            return SearchPageRequest(query, 0) if query else None
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
+def search_deep_link(query: str) -> str | None:
+    """The ``start`` payload that opens a search, or None when the query is too long for one."""
+    payload = "q_" + _b64(query.encode("utf-8"))
+    return payload if len(payload) <= DEEP_LINK_LIMIT else None

@@ -1,0 +1,39 @@
+"""/today, /sections and /section NAME."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.callback_data import SECTION_SLUGS
+from bot.rendering import MessagePart, render_sections_menu, render_today
+from bot.sections import SECTIONS, resolve_section_name
+from handlers import views
+from handlers.common import reply, services, translator
+
+
+async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tr, deps = translator(update), services(context)
+    edition = await deps.browse.latest_edition()
+    await reply(update, [render_today(edition, tr, deps.codec, deps.settings.paper)])
+
+
+async def sections(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tr, deps = translator(update), services(context)
+    counts = await deps.browse.section_counts()
+    await reply(update, [render_sections_menu(counts, tr, deps.codec)])
+
+
+async def section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/section 经济`` (or 經濟, econ ...); without a name, the sections menu."""
+    tr, deps = translator(update), services(context)
+    if not context.args:
+        await sections(update, context)
+        return
+    name = " ".join(context.args)
+    canonical = resolve_section_name(name)
+    if canonical is None:
+        choices = " ".join(f"{tr.section(s)}({SECTION_SLUGS[s]})" for s in SECTIONS)
+        await reply(update, [MessagePart(tr.html("section.unknown", name=name, choices=choices))])
+        return
+    await reply(update, [await views.section_page(deps, tr, canonical, 0)])

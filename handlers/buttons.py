@@ -1,0 +1,36 @@
+"""Inline buttons: open an article, or page a list in place. Bad data gets a polite answer."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.callback_data import CallbackDataError, OpenArticle, SearchPageRequest, SectionPageRequest
+from handlers import views
+from handlers.common import edit, reply, services, translator
+
+logger = logging.getLogger(__name__)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    tr, deps = translator(update), services(context)
+    try:
+        action = deps.codec.decode(query.data)
+    except CallbackDataError as exc:
+        logger.info("refused button data %r in chat %s: %s", query.data,
+                    update.effective_chat.id if update.effective_chat else None, exc)
+        await query.answer(tr.text("callback.expired"))
+        return
+    await query.answer()
+    if isinstance(action, OpenArticle):
+        await reply(update, await views.article(deps, tr, action.article_id))
+    elif isinstance(action, SectionPageRequest):
+        part = await views.section_page(deps, tr, action.section, action.page)
+        await (reply(update, [part]) if action.new_message else edit(update, part))
+    elif isinstance(action, SearchPageRequest):
+        await edit(update, await views.search_page(deps, tr, action.query, action.page))

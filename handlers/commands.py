@@ -1,0 +1,143 @@
+"""The one command table: it registers the handlers and publishes the Telegram menus.
+
+Adding a command is one row: its name, handler, where it applies, and whether the menu shows it.
+Its description is ``command.<name>`` in each catalogue (bot/locales), so the menu, /help and the
+handler can never drift apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import EN, ZH_HANS, Translator
+from handlers import admin, browse, buttons, errors, search, start
+
+logger = logging.getLogger(__name__)
+
+HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+class Scope(Enum):
+    EVERYWHERE = "private and group chats"
+    PRIVATE = "private chats"
+    ADMIN = "admins' private chats"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    callback: HandlerCallback
+    scope: Scope
+    in_menu: bool = True
+
+    @property
+    def description_key(self) -> str:
+        return f"command.{self.name}"
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", start.start, Scope.EVERYWHERE),
+    Command("today", browse.today, Scope.EVERYWHERE),
+    Command("sections", browse.sections, Scope.EVERYWHERE),
+    Command("section", browse.section, Scope.EVERYWHERE),
+    Command("search", search.search_command, Scope.EVERYWHERE),
+    Command("help", start.help_command, Scope.EVERYWHERE),
+    Command("status", admin.status, Scope.ADMIN),
+    Command("ping", start.ping, Scope.EVERYWHERE, in_menu=False),
+)
+
+# setMyCommands takes two-letter languages only, so zh-Hans and zh-Hant readers (both "zh") can't
+# get different menus: the default and "zh" menus are simplified, "en" is English. Traditional
+# readers still get every reply in traditional characters.
+MENU_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, ZH_HANS), ("zh", ZH_HANS), ("en", EN))
+
+_CHAT_FILTERS = {
+    Scope.EVERYWHERE: filters.ChatType.PRIVATE | filters.ChatType.GROUPS,
+    Scope.PRIVATE: filters.ChatType.PRIVATE,
+}
+
+
+def menu_for(private: bool, is_admin: bool) -> list[Command]:
+    """The commands a reader can use in this kind of chat, in menu order."""
+    allowed = {Scope.EVERYWHERE} | ({Scope.PRIVATE} if private else set())
+    if private and is_admin:
+        allowed.add(Scope.ADMIN)
+    return [c for c in COMMANDS if c.in_menu and c.scope in allowed]
+
+
+def register_handlers(application: Application, admin_ids: Collection[int]) -> None:
+    """Every row becomes a CommandHandler; then plain text (private only), buttons, errors."""
+    admins = filters.User(user_id=list(admin_ids))
+    for command in COMMANDS:
+        if command.scope is Scope.ADMIN:
+            chat_filter = filters.ChatType.PRIVATE & admins
+        else:
+            chat_filter = _CHAT_FILTERS[command.scope]
+        application.add_handler(
+            CommandHandler(
+                command.name, command.callback, filters=filters.UpdateType.MESSAGE & chat_filter
+            )
+        )
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT
+            & ~filters.COMMAND,
+            search.search_text,
+        )
+    )
+    application.add_handler(CallbackQueryHandler(buttons.on_button))
+    application.add_error_handler(errors.on_error)
+
+
+def _menu(commands: Sequence[Command], locale: str) -> list[BotCommand]:
+    tr = Translator(locale)
+    return [BotCommand(c.name, tr.text(c.description_key)) for c in commands]
+
+
+async def publish_menus(bot: Bot, admin_ids: Collection[int]) -> None:
+    """setMyCommands for each language × scope (default, private, groups, each admin's chat)."""
+    scopes: list[tuple[BotCommandScope, list[Command]]] = [
+        (BotCommandScopeDefault(), menu_for(private=False, is_admin=False)),
+        (BotCommandScopeAllPrivateChats(), menu_for(private=True, is_admin=False)),
+        (BotCommandScopeAllGroupChats(), menu_for(private=False, is_admin=False)),
+    ]
+    admin_menu = menu_for(private=True, is_admin=True)
+    scopes += [(BotCommandScopeChat(admin_id), admin_menu) for admin_id in sorted(admin_ids)]
+
+    async def publish(scope: BotCommandScope, commands: list[Command], language: str | None,
+                      locale: str) -> None:
+        try:
+            await bot.set_my_commands(_menu(commands, locale), scope=scope,
+                                      language_code=language)
+        except TelegramError as exc:  # e.g. an admin who never opened a chat with the bot
+            logger.warning("could not set the %s menu for %s: %s", language or "default",
+                           scope.type, exc)
+
+    await asyncio.gather(
+        *(publish(scope, commands, language, locale)
+          for scope, commands in scopes for language, locale in MENU_LANGUAGES)
+    )

@@ -1,0 +1,61 @@
+"""What every handler needs: the shared services, the reader's translator, and sending parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import Translator
+from bot.rendering import MessagePart, plain_text
+from bot.services import BotServices
+
+SERVICES_KEY = "newsbrief.services"
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    return context.application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+
+
+def translator(update: Update) -> Translator:
+    """The reader's language decides the strings (and, for traditional, the article script)."""
+    user = update.effective_user
+    return Translator.for_language(user.language_code if user else None)
+
+
+def markup(part: MessagePart) -> InlineKeyboardMarkup | None:
+    if not part.keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
+            for row in part.keyboard
+        ]
+    )
+
+
+async def reply(update: Update, parts: Sequence[MessagePart]) -> None:
+    """Send the parts in order to the chat the update came from (HTML parse mode by default)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    for part in parts:
+        await chat.send_message(part.html, reply_markup=markup(part))
+
+
+async def edit(update: Update, part: MessagePart) -> None:
+    """Replace the pressed message with ``part`` (paging in place); skip when nothing changes,
+    which Telegram would refuse (a double tap on ▶ lands on the page already shown)."""
+    query = update.callback_query
+    if query is None:
+        return
+    message = query.message
+    new_markup = markup(part)
+    if (
+        message is not None
+        and getattr(message, "text", None) == plain_text(part.html)
+        and getattr(message, "reply_markup", None) == new_markup
+    ):
+        return
+    await query.edit_message_text(part.html, reply_markup=new_markup)

@@ -1,0 +1,33 @@
+"""The last resort: log with context, tell the reader something went wrong, leak nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from handlers.common import translator
+
+logger = logging.getLogger("newsbrief.errors")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat \
+        else None
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error(
+        "error handling update %s in chat %s", update_id, chat_id, exc_info=context.error,
+        extra={"chat_id": chat_id, "update_id": update_id},
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    tr = translator(update)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(tr.text("error.generic"))
+        else:
+            await update.effective_chat.send_message(tr.html("error.generic"))
+    except TelegramError as exc:  # the answer itself failed (answered already, blocked ...)
+        logger.warning("could not tell chat %s about the error: %s", chat_id, exc)
