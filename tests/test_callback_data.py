@@ -1,0 +1,67 @@
+"""Button data is short, ASCII and signed; anything else is refused, never acted on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.callback_data import (
+    CALLBACK_DATA_LIMIT,
+    CallbackCodec,
+    CallbackDataError,
+    CallbackExpiredError,
+    OpenArticle,
+    SearchPageRequest,
+    SectionPageRequest,
+    parse_deep_link,
+    search_deep_link,
+)
+
+
+@pytest.fixture
+def codec() -> CallbackCodec:
+    return CallbackCodec("123:token")
+
+
+def test_buttons_round_trip_within_64_ascii_bytes(codec: CallbackCodec) -> None:
+    for query in ("台风", "萧山经开区 专精特新", "x" * 10, "经" * 200, "🌀 typhoon"):
+        data = codec.search_page(query, 3)
+        assert data.isascii() and len(data.encode()) <= CALLBACK_DATA_LIMIT
+        assert codec.decode(data) == SearchPageRequest(query, 3)
+    assert codec.decode(codec.open_article(123456)) == OpenArticle(123456)
+    assert codec.decode(codec.section_page("经济", 2)) == SectionPageRequest("经济", 2)
+
+
+def test_short_queries_survive_a_restart(codec: CallbackCodec) -> None:
+    data = codec.search_page("萧山经开区", 1)
+    assert CallbackCodec("123:token").decode(data) == SearchPageRequest("萧山经开区", 1)
+
+
+def test_long_query_forgotten_by_a_new_process_is_expired(codec: CallbackCodec) -> None:
+    data = codec.search_page("经" * 100, 0)
+    with pytest.raises(CallbackExpiredError):
+        CallbackCodec("123:token").decode(data)
+
+
+@pytest.mark.parametrize(
+    "data", ["", "a:1", "a:1:AAAAAA", "x" * 65, "a:2:" + "A" * 6, "经济", "s:econ:0:zzzzzz"]
+)
+def test_tampered_data_is_refused(codec: CallbackCodec, data: str) -> None:
+    with pytest.raises(CallbackDataError):
+        codec.decode(data)
+
+
+def test_changing_a_signed_field_is_refused(codec: CallbackCodec) -> None:
+    data = codec.open_article(5)
+    with pytest.raises(CallbackDataError):
+        codec.decode(data.replace("a:5:", "a:6:"))
+    with pytest.raises(CallbackDataError):
+        CallbackCodec("other:token").decode(data)
+
+
+def test_deep_links() -> None:
+    assert parse_deep_link("sec_econ") == SectionPageRequest("经济", 0)
+    assert parse_deep_link("a_42") == OpenArticle(42)
+    payload = search_deep_link("台风")
+    assert payload is not None and parse_deep_link(payload) == SearchPageRequest("台风", 0)
+    for junk in ("", "sec_nope", "a_x", "q_%%%", "经济", "q_" + "A" * 70):
+        assert parse_deep_link(junk) is None
