@@ -1,0 +1,229 @@
+"""The digest scheduler: due chats → composed, rendered digests → outbox rows, once per date.
+
+One :class:`DigestScheduler.run_due` pass reads every subscribed chat's schedule, asks
+:mod:`bot.schedule` which are due at the clock's instant (grace window, DST), composes each digest
+from material shared per cursor, and in one transaction per batch enqueues the rows (key: chat,
+"digest", local date) and records the date on the chat. Running it twice, or being killed in the
+middle, neither loses nor repeats a digest. :class:`DigestJobs` runs it on the Application's
+JobQueue (APScheduler) every minute and once at start, which is the restart catch-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.alerts import AlertQueryService
+from bot.callback_data import CallbackCodec
+from bot.clock import Clock, SystemClock
+from bot.digest import (
+    DIGEST_KIND,
+    Digest,
+    DigestAlert,
+    DigestPreferences,
+    DigestSource,
+    compose_digest,
+)
+from bot.digest_rendering import render_digest, render_nothing_new, to_outbox_parts
+from bot.i18n import Translator
+from bot.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
+from storage.database import Database
+from storage.models import Chat
+from storage.outbox import MessagePart, NewDelivery, Outbox
+from storage.subscriptions import DigestMark, SubscriptionLedger
+
+logger = logging.getLogger("newsbrief.digest")
+
+BATCH = 500
+JOB_NAME = "newsbrief.digests"
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    """How the scheduler behaves (``NEWSBRIEF_DIGEST_*`` settings feed these)."""
+
+    grace: timedelta = DEFAULT_GRACE
+    send_empty_note: bool = False  # a short "nothing new" message on quiet days
+    interval_seconds: float = 60.0
+
+
+@dataclass
+class DigestRunReport:
+    due: int = 0
+    enqueued: int = 0
+    quiet: int = 0
+    chats: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PreviewedDigest:
+    """What one chat would be sent: the outbox parts exactly as the sender would send them."""
+
+    chat_id: int
+    local_date: date
+    parts: tuple[MessagePart, ...]
+    queued: bool  # already in the outbox (these are the stored parts)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "chat_id": self.chat_id,
+            "date": self.local_date.isoformat(),
+            "queued": self.queued,
+            "messages": [part.to_json() for part in self.parts],
+        }
+
+
+def preferences(chat: Chat) -> DigestPreferences:
+    return DigestPreferences(
+        chat_id=chat.id,
+        sections=tuple(chat.sections or ()),
+        other_hazards=chat.other_hazards,
+        silent=chat.digest_silent,
+        language=chat.language,
+    )
+
+
+class DigestScheduler:
+    """Composes and enqueues due digests; reads time only from its clock."""
+
+    def __init__(
+        self,
+        db: Database,
+        codec: CallbackCodec,
+        *,
+        paper: str,
+        clock: Clock | None = None,
+        options: DigestOptions | None = None,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.codec = codec
+        self.paper = paper
+        self.clock = clock or SystemClock()
+        self.options = options or DigestOptions()
+        self.notify = notify
+
+    async def _alerts(self) -> list[DigestAlert]:
+        return [DigestAlert.of(r) for r in await AlertQueryService(self.db).active()]
+
+    async def compose(
+        self, chat: Chat, local_date: date, source: DigestSource, alerts: Sequence[DigestAlert]
+    ) -> Digest:
+        material = await source.material(chat.last_digest_article_id)
+        shown = alerts if chat.alerts_enabled else ()
+        return compose_digest(preferences(chat), local_date, material, shown)
+
+    def render(self, digest: Digest) -> list[MessagePart]:
+        """The outbox parts for a digest (or the quiet-day note, or nothing)."""
+        tr = Translator.for_language(digest.language)
+        if digest.empty:
+            if not self.options.send_empty_note:
+                return []
+            parts = render_nothing_new(digest, tr, self.paper)
+        else:
+            parts = render_digest(digest, tr, self.codec, self.paper)
+        return to_outbox_parts(parts, silent=digest.silent)
+
+    async def run_due(self) -> DigestRunReport:
+        """Enqueue every digest due now; safe to run at any time, any number of times."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            rows = await SubscriptionLedger(session).schedules()
+        due = due_digests(
+            (ChatSchedule(r.chat_id, r.digest_time, r.timezone, r.last_digest_date)
+             for r in rows),
+            now, self.options.grace,
+        )
+        report = DigestRunReport(due=len(due))
+        if not due:
+            return report
+        source = DigestSource(self.db)
+        alerts = await self._alerts()
+        for start in range(0, len(due), BATCH):
+            batch = due[start : start + BATCH]
+            async with self.db.session() as session:
+                ledger = SubscriptionLedger(session)
+                chats = {c.id: c for c in await ledger.chats([d.chat_id for d in batch])}
+                deliveries: list[NewDelivery] = []
+                marks: list[DigestMark] = []
+                for item in batch:
+                    chat = chats.get(item.chat_id)
+                    if chat is None:
+                        continue
+                    digest = await self.compose(chat, item.local_date, source, alerts)
+                    parts = self.render(digest)
+                    if parts:
+                        deliveries.append(NewDelivery(chat.id, DIGEST_KIND, digest.ref, parts))
+                        report.chats.append(chat.id)
+                    else:
+                        report.quiet += 1
+                    marks.append(DigestMark(chat.id, item.local_date, digest.cursor))
+                report.enqueued += await Outbox(session).enqueue_many(deliveries, now=now)
+                await ledger.mark(marks, now=now)
+        if report.enqueued:
+            logger.info("digests: %d due, %d enqueued, %d quiet", report.due, report.enqueued,
+                        report.quiet)
+            if self.notify is not None:
+                self.notify()
+        return report
+
+    async def preview(
+        self, chat_ids: Sequence[int] | None = None, local_date: date | None = None
+    ) -> list[PreviewedDigest]:
+        """What each chat (default: every subscribed chat) would get for ``local_date`` (default:
+        its local today), without writing anything. A digest already queued is shown as stored."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            ledger = SubscriptionLedger(session)
+            if chat_ids is None:
+                chat_ids = [row.chat_id for row in await ledger.schedules()]
+            chats = await ledger.chats(chat_ids)
+            outbox = Outbox(session)
+            queued = {}
+            for chat in chats:
+                day = local_date or now.astimezone(parse_timezone(chat.timezone)).date()
+                row = await outbox.find(chat.id, DIGEST_KIND, day.isoformat())
+                queued[chat.id] = (day, row)
+        source = DigestSource(self.db)
+        alerts = await self._alerts()
+        previews = []
+        for chat in chats:
+            day, row = queued[chat.id]
+            if row is not None:
+                parts = tuple(MessagePart.from_json(p) for p in row.parts)
+                previews.append(PreviewedDigest(chat.id, day, parts, queued=True))
+                continue
+            digest = await self.compose(chat, day, source, alerts)
+            previews.append(PreviewedDigest(chat.id, day, tuple(self.render(digest)), False))
+        return previews
+
+
+class DigestJobs:
+    """The scheduler on the Application's JobQueue: at start (catch-up), then every minute."""
+
+    def __init__(self, scheduler: DigestScheduler) -> None:
+        self.scheduler = scheduler
+        self.job: Job | None = None
+
+    async def start(self, application: Application) -> None:
+        job_queue = application.job_queue
+        if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+            raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+        self.job = job_queue.run_repeating(
+            self._tick, interval=self.scheduler.options.interval_seconds, first=0,
+            name=JOB_NAME,
+            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        )
+
+    async def stop(self, application: Application) -> None:
+        if self.job is not None:
+            self.job.schedule_removal()
+            self.job = None
+
+    async def _tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A failed pass goes to the Application's error handler; the next minute retries."""
+        await self.scheduler.run_due()
