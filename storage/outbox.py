@@ -390,8 +390,9 @@ class Outbox:
             moved += 1
         return moved
 
-    async def release_stale_claims(self, *, older_than: datetime, now: datetime
-                                   ) -> list[ReleasedClaim]:
+    async def release_stale_claims(
+        self, *, older_than: datetime, now: datetime, exclude: Sequence[int] = ()
+    ) -> list[ReleasedClaim]:
         """Return rows claimed before ``older_than`` to pending: their process died mid-send.
 
         The part that was in flight is sent again (its message id was never recorded), so it may
@@ -401,7 +402,8 @@ class Outbox:
             await self.session.execute(
                 select(Delivery.id, Delivery.chat_id, Delivery.kind, Delivery.ref,
                        Delivery.claim_part, Delivery.claimed_at)
-                .where(Delivery.status == CLAIMED, Delivery.claimed_at <= older_than)
+                .where(Delivery.status == CLAIMED, Delivery.claimed_at <= older_than,
+                       Delivery.id.not_in(list(exclude)))
             )
         ).all()
         if not stale:

@@ -1,0 +1,439 @@
+"""The delivery sender against the fake Bot API server: pacing, order, and every error-policy arm.
+
+Each test runs on SQLite and PostgreSQL (the ``db`` fixture). Tests that involve Telegram's
+``retry_after`` or network backoff drive time by hand (:class:`ManualSenderClock`); the others use
+the real clock with fast limits. Nothing sleeps to wait: waits are on events with timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import socket
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from telegram import Bot, Update
+from telegram.request import HTTPXRequest
+
+from bot.chats import ChatService
+from bot.delivery import (
+    DeliveryLimits,
+    DeliveryQueue,
+    DeliverySender,
+    SenderClock,
+    SystemSenderClock,
+)
+from handlers.membership import my_chat_member_callback
+from storage.chats import ChatRepository
+from storage.database import Database
+from storage.outbox import CANCELLED, FAILED, PENDING, SENT, MessagePart, NewDelivery, Outbox
+from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
+
+START = datetime(2026, 7, 31, 0, 0, tzinfo=UTC)
+FAST = DeliveryLimits(per_chat_interval=0.05, overall_per_second=200.0, claim_lease=30.0)
+# Under a hand-driven clock nothing may wait on time except what the test is about.
+INSTANT = DeliveryLimits(per_chat_interval=0.0, overall_per_second=math.inf, backoff_base=2.0,
+                         network_max_attempts=3, claim_lease=30.0)
+
+
+class ManualSenderClock:
+    """Time moves only on :meth:`advance`; waits end on their events or when time passes them."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self._start = start
+        self._mono = 1000.0
+        self._tick = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self._mono - 1000.0)
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, seconds: float) -> None:
+        self._mono += seconds
+        tick, self._tick = self._tick, asyncio.Event()
+        tick.set()
+
+    async def wait(self, events: Sequence[asyncio.Event], timeout: float | None) -> None:
+        deadline = None if timeout is None else self._mono + timeout
+        while not any(e.is_set() for e in events):
+            if deadline is not None and self._mono >= deadline:
+                return
+            await SystemSenderClock().wait([*events, self._tick], None)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi(rate_limits=RateLimits(enabled=False))
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.stop()
+
+
+def make_bot(base_url: str, token: str) -> Bot:
+    request = HTTPXRequest(connection_pool_size=64)
+    return Bot(token, base_url=base_url, request=request)
+
+
+@pytest.fixture
+async def tg_bot(fake: FakeBotApi) -> AsyncIterator[Bot]:
+    async with make_bot(fake.base_url, fake.token) as bot:
+        yield bot
+
+
+class Harness:
+    """A sender, its queue and its clock, stopped at the end of the test."""
+
+    def __init__(self, db: Database, bot: Bot, limits: DeliveryLimits,
+                 clock: SenderClock | None = None) -> None:
+        self.clock = clock or SystemSenderClock()
+        self.queue = DeliveryQueue(db, self.clock)
+        self.sender = DeliverySender(db, bot, queue=self.queue, clock=self.clock, limits=limits)
+        self.db = db
+
+    async def rows(self, chat_id: int) -> list[tuple[str, str, list[int]]]:
+        async with self.db.session() as s:
+            rows = await Outbox(s).for_chat(chat_id)
+        return [(r.kind, r.status, r.sent_message_ids) for r in rows]
+
+
+@pytest.fixture
+async def harness_factory(db: Database, tg_bot: Bot) -> AsyncIterator[object]:
+    made: list[Harness] = []
+
+    def make(limits: DeliveryLimits = FAST, clock: SenderClock | None = None,
+             bot: Bot | None = None) -> Harness:
+        harness = Harness(db, bot or tg_bot, limits, clock)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.sender.stop()
+
+
+def digest(chat_id: int, *texts: str, ref: str = "2026-07-31") -> NewDelivery:
+    return NewDelivery(chat_id, "digest", ref, [MessagePart(t) for t in texts or ("<b>今日</b>",)])
+
+
+def alert(chat_id: int, text: str = "台风应急响应", ref: str = "event-1") -> NewDelivery:
+    return NewDelivery(chat_id, "alert", ref, [MessagePart(text)])
+
+
+def bot_texts(fake: FakeBotApi, chat_id: int) -> list[str | None]:
+    return [m.text for m in fake.messages_in(chat_id, from_bot=True, include_deleted=True)]
+
+
+# --- happy paths ---------------------------------------------------------------------------------
+
+
+async def test_digest_reaches_every_chat_once_and_records_message_ids(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    users = [fake.add_user(f"r{i}") for i in range(12)]
+    h = harness_factory()
+    await h.sender.start()
+    assert await h.queue.enqueue_many([digest(u.id) for u in users]) == 12
+    assert await h.queue.enqueue_many([digest(u.id) for u in users]) == 0  # same digest again
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 12)
+    for user in users:
+        (message,) = fake.messages_in(user.id, from_bot=True)
+        assert message.text == "今日"
+        assert await h.rows(user.id) == [("digest", SENT, [message.message_id])]
+
+
+async def test_enqueue_wakes_an_idle_sender_at_once(fake: FakeBotApi, harness_factory) -> None:
+    user = fake.add_user()
+    h = harness_factory(DeliveryLimits(per_chat_interval=0.05, overall_per_second=200,
+                                       idle_recheck=3600))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.running)
+    await h.queue.enqueue(alert(user.id))
+    await fake.wait_for_messages(user.id, 1, timeout=5)
+
+
+async def test_parts_of_one_digest_arrive_in_order(fake: FakeBotApi, harness_factory) -> None:
+    user = fake.add_user()
+    h = harness_factory()
+    await h.queue.enqueue(digest(user.id, "一", "二", "三", "四"))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    assert bot_texts(fake, user.id) == ["一", "二", "三", "四"]
+    ((_, status, ids),) = await h.rows(user.id)
+    assert status == SENT and ids == [m.message_id for m in fake.messages_in(user.id)]
+
+
+async def test_alerts_go_before_digests(fake: FakeBotApi, harness_factory) -> None:
+    users = [fake.add_user(f"r{i}") for i in range(5)]
+    h = harness_factory(DeliveryLimits(per_chat_interval=0.05, overall_per_second=200,
+                                       max_in_flight=1))
+    await h.queue.enqueue_many([digest(u.id) for u in users[:4]])
+    await h.queue.enqueue(alert(users[4].id))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 5)
+    assert fake.sent_log[0].chat_id == users[4].id
+    assert [r.chat_id for r in fake.sent_log[1:]] == [u.id for u in users[:4]]
+
+
+async def test_paid_broadcast_is_requested_when_allowed(fake: FakeBotApi, harness_factory) -> None:
+    user = fake.add_user()
+    h = harness_factory(DeliveryLimits(allow_paid_broadcast=True, per_chat_interval=0.05))
+    assert h.sender.limits.overall_rate == 1000
+    await h.queue.enqueue(digest(user.id))
+    await h.sender.start()
+    await fake.wait_for_messages(user.id, 1)
+    (call,) = [c for c in fake.api_log if c.method == "sendMessage"]
+    assert str(call.params.get("allow_paid_broadcast")).lower() == "true"
+
+
+async def test_pacing_stays_within_telegram_limits(db: Database, harness_factory) -> None:
+    # Telegram's limits scaled down (10/s per chat, 20/s overall) so the test takes a second.
+    limits = RateLimits(per_chat_per_second=10, per_chat_burst=1, global_per_second=20)
+    async with FakeBotApi(rate_limits=limits) as strict, make_bot(strict.base_url,
+                                                                  strict.token) as bot:
+        users = [strict.add_user(f"r{i}") for i in range(6)]
+        group = strict.add_group("街道群", members=users)
+        ours = DeliveryLimits(per_chat_interval=0.15, overall_per_second=15,
+                              group_per_minute=2, group_window=1.0, group_window_margin=0.3)
+        h = harness_factory(ours, bot=bot)
+        await h.queue.enqueue_many([digest(u.id, "一", "二", "三") for u in users])
+        await h.queue.enqueue(digest(group.id, "一", "二", "三", "四", "五"))
+        await h.sender.start()
+        await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 7, timeout=30)
+        assert strict.counters["throttled"] == 0
+        assert strict.counters["accepted_sends"] == 6 * 3 + 5
+        group_times = [r.at for r in strict.sent_log if r.chat_id == group.id]
+        # our group window here is 1.3 s for 2 messages: never 3 inside one second
+        assert all(b - a > 1.0 for a, b in zip(group_times, group_times[2:], strict=False))
+        for user in users:
+            assert bot_texts(strict, user.id) == ["一", "二", "三"]
+
+
+# --- the error policy, one test per arm --------------------------------------------------------
+
+
+async def test_rate_limited_chat_waits_retry_after_then_gets_it_once(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    user = fake.add_user()
+    clock = ManualSenderClock()
+    h = harness_factory(INSTANT, clock)
+    fake.start_storm(1.0, retry_after=7)
+    await h.queue.enqueue(alert(user.id))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.throttled == 1)
+    fake.stop_storm()
+    async with h.db.session() as s:
+        (row,) = await Outbox(s).for_chat(user.id)
+    assert row.status == PENDING and row.next_attempt_at == clock.now() + timedelta(seconds=7)
+    assert row.last_error == "429 Too Many Requests: retry after 7 s"
+    clock.advance(7)
+    await fake.wait_for_messages(user.id, 1)
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    assert len(fake.messages_in(user.id, from_bot=True)) == 1
+    assert fake.counters["throttled"] == 1
+
+
+async def test_a_429_pauses_all_sends_too(fake: FakeBotApi, harness_factory) -> None:
+    first, second = fake.add_user("a"), fake.add_user("b")
+    clock = ManualSenderClock()
+    h = harness_factory(INSTANT, clock)
+    fake.start_storm(1.0, retry_after=3)
+    await h.queue.enqueue(alert(first.id))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.throttled == 1)
+    fake.stop_storm()
+    await h.queue.enqueue(alert(second.id))
+    # the second chat's push is claimed but holds until the pause ends; advancing releases both
+    clock.advance(3)
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 2)
+    assert [r.chat_id for r in fake.sent_log] == [second.id, first.id] or [
+        r.chat_id for r in fake.sent_log
+    ] == [first.id, second.id]
+    assert fake.counters["throttled"] == 1
+
+
+async def test_blocked_chat_stops_receiving(fake: FakeBotApi, harness_factory) -> None:
+    blocked, reader = fake.add_user("blocked"), fake.add_user("reader")
+    fake.block(blocked)
+    h = harness_factory()
+    async with h.db.session() as s:
+        await ChatRepository(s).upsert_seen(blocked.id, now=START)
+        await ChatRepository(s).update_settings(blocked.id, now=START, subscribed=True)
+    await h.queue.enqueue_many([digest(blocked.id), alert(blocked.id), digest(reader.id)])
+    await h.sender.start()
+    await h.sender.wait_for(
+        lambda: h.sender.stats.chats_deactivated == 1 and h.sender.stats.deliveries_done == 1
+    )
+    async with h.db.session() as s:
+        chat = await ChatRepository(s).get(blocked.id)
+        subscribers = await ChatRepository(s).active_subscribers()
+    assert chat is not None and not chat.active
+    assert chat.inactive_reason == "Forbidden: bot was blocked by the user"
+    assert subscribers == []
+    assert sorted(await h.rows(blocked.id)) == [("alert", CANCELLED, []), ("digest", CANCELLED, [])]
+    assert bot_texts(fake, reader.id) == ["今日"]
+
+
+async def test_unknown_chat_is_marked_inactive(fake: FakeBotApi, harness_factory) -> None:
+    h = harness_factory()
+    await h.queue.enqueue(digest(424242))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.chats_deactivated == 1)
+    async with h.db.session() as s:
+        chat = await ChatRepository(s).get(424242)
+    assert chat is not None and not chat.active
+    assert chat.inactive_reason == "BadRequest: Chat not found"
+    assert await h.rows(424242) == [("digest", CANCELLED, [])]
+
+
+async def test_migrated_group_gets_the_push_at_its_new_id(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    owner = fake.add_user("owner")
+    group = fake.add_group("街道群", creator=owner)
+    h = harness_factory()
+    async with h.db.session() as s:
+        await ChatRepository(s).upsert_seen(group.id, now=START, type="group", title="街道群")
+        await ChatRepository(s).update_settings(group.id, now=START, subscribed=True,
+                                                digest_time="07:00")
+    supergroup = fake.migrate_group(group)
+    await h.queue.enqueue(digest(group.id, "一", "二"))
+    await h.sender.start()
+    await fake.wait_for_messages(supergroup.id, 2)
+    assert bot_texts(fake, supergroup.id) == ["一", "二"]
+    async with h.db.session() as s:
+        chats = ChatRepository(s)
+        moved = await chats.get(supergroup.id)
+        subscribers = [c.id for c in await chats.active_subscribers()]
+    assert moved is not None and moved.digest_time == "07:00" and moved.type == "supergroup"
+    assert subscribers == [supergroup.id]
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    assert [r[:2] for r in await h.rows(supergroup.id)] == [("digest", SENT)]
+    assert await h.rows(group.id) == []
+
+
+async def test_unparseable_html_is_resent_once_as_plain_text(
+    fake: FakeBotApi, harness_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = fake.add_user()
+    h = harness_factory()
+    await h.queue.enqueue(digest(user.id, "<b>台风 &amp; 暴雨</i>"))
+    await h.sender.start()
+    with caplog.at_level(logging.ERROR, logger="newsbrief.delivery"):
+        await fake.wait_for_messages(user.id, 1)
+        await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    assert bot_texts(fake, user.id) == ["台风 & 暴雨"]
+    assert h.sender.stats.plain_text_fallbacks == 1
+    assert any("cannot parse its HTML" in r.getMessage() for r in caplog.records)
+    async with h.db.session() as s:
+        (row,) = await Outbox(s).for_chat(user.id)
+    assert row.plain_text and row.status == SENT
+
+
+async def test_other_bad_requests_fail_the_push_with_the_reason(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    user = fake.add_user()
+    h = harness_factory()
+    await h.queue.enqueue(digest(user.id, "x" * 5000))  # over Telegram's 4096 limit
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.failed == 1)
+    async with h.db.session() as s:
+        (row,) = await Outbox(s).for_chat(user.id)
+    assert row.status == FAILED and row.last_error == "BadRequest: Message is too long"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_network_errors_back_off_then_fail_loudly(db: Database, harness_factory) -> None:
+    clock = ManualSenderClock()
+    unreachable = make_bot(f"http://127.0.0.1:{_closed_port()}/bot", "1:unreachable")
+    h = harness_factory(INSTANT, clock, bot=unreachable)
+    await h.queue.enqueue(digest(77))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.network_retries == 1)
+    async with db.session() as s:
+        (row,) = await Outbox(s).for_chat(77)
+    assert row.status == PENDING and row.next_attempt_at == clock.now() + timedelta(seconds=2)
+    clock.advance(2)
+    await h.sender.wait_for(lambda: h.sender.stats.network_retries == 2)
+    async with db.session() as s:
+        (row,) = await Outbox(s).for_chat(77)
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=4)  # doubled
+    clock.advance(4)
+    await h.sender.wait_for(lambda: h.sender.stats.failed == 1)
+    async with db.session() as s:
+        (row,) = await Outbox(s).for_chat(77)
+    assert row.status == FAILED and (row.last_error or "").startswith("gave up after 3 attempts")
+
+
+# --- crash safety and life cycle -----------------------------------------------------------------
+
+
+async def test_claims_left_by_a_dead_process_are_resent_from_the_part_in_flight(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    stale_user, fresh_user = fake.add_user("stale"), fake.add_user("fresh")
+    clock = ManualSenderClock()
+    h = harness_factory(INSTANT, clock)
+    crash = clock.now() - timedelta(seconds=60)
+    async with h.db.session() as s:
+        box = Outbox(s)
+        await box.enqueue(digest(stale_user.id, "一", "二", "三"), now=crash)
+        await box.enqueue(digest(fresh_user.id, "甲"), now=crash)
+        stale, fresh = await box.due(crash, limit=2)
+        await box.part_sent(stale, 901, now=crash, next_part_at=crash)  # part 0 went out
+        (stale,) = [r for r in await box.due(crash, limit=2) if r.chat_id == stale_user.id]
+        await box.claim([(stale.id, 1)], now=crash)  # part 1 in flight at the crash
+        await box.claim([(fresh.id, 0)], now=clock.now())  # a claim younger than the lease
+    await h.sender.start()
+    await fake.wait_for_messages(stale_user.id, 2)
+    assert bot_texts(fake, stale_user.id) == ["二", "三"]  # resumed at the part in flight
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    assert h.sender.stats.claims_released == 1
+    assert bot_texts(fake, fresh_user.id) == []
+    clock.advance(30)  # the younger claim reaches the lease: released and sent
+    await fake.wait_for_messages(fresh_user.id, 1)
+    ((_, status, ids),) = await h.rows(stale_user.id)
+    assert status == SENT and ids[0] == 901 and len(ids) == 3
+
+
+async def test_stop_gives_back_rows_not_yet_sent(fake: FakeBotApi, harness_factory) -> None:
+    users = [fake.add_user(f"r{i}") for i in range(4)]
+    h = harness_factory(DeliveryLimits(per_chat_interval=0.05, overall_per_second=0.5))
+    await h.queue.enqueue_many([digest(u.id) for u in users])
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.messages_sent == 1)
+    await h.sender.stop()
+    async with h.db.session() as s:
+        counts = await Outbox(s).counts()
+    assert set(counts["digest"]) == {SENT, PENDING}  # nothing left claimed
+    assert counts["digest"][PENDING] >= 2
+
+
+async def test_unblocking_makes_the_chat_active_again(
+    fake: FakeBotApi, harness_factory, tg_bot: Bot
+) -> None:
+    user = fake.add_user()
+    h = harness_factory()
+    service = ChatService(h.db)
+    callback = my_chat_member_callback(service)
+    await callback(Update.de_json(fake.block(user), tg_bot), None)  # type: ignore[arg-type]
+    async with h.db.session() as s:
+        chat = await ChatRepository(s).get(user.id)
+        assert chat is not None and not chat.active and chat.inactive_reason == "bot kicked"
+    await callback(Update.de_json(fake.unblock(user), tg_bot), None)  # type: ignore[arg-type]
+    async with h.db.session() as s:
+        chat = await ChatRepository(s).get(user.id)
+    assert chat is not None and chat.active and chat.inactive_reason is None

@@ -1,0 +1,198 @@
+"""Outbox and chat repositories on both backends (SQLite and PostgreSQL via the `db` fixture)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from storage.chats import ChatRepository
+from storage.database import Database
+from storage.outbox import (
+    CANCELLED,
+    CLAIMED,
+    FAILED,
+    PENDING,
+    SENT,
+    MessagePart,
+    NewDelivery,
+    Outbox,
+)
+
+NOW = datetime(2026, 7, 31, 0, 0, tzinfo=UTC)
+
+
+def digest(chat_id: int, ref: str = "2026-07-31", parts: int = 1) -> NewDelivery:
+    return NewDelivery(
+        chat_id, "digest", ref, [MessagePart(f"<b>part {i}</b>") for i in range(parts)]
+    )
+
+
+def alert(chat_id: int, ref: str = "event-1") -> NewDelivery:
+    return NewDelivery(chat_id, "alert", ref, [MessagePart("台风")])
+
+
+async def test_enqueueing_the_same_digest_twice_sends_one(db: Database) -> None:
+    async with db.session() as s:
+        assert await Outbox(s).enqueue(digest(1), now=NOW) is True
+    async with db.session() as s:
+        assert await Outbox(s).enqueue(digest(1), now=NOW) is False
+        assert await Outbox(s).enqueue_many([digest(1), digest(2)], now=NOW) == 1
+        rows = await Outbox(s).for_chat(1)
+    assert len(rows) == 1
+
+
+async def test_large_fan_out_enqueues_in_one_call(db: Database) -> None:
+    async with db.session() as s:
+        added = await Outbox(s).enqueue_many([digest(i) for i in range(1, 1201)], now=NOW)
+    assert added == 1200
+    async with db.session() as s:
+        assert await Outbox(s).open_count() == 1200
+
+
+async def test_alerts_come_before_digests_then_oldest_first(db: Database) -> None:
+    async with db.session() as s:
+        box = Outbox(s)
+        await box.enqueue(digest(1), now=NOW)
+        await box.enqueue(digest(2), now=NOW + timedelta(seconds=1))
+        await box.enqueue(alert(3), now=NOW + timedelta(seconds=2))
+        await box.enqueue(digest(4), now=NOW + timedelta(hours=1))  # not due yet
+    async with db.session() as s:
+        due = await Outbox(s).due(NOW + timedelta(seconds=5), limit=10)
+    assert [(d.chat_id, d.kind) for d in due] == [(3, "alert"), (1, "digest"), (2, "digest")]
+
+
+async def test_parts_are_recorded_one_by_one_and_continuations_go_first(db: Database) -> None:
+    async with db.session() as s:
+        await Outbox(s).enqueue(digest(1, parts=2), now=NOW)
+        await Outbox(s).enqueue(digest(2), now=NOW)
+    async with db.session() as s:
+        row = (await Outbox(s).due(NOW, limit=1))[0]
+        await Outbox(s).claim([(row.id, row.next_part)], now=NOW)
+    async with db.session() as s:
+        done = await Outbox(s).part_sent(row, 501, now=NOW, next_part_at=NOW)
+    assert done is False
+    async with db.session() as s:
+        due = await Outbox(s).due(NOW, limit=10)
+    assert [(d.chat_id, d.next_part) for d in due] == [(1, 1), (2, 0)]
+    async with db.session() as s:
+        await Outbox(s).part_sent(due[0], 502, now=NOW, next_part_at=NOW)
+        stored = await Outbox(s).get(row.id)
+    assert stored is not None
+    assert (stored.status, stored.sent_message_ids) == (SENT, [501, 502])
+
+
+async def test_claimed_rows_are_not_due_and_stale_claims_are_released(db: Database) -> None:
+    async with db.session() as s:
+        await Outbox(s).enqueue(digest(1, parts=3), now=NOW)
+    async with db.session() as s:
+        row = (await Outbox(s).due(NOW, limit=1))[0]
+        await Outbox(s).part_sent(row, 7, now=NOW, next_part_at=NOW)
+        row = (await Outbox(s).due(NOW, limit=1))[0]
+        await Outbox(s).claim([(row.id, row.next_part)], now=NOW)
+    async with db.session() as s:
+        assert await Outbox(s).due(NOW, limit=10) == []
+        assert await Outbox(s).release_stale_claims(older_than=NOW - timedelta(1), now=NOW) == []
+        released = await Outbox(s).release_stale_claims(older_than=NOW, now=NOW)
+    assert [(r.chat_id, r.part) for r in released] == [(1, 1)]
+    async with db.session() as s:
+        (again,) = await Outbox(s).due(NOW, limit=10)
+    assert (again.next_part, again.sent_message_ids) == (1, (7,))
+
+
+async def test_retry_later_counts_attempts_and_fail_keeps_the_reason(db: Database) -> None:
+    async with db.session() as s:
+        await Outbox(s).enqueue(digest(1), now=NOW)
+    async with db.session() as s:
+        row = (await Outbox(s).due(NOW, limit=1))[0]
+        await Outbox(s).retry_later(row.id, at=NOW + timedelta(seconds=30), now=NOW,
+                                    error="timed out")
+        assert await Outbox(s).due(NOW, limit=1) == []
+        assert await Outbox(s).next_due_at() == NOW + timedelta(seconds=30)
+        await Outbox(s).fail(row.id, "gave up after 2 attempts: timed out", now=NOW)
+        stored = await Outbox(s).get(row.id)
+        last = await Outbox(s).last_error()
+    assert stored is not None and last is not None
+    assert (stored.status, stored.attempts) == (FAILED, 2)
+    assert last.last_error == "gave up after 2 attempts: timed out"
+
+
+async def test_blocked_chat_rows_are_cancelled_and_chat_inactive(db: Database) -> None:
+    async with db.session() as s:
+        await ChatRepository(s).upsert_seen(1, now=NOW)
+        await Outbox(s).enqueue(digest(1), now=NOW)
+        await Outbox(s).enqueue(alert(1), now=NOW)
+        await Outbox(s).enqueue(digest(2), now=NOW)
+    async with db.session() as s:
+        await ChatRepository(s).set_inactive(1, "Forbidden: bot was blocked by the user", now=NOW)
+        assert await Outbox(s).cancel_chat(1, "blocked", now=NOW) == 2
+    async with db.session() as s:
+        chat = await ChatRepository(s).get(1)
+        statuses = {r.status for r in await Outbox(s).for_chat(1)}
+        assert await ChatRepository(s).count_inactive() == 1
+        counts = await Outbox(s).counts()
+    assert chat is not None and not chat.active
+    assert chat.inactive_reason == "Forbidden: bot was blocked by the user"
+    assert statuses == {CANCELLED}
+    assert counts == {"digest": {CANCELLED: 1, PENDING: 1}, "alert": {CANCELLED: 1}}
+
+
+async def test_seen_chat_becomes_active_again(db: Database) -> None:
+    async with db.session() as s:
+        await ChatRepository(s).set_inactive(5, "chat not found", now=NOW)
+    async with db.session() as s:
+        chat = await ChatRepository(s).upsert_seen(5, now=NOW, type="private", language="zh-hant")
+    assert chat.active and chat.inactive_reason is None and chat.language == "zh-hant"
+
+
+async def test_migrated_group_keeps_settings_and_pending_rows(db: Database) -> None:
+    old, new = -4001, -1001234567890
+    async with db.session() as s:
+        chats = ChatRepository(s)
+        await chats.upsert_seen(old, now=NOW, type="group", title="街道群")
+        await chats.update_settings(
+            old, now=NOW, subscribed=True, digest_time="07:30", sections=["经济"],
+            last_digest_date=date(2026, 7, 30),
+        )
+        await Outbox(s).enqueue(digest(old), now=NOW)
+        await Outbox(s).enqueue(alert(old), now=NOW)
+    async with db.session() as s:
+        await ChatRepository(s).migrate(old, new, now=NOW)
+    async with db.session() as s:
+        chats = ChatRepository(s)
+        moved = await chats.get(new)
+        left = await chats.get(old)
+        subscribers = [c.id for c in await chats.active_subscribers()]
+        rows = await Outbox(s).for_chat(new)
+    assert moved is not None and left is not None
+    assert (moved.type, moved.title, moved.digest_time, moved.sections) == (
+        "supergroup", "街道群", "07:30", ["经济"]
+    )
+    assert moved.last_digest_date == date(2026, 7, 30)
+    assert not left.active and left.inactive_reason == f"migrated to {new}"
+    assert subscribers == [new]
+    assert sorted((r.kind, r.status) for r in rows) == [("alert", PENDING), ("digest", PENDING)]
+
+
+async def test_migration_does_not_duplicate_a_push_already_queued_for_the_new_id(
+    db: Database,
+) -> None:
+    old, new = -4002, -1009999999999
+    async with db.session() as s:
+        await Outbox(s).enqueue(digest(old), now=NOW)
+        await Outbox(s).enqueue(digest(new), now=NOW)
+    async with db.session() as s:
+        await ChatRepository(s).migrate(old, new, now=NOW)
+    async with db.session() as s:
+        assert len(await Outbox(s).for_chat(new)) == 1
+        assert [r.status for r in await Outbox(s).for_chat(old)] == [CANCELLED]
+
+
+async def test_big_chat_ids_round_trip(db: Database) -> None:
+    async with db.session() as s:
+        await ChatRepository(s).upsert_seen(-1002000000001, now=NOW, type="supergroup")
+        await Outbox(s).enqueue(digest(-1002000000001), now=NOW)
+    async with db.session() as s:
+        (row,) = await Outbox(s).due(NOW, limit=5)
+        await Outbox(s).claim([(row.id, 0)], now=NOW)
+        stored = await Outbox(s).get(row.id)
+    assert row.chat_id == -1002000000001
+    assert stored is not None and (stored.status, stored.claim_part) == (CLAIMED, 0)
