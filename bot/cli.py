@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from bot.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
+from bot.delivery_status import DeliveryStatusService
 from bot.ingest import IngestOptions, IngestReport, IngestService
 from bot.page_parser import PageParseError, parse_page
 from bot.progress import TerminalProgress
@@ -281,6 +282,33 @@ async def cmd_section(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_status(ctx: Context) -> int:
+    """The delivery engine at a glance: queue depth, the last hour, inactive chats, last error."""
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        status = await DeliveryStatusService(db).status()
+    finally:
+        await db.dispose()
+    data = status.to_dict()
+    if ctx.args.json:
+        ctx.emit_json(data)
+        return EXIT_OK
+    out = ctx.out
+    out.write(f"queued: {data['queued_total']}\n")
+    for kind, by_status in data["queue"].items():
+        out.write(f"  {kind}: {by_status['pending']} pending, {by_status['claimed']} in flight\n")
+    out.write(
+        f"last hour: {data['sent_last_hour']} sent, {data['failed_last_hour']} failed, "
+        f"{data['cancelled_last_hour']} cancelled\ninactive chats: {data['inactive_chats']}\n"
+    )
+    if data["last_error"]:
+        error = data["last_error"]
+        out.write(f"last error: {error['at']} chat {error['chat_id']} {error['kind']} "
+                  f"{error['ref']}: {error['error']}\n")
+    return EXIT_OK
+
+
 async def cmd_db_upgrade(ctx: Context) -> int:
     db = ctx.database()
     try:
@@ -415,6 +443,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="zh-hans", metavar="CODE",
                    help="the reader's Telegram language_code (zh-hans, zh-hant, zh-tw, zh-hk, en)")
     p.set_defaults(handler=cmd_chat)
+
+    p = sub.add_parser("status", parents=[common], help="delivery queue, last hour's sends and "
+                       "failures, inactive chats, last error")
+    p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("db", help="database maintenance")
     db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)

@@ -437,3 +437,26 @@ async def test_unblocking_makes_the_chat_active_again(
     async with h.db.session() as s:
         chat = await ChatRepository(s).get(user.id)
     assert chat is not None and chat.active and chat.inactive_reason is None
+
+
+async def test_status_shows_queue_last_hour_inactive_chats_and_last_error(db: Database) -> None:
+    from bot.delivery_status import DeliveryStatusService
+
+    now = datetime.now(UTC)
+    async with db.session() as s:
+        box = Outbox(s)
+        await box.enqueue_many([digest(1), digest(2), alert(3), digest(4)], now=now)
+        rows = {r.chat_id: r for r in await box.due(now, limit=10)}
+        await box.claim([(rows[2].id, 0)], now=now)
+        await box.part_sent(rows[3], 11, now=now, next_part_at=now)
+        await box.fail(rows[4].id, "BadRequest: Message is too long", now=now)
+        await ChatRepository(s).set_inactive(5, "Forbidden: bot was blocked by the user", now=now)
+    status = (await DeliveryStatusService(db).status()).to_dict()
+    assert status["queue"] == {"digest": {"pending": 1, "claimed": 1}}
+    assert status["queued_total"] == 2
+    assert status["outbox"] == {"alert": {"sent": 1}, "digest": {"claimed": 1, "failed": 1,
+                                                                  "pending": 1}}
+    assert (status["sent_last_hour"], status["failed_last_hour"]) == (1, 1)
+    assert status["inactive_chats"] == 1
+    assert status["last_error"]["error"] == "BadRequest: Message is too long"
+    assert status["last_error"]["chat_id"] == 4
