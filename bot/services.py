@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from bot import segmentation
 from bot.browse import BrowseService
 from bot.callback_data import CallbackCodec
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.search import SearchService
 from bot.search_query import QueryError
 from bot.sections import load_model
+from bot.subscriptions import SubscriptionService
+from bot.watches import WatchService
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,15 @@ class BotServices:
     codec: CallbackCodec
     started_at: float = field(default_factory=time.monotonic)
     ready_seconds: float | None = None
+    clock: Clock = field(default_factory=SystemClock)  # tests swap in a ManualClock
+
+    @property
+    def subscriptions(self) -> SubscriptionService:
+        return SubscriptionService(self.db, self.clock)
+
+    @property
+    def watches(self) -> WatchService:
+        return WatchService(self.db, self.clock)
 
     @classmethod
     def create(cls, settings: Settings, db: Database, *, callback_secret: str) -> BotServices:

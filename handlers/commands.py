@@ -34,7 +34,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import EN, ZH_HANS, Translator
-from handlers import admin, browse, buttons, errors, search, start
+from handlers import admin, browse, buttons, errors, search, start, subscriptions
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("sections", browse.sections, Scope.EVERYWHERE),
     Command("section", browse.section, Scope.EVERYWHERE),
     Command("search", search.search_command, Scope.EVERYWHERE),
+    Command("subscribe", subscriptions.subscribe, Scope.EVERYWHERE),
+    Command("unsubscribe", subscriptions.unsubscribe, Scope.EVERYWHERE),
+    Command("settings", subscriptions.settings, Scope.EVERYWHERE),
+    Command("time", subscriptions.set_time, Scope.EVERYWHERE),
+    Command("tz", subscriptions.set_timezone, Scope.EVERYWHERE),
+    Command("watch", subscriptions.watch, Scope.EVERYWHERE),
+    Command("watches", subscriptions.watches, Scope.EVERYWHERE),
+    Command("unwatch", subscriptions.unwatch, Scope.EVERYWHERE),
     Command("help", start.help_command, Scope.EVERYWHERE),
     Command("status", admin.status, Scope.ADMIN),
     Command("ping", start.ping, Scope.EVERYWHERE, in_menu=False),
@@ -109,6 +117,8 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
             search.search_text,
         )
     )
+    for callback, pattern in subscriptions.BUTTON_HANDLERS:  # before the catch-all below
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_error_handler(errors.on_error)
 

@@ -1,0 +1,200 @@
+"""Subscription settings: subscribe, the digest hour and timezone, sections, alerts, silence.
+
+Plain values in and out (:class:`ChatSettings`); who may change a chat's settings (group admins,
+channel admins) is decided by the handlers, which can ask Telegram. One scheduling rule lives here:
+when a chat subscribes or moves its hour to one already gone today, today's slot counts as handled,
+so it starts tomorrow instead of getting a surprise digest now (or a second one today).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock, SystemClock
+from bot.schedule import parse_digest_time, parse_timezone, slot_passed_today
+from bot.sections import SECTIONS
+from storage.chats import ChatRepository
+from storage.database import Database
+from storage.models import Chat
+
+_Change = Callable[[Chat, datetime], "bool | None"]
+
+
+class UnknownChatError(LookupError):
+    """Settings asked for a chat the bot has never seen."""
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    chat_id: int
+    chat_type: str
+    title: str | None
+    subscribed: bool
+    digest_time: str
+    timezone: str
+    sections: tuple[str, ...]  # empty: every section
+    alerts_enabled: bool
+    digest_silent: bool
+    language: str | None
+
+    @classmethod
+    def of(cls, chat: Chat) -> ChatSettings:
+        return cls(
+            chat_id=chat.id, chat_type=chat.type, title=chat.title, subscribed=chat.subscribed,
+            digest_time=chat.digest_time, timezone=chat.timezone,
+            sections=tuple(chat.sections or ()), alerts_enabled=chat.alerts_enabled,
+            digest_silent=chat.digest_silent, language=chat.language,
+        )
+
+    def shows(self, section: str) -> bool:
+        return not self.sections or section in self.sections
+
+
+@dataclass(frozen=True)
+class ChatIdentity:
+    """Who the chat is, as the update says (recorded on first contact)."""
+
+    chat_id: int
+    chat_type: str = "private"
+    title: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    settings: ChatSettings
+    changed: bool  # False: it was already subscribed
+
+
+class SubscriptionService:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+
+    async def settings(self, who: ChatIdentity) -> ChatSettings:
+        async with self.db.session() as session:
+            chat = await self._seen(ChatRepository(session), who)
+            return ChatSettings.of(chat)
+
+    async def subscribe(self, who: ChatIdentity) -> SubscribeResult:
+        now = self.clock.now()
+        async with self.db.session() as session:
+            repo = ChatRepository(session)
+            chat = await self._seen(repo, who)
+            if chat.subscribed:
+                return SubscribeResult(ChatSettings.of(chat), changed=False)
+            chat.subscribed = True
+            _skip_passed_slot(chat, now)
+            chat.updated_at = now
+            return SubscribeResult(ChatSettings.of(chat), changed=True)
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        """False when the chat was not subscribed."""
+        return await self._change(chat_id, _unsubscribe)
+
+    async def set_time(self, chat_id: int, text: str) -> ChatSettings:
+        """Raises :class:`~bot.schedule.InvalidDigestTimeError` for anything but a clock time."""
+        digest_time = parse_digest_time(text)
+
+        def apply(chat: Chat, now: datetime) -> None:
+            chat.digest_time = digest_time
+            _skip_passed_slot(chat, now)
+
+        await self._change(chat_id, apply)
+        return await self._get(chat_id)
+
+    async def shift_time(self, chat_id: int, hours: int) -> ChatSettings:
+        def apply(chat: Chat, now: datetime) -> None:
+            hour, minute = (int(p) for p in chat.digest_time.split(":"))
+            moved = (datetime(2000, 1, 1, hour, minute) + timedelta(hours=hours)).time()
+            chat.digest_time = f"{moved.hour:02d}:{moved.minute:02d}"
+            _skip_passed_slot(chat, now)
+
+        await self._change(chat_id, apply)
+        return await self._get(chat_id)
+
+    async def set_timezone(self, chat_id: int, name: str) -> ChatSettings:
+        """Raises :class:`~bot.schedule.UnknownTimezoneError` for a name that is not IANA's."""
+        zone = parse_timezone(name).key
+
+        def apply(chat: Chat, now: datetime) -> None:
+            chat.timezone = zone
+            _skip_passed_slot(chat, now)
+
+        await self._change(chat_id, apply)
+        return await self._get(chat_id)
+
+    async def toggle_section(self, chat_id: int, section: str) -> ChatSettings:
+        """Turn one section off or on; turning the last one off means "all" again."""
+        if section not in SECTIONS:
+            raise ValueError(f"unknown section {section!r}")
+
+        def apply(chat: Chat, now: datetime) -> None:
+            chosen = list(chat.sections or SECTIONS)
+            if section in chosen:
+                chosen.remove(section)
+            else:
+                chosen.append(section)
+            ordered = [s for s in SECTIONS if s in chosen]
+            chat.sections = [] if len(ordered) in (0, len(SECTIONS)) else ordered
+
+        await self._change(chat_id, apply)
+        return await self._get(chat_id)
+
+    async def toggle_alerts(self, chat_id: int) -> ChatSettings:
+        await self._change(chat_id, _toggle("alerts_enabled"))
+        return await self._get(chat_id)
+
+    async def toggle_silent(self, chat_id: int) -> ChatSettings:
+        await self._change(chat_id, _toggle("digest_silent"))
+        return await self._get(chat_id)
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    async def _seen(self, repo: ChatRepository, who: ChatIdentity) -> Chat:
+        existing = await repo.get(who.chat_id)
+        if existing is not None and existing.active:
+            return existing
+        return await repo.upsert_seen(
+            who.chat_id, now=self.clock.now(), type=who.chat_type, title=who.title,
+            language=who.language,
+        )
+
+    async def _get(self, chat_id: int) -> ChatSettings:
+        async with self.db.session() as session:
+            chat = await ChatRepository(session).get(chat_id)
+            if chat is None:
+                raise UnknownChatError(chat_id)
+            return ChatSettings.of(chat)
+
+    async def _change(self, chat_id: int, apply: _Change) -> bool:
+        now = self.clock.now()
+        async with self.db.session() as session:
+            chat = await ChatRepository(session).get(chat_id)
+            if chat is None:
+                raise UnknownChatError(chat_id)
+            changed = apply(chat, now)
+            chat.updated_at = now
+            return changed is not False
+
+
+def _unsubscribe(chat: Chat, now: datetime) -> bool:
+    was = chat.subscribed
+    chat.subscribed = False
+    return was
+
+
+def _toggle(field: str) -> _Change:
+    def apply(chat: Chat, now: datetime) -> None:
+        setattr(chat, field, not getattr(chat, field))
+
+    return apply
+
+
+def _skip_passed_slot(chat: Chat, now: datetime) -> None:
+    """Today's hour already gone under the new settings: the next digest is tomorrow's."""
+    passed = slot_passed_today(chat.digest_time, chat.timezone, now)
+    if passed is not None and (chat.last_digest_date is None or chat.last_digest_date < passed):
+        chat.last_digest_date = passed
