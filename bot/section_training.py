@@ -31,7 +31,7 @@ from bot.sections import (
     SECTIONS,
     SectionModel,
     classify_section,
-    iter_features,
+    extract_features,
 )
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -130,7 +130,7 @@ def fit(examples: Sequence[Example], classes: Sequence[str], settings: Settings)
     per_feature: dict[str, Counter[int]] = defaultdict(Counter)
     for example in examples:
         # Binary within a title: a repeated character says little more about the topic.
-        for feature in set(iter_features(example.text, words, lengths, settings.unigrams)):
+        for feature in set(extract_features(example.text, words, lengths, settings.unigrams)):
             per_feature[feature][index[example.fine_class]] += 1
     kept = {
         feature: counts

@@ -15,7 +15,8 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -78,17 +79,20 @@ EMERGENCY_TITLE_HITS = 1
 EMERGENCY_LEAD_HITS = 3
 
 # Local-paper words that Sina titles rarely contain, added as log-score bonuses per hit (capped).
-SECTION_CUES: Mapping[str, tuple[str, ...]] = {
-    "时政": (
-        "人大", "政协", "常委会", "区委", "市委", "省委", "党委", "党组", "党建", "全会",
-        "全体(扩大)会议", "纪委", "监委", "巡察", "八八战略", "主题教育", "立法",
-    ),
-    "经济": ("专精特新", "招商", "营商环境", "制造业", "开发区", "数字经济", "跨境电商"),
-    "社会": ("加梯", "加装电梯", "老旧小区", "未来社区", "垃圾分类", "医保", "就医", "养老"),
-    "科教": ("实验室", "院士", "幼儿园", "中考", "双减"),
-    "文体": ("亚运", "村ba", "非遗", "联赛", "赛事"),
-    "应急": ("应急", "防御", "避灾"),
+# Space-separated per section.
+SECTION_CUES: Mapping[str, str] = {
+    "时政": "人大 政协 常委会 区委 市委 省委 党委 党组 党建 全会 全体(扩大)会议 纪委 监委 巡察 "
+    "八八战略 主题教育 立法",
+    "经济": "专精特新 招商 营商环境 制造业 开发区 数字经济 跨境电商",
+    "社会": "加梯 加装电梯 老旧小区 未来社区 垃圾分类 医保 就医 养老",
+    "科教": "实验室 院士 幼儿园 中考 双减",
+    "文体": "亚运 村ba 非遗 联赛 赛事",
+    "应急": "应急 防御 避灾",
 }
+CUE_SECTIONS: Mapping[str, str] = {
+    cue: section for section, cues in SECTION_CUES.items() for cue in cues.split()
+}
+CUE_PATTERN = re.compile("|".join(re.escape(cue) for cue in sorted(CUE_SECTIONS, key=len)[::-1]))
 CUE_BONUS = 0.25
 CUE_TITLE_FACTOR = 6
 CUE_CAP = 8
@@ -104,34 +108,34 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def iter_features(
+def extract_features(
     text: str, words: frozenset[str], word_lengths: Sequence[int], unigrams: bool = False
-) -> Iterator[str]:
-    """Character bigrams plus every known word of 3+ characters that occurs in the text.
+) -> list[str]:
+    """Characters, character bigrams and every known word of 3+ characters in the text.
 
     Runs of letters and of digits are one feature each (digits fold to "0"); punctuation splits
-    runs so bigrams never straddle a sentence break.
+    runs so bigrams never straddle a sentence break. Comprehensions keep this cheap (the order
+    of features is irrelevant to naive Bayes).
     """
-    for match in _CJK_RUN.finditer(normalize_text(text)):
-        run = match.group()
+    features: list[str] = []
+    for run in _CJK_RUN.findall(normalize_text(text)):
         first = run[0]
         if first.isdigit():
-            yield "0"
+            features.append("0")
             continue
         if first.isascii():
-            yield run
+            features.append(run)
             continue
-        if unigrams:
-            yield from run
         size = len(run)
-        for start in range(size - 1):
-            yield run[start : start + 2]
-            for length in word_lengths:
-                if start + length > size:
-                    break
-                piece = run[start : start + length]
-                if piece in words:
-                    yield piece
+        if unigrams:
+            features.extend(run)
+        features.extend([run[i : i + 2] for i in range(size - 1)])
+        for length in word_lengths:
+            if length > size:
+                break
+            pieces = [run[i : i + length] for i in range(size - length + 1)]
+            features.extend(filter(words.__contains__, pieces))
+    return features
 
 
 def article_lead(paragraphs: Sequence[str], limit: int = LEAD_CHARS) -> str:
@@ -149,12 +153,13 @@ def article_lead(paragraphs: Sequence[str], limit: int = LEAD_CHARS) -> str:
 
 @dataclass(frozen=True)
 class SectionModel:
-    """Naive Bayes log-likelihoods stored sparsely: a per-class base plus per-feature deltas."""
+    """Naive Bayes log-likelihoods stored sparsely: a per-class base plus per-feature deltas
+    (log of how much more often a class saw the feature than smoothing alone would give)."""
 
     classes: tuple[str, ...]
     class_sections: tuple[str, ...]
     base_log_prob: tuple[float, ...]
-    deltas: Mapping[str, tuple[tuple[int, float], ...]]
+    vectors: Mapping[str, tuple[float, ...]]
     words: frozenset[str]
     word_lengths: tuple[int, ...]
     unigrams: bool
@@ -171,20 +176,25 @@ class SectionModel:
         vocab_size = len(counts)
         denominators = [total + alpha * vocab_size for total in totals]
         base = tuple(math.log(alpha / denominator) for denominator in denominators)
-        deltas: dict[str, tuple[tuple[int, float], ...]] = {}
+        # One dense vector per feature: a single lookup, then C-level transposing sums. Equal
+        # deltas share one float object, which keeps the tables to a few MB.
+        shared: dict[int, float] = {0: 0.0}
+        vectors: dict[str, tuple[float, ...]] = {}
         for feature, encoded in counts.items():
-            pairs = []
+            vector = [0.0] * len(classes)
             for item in encoded.split(","):
                 index_text, count_text = item.split(":")
-                index = int(index_text)
-                pairs.append((index, math.log((int(count_text) + alpha) / alpha)))
-            deltas[feature] = tuple(pairs)
+                count = int(count_text)
+                if count not in shared:
+                    shared[count] = math.log((count + alpha) / alpha)
+                vector[int(index_text)] = shared[count]
+            vectors[feature] = tuple(vector)
         words = frozenset(f for f in counts if len(f) >= 3 and "\u3400" <= f[0] <= "\u9fff")
         return cls(
             classes=classes,
             class_sections=tuple(data["class_sections"]),  # type: ignore[arg-type]
             base_log_prob=base,
-            deltas=deltas,
+            vectors=vectors,
             words=words,
             word_lengths=tuple(sorted({len(w) for w in words})),
             unigrams=bool(data.get("unigrams", False)),
@@ -192,11 +202,10 @@ class SectionModel:
             lead_chars=int(data.get("lead_chars", LEAD_CHARS)),  # type: ignore[call-overload]
         )
 
-    def features(self, text: str) -> Iterator[str]:
-        """The features this model knows, in the order they occur."""
-        for feature in iter_features(text, self.words, self.word_lengths, self.unigrams):
-            if feature in self.deltas:
-                yield feature
+    def features(self, text: str) -> list[str]:
+        """The features of `text` that this model knows."""
+        found = extract_features(text, self.words, self.word_lengths, self.unigrams)
+        return list(filter(self.vectors.__contains__, found))
 
     def class_log_scores(self, weighted_texts: Iterable[tuple[str, float]]) -> list[float]:
         """Mean per-feature log-likelihood of each fine class (length-normalised, uniform prior).
@@ -207,10 +216,19 @@ class SectionModel:
         scores = [0.0] * len(self.classes)
         total_weight = 0.0
         for text, weight in weighted_texts:
-            for feature in self.features(text):
-                total_weight += weight
-                for index, delta in self.deltas[feature]:
-                    scores[index] += weight * delta
+            vectors = [
+                v
+                for v in map(
+                    self.vectors.get,
+                    extract_features(text, self.words, self.word_lengths, self.unigrams),
+                )
+                if v is not None
+            ]
+            if not vectors:
+                continue
+            total_weight += weight * len(vectors)
+            sums = map(sum, zip(*vectors, strict=True))
+            scores = [score + weight * value for score, value in zip(scores, sums, strict=True)]
         if total_weight == 0:
             return list(self.base_log_prob)
         pairs = zip(self.base_log_prob, scores, strict=True)
@@ -224,8 +242,14 @@ def load_model(path: Path = MODEL_PATH) -> SectionModel:
         return SectionModel.from_json(json.load(handle))
 
 
-def _cue_hits(text: str, cues: Sequence[str]) -> int:
-    return sum(text.count(cue) for cue in cues)
+def cue_hits(title: str, lead: str) -> Counter[str]:
+    """Weighted cue hits per section (title hits count CUE_TITLE_FACTOR times); text normalised."""
+    hits: Counter[str] = Counter()
+    for cue in CUE_PATTERN.findall(title):
+        hits[CUE_SECTIONS[cue]] += CUE_TITLE_FACTOR
+    for cue in CUE_PATTERN.findall(lead):
+        hits[CUE_SECTIONS[cue]] += 1
+    return hits
 
 
 def section_scores(
@@ -244,8 +268,7 @@ def section_scores(
         scores[section] = max(scores[section], score)
     folded_title = normalize_text(title)
     folded_lead = normalize_text(lead)
-    for section, cues in SECTION_CUES.items():
-        hits = _cue_hits(folded_title, cues) * CUE_TITLE_FACTOR + _cue_hits(folded_lead, cues)
+    for section, hits in cue_hits(folded_title, folded_lead).items():
         scores[section] += CUE_BONUS * min(hits, CUE_CAP)
     title_alarms = len(EMERGENCY_PATTERN.findall(folded_title))
     lead_alarms = len(EMERGENCY_PATTERN.findall(folded_lead))

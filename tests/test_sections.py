@@ -1,0 +1,154 @@
+"""Section classifier: the seed page, aliases, emergencies, determinism and the THUCNews figure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.sections import (
+    MODEL_PATH,
+    SECTIONS,
+    classify_section,
+    resolve_section_name,
+    section_scores,
+)
+
+# Measured by `python -m bot.section_training` (docs/quality.md): test macro-F1 0.8789.
+THUCNEWS_TEST_MACRO_F1_FLOOR = 0.86
+
+
+def seed_articles(fixtures_dir: Path) -> list[dict]:
+    expected = json.loads(
+        (fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text(encoding="utf-8")
+    )
+    return expected["articles"]
+
+
+def test_sections_are_the_six_in_order() -> None:
+    assert SECTIONS == ("时政", "经济", "社会", "科教", "文体", "应急")
+
+
+def test_seed_page_articles_get_their_expected_sections(fixtures_dir: Path) -> None:
+    articles = seed_articles(fixtures_dir)
+    got = [classify_section(a["title"], a.get("paragraphs") or ()) for a in articles]
+    assert got == [a["section"] for a in articles]
+    assert got == ["经济", "时政", "时政", "应急", "文体", "社会"]
+
+
+def test_teaser_is_classified_from_its_title_alone(fixtures_dir: Path) -> None:
+    teaser = next(a for a in seed_articles(fixtures_dir) if a["kind"] == "teaser")
+    assert classify_section(teaser["title"]) == "社会"
+
+
+@pytest.mark.parametrize(
+    ("title", "paragraphs"),
+    [
+        ("我区启动防汛Ⅳ级应急响应", ()),
+        ("市气象台发布暴雨橙色预警", ()),
+        (
+            "全力做好防御工作",
+            (
+                "受台风影响,明天起我市将有暴雨到大暴雨,市防指决定启动防台风Ⅲ级应急响应。",
+                "各地要做好防汛准备,及时转移危险区域群众。",
+            ),
+        ),
+    ],
+)
+def test_emergency_language_decides_emergency(title: str, paragraphs: tuple[str, ...]) -> None:
+    assert classify_section(title, paragraphs) == "应急"
+
+
+def test_obvious_topics() -> None:
+    assert classify_section("NBA总决赛:湖人队逆转夺冠") == "文体"
+    assert classify_section("央行宣布下调存款准备金率0.5个百分点") == "经济"
+    assert classify_section("教育部:今年高考报名人数再创新高") == "科教"
+
+
+def test_every_input_gets_a_section() -> None:
+    assert classify_section("") in SECTIONS
+    assert classify_section("", ["", " "]) in SECTIONS
+    assert classify_section("!!!", ["123"]) in SECTIONS
+
+
+def test_scores_cover_all_sections_and_agree_with_the_choice(fixtures_dir: Path) -> None:
+    article = seed_articles(fixtures_dir)[1]
+    scores = section_scores(article["title"], article["paragraphs"])
+    assert set(scores) == set(SECTIONS)
+    assert max(scores, key=scores.__getitem__) == classify_section(
+        article["title"], article["paragraphs"]
+    )
+
+
+def test_classification_is_deterministic(fixtures_dir: Path) -> None:
+    articles = seed_articles(fixtures_dir)
+    first = [section_scores(a["title"], a.get("paragraphs") or ()) for a in articles]
+    again = [section_scores(a["title"], a.get("paragraphs") or ()) for a in reversed(articles)]
+    assert first == list(reversed(again))
+
+
+def test_model_fit_is_byte_for_byte_deterministic() -> None:
+    from bot.section_training import Example, Settings, fit
+
+    examples = [
+        Example("央行下调存款准备金率", "finance"),
+        Example("湖人队逆转夺冠", "sports"),
+        Example("台风登陆 各地积极应对", "emergency"),
+        Example("教育部发布高考新规", "education"),
+    ]
+    classes = ["finance", "sports", "education", "emergency"]
+    settings = Settings(alpha=0.1, min_count=1, min_word_count=1, unigrams=True)
+    dumps = [
+        json.dumps(fit(order, classes, settings), ensure_ascii=False, sort_keys=True)
+        for order in (examples, list(reversed(examples)))
+    ]
+    assert dumps[0] == dumps[1]
+
+
+def test_shipped_model_is_small() -> None:
+    assert MODEL_PATH.stat().st_size < 2_000_000
+
+
+@pytest.mark.parametrize(
+    ("alias", "section"),
+    [
+        ("politics", "时政"),
+        ("econ", "经济"),
+        ("economy", "经济"),
+        ("Society", "社会"),
+        ("scitech", "科教"),
+        ("edu", "科教"),
+        ("culture", "文体"),
+        ("sports", "文体"),
+        ("emergency", "应急"),
+        ("時政", "时政"),
+        ("經濟", "经济"),
+        ("社會", "社会"),
+        ("科教", "科教"),
+        ("文體", "文体"),
+        ("應急", "应急"),
+        (" 经济 ", "经济"),
+        ("ＥＣＯＮ", "经济"),
+    ],
+)
+def test_section_aliases(alias: str, section: str) -> None:
+    assert resolve_section_name(alias) == section
+
+
+@pytest.mark.parametrize("text", ["", "weather-ish", "体育新闻", "unknown"])
+def test_unknown_aliases_resolve_to_none(text: str) -> None:
+    assert resolve_section_name(text) is None
+
+
+@pytest.mark.corpus
+def test_thucnews_test_macro_f1(corpora_dir: Path) -> None:
+    from bot.section_training import THUCNEWS_SECTIONS, macro_f1, read_titles
+
+    thuc = corpora_dir / "thucnews-titles"
+    class_names = (thuc / "class.txt").read_text(encoding="utf-8").split()
+    test = read_titles(thuc / "test.txt", class_names)
+    gold = [THUCNEWS_SECTIONS[e.fine_class] for e in test]
+    predicted = [classify_section(e.text) for e in test]
+    score, per_class = macro_f1(gold, predicted)
+    assert score >= THUCNEWS_TEST_MACRO_F1_FLOOR, per_class
