@@ -41,6 +41,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 SAMPLE_PAGE = "xsrb-2023-07-31-01.txt"
+PREVIEW_SECRET = "preview"  # button signatures when no bot token is configured
 
 logger = logging.getLogger("newsbrief")
 
@@ -282,6 +283,43 @@ async def cmd_section(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_digest(ctx: Context) -> int:
+    """``digest --preview``: the digest messages each chat would be sent, exactly as sent."""
+    from bot.callback_data import CallbackCodec
+    from bot.digest_jobs import DigestOptions, DigestScheduler
+
+    args = ctx.args
+    if not args.preview:
+        raise UsageError("digests are sent by `newsbrief run`; use --preview to see them")
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        scheduler = DigestScheduler(
+            db, CallbackCodec(ctx.settings.telegram_bot_token or PREVIEW_SECRET),
+            paper=ctx.settings.paper, options=DigestOptions.from_settings(ctx.settings),
+        )
+        previews = await scheduler.preview(
+            [args.chat] if args.chat is not None else None, args.date
+        )
+    finally:
+        await db.dispose()
+    if args.chat is not None and not previews:
+        return _fail(EXIT_FAILED, f"no chat with id {args.chat}")
+    if args.json:
+        ctx.emit_json([preview.to_dict() for preview in previews])
+        return EXIT_OK
+    for preview in previews:
+        queued = ", already queued" if preview.queued else ""
+        ctx.out.write(f"=== chat {preview.chat_id} · {preview.local_date.isoformat()} · "
+                      f"{len(preview.parts)} message(s){queued} ===\n")
+        for part in preview.parts:
+            ctx.out.write(part.text + "\n")
+            for row in (part.reply_markup or {}).get("inline_keyboard", []):
+                ctx.out.write(" ".join(f"[{button['text']}]" for button in row) + "\n")
+            ctx.out.write("\n")
+    return EXIT_OK
+
+
 async def cmd_status(ctx: Context) -> int:
     """The delivery engine at a glance: queue depth, the last hour, inactive chats, last error."""
     db = ctx.database()
@@ -447,6 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="delivery queue, last hour's sends and "
                        "failures, inactive chats, last error")
     p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("digest", parents=[common], help="the daily digest: --preview prints the "
+                       "messages each subscribed chat would be sent")
+    p.add_argument("--preview", action="store_true", help="print, send nothing")
+    p.add_argument("--chat", type=int, metavar="ID", help="only this chat")
+    p.add_argument("--date", type=_date_arg, metavar="YYYY-MM-DD",
+                   help="the digest's local date (default: each chat's today)")
+    p.set_defaults(handler=cmd_digest)
 
     p = sub.add_parser("db", help="database maintenance")
     db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)

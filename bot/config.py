@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +35,8 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     inbox: Path | None = None
     log_level: str = "INFO"
+    digest_grace: timedelta = timedelta(hours=6)  # a digest missed while down is sent this late
+    digest_empty_note: bool = False  # on quiet days send a short "nothing new" note
 
     @classmethod
     def from_env(
@@ -67,6 +70,9 @@ class Settings:
             admin_ids=_parse_admin_ids(get("NEWSBRIEF_ADMIN_IDS")),
             inbox=Path(inbox).expanduser() if inbox else None,
             log_level=(get("NEWSBRIEF_LOG_LEVEL") or "INFO").upper(),
+            digest_grace=_parse_hours(get("NEWSBRIEF_DIGEST_GRACE_HOURS")),
+            digest_empty_note=(get("NEWSBRIEF_DIGEST_EMPTY_NOTE") or "").lower()
+            in ("1", "true", "yes", "on"),
         )
 
 
@@ -84,3 +90,17 @@ def _parse_admin_ids(raw: str | None) -> frozenset[int]:
                 f"NEWSBRIEF_ADMIN_IDS must list numeric Telegram user ids, got {part!r}"
             ) from exc
     return frozenset(ids)
+
+
+def _parse_hours(raw: str | None) -> timedelta:
+    if raw is None:
+        return timedelta(hours=6)
+    try:
+        hours = float(raw)
+    except ValueError as exc:
+        raise SettingsError(
+            f"NEWSBRIEF_DIGEST_GRACE_HOURS must be a number of hours, got {raw!r}"
+        ) from exc
+    if not 0 <= hours <= 24:
+        raise SettingsError("NEWSBRIEF_DIGEST_GRACE_HOURS must be between 0 and 24")
+    return timedelta(hours=hours)

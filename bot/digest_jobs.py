@@ -20,6 +20,7 @@ from telegram.ext import Application, ContextTypes, Job
 from bot.alerts import AlertQueryService
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
+from bot.config import Settings
 from bot.digest import (
     DIGEST_KIND,
     Digest,
@@ -31,6 +32,7 @@ from bot.digest import (
 from bot.digest_rendering import render_digest, render_nothing_new, to_outbox_parts
 from bot.i18n import Translator
 from bot.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
+from bot.watches import WatchNotifier
 from storage.database import Database
 from storage.models import Chat
 from storage.outbox import MessagePart, NewDelivery, Outbox
@@ -49,6 +51,10 @@ class DigestOptions:
     grace: timedelta = DEFAULT_GRACE
     send_empty_note: bool = False  # a short "nothing new" message on quiet days
     interval_seconds: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DigestOptions:
+        return cls(grace=settings.digest_grace, send_empty_note=settings.digest_empty_note)
 
 
 @dataclass
@@ -203,19 +209,38 @@ class DigestScheduler:
 
 
 class DigestJobs:
-    """The scheduler on the Application's JobQueue: at start (catch-up), then every minute."""
+    """Digests and watch notices on the Application's JobQueue: at start (the restart catch-up),
+    then every ``interval_seconds``. An :class:`~bot.telegram_app.AppService`.
 
-    def __init__(self, scheduler: DigestScheduler) -> None:
-        self.scheduler = scheduler
+    Built from the Application's shared services when it starts, so it reads the same clock as
+    the handlers (tests swap in a ManualClock). ``notify`` wakes the delivery sender after an
+    enqueue (``DeliverySender.queue.notify``); without it the sender finds the rows on its own
+    idle re-check.
+    """
+
+    def __init__(
+        self, options: DigestOptions | None = None, *, notify: Callable[[], None] | None = None
+    ) -> None:
+        self.options = options or DigestOptions()
+        self.notify = notify
+        self.scheduler: DigestScheduler | None = None
+        self.watches: WatchNotifier | None = None
         self.job: Job | None = None
 
     async def start(self, application: Application) -> None:
+        from bot.telegram_app import bot_services
+
+        deps = bot_services(application)
+        self.scheduler = DigestScheduler(
+            deps.db, deps.codec, paper=deps.settings.paper, clock=deps.clock,
+            options=self.options, notify=self.notify,
+        )
+        self.watches = WatchNotifier(deps.db, deps.codec, clock=deps.clock, notify=self.notify)
         job_queue = application.job_queue
         if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
             raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
         self.job = job_queue.run_repeating(
-            self._tick, interval=self.scheduler.options.interval_seconds, first=0,
-            name=JOB_NAME,
+            self.tick, interval=self.options.interval_seconds, first=0, name=JOB_NAME,
             job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
         )
 
@@ -224,6 +249,9 @@ class DigestJobs:
             self.job.schedule_removal()
             self.job = None
 
-    async def _tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A failed pass goes to the Application's error handler; the next minute retries."""
+    async def tick(self, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+        """One pass: watch notices for new articles, then due digests. A failure goes to the
+        Application's error handler and the next tick retries (nothing was half-written)."""
+        assert self.scheduler is not None and self.watches is not None, "not started"
+        await self.watches.run()
         await self.scheduler.run_due()
