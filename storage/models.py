@@ -85,6 +85,56 @@ class SourceFile(Base):
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class AlertEventRecord(Base):
+    """One detected alert event, stored once however often the papers report it."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    hazard: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str | None] = mapped_column(String(10))
+    previous_level: Mapped[str | None] = mapped_column(String(10))
+    direction: Mapped[str | None] = mapped_column(String(5))
+    storm_year: Mapped[int | None] = mapped_column(Integer)
+    storm_number: Mapped[int | None] = mapped_column(Integer)
+    storm_name: Mapped[str | None] = mapped_column(String(50))
+    authority: Mapped[str] = mapped_column(Text)
+    authority_key: Mapped[str] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    time_stated: Mapped[bool] = mapped_column(Boolean, default=True)
+    summary: Mapped[str] = mapped_column(Text)
+    impact: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    state_id: Mapped[int | None] = mapped_column(ForeignKey("alert_states.id", ondelete="SET NULL"))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_alert_events_effective", "effective_at", "id"),)
+
+
+class AlertState(Base):
+    """The current level of one response or warning: per hazard, kind, authority and storm."""
+
+    __tablename__ = "alert_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hazard: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    authority_key: Mapped[str] = mapped_column(Text)
+    storm_year: Mapped[int | None] = mapped_column(Integer)
+    storm_number: Mapped[int | None] = mapped_column(Integer)
+    storm_name: Mapped[str | None] = mapped_column(String(50))
+    level: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_event_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_alert_states_lookup", "hazard", "kind", "authority_key"),)
+
+
 class Chat(Base):
     """A Telegram chat the bot has seen, with the reader's subscription settings.
 

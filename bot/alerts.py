@@ -1,0 +1,220 @@
+"""Alert bookkeeping: which detected events are new, and what each one changes.
+
+The detector reads one article; this service remembers across articles. An event is new unless
+the same (hazard, authority, storm, level, action, effective time) was stored before — so the
+next day's report of yesterday's start is not news. Each response or warning has a state (its
+current level, active or ended), so "调整为Ⅲ级" can be told as a raise or a lowering and "解除"
+closes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.alert_detector import AlertEvent, Storm, canonical_authority, detect_alerts
+from bot.relative_time import PAPER_TZ
+from storage.alerts import AlertRepository
+from storage.database import Database
+from storage.models import AlertEventRecord, AlertState, Article
+
+# Response levels: Ⅰ is the most severe. Warnings: red is the most severe.
+SEVERITY = {"I": 4, "II": 3, "III": 2, "IV": 1, "red": 4, "orange": 3, "yellow": 2, "blue": 1}
+ONGOING_ACTIONS = frozenset({"start", "raise", "lower", "adjust", "maintain"})
+
+
+def severity(level: str | None) -> int:
+    return SEVERITY.get(level or "", 0)
+
+
+def change_direction(previous: str | None, level: str | None) -> str | None:
+    """"up" when the new level is more severe, "down" when less, "same", or None if unknown."""
+    if previous is None or level is None:
+        return None
+    before, after = severity(previous), severity(level)
+    return "up" if after > before else "down" if after < before else "same"
+
+
+def _storm_matches(state: AlertState, storm: Storm | None) -> bool:
+    if storm is None:
+        return True
+    if state.storm_year is None:
+        return False
+    if state.storm_year != storm.year:
+        return False
+    if storm.number is not None and state.storm_number is not None:
+        return storm.number == state.storm_number
+    return storm.name is not None and storm.name == state.storm_name
+
+
+def _dedupe_digest(event: AlertEvent) -> str:
+    payload = json.dumps([str(part) for part in event.dedupe_key()], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def event_to_dict(record: AlertEventRecord, tz: ZoneInfo = PAPER_TZ) -> dict[str, Any]:
+    """The ``alerts --json`` shape of cli.md, plus what changed and the expected impact."""
+    storm = None
+    if record.storm_year is not None:
+        storm = {"year": record.storm_year, "number": record.storm_number,
+                 "name": record.storm_name}
+    return {
+        "id": record.id,
+        "article_id": record.article_id,
+        "hazard": record.hazard,
+        "kind": record.kind,
+        "action": record.action,
+        "level": record.level,
+        "previous_level": record.previous_level,
+        "direction": record.direction,
+        "storm": storm,
+        "authority": record.authority,
+        "region": record.region,
+        "effective_at": record.effective_at.astimezone(tz).isoformat(),
+        "time_stated": record.time_stated,
+        "summary": record.summary,
+        "impact": record.impact,
+    }
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """A newly stored event with what it changed, ready to become a notice."""
+
+    record: AlertEventRecord
+    ended: bool
+
+
+class AlertRecorder:
+    """Decides which events are new and updates states; runs inside the ingest transaction."""
+
+    def __init__(self, session: AsyncSession, clock_now: datetime | None = None) -> None:
+        self.repo = AlertRepository(session)
+        self.now = clock_now or datetime.now(UTC)
+
+    async def record(self, article: Article, events: Sequence[AlertEvent]) -> list[StoredAlert]:
+        stored: list[StoredAlert] = []
+        for event in events:
+            result = await self._record_one(article, event)
+            if result is not None:
+                stored.append(result)
+        return stored
+
+    async def _record_one(self, article: Article, event: AlertEvent) -> StoredAlert | None:
+        authority_key = canonical_authority(event.authority)
+        states = await self.repo.states_for(event.hazard, event.kind, authority_key)
+        state = next((s for s in states if s.active and _storm_matches(s, event.storm)), None)
+        if state is None and event.storm is not None:
+            state = next((s for s in states if _storm_matches(s, event.storm)), None)
+        if state is not None and event.storm is not None and state.storm_year is not None:
+            # A later report may name the storm without its number (or the other way round):
+            # take the fuller identity so the same event dedupes to the same key.
+            event = replace(
+                event,
+                storm=Storm(
+                    state.storm_year,
+                    event.storm.number or state.storm_number,
+                    event.storm.name or state.storm_name,
+                ),
+            )
+        key = _dedupe_digest(event)
+        if await self.repo.event_exists(key):
+            return None
+        previous_level = state.level if state is not None and state.active else None
+        level = event.level or (previous_level if event.action != "start" else None)
+        direction = {"raise": "up", "lower": "down"}.get(event.action) or change_direction(
+            previous_level, level
+        )
+        if state is None:
+            state = await self.repo.add_state(
+                AlertState(
+                    hazard=event.hazard, kind=event.kind, authority_key=authority_key,
+                    storm_year=event.storm.year if event.storm else None,
+                    storm_number=event.storm.number if event.storm else None,
+                    storm_name=event.storm.name if event.storm else None,
+                    level=level, active=event.action != "end",
+                    last_effective_at=event.effective_at,
+                )
+            )
+        record = await self.repo.add_event(
+            AlertEventRecord(
+                article_id=article.id, hazard=event.hazard, kind=event.kind,
+                action=event.action, level=level, previous_level=previous_level,
+                direction=direction,
+                storm_year=event.storm.year if event.storm else None,
+                storm_number=event.storm.number if event.storm else None,
+                storm_name=event.storm.name if event.storm else None,
+                authority=event.authority, authority_key=authority_key, region=event.region,
+                effective_at=event.effective_at, time_stated=event.time_stated,
+                summary=event.summary, impact=event.impact, dedupe_key=key,
+                state_id=state.id, detected_at=self.now,
+            )
+        )
+        if event.effective_at >= state.last_effective_at or state.last_event_id is None:
+            state.last_effective_at = event.effective_at
+            state.last_event_id = record.id
+            state.active = event.action in ONGOING_ACTIONS
+            if level is not None:
+                state.level = level
+            if event.storm is not None and state.storm_year is None:
+                state.storm_year, state.storm_number, state.storm_name = (
+                    event.storm.year, event.storm.number, event.storm.name,
+                )
+        return StoredAlert(record, ended=event.action == "end")
+
+
+async def detect_and_record(
+    session: AsyncSession,
+    articles: Sequence[Article],
+    *,
+    home_paper: str,
+    home_region: str | None,
+    tz: ZoneInfo = PAPER_TZ,
+) -> list[StoredAlert]:
+    """Run the detector over newly stored articles and keep the events that are new.
+
+    我区 / 区防指 mean the home region only in the home paper's own articles.
+    """
+    recorder = AlertRecorder(session)
+    stored: list[StoredAlert] = []
+    for article in articles:
+        if article.kind == "teaser":
+            continue
+        events = detect_alerts(
+            article.title, article.paragraphs, article.edition_date,
+            home_region=home_region if article.paper == home_paper else None, tz=tz,
+        )
+        stored.extend(await recorder.record(article, events))
+    return stored
+
+
+class AlertQueryService:
+    """Read side for the CLI and ``/alerts``."""
+
+    def __init__(self, db: Database, tz: ZoneInfo = PAPER_TZ) -> None:
+        self.db = db
+        self.tz = tz
+
+    async def events(
+        self, *, include_ended: bool = False, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        async with self.db.session() as session:
+            rows = await AlertRepository(session).events(
+                include_ended=include_ended, limit=limit
+            )
+            return [event_to_dict(row, self.tz) for row in rows]
+
+    async def active(self) -> list[AlertEventRecord]:
+        """The latest event of each active response or warning, newest first."""
+        async with self.db.session() as session:
+            repo = AlertRepository(session)
+            states = await repo.active_states()
+            return await repo.events_by_id([s.last_event_id for s in states if s.last_event_id])
+
