@@ -1,0 +1,111 @@
+"""What the search index stores for an article, and how a query term is looked up in it.
+
+Recall comes from character n-grams over folded text (see ``bot.text_normalization``): every run of
+letters/digits is indexed as its overlapping bigrams followed by its last character, so
+
+- a term of 2+ characters is the phrase of its bigrams (consecutive positions), which matches
+  exactly where the term occurs as a substring ("经开" inside 萧山经开区, "特新" inside 专精特新);
+- the run-final character keeps a phrase from running across punctuation ("…经开。区…" does not
+  match "经开区");
+- a single character is looked up in a small per-article set of distinct characters instead (it
+  would otherwise be a prefix scan over every bigram that starts with it).
+
+jieba words (search mode) are stored as a set per article and only used for ranking: an article
+where the term is a whole word ("经开区") ranks above one where it straddles words ("已经开始").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot import segmentation
+from bot.text_normalization import normalize_for_matching, word_runs
+from storage.models import Article
+from storage.search_index import IndexEntry, TermMatcher
+
+# Longer jieba words are not kept: they only feed ranking, and a 3,000-letter "word" is noise.
+MAX_WORD_CHARS = 32
+
+
+def gram_tokens(folded: str) -> list[str]:
+    """Bigrams of every run, each run closed by its last character, in text order."""
+    tokens: list[str] = []
+    for run in word_runs(folded):
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        tokens.append(run[-1])
+    return tokens
+
+
+def distinct_chars(folded: str) -> list[str]:
+    """Each letter/digit that occurs, once, in order of first occurrence."""
+    return list(dict.fromkeys(char for run in word_runs(folded) for char in run))
+
+
+def search_words(folded: str) -> list[str]:
+    """Distinct jieba search-mode words made only of letters/digits (the ranking vocabulary)."""
+    kept: dict[str, None] = {}
+    for word in segmentation.words_for_search(folded):
+        if len(word) <= MAX_WORD_CHARS and word_runs(word) == [word]:
+            kept[word] = None
+    return list(kept)
+
+
+def headline_text(article: Article) -> str:
+    """What counts as the title for matching: kicker, title and subtitle as printed."""
+    return "\n".join(part for part in (article.kicker, article.title, article.subtitle) if part)
+
+
+def body_text(article: Article) -> str:
+    """What counts as the body for matching: byline, paragraphs and any separate subheads."""
+    paragraphs = list(article.paragraphs or [])
+    in_paragraphs = set(paragraphs)
+    subheads = [s for s in (article.subheads or []) if s not in in_paragraphs]
+    parts = [article.byline or "", *paragraphs, *subheads]
+    return "\n".join(part for part in parts if part)
+
+
+def index_entry(article: Article) -> IndexEntry:
+    """The index rows for one stored article (its id must be assigned, i.e. flushed)."""
+    title = normalize_for_matching(headline_text(article))
+    body = normalize_for_matching(body_text(article))
+    return IndexEntry(
+        article_id=article.id,
+        edition_date=article.edition_date,
+        section=article.section,
+        title_grams=gram_tokens(title),
+        body_grams=gram_tokens(body),
+        title_chars=distinct_chars(title),
+        body_chars=distinct_chars(body),
+        words=search_words(title + "\n" + body),
+    )
+
+
+def index_entries(articles: Iterable[Article]) -> list[IndexEntry]:
+    return [index_entry(article) for article in articles]
+
+
+def term_matcher(folded_term: str) -> TermMatcher | None:
+    """How one folded query term is found in the index; None when it has no letters or digits."""
+    runs = word_runs(folded_term)
+    if not runs:
+        return None
+    words = tuple(
+        dict.fromkeys(
+            w
+            for w in segmentation.words(folded_term)
+            if len(w) <= MAX_WORD_CHARS and word_runs(w) == [w]
+        )
+    )
+    if len(runs) == 1 and len(runs[0]) == 1:
+        return TermMatcher(tokens=(runs[0],), prefix=False, single_char=True, words=words)
+    tokens: list[str] = []
+    prefix = False
+    for position, run in enumerate(runs):
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        last = position == len(runs) - 1
+        if not last:
+            tokens.append(run[-1])  # the text's run ends here too, so its closing token is there
+        elif len(run) == 1:
+            tokens.append(run)  # may continue in the text: any bigram starting with it
+            prefix = True
+    return TermMatcher(tokens=tuple(tokens), prefix=prefix, single_char=False, words=words)
