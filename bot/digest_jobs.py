@@ -10,11 +10,14 @@ JobQueue (APScheduler) every minute and once at start, which is the restart catc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.alerts import AlertQueryService
@@ -209,8 +212,8 @@ class DigestScheduler:
 
 
 class DigestJobs:
-    """Digests and watch notices on the Application's JobQueue: at start (the restart catch-up),
-    then every ``interval_seconds``. An :class:`~bot.telegram_app.AppService`.
+    """Digests and watch notices: once at start (the restart catch-up), then every
+    ``interval_seconds`` on the Application's JobQueue. An :class:`~bot.telegram_app.AppService`.
 
     Built from the Application's shared services when it starts, so it reads the same clock as
     the handlers (tests swap in a ManualClock). ``notify`` wakes the delivery sender after an
@@ -226,6 +229,8 @@ class DigestJobs:
         self.scheduler: DigestScheduler | None = None
         self.watches: WatchNotifier | None = None
         self.job: Job | None = None
+        self.passes = 0  # finished ticks (tests wait on this instead of sleeping)
+        self._passed = asyncio.Condition()
 
     async def start(self, application: Application) -> None:
         from bot.telegram_app import bot_services
@@ -239,19 +244,34 @@ class DigestJobs:
         job_queue = application.job_queue
         if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
             raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+        # The restart catch-up runs now, before the first update is answered. (A job queued with
+        # first=0 before the JobQueue starts would be moved one interval on by APScheduler.)
+        await self.tick()
         self.job = job_queue.run_repeating(
-            self.tick, interval=self.options.interval_seconds, first=0, name=JOB_NAME,
+            self.tick, interval=self.options.interval_seconds,
+            first=self.options.interval_seconds, name=JOB_NAME,
             job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
         )
 
     async def stop(self, application: Application) -> None:
         if self.job is not None:
-            self.job.schedule_removal()
+            with contextlib.suppress(JobLookupError):  # the JobQueue already shut down
+                self.job.schedule_removal()
             self.job = None
 
     async def tick(self, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
         """One pass: watch notices for new articles, then due digests. A failure goes to the
         Application's error handler and the next tick retries (nothing was half-written)."""
         assert self.scheduler is not None and self.watches is not None, "not started"
-        await self.watches.run()
-        await self.scheduler.run_due()
+        try:
+            await self.watches.run()
+            await self.scheduler.run_due()
+        finally:
+            async with self._passed:
+                self.passes += 1
+                self._passed.notify_all()
+
+    async def wait_for_passes(self, count: int) -> None:
+        """Return once ``count`` ticks have finished (wrap in a timeout)."""
+        async with self._passed:
+            await self._passed.wait_for(lambda: self.passes >= count)
