@@ -272,13 +272,13 @@ def marked_html(text: str, marks: Sequence[tuple[int, int]], tr: Translator) -> 
 
 
 def _clipped_snippet(hit: SearchHit) -> tuple[str, list[tuple[int, int]]]:
-    text = " ".join(hit.snippet.split()) if "\n" in hit.snippet else hit.snippet
-    marks = [tuple(mark) for mark in hit.snippet_marks] if text == hit.snippet else []
+    text = hit.snippet.replace("\r", " ").replace("\n", " ")  # same length: marks stay put
+    marks = [(int(start), int(end)) for start, end in hit.snippet_marks]
     if len(text) <= SNIPPET_CHARS:
-        return text, marks  # type: ignore[return-value]
+        return text, marks
     text = text[: SNIPPET_CHARS - 1] + "…"
     kept = [(s, min(e, SNIPPET_CHARS - 1)) for s, e in marks if s < SNIPPET_CHARS - 1]
-    return text, kept  # type: ignore[return-value]
+    return text, kept
 
 
 def render_search_page(

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.i18n import Translator
 from bot.rendering import MessagePart, plain_text
 from bot.services import BotServices
 
 SERVICES_KEY = "newsbrief.services"
+FLOOD_RETRIES = 3  # a reply that hits a flood limit waits as told, this many times at most
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
@@ -41,7 +52,7 @@ async def reply(update: Update, parts: Sequence[MessagePart]) -> None:
     if chat is None:
         return
     for part in parts:
-        await chat.send_message(part.html, reply_markup=markup(part))
+        await _flood_safe(lambda part=part: chat.send_message(part.html, reply_markup=markup(part)))
 
 
 async def edit(update: Update, part: MessagePart) -> None:
@@ -58,4 +69,26 @@ async def edit(update: Update, part: MessagePart) -> None:
         and getattr(message, "reply_markup", None) == new_markup
     ):
         return
-    await query.edit_message_text(part.html, reply_markup=new_markup)
+    await _flood_safe(lambda: query.edit_message_text(part.html, reply_markup=new_markup))
+
+
+def retry_delay(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait (PTB 22 may give int or timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _flood_safe(call: Callable[[], Awaitable[T]]) -> T:
+    """Replies are few and wanted now: on a flood limit wait as long as Telegram says, retry."""
+    for attempt in range(FLOOD_RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == FLOOD_RETRIES:
+                raise
+            delay = retry_delay(exc)
+            logger.info("flood limit: retrying a reply in %.1f s", delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")

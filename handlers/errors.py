@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
@@ -24,10 +25,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     tr = translator(update)
+    if update.callback_query is not None:  # stop the button's spinner; it may be answered already
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(tr.text("error.generic"))
-        else:
-            await update.effective_chat.send_message(tr.html("error.generic"))
-    except TelegramError as exc:  # the answer itself failed (answered already, blocked ...)
+        await update.effective_chat.send_message(tr.html("error.generic"))
+    except TelegramError as exc:  # blocked, kicked, flood-limited: nothing more to do
         logger.warning("could not tell chat %s about the error: %s", chat_id, exc)
