@@ -845,9 +845,11 @@ def _merge_repetitions(events: Sequence[tuple[AlertEvent, bool]]) -> list[AlertE
     for event, is_title in events:
         if is_title:
             # The title repeats the body's event in fewer words ("我区启动…" for "区防指决定…",
-            # "发布" for "升级发布"), so only what is acted on has to agree.
+            # "发布" for "升级发布", "解除…应急响应" without the level the body names), so only
+            # what is acted on has to agree.
             if any(
-                (b.hazard, b.kind, b.level) == (event.hazard, event.kind, event.level)
+                (b.hazard, b.kind) == (event.hazard, event.kind)
+                and (event.level is None or b.level == event.level)
                 for b in body
             ):
                 continue

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.alerts import AlertQueryService
 from bot.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
 from bot.delivery_status import DeliveryStatusService
@@ -283,6 +284,33 @@ async def cmd_section(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_alerts(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        events = await AlertQueryService(db, ctx.settings.timezone).events(
+            include_ended=ctx.args.all, limit=ctx.args.limit
+        )
+    finally:
+        await db.dispose()
+    if ctx.args.json:
+        ctx.emit_json(events)
+        return EXIT_OK
+    if not events:
+        ctx.out.write("no alert events" + ("" if ctx.args.all else " in force") + "\n")
+    for event in events:
+        storm = event["storm"]
+        storm_text = (
+            f" {storm['year']}年{storm['number'] or ''}号{storm['name'] or ''}" if storm else ""
+        )
+        ctx.out.write(
+            f"[{event['id']}] {event['effective_at']}  {event['authority']} {event['action']} "
+            f"{event['hazard']} {event['kind']} {event['level'] or ''}{storm_text}\n"
+            f"    {event['summary']}\n"
+        )
+    return EXIT_OK
+
+
 async def cmd_digest(ctx: Context) -> int:
     """``digest --preview``: the digest messages each chat would be sent, exactly as sent."""
     from bot.callback_data import CallbackCodec
@@ -468,6 +496,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", type=_section_arg, metavar="NAME")
     p.add_argument("--limit", type=_positive_int, default=10)
     p.set_defaults(handler=cmd_section)
+
+    p = sub.add_parser("alerts", parents=[common], help="detected alert events, newest first")
+    p.add_argument("--all", action="store_true", help="include ended responses and warnings")
+    p.add_argument("--limit", type=_positive_int, default=100)
+    p.set_defaults(handler=cmd_alerts)
 
     p = sub.add_parser("run", parents=[common], help="run the Telegram bot (long polling, or "
                        "--webhook-url)")

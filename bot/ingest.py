@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.alerts import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.page_parser import PageParseError, ParsedArticle, parse_page
 from bot.search import index_articles
@@ -28,6 +29,7 @@ from bot.source_text import (
     page_number_from_name,
     parse_date,
     read_source_text,
+    source_text_from_bytes,
 )
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
 from storage.database import Database
@@ -40,6 +42,7 @@ ProgressCallback = Callable[[int, int], None]
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 PAGE_SUFFIXES = (".txt",)
 MAX_TITLE_CHARS = 500
+STAND_IN_TITLE_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class IngestReport:
     alerts_new: int = 0
     articles: list[IngestedArticle] = field(default_factory=list)
     new_articles: list[Article] = field(default_factory=list, repr=False)
+    new_alerts: list[StoredAlert] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,6 +190,19 @@ class IngestService:
             return self.prepare_page(source, options)
         return self.prepare_jsonl(read_source_text(path), options)
 
+    async def ingest_upload(
+        self, name: str, data: bytes, options: IngestOptions = IngestOptions()
+    ) -> IngestReport:
+        """A file sent to the bot by an admin: same checks and storage as a file on disk."""
+        fmt = detect_format(Path(name), options.format)
+        if fmt == "page":
+            prepared = self.prepare_page(
+                source_text_from_bytes(name, data, max_bytes=MAX_PAGE_BYTES), options
+            )
+        else:
+            prepared = self.prepare_jsonl(source_text_from_bytes(name, data), options)
+        return await self.store([prepared])
+
     def prepare_page(self, source: SourceText, options: IngestOptions) -> PreparedFile:
         edition = options.edition or edition_date_from_name(source.name)
         if edition is None:
@@ -216,13 +233,14 @@ class IngestService:
         source: str,
     ) -> NewArticle:
         paragraphs = tuple(article.paragraphs)
+        title = article.title or _stand_in_title(paragraphs)
         return NewArticle(
             paper=paper,
             edition_date=edition,
             page=page,
-            title=article.title,
-            content_hash=content_hash(paper, edition, article.kind, article.title, paragraphs),
-            section=_chosen_section(section) or classify_section(article.title, paragraphs),
+            title=title,
+            content_hash=content_hash(paper, edition, article.kind, title, paragraphs),
+            section=_chosen_section(section) or classify_section(title, paragraphs),
             section_source="operator" if section else "auto",
             kind=article.kind,
             kicker=article.kicker,
@@ -334,11 +352,26 @@ class IngestService:
                     IngestedArticle(article.id, article.title, article.section, not created)
                 )
             await index_articles(session, new_articles)
+            alerts = await detect_and_record(
+                session, new_articles, home_paper=self.settings.paper,
+                home_region=self.settings.home_region,
+                tz=self.settings.timezone,
+            )
             record.articles_new = len(new_articles)
             record.articles_duplicate = len(item.drafts) - len(new_articles)
         report.articles_new += len(new_articles)
         report.articles_duplicate += len(item.drafts) - len(new_articles)
         report.new_articles.extend(new_articles)
+        report.alerts_new += len(alerts)
+        report.new_alerts.extend(alerts)
+
+
+def _stand_in_title(paragraphs: Sequence[str]) -> str:
+    """Untitled text at the top of a page (a continuation) is listed by its opening words."""
+    opening = paragraphs[0] if paragraphs else ""
+    return opening if len(opening) <= STAND_IN_TITLE_CHARS else (
+        opening[:STAND_IN_TITLE_CHARS] + "…"
+    )
 
 
 def _chosen_section(section: str | None) -> str | None:

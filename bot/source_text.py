@@ -78,13 +78,20 @@ def _strict(data: bytes, encoding: str, source: str) -> str:
 
 def read_source_text(path: Path, *, max_bytes: int | None = None) -> SourceText:
     """Read and decode one file (``.gz`` files are decompressed first)."""
-    source = str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise UnusableInputError(source, f"cannot read the file ({exc.strerror})") from exc
+        raise UnusableInputError(str(path), f"cannot read the file ({exc.strerror})") from exc
+    return source_text_from_bytes(path.name, raw, max_bytes=max_bytes, source=str(path))
+
+
+def source_text_from_bytes(
+    name: str, raw: bytes, *, max_bytes: int | None = None, source: str | None = None
+) -> SourceText:
+    """Decode an uploaded or read file's bytes; ``name`` gives the date and the gzip hint."""
+    source = source or name
     digest = hashlib.sha256(raw).hexdigest()
-    if path.suffix == ".gz":
+    if name.endswith(".gz"):
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
@@ -96,7 +103,7 @@ def read_source_text(path: Path, *, max_bytes: int | None = None) -> SourceText:
             f"(limit {max_bytes / 1_048_576:.0f} MB); is this the right file?",
         )
     text, encoding = decode_text(raw, source)
-    return SourceText(name=path.name, text=text, encoding=encoding, sha256=digest, size=len(raw))
+    return SourceText(name=name, text=text, encoding=encoding, sha256=digest, size=len(raw))
 
 
 def edition_date_from_name(name: str) -> date | None:

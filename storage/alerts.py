@@ -64,6 +64,16 @@ class AlertRepository:
         )
         return list(rows)
 
+    async def unnotified(self, *, limit: int = 100) -> list[AlertEventRecord]:
+        """Events whose notices have not been queued yet, oldest first."""
+        rows = await self.session.scalars(
+            select(AlertEventRecord)
+            .where(AlertEventRecord.notified_at.is_(None))
+            .order_by(AlertEventRecord.id)
+            .limit(limit)
+        )
+        return list(rows)
+
     async def events_by_id(self, ids: Sequence[int]) -> list[AlertEventRecord]:
         if not ids:
             return []

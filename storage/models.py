@@ -111,6 +111,8 @@ class AlertEventRecord(Base):
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
     state_id: Mapped[int | None] = mapped_column(ForeignKey("alert_states.id", ondelete="SET NULL"))
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when its notices were queued (or it was judged too old to push): a durable cursor.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_alert_events_effective", "effective_at", "id"),)
 
@@ -196,7 +198,7 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("chat_id", "kind", "ref", name="uq_deliveries_chat_kind_ref"),
-        Index("ix_deliveries_due", "status", "priority", "next_attempt_at"),
+        Index("ix_deliveries_due", "status", priority.desc(), "next_attempt_at", "id"),
         Index("ix_deliveries_chat_status", "chat_id", "status"),
         Index("ix_deliveries_finished", "finished_at"),
     )

@@ -62,6 +62,7 @@ def upgrade() -> None:
             "state_id", sa.Integer, sa.ForeignKey("alert_states.id", ondelete="SET NULL")
         ),
         sa.Column("detected_at", UTCDateTime(), nullable=False),
+        sa.Column("notified_at", UTCDateTime()),
     )
     op.create_index("ix_alert_events_effective", "alert_events", ["effective_at", "id"])
 

@@ -1,0 +1,186 @@
+"""Ingesting pages and article lists: idempotent, all-or-nothing on bad input, on both backends."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.ingest import IngestOptions, IngestService
+from bot.source_text import UnusableInputError
+from storage.articles import ArticleRepository
+from storage.database import Database
+
+SEED = "xsrb-2023-07-31-01.txt"
+
+
+@pytest.fixture
+def seed_text(fixtures_dir: Path) -> str:
+    return (fixtures_dir / SEED).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def expected(fixtures_dir: Path) -> dict:
+    return json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
+
+
+def _service(db: Database) -> IngestService:
+    return IngestService(db, Settings())
+
+
+async def _count(db: Database) -> int:
+    async with db.session() as session:
+        return await ArticleRepository(session).count()
+
+
+async def test_seed_page_is_stored_with_expected_sections(
+    db: Database, fixtures_dir: Path, expected: dict
+) -> None:
+    report = await _service(db).ingest([fixtures_dir / SEED])
+    assert report.files == 1
+    assert report.articles_new == 6 and report.articles_duplicate == 0
+    assert [a.title for a in report.articles] == [a["title"] for a in expected["articles"]]
+    assert [a.section for a in report.articles] == [a["section"] for a in expected["articles"]]
+    async with db.session() as session:
+        stored = await ArticleRepository(session).get(report.articles[3].id)
+    assert stored is not None
+    assert stored.edition_date == date(2023, 7, 31)
+    assert stored.page == 1
+    assert stored.paper == "萧山日报"
+    assert stored.reporters == ["黄婷", "盛振刚"]
+
+
+async def test_ingesting_the_same_page_twice_stores_it_once(db: Database, fixtures_dir: Path):
+    first = await _service(db).ingest([fixtures_dir / SEED])
+    second = await _service(db).ingest([fixtures_dir / SEED])
+    assert second.articles_new == 0 and second.articles_duplicate == 6
+    assert all(a.duplicate for a in second.articles)
+    assert [a.id for a in second.articles] == [a.id for a in first.articles]
+    assert await _count(db) == 6
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig"])
+async def test_gb18030_gbk_and_bom_pages_read_like_utf8(
+    db: Database, tmp_path: Path, seed_text: str, encoding: str
+) -> None:
+    page = tmp_path / f"page-2023-07-31-01.{encoding}.txt"
+    page.write_bytes(seed_text.encode(encoding))
+    report = await _service(db).ingest([page])
+    assert report.articles_new == 6
+    assert report.articles[3].title == "我区启动防台风Ⅳ级应急响应"
+
+
+def _refused(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty-2023-07-31.txt", b"", "empty"),
+        ("blank-2023-07-31.txt", b"  \n\n \t\n", "empty"),
+        ("binary-2023-07-31.txt", bytes(range(256)) * 40, "binary"),
+        ("utf16-2023-07-31.txt", "台风".encode("utf-16"), "UTF-16"),
+        ("huge-2023-07-31.txt", ("萧山" * 50 + "。\n").encode() * 70_000, "too large"),
+        ("latin-2023-07-31.txt", b"12345 67890\n----\n\n====\n", "not Chinese"),
+        ("furniture-2023-07-31.txt", "导读\n\n杭州第19届亚运会\n倒计时 54 天\n".encode(),
+         "article"),
+    ],
+)
+async def test_bad_pages_are_refused_and_change_nothing(
+    db: Database, tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    path = _refused(tmp_path, name, data)
+    with pytest.raises(UnusableInputError, match=reason):
+        await _service(db).ingest([path])
+    assert await _count(db) == 0
+
+
+async def test_a_page_without_a_date_is_refused(db: Database, tmp_path: Path, seed_text: str):
+    path = _refused(tmp_path, "page-one.txt", seed_text.encode())
+    with pytest.raises(UnusableInputError, match="--date"):
+        await _service(db).ingest([path])
+    report = await _service(db).ingest([path], IngestOptions(edition=date(2023, 7, 31)))
+    assert report.articles_new == 6
+
+
+async def test_one_bad_file_among_good_ones_stores_nothing(
+    db: Database, tmp_path: Path, seed_text: str
+) -> None:
+    good = _refused(tmp_path, "a-2023-07-31-01.txt", seed_text.encode())
+    bad = _refused(tmp_path, "b-2023-07-31-02.txt", b"\x00\x01\x02binary")
+    with pytest.raises(UnusableInputError, match=r"b-2023-07-31-02\.txt"):
+        await _service(db).ingest([good, bad])
+    assert await _count(db) == 0
+
+
+async def test_jsonl_with_one_broken_line_is_refused_whole(db: Database, tmp_path: Path):
+    lines = [
+        json.dumps({"title": "台风来了", "body": "区防指启动应急响应。", "date": "2023-07-31"}),
+        '{"title": "断了的行", "body": ',
+        json.dumps({"title": "第三篇", "text": "正文。", "date": "20230731"}),
+    ]
+    path = _refused(tmp_path, "list.jsonl", "\n".join(lines).encode())
+    with pytest.raises(UnusableInputError, match="line 2"):
+        await _service(db).ingest([path])
+    assert await _count(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('["not", "an", "object"]', "JSON object"),
+        ('{"body": "没有标题", "date": "2023-07-31"}', "missing \"title\""),
+        ('{"title": "无日期", "body": "正文。"}', "no \"date\""),
+        ('{"title": "坏日期", "body": "正文。", "date": "2023-02-30"}', "not a real calendar date"),
+        ('{"title": "坏栏目", "body": "正文。", "date": "2023-07-31", "section": "八卦"}',
+         "section"),
+        ('{"title": 5, "date": "2023-07-31"}', "must be a string"),
+    ],
+)
+async def test_jsonl_line_errors_name_the_problem(
+    db: Database, tmp_path: Path, line: str, reason: str
+) -> None:
+    path = _refused(tmp_path, "list.jsonl", line.encode())
+    with pytest.raises(UnusableInputError, match=reason):
+        await _service(db).ingest([path])
+    assert await _count(db) == 0
+
+
+async def test_jsonl_articles_are_stored_with_their_fields(db: Database, tmp_path: Path):
+    lines = [
+        {"title": "萧山经开区新项目开工", "body": "第一段。\n第二段。", "date": "2023-07-30",
+         "section": "经济", "paper": "人民日报", "page": 3, "url": "https://example.org/1"},
+        {"title": "雨夜", "text": "一段。", "date": "20230731"},
+    ]
+    path = _refused(
+        tmp_path, "list.jsonl", "\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode()
+    )
+    report = await _service(db).ingest([path])
+    assert report.articles_new == 2
+    async with db.session() as session:
+        first = await ArticleRepository(session).get(report.articles[0].id)
+    assert first is not None
+    assert first.paragraphs == ["第一段。", "第二段。"]
+    assert (first.section, first.section_source, first.paper, first.page) == (
+        "经济", "operator", "人民日报", 3,
+    )
+    assert first.edition_date == date(2023, 7, 30)
+
+
+async def test_operator_section_overrides_the_classifier(db: Database, fixtures_dir: Path):
+    report = await _service(db).ingest([fixtures_dir / SEED], IngestOptions(section="文体"))
+    assert {a.section for a in report.articles} == {"文体"}
+
+
+async def test_folders_are_read_recursively(db: Database, tmp_path: Path, seed_text: str):
+    (tmp_path / "2023" / "07").mkdir(parents=True)
+    (tmp_path / "2023" / "07" / "xsrb-2023-07-31-01.txt").write_text(seed_text, "utf-8")
+    (tmp_path / "notes.md").write_text("not a page", "utf-8")
+    report = await _service(db).ingest([tmp_path])
+    assert report.files == 1 and report.articles_new == 6
