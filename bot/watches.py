@@ -1,10 +1,10 @@
 """Keyword watches: saved queries that tell a chat when new articles match.
 
-Queries follow search's rules — space-separated terms must all occur, ``-term`` excludes, each
-term at least two characters, matched on the folded text (NFKC, traditional → simplified, Latin
-lower-case) so 颱風 finds 台风 — and a term is found as a run of characters anywhere in the article,
-exactly like the index's bigram phrases ("经开" inside 萧山经开区). Users never supply regular
-expressions: terms are plain text.
+Queries are parsed by search's own parser (:mod:`bot.search_query`): space-separated terms must
+all occur in the headline or the body, ``-term`` excludes, quotes keep a phrase, ``section:经济``
+filters; matching is on the folded text (NFKC, traditional → simplified, Latin lower-case) so 颱風
+finds 台风, and a term is found anywhere inside a run of characters, exactly like search's bigram
+phrases ("经开" inside 萧山经开区). Users never supply regular expressions: terms are plain text.
 
 :class:`WatchNotifier` is the per-ingest pass: for each chat, the new articles any of its watches
 match become one outbox row (kind "watch", ref = the newest article id looked at), written in the
@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.i18n import Html, Translator
 from bot.rendering import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
-from bot.text_normalization import normalize_for_matching
+from bot.search_query import QueryError, parse_query
+from bot.search_tokens import body_text, headline_text
+from bot.text_normalization import normalize_for_matching, word_runs
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.models import Article
@@ -34,22 +35,11 @@ from storage.watches import WatchRepository
 logger = logging.getLogger("newsbrief.watches")
 
 MAX_WATCHES_PER_CHAT = 20
-MIN_TERM_CHARS = 2
-MAX_QUERY_CHARS = 50
-MAX_TERMS = 8
+MAX_WATCH_CHARS = 100
 MAX_ITEMS_PER_WATCH = 10
 WATCH_KIND = "watch"
 FETCH_CHUNK = 500
 BUTTONS_PER_ROW = 8
-
-
-class WatchQueryError(ValueError):
-    """A watch query search would refuse; ``key`` names the ``query.*`` catalogue string."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 class WatchLimitError(Exception):
@@ -60,55 +50,61 @@ class WatchLimitError(Exception):
         self.limit = limit
 
 
+def _runs(folded: str) -> str:
+    """Letter/digit runs joined by one space: punctuation and spacing never decide a match."""
+    return " ".join(word_runs(folded))
+
+
 @dataclass(frozen=True)
 class WatchQuery:
-    """A parsed query: folded terms that must occur and folded terms that must not."""
+    """A query in search's language, reduced to what a watch needs: folded terms to find and to
+    exclude, and an optional section filter (date filters mean nothing for future articles)."""
 
     text: str  # as the user wrote it, tidied (for display)
     include: tuple[str, ...]
     exclude: tuple[str, ...]
+    section: str | None = None
 
     @property
     def key(self) -> str:
-        """The same query however it was written (order, script, width, repeats)."""
-        return " ".join(sorted(set(self.include))) + "".join(
-            f" -{t}" for t in sorted(set(self.exclude))
-        )
+        """The same watch however it was written (order, script, width, repeats)."""
+        parts = sorted(set(self.include)) + [f"-{t}" for t in sorted(set(self.exclude))]
+        if self.section:
+            parts.append(f"section:{self.section}")
+        return " ".join(parts)
 
-    def matches(self, folded_text: str) -> bool:
-        return all(t in folded_text for t in self.include) and not any(
-            t in folded_text for t in self.exclude
+    def matches(self, headline: str, body: str, section: str | None = None) -> bool:
+        """Every term in the headline or the body, no excluded term in either (folded runs)."""
+        if self.section is not None and section is not None and (
+            normalize_for_matching(section) != self.section
+        ):
+            return False
+        texts = (_runs(headline), _runs(body))
+        return all(any(t in text for text in texts) for t in self.include) and not any(
+            t in text for t in self.exclude for text in texts
         )
 
 
 def parse_watch_query(text: str) -> WatchQuery:
-    """Read ``台风`` or ``萧山 -体育``; raise :class:`WatchQueryError` if unusable."""
-    tidy = " ".join((text or "").replace("\u3000", " ").split())
-    if not tidy:
-        raise WatchQueryError("empty")
-    if len(tidy) > MAX_QUERY_CHARS:
-        raise WatchQueryError("too_long", max=MAX_QUERY_CHARS)
-    include: list[str] = []
-    exclude: list[str] = []
-    for raw in tidy.split(" "):
-        negative = raw[0] in "-－" and len(raw) > 1
-        term = normalize_for_matching(raw[1:] if negative else raw).strip("\"'“”‘’")
-        if not term:
-            continue
-        if len(term) < MIN_TERM_CHARS:
-            raise WatchQueryError("too_short")
-        (exclude if negative else include).append(term)
-    if not include:
-        raise WatchQueryError("empty" if not exclude else "invalid")
-    if len(include) + len(exclude) > MAX_TERMS:
-        raise WatchQueryError("too_long", max=MAX_QUERY_CHARS)
-    return WatchQuery(tidy, tuple(include), tuple(exclude))
+    """Read ``台风`` or ``萧山 -体育`` with search's parser; raises its ``QueryError``."""
+    tidy = " ".join((text or "").split())
+    if len(tidy) > MAX_WATCH_CHARS:
+        raise QueryError("too_long", length=len(tidy), max=MAX_WATCH_CHARS)
+    parsed = parse_query(tidy)
+    return WatchQuery(
+        tidy,
+        tuple(_runs(term.folded) for term in parsed.include),
+        tuple(_runs(term.folded) for term in parsed.exclude),
+        parsed.section,
+    )
 
 
-def article_match_text(article: Article) -> str:
-    """Everything a reader sees of an article, folded once for all watches."""
-    pieces = [article.kicker, article.title, article.subtitle, *article.paragraphs]
-    return normalize_for_matching("\n".join(p for p in pieces if p))
+def article_match_texts(article: Article) -> tuple[str, str]:
+    """The headline and body as search matches them, folded once for all watches."""
+    return (
+        normalize_for_matching(headline_text(article)),
+        normalize_for_matching(body_text(article)),
+    )
 
 
 @dataclass(frozen=True)
@@ -162,7 +158,7 @@ class WatchService:
             else:
                 try:
                     key = parse_watch_query(text).key
-                except WatchQueryError:
+                except QueryError:
                     return None
                 target = next((w for w in watches if w.query_key == key), None)
             if target is None:
@@ -286,7 +282,7 @@ class WatchNotifier:
                 ArticleRepository(session), min(w.last_article_id for w in watches)
             )
             report.articles = len(articles)
-            folded = [(a, article_match_text(a)) for a in articles if a.kind != "teaser"]
+            folded = [(a, *article_match_texts(a)) for a in articles if a.kind != "teaser"]
             chats = {c.id: c for c in await SubscriptionLedger(session).chats(
                 sorted({w.chat_id for w in watches}))}
             by_chat: dict[int, dict[str, list[WatchHit]]] = {}
@@ -295,8 +291,9 @@ class WatchNotifier:
                 if chat is None or not chat.active:
                     continue
                 query = parse_watch_query(watch.query)
-                hits = [WatchHit(a.id, a.title) for a, text in folded
-                        if a.id > watch.last_article_id and query.matches(text)]
+                hits = [WatchHit(a.id, a.title) for a, headline, body in folded
+                        if a.id > watch.last_article_id
+                        and query.matches(headline, body, a.section)]
                 if hits:
                     by_chat.setdefault(watch.chat_id, {})[watch.query] = hits
             deliveries = []

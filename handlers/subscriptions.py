@@ -19,10 +19,12 @@ from bot.callback_data import SECTION_SLUGS, SLUG_SECTIONS
 from bot.i18n import Html, Translator
 from bot.rendering import Button, MessagePart
 from bot.schedule import InvalidDigestTimeError, UnknownTimezoneError
+from bot.search_query import QueryError
 from bot.sections import SECTIONS
 from bot.subscriptions import ChatIdentity, ChatSettings
-from bot.watches import MAX_WATCHES_PER_CHAT, WatchLimitError, WatchQueryError, WatchView
+from bot.watches import MAX_WATCHES_PER_CHAT, WatchLimitError, WatchView
 from handlers.common import edit, reply, services, translator
+from handlers.views import query_error_text
 
 logger = logging.getLogger(__name__)
 
@@ -288,9 +290,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deps.subscriptions.settings(who)
     try:
         added = await deps.watches.add(who.chat_id, " ".join(context.args))
-    except WatchQueryError as exc:
-        reason = tr.text(f"query.{exc.key}", **exc.params)
-        await reply(update, _say(tr, "watch.invalid", reason=reason))
+    except QueryError as exc:
+        await reply(update, _say(tr, "watch.invalid", reason=query_error_text(tr, exc)))
         return
     except WatchLimitError as exc:
         await reply(update, _say(tr, "watch.limit", max=exc.limit))

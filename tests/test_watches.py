@@ -8,11 +8,11 @@ import pytest
 
 from bot.callback_data import CallbackCodec
 from bot.clock import ManualClock
+from bot.search_query import QueryError
 from bot.subscriptions import ChatIdentity, SubscriptionService
 from bot.watches import (
     WatchLimitError,
     WatchNotifier,
-    WatchQueryError,
     WatchService,
     parse_watch_query,
 )
@@ -28,22 +28,25 @@ CODEC = CallbackCodec("test-token")
 def test_query_terms_and_exclusions_fold_like_search() -> None:
     query = parse_watch_query("蕭山  -體育")
     assert query.include == ("萧山",) and query.exclude == ("体育",)
-    assert query.matches("萧山经开区新闻") and not query.matches("萧山体育赛事")
+    assert query.matches("萧山经开区新闻", "") and not query.matches("萧山新闻", "体育赛事")
     assert parse_watch_query("萧山 -体育").key == query.key
+    assert parse_watch_query("经开").matches("萧山经开区招商", "")  # inside a word, like search
 
 
-@pytest.mark.parametrize(("text", "key"), [("", "empty"), ("台", "too_short"),
-                                           ("-体育", "invalid"), ("台风" * 30, "too_long")])
-def test_unusable_queries_are_refused_with_a_reason(text: str, key: str) -> None:
-    with pytest.raises(WatchQueryError) as caught:
+@pytest.mark.parametrize(("text", "key"), [
+    ("", "empty"), ("-体育", "only_exclusions"), ("台风" * 60, "too_long"),
+    ("!!!", "no_searchable_text"),
+])
+def test_unusable_queries_are_refused_with_search_reasons(text: str, key: str) -> None:
+    with pytest.raises(QueryError) as caught:
         parse_watch_query(text)
     assert caught.value.key == key
 
 
 def test_regular_expression_characters_are_plain_text() -> None:
-    query = parse_watch_query(".* (a|b)")
-    assert not query.matches("任何文章")
-    assert query.matches("正文里真有 .* 和 (a|b) 这样的字")
+    query = parse_watch_query(".* (a|b) 台风")
+    assert not query.matches("任何文章", "abc")
+    assert query.matches("台风", "正文里真有 (a|b) 这样的字")
 
 
 async def add_articles(db: Database, *titles: str) -> None:
