@@ -18,6 +18,7 @@ DEFAULT_DATABASE_URL = "sqlite:///newsbrief.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_PAPER = "萧山日报"
 DEFAULT_HOME_REGION = "萧山区"
+DEFAULT_INBOX_POLL_SECONDS = 5.0
 
 
 class SettingsError(ValueError):
@@ -34,6 +35,7 @@ class Settings:
     telegram_api_base_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
     inbox: Path | None = None
+    inbox_poll_seconds: float = DEFAULT_INBOX_POLL_SECONDS
     log_level: str = "INFO"
     digest_grace: timedelta = timedelta(hours=6)  # a digest missed while down is sent this late
     digest_empty_note: bool = False  # on quiet days send a short "nothing new" note
@@ -69,6 +71,10 @@ class Settings:
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL"),
             admin_ids=_parse_admin_ids(get("NEWSBRIEF_ADMIN_IDS")),
             inbox=Path(inbox).expanduser() if inbox else None,
+            inbox_poll_seconds=_parse_seconds(
+                "NEWSBRIEF_INBOX_POLL_SECONDS", get("NEWSBRIEF_INBOX_POLL_SECONDS"),
+                DEFAULT_INBOX_POLL_SECONDS,
+            ),
             log_level=(get("NEWSBRIEF_LOG_LEVEL") or "INFO").upper(),
             digest_grace=_parse_hours(get("NEWSBRIEF_DIGEST_GRACE_HOURS")),
             digest_empty_note=(get("NEWSBRIEF_DIGEST_EMPTY_NOTE") or "").lower()
@@ -104,3 +110,15 @@ def _parse_hours(raw: str | None) -> timedelta:
     if not 0 <= hours <= 24:
         raise SettingsError("NEWSBRIEF_DIGEST_GRACE_HOURS must be between 0 and 24")
     return timedelta(hours=hours)
+
+
+def _parse_seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not 0.1 <= seconds <= 3600:
+        raise SettingsError(f"{name} must be between 0.1 and 3600 seconds")
+    return seconds
