@@ -176,24 +176,16 @@ def make_snippet(
     title: str, body: str, folded_terms: Sequence[str]
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """At most ``SNIPPET_CHARS`` characters of the body around the first match, with the matches'
-    spans; the title when only it matches and there is no body; the body's start otherwise."""
+    spans; the body's start when only the title matches; the title when there is no body."""
     needles = _needles(folded_terms)
-    candidates = [_WHITESPACE.sub(" ", body).strip(), _WHITESPACE.sub(" ", title).strip()]
-    chosen: tuple[str, list[tuple[int, int]]] | None = None
-    for display in candidates:
-        if not display:
-            continue
-        folded, origin = normalize_with_offsets(display)
-        spans = sorted(
-            (origin[start], origin[end - 1] + 1) for start, end in _find_spans(folded, needles)
-        )
-        if spans:
-            chosen = (display, spans)
-            break
-    if chosen is None:
-        display = candidates[0] or candidates[1]
+    # The body when there is one (a title-only match then shows the lead), else the title.
+    display = _WHITESPACE.sub(" ", body).strip() or _WHITESPACE.sub(" ", title).strip()
+    folded, origin = normalize_with_offsets(display)
+    spans = sorted(
+        (origin[start], origin[end - 1] + 1) for start, end in _find_spans(folded, needles)
+    )
+    if not spans:
         return _cut(display, 0, []), ()
-    display, spans = chosen
     start = max(0, spans[0][0] - SNIPPET_CONTEXT_BEFORE)
     snippet = _cut(display, start, spans)
     return snippet, _marks_in(snippet, display, start, spans)

@@ -1,0 +1,420 @@
+"""Search finds every article containing what the reader typed, best first, on both backends."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.search import SearchPage, SearchService, index_articles, make_snippet, reindex
+from bot.search_query import QueryError
+from bot.search_tokens import term_matcher
+from bot.text_normalization import normalize_for_matching
+from storage.articles import ArticleRepository, NewArticle
+from storage.database import Database, alembic_config
+from storage.search_index import IndexQuery, SearchIndex
+from tests.conftest import PG_URL, require_postgres
+
+NOW = datetime(2023, 7, 31, 1, 0, tzinfo=UTC)
+DAY = date(2023, 7, 31)
+
+
+def _new(
+    title: str, body: str = "", *, day: date = DAY, section: str = "经济", kicker: str | None = None
+) -> NewArticle:
+    return NewArticle(
+        paper="萧山日报",
+        edition_date=day,
+        title=title,
+        content_hash=uuid.uuid4().hex,
+        section=section,
+        kicker=kicker,
+        paragraphs=tuple(p for p in body.split("\n") if p),
+    )
+
+
+async def _store(db: Database, *articles: NewArticle) -> list[int]:
+    """Store and index articles the way the ingest does: one transaction."""
+    async with db.session() as session:
+        repo = ArticleRepository(session)
+        stored = [(await repo.add_if_new(a, ingested_at=NOW))[0] for a in articles]
+        await index_articles(session, stored)
+    return [a.id for a in stored]
+
+
+async def _ids(db: Database, query: str, **kwargs: object) -> list[int]:
+    page = await SearchService(db).search(query, **kwargs)  # type: ignore[arg-type]
+    return [hit.id for hit in page.results]
+
+
+# --- recall --------------------------------------------------------------------------------
+
+
+async def test_subword_query_finds_article(db: Database) -> None:
+    [zone, firms, other] = await _store(
+        db,
+        _new("萧山经开区新签约项目", "项目落地萧山经开区。"),
+        _new("我区新增一批专精特新企业", "专精特新“小巨人”企业达到12家。"),
+        _new("台风过境", "无关内容"),
+    )
+    assert await _ids(db, "经开") == [zone]
+    assert await _ids(db, "特新") == [firms]
+    assert await _ids(db, "新签") == [zone]
+    assert other not in await _ids(db, "经开")
+
+
+async def test_traditional_and_simplified_find_each_other(db: Database) -> None:
+    [zone, storm] = await _store(
+        db, _new("萧山经开区新签约项目"), _new("颱風「卡努」逼近", "防颱風應急響應")
+    )
+    assert await _ids(db, "經開區") == [zone]
+    assert await _ids(db, "台风") == [storm]
+    assert await _ids(db, "颱風") == [storm]
+    assert await _ids(db, "应急响应") == [storm]
+
+
+async def test_single_character_finds_every_article_with_it(db: Database) -> None:
+    [tax, both, none] = await _store(
+        db, _new("减税降费", "为企业减负"), _new("新闻", "个税改革"), _new("天气", "晴")
+    )
+    assert sorted(await _ids(db, "税")) == sorted([tax, both])
+    assert none not in await _ids(db, "税")
+    assert await _ids(db, "稅") == await _ids(db, "税")  # traditional form of the same character
+
+
+async def test_term_at_end_of_text_and_in_title_only(db: Database) -> None:
+    [a] = await _store(db, _new("关于加梯", "小区居民盼加梯"))
+    assert await _ids(db, "加梯") == [a]
+    assert await _ids(db, "关于") == [a]
+
+
+async def test_phrase_does_not_run_across_punctuation(db: Database) -> None:
+    [apart, together] = await _store(db, _new("甲", "我们经开。区里"), _new("乙", "萧山经开区"))
+    assert await _ids(db, "经开区") == [together]
+    assert apart in await _ids(db, "经开")
+
+
+async def test_latin_and_digits_match_as_substrings_case_insensitively(db: Database) -> None:
+    [a] = await _store(db, _new("5G网络覆盖", "COVID-19 Hangzhou 2023年"))
+    assert await _ids(db, "5g") == [a]
+    assert await _ids(db, "ＣＯＶＩＤ") == [a]
+    assert await _ids(db, "zhou") == [a]
+    assert await _ids(db, "5G网") == [a]
+    assert await _ids(db, "2023年") == [a]
+
+
+async def test_all_terms_must_match(db: Database) -> None:
+    [both, one] = await _store(db, _new("台风 经济", "影响"), _new("台风", "路径"))
+    assert await _ids(db, "台风 经济") == [both]
+    assert sorted(await _ids(db, "台风")) == sorted([both, one])
+
+
+async def test_exclusion_removes_articles(db: Database) -> None:
+    [keep, drop, _drop_char] = await _store(
+        db, _new("台风来袭", "停课"), _new("台风来袭", "暴雨预警"), _new("台风来袭", "雷")
+    )
+    assert await _ids(db, "台风 -暴雨 -雷") == [keep]
+    assert sorted(await _ids(db, "来袭 -雷")) == sorted([keep, drop])
+
+
+async def test_quoted_phrase_with_space(db: Database) -> None:
+    [a, b] = await _store(db, _new("New York 时报", ""), _new("York New", ""))
+    assert await _ids(db, '"new york"') == [a]
+    assert sorted(await _ids(db, "new york")) == sorted([a, b])
+
+
+async def test_section_and_date_filters(db: Database) -> None:
+    [old, econ, social] = await _store(
+        db,
+        _new("台风消息", day=date(2023, 6, 1), section="应急"),
+        _new("台风消息", section="经济"),
+        _new("台风消息", section="社会"),
+    )
+    assert await _ids(db, "台风 section:社会") == [social]
+    assert await _ids(db, "台风 板块:經濟") == [econ]
+    assert await _ids(db, "台风 since:2023-07-01 section:经济") == [econ]
+    assert await _ids(db, "台风 until:2023-06-30") == [old]
+    assert await _ids(db, "台风 date:2023-06-01") == [old]
+    assert await _ids(db, "台风", section="社会") == [social]
+    assert sorted(await _ids(db, "台风", since=date(2023, 7, 1))) == sorted([econ, social])
+
+
+async def test_mixed_single_character_and_word_terms(db: Database) -> None:
+    [a, _b] = await _store(db, _new("减税降费", "企业"), _new("降费", "企业"))
+    assert await _ids(db, "企业 税") == [a]
+    assert await _ids(db, "税 -企业") == []
+
+
+# --- ranking -------------------------------------------------------------------------------
+
+
+async def test_title_match_ranks_above_body_only_match(db: Database) -> None:
+    [body_only, in_title] = await _store(
+        db,
+        _new("城市新闻", "今年第6号台风“卡努”", day=date(2023, 7, 31)),
+        _new("台风“卡努”逼近", "做好防御", day=date(2023, 1, 1)),
+    )
+    assert await _ids(db, "台风") == [in_title, body_only]
+
+
+async def test_more_terms_in_title_rank_first(db: Database) -> None:
+    [one, two] = await _store(
+        db, _new("台风来了", "经济影响"), _new("台风影响经济", "详情", day=date(2023, 1, 1))
+    )
+    assert await _ids(db, "台风 经济") == [two, one]
+
+
+async def test_newer_article_wins_a_tie_then_higher_id(db: Database) -> None:
+    [older, newer, same_day] = await _store(
+        db,
+        _new("台风消息", day=date(2023, 7, 1)),
+        _new("台风消息", day=date(2023, 7, 31)),
+        _new("台风消息", day=date(2023, 7, 31)),
+    )
+    assert await _ids(db, "台风") == [same_day, newer, older]
+
+
+async def test_whole_word_ranks_above_a_match_straddling_words(db: Database) -> None:
+    # Same date, neither in the title, the straddling one stored last (id would favour it): only
+    # jieba's word boundary separates them.
+    [word, straddle] = await _store(
+        db, _new("新闻", "已经开始施工"), _new("新闻", "会议召开始终顺利")
+    )
+    assert await _ids(db, "开始") == [word, straddle]
+
+
+async def test_scores_are_deterministic_and_descending_within_a_tier(db: Database) -> None:
+    await _store(db, *[_new("台风消息", "内容", day=date(2023, 7, 1 + i)) for i in range(5)])
+    page = await SearchService(db).search("台风")
+    scores = [hit.score for hit in page.results]
+    assert scores == sorted(scores, reverse=True)
+    assert (await SearchService(db).search("台风")).results == page.results
+
+
+# --- totals and paging ---------------------------------------------------------------------
+
+
+async def test_total_is_exact_and_pages_do_not_overlap(db: Database) -> None:
+    ids = await _store(db, *[_new(f"第{i}条台风消息", "内容") for i in range(25)])
+    service = SearchService(db)
+    first = await service.search("台风", limit=10)
+    second = await service.search("台风", limit=10, offset=10)
+    third = await service.search("台风", limit=10, offset=20)
+    assert first.total == second.total == third.total == 25
+    seen = [h.id for page in (first, second, third) for h in page.results]
+    assert sorted(seen) == sorted(ids)
+
+
+async def test_total_is_counted_exactly_beyond_the_ranking_window(db: Database) -> None:
+    ids = await _store(db, *[_new(f"台风{i}", "内容") for i in range(12)])
+    matcher = term_matcher(normalize_for_matching("台风"))
+    assert matcher is not None
+    async with db.session() as session:
+        page = await SearchIndex(session).search(IndexQuery(include=(matcher,), limit=3, window=5))
+    assert page.total == 12
+    assert [m.article_id for m in page.matches] == sorted(ids, reverse=True)[:3]
+
+
+async def test_no_match_gives_empty_page(db: Database) -> None:
+    await _store(db, _new("台风"))
+    page = await SearchService(db).search("地震")
+    assert page.total == 0 and page.results == []
+
+
+# --- snippets ------------------------------------------------------------------------------
+
+
+def test_snippet_is_short_and_marks_the_match() -> None:
+    body = "开头" * 60 + "萧山经开区新签约项目" + "结尾" * 60
+    snippet, marks = make_snippet("标题", body, ["经开"])
+    assert len(snippet) <= 80
+    assert marks and all(snippet[s:e] == "经开" for s, e in marks)
+    assert snippet.startswith("…") and snippet.endswith("…")
+
+
+def test_snippet_marks_point_at_the_original_traditional_text() -> None:
+    snippet, marks = make_snippet("标题", "今年第6号颱風「卡努」逼近", ["台风"])
+    assert [snippet[s:e] for s, e in marks] == ["颱風"]
+
+
+def test_snippet_marks_survive_length_changing_folds() -> None:
+    snippet, marks = make_snippet("标题", "㈱公司ＡＢＣ台风", ["abc"])
+    assert [snippet[s:e] for s, e in marks] == ["ＡＢＣ"]
+
+
+def test_snippet_falls_back_to_title_then_body_start() -> None:
+    snippet, marks = make_snippet("台风来了", "", ["台风"])
+    assert (snippet, marks) == ("台风来了", ((0, 2),))
+    snippet, marks = make_snippet("台风来了", "正文" * 100, ["台风"])
+    assert marks == () and len(snippet) <= 80 and snippet.startswith("正文")
+
+
+async def test_hits_carry_snippets_and_json_shape(db: Database) -> None:
+    [a] = await _store(db, _new("萧山新闻", "项目落地萧山经开区，" + "内容" * 100))
+    page = await SearchService(db).search("经开")
+    hit = page.results[0]
+    assert hit.id == a and len(hit.snippet) <= 80
+    assert [hit.snippet[s:e] for s, e in hit.snippet_marks] == ["经开"]
+    data = page.to_dict()
+    assert set(data) >= {"query", "total", "took_ms", "results"}
+    assert set(data["results"][0]) >= {"id", "title", "date", "section", "score", "snippet"}
+    assert data["results"][0]["date"] == "2023-07-31"
+    assert data["results"][0]["snippet_marks"] == [list(m) for m in hit.snippet_marks]
+
+
+# --- hostile input -------------------------------------------------------------------------
+
+HOSTILE_QUERIES = [
+    "NEAR(台风 经济, 5)",  # FTS5 NEAR
+    "台风 AND 经济 OR NOT 萧山",  # FTS5 boolean operators
+    "台风*",  # FTS5 prefix
+    "^台风",  # FTS5 initial token
+    "title:台风",  # FTS5 column filter
+    "{title body}: 台风",  # FTS5 column set
+    "台风 + 经济",  # FTS5 phrase concatenation
+    "台风 & 经济 | !萧山",  # tsquery operators
+    "台风 <-> 经济 <2> 萧山",  # tsquery phrase operators
+    "'台风':* & '经济':A",  # tsquery prefix and weight
+    "'; DROP TABLE articles; --",  # SQL injection
+    '" OR 1=1 --',  # SQL injection with a quote
+    "台风' UNION SELECT * FROM search_documents --",
+    "<b>台风</b><script>alert(1)</script>",  # HTML
+    "&lt;台风&gt; &amp;",  # HTML entities
+    "😀🌀 台风 🇨🇳",  # emoji
+    "\x00台风\x00",  # NUL
+    "\x01\x02\x1b[31m台风",  # control characters, ANSI escape
+    "\u202e台风\u200f\u200e",  # RTL/LTR marks
+    "\ufeff台风\u200b",  # BOM, zero-width space
+    '"',  # lone quote
+    '"台风',  # unclosed quote
+    "「台风",  # unclosed corner bracket
+    "“”",  # empty quotes
+    "台" * 3000,  # 3,000 characters
+    "。，！？、；：",  # only punctuation
+    "      ",  # only spaces
+    "\u3000\u3000",  # only full-width spaces
+    "-",  # lone minus
+    "--台风",  # double minus
+    "()()((台风))",  # parentheses
+    "\\台风\\",  # backslashes
+    "%台风_",  # LIKE wildcards
+    "section: since: until:",  # empty filters
+    "date:not-a-date 台风",  # bad date
+    "台风 " * 50,  # many repeated terms
+    " ".join(f"词{i}" for i in range(40)),  # too many terms
+    "台风\n经济\t萧山",  # newlines and tabs
+    "ⅣⅠⅤ级 ＡＮＤ",  # compatibility characters
+]
+
+
+def test_there_are_at_least_25_hostile_queries() -> None:
+    assert len(HOSTILE_QUERIES) >= 25
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+async def test_hostile_query_gives_results_or_a_query_error(db: Database, query: str) -> None:
+    await _store(db, _new("台风“卡努”逼近 经济 萧山", "防台风应急响应 AND title <b>"))
+    try:
+        page = await SearchService(db).search(query)
+    except QueryError as error:
+        assert error.key and str(error)
+    else:
+        assert isinstance(page, SearchPage)
+        assert page.total >= 0
+    async with db.session() as session:  # and the store is intact
+        assert await ArticleRepository(session).count() == 1
+
+
+async def test_operators_are_searched_as_text(db: Database) -> None:
+    [a] = await _store(db, _new("AND OR NOT", "near"))
+    assert await _ids(db, "AND OR NOT") == [a]
+    assert await _ids(db, "NEAR") == [a]
+
+
+# --- index maintenance ---------------------------------------------------------------------
+
+
+async def test_rolled_back_ingest_leaves_no_index_rows(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.session() as session:
+            article, _ = await ArticleRepository(session).add_if_new(
+                _new("台风来袭"), ingested_at=NOW
+            )
+            await index_articles(session, [article])
+            raise RuntimeError("ingest failed")
+    async with db.session() as session:
+        assert await SearchIndex(session).count_documents() == 0
+    assert (await SearchService(db).search("台风")).total == 0
+
+
+async def test_indexing_the_same_article_twice_is_harmless(db: Database) -> None:
+    [a] = await _store(db, _new("台风来袭"))
+    async with db.session() as session:
+        article = await ArticleRepository(session).get(a)
+        assert article is not None
+        await index_articles(session, [article])
+    page = await SearchService(db).search("台风")
+    assert page.total == 1 and [h.id for h in page.results] == [a]
+
+
+async def test_reindex_rebuilds_the_index_from_articles(db: Database) -> None:
+    ids = await _store(db, _new("台风来袭"), _new("萧山经开区"))
+    async with db.session() as session:
+        await SearchIndex(session).clear()
+    assert (await SearchService(db).search("台风")).total == 0
+    assert await reindex(db) == 2
+    assert await _ids(db, "台风") == [ids[0]]
+    assert await _ids(db, "经开") == [ids[1]]
+    assert await reindex(db) == 2  # again: same result, nothing doubled
+    assert (await SearchService(db).search("经开")).total == 1
+
+
+# --- the migration indexes articles stored before it ---------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database migrated only to 0001 (articles, no search index)."""
+    schema = None
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    else:
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = Database(PG_URL)
+        async with admin.engine.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        database = Database(PG_URL, schema=schema)
+
+    def upgrade_to_0001(connection: object) -> None:
+        from alembic import command
+
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001_articles")
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to_0001)
+        yield database
+    finally:
+        await database.dispose()
+        if schema is not None:
+            async with admin.engine.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            await admin.dispose()
+
+
+async def test_migration_indexes_articles_already_stored(db_at_0001: Database) -> None:
+    async with db_at_0001.session() as session:
+        repo = ArticleRepository(session)
+        stored: Sequence[int] = [
+            (await repo.add_if_new(_new("萧山经开区", "颱風"), ingested_at=NOW))[0].id
+        ]
+    await db_at_0001.upgrade()
+    assert await _ids(db_at_0001, "经开") == list(stored)
+    assert await _ids(db_at_0001, "台风") == list(stored)
