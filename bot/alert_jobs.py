@@ -46,7 +46,8 @@ class AlertJobs:
         deps = bot_services(application)
         settings = deps.settings
         self.notifier = AlertNotifier(
-            deps.db, deps.codec, deps.clock, tz=settings.timezone, notify=self.notify
+            deps.db, deps.codec, deps.clock, tz=settings.timezone, notify=self.notify,
+            max_age=settings.alert_max_age,
         )
         if settings.inbox is not None:
             self.inbox = Inbox(settings.inbox, IngestService(deps.db, settings))

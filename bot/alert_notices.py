@@ -30,7 +30,7 @@ from storage.outbox import NewDelivery, Outbox
 logger = logging.getLogger(__name__)
 
 ALERT_KIND = "alert"
-NOTICE_MAX_AGE = timedelta(days=3)
+NOTICE_MAX_AGE = timedelta(hours=72)
 ROMAN_LEVELS = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ"}
 WARNING_COLOURS = ("blue", "yellow", "orange", "red")
 HAZARD_EMOJI = {"typhoon": "🌀", "flood": "🌊", "rainstorm": "🌧"}
@@ -136,7 +136,7 @@ class AlertNotifier:
         *,
         tz: ZoneInfo = PAPER_TZ,
         notify: Callable[[], None] | None = None,
-        max_age: timedelta = NOTICE_MAX_AGE,
+        max_age: timedelta | None = NOTICE_MAX_AGE,
     ) -> None:
         self.db = db
         self.codec = codec
@@ -157,7 +157,7 @@ class AlertNotifier:
             for event in pending:
                 events += 1
                 event.notified_at = now
-                if now - event.effective_at > self.max_age:
+                if self.max_age is not None and now - event.effective_at > self.max_age:
                     skipped += 1
                     logger.info("alert %d is from %s: too old to push", event.id,
                                 event.effective_at.isoformat())

@@ -19,6 +19,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_PAPER = "萧山日报"
 DEFAULT_HOME_REGION = "萧山区"
 DEFAULT_INBOX_POLL_SECONDS = 5.0
+DEFAULT_ALERT_MAX_AGE_HOURS = 72
 
 
 class SettingsError(ValueError):
@@ -36,6 +37,8 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     inbox: Path | None = None
     inbox_poll_seconds: float = DEFAULT_INBOX_POLL_SECONDS
+    # Alert events older than this are stored but not pushed (None: push whatever is new).
+    alert_max_age: timedelta | None = timedelta(hours=DEFAULT_ALERT_MAX_AGE_HOURS)
     log_level: str = "INFO"
     digest_grace: timedelta = timedelta(hours=6)  # a digest missed while down is sent this late
     digest_empty_note: bool = False  # on quiet days send a short "nothing new" note
@@ -75,6 +78,7 @@ class Settings:
                 "NEWSBRIEF_INBOX_POLL_SECONDS", get("NEWSBRIEF_INBOX_POLL_SECONDS"),
                 DEFAULT_INBOX_POLL_SECONDS,
             ),
+            alert_max_age=_parse_max_age(get("NEWSBRIEF_ALERT_MAX_AGE_HOURS")),
             log_level=(get("NEWSBRIEF_LOG_LEVEL") or "INFO").upper(),
             digest_grace=_parse_hours(get("NEWSBRIEF_DIGEST_GRACE_HOURS")),
             digest_empty_note=(get("NEWSBRIEF_DIGEST_EMPTY_NOTE") or "").lower()
@@ -122,3 +126,17 @@ def _parse_seconds(name: str, raw: str | None, default: float) -> float:
     if not 0.1 <= seconds <= 3600:
         raise SettingsError(f"{name} must be between 0.1 and 3600 seconds")
     return seconds
+
+
+def _parse_max_age(raw: str | None) -> timedelta | None:
+    if raw is None:
+        return timedelta(hours=DEFAULT_ALERT_MAX_AGE_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError as exc:
+        raise SettingsError(
+            f"NEWSBRIEF_ALERT_MAX_AGE_HOURS must be a number of hours, got {raw!r}"
+        ) from exc
+    if hours < 0:
+        raise SettingsError("NEWSBRIEF_ALERT_MAX_AGE_HOURS cannot be negative")
+    return timedelta(hours=hours) if hours else None

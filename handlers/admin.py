@@ -27,3 +27,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         uptime=_duration(deps.uptime_seconds),
     )
     await reply(update, [MessagePart(text)])
+
+
+async def not_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin command from someone not in NEWSBRIEF_ADMIN_IDS: a polite no, nothing done."""
+    await reply(update, [MessagePart(translator(update).html("admin.not_admin"))])

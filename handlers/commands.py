@@ -33,8 +33,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.chats import ChatService
 from bot.i18n import EN, ZH_HANS, Translator
-from handlers import admin, browse, buttons, errors, search, start, subscriptions
+from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions
+from handlers.common import SERVICES_KEY
+from handlers.membership import membership_handler
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("sections", browse.sections, Scope.EVERYWHERE),
     Command("section", browse.section, Scope.EVERYWHERE),
     Command("search", search.search_command, Scope.EVERYWHERE),
+    Command("alerts", alerts.alerts, Scope.EVERYWHERE),
     Command("subscribe", subscriptions.subscribe, Scope.EVERYWHERE),
     Command("unsubscribe", subscriptions.unsubscribe, Scope.EVERYWHERE),
     Command("settings", subscriptions.settings, Scope.EVERYWHERE),
@@ -110,6 +114,19 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
                 command.name, command.callback, filters=filters.UpdateType.MESSAGE & chat_filter
             )
         )
+        if command.scope is Scope.ADMIN:  # anyone else is told so, not ignored
+            application.add_handler(
+                CommandHandler(
+                    command.name, admin.not_admin,
+                    filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~admins,
+                )
+            )
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Document.ALL,
+            alerts.upload,
+        )
+    )
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT
@@ -120,6 +137,8 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
     for callback, pattern in subscriptions.BUTTON_HANDLERS:  # before the catch-all below
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
+    deps = application.bot_data[SERVICES_KEY]
+    application.add_handler(membership_handler(ChatService(deps.db, deps.clock)))
     application.add_error_handler(errors.on_error)
 
 

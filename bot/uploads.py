@@ -1,0 +1,65 @@
+"""Pages an admin sends to the bot as a document: checked like any file, then ingested.
+
+The edition date comes from the caption (``2023-07-31``, ``20230731``) or else the file name; a
+file the ingest refuses is answered with the same reason the CLI would print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from bot.config import Settings
+from bot.ingest import JSONL_SUFFIXES, PAGE_SUFFIXES, IngestOptions, IngestReport, IngestService
+from bot.source_text import MAX_PAGE_BYTES, UnusableInputError, edition_date_from_name
+from storage.database import Database
+
+# jsonl article lists may be larger than a page; Telegram's getFile serves up to 20 MB anyway.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class UploadRefusedError(ValueError):
+    """The upload cannot be ingested; ``reason`` is shown to the admin."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class UploadSummary:
+    file_name: str
+    articles_new: int
+    articles_duplicate: int
+    alerts_new: int
+    new_titles: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, name: str, report: IngestReport) -> UploadSummary:
+        return cls(
+            name, report.articles_new, report.articles_duplicate, report.alerts_new,
+            [a.title for a in report.articles if not a.duplicate],
+        )
+
+
+def check_upload(name: str | None, size: int | None) -> str:
+    """Refuse what cannot be a page or article list before downloading it."""
+    if not name or not name.lower().endswith(PAGE_SUFFIXES + JSONL_SUFFIXES):
+        raise UploadRefusedError("send a page as a .txt file (or articles as .jsonl)")
+    if size is not None and size > (MAX_PAGE_BYTES if name.lower().endswith(PAGE_SUFFIXES)
+                                    else MAX_UPLOAD_BYTES):
+        raise UploadRefusedError(f"{name} is too large ({size / 1_048_576:.1f} MB) for a page")
+    return PurePath(name).name
+
+
+class UploadService:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.ingest = IngestService(db, settings)
+
+    async def ingest_upload(self, name: str, data: bytes, caption: str | None) -> UploadSummary:
+        edition = edition_date_from_name(caption or "")
+        try:
+            report = await self.ingest.ingest_upload(name, data, IngestOptions(edition=edition))
+        except UnusableInputError as exc:
+            raise UploadRefusedError(exc.reason) from exc
+        return UploadSummary.of(name, report)
