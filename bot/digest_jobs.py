@@ -44,6 +44,7 @@ from storage.subscriptions import DigestMark, SubscriptionLedger
 logger = logging.getLogger("newsbrief.digest")
 
 BATCH = 500
+YIELD_EVERY = 50
 JOB_NAME = "newsbrief.digests"
 
 
@@ -159,7 +160,9 @@ class DigestScheduler:
                 chats = {c.id: c for c in await ledger.chats([d.chat_id for d in batch])}
                 deliveries: list[NewDelivery] = []
                 marks: list[DigestMark] = []
-                for item in batch:
+                for index, item in enumerate(batch):
+                    if index % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # let updates be answered during a big fan-out
                     chat = chats.get(item.chat_id)
                     if chat is None:
                         continue
@@ -171,13 +174,14 @@ class DigestScheduler:
                     else:
                         report.quiet += 1
                     marks.append(DigestMark(chat.id, item.local_date, digest.cursor))
-                report.enqueued += await Outbox(session).enqueue_many(deliveries, now=now)
+                added = await Outbox(session).enqueue_many(deliveries, now=now)
                 await ledger.mark(marks, now=now)
+            report.enqueued += added
+            if added and self.notify is not None:
+                self.notify()  # the sender starts on this batch while the next is composed
         if report.enqueued:
             logger.info("digests: %d due, %d enqueued, %d quiet", report.due, report.enqueued,
                         report.quiet)
-            if self.notify is not None:
-                self.notify()
         return report
 
     async def preview(
