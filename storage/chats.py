@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat
 from storage.outbox import Outbox
+from storage.watches import WatchRepository
 
 # Settings a reader chose; they follow a group to its new supergroup id.
 SETTING_FIELDS = (
@@ -143,6 +144,7 @@ class ChatRepository:
         new.updated_at = now
         await self.session.flush()
         await Outbox(self.session).move_chat(old_id, new_id, now=now)
+        await WatchRepository(self.session).move_chat(old_id, new_id)
         return new
 
     async def active_subscribers(self) -> list[Chat]:

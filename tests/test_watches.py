@@ -107,3 +107,13 @@ async def test_inactive_chats_get_no_notice(db: Database) -> None:
         await ChatRepository(s).set_inactive(1, "bot blocked", now=NOW)
     await add_articles(db, "台风卡努逼近")
     assert (await WatchNotifier(db, CODEC, clock=ManualClock(NOW)).run()).notices == 0
+
+
+async def test_watches_follow_a_group_that_becomes_a_supergroup(db: Database) -> None:
+    await seen(db, -5)
+    await WatchService(db, ManualClock(NOW)).add(-5, "台风")
+    async with db.session() as s:
+        await ChatRepository(s).migrate(-5, -1000000000005, now=NOW)
+    service = WatchService(db, ManualClock(NOW))
+    assert [w.query for w in await service.list(-1000000000005)] == ["台风"]
+    assert await service.list(-5) == []
