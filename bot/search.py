@@ -37,6 +37,7 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 SNIPPET_CHARS = 80
 SNIPPET_CONTEXT_BEFORE = 20
+SNIPPET_SCAN_CHARS = 1500
 ELLIPSIS = "…"
 REINDEX_BATCH = 500
 _WHITESPACE = re.compile(r"\s+")
@@ -180,10 +181,16 @@ def make_snippet(
     needles = _needles(folded_terms)
     # The body when there is one (a title-only match then shows the lead), else the title.
     display = _WHITESPACE.sub(" ", body).strip() or _WHITESPACE.sub(" ", title).strip()
-    folded, origin = normalize_with_offsets(display)
-    spans = sorted(
-        (origin[start], origin[end - 1] + 1) for start, end in _find_spans(folded, needles)
-    )
+    # Most first matches are near the top: fold the head first, the whole text only if needed.
+    spans: list[tuple[int, int]] = []
+    for head in (display[:SNIPPET_SCAN_CHARS], display):
+        folded, origin = normalize_with_offsets(head)
+        spans = sorted(
+            (origin[start], origin[end - 1] + 1) for start, end in _find_spans(folded, needles)
+        )
+        fits = bool(spans) and spans[0][0] + SNIPPET_CHARS <= len(head)
+        if fits or len(head) == len(display):
+            break
     if not spans:
         return _cut(display, 0, []), ()
     start = max(0, spans[0][0] - SNIPPET_CONTEXT_BEFORE)

@@ -1,0 +1,336 @@
+"""Search benchmark (run by hand, never by pytest): recall, latency, ingest throughput, memory.
+
+    /tmp/venv/bin/python tests/bench/search.py [--size 100000] [--reps 20] [--no-postgres]
+
+Corpus: all real text in ../shared/data/corpora — 新闻联播 (xwlb/items.jsonl.gz), 人民日报 2019-10
+(rmrb-2019-10/articles.jsonl), THUCNews titles as title-only articles (not tnews). It is repeated
+with distinct ids, hashes and dates (each copy shifted 4 years back) up to ``--size`` articles. The
+databases are built once into tests/bench/out/ (SQLite file + a PostgreSQL schema) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from bot import segmentation  # noqa: E402
+from bot.search import SearchService  # noqa: E402
+from bot.search_query import parse_query  # noqa: E402
+from bot.search_tokens import body_text, headline_text, index_entries, term_matcher  # noqa: E402
+from bot.text_normalization import normalize_for_matching  # noqa: E402
+from storage.articles import ArticleRepository, NewArticle  # noqa: E402
+from storage.database import Database  # noqa: E402
+from storage.search_index import IndexQuery, SearchIndex  # noqa: E402
+
+CORPORA = ROOT.parent / "shared" / "data" / "corpora"
+OUT = Path(__file__).resolve().parent / "out"
+PG_URL = os.environ.get(
+    "NEWSBRIEF_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
+QUERIES = {
+    "single char": ["税", "港", "疫", "桥"],
+    "2-char word": ["台风", "疫情", "扶贫", "高铁"],
+    "sub-word": ["经开", "特新", "近平", "湾区"],
+    "rare word": ["卡努", "萧山", "冬奥村", "量子通信"],
+    "very common": ["经济", "发展", "中国"],
+    "two terms": ["经济 发展", "台风 应急", "习近平 会见"],
+    "traditional": ["經濟", "颱風", "習近平", "經開區"],
+}
+
+
+def real_corpus() -> list[tuple[str, str, date]]:
+    """(title, body, date) for every real article; THUCNews titles get spread-out dates."""
+    docs: list[tuple[str, str, date]] = []
+    with gzip.open(CORPORA / "xwlb" / "items.jsonl.gz", "rt", encoding="utf-8") as lines:
+        for line in lines:
+            item = json.loads(line)
+            docs.append((item["title"], item["text"], _day(item["date"])))
+    with open(CORPORA / "rmrb-2019-10" / "articles.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            item = json.loads(line)
+            docs.append((item["title"], item["text"], _day(item["date"])))
+    start = date(2020, 1, 1)
+    for name in ("dev.txt", "test.txt"):
+        with open(CORPORA / "thucnews-titles" / name, encoding="utf-8") as lines:
+            for n, line in enumerate(lines):
+                docs.append((line.split("\t")[0].strip(), "", start + timedelta(days=n % 1000)))
+    return docs
+
+
+def _day(raw: str) -> date:
+    return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+
+
+def scaled(docs: list[tuple[str, str, date]], size: int) -> list[NewArticle]:
+    """The real set repeated to ``size`` (copy k shifted 4k years back), oldest first."""
+    out: list[NewArticle] = []
+    copy = 0
+    while len(out) < size:
+        for n, (title, body, day) in enumerate(docs):
+            if len(out) >= size:
+                break
+            shifted = (
+                day.replace(year=day.year - 4 * copy)
+                if not (day.month == 2 and day.day == 29)
+                else day.replace(year=day.year - 4 * copy, day=28)
+            )
+            out.append(
+                NewArticle(
+                    paper="bench",
+                    edition_date=shifted,
+                    title=title or body[:24],
+                    content_hash=f"{copy:04d}-{n:08d}",
+                    section="经济",
+                    paragraphs=tuple(p.strip() for p in body.split("\n") if p.strip()),
+                )
+            )
+        copy += 1
+    out.sort(key=lambda a: (a.edition_date, a.content_hash))
+    return out
+
+
+async def build(articles: list[NewArticle], dbs: list[Database], oracle: Path) -> None:
+    """Store + index every article in each database (ids line up), and the substring oracle."""
+    import sqlite3
+
+    for db in dbs:
+        await db.upgrade()
+    oracle_db = sqlite3.connect(oracle)
+    oracle_db.execute("CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, title, body)")
+    batch = 1000
+    started = time.perf_counter()
+    for start in range(0, len(articles), batch):
+        chunk = articles[start : start + batch]
+        entries = None
+        for db in dbs:
+            async with db.session() as session:
+                repo = ArticleRepository(session)
+                stored = [(await repo.add_if_new(a, ingested_at=NOW))[0] for a in chunk]
+                if entries is None:
+                    entries = index_entries(stored)
+                    oracle_db.executemany(
+                        "INSERT INTO docs VALUES (?, ?, ?)",
+                        [
+                            (
+                                s.id,
+                                normalize_for_matching(headline_text(s)),
+                                normalize_for_matching(body_text(s)),
+                            )
+                            for s in stored
+                        ],
+                    )
+                await SearchIndex(session).add(entries)
+        oracle_db.commit()
+        done = start + len(chunk)
+        rate = done / (time.perf_counter() - started)
+        print(f"\rbuilt {done}/{len(articles)} ({rate:.0f}/s)", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    oracle_db.execute("CREATE TABLE done (n)")
+    oracle_db.commit()
+    oracle_db.close()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def latency(db: Database, reps: int) -> tuple[float, float, dict[str, float]]:
+    service = SearchService(db)
+    for queries in QUERIES.values():
+        for q in queries:
+            await service.search(q)  # warm caches once
+    samples: list[float] = []
+    worst: dict[str, float] = {}
+    for _ in range(reps):
+        for kind, queries in QUERIES.items():
+            for q in queries:
+                started = time.perf_counter()
+                await service.search(q)
+                elapsed = (time.perf_counter() - started) * 1000
+                samples.append(elapsed)
+                worst[kind] = max(worst.get(kind, 0.0), elapsed)
+    return statistics.median(samples), percentile(samples, 0.99), worst
+
+
+async def recall(db: Database, oracle: Path) -> tuple[dict[str, tuple[int, int, float]], float]:
+    """Per query: (found, oracle, recall) against LIKE over folded text; and LIKE's p99 (ms)."""
+    import sqlite3
+
+    like = sqlite3.connect(oracle)
+    results: dict[str, tuple[int, int, float]] = {}
+    like_ms: list[float] = []
+    for queries in QUERIES.values():
+        for q in queries:
+            parsed = parse_query(q)
+            where = " AND ".join("(title LIKE ? OR body LIKE ?)" for _ in parsed.include)
+            args = [f"%{t.folded}%" for t in parsed.include for _ in (0, 1)]
+            started = time.perf_counter()
+            expected = {row[0] for row in like.execute(f"SELECT id FROM docs WHERE {where}", args)}
+            like_ms.append((time.perf_counter() - started) * 1000)
+            matchers = tuple(m for m in (term_matcher(t.folded) for t in parsed.include) if m)
+            async with db.session() as session:
+                page = await SearchIndex(session).search(
+                    IndexQuery(include=matchers, limit=10**7, window=10**7)
+                )
+            found = {m.article_id for m in page.matches}
+            assert page.total == len(found)
+            hit = len(found & expected)
+            results[q] = (len(found), len(expected), hit / len(expected) if expected else 1.0)
+    return results, percentile(like_ms, 0.99)
+
+
+async def ingest_throughput(
+    docs: list[tuple[str, str, date]], count: int
+) -> tuple[float, float, str]:
+    """KB/s of the lead's ingest (jsonl → parse + classify + segment + index + commit) vs bare
+    jieba.cut_for_search over the same title+body text, in this process."""
+    from bot.config import Settings
+    from bot.ingest import IngestService
+
+    sample = [d for d in docs if d[1]][:count]
+    text_bytes = sum(len((t + "\n" + b).encode()) for t, b, _ in sample)
+    segmentation.load()
+    started = time.perf_counter()
+    for title, body, _ in sample:
+        for _ in segmentation._jieba().cut_for_search(title + "\n" + body):
+            pass
+    jieba_kbs = text_bytes / 1024 / (time.perf_counter() - started)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench-2024-01-01.jsonl"
+        with open(path, "w", encoding="utf-8") as out:
+            for title, body, day in sample:
+                record = {"title": title, "body": body, "date": day.isoformat()}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        db = Database(f"sqlite:///{Path(folder) / 'ingest.db'}")
+
+        await db.upgrade()
+        service = IngestService(db, Settings.from_env(env_file=None))
+        started = time.perf_counter()
+        await service.ingest([path])
+        elapsed = time.perf_counter() - started
+        await db.dispose()
+    ingest_kbs = text_bytes / 1024 / elapsed
+    return ingest_kbs, jieba_kbs, f"{len(sample)} articles, {text_bytes / 1e6:.1f} MB"
+
+
+def rss_probe(url: str) -> None:
+    """Child process: jieba loaded, index open, a few searches; print max RSS in MB."""
+
+    async def run() -> None:
+        db = Database(url)
+        service = SearchService(db)
+        for queries in QUERIES.values():
+            for q in queries:
+                await service.search(q)
+        await db.dispose()
+
+    asyncio.run(run())
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--ingest-sample", type=int, default=2000)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--rss-probe")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    docs = real_corpus()
+    chars = sum(len(t) + len(b) for t, b, _ in docs)
+    print(f"real corpus: {len(docs)} articles, {chars / 1e6:.1f} M characters", file=sys.stderr)
+    sqlite_path = OUT / f"search-{args.size}.db"
+    oracle = OUT / f"oracle-{args.size}.db"
+    schema = f"bench_search_{args.size}"
+    sqlite_db = Database(f"sqlite:///{sqlite_path}")
+    pg_db = None if args.no_postgres else Database(PG_URL, schema=schema)
+    import sqlite3
+
+    ready = (
+        oracle.exists()
+        and sqlite3.connect(oracle)
+        .execute("SELECT count(*) FROM sqlite_master WHERE name = 'done'")
+        .fetchone()[0]
+    )
+    if not ready:
+        for stale in (sqlite_path, oracle):
+            stale.unlink(missing_ok=True)
+        if pg_db is not None:
+            admin = Database(PG_URL)
+            async with admin.engine.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await admin.dispose()
+        articles = scaled(docs, args.size)
+        await build(articles, [sqlite_db] + ([pg_db] if pg_db else []), oracle)
+    segmentation.load()
+    rows = []
+    recall_rows, like_p99 = await recall(sqlite_db, oracle)
+    p50, p99, worst = await latency(sqlite_db, args.reps)
+    rows.append(("SQLite", p50, p99, worst))
+    if pg_db is not None:
+        pg_recall, _ = await recall(pg_db, oracle)
+        pg50, pg99, pg_worst = await latency(pg_db, args.reps)
+        rows.append(("PostgreSQL", pg50, pg99, pg_worst))
+    rss = subprocess.run(
+        [sys.executable, __file__, "--rss-probe", f"sqlite:///{sqlite_path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ingest_kbs, jieba_kbs, ingest_sample = await ingest_throughput(docs, args.ingest_sample)
+
+    print(f"\n### Search at {args.size} articles\n")
+    print(
+        f"Real corpus: {len(docs)} articles, {chars / 1e6:.1f} M characters; repeated with "
+        f"distinct ids/dates to {args.size}. SQLite file {sqlite_path.stat().st_size / 1e6:.0f} MB.\n"
+    )
+    print("| query | kind | found (SQLite) | oracle | recall SQLite | recall PostgreSQL |")
+    print("|---|---|---:|---:|---:|---:|")
+    for kind, queries in QUERIES.items():
+        for q in queries:
+            found, expected, r = recall_rows[q]
+            pg_r = f"{pg_recall[q][2]:.2f}" if pg_db is not None else "-"
+            print(f"| {q} | {kind} | {found} | {expected} | {r:.2f} | {pg_r} |")
+    print("\n| backend | p50 ms | p99 ms | worst per kind (ms) |")
+    print("|---|---:|---:|---|")
+    for name, a, b, w in rows:
+        kinds = ", ".join(f"{k} {v:.1f}" for k, v in w.items())
+        print(f"| {name} | {a:.2f} | {b:.2f} | {kinds} |")
+    print(f"| LIKE over folded text (SQLite, same queries) | | {like_p99:.1f} | |")
+    print(f"\nSQLite p99 is {like_p99 / rows[0][2]:.0f}x lower than LIKE's p99.")
+    print(
+        f"Ingest (bot.ingest, jsonl, {ingest_sample}): {ingest_kbs:.0f} KB/s vs bare "
+        f"jieba.cut_for_search {jieba_kbs:.0f} KB/s = {ingest_kbs / jieba_kbs:.2f}x"
+    )
+    print(f"RSS of a search process (jieba loaded, {args.size} index open): {float(rss):.0f} MB")
+    await sqlite_db.dispose()
+    if pg_db is not None:
+        await pg_db.dispose()
+
+
+if __name__ == "__main__":
+    if "--rss-probe" in sys.argv:
+        rss_probe(sys.argv[sys.argv.index("--rss-probe") + 1])
+    else:
+        asyncio.run(main())
