@@ -248,6 +248,7 @@ class DigestJobs:
         job_queue = application.job_queue
         if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
             raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+        application.bot_data[JOB_NAME] = self  # so an in-process ingest can call after_ingest()
         # The restart catch-up runs now, before the first update is answered. (A job queued with
         # first=0 before the JobQueue starts would be moved one interval on by APScheduler.)
         await self.tick()
@@ -274,6 +275,12 @@ class DigestJobs:
             async with self._passed:
                 self.passes += 1
                 self._passed.notify_all()
+
+    async def after_ingest(self) -> None:
+        """Watch notices for an ingest done inside the bot (inbox, admin upload) right away,
+        instead of at the next tick; pages loaded by ``newsbrief ingest`` wait for the tick."""
+        if self.watches is not None:
+            await self.watches.run()
 
     async def wait_for_passes(self, count: int) -> None:
         """Return once ``count`` ticks have finished (wrap in a timeout)."""
