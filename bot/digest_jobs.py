@@ -235,6 +235,7 @@ class DigestJobs:
         self.job: Job | None = None
         self.passes = 0  # finished ticks (tests wait on this instead of sleeping)
         self._passed = asyncio.Condition()
+        self._watch_lock = asyncio.Lock()  # one watch pass at a time (tick vs after_ingest)
 
     async def start(self, application: Application) -> None:
         from bot.telegram_app import bot_services
@@ -269,7 +270,8 @@ class DigestJobs:
         Application's error handler and the next tick retries (nothing was half-written)."""
         assert self.scheduler is not None and self.watches is not None, "not started"
         try:
-            await self.watches.run()
+            async with self._watch_lock:
+                await self.watches.run()
             await self.scheduler.run_due()
         finally:
             async with self._passed:
@@ -280,7 +282,8 @@ class DigestJobs:
         """Watch notices for an ingest done inside the bot (inbox, admin upload) right away,
         instead of at the next tick; pages loaded by ``newsbrief ingest`` wait for the tick."""
         if self.watches is not None:
-            await self.watches.run()
+            async with self._watch_lock:
+                await self.watches.run()
 
     async def wait_for_passes(self, count: int) -> None:
         """Return once ``count`` ticks have finished (wrap in a timeout)."""
