@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -46,7 +46,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.chats import deactivate_chat
 from storage.chats import ChatRepository
@@ -60,6 +60,7 @@ CHAT_NOT_FOUND = "chat_not_found"
 CANT_PARSE_ENTITIES = "cant_parse_entities"
 _LOOKAHEAD_ROWS = 32
 _CHAT_STATE_PRUNE_AT = 50_000
+_SHORT_WAIT = 0.25  # seconds
 
 WriteOp = Callable[[AsyncSession], Awaitable[None]]
 
@@ -125,6 +126,7 @@ class DeliveryLimits:
     claim_lease: float = 30.0  # a claim older than this belongs to a dead process
     global_pause_cap: float = 5.0  # longest global pause one 429 can cause
     idle_recheck: float = 60.0  # wake at least this often when idle (enqueues from elsewhere)
+    write_linger: float = 0.1  # seconds the writer waits to commit several outcomes at once
 
     @property
     def overall_rate(self) -> float:
@@ -431,7 +433,9 @@ class DeliverySender:
         try:
             clock = self.clock
             while True:
-                await clock.wait([self._stop_event], slot - clock.monotonic())
+                delay = slot - clock.monotonic()
+                # A short wait is a plain sleep (cheap at 25/s); a long one ends early on stop().
+                await clock.wait([self._stop_event] if delay > _SHORT_WAIT else (), delay)
                 if self._stopping:
                     await self._write(self._release(row), "release")
                     return
@@ -441,7 +445,7 @@ class DeliverySender:
                 break
             self._note_send(row.chat_id, clock.monotonic())
             try:
-                message = await self._send(row, row.parts[row.next_part])
+                message_id = await self._send(row, row.parts[row.next_part])
             except RetryAfter as exc:
                 op = self._on_retry_after(row, _retry_after_seconds(exc))
             except ChatMigrated as exc:
@@ -455,7 +459,7 @@ class DeliverySender:
             except TelegramError as exc:
                 op = self._on_failed(row, _describe(exc))
             else:
-                op = self._on_sent(row, message.message_id)
+                op = self._on_sent(row, message_id)
             await self._write(op, "finish")
             for name in self._tallies.pop(row.id, ()):  # counted once the outcome is committed
                 setattr(self.stats, name, getattr(self.stats, name) + 1)
@@ -468,25 +472,27 @@ class DeliverySender:
             self._slot_freed.set()
             self._notify_progress()
 
-    async def _send(self, row: DueDelivery, part: MessagePart) -> Message:
+    async def _send(self, row: DueDelivery, part: MessagePart) -> int:
+        """Send one part; returns Telegram's message id."""
         text, parse_mode = part.text, part.parse_mode
         if row.plain_text:
             text, parse_mode = html_to_plain(text), None
-        extra: dict[str, Any] = {}
+        params: dict[str, Any] = {"chat_id": row.chat_id, "text": text}
+        if parse_mode:
+            params["parse_mode"] = parse_mode
+        if part.reply_markup:
+            params["reply_markup"] = part.reply_markup  # already Bot API JSON
+        if part.disable_notification:
+            params["disable_notification"] = True
         if self.limits.allow_paid_broadcast:
-            extra["allow_paid_broadcast"] = True
-        markup = (
-            InlineKeyboardMarkup.de_json(part.reply_markup, self.bot)
-            if part.reply_markup else None
-        )
-        return await self.bot.send_message(
-            chat_id=row.chat_id,
-            text=text,
-            parse_mode=parse_mode,
-            reply_markup=markup,
-            disable_notification=part.disable_notification,
-            **extra,
-        )
+            params["allow_paid_broadcast"] = True
+        # sendMessage through do_api_request: the parts are stored as Bot API JSON already, and
+        # the answer is only needed for its message_id — building a Message object would cost
+        # about as much CPU as the HTTP call. PTB still maps every error to its exception type.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PTBUserWarning)
+            result = await self.bot.do_api_request("sendMessage", api_kwargs=params)
+        return int(result["message_id"])
 
     def _bump(self, row: DueDelivery, counter: str) -> None:
         self._tallies.setdefault(row.id, []).append(counter)
@@ -646,6 +652,11 @@ class DeliverySender:
                 self._write_ready.clear()
                 await self._write_ready.wait()
                 continue
+            if self.limits.write_linger > 0 and len(self._writes) < self.limits.max_in_flight \
+                    and not self._stopping:
+                # Gather a few more finished sends into this commit: fewer transactions per
+                # message. Rows stay claimed (and their slots taken) until the commit.
+                await asyncio.sleep(self.limits.write_linger)
             batch, self._writes = self._writes, []
             try:
                 async with self.db.session() as session:
@@ -678,3 +689,43 @@ def _resolve(future: asyncio.Future[None], *, error: bool = False) -> None:
         future.set_exception(RuntimeError("delivery write failed (see log)"))
     else:
         future.set_result(None)
+
+
+class DeliveryService:
+    """The sender as an ``AppService`` of the Telegram Application (``bot/telegram_app.py``).
+
+    It sends through its own ``Bot`` (same token and server as the Application's) with a request
+    backend sized for ``max_in_flight`` and cheap on CPU (``bot/telegram_aiohttp.py``), so a
+    fan-out never competes with handler replies for connections.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        token: str,
+        *,
+        api_root: str = "https://api.telegram.org",
+        limits: DeliveryLimits | None = None,
+        queue: DeliveryQueue | None = None,
+    ) -> None:
+        self.db = db
+        self.token = token
+        self.api_root = api_root.rstrip("/")
+        self.limits = limits or DeliveryLimits()
+        self.queue = queue or DeliveryQueue(db)
+        self.sender: DeliverySender | None = None
+
+    async def start(self, application: object = None) -> None:
+        from bot.telegram_aiohttp import delivery_request
+
+        bot = Bot(self.token, base_url=f"{self.api_root}/bot",
+                  request=delivery_request(self.limits.max_in_flight + 4))
+        await bot.initialize()
+        self.sender = DeliverySender(self.db, bot, queue=self.queue, limits=self.limits)
+        await self.sender.start()
+
+    async def stop(self, application: object = None) -> None:
+        if self.sender is not None:
+            await self.sender.stop()
+            await self.sender.bot.shutdown()
+            self.sender = None

@@ -1,0 +1,67 @@
+"""Crash: kill -9 the sender mid fan-out, restart it, and count lost and repeated digests.
+
+    python -m tests.bench.delivery_crash [--chats 1000] [--kill-after 400] [--claim-lease 30]
+
+Every chat must end with its digest (lost = 0). A chat may get it twice only if its send was in
+flight at the kill: the repeats must not exceed the rows the database showed claimed right after
+the kill (itself ≤ max_in_flight).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+
+from storage.database import Database
+from storage.outbox import CLAIMED, Outbox
+from tests.bench.delivery_common import Bench
+from tests.e2e.fake_bot_api import RateLimits
+
+
+async def main(args: argparse.Namespace) -> dict[str, object]:
+    bench = await Bench.create(args.chats, args.db, RateLimits())
+    extra = ["--rate", str(args.rate), "--max-in-flight", str(args.max_in_flight),
+             "--claim-lease", str(args.claim_lease)]
+    try:
+        proc = await bench.start_runner(*extra)
+        await bench.fake.wait_for(lambda: len(bench.fake.sent_log) >= args.kill_after,
+                                  timeout=args.chats, what="sends before the kill")
+        proc.kill()  # SIGKILL: no clean-up runs in the sender
+        await proc.wait()
+        sent_at_kill = len(bench.fake.sent_log)
+        db = Database(bench.db_url)
+        async with db.session() as session:
+            counts = await Outbox(session).counts()
+        await db.dispose()
+        claimed_at_kill = counts.get("digest", {}).get(CLAIMED, 0)
+        restarted = time.perf_counter()
+        runner = await bench.finish(await bench.start_runner(*extra))
+        recovery = time.perf_counter() - restarted
+        tally = bench.tally()
+    finally:
+        await bench.close()
+    return {
+        "bench": "delivery_crash",
+        "db": bench.db_url.split(":", 1)[0],
+        "kill_after_sends": sent_at_kill,
+        "claimed_at_kill": claimed_at_kill,
+        "max_in_flight": args.max_in_flight,
+        "claim_lease_s": args.claim_lease,
+        "claims_released_on_restart": runner["claims_released"],
+        "second_run_wall_s": round(recovery, 2),
+        **tally,
+        "duplicates_within_bound": tally["duplicated"] <= claimed_at_kill,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chats", type=int, default=1000)
+    parser.add_argument("--kill-after", type=int, default=400, help="sends before kill -9")
+    parser.add_argument("--rate", type=float, default=25.0)
+    parser.add_argument("--max-in-flight", type=int, default=16)
+    parser.add_argument("--claim-lease", type=float, default=30.0)
+    parser.add_argument("--db", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    print(json.dumps(asyncio.run(main(parser.parse_args())), ensure_ascii=False))
