@@ -341,15 +341,22 @@ class IngestService:
                 )
             )
             articles = ArticleRepository(session)
-            new_articles: list[Article] = []
+            existing = await articles.find_by_hashes([d.content_hash for d in item.drafts])
+            fresh: dict[str, NewArticle] = {}
             for draft in item.drafts:
-                article, created = await articles.add_if_new(
-                    draft, ingested_at=now, source_file_id=record.id
-                )
-                if created:
-                    new_articles.append(article)
+                if draft.content_hash not in existing:
+                    fresh.setdefault(draft.content_hash, draft)
+            new_articles = await articles.add_many(
+                list(fresh.values()), ingested_at=now, source_file_id=record.id
+            )
+            stored = {**existing, **{a.content_hash: a for a in new_articles}}
+            reported: set[str] = set()
+            for draft in item.drafts:
+                article = stored[draft.content_hash]
+                duplicate = draft.content_hash in existing or draft.content_hash in reported
+                reported.add(draft.content_hash)
                 report.articles.append(
-                    IngestedArticle(article.id, article.title, article.section, not created)
+                    IngestedArticle(article.id, article.title, article.section, duplicate)
                 )
             await index_articles(session, new_articles)
             alerts = await detect_and_record(

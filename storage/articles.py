@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Article, SourceFile
 
+HASH_LOOKUP_CHUNK = 500  # bound parameters per IN (…), well under every backend's limit
+
 
 @dataclass(frozen=True)
 class NewArticle:
@@ -45,6 +47,31 @@ class ArticleRepository:
             select(Article).where(Article.content_hash == content_hash)
         )
 
+    async def find_by_hashes(self, hashes: Sequence[str]) -> dict[str, Article]:
+        """The stored articles among these content hashes, looked up in a few queries."""
+        found: dict[str, Article] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), HASH_LOOKUP_CHUNK):
+            chunk = unique[start : start + HASH_LOOKUP_CHUNK]
+            rows = await self.session.scalars(
+                select(Article).where(Article.content_hash.in_(chunk))
+            )
+            found.update((article.content_hash, article) for article in rows)
+        return found
+
+    async def add_many(
+        self,
+        drafts: Sequence[NewArticle],
+        *,
+        ingested_at: datetime,
+        source_file_id: int | None = None,
+    ) -> list[Article]:
+        """Insert new articles in one flush (batched INSERT … RETURNING); ids in input order."""
+        articles = [_to_row(new, ingested_at, source_file_id) for new in drafts]
+        self.session.add_all(articles)
+        await self.session.flush()
+        return articles
+
     async def add_if_new(
         self, new: NewArticle, *, ingested_at: datetime, source_file_id: int | None = None
     ) -> tuple[Article, bool]:
@@ -52,28 +79,9 @@ class ArticleRepository:
         existing = await self.find_by_hash(new.content_hash)
         if existing is not None:
             return existing, False
-        article = Article(
-            paper=new.paper,
-            edition_date=new.edition_date,
-            page=new.page,
-            section=new.section,
-            section_source=new.section_source,
-            kind=new.kind,
-            kicker=new.kicker,
-            title=new.title,
-            subtitle=new.subtitle,
-            byline=new.byline,
-            reporters=list(new.reporters),
-            paragraphs=list(new.paragraphs),
-            subheads=list(new.subheads),
-            source=new.source,
-            url=new.url,
-            content_hash=new.content_hash,
-            ingested_at=ingested_at,
-            source_file_id=source_file_id,
+        [article] = await self.add_many(
+            [new], ingested_at=ingested_at, source_file_id=source_file_id
         )
-        self.session.add(article)
-        await self.session.flush()
         return article, True
 
     async def get(self, article_id: int) -> Article | None:
@@ -134,6 +142,29 @@ class ArticleRepository:
             select(Article).where(Article.id > after_id).order_by(Article.id).limit(limit)
         )
         return list(rows)
+
+
+def _to_row(new: NewArticle, ingested_at: datetime, source_file_id: int | None) -> Article:
+    return Article(
+        paper=new.paper,
+        edition_date=new.edition_date,
+        page=new.page,
+        section=new.section,
+        section_source=new.section_source,
+        kind=new.kind,
+        kicker=new.kicker,
+        title=new.title,
+        subtitle=new.subtitle,
+        byline=new.byline,
+        reporters=list(new.reporters),
+        paragraphs=list(new.paragraphs),
+        subheads=list(new.subheads),
+        source=new.source,
+        url=new.url,
+        content_hash=new.content_hash,
+        ingested_at=ingested_at,
+        source_file_id=source_file_id,
+    )
 
 
 class SourceFileRepository:

@@ -184,3 +184,14 @@ async def test_folders_are_read_recursively(db: Database, tmp_path: Path, seed_t
     (tmp_path / "notes.md").write_text("not a page", "utf-8")
     report = await _service(db).ingest([tmp_path])
     assert report.files == 1 and report.articles_new == 6
+
+
+async def test_an_article_repeated_within_one_file_is_stored_once(db: Database, tmp_path: Path):
+    line = json.dumps({"title": "重复", "body": "同一篇。", "date": "2023-07-31"},
+                      ensure_ascii=False)
+    path = _refused(tmp_path, "twice.jsonl", f"{line}\n{line}\n".encode())
+    report = await _service(db).ingest([path])
+    assert (report.articles_new, report.articles_duplicate) == (1, 1)
+    assert [a.duplicate for a in report.articles] == [False, True]
+    assert report.articles[0].id == report.articles[1].id
+    assert await _count(db) == 1
