@@ -36,6 +36,7 @@ class AlertJobs:
         self.notifier: AlertNotifier | None = None
         self.inbox: Inbox | None = None
         self.job: Job | None = None
+        self.application: Application | None = None
         self.passes = 0
         self._passed = asyncio.Condition()
         self._lock = asyncio.Lock()
@@ -55,6 +56,7 @@ class AlertJobs:
             logger.info("watching %s for pages every %.0f s", settings.inbox,
                         settings.inbox_poll_seconds)
         application.bot_data[JOB_NAME] = self
+        self.application = application
         await self.tick()
         job_queue = application.job_queue
         if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
@@ -77,6 +79,8 @@ class AlertJobs:
             async with self._lock:
                 outcomes = await self.inbox.process_once() if self.inbox is not None else []
                 await self._queue_notices()
+            if any(o.report is not None and o.report.articles_new for o in outcomes):
+                await self._watch_notices()
             return outcomes
         finally:
             async with self._passed:
@@ -84,8 +88,19 @@ class AlertJobs:
                 self._passed.notify_all()
 
     async def after_ingest(self) -> NoticeReport:
+        """Alert notices, then keyword-watch notices, for an ingest done inside the bot."""
         async with self._lock:
-            return await self._queue_notices()
+            report = await self._queue_notices()
+        await self._watch_notices()
+        return report
+
+    async def _watch_notices(self) -> None:
+        """Watches are the digest jobs' (``DigestJobs.after_ingest``); run them now if present."""
+        from bot.digest_jobs import JOB_NAME as DIGEST_JOBS
+
+        digest_jobs = self.application.bot_data.get(DIGEST_JOBS) if self.application else None
+        if digest_jobs is not None:
+            await digest_jobs.after_ingest()
 
     async def _queue_notices(self) -> NoticeReport:
         assert self.notifier is not None, "not started"

@@ -412,13 +412,16 @@ async def cmd_run(ctx: Context) -> int:
     """The Telegram bot (long polling, or behind a webhook) until SIGTERM/SIGINT."""
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.telegram_app import MissingTokenError, WebhookOptions, run_bot
+    from bot.telegram_app import MissingTokenError, WebhookOptions, run_bot, standard_services
     from storage.instance_lock import InstanceLockedError
 
     args = ctx.args
     webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
     try:
-        await run_bot(ctx.settings, ctx.database(), webhook=webhook)
+        db = ctx.database()
+        await run_bot(
+            ctx.settings, db, webhook=webhook, services=standard_services(ctx.settings, db)
+        )
     except MissingTokenError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except InstanceLockedError as exc:

@@ -201,6 +201,27 @@ async def serve(application: Application, *, webhook: WebhookOptions | None = No
             loop.remove_signal_handler(signum)
 
 
+def standard_services(settings: Settings, db: Database) -> list[AppService]:
+    """What runs beside the handlers in ``newsbrief run``, in start order: the sender first (the
+    others wake it after they queue pushes), then digests and watches, then inbox and alerts."""
+    from bot.alert_jobs import AlertJobs
+    from bot.delivery import DeliveryService
+    from bot.digest_jobs import DigestJobs, DigestOptions
+
+    if not settings.telegram_bot_token:
+        raise MissingTokenError()
+    delivery = DeliveryService(
+        db, settings.telegram_bot_token,
+        api_root=(settings.telegram_api_base_url or TELEGRAM_ROOT),
+    )
+    notify = delivery.queue.notify
+    return [
+        delivery,
+        DigestJobs(DigestOptions.from_settings(settings), notify=notify),
+        AlertJobs(notify=notify),
+    ]
+
+
 async def run_bot(
     settings: Settings,
     db: Database,
