@@ -15,13 +15,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.search_query import ParsedQuery, QueryError, QueryTerm, parse_query
+from bot.search_query import QueryError, QueryTerm, parse_query
 from bot.search_tokens import body_text, headline_text, index_entries, term_matcher
-from bot.text_normalization import normalize_with_offsets, word_runs
+from bot.text_normalization import normalize_for_matching, normalize_with_offsets, word_runs
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.models import Article
-from storage.search_index import DEFAULT_WINDOW, IndexQuery, SearchIndex, TermMatcher
+from storage.search_index import (
+    DEFAULT_WINDOW,
+    IndexQuery,
+    RankedMatch,
+    SearchIndex,
+    TermMatcher,
+)
 
 __all__ = [
     "QueryError",
@@ -37,7 +43,8 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 SNIPPET_CHARS = 80
 SNIPPET_CONTEXT_BEFORE = 20
-SNIPPET_SCAN_CHARS = 1500
+SNIPPET_SCAN_CHARS = 1500  # how far to look for a body match when the headline has every term
+SNIPPET_CHUNK_CHARS = 400  # how much body is folded at a time while looking for the first match
 ELLIPSIS = "…"
 REINDEX_BATCH = 500
 _WHITESPACE = re.compile(r"\s+")
@@ -116,18 +123,12 @@ class SearchService:
             limit=limit,
             offset=offset,
             window=max(DEFAULT_WINDOW, offset + limit),
+            with_text=True,
         )
         async with self.db.session() as session:
             page = await SearchIndex(session).search(index_query)
-            articles = await ArticleRepository(session).get_many(
-                [match.article_id for match in page.matches]
-            )
-        by_id = {article.id: article for article in articles}
-        hits = [
-            _hit(by_id[match.article_id], match.score, parsed)
-            for match in page.matches
-            if match.article_id in by_id
-        ]
+        needles = _needles([term.folded for term in parsed.include])
+        hits = [_hit(match, needles, len(parsed.include)) for match in page.matches]
         took_ms = round((time.perf_counter() - started) * 1000, 3)
         return SearchPage(query=query, total=page.total, took_ms=took_ms, results=hits)
 
@@ -137,16 +138,20 @@ def _matchers(terms: Sequence[QueryTerm]) -> tuple[TermMatcher, ...]:
     return tuple(matcher for matcher in matchers if matcher is not None)
 
 
-def _hit(article: Article, score: float, parsed: ParsedQuery) -> SearchHit:
-    snippet, marks = make_snippet(
-        headline_text(article), body_text(article), [term.folded for term in parsed.include]
+def _hit(match: RankedMatch, needles: Sequence[str], terms: int) -> SearchHit:
+    # With every term in the headline, the lead is as good a snippet as a match deep in the body.
+    snippet, marks = _snippet(
+        headline_text(match),
+        body_text(match),
+        needles,
+        scan_limit=SNIPPET_SCAN_CHARS if match.title_terms >= terms else None,
     )
     return SearchHit(
-        id=article.id,
-        title=article.title,
-        date=article.edition_date,
-        section=article.section,
-        score=round(score, 6),
+        id=match.article_id,
+        title=match.title,
+        date=match.edition_date,
+        section=match.section,
+        score=round(match.score, 6),
         snippet=snippet,
         snippet_marks=marks,
     )
@@ -174,28 +179,56 @@ def _needles(folded_terms: Sequence[str]) -> list[str]:
 
 
 def make_snippet(
-    title: str, body: str, folded_terms: Sequence[str]
+    title: str, body: str, folded_terms: Sequence[str], *, scan_limit: int | None = None
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """At most ``SNIPPET_CHARS`` characters of the body around the first match, with the matches'
-    spans; the body's start when only the title matches; the title when there is no body."""
-    needles = _needles(folded_terms)
+    spans; the body's start when only the title matches (or nothing matches within
+    ``scan_limit`` characters); the title when there is no body."""
+    return _snippet(title, body, _needles(folded_terms), scan_limit=scan_limit)
+
+
+def _snippet(
+    title: str, body: str, needles: Sequence[str], *, scan_limit: int | None
+) -> tuple[str, tuple[tuple[int, int], ...]]:
     # The body when there is one (a title-only match then shows the lead), else the title.
     display = _WHITESPACE.sub(" ", body).strip() or _WHITESPACE.sub(" ", title).strip()
-    # Most first matches are near the top: fold the head first, the whole text only if needed.
-    spans: list[tuple[int, int]] = []
-    for head in (display[:SNIPPET_SCAN_CHARS], display):
-        folded, origin = normalize_with_offsets(head)
-        spans = sorted(
-            (origin[start], origin[end - 1] + 1) for start, end in _find_spans(folded, needles)
-        )
-        fits = bool(spans) and spans[0][0] + SNIPPET_CHARS <= len(head)
-        if fits or len(head) == len(display):
-            break
-    if not spans:
+    first = _first_match(display, needles, scan_limit)
+    if first is None:
         return _cut(display, 0, []), ()
-    start = max(0, spans[0][0] - SNIPPET_CONTEXT_BEFORE)
-    snippet = _cut(display, start, spans)
-    return snippet, _marks_in(snippet, display, start, spans)
+    start = max(0, first - SNIPPET_CONTEXT_BEFORE)
+    # Fold only the window shown (plus a needle's length either side) to place the marks.
+    begin, end, _, _ = _window(display, start)
+    reach = max(len(n) for n in needles) * 4
+    lo, hi = max(0, begin - reach), min(len(display), end + reach)
+    spans = sorted((lo + s, lo + e) for s, e in _spans_in(display[lo:hi], needles))
+    return _cut(display, start, spans), _marks_in(display, start, spans)
+
+
+def _spans_in(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+    """[start, end) spans in ``text`` (original offsets) where a needle occurs after folding."""
+    folded = normalize_for_matching(text)
+    spans = _find_spans(folded, needles)
+    if len(folded) == len(text):  # the usual case: folding kept every offset
+        return spans
+    folded, origin = normalize_with_offsets(text)
+    return [(origin[s], origin[e - 1] + 1) for s, e in _find_spans(folded, needles)]
+
+
+def _first_match(display: str, needles: Sequence[str], scan_limit: int | None) -> int | None:
+    """Where the first match starts, folding the text chunk by chunk (most matches are near the
+    top, so a long body is rarely folded whole)."""
+    if not needles:
+        return None
+    limit = len(display) if scan_limit is None else min(len(display), scan_limit)
+    overlap = max(len(n) for n in needles) * 4
+    position = 0
+    while position < limit:
+        stop = min(len(display), position + SNIPPET_CHUNK_CHARS + overlap)
+        spans = _spans_in(display[position:stop], needles)
+        if spans:
+            return position + min(s for s, _ in spans)
+        position += SNIPPET_CHUNK_CHARS
+    return None
 
 
 def _window(display: str, start: int) -> tuple[int, int, str, str]:
@@ -210,13 +243,13 @@ def _window(display: str, start: int) -> tuple[int, int, str, str]:
     return start, end, prefix, ELLIPSIS
 
 
-def _cut(display: str, start: int, spans: list[tuple[int, int]]) -> str:
+def _cut(display: str, start: int, spans: Sequence[tuple[int, int]]) -> str:
     begin, end, prefix, suffix = _window(display, start)
     return prefix + display[begin:end] + suffix
 
 
 def _marks_in(
-    snippet: str, display: str, start: int, spans: list[tuple[int, int]]
+    display: str, start: int, spans: Sequence[tuple[int, int]]
 ) -> tuple[tuple[int, int], ...]:
     begin, end, prefix, _ = _window(display, start)
     marks: list[tuple[int, int]] = []

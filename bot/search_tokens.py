@@ -10,13 +10,17 @@ letters/digits is indexed as its overlapping bigrams followed by its last charac
 - a single character is looked up in a small per-article set of distinct characters instead (it
   would otherwise be a prefix scan over every bigram that starts with it).
 
-jieba words (search mode) are stored as a set per article and only used for ranking: an article
-where the term is a whole word ("经开区") ranks above one where it straddles words ("已经开始").
+jieba words are stored as a set per article and only used for ranking: an article where the term is
+a whole word ("经开区") ranks above one where it straddles words ("已经开始"). They come from the
+headline and the lead only (``RANKING_LEAD_CHARS`` of the body), in dictionary mode without the HMM:
+segmenting whole bodies cost as much as all the rest of an ingest, and a term that is a word where
+the article states its subject is the relevance signal that matters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from bot import segmentation
 from bot.text_normalization import normalize_for_matching, word_runs
@@ -25,6 +29,8 @@ from storage.search_index import IndexEntry, TermMatcher
 
 # Longer jieba words are not kept: they only feed ranking, and a 3,000-letter "word" is noise.
 MAX_WORD_CHARS = 32
+# How much of the (folded) body is segmented for ranking words, after the headline.
+RANKING_LEAD_CHARS = 300
 
 
 def gram_tokens(folded: str) -> list[str]:
@@ -41,21 +47,38 @@ def distinct_chars(folded: str) -> list[str]:
     return list(dict.fromkeys(char for run in word_runs(folded) for char in run))
 
 
-def search_words(folded: str) -> list[str]:
-    """Distinct jieba search-mode words made only of letters/digits (the ranking vocabulary)."""
+def ranking_words(folded: str) -> list[str]:
+    """Distinct jieba dictionary words made only of letters/digits (the ranking vocabulary)."""
     kept: dict[str, None] = {}
-    for word in segmentation.words_for_search(folded):
+    for word in segmentation.dictionary_words(folded):
         if len(word) <= MAX_WORD_CHARS and word_runs(word) == [word]:
             kept[word] = None
     return list(kept)
 
 
-def headline_text(article: Article) -> str:
+class ArticleText(Protocol):
+    """The parts of an article that are searched: a stored ``Article`` or a search hit's row."""
+
+    @property
+    def kicker(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def subtitle(self) -> str | None: ...
+    @property
+    def byline(self) -> str | None: ...
+    @property
+    def paragraphs(self) -> Sequence[str]: ...
+    @property
+    def subheads(self) -> Sequence[str]: ...
+
+
+def headline_text(article: ArticleText) -> str:
     """What counts as the title for matching: kicker, title and subtitle as printed."""
     return "\n".join(part for part in (article.kicker, article.title, article.subtitle) if part)
 
 
-def body_text(article: Article) -> str:
+def body_text(article: ArticleText) -> str:
     """What counts as the body for matching: byline, paragraphs and any separate subheads."""
     paragraphs = list(article.paragraphs or [])
     in_paragraphs = set(paragraphs)
@@ -76,7 +99,7 @@ def index_entry(article: Article) -> IndexEntry:
         body_grams=gram_tokens(body),
         title_chars=distinct_chars(title),
         body_chars=distinct_chars(body),
-        words=search_words(title + "\n" + body),
+        words=ranking_words(title + "\n" + body[:RANKING_LEAD_CHARS]),
     )
 
 
@@ -89,13 +112,7 @@ def term_matcher(folded_term: str) -> TermMatcher | None:
     runs = word_runs(folded_term)
     if not runs:
         return None
-    words = tuple(
-        dict.fromkeys(
-            w
-            for w in segmentation.words(folded_term)
-            if len(w) <= MAX_WORD_CHARS and word_runs(w) == [w]
-        )
-    )
+    words = tuple(ranking_words(folded_term))
     if len(runs) == 1 and len(runs[0]) == 1:
         return TermMatcher(tokens=(runs[0],), prefix=False, single_char=True, words=words)
     tokens: list[str] = []

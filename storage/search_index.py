@@ -22,11 +22,11 @@ and every value is a bound parameter.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import JSON, TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Ranking: title matches first (a strict tier), then this score, then newer id.
@@ -70,6 +70,9 @@ class TermMatcher:
 
 @dataclass(frozen=True)
 class IndexQuery:
+    """``with_text`` also returns each hit's display text (headline and body parts), so a result
+    page is one statement instead of a second round trip through the ORM."""
+
     include: tuple[TermMatcher, ...]
     exclude: tuple[TermMatcher, ...] = ()
     section: str | None = None
@@ -78,15 +81,25 @@ class IndexQuery:
     limit: int = 10
     offset: int = 0
     window: int = DEFAULT_WINDOW
+    with_text: bool = False
 
 
 @dataclass(frozen=True)
 class RankedMatch:
+    """One ranked hit; the text fields are filled only for ``IndexQuery.with_text``."""
+
     article_id: int
     edition_date: date
     title_terms: int
     word_terms: int
     score: float
+    section: str = ""
+    kicker: str | None = None
+    title: str = ""
+    subtitle: str | None = None
+    byline: str | None = None
+    paragraphs: Sequence[str] = ()
+    subheads: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -329,32 +342,49 @@ class SearchIndex:
         return int(value or 0)
 
     async def search(self, query: IndexQuery) -> MatchPage:
-        """The page ``query.offset``..``+limit`` of ranked matches and the exact total."""
+        """The page ``query.offset``..``+limit`` of ranked matches and the exact total.
+
+        One statement: the newest ``window`` matches, ranked, the page joined to its articles'
+        text, and the total (counted only when the window was full).
+        """
         if not query.include:
             raise ValueError("an index query needs at least one term to include")
-        if self.dialect == "sqlite":
-            sql, params, count_sql = _sqlite_search(query)
-        else:
-            sql, params, count_sql = _postgres_search(query)
-        rows = (await self.session.execute(text(sql), params)).all()
-        matches = [
-            RankedMatch(
-                article_id=int(row.id),
-                edition_date=_as_date(row.edition_date),
-                title_terms=int(row.title_terms),
-                word_terms=int(row.word_terms),
-                score=float(row.score),
-            )
-            for row in rows
-        ]
-        window_size = int(rows[0].window_size) if rows else None
-        if window_size is not None and window_size < query.window:
-            total = window_size
-        elif window_size is None and query.offset == 0:
+        build = _sqlite_search if self.dialect == "sqlite" else _postgres_search
+        sql, params, count_sql = build(query)
+        statement = text(sql)
+        if query.with_text:
+            statement = statement.columns(paragraphs=JSON, subheads=JSON)
+        rows = (await self.session.execute(statement, params)).all()
+        matches = [_ranked(row, query.with_text) for row in rows]
+        if rows:
+            total = int(rows[0].total)
+        elif query.offset == 0:
             total = 0
         else:
             total = int(await self.session.scalar(text(count_sql), params) or 0)
         return MatchPage(total=total, matches=matches)
+
+
+def _ranked(row: Any, with_text: bool) -> RankedMatch:
+    ranked = RankedMatch(
+        article_id=int(row.id),
+        edition_date=_as_date(row.edition_date),
+        title_terms=int(row.title_terms),
+        word_terms=int(row.word_terms),
+        score=float(row.score),
+    )
+    if not with_text:
+        return ranked
+    return replace(
+        ranked,
+        section=row.section,
+        kicker=row.kicker,
+        title=row.title,
+        subtitle=row.subtitle,
+        byline=row.byline,
+        paragraphs=row.paragraphs or (),
+        subheads=row.subheads or (),
+    )
 
 
 def _as_date(value: Any) -> date:
@@ -433,6 +463,7 @@ def _sqlite_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
         word_weight=WORD_WEIGHT,
         half=RECENCY_HALF_SCORE_DAYS,
     )
+    count_sql = f"SELECT count(*) {hits_from}"
     sql = f"""
 WITH hits AS MATERIALIZED (
   SELECT {main}.rowid AS id {hits_from} ORDER BY {main}.rowid DESC LIMIT :window
@@ -443,17 +474,30 @@ scored AS MATERIALIZED (
     {" + ".join(title_parts)} AS title_terms,
     {" + ".join(word_parts) or "0"} AS word_terms
   FROM hits AS h JOIN search_documents AS d ON d.article_id = h.id
+),
+ranked AS MATERIALIZED (
+  SELECT id, edition_date, title_terms, word_terms,
+    ((:title_weight * title_terms + :word_weight * word_terms + :terms)
+       / ((1.0 + :title_weight + :word_weight) * :terms))
+    / (1.0 + (julianday((SELECT max(edition_date) FROM scored)) - julianday(edition_date))
+             / :half) AS score
+  FROM scored
+  ORDER BY title_terms DESC, score DESC, id DESC
+  LIMIT :limit OFFSET :offset
 )
-SELECT id, edition_date, title_terms, word_terms, (SELECT n FROM bounds) AS window_size,
-  ((:title_weight * title_terms + :word_weight * word_terms + :terms)
-     / ((1.0 + :title_weight + :word_weight) * :terms))
-  / (1.0 + (julianday((SELECT max(edition_date) FROM scored)) - julianday(edition_date)) / :half)
-  AS score
-FROM scored
-ORDER BY title_terms DESC, score DESC, id DESC
-LIMIT :limit OFFSET :offset"""
-    count_sql = f"SELECT count(*) {hits_from}"
+SELECT r.id, r.edition_date, r.title_terms, r.word_terms, r.score,
+  (SELECT CASE WHEN n < :window THEN n ELSE ({count_sql}) END FROM bounds) AS total
+  {_TEXT_COLUMNS if query.with_text else ""}
+FROM ranked AS r {_TEXT_JOIN if query.with_text else ""}
+ORDER BY r.title_terms DESC, r.score DESC, r.id DESC"""
     return sql, params, count_sql
+
+
+_TEXT_COLUMNS = (
+    ", a.section AS section, a.kicker AS kicker, a.title AS title, a.subtitle AS subtitle,"
+    " a.byline AS byline, a.paragraphs AS paragraphs, a.subheads AS subheads"
+)
+_TEXT_JOIN = "JOIN articles AS a ON a.id = r.id"
 
 
 def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
@@ -504,25 +548,33 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
         word_weight=WORD_WEIGHT,
         half=RECENCY_HALF_SCORE_DAYS,
     )
+    count_sql = f"SELECT count(*) {hits_from}"
     sql = f"""
 WITH hits AS MATERIALIZED (
   SELECT f.article_id AS id {hits_from} ORDER BY f.article_id DESC LIMIT :window
 ),
+bounds AS MATERIALIZED (SELECT count(*) AS n FROM hits),
 scored AS MATERIALIZED (
   SELECT h.id AS id, d.edition_date AS edition_date,
     {" + ".join(title_parts)} AS title_terms,
     {" + ".join(word_parts) or "0"} AS word_terms
   FROM hits AS h JOIN search_documents AS d ON d.article_id = h.id
+),
+ranked AS MATERIALIZED (
+  SELECT id, edition_date, title_terms, word_terms,
+    ((CAST(:title_weight AS float8) * title_terms + CAST(:word_weight AS float8) * word_terms
+        + CAST(:terms AS float8))
+       / ((1.0 + CAST(:title_weight AS float8) + CAST(:word_weight AS float8))
+          * CAST(:terms AS float8)))
+    / (1.0 + ((SELECT max(edition_date) FROM scored) - edition_date) / CAST(:half AS float8))
+    AS score
+  FROM scored
+  ORDER BY title_terms DESC, score DESC, id DESC
+  LIMIT :limit OFFSET :offset
 )
-SELECT id, edition_date, title_terms, word_terms, (SELECT count(*) FROM hits) AS window_size,
-  ((CAST(:title_weight AS float8) * title_terms + CAST(:word_weight AS float8) * word_terms
-      + CAST(:terms AS float8))
-     / ((1.0 + CAST(:title_weight AS float8) + CAST(:word_weight AS float8))
-        * CAST(:terms AS float8)))
-  / (1.0 + ((SELECT max(edition_date) FROM scored) - edition_date) / CAST(:half AS float8))
-  AS score
-FROM scored
-ORDER BY title_terms DESC, score DESC, id DESC
-LIMIT :limit OFFSET :offset"""
-    count_sql = f"SELECT count(*) {hits_from}"
+SELECT r.id, r.edition_date, r.title_terms, r.word_terms, r.score,
+  (SELECT CASE WHEN n < :window THEN n ELSE ({count_sql}) END FROM bounds) AS total
+  {_TEXT_COLUMNS if query.with_text else ""}
+FROM ranked AS r {_TEXT_JOIN if query.with_text else ""}
+ORDER BY r.title_terms DESC, r.score DESC, r.id DESC"""
     return sql, params, count_sql

@@ -4,51 +4,26 @@ Revision ID: 0002_search_index
 Revises: 0001_articles
 Create Date: 2026-11-27
 
-Articles already stored are indexed here, in the migration's transaction. That needs the
-application's tokenizer (``bot.search_tokens``: normalisation + jieba), imported lazily so that
-migrations which do not index anything never load it.
+Creates the empty index only. Filling it needs the application's tokenizer (normalisation +
+jieba, in ``bot``), which storage never imports, and no database with articles predates this
+revision; ``newsbrief reindex`` rebuilds the index from the stored articles whenever needed.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
-from storage.search_index import drop_statements, insert_statements, schema_statements
+from storage.search_index import drop_statements, schema_statements
 
 revision = "0002_search_index"
 down_revision = "0001_articles"
 branch_labels = None
 depends_on = None
 
-BATCH = 500
-
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    dialect = bind.dialect.name
-    for statement in schema_statements(dialect):
+    for statement in schema_statements(op.get_bind().dialect.name):
         op.execute(statement)
-    if not bind.execute(sa.text("SELECT 1 FROM articles LIMIT 1")).first():
-        return
-    from bot.search_tokens import index_entries
-    from storage.models import Article
-
-    session = Session(bind=bind)
-    last_id = 0
-    while True:
-        articles = list(
-            session.scalars(
-                sa.select(Article).where(Article.id > last_id).order_by(Article.id).limit(BATCH)
-            )
-        )
-        if not articles:
-            break
-        for statement, parameters in insert_statements(dialect, index_entries(articles)):
-            bind.execute(statement, parameters)
-        last_id = articles[-1].id
-        session.expunge_all()
 
 
 def downgrade() -> None:
