@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.alerts import AlertQueryService
 from bot.browse import BrowseService, article_to_dict
@@ -37,6 +37,9 @@ from bot.source_text import (
     read_source_text,
 )
 from storage.database import Database, DatabaseUnavailableError
+
+if TYPE_CHECKING:
+    from bot.telegram_app import WebhookOptions
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -398,11 +401,22 @@ async def cmd_quickstart(ctx: Context) -> int:
     out = ctx.out
     out.write(f"newsbrief: loaded the sample page {SAMPLE_PAGE} into {db.safe_url}\n\n")
     _print_ingest_report(report, out)
+    if ctx.settings.telegram_bot_token:
+        out.write("\nTELEGRAM_BOT_TOKEN is set: starting the bot — open it in Telegram and send "
+                  "/start (Ctrl-C stops it).\n")
+        out.flush()
+        return await _run_bot(ctx, webhook=None)
+    if ctx.args.chat and sys.stdin.isatty():
+        out.write("\nNo TELEGRAM_BOT_TOKEN, so here is the bot in this terminal (newsbrief chat): "
+                  "try /today, /search 台风 or just 经开; #N presses button N; /quit ends.\n\n")
+        out.flush()
+        return await cmd_chat(ctx)
     out.write(
         "\nTry next:\n"
+        "  newsbrief chat                 # talk to the bot here, no Telegram needed\n"
+        "  TELEGRAM_BOT_TOKEN=… newsbrief run   # the real bot (token from @BotFather)\n"
         "  newsbrief search 台风          # full-recall Chinese search (also 颱風, 经开, 特新)\n"
         "  newsbrief sections             # articles per section\n"
-        "  newsbrief show 1               # one article in full\n"
         "  newsbrief ingest PAGE.txt      # load a page of your own (date from the file name)\n"
     )
     return EXIT_OK
@@ -410,13 +424,19 @@ async def cmd_quickstart(ctx: Context) -> int:
 
 async def cmd_run(ctx: Context) -> int:
     """The Telegram bot (long polling, or behind a webhook) until SIGTERM/SIGINT."""
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.telegram_app import MissingTokenError, WebhookOptions, run_bot, standard_services
-    from storage.instance_lock import InstanceLockedError
+    from bot.telegram_app import WebhookOptions
 
     args = ctx.args
     webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
+    return await _run_bot(ctx, webhook=webhook)
+
+
+async def _run_bot(ctx: Context, webhook: WebhookOptions | None) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.telegram_app import MissingTokenError, run_bot, standard_services
+    from storage.instance_lock import InstanceLockedError
+
     try:
         db = ctx.database()
         await run_bot(
@@ -457,8 +477,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("quickstart", parents=[common], help="load the bundled sample page and "
-                       "show what was found")
+    p = sub.add_parser("quickstart", parents=[common], help="load the bundled sample page, show "
+                       "what was found, then start the bot (with a token) or the terminal chat")
+    p.add_argument("--no-chat", dest="chat", action="store_false",
+                   help="without a token, stop after loading instead of opening newsbrief chat")
+    p.add_argument("--lang", default="zh-hans", metavar="CODE",
+                   help="the chat's reader language (zh-hans, zh-hant, zh-tw, zh-hk, en)")
     p.set_defaults(handler=cmd_quickstart)
 
     p = sub.add_parser("ingest", parents=[common], help="load pages (.txt), article lists "
