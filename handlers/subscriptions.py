@@ -8,7 +8,8 @@ the bot an admin allowed to post), call the subscription or watch service, reply
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -21,6 +22,7 @@ from bot.rendering import Button, MessagePart
 from bot.schedule import InvalidDigestTimeError, UnknownTimezoneError
 from bot.search_query import QueryError
 from bot.sections import SECTIONS
+from bot.services import BotServices
 from bot.subscriptions import ChatIdentity, ChatSettings
 from bot.watches import MAX_WATCHES_PER_CHAT, WatchLimitError, WatchView
 from handlers.common import edit, reply, services, translator
@@ -153,28 +155,33 @@ async def _channel(
 
 
 async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    tr, deps = translator(update), services(context)
-    if not context.args:
-        await reply(update, _say(tr, "time.usage"))
-        return
-    if not await _may_change(update, context):
-        await _refuse(update, tr)
-        return
-    who = _identity(update)
-    await deps.subscriptions.settings(who)
-    text = " ".join(context.args)
-    try:
-        s = await deps.subscriptions.set_time(who.chat_id, text)
-    except InvalidDigestTimeError:
-        await reply(update, _say(tr, "time.invalid", text=text))
-        return
-    await reply(update, _say(tr, "time.done", time=s.digest_time, timezone=s.timezone))
+    """``/time 07:30``: the digest's local hour."""
+    await _change_schedule(
+        update, context, "time", InvalidDigestTimeError,
+        lambda deps, chat_id, text: deps.subscriptions.set_time(chat_id, text),
+    )
 
 
 async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/tz Asia/Hong_Kong``: the IANA zone the digest hour is read in."""
+    await _change_schedule(
+        update, context, "tz", UnknownTimezoneError,
+        lambda deps, chat_id, text: deps.subscriptions.set_timezone(chat_id, text),
+    )
+
+
+async def _change_schedule(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    key: str,
+    invalid: type[Exception],
+    change: Callable[[BotServices, int, str], Awaitable[Any]],
+) -> None:
+    """The shape /time and /tz share: usage without arguments, admins only in groups, a clear
+    message for a value the service refuses, else the new hour and zone."""
     tr, deps = translator(update), services(context)
     if not context.args:
-        await reply(update, _say(tr, "tz.usage"))
+        await reply(update, _say(tr, f"{key}.usage"))
         return
     if not await _may_change(update, context):
         await _refuse(update, tr)
@@ -183,11 +190,11 @@ async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await deps.subscriptions.settings(who)
     text = " ".join(context.args)
     try:
-        s = await deps.subscriptions.set_timezone(who.chat_id, text)
-    except UnknownTimezoneError:
-        await reply(update, _say(tr, "tz.invalid", text=text))
+        s = await change(deps, who.chat_id, text)
+    except invalid:
+        await reply(update, _say(tr, f"{key}.invalid", text=text))
         return
-    await reply(update, _say(tr, "tz.done", time=s.digest_time, timezone=s.timezone))
+    await reply(update, _say(tr, f"{key}.done", time=s.digest_time, timezone=s.timezone))
 
 
 # --- /settings and its keyboard -------------------------------------------------------------------

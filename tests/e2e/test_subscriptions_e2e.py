@@ -166,6 +166,8 @@ async def test_reader_sets_hour_zone_and_sections_then_gets_the_digest_at_the_ho
         assert "Asia/Hong_Kong" in (await say(fake, reader, chat, "/tz Asia/Hong_Kong")).text
         bad = await say(fake, reader, chat, "/tz Mars/Olympus")
         assert "不是有效的时区" in bad.text
+        bad_time = await say(fake, reader, chat, "/time 25:99")
+        assert "“25:99”不是有效的时间" in bad_time.text
         panel = await say(fake, reader, chat, "/settings")
         answer = fake.press_button(reader, panel, "g:s:culture")  # 文体 off
         await fake.wait_for_callback_answer(answer, STEP)
