@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -69,7 +70,7 @@ async def test_sections_are_counted_and_listed_newest_first(db: Database) -> Non
     async with db.session() as session:
         repo = ArticleRepository(session)
         await repo.add_if_new(_article("旧", "1" * 64), ingested_at=NOW)
-        newer = NewArticle(**{**_article("新", "2" * 64).__dict__, "edition_date": date(2023, 8, 1)})
+        newer = replace(_article("新", "2" * 64), edition_date=date(2023, 8, 1))
         await repo.add_if_new(newer, ingested_at=NOW)
     async with db.session() as session:
         repo = ArticleRepository(session)
