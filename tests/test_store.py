@@ -94,13 +94,14 @@ async def test_upgrade_is_idempotent(db: Database) -> None:
     assert len(versions) == 1
 
 
-async def test_sqlite_runs_in_wal_with_foreign_keys(db: Database) -> None:
-    if db.backend != "sqlite":
-        pytest.skip("SQLite pragmas")
+async def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    await db.upgrade()
     async with db.engine.connect() as connection:
         assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 10_000
+    await db.dispose()
 
 
 async def test_unreachable_database_gives_a_clear_error(tmp_path) -> None:
