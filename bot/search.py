@@ -77,17 +77,21 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of results, best first; ``total`` is the exact number of matching articles."""
+    """One page of results, best first. ``total`` is the number of matching articles, exact when
+    ``total_exact``; a term found in more than ``COUNT_LIMIT`` articles is not counted further
+    (``total`` is then that limit: show it as "1000+")."""
 
     query: str
     total: int
     took_ms: float
     results: list[SearchHit]
+    total_exact: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
+            "total_exact": self.total_exact,
             "took_ms": self.took_ms,
             "results": [hit.to_dict() for hit in self.results],
         }
@@ -130,7 +134,13 @@ class SearchService:
         needles = _needles([term.folded for term in parsed.include])
         hits = [_hit(match, needles, len(parsed.include)) for match in page.matches]
         took_ms = round((time.perf_counter() - started) * 1000, 3)
-        return SearchPage(query=query, total=page.total, took_ms=took_ms, results=hits)
+        return SearchPage(
+            query=query,
+            total=page.total,
+            took_ms=took_ms,
+            results=hits,
+            total_exact=page.total_exact,
+        )
 
 
 def _matchers(terms: Sequence[QueryTerm]) -> tuple[TermMatcher, ...]:

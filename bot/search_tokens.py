@@ -100,6 +100,7 @@ def index_entry(article: Article) -> IndexEntry:
         title_chars=distinct_chars(title),
         body_chars=distinct_chars(body),
         words=ranking_words(title + "\n" + body[:RANKING_LEAD_CHARS]),
+        headline=" ".join(word_runs(title)),
     )
 
 
@@ -113,8 +114,11 @@ def term_matcher(folded_term: str) -> TermMatcher | None:
     if not runs:
         return None
     words = tuple(ranking_words(folded_term))
+    headline = " ".join(runs)
     if len(runs) == 1 and len(runs[0]) == 1:
-        return TermMatcher(tokens=(runs[0],), prefix=False, single_char=True, words=words)
+        return TermMatcher(
+            tokens=(runs[0],), prefix=False, single_char=True, words=words, headline=headline
+        )
     tokens: list[str] = []
     prefix = False
     for position, run in enumerate(runs):
@@ -125,4 +129,6 @@ def term_matcher(folded_term: str) -> TermMatcher | None:
         elif len(run) == 1:
             tokens.append(run)  # may continue in the text: any bigram starting with it
             prefix = True
-    return TermMatcher(tokens=tuple(tokens), prefix=prefix, single_char=False, words=words)
+    return TermMatcher(
+        tokens=tuple(tokens), prefix=prefix, single_char=False, words=words, headline=headline
+    )
