@@ -50,7 +50,8 @@ KICKER_DASHES = re.compile(r"\s*(?:——|--|－－)+$")
 # Kickers (引题) often end with the verb that introduces the title: "…时强调", "…指出".
 KICKER_ENDINGS = ("强调", "指出", "表示", "要求", "提出", "时说", "之际", "期间", "：", ":")
 # A column tag at the end of a headline: "（新论）", "（动感2019）".
-COLUMN_TAG = re.compile(r"[（(][^（）()]{1,40}[）)]$")
+# One level of nesting is common: "（长三角见证高质量发展·江苏篇（上））".
+COLUMN_TAG = re.compile(r"[（(](?:[^（）()]|[（(][^（）()]{0,10}[）)]){1,40}[）)]$")
 PARALLEL_HALVES = re.compile(r"^\S{3,}[ \u3000]+\S{3,}$")
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -78,10 +79,15 @@ BYLINE_LINE = re.compile(
 BYLINE_MARKED = re.compile(r"^[■□◎●▲◆]\s*\S.{0,30}$")
 # The dateline that opens a news story: "本报讯(记者 某某)", "本报北京10月1日电（记者 某某）",
 # "新华社北京10月1日电 （记者 某某）", "据新华社电".
+# Local papers also print the reporters without brackets: "本报讯 记者 王某 通讯员 李某 昨天，…";
+# each name is set off by a space, so the run ends at the last space before the text.
 DATELINE = re.compile(
     r"^(?:本报讯|(?:本报|新华社|中新社|人民日报|人民网|央视网|据新华社)"
     r"[^\s，。,、（(“”]{0,12}?(?:\d{1,2}月\d{1,2}日)?电)"
-    r"(?:[\s\u3000\xa0]*[（(][^（）()]{1,80}[）)])?[\s\u3000\xa0]*"
+    r"(?:[\s\u3000\xa0]*[（(][^（）()]{1,80}[）)])?"
+    rf"(?:[\s\u3000\xa0]+(?:{_ROLE})[\s\u3000\xa0]*{_NAME}"
+    r"(?:[\s\u3000\xa0、]+[\u4e00-\u9fff·]{2,4})*(?=[\s\u3000\xa0]))*"
+    r"[\s\u3000\xa0]*"
 )
 # A picture caption ends with its credit: "…图为比赛现场。记者 周煜程 通讯员 郑剑平 沈镇".
 PHOTO_CREDIT = re.compile(
@@ -99,7 +105,10 @@ CONTINUATION_START = re.compile(
 )
 
 # No headline ends with a word that needs what follows: a preposition, a conjunction, 的, 昨日.
-CONTINUATION_END = re.compile(r"(?:[的在对把将从向于和与及被让给或]|[昨今明前当][日天]|日前)$")
+# Nor with a copula or a conjunction that needs what follows ("人民是", "而", "但").
+CONTINUATION_END = re.compile(
+    r"(?:[的在对把将从向于和与及被让给或而但也]|(?<!求)是|[昨今明前当][日天]|日前)$"
+)
 
 # Picture credits and source notes end a block though they carry no punctuation.
 CREDIT_LINE = re.compile(
@@ -107,6 +116,19 @@ CREDIT_LINE = re.compile(
 )
 # A credit closing a story: "（倪光辉、刘侃）", "（本报记者 某某）", "（新华社北京9月30日电）".
 CLOSING_CREDIT = re.compile(r"^[（(][^（）()]{2,60}[）)]$|摄$")
+# A picture's credit set as its own line under the caption: "杨梅清摄（影像中国）", "新华社发",
+# "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
+STANDALONE_CREDIT = re.compile(
+    rf"^(?:(?:{_ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发)"
+    r"(?:[（(][^（）()]{1,12}[）)])?$"
+)
+# A picture story: a short title, a caption of a few blocks, the credit line.
+MAX_CAPTION_BLOCKS = 3
+MAX_CAPTION_CHARS = 400
+# Section heads of one long feature come in a series of the same shape ("观念之变", "方式之变",
+# "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.
+MAX_SECTION_HEAD_CHARS = 10
+MIN_SECTION_SERIES = 2
 # A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it.
 EXCLAIMED_HEADLINE = re.compile(r"^[^。；;]{2,30}[！？!?][”’」』]?$")
 
@@ -396,6 +418,8 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
     def subhead(line: _Line) -> bool:
         return _is_heading_like(line.text) and not _is_byline_or_dateline(line.text)
 
+    section_heads = _section_head_series(lines)
+
     drafts: list[_Draft] = []
     current: _Draft | None = None
     in_teasers = False
@@ -435,6 +459,8 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             if PAGE_REFERENCE.match(lines[group_end].text):
                 break
             group_end += 1
+        if _is_deck(lines, group_end):
+            group_end += 1
         group = [entry.text for entry in lines[index:group_end]]
         following = lines[group_end] if group_end < len(lines) else None
         if following is not None and PAGE_REFERENCE.match(following.text):
@@ -442,20 +468,20 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             current = None
             index = group_end + 1
             continue
-        opens_article = (
+        strong_opening = (
             current is None
-            or len(group) > 1
             or following is None
             or _is_byline_or_dateline(following.text)
             or (gaps_separate_articles and line.gap_before)
             or (indentation_marks_body and not line.indented)
             or _is_photo_caption(lines, group_end)
-            or bool(COLUMN_TAG.search(group[0]))
+            or any(COLUMN_TAG.search(entry) for entry in group)
             or bool(current.paragraphs and CLOSING_CREDIT.search(current.paragraphs[-1]))
         )
+        opens_article = strong_opening or (len(group) > 1 and index not in section_heads)
         if not opens_article and current is not None:
-            current.paragraphs.append(group[0])
-            current.subheads.append(group[0])
+            current.paragraphs.extend(group)
+            current.subheads.extend(group)
             index = group_end
             continue
         kind: ArticleKind = "photo" if _is_photo_caption(lines, group_end) else "article"
@@ -471,14 +497,75 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
 
 
 def _is_photo_caption(lines: list[_Line], index: int) -> bool:
-    """A single caption block ending with its credit, then a headline or the end of the page."""
-    if index >= len(lines) or not PHOTO_CREDIT.search(lines[index].text):
+    """What follows a title is a picture's caption: a block ending with its credit, then a
+    headline or the end of the page; or a few caption blocks and the credit on a line of its own."""
+    if index >= len(lines):
         return False
+    if PHOTO_CREDIT.search(lines[index].text):
+        return (
+            index + 1 >= len(lines)
+            or not _ends_sentence(lines[index + 1].text)
+            or (_is_heading_like(lines[index + 1].text))
+        )
+    caption_chars = 0
+    for position in range(index, min(index + MAX_CAPTION_BLOCKS + 1, len(lines))):
+        text = lines[position].text
+        if position > index and _is_standalone_credit(text):
+            return True
+        caption_chars += len(text)
+        if (
+            caption_chars > MAX_CAPTION_CHARS
+            or _is_heading_like(text)
+            or _is_byline_or_dateline(text)
+        ):
+            return False
+    return False
+
+
+def _is_standalone_credit(text: str) -> bool:
+    return bool(STANDALONE_CREDIT.match(re.sub(r"[\s\u3000\xa0]+", "", text)))
+
+
+def _is_deck(lines: list[_Line], index: int) -> bool:
+    """A long unpunctuated line between a headline and the dateline under it is the headline's
+    deck (提要题: "审议通过《…》；讨论通过《…》"), not a paragraph."""
+    if index + 1 >= len(lines) or index == 0:
+        return False
+    text = lines[index].text
     return (
-        index + 1 >= len(lines)
-        or not _ends_sentence(lines[index + 1].text)
-        or (_is_heading_like(lines[index + 1].text))
+        not _ends_sentence(text)
+        and text[-1] not in COMMAS
+        and not _is_byline_or_dateline(text)
+        and _is_byline_or_dateline(lines[index + 1].text)
+        and _is_heading_like(lines[index - 1].text)
     )
+
+
+def _section_head_series(lines: list[_Line]) -> set[int]:
+    """Positions of section heads inside one feature: short heading lines after body text, not
+    followed by a byline, of a shape (length, trailing ——) that recurs on the page."""
+    candidates: dict[tuple[int, bool], list[int]] = {}
+    for position in range(1, len(lines)):
+        text, before = lines[position].text, lines[position - 1].text
+        if not _is_heading_like(text) or _is_heading_like(before) or _is_byline_or_dateline(text):
+            continue
+        if CLOSING_CREDIT.search(before) or not _ends_sentence(before):
+            continue
+        following = lines[position + 1].text if position + 1 < len(lines) else ""
+        after_group = lines[position + 2].text if position + 2 < len(lines) else ""
+        if _is_byline_or_dateline(following) or _is_byline_or_dateline(after_group):
+            continue
+        core = KICKER_DASHES.sub("", text)
+        if len(core) > MAX_SECTION_HEAD_CHARS:
+            continue
+        shape = (len(re.sub(r"\s", "", core)), core != text)
+        candidates.setdefault(shape, []).append(position)
+    return {
+        position
+        for positions in candidates.values()
+        if len(positions) >= MIN_SECTION_SERIES
+        for position in positions
+    }
 
 
 def _add_body_line(draft: _Draft, text: str) -> None:
@@ -489,6 +576,9 @@ def _add_body_line(draft: _Draft, text: str) -> None:
             draft.byline = _clean_byline(dateline.group(0))
             text = text[dateline.end() :]
     if draft.kind == "photo" and draft.byline is None:
+        if _is_standalone_credit(text):
+            draft.byline = _clean_byline(text)
+            return
         credit = PHOTO_CREDIT.search(text)
         if credit:
             draft.byline = _clean_byline(credit.group("credit"))

@@ -17,7 +17,8 @@ in three layouts that carry the same articles:
 
 Figures: headline precision/recall (a parsed article's first headline line — kicker, else title —
 against the crawler's title) and the share of the corpus paragraphs reproduced exactly (a first
-paragraph counts when byline + paragraph give it back, since the dateline lead moves to the byline).
+paragraph counts when byline + paragraph give it back, since the dateline lead moves to the byline;
+a picture's credit line counts when it is the photo's byline).
 """
 
 from __future__ import annotations
@@ -216,6 +217,12 @@ def score_page(page: CorpusPage, text: str, score: Score) -> None:
         _squeeze((article.byline or "") + article.paragraphs[0])
         for article in parsed.articles
         if article.byline and article.paragraphs
+    )
+    # A picture's credit line ("杨梅清摄（影像中国）") is the photo's byline in the parse.
+    with_byline.update(
+        _squeeze(article.byline)
+        for article in parsed.articles
+        if article.kind == "photo" and article.byline
     )
     for paragraph, count in expected_paragraphs.items():
         exact = min(count, produced[paragraph])
