@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot import segmentation
 from bot.alerts import AlertQueryService
 from bot.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
@@ -193,6 +194,7 @@ async def cmd_search(ctx: Context) -> int:
     db = ctx.database()
     try:
         await db.upgrade()
+        segmentation.load()  # a one-off cost of the process, not of the search took_ms reports
         service = SearchService(db)
         if args.batch is None:
             page = await service.search(
@@ -339,6 +341,8 @@ async def cmd_digest(ctx: Context) -> int:
     if args.json:
         ctx.emit_json([preview.to_dict() for preview in previews])
         return EXIT_OK
+    if not previews:
+        ctx.out.write("no subscribed chat would get a digest (readers subscribe with /subscribe)\n")
     for preview in previews:
         queued = ", already queued" if preview.queued else ""
         ctx.out.write(f"=== chat {preview.chat_id} · {preview.local_date.isoformat()} · "
@@ -573,6 +577,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("jieba").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "running upgrade" on every command
     ctx = Context(args=args, settings=settings, out=out or sys.stdout)
     try:
         return asyncio.run(args.handler(ctx))
