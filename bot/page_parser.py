@@ -19,10 +19,14 @@ column breaks leave behind, and layout whitespace (indentation, line breaks insi
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Literal
+
+import jieba
 
 ArticleKind = Literal["article", "photo", "teaser"]
 
@@ -129,6 +133,9 @@ MAX_CAPTION_CHARS = 400
 # "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.
 MAX_SECTION_HEAD_CHARS = 10
 MIN_SECTION_SERIES = 2
+# Characters either side of a block boundary that are segmented to see whether it cuts a word.
+WORD_WINDOW_CHARS = 3
+MAX_CUT_WORD_CHARS = 4
 # A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it.
 EXCLAIMED_HEADLINE = re.compile(r"^[^。；;]{2,30}[！？!?][”’」』]?$")
 
@@ -353,6 +360,8 @@ def _continues(previous: _Line, block: _Line, following: _Line | None) -> bool:
         or CONTINUATION_END.search(before)
     ):
         return True
+    if _cuts_a_word(before, after):
+        return True
     if _is_heading_like(before):
         return False
     # A finished-looking body block followed by a headline that opens an article stays apart.
@@ -360,6 +369,38 @@ def _continues(previous: _Line, block: _Line, following: _Line | None) -> bool:
         _is_byline_or_dateline(following.text) or bool(SUBTITLE_DASHES.match(following.text))
     )
     return not (_is_heading_like(after) and next_opens_article)
+
+
+@cache
+def _segmenter() -> jieba.Tokenizer:
+    """jieba's dictionary, loaded once and quietly (it logs its start-up otherwise)."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _cuts_a_word(before: str, after: str) -> bool:
+    """Whether the boundary between two blocks falls inside a word ("中国特" | "色社会主义").
+
+    Headlines and paragraphs end on a word boundary; a column break ends the column wherever
+    the line is full. A word counts when the first block holds only its first character or a
+    piece that is no word ("人民法" | "院"): a whole word before the boundary ("示范" | "区",
+    "中国" | "人民") can end a headline.
+    """
+    left, right = before[-WORD_WINDOW_CHARS:], after[: 2 * WORD_WINDOW_CHARS]
+    if not (_CJK.match(left[-1:]) and _CJK.match(right[:1])):
+        return False
+    segmenter = _segmenter()
+    position = 0
+    for word in segmenter.cut(left + right, HMM=False):
+        start, position = position, position + len(word)
+        if start < len(left) < position:
+            head = left[start:]
+            return len(word) <= MAX_CUT_WORD_CHARS and (
+                len(head) == 1 or head not in segmenter.FREQ or not segmenter.FREQ[head]
+            )
+    return False
 
 
 def _is_duplicate_fragment(previous: _Line, block: _Line) -> bool:

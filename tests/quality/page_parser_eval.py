@@ -10,10 +10,11 @@ in three layouts that carry the same articles:
 * web: the page text as stored;
 * pdf: every line stripped of indentation and set off by blank lines, as a PDF-to-text tool
   leaves blocks (no blank-line or indentation cues left);
-* pdf-broken: the pdf layout with column breaks (a third of the body paragraphs cut once at a
-  random point, often inside a number or a quoted word, never right after a full stop, which no
-  reader could tell from a paragraph end), a duplicated trailing fragment after one paragraph in
-  twenty, and page furniture (a page ear on top, a countdown box with English lines at the end).
+* pdf-broken: the pdf layout with column breaks (a third of the body paragraphs cut once where
+  Chinese line breaking lets a line end: never before a closing mark or after an opening one, never
+  inside a digit or Latin run, often just inside a quotation, never right after a full stop, which
+  no reader could tell from a paragraph end), a duplicated trailing fragment after one paragraph
+  in twenty, and page furniture (a page ear on top, a countdown box with English lines at the end).
 
 Figures: headline precision/recall (a parsed article's first headline line — kicker, else title —
 against the crawler's title) and the share of the corpus paragraphs reproduced exactly (a first
@@ -47,6 +48,12 @@ SPLIT_SHARE = 1 / 3
 DUPLICATE_SHARE = 1 / 20
 MIN_SPLIT_PARAGRAPH_CHARS = 12
 SENTENCE_FINAL = "。！？!?…；;：:”"
+# Line-breaking rules of Chinese typesetting (禁则): marks that never start or end a line.
+LINE_START_FORBIDDEN = "，。、；：？！,.;:?!”’）》」』〕】…—%‰·"
+LINE_END_FORBIDDEN = "“‘（《「『〔【"
+# Digits and Latin letters are set as unbreakable words.
+_UNBREAKABLE = re.compile(r"[0-9A-Za-z０-９.．]")
+QUOTE_CUT_SHARE = 0.2
 PAGE_EAR = "今日16版"
 COUNTDOWN_BOX = (
     "杭州第19届亚运会\nThe 19th Asian Games\n倒计时 54 天\n"
@@ -141,22 +148,26 @@ def pdf_layout(text: str) -> str:
 
 
 def _split_point(paragraph: str, rng: random.Random) -> int | None:
-    """Where a column break cuts a paragraph: often inside a number or a quoted word."""
+    """Where a column break may cut a paragraph, as a typesetter's line breaking allows.
+
+    Chinese line breaking (禁则) puts no closing mark (，。”）…) at the start of a line and no
+    opening mark (“《（) at its end, and keeps a run of digits or Latin letters ("2019", "GDP",
+    "9.26") and a —— or …… pair on one line. A cut right after a full stop is left out: no reader
+    could tell it from a paragraph end. Cuts just inside a quotation are favoured (the hard ones).
+    """
     candidates = [
         index
         for index in range(3, len(paragraph) - 2)
         if paragraph[index - 1] not in SENTENCE_FINAL
+        and paragraph[index] not in LINE_START_FORBIDDEN
+        and paragraph[index - 1] not in LINE_END_FORBIDDEN
+        and not (_UNBREAKABLE.match(paragraph[index - 1]) and _UNBREAKABLE.match(paragraph[index]))
+        and not (paragraph[index - 1] == paragraph[index] and paragraph[index] in "—…")
     ]
     if not candidates:
         return None
-    inside_numbers = [
-        i for i in candidates if paragraph[i - 1].isdigit() and paragraph[i].isdigit()
-    ]
     inside_quotes = [i for i in candidates if paragraph[i - 2 : i - 1] in ("“", "《")]
-    choice = rng.random()
-    if choice < 0.2 and inside_numbers:
-        return rng.choice(inside_numbers)
-    if choice < 0.4 and inside_quotes:
+    if rng.random() < QUOTE_CUT_SHARE and inside_quotes:
         return rng.choice(inside_quotes)
     return rng.choice(candidates)
 
