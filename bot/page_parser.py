@@ -136,6 +136,9 @@ MIN_SECTION_SERIES = 2
 # Characters either side of a block boundary that are segmented to see whether it cuts a word.
 WORD_WINDOW_CHARS = 3
 MAX_CUT_WORD_CHARS = 4
+# A speaker kicker ("国台办：") is short; a headline set over several lines may run long.
+MAX_SPEAKER_KICKER_CHARS = 16
+MAX_LONG_HEADLINE_CHARS = 90
 # A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it.
 EXCLAIMED_HEADLINE = re.compile(r"^[^。；;]{2,30}[！？!?][”’」』]?$")
 
@@ -326,6 +329,26 @@ def _is_heading_like(text: str) -> bool:
     return not (commas and len(text) > MAX_HEADING_CHARS_WITH_COMMA)
 
 
+def _is_speaker_kicker(text: str) -> bool:
+    """A kicker naming who speaks in the title under it: "国台办：", "外交部驻港公署负责人："."""
+    return (
+        len(text) <= MAX_SPEAKER_KICKER_CHARS
+        and text[-1] in "：:"
+        and not re.search(r"[，,。；;！？!?：:]", text[:-1])
+    )
+
+
+def _is_long_headline(text: str) -> bool:
+    """A line right above a dateline that ends no sentence is a headline however long it runs
+    ("王岐山分别会见新加坡副总理兼财政部长王瑞杰、…顾问委员会委员")."""
+    return (
+        len(text) <= MAX_LONG_HEADLINE_CHARS
+        and not _ends_sentence(text)
+        and text[-1] not in COMMAS
+        and not re.search(r"[。；;！？!?]", text)
+    )
+
+
 def _has_open_bracket(text: str) -> bool:
     """Whether a quote or bracket opened in the text is still open at its end."""
     return any(text.rfind(opener) > text.rfind(closer) for opener, closer in OPEN_TO_CLOSE.items())
@@ -452,6 +475,10 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
         if _is_heading_like(line.text):
             return True
         following = lines[position + 1].text if position + 1 < len(lines) else ""
+        if _is_speaker_kicker(line.text) and _is_heading_like(following):
+            return True
+        if _is_long_headline(line.text) and _is_byline_or_dateline(following):
+            return True
         return bool(EXCLAIMED_HEADLINE.match(line.text)) and bool(
             SUBTITLE_DASHES.match(following) or _is_byline_or_dateline(following)
         )
@@ -584,11 +611,15 @@ def _is_deck(lines: list[_Line], index: int) -> bool:
 
 def _section_head_series(lines: list[_Line]) -> set[int]:
     """Positions of section heads inside one feature: short heading lines after body text, not
-    followed by a byline, of a shape (length, trailing ——) that recurs on the page."""
+    followed by a byline, of a shape (length, trailing ——, a trailing colon) that recurs on the
+    page."""
     candidates: dict[tuple[int, bool], list[int]] = {}
     for position in range(1, len(lines)):
         text, before = lines[position].text, lines[position - 1].text
-        if not _is_heading_like(text) or _is_heading_like(before) or _is_byline_or_dateline(text):
+        speaker = _is_speaker_kicker(text)
+        if not (_is_heading_like(text) or speaker) or _is_heading_like(before):
+            continue
+        if _is_byline_or_dateline(text):
             continue
         if CLOSING_CREDIT.search(before) or not _ends_sentence(before):
             continue
@@ -599,7 +630,8 @@ def _section_head_series(lines: list[_Line]) -> set[int]:
         core = KICKER_DASHES.sub("", text)
         if len(core) > MAX_SECTION_HEAD_CHARS:
             continue
-        shape = (len(re.sub(r"\s", "", core)), core != text)
+        # Speaker kickers ("北京大学：", "山西：") form one series whatever their length.
+        shape = (0, True) if speaker else (len(re.sub(r"\s", "", core)), core != text)
         candidates.setdefault(shape, []).append(position)
     return {
         position
