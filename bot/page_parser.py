@@ -85,10 +85,13 @@ BYLINE_MARKED = re.compile(r"^[■□◎●▲◆]\s*\S.{0,30}$")
 # "新华社北京10月1日电 （记者 某某）", "据新华社电".
 # Local papers also print the reporters without brackets: "本报讯 记者 王某 通讯员 李某 昨天，…";
 # each name is set off by a space, so the run ends at the last space before the text.
-DATELINE = re.compile(
+DATELINE_SOURCE = (
     r"^(?:本报讯|(?:本报|新华社|中新社|人民日报|人民网|央视网|据新华社)"
     r"[^\s，。,、（(“”]{0,12}?(?:\d{1,2}月\d{1,2}日)?电)"
-    r"(?:[\s\u3000\xa0]*[（(][^（）()]{1,80}[）)])?"
+)
+DATELINE_PREFIX = re.compile(DATELINE_SOURCE)
+DATELINE = re.compile(
+    DATELINE_SOURCE + r"(?:[\s\u3000\xa0]*[（(][^（）()]{1,80}[）)])?"
     rf"(?:[\s\u3000\xa0]+(?:{_ROLE})[\s\u3000\xa0]*{_NAME}"
     r"(?:[\s\u3000\xa0、]+[\u4e00-\u9fff·]{2,4})*(?=[\s\u3000\xa0]))*"
     r"[\s\u3000\xa0]*"
@@ -669,7 +672,9 @@ def _reporters(byline: str | None) -> tuple[str, ...]:
     """Names in a byline: what is left once the dateline, roles and brackets are taken out."""
     if not byline:
         return ()
-    text = DATELINE.sub(lambda m: " " + _bracket_content(m.group(0)) + " ", byline)
+    text = DATELINE_PREFIX.sub(" ", byline)
+    # The bracket after a picture credit names the agency: "杨梅清摄（影像中国）".
+    text = re.sub(r"摄(?:影报道)?[（(][^（）()]*[）)]", "摄", text)
     text = REPORTER_ROLE.sub(" ", text)
     names: list[str] = []
     for token in re.split(r"[\s、，,（）()／/]+", text):
@@ -677,11 +682,6 @@ def _reporters(byline: str | None) -> tuple[str, ...]:
         if re.fullmatch(_NAME, name) and not NOT_A_NAME.search(name) and name not in names:
             names.append(name)
     return tuple(names)
-
-
-def _bracket_content(dateline: str) -> str:
-    match = re.search(r"[（(]([^（）()]*)[）)]", dateline)
-    return match.group(1) if match else ""
 
 
 def _split_head(head: list[str]) -> tuple[str | None, str, str | None]:

@@ -297,3 +297,225 @@ def test_exclaimed_headline_before_a_subtitle() -> None:
 def test_picture_credit_line_is_not_a_headline() -> None:
     article = only_article(blocks("标题一二三四", "■记者 王某", BODY, "马怀刚摄（影像中国）"))
     assert article.paragraphs == (BODY, "马怀刚摄（影像中国）")
+
+
+# Body paragraphs for the hand-set pages below: each one a full sentence, as a paragraph ends.
+LEAD = "张家港,长江奔腾入海的要津。徜徉在这座小城,广厦林立,昼夜繁华,当地人脸上洋溢着自豪。"
+PARA_1 = "去年,当地派出代表团赴外地考察学习,回来后大家心里有点“酸”,一致认为要奋起直追。"
+PARA_2 = "资源有限,不减少无效和低端供给,怎能扩大有效和中高端供给?一轮变革正轰轰烈烈展开。"
+PARA_3 = "划清边界,少用行政工具,多用市场手段,企业家们这样评价当地不断改善的营商环境。"
+
+
+def test_a_series_of_two_line_section_heads_stays_inside_the_feature() -> None:
+    """Section heads of a long feature (小标题) come in a series of one shape; a two-line one is
+    not a new article when nothing (byline, dateline, closing credit) opens one."""
+    page = blocks(
+        "蹈浪涛头再弄潮",
+        "本报记者 王某 李某",
+        LEAD,
+        "观念之变",
+        "辩证看待“守”与“创”",
+        PARA_1,
+        "方式之变",
+        "平衡把握“破”与“立”",
+        PARA_2,
+        "机制之变",
+        "准确拿捏“进”与“退”",
+        PARA_3,
+    )
+    article = only_article(page)
+    assert article.title == "蹈浪涛头再弄潮"
+    assert article.subheads == (
+        "观念之变",
+        "辩证看待“守”与“创”",
+        "方式之变",
+        "平衡把握“破”与“立”",
+        "机制之变",
+        "准确拿捏“进”与“退”",
+    )
+    assert article.paragraphs[0] == LEAD and article.paragraphs[-1] == PARA_3
+
+
+def test_a_series_of_speaker_kickers_are_section_heads() -> None:
+    page = blocks(
+        "多地扎实开展第二批主题教育",
+        "本报记者 王某",
+        LEAD,
+        "山西：",
+        "集中开展服务，解决突出问题",
+        PARA_1,
+        "安徽：",
+        "紧盯薄弱环节，全面推进整改",
+        PARA_2,
+    )
+    article = only_article(page)
+    assert article.subheads == (
+        "山西：",
+        "集中开展服务，解决突出问题",
+        "安徽：",
+        "紧盯薄弱环节，全面推进整改",
+    )
+
+
+def test_a_single_two_line_headline_after_an_article_still_opens_one() -> None:
+    """A kicker + title pair that does not recur in shape is a new (bylineless) article."""
+    page = blocks("标题一二三四", "■记者 王某", BODY, "全国铁路调图", "旅客列车超九千列", BODY_2)
+    _, second = parse_page(page, EDITION).articles
+    assert (second.title, second.subtitle, second.paragraphs) == (
+        "全国铁路调图",
+        "旅客列车超九千列",
+        (BODY_2,),
+    )
+
+
+def test_picture_story_with_its_credit_on_a_line_of_its_own() -> None:
+    """图片报道: a short title, a caption ("图为…"), the credit line; it follows an article without
+    a byline of its own and is a photo, its credit the byline."""
+    caption = "10月7日晚,浙江磐安县东坑村举办民俗炼火活动庆祝丰收。"
+    page = blocks(
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "炼火庆丰收",
+        caption,
+        "图为炼火者在进行表演。",
+        "杨梅清摄（影像中国）",
+    )
+    _, photo = parse_page(page, EDITION).articles
+    assert (photo.kind, photo.title, photo.byline, photo.reporters) == (
+        "photo",
+        "炼火庆丰收",
+        "杨梅清摄（影像中国）",
+        ("杨梅清",),
+    )
+    assert photo.paragraphs == (caption, "图为炼火者在进行表演。")
+
+
+@pytest.mark.parametrize("credit", ["新华社发", "本报记者  殷新宇摄", "新华社记者 刘 潺摄"])
+def test_standalone_credit_forms(credit: str) -> None:
+    page = blocks("标题一二三四", "■记者 王某", BODY, "图片报道", "九月三十日,班列开出。", credit)
+    _, photo = parse_page(page, EDITION).articles
+    assert (photo.kind, photo.title) == ("photo", "图片报道")
+    assert photo.byline == credit.replace("  ", " ")
+
+
+def test_deck_between_headline_and_dateline_belongs_to_the_headline() -> None:
+    """A 提要题 too long for a headline line, ending no sentence, sits over the dateline."""
+    deck = (
+        "审议通过《优化营商环境条例（草案）》，以政府立法为各类市场主体投资兴业提供制度保障；"
+        "讨论通过《档案法（修订草案）》"
+    )
+    page = blocks(
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "李克强主持召开国务院常务会议",
+        deck,
+        "新华社北京10月8日电  " + BODY_2,
+    )
+    _, second = parse_page(page, EDITION).articles
+    assert (second.title, second.subtitle, second.byline) == (
+        "李克强主持召开国务院常务会议",
+        deck,
+        "新华社北京10月8日电",
+    )
+    assert second.paragraphs == (BODY_2,)
+
+
+def test_long_headline_over_a_dateline() -> None:
+    title = "王岐山分别会见新加坡副总理兼财政部长王瑞杰、清华大学经济管理学院顾问委员会委员"
+    page = blocks("标题一二三四", "■记者 王某", BODY, title, "新华社北京10月17日电  " + BODY_2)
+    _, second = parse_page(page, EDITION).articles
+    assert (second.title, second.paragraphs) == (title, (BODY_2,))
+
+
+def test_speaker_kicker_over_a_quoted_title() -> None:
+    page = blocks(
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "国台办：",
+        "搞对抗没有出路",
+        "本报北京10月11日电  （记者王某）" + BODY_2,
+    )
+    _, second = parse_page(page, EDITION).articles
+    assert (second.kicker, second.title) == ("国台办：", "搞对抗没有出路")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "蹈浪涛头再弄潮（长三角见证高质量发展·江苏篇（上））",
+        "“统一核算”助力高质量发展（今日谈）",
+    ],
+)
+def test_column_tag_opens_an_article_even_when_nested(title: str) -> None:
+    page = blocks("标题一二三四", "新华社北京10月10日电  " + BODY, title, BODY_2)
+    _, second = parse_page(page, EDITION).articles
+    assert (second.title, second.paragraphs) == (title, (BODY_2,))
+
+
+def test_column_tag_on_the_title_under_a_kicker() -> None:
+    page = blocks(
+        "标题一二三四", "■记者 王某", BODY, "第一条地铁", "浅埋施工 平稳运行（交通篇）", BODY_2
+    )
+    _, second = parse_page(page, EDITION).articles
+    assert (second.kicker, second.title) == ("第一条地铁", "浅埋施工 平稳运行（交通篇）")
+
+
+def test_unbracketed_benbaoxun_byline() -> None:
+    article = only_article(blocks("标题一二三四", "本报讯 记者 王某某 通讯员 李某  " + BODY))
+    assert (article.byline, article.reporters) == (
+        "本报讯 记者 王某某 通讯员 李某",
+        ("王某某", "李某"),
+    )
+    assert article.paragraphs == (BODY,)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # A short first piece ending on a copula or a conjunction needs what follows.
+        ("人民是", "中华人民共和国的主人,这是写在宪法里的原则。"),
+        ("目标明确而", "路径清晰,各项工作有序推进。"),
+        # The column ended inside a word: 特|色, 人民法|院.
+        ("坚持走中国特", "色社会主义道路,这是根本。"),
+        ("区人民法", "院今年审结案件一万余件。"),
+    ],
+)
+def test_column_break_inside_a_clause_or_a_word_is_joined(first: str, second: str) -> None:
+    article = only_article(blocks("标题一二三四", "■记者 王某", BODY, first, second))
+    assert article.paragraphs == (BODY, first + second)
+    assert article.subheads == ()
+
+
+@pytest.mark.parametrize(
+    ("subhead", "paragraph"),
+    [
+        # A whole word ends each subhead, even where a longer word would span the boundary.
+        ("打造产业示范", "区里今年新增企业三百余家。"),
+        ("激活新动能", "能源企业纷纷加大投入。"),
+    ],
+)
+def test_subhead_ending_on_a_whole_word_is_not_joined(subhead: str, paragraph: str) -> None:
+    article = only_article(blocks("标题一二三四", "■记者 王某", BODY, subhead, paragraph))
+    assert article.subheads == (subhead,)
+    assert article.paragraphs == (BODY, subhead, paragraph)
+
+
+def test_eval_column_breaks_follow_chinese_line_breaking() -> None:
+    """The eval's cuts never start a line with a closing mark, end one with an opening mark, or
+    split a digit run: a PDF-to-text tool breaks where the typesetter broke the line."""
+    import random
+
+    from tests.quality.page_parser_eval import _split_point
+
+    paragraph = "他说：“2019年，GDP增长6.1%，《报告》指出——形势向好……”这是事实，也是信心。"
+    rng = random.Random(1)
+    for _ in range(300):
+        cut = _split_point(paragraph, rng)
+        assert cut is not None
+        before, after = paragraph[:cut], paragraph[cut:]
+        assert after[0] not in "，。、；：？！”’）》…—%"
+        assert before[-1] not in "“‘（《"
+        assert not (before[-1].isalnum() and before[-1].isascii() and after[0].isascii())
