@@ -503,19 +503,22 @@ def test_subhead_ending_on_a_whole_word_is_not_joined(subhead: str, paragraph: s
     assert article.paragraphs == (BODY, subhead, paragraph)
 
 
-def test_eval_column_breaks_follow_chinese_line_breaking() -> None:
-    """The eval's cuts never start a line with a closing mark, end one with an opening mark, or
-    split a digit run: a PDF-to-text tool breaks where the typesetter broke the line."""
+def test_eval_column_breaks_fall_at_line_ends_by_chinese_line_breaking() -> None:
+    """The eval cuts a paragraph where one of its lines ends, as a column does, and its lines
+    never start with a closing mark, end with an opening mark or split a digit run."""
     import random
 
     from tests.quality.page_parser_eval import _split_point
 
-    paragraph = "他说：“2019年，GDP增长6.1%，《报告》指出——形势向好……”这是事实，也是信心。"
+    paragraph = "他说：“2019年，GDP增长6.1%，《报告》指出——形势向好……”这是事实，也是信心所在。"
     rng = random.Random(1)
-    for _ in range(300):
-        cut = _split_point(paragraph, rng)
-        assert cut is not None
-        before, after = paragraph[:cut], paragraph[cut:]
-        assert after[0] not in "，。、；：？！”’）》…—%"
-        assert before[-1] not in "“‘（《"
-        assert not (before[-1].isalnum() and before[-1].isascii() and after[0].isascii())
+    for line_chars in range(5, 17):
+        for _ in range(20):
+            cut = _split_point(paragraph, rng, line_chars)
+            if cut is None:
+                continue
+            before, after = paragraph[:cut], paragraph[cut:]
+            assert after[0] not in "，。、；：？！”’）》…—%"
+            assert before[-1] not in "“‘（《"
+            assert not (before[-1].isalnum() and before[-1].isascii() and after[0].isascii())
+            assert cut >= line_chars - 2 - 4

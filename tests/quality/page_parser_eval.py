@@ -10,11 +10,12 @@ in three layouts that carry the same articles:
 * web: the page text as stored;
 * pdf: every line stripped of indentation and set off by blank lines, as a PDF-to-text tool
   leaves blocks (no blank-line or indentation cues left);
-* pdf-broken: the pdf layout with column breaks (a third of the body paragraphs cut once where
-  Chinese line breaking lets a line end: never before a closing mark or after an opening one, never
-  inside a digit or Latin run, often just inside a quotation, never right after a full stop, which
-  no reader could tell from a paragraph end), a duplicated trailing fragment after one paragraph
-  in twenty, and page furniture (a page ear on top, a countdown box with English lines at the end).
+* pdf-broken: the pdf layout with column breaks (a third of the body paragraphs cut once at the
+  end of one of their lines, set 11-16 characters wide with a 2-character indent by the rules of
+  Chinese line breaking: no closing mark starts a line, no opening mark ends one, no digit or Latin
+  run is split; never right after a full stop, which no reader could tell from a paragraph end),
+  a duplicated trailing fragment after one paragraph in twenty, and page furniture (a page ear
+  on top, a countdown box with English lines at the end).
 
 Figures: headline precision/recall (a parsed article's first headline line — kicker, else title —
 against the crawler's title) and the share of the corpus paragraphs reproduced exactly (a first
@@ -46,14 +47,16 @@ from bot.page_parser import PageParseError, parse_page  # noqa: E402
 
 SPLIT_SHARE = 1 / 3
 DUPLICATE_SHARE = 1 / 20
-MIN_SPLIT_PARAGRAPH_CHARS = 12
+# Body columns of a broadsheet hold about this many characters a line (one width a page).
+MIN_LINE_CHARS = 11
+MAX_LINE_CHARS = 16
+PARAGRAPH_INDENT_CHARS = 2
 SENTENCE_FINAL = "。！？!?…；;：:”"
 # Line-breaking rules of Chinese typesetting (禁则): marks that never start or end a line.
 LINE_START_FORBIDDEN = "，。、；：？！,.;:?!”’）》」』〕】…—%‰·"
 LINE_END_FORBIDDEN = "“‘（《「『〔【"
 # Digits and Latin letters are set as unbreakable words.
 _UNBREAKABLE = re.compile(r"[0-9A-Za-z０-９.．]")
-QUOTE_CUT_SHARE = 0.2
 PAGE_EAR = "今日16版"
 COUNTDOWN_BOX = (
     "杭州第19届亚运会\nThe 19th Asian Games\n倒计时 54 天\n"
@@ -147,41 +150,60 @@ def pdf_layout(text: str) -> str:
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip()) + "\n"
 
 
-def _split_point(paragraph: str, rng: random.Random) -> int | None:
-    """Where a column break may cut a paragraph, as a typesetter's line breaking allows.
+def _line_ends(paragraph: str, line_chars: int) -> list[int]:
+    """Where the lines of a paragraph set in a column ``line_chars`` wide end.
 
-    Chinese line breaking (禁则) puts no closing mark (，。”）…) at the start of a line and no
-    opening mark (“《（) at its end, and keeps a run of digits or Latin letters ("2019", "GDP",
-    "9.26") and a —— or …… pair on one line. A cut right after a full stop is left out: no reader
-    could tell it from a paragraph end. Cuts just inside a quotation are favoured (the hard ones).
+    The first line is indented by two characters. Chinese line breaking (禁则) puts no closing
+    mark (，。”）…) at the start of a line (it hangs at the end of the line before) and no opening
+    mark (“《（) at the end of one, and keeps a run of digits or Latin letters ("2019", "GDP",
+    "9.26") and a —— or …… pair together.
     """
+    ends: list[int] = []
+    end = line_chars - PARAGRAPH_INDENT_CHARS
+    while end < len(paragraph):
+        cut = end
+        while cut < len(paragraph) and paragraph[cut] in LINE_START_FORBIDDEN:
+            cut += 1
+        while 1 < cut < len(paragraph) and _breaks_a_rule(paragraph, cut):
+            cut -= 1
+        if 0 < cut < len(paragraph) and not _breaks_a_rule(paragraph, cut):
+            ends.append(cut)
+        end += line_chars
+    return ends
+
+
+def _breaks_a_rule(paragraph: str, cut: int) -> bool:
+    """Whether a line ending before ``paragraph[cut]`` breaks a rule of Chinese line breaking."""
+    before, after = paragraph[cut - 1], paragraph[cut]
+    return (
+        after in LINE_START_FORBIDDEN
+        or before in LINE_END_FORBIDDEN
+        or bool(_UNBREAKABLE.match(before) and _UNBREAKABLE.match(after))
+    )
+
+
+def _split_point(paragraph: str, rng: random.Random, line_chars: int) -> int | None:
+    """Where a column break cuts a paragraph: at the end of one of its lines, since a column
+    ends where a line does. A cut right after a full stop is left out: no reader could tell it
+    from a paragraph end."""
     candidates = [
-        index
-        for index in range(3, len(paragraph) - 2)
-        if paragraph[index - 1] not in SENTENCE_FINAL
-        and paragraph[index] not in LINE_START_FORBIDDEN
-        and paragraph[index - 1] not in LINE_END_FORBIDDEN
-        and not (_UNBREAKABLE.match(paragraph[index - 1]) and _UNBREAKABLE.match(paragraph[index]))
-        and not (paragraph[index - 1] == paragraph[index] and paragraph[index] in "—…")
+        cut for cut in _line_ends(paragraph, line_chars) if paragraph[cut - 1] not in SENTENCE_FINAL
     ]
-    if not candidates:
-        return None
-    inside_quotes = [i for i in candidates if paragraph[i - 2 : i - 1] in ("“", "《")]
-    if rng.random() < QUOTE_CUT_SHARE and inside_quotes:
-        return rng.choice(inside_quotes)
-    return rng.choice(candidates)
+    return rng.choice(candidates) if candidates else None
 
 
 def broken_pdf_layout(text: str, rng: random.Random) -> str:
     """The pdf layout with column breaks, duplicated fragments and page furniture."""
     blocks: list[str] = [PAGE_EAR]
+    line_chars = rng.randint(MIN_LINE_CHARS, MAX_LINE_CHARS)
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
             continue
         is_body = raw[:1] in ("\u3000", " ", "\xa0")
-        split = _split_point(line, rng) if is_body and rng.random() < SPLIT_SHARE else None
-        if split is not None and len(line) >= MIN_SPLIT_PARAGRAPH_CHARS:
+        cut = is_body and rng.random() < SPLIT_SHARE
+        split = _split_point(line, rng, line_chars) if cut else None
+        if split is not None:
             blocks.extend([line[:split], line[split:]])
         else:
             blocks.append(line)
