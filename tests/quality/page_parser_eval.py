@@ -10,7 +10,8 @@ in three layouts that carry the same articles:
 * web: the page text as stored;
 * pdf: every line stripped of indentation and set off by blank lines, as a PDF-to-text tool
   leaves blocks (no blank-line or indentation cues left);
-* pdf-broken: the pdf layout with column breaks (a third of the body paragraphs cut once at the
+* pdf-broken: the pdf layout with column breaks (a third of the body paragraphs — lines ending a
+  sentence; section heads and credit lines stand on lines of their own — cut once at the
   end of one of their lines, set 11-16 characters wide with a 2-character indent by the rules of
   Chinese line breaking: no closing mark starts a line, no opening mark ends one, no digit or Latin
   run is split; never right after a full stop, which no reader could tell from a paragraph end),
@@ -51,6 +52,7 @@ DUPLICATE_SHARE = 1 / 20
 MIN_LINE_CHARS = 11
 MAX_LINE_CHARS = 16
 PARAGRAPH_INDENT_CHARS = 2
+PARAGRAPH_END = "。！？!?…”’）)"
 SENTENCE_FINAL = "。！？!?…；;：:”"
 # Line-breaking rules of Chinese typesetting (禁则): marks that never start or end a line.
 LINE_START_FORBIDDEN = "，。、；：？！,.;:?!”’）》」』〕】…—%‰·"
@@ -201,7 +203,10 @@ def broken_pdf_layout(text: str, rng: random.Random) -> str:
         if not line:
             continue
         is_body = raw[:1] in ("\u3000", " ", "\xa0")
-        cut = is_body and rng.random() < SPLIT_SHARE
+        # Section heads and credit lines are set on lines of their own: only paragraphs (ending
+        # a sentence) run on from one column into the next.
+        is_paragraph = is_body and line[-1] in PARAGRAPH_END
+        cut = is_paragraph and rng.random() < SPLIT_SHARE
         split = _split_point(line, rng, line_chars) if cut else None
         if split is not None:
             blocks.extend([line[:split], line[split:]])
