@@ -112,9 +112,12 @@ CONTINUATION_START = re.compile(
 )
 
 # No headline ends with a word that needs what follows: a preposition, a conjunction, 的, 昨日.
-# Nor with a copula or a conjunction that needs what follows ("人民是", "而", "但").
+# Nor with a copula, a modal, an adverb or a conjunction that needs what follows ("人民是",
+# "必须", "不断", "因为").
 CONTINUATION_END = re.compile(
-    r"(?:[的在对把将从向于和与及被让给或而但也]|(?<!求)是|[昨今明前当][日天]|日前)$"
+    r"(?:[的在对把将从向于和与及被让给或而但也]|(?<!求)是|[昨今明前当][日天]|日前|"
+    r"必须|应当|应该|能够|可以|正在|已经|不断|更加|通过|按照|根据|围绕|包括|以及|"
+    r"并且|而且|但是|因为|所以|如果|虽然|对于|关于|为了|由于|随着|不仅|仍然|一直|逐步)$"
 )
 
 # Picture credits and source notes end a block though they carry no punctuation.
