@@ -132,6 +132,8 @@ STANDALONE_CREDIT = re.compile(
     rf"^(?:(?:{_ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发)"
     r"(?:[（(][^（）()]{1,12}[）)])?$"
 )
+# A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
+CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
 # A picture story: a short title, a caption of a few blocks, the credit line.
 MAX_CAPTION_BLOCKS = 3
 MAX_CAPTION_CHARS = 400
@@ -325,7 +327,7 @@ def _ends_sentence(text: str) -> bool:
 
 def _is_heading_like(text: str) -> bool:
     """Short, unpunctuated, no finished sentence inside: how headlines and subheads look."""
-    if len(text) > MAX_HEADING_CHARS or _ends_sentence(text):
+    if len(text) > MAX_HEADING_CHARS or _ends_sentence(text) or CAPTION_START.match(text):
         return False
     if text[-1] in COMMAS or re.search(r"[。；;！？!?]", text):
         return False
