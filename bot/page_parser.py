@@ -64,9 +64,15 @@ _LATIN_ONLY = re.compile(r"^[\x20-\x7e\u00a0\u2018\u2019\u201c\u201d]+$")
 COUNTDOWN = re.compile(r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^距.{1,20}还有\s*\d+\s*天")
 PAGE_EAR = re.compile(
     r"^(?:今日\s*\d+\s*版|本版(?:责编|编辑)|责任编辑|责编|版式|美编|校对|组版|"
+    r"第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版\s*[：:]|"
     r"国内统一连续出版物号|国内统一刊号|邮发代号|CN\s?\d{2}-\d{4}|第\s*\d+\s*期|"
     r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$|"
     r"https?://|www\.)"
+)
+# A jump line sends the reader to the rest of a story on another page: "（下转第二版）",
+# "（上接第一版）". The story's piece on this page ends (or starts) there.
+JUMP_LINE = re.compile(
+    r"^[（(]?(?:下转|上接|接|续)第?\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)]?$"
 )
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
@@ -122,7 +128,14 @@ CONTINUATION_END = re.compile(
 
 # Picture credits and source notes end a block though they carry no punctuation.
 CREDIT_LINE = re.compile(
-    r"(?:摄|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]"
+    r"(?:摄|摄影报道|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]|"
+    # Credits for a page's graphics, pictures and planning: "本版制图：汪哲平", "本期统筹：杨烁壁".
+    r"^(?:本版|本期)?(?:制图|摄影|统筹|策划|绘图|漫画|设计)[：:]|"
+    # A commentary's drawing and text credit: "曹  一图  吕  岩文".
+    r"^[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}图[\s\u3000\xa0]+"
+    r"[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}文$|"
+    # A date under a signature ("习近平" / "2019年10月6日") and an editor's note sign-off.
+    r"^(?:\d{4}|[〇零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日$|^——[\s\u3000\xa0]*编[\s\u3000\xa0]*者$"
 )
 # A credit closing a story: "（倪光辉、刘侃）", "（本报记者 某某）", "（新华社北京9月30日电）".
 CLOSING_CREDIT = re.compile(r"^[（(][^（）()]{2,60}[）)]$|摄$")
@@ -209,6 +222,7 @@ class _Line:
     indented: bool = False
     gap_before: bool = False
     is_teaser_label: bool = False
+    is_jump: bool = False
 
 
 @dataclass
@@ -302,6 +316,7 @@ def _drop_furniture(lines: list[_Line]) -> list[_Line]:
             continue
         if TEASER_LABEL.match(line.text):
             line.is_teaser_label = True
+        line.is_jump = bool(JUMP_LINE.match(line.text))
         kept.append(line)
     return kept
 
@@ -331,6 +346,9 @@ def _is_heading_like(text: str) -> bool:
         return False
     if text[-1] in COMMAS or re.search(r"[。；;！？!?]", text):
         return False
+    if KICKER_DASHES.search(text):
+        # A line ending with —— leads into the title under it: a kicker, commas or not.
+        return True
     commas = sum(text.count(comma) for comma in COMMAS)
     if commas > MAX_HEADING_COMMAS:
         return False
@@ -378,6 +396,8 @@ def _continues(previous: _Line, block: _Line, following: _Line | None) -> bool:
     """Whether ``block`` is the rest of a sentence a column break cut at the end of ``previous``."""
     before, after = previous.text, block.text
     if previous.is_teaser_label or block.is_teaser_label or _ends_sentence(before):
+        return False
+    if previous.is_jump or block.is_jump:
         return False
     if _is_byline_line(before) or _is_byline_or_dateline(after):
         return False
@@ -456,8 +476,11 @@ def _join_column_breaks(lines: list[_Line]) -> list[_Line]:
             previous = joined[-1]
             joined[-1] = _Line(previous.text + line.text, previous.indented, previous.gap_before)
             continue
-        joined.append(_Line(line.text, line.indented, line.gap_before, line.is_teaser_label))
-    return joined
+        joined.append(
+            _Line(line.text, line.indented, line.gap_before, line.is_teaser_label, line.is_jump)
+        )
+    # Jump lines have marked where a story's piece ends; they are furniture.
+    return [line for line in joined if not line.is_jump]
 
 
 def _layout_signals(lines: list[_Line]) -> tuple[bool, bool]:
