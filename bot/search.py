@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.search_query import QueryError, QueryTerm, parse_query
 from bot.search_tokens import body_text, headline_text, index_entries, term_matcher
-from bot.text_normalization import normalize_for_matching, normalize_with_offsets, word_runs
+from bot.text_normalization import (
+    normalize_for_matching,
+    normalize_with_offsets,
+    unfolding_pattern,
+    word_runs,
+)
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.models import Article
@@ -129,7 +134,8 @@ class SearchService:
             window=max(DEFAULT_WINDOW, offset + limit),
             with_text=True,
         )
-        async with self.db.session() as session:
+        # One read, no transaction to commit: the session only lends its connection.
+        async with self.db.sessions() as session:
             page = await SearchIndex(session).search(index_query)
         needles = _needles([term.folded for term in parsed.include])
         hits = [_hit(match, needles, len(parsed.include)) for match in page.matches]
@@ -202,15 +208,32 @@ def _snippet(
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     # The body when there is one (a title-only match then shows the lead), else the title.
     display = _WHITESPACE.sub(" ", body).strip() or _WHITESPACE.sub(" ", title).strip()
-    first = _first_match(display, needles, scan_limit)
+    if not needles:
+        return _cut(display, 0, []), ()
+    limit = len(display) if scan_limit is None else min(len(display), scan_limit)
+    reach = max(len(n) for n in needles) * 4
+    # Locate matches in the display text as it is, with patterns of every character that folds
+    # to each needle character (no folding of the article at all) ...
+    patterns = [unfolding_pattern(needle) for needle in needles]
+    starts = [m.start() for p in patterns if (m := p.search(display, 0, limit + reach))]
+    first = min(starts) if starts else None
+    folding = first is None and scan_limit is None
+    if folding:
+        # ... unless a fold that changes length (㈱ → (株), … → ...) hid it: fold the text then.
+        first = _first_match(display, needles, None)
     if first is None:
         return _cut(display, 0, []), ()
     start = max(0, first - SNIPPET_CONTEXT_BEFORE)
-    # Fold only the window shown (plus a needle's length either side) to place the marks.
+    # Marks: only the window shown (plus a needle's reach either side) is searched.
     begin, end, _, _ = _window(display, start)
-    reach = max(len(n) for n in needles) * 4
     lo, hi = max(0, begin - reach), min(len(display), end + reach)
-    spans = sorted((lo + s, lo + e) for s, e in _spans_in(display[lo:hi], needles))
+    shown = display[lo:hi]
+    found = (
+        _spans_in(shown, needles)
+        if folding
+        else [m.span() for p in patterns for m in p.finditer(shown)]
+    )
+    spans = sorted((lo + s, lo + e) for s, e in found)
     return _cut(display, start, spans), _marks_in(display, start, spans)
 
 

@@ -30,6 +30,7 @@ from storage.search_index import IndexEntry, TermMatcher
 
 # Longer jieba words are not kept: they only feed ranking, and a 3,000-letter "word" is noise.
 MAX_WORD_CHARS = 32
+MIN_WORD_CHARS = 2
 # How much of the (folded) body is segmented for ranking words, after the headline.
 RANKING_LEAD_CHARS = 300
 
@@ -49,11 +50,11 @@ def distinct_chars(folded: str) -> list[str]:
 
 
 def ranking_words(folded: str) -> list[str]:
-    """Distinct dictionary words (each already a piece of one letter/digit run): the ranking
-    vocabulary."""
-    return list(
-        dict.fromkeys(w for w in segmentation.dictionary_words(folded) if len(w) <= MAX_WORD_CHARS)
-    )
+    """Distinct dictionary words of two or more characters (each already a piece of one
+    letter/digit run): the ranking vocabulary. Single characters say nothing about word
+    boundaries worth their storage, and ranking reads this list for every ranked match."""
+    words = segmentation.dictionary_words(folded)
+    return list(dict.fromkeys(w for w in words if MIN_WORD_CHARS <= len(w) <= MAX_WORD_CHARS))
 
 
 class ArticleText(Protocol):

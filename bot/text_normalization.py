@@ -53,22 +53,84 @@ def normalize_for_matching(text: str) -> str:
     return folded.translate(_traditional_to_simplified_table()).lower()
 
 
+@cache
+def _length_changing() -> re.Pattern[str]:
+    """Runs of characters whose folded form is not exactly one character (…, ㈱, ligatures,
+    invisible marks), plus anything outside the Basic Multilingual Plane to be safe."""
+    changing = [
+        chr(cp)
+        for cp in range(0x10000)
+        if not 0xD800 <= cp <= 0xDFFF and len(normalize_for_matching(chr(cp))) != 1
+    ]
+    return re.compile("[" + "".join(re.escape(c) for c in changing) + "\U00010000-\U0010ffff]+")
+
+
+def _fold_each(text: str, start: int, pieces: list[str], origin: list[int]) -> None:
+    for index, char in enumerate(text, start):
+        piece = normalize_for_matching(char)
+        pieces.append(piece)
+        origin.extend([index] * len(piece))
+
+
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """The folded form plus, for each folded character, the index of the original it came from.
 
     Used to put match marks on the original display text. When folding kept the length (the usual
-    case for Chinese text) the mapping is the identity and costs nothing extra.
+    case for Chinese text) the mapping is the identity and costs nothing extra; otherwise only the
+    characters whose fold changes length (e.g. "……" → "......") are folded one by one.
     """
     folded = normalize_for_matching(text)
     if len(folded) == len(text):
         return folded, list(range(len(text)))
     pieces: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(text):
-        piece = normalize_for_matching(char)
-        pieces.append(piece)
-        origin.extend([index] * len(piece))
+    position = 0
+    for match in _length_changing().finditer(text):
+        _fold_between(text, position, match.start(), pieces, origin)
+        _fold_each(match.group(), match.start(), pieces, origin)
+        position = match.end()
+    _fold_between(text, position, len(text), pieces, origin)
     return "".join(pieces), origin
+
+
+def _fold_between(text: str, start: int, end: int, pieces: list[str], origin: list[int]) -> None:
+    """Fold ``text[start:end]`` as a whole when that keeps its length (composition may not)."""
+    if start >= end:
+        return
+    segment = text[start:end]
+    folded = normalize_for_matching(segment)
+    if len(folded) == len(segment):
+        pieces.append(folded)
+        origin.extend(range(start, end))
+    else:
+        _fold_each(segment, start, pieces, origin)
+
+
+@cache
+def _folds_to() -> dict[str, str]:
+    """Folded character → every BMP character that folds to exactly it (itself included)."""
+    sources: dict[str, list[str]] = {}
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        char = chr(cp)
+        folded = normalize_for_matching(char)
+        if len(folded) == 1:
+            sources.setdefault(folded, []).append(char)
+    return {folded: "".join(chars) for folded, chars in sources.items()}
+
+
+@cache
+def unfolding_pattern(folded: str) -> re.Pattern[str]:
+    """A regex finding, in unfolded text, the characters that fold one by one to ``folded``
+    ("台风" finds 台风, 颱風, 臺風…; "abc" finds ABC, ａｂｃ): a match can be located without
+    folding the text. Folds that change length (㈱ → (株)) are not covered."""
+    table = _folds_to()
+    parts = []
+    for char in folded:
+        sources = table.get(char, char)
+        parts.append(re.escape(sources) if len(sources) == 1 else f"[{re.escape(sources)}]")
+    return re.compile("".join(parts))
 
 
 def word_runs(folded: str) -> list[str]:
