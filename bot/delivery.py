@@ -25,13 +25,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import logging
+import math
 import re
 import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -49,16 +51,26 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.chats import deactivate_chat
+from bot.telegram_aiohttp import AiohttpRequest, delivery_request
 from storage.chats import ChatRepository
 from storage.database import Database
-from storage.outbox import DueDelivery, MessagePart, NewDelivery, Outbox
+from storage.outbox import (
+    DueDelivery,
+    Failed,
+    MessagePart,
+    NewDelivery,
+    Outbox,
+    Outcome,
+    RetryLater,
+    SenderOutbox,
+    part_sent_outcome,
+)
 
 logger = logging.getLogger("newsbrief.delivery")
 
 TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND = 1000.0
 CHAT_NOT_FOUND = "chat_not_found"
 CANT_PARSE_ENTITIES = "cant_parse_entities"
-_LOOKAHEAD_ROWS = 32
 _CHAT_STATE_PRUNE_AT = 50_000
 _SHORT_WAIT = 0.25  # seconds
 
@@ -117,6 +129,10 @@ class DeliveryLimits:
     group_window_margin: float = 1.0  # extra seconds on the window, for network jitter
     overall_per_second: float = 25.0  # Telegram allows about 30
     overall_burst: float = 1.0  # sends that may catch up after an idle moment
+    # Sends start on ticks this many seconds apart, the few due by then together: one wake-up of
+    # the process per tick instead of one per message (CPU), still never over the rate in any
+    # 1 s window (see DeliverySender._window_delay).
+    send_tick: float = 0.1
     allow_paid_broadcast: bool = False  # pay Stars to go beyond 30/s (Bot API 7.11)
     paid_broadcast_per_second: float = TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND
     max_in_flight: int = 16  # rows claimed at once (bounds repeats after a crash)
@@ -126,7 +142,9 @@ class DeliveryLimits:
     claim_lease: float = 30.0  # a claim older than this belongs to a dead process
     global_pause_cap: float = 5.0  # longest global pause one 429 can cause
     idle_recheck: float = 60.0  # wake at least this often when idle (enqueues from elsewhere)
-    write_linger: float = 0.1  # seconds the writer waits to commit several outcomes at once
+    # Seconds a send's outcome may wait to be committed with the next claim (one transaction for
+    # both); the rows stay claimed meanwhile, so a crash repeats no more than max_in_flight parts.
+    write_linger: float = 1.0
 
     @property
     def overall_rate(self) -> float:
@@ -148,6 +166,7 @@ class SenderStats:
     chats_migrated: int = 0
     plain_text_fallbacks: int = 0
     claims_released: int = 0
+    peak_sends_per_second: int = 0  # most sends started within one second (the overall limit)
     last_error: str | None = None
 
 
@@ -224,10 +243,18 @@ def _describe(exc: TelegramError) -> str:
 
 
 @dataclass
-class _Write:
-    op: WriteOp
-    done: asyncio.Future[None]
-    label: str = field(default="")
+class _Done:
+    """A send's outcome, waiting to be committed with the next claim (or after ``write_linger``).
+
+    ``fast`` outcomes are written together on the sender's connection; ``slow`` ones (a chat
+    deactivated or migrated) touch other tables and run in their own session after that commit.
+    """
+
+    row_id: int
+    fast: Outcome | None = None
+    slow: WriteOp | None = None
+    tallies: tuple[str, ...] = ()
+    at: datetime | None = None  # when the row is due again, if it goes back to pending
 
 
 class DeliverySender:
@@ -235,6 +262,11 @@ class DeliverySender:
 
     ``start()`` with the Application, ``stop()`` when it stops (in-flight sends finish, rows
     claimed but not yet sent go back to pending). ``queue.enqueue...`` wakes it at once.
+
+    One task (the dispatcher) owns the sender's database connection: each of its transactions
+    records the outcomes of the sends finished since the last one and claims the next rows, so a
+    fan-out costs about one commit per ``max_in_flight / 2`` messages. Rows stay claimed until their
+    outcome is committed, so at most ``max_in_flight`` rows are ever claimed.
     """
 
     def __init__(
@@ -245,29 +277,38 @@ class DeliverySender:
         queue: DeliveryQueue | None = None,
         clock: SenderClock | None = None,
         limits: DeliveryLimits | None = None,
+        release_claims_on_start: bool = False,
     ) -> None:
+        """``release_claims_on_start``: this process holds the single-instance lock
+        (``storage/instance_lock.py``), so every claim found at start is a dead process's and is
+        released at once; without the lock, only claims older than ``claim_lease`` are."""
         self.db = db
         self.bot = bot
         self.clock = clock or (queue.clock if queue else SystemSenderClock())
         self.queue = queue or DeliveryQueue(db, self.clock)
         self.limits = limits or DeliveryLimits()
+        self.release_claims_on_start = release_claims_on_start
         self.stats = SenderStats()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._writer_task: asyncio.Task[None] | None = None
-        self._inflight: dict[int, asyncio.Task[None]] = {}
-        self._busy_chats: set[int] = set()
+        self._claimed: dict[int, DueDelivery] = {}  # claimed by us, outcome not yet committed
+        self._sending: dict[int, asyncio.Task[None]] = {}  # claimed rows whose send is not over
+        self._done: list[_Done] = []
+        self._done_since = 0.0  # monotonic time the oldest uncommitted outcome arrived
         self._chat_ready: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
+        self._send_window: deque[float] = deque()  # this second's sends (the overall limit)
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._next_claim_check = 0.0
-        self._slot_freed = asyncio.Event()
+        self._next_due: float | None = 0.0  # monotonic; None: nothing pending as far as we know
+        self._busy_blocked = False  # due rows wait for a chat we have in flight
+        self._last_claim = 0.0
+        self._store = SenderOutbox(db)
+        self._send_url: str | None = None
+        self._wake = asyncio.Event()
         self._stop_event = asyncio.Event()
         self._progress = asyncio.Event()
-        self._writes: list[_Write] = []
-        self._tallies: dict[int, list[str]] = {}
-        self._write_ready = asyncio.Event()
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -277,7 +318,6 @@ class DeliverySender:
             return
         self._stopping = False
         self._stop_event.clear()
-        self._writer_task = asyncio.create_task(self._writer(), name="delivery-writer")
         self._task = asyncio.create_task(self._run(), name="delivery-sender")
 
     async def stop(self) -> None:
@@ -288,22 +328,28 @@ class DeliverySender:
         self._stop_event.set()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        if self._inflight:
-            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
-        writer = self._writer_task
-        self._write_ready.set()
-        if writer is not None:
-            await writer
-        self._task = self._writer_task = None
+        self._task = None
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def _claim_batch(self) -> int:
+        """Claim when this many slots are free: about one transaction per half window of sends."""
+        return max(1, self.limits.max_in_flight // 2)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing claimed and nothing due now as far as the sender knows (benchmarks poll it)."""
+        due = self._next_due
+        return (not self._claimed and not self.queue.wakeup.is_set()
+                and (due is None or due > self.clock.monotonic()))
+
     async def wait_for(
         self, predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition"
     ) -> None:
-        """Wait until ``predicate()`` is true, re-checked after every finished send (tests)."""
+        """Wait until ``predicate()`` is true, re-checked after every commit (tests)."""
         async with asyncio.timeout(timeout):
             while not predicate():
                 if self._task is not None and self._task.done():
@@ -318,87 +364,171 @@ class DeliverySender:
 
     async def _run(self) -> None:
         failures = 0
-        while not self._stopping:
-            try:
-                if failures or not self._next_claim_check:
-                    await self._release_stale_claims()
-                await self._dispatch_once()
-                failures = 0
-            except Exception:
-                # The database went away or a write failed: say so, back off, keep the loop.
-                failures += 1
-                delay = min(self.limits.backoff_base * 2 ** (failures - 1), self.limits.backoff_max)
-                logger.exception("delivery loop: retrying in %.0f s", delay)
-                self._notify_progress()
-                await self.clock.wait([self._stop_event], delay)
+        try:
+            while not self._stopping:
+                try:
+                    if failures or not self._next_claim_check:
+                        await self._release_stale_claims(first=not self._next_claim_check)
+                    await self._step()
+                    failures = 0
+                except Exception:
+                    # The database went away or a write failed: say so, back off, keep the loop.
+                    # Outcomes not yet committed are kept and written on the next try.
+                    failures += 1
+                    delay = min(self.limits.backoff_base * 2 ** (failures - 1),
+                                self.limits.backoff_max)
+                    logger.exception("delivery loop: retrying in %.0f s", delay)
+                    await self._drop_connection()
+                    self._notify_progress()
+                    await self.clock.wait([self._stop_event], delay)
+            await self._shut_down()
+        finally:
+            await self._drop_connection()
+            self._notify_progress()
 
-    async def _dispatch_once(self) -> None:
+    async def _shut_down(self) -> None:
+        """Let sends in flight finish (rows not yet sent are given back), then record them."""
+        if self._sending:
+            await asyncio.gather(*self._sending.values(), return_exceptions=True)
+        for attempt in range(3):
+            if not self._done:
+                return
+            try:
+                await self._transact(claim=0)
+            except Exception:
+                logger.exception("delivery: recording outcomes at stop failed (try %d)",
+                                 attempt + 1)
+                await self._drop_connection()
+        if self._done:
+            logger.error("delivery: %d outcome(s) not recorded at stop; those rows stay claimed "
+                         "and are sent again after a restart", len(self._done))
+
+    async def _step(self) -> None:
+        """One turn: commit outcomes and claim rows if it is time to, else wait for a reason."""
         limits, clock = self.limits, self.clock
-        free = limits.max_in_flight - len(self._inflight)
-        # Claim in batches (half the window) to keep database writes per message low.
-        if self._inflight and free < max(1, limits.max_in_flight // 2):
-            self._slot_freed.clear()
-            await clock.wait([self._slot_freed, self._stop_event], None)
-            return
+        self._wake.clear()
         mono = clock.monotonic()
-        if mono < self._paused_until:
-            await clock.wait([self._stop_event], self._paused_until - mono)
-            return
         if mono >= self._next_claim_check:
             await self._release_stale_claims()
-        self.queue.wakeup.clear()
-        self._slot_freed.clear()
-        now = clock.now()
-        async with self.db.session() as session:
-            rows = await Outbox(session).due(now, limit=free + _LOOKAHEAD_ROWS)
-            next_due = None if rows else await Outbox(session).next_due_at()
-        if not rows:
-            # Read the clock again: time may have moved while the database answered.
-            timeout = min(limits.idle_recheck, self._next_claim_check - clock.monotonic())
-            if next_due is not None:
-                timeout = min(timeout, (next_due - clock.now()).total_seconds())
-            await clock.wait([self.queue.wakeup, self._slot_freed, self._stop_event], timeout)
+        free = limits.max_in_flight - len(self._sending)  # slots once outcomes are committed
+        batch = self._claim_batch
+        woken = self.queue.wakeup.is_set()
+        due = woken or (self._next_due is not None and mono >= self._next_due) \
+            or mono >= self._last_claim + limits.idle_recheck
+        paused = mono < self._paused_until
+        claim = free if due and not paused and free >= batch else 0
+        flush = bool(self._done) and (
+            limits.write_linger <= 0 or not self._sending
+            or mono >= self._done_since + limits.write_linger
+            or any(done.slow is not None for done in self._done)
+        )
+        if claim or flush:
+            await self._transact(claim=claim)
             return
-        pick, defer = self._choose(rows, free, mono, now)
-        claims = [(row.id, row.next_part) for row in pick]
+        deadlines = [self._next_claim_check, self._last_claim + limits.idle_recheck]
+        if self._done:
+            deadlines.append(self._done_since + limits.write_linger)
+        if free >= batch:
+            if self._next_due is not None:
+                deadlines.append(self._next_due)
+            if due and paused:
+                deadlines.append(self._paused_until)
+        timeout = max(0.0, min(deadlines) - clock.monotonic())
+        await clock.wait([self._wake, self.queue.wakeup, self._stop_event], timeout)
 
-        async def claim(session: AsyncSession) -> None:
-            outbox = Outbox(session)
-            await outbox.claim(claims, now=now)
-            await outbox.defer(defer, now=now)
-
-        await self._write(claim, "claim")
-        rate = limits.overall_rate
-        for row in pick:
-            slot = self._reserve_slot(rate)
-            self._busy_chats.add(row.chat_id)
-            self._inflight[row.id] = asyncio.create_task(
-                self._deliver(row, slot), name=f"deliver-{row.id}"
+    async def _transact(self, *, claim: int) -> None:
+        """One transaction: record the outcomes gathered so far, then claim up to ``claim`` rows."""
+        clock = self.clock
+        done, self._done = self._done, []
+        if claim:
+            self.queue.wakeup.clear()  # an enqueue from now on wakes us again
+        now = clock.now()
+        # Chats whose outcome is being committed here are free again once it is.
+        committing = {d.row_id for d in done}
+        busy = [row.chat_id for row_id, row in self._claimed.items() if row_id not in committing]
+        limit = min(claim, self.limits.max_in_flight - len(busy)) if claim else 0
+        try:
+            claimed = await self._store.transact(
+                [d.fast for d in done if d.fast is not None], now=now, claim=max(0, limit),
+                busy_chats=busy,
             )
-        if not pick and not defer:
-            # Every due row belongs to a chat already in flight: wait for one to finish.
-            await clock.wait([self._slot_freed, self._stop_event], limits.per_chat_interval)
+        except BaseException:
+            self._done = done + self._done  # nothing was recorded: keep them for the next try
+            if claim:
+                self.queue.wakeup.set()
+            raise
+        rows, next_due_at = claimed.rows, claimed.next_due_at
+        mono = clock.monotonic()
+        for d in done:
+            if d.slow is not None:
+                try:
+                    async with self.db.session() as session:
+                        await d.slow(session)
+                except Exception:
+                    # Left claimed: the lease check gives the row back later (it may repeat).
+                    logger.exception("delivery %s: recording the outcome failed", d.row_id)
+            self._claimed.pop(d.row_id, None)
+            for name in d.tallies:  # counted once the outcome is committed
+                setattr(self.stats, name, getattr(self.stats, name) + 1)
+            if d.at is not None:
+                self._due_at(mono + max(0.0, (d.at - now).total_seconds()))
+        if done and self._busy_blocked:
+            self._busy_blocked = False
+            self._due_at(mono)
+        if limit > 0:
+            self._last_claim = mono
+            if len(rows) >= limit:
+                self._next_due = mono
+            elif next_due_at is None:
+                self._next_due = None
+            elif next_due_at <= now:
+                # Due rows belong to chats we have in flight: claim again when one finishes.
+                self._busy_blocked = True
+                self._next_due = None
+            else:
+                self._next_due = mono + (next_due_at - now).total_seconds()
+            for d in done:
+                if d.at is not None:
+                    self._due_at(mono + max(0.0, (d.at - now).total_seconds()))
+        if done:
+            self._notify_progress()
+        if rows:
+            self._start_sends(rows, mono, now)
 
-    def _choose(
-        self, rows: Sequence[DueDelivery], free: int, mono: float, now: datetime
-    ) -> tuple[list[DueDelivery], list[tuple[int, datetime]]]:
-        """Rows to send now (up to ``free``), and rows whose chat must wait, with when."""
-        pick: list[DueDelivery] = []
-        defer: list[tuple[int, datetime]] = []
+    def _due_at(self, mono: float) -> None:
+        if self._next_due is None or mono < self._next_due:
+            self._next_due = mono
+
+    def _start_sends(self, rows: Sequence[DueDelivery], mono: float, now: datetime) -> None:
+        """Start a send for each claimed row whose chat may receive now; give the others back."""
+        rate = self.limits.overall_rate
         chosen: set[int] = set()
         for row in rows:
-            if len(pick) >= free:
-                break
+            self._claimed[row.id] = row
             chat_id = row.chat_id
-            if chat_id in self._busy_chats or chat_id in chosen:
-                continue  # another part or push for this chat is in flight; it comes back later
             ready = self._chat_ready_at(chat_id, mono)
-            if ready > mono:
-                defer.append((row.id, now + timedelta(seconds=ready - mono)))
+            if chat_id in chosen:
+                ready = max(ready, mono + self.limits.per_chat_interval)
+            if ready > mono:  # the chat is paced: back to pending until it may receive
+                at = now + timedelta(seconds=ready - mono)
+                self._add_done(_Done(row.id, RetryLater(row.id, at=at, now=now), at=at))
                 continue
-            pick.append(row)
             chosen.add(chat_id)
-        return pick, defer
+            slot = self._reserve_slot(rate)
+            self._sending[row.id] = asyncio.create_task(
+                self._deliver(row, slot), name=f"deliver-{row.id}"
+            )
+
+    def _add_done(self, done: _Done, *, wake: bool = True) -> None:
+        if not self._done:
+            self._done_since = self.clock.monotonic()
+        self._done.append(done)
+        if wake:
+            self._wake.set()
+
+    async def _drop_connection(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._store.close()
 
     def _chat_ready_at(self, chat_id: int, mono: float) -> float:
         ready = self._chat_ready.get(chat_id, 0.0)
@@ -417,10 +547,33 @@ class DeliverySender:
         earliest = self.clock.monotonic() - self.limits.overall_burst * interval
         slot = max(self._next_slot, earliest, self._paused_until)
         self._next_slot = slot + interval
+        tick = self.limits.send_tick
+        if tick > 0 and not math.isinf(rate):
+            slot = math.ceil(slot / tick) * tick
         return slot
+
+    def _window_delay(self, mono: float) -> float:
+        """Seconds until one more send keeps every 1 s window within the overall rate.
+
+        Slots are evenly spaced, but a send whose slot passed during an event-loop stall goes
+        late, together with the on-time ones after it; this cap keeps such a bunch under the rate.
+        """
+        rate = self.limits.overall_rate
+        if math.isinf(rate):
+            return 0.0
+        window = self._send_window
+        while window and window[0] <= mono - 1.0:
+            window.popleft()
+        if len(window) < max(1, int(rate)):
+            return 0.0
+        return window[0] + 1.0 - mono
 
     def _note_send(self, chat_id: int, mono: float) -> None:
         self._chat_ready[chat_id] = mono + self.limits.per_chat_interval
+        if not math.isinf(self.limits.overall_rate):
+            self._send_window.append(mono)
+            self.stats.peak_sends_per_second = max(self.stats.peak_sends_per_second,
+                                                   len(self._send_window))
         if chat_id < 0:
             self._group_sends.setdefault(chat_id, deque()).append(mono)
         if len(self._chat_ready) > _CHAT_STATE_PRUNE_AT:
@@ -430,6 +583,7 @@ class DeliverySender:
     # --- one send and the error policy -----------------------------------------------------------
 
     async def _deliver(self, row: DueDelivery, slot: float) -> None:
+        done: _Done | None = None
         try:
             clock = self.clock
             while True:
@@ -437,40 +591,50 @@ class DeliverySender:
                 # A short wait is a plain sleep (cheap at 25/s); a long one ends early on stop().
                 await clock.wait([self._stop_event] if delay > _SHORT_WAIT else (), delay)
                 if self._stopping:
-                    await self._write(self._release(row), "release")
+                    done = self._release(row)
                     return
-                if clock.monotonic() < self._paused_until:  # a 429 arrived while we waited
+                mono = clock.monotonic()
+                if mono < self._paused_until:  # a 429 arrived while we waited
                     slot = self._reserve_slot(self.limits.overall_rate)
                     continue
+                gate = self._window_delay(mono)
+                if gate > 0:
+                    slot = mono + gate
+                    continue
                 break
-            self._note_send(row.chat_id, clock.monotonic())
+            self._note_send(row.chat_id, mono)
             try:
                 message_id = await self._send(row, row.parts[row.next_part])
             except RetryAfter as exc:
-                op = self._on_retry_after(row, _retry_after_seconds(exc))
+                done = self._on_retry_after(row, _retry_after_seconds(exc))
             except ChatMigrated as exc:
-                op = self._on_migrated(row, exc.new_chat_id)
+                done = self._on_migrated(row, exc.new_chat_id)
             except Forbidden as exc:
-                op = self._on_unreachable(row, _describe(exc))
+                done = self._on_unreachable(row, _describe(exc))
             except BadRequest as exc:
-                op = self._on_bad_request(row, exc)
+                done = self._on_bad_request(row, exc)
             except (TimedOut, NetworkError) as exc:  # TimedOut is a NetworkError; named to be read
-                op = self._on_network_error(row, exc)
+                done = self._on_network_error(row, exc)
             except TelegramError as exc:
-                op = self._on_failed(row, _describe(exc))
+                done = self._on_failed(row, _describe(exc))
             else:
-                op = self._on_sent(row, message_id)
-            await self._write(op, "finish")
-            for name in self._tallies.pop(row.id, ()):  # counted once the outcome is committed
-                setattr(self.stats, name, getattr(self.stats, name) + 1)
+                done = self._on_sent(row, message_id)
         except Exception:
-            logger.exception("delivery %s to chat %s: finishing failed", row.id, row.chat_id)
+            # Left claimed: the lease check gives the row back later (its part may repeat).
+            logger.exception("delivery %s to chat %s: sending failed", row.id, row.chat_id)
         finally:
-            self._tallies.pop(row.id, None)
-            self._inflight.pop(row.id, None)
-            self._busy_chats.discard(row.chat_id)
-            self._slot_freed.set()
-            self._notify_progress()
+            self._sending.pop(row.id, None)
+            if done is None:
+                self._claimed.pop(row.id, None)
+            else:
+                self._add_done(done, wake=False)
+            # Wake the dispatcher only when it has something to do: a batch of slots is free,
+            # nothing is left in flight, or the outcome cannot wait (CPU: one wake per batch).
+            limits = self.limits
+            if (limits.write_linger <= 0 or not self._sending
+                    or len(self._sending) <= limits.max_in_flight - self._claim_batch
+                    or (done is not None and done.slow is not None)):
+                self._wake.set()
 
     async def _send(self, row: DueDelivery, part: MessagePart) -> int:
         """Send one part; returns Telegram's message id."""
@@ -486,32 +650,34 @@ class DeliverySender:
             params["disable_notification"] = True
         if self.limits.allow_paid_broadcast:
             params["allow_paid_broadcast"] = True
-        # sendMessage through do_api_request: the parts are stored as Bot API JSON already, and
-        # the answer is only needed for its message_id — building a Message object would cost
-        # about as much CPU as the HTTP call. PTB still maps every error to its exception type.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PTBUserWarning)
-            result = await self.bot.do_api_request("sendMessage", api_kwargs=params)
+        request = self.bot.request
+        if isinstance(request, AiohttpRequest):
+            # The JSON body is encoded once, here, and posted as is; PTB's own request encoding
+            # (a RequestParameter per field, then a form) cost more CPU than the HTTP call.
+            if self._send_url is None:
+                self._send_url = f"{self.bot.base_url}/sendMessage"
+            body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+            result = await request.post_json(self._send_url, body)
+        else:
+            # Any other backend: sendMessage through do_api_request — the answer is only needed
+            # for its message_id, and building a Message object would cost about as much CPU as
+            # the HTTP call. PTB still maps every error to its exception type.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PTBUserWarning)
+                result = await self.bot.do_api_request("sendMessage", api_kwargs=params)
         return int(result["message_id"])
 
-    def _bump(self, row: DueDelivery, counter: str) -> None:
-        self._tallies.setdefault(row.id, []).append(counter)
-
-    def _on_sent(self, row: DueDelivery, message_id: int) -> WriteOp:
-        self._bump(row, "messages_sent")
-        if row.next_part + 1 >= len(row.parts):
-            self._bump(row, "deliveries_done")
+    def _on_sent(self, row: DueDelivery, message_id: int) -> _Done:
+        tallies = ("messages_sent", "deliveries_done") if row.next_part + 1 >= len(row.parts) \
+            else ("messages_sent",)
         now = self.clock.now()
         next_part_at = now + timedelta(seconds=self.limits.per_chat_interval)
+        outcome = part_sent_outcome(row, message_id, now=now, next_part_at=next_part_at)
+        return _Done(row.id, outcome, tallies=tallies,
+                     at=None if outcome.done else next_part_at)
 
-        async def op(session: AsyncSession) -> None:
-            await Outbox(session).part_sent(row, message_id, now=now, next_part_at=next_part_at)
-
-        return op
-
-    def _on_retry_after(self, row: DueDelivery, seconds: float) -> WriteOp:
+    def _on_retry_after(self, row: DueDelivery, seconds: float) -> _Done:
         """Hold the chat for ``retry_after``; pause everyone for it too, capped (module doc)."""
-        self._bump(row, "throttled")
         mono = self.clock.monotonic()
         self._chat_ready[row.chat_id] = max(self._chat_ready.get(row.chat_id, 0.0), mono + seconds)
         pause = min(seconds, self.limits.global_pause_cap)
@@ -519,10 +685,9 @@ class DeliverySender:
         logger.info("chat %s: 429, retry after %.0f s (all sends pause %.1f s)",
                     row.chat_id, seconds, pause)
         return self._retry(row, seconds, f"429 Too Many Requests: retry after {seconds:g} s",
-                           count_attempt=False)
+                           count_attempt=False, tally="throttled")
 
-    def _on_migrated(self, row: DueDelivery, new_chat_id: int) -> WriteOp:
-        self._bump(row, "chats_migrated")
+    def _on_migrated(self, row: DueDelivery, new_chat_id: int) -> _Done:
         now = self.clock.now()
         logger.warning("chat %s became supergroup %s: moving settings and pending pushes",
                        row.chat_id, new_chat_id)
@@ -530,10 +695,9 @@ class DeliverySender:
         async def op(session: AsyncSession) -> None:
             await ChatRepository(session).migrate(row.chat_id, new_chat_id, now=now)
 
-        return op
+        return _Done(row.id, slow=op, tallies=("chats_migrated",), at=now)
 
-    def _on_unreachable(self, row: DueDelivery, reason: str) -> WriteOp:
-        self._bump(row, "chats_deactivated")
+    def _on_unreachable(self, row: DueDelivery, reason: str) -> _Done:
         self.stats.last_error = reason
         now = self.clock.now()
         logger.warning("chat %s is unreachable (%s): inactive, pending pushes cancelled",
@@ -542,43 +706,37 @@ class DeliverySender:
         async def op(session: AsyncSession) -> None:
             await deactivate_chat(session, row.chat_id, reason, now=now)
 
-        return op
+        return _Done(row.id, slow=op, tallies=("chats_deactivated",))
 
-    def _on_bad_request(self, row: DueDelivery, exc: BadRequest) -> WriteOp:
+    def _on_bad_request(self, row: DueDelivery, exc: BadRequest) -> _Done:
         reason = bad_request_reason(exc)
         if reason == CHAT_NOT_FOUND:
             return self._on_unreachable(row, _describe(exc))
         if reason == CANT_PARSE_ENTITIES and not row.plain_text:
-            self._bump(row, "plain_text_fallbacks")
             logger.error(
                 "delivery %s (%s %s) part %d to chat %s: Telegram cannot parse its HTML (%s); "
                 "resending as plain text — fix the renderer", row.id, row.kind, row.ref,
                 row.next_part, row.chat_id, exc.message,
             )
-            return self._retry(row, 0.0, _describe(exc), count_attempt=False, plain_text=True)
+            return self._retry(row, 0.0, _describe(exc), count_attempt=False, plain_text=True,
+                               tally="plain_text_fallbacks")
         return self._on_failed(row, _describe(exc))
 
-    def _on_network_error(self, row: DueDelivery, exc: NetworkError) -> WriteOp:
+    def _on_network_error(self, row: DueDelivery, exc: NetworkError) -> _Done:
         attempts = row.attempts + 1
         if attempts >= self.limits.network_max_attempts:
             return self._on_failed(row, f"gave up after {attempts} attempts: {_describe(exc)}")
-        self._bump(row, "network_retries")
         delay = min(self.limits.backoff_base * 2 ** (attempts - 1), self.limits.backoff_max)
         logger.info("delivery %s to chat %s: %s; retry %d in %.0f s",
                     row.id, row.chat_id, _describe(exc), attempts, delay)
-        return self._retry(row, delay, _describe(exc), count_attempt=True)
+        return self._retry(row, delay, _describe(exc), count_attempt=True,
+                           tally="network_retries")
 
-    def _on_failed(self, row: DueDelivery, reason: str) -> WriteOp:
-        self._bump(row, "failed")
+    def _on_failed(self, row: DueDelivery, reason: str) -> _Done:
         self.stats.last_error = reason
-        now = self.clock.now()
         logger.error("delivery %s (%s %s) to chat %s failed: %s",
                      row.id, row.kind, row.ref, row.chat_id, reason)
-
-        async def op(session: AsyncSession) -> None:
-            await Outbox(session).fail(row.id, reason, now=now)
-
-        return op
+        return _Done(row.id, Failed(row.id, reason, self.clock.now()), tallies=("failed",))
 
     def _retry(
         self,
@@ -587,36 +745,33 @@ class DeliverySender:
         error: str,
         *,
         count_attempt: bool,
+        tally: str,
         plain_text: bool | None = None,
-    ) -> WriteOp:
+    ) -> _Done:
         now = self.clock.now()
         at = now + timedelta(seconds=delay)
+        outcome = RetryLater(row.id, at=at, now=now, error=error,
+                             add_attempts=1 if count_attempt else 0, plain_text=plain_text)
+        return _Done(row.id, outcome, tallies=(tally,), at=at)
 
-        async def op(session: AsyncSession) -> None:
-            await Outbox(session).retry_later(
-                row.id, at=at, now=now, error=error, count_attempt=count_attempt,
-                plain_text=plain_text,
-            )
-
-        return op
-
-    def _release(self, row: DueDelivery) -> WriteOp:
+    def _release(self, row: DueDelivery) -> _Done:
         """Give a claimed, never-sent row back (stopping before its turn)."""
         now = self.clock.now()
+        return _Done(row.id, RetryLater(row.id, at=now, now=now), at=now)
 
-        async def op(session: AsyncSession) -> None:
-            await Outbox(session).retry_later(row.id, at=now, now=now, count_attempt=False)
+    async def _release_stale_claims(self, *, first: bool = False) -> None:
+        """Claims left by a process that died mid-send: resend them (their part may repeat).
 
-        return op
-
-    async def _release_stale_claims(self) -> None:
-        """Claims older than the lease were left by a process that died mid-send: resend."""
+        With the instance lock held, every claim found at start is such a claim; otherwise (and
+        after start) only claims older than the lease are taken to be.
+        """
         now = self.clock.now()
         lease = timedelta(seconds=self.limits.claim_lease)
+        older_than = None if first and self.release_claims_on_start else now - lease
         async with self.db.session() as session:
             outbox = Outbox(session)
             released = await outbox.release_stale_claims(
-                older_than=now - lease, now=now, exclude=list(self._inflight)
+                older_than=older_than, now=now, exclude=list(self._claimed)
             )
             oldest = await outbox.oldest_claim_at()
         for claim in released:
@@ -626,69 +781,14 @@ class DeliverySender:
                 claim.part,
             )
         self.stats.claims_released += len(released)
+        if released:
+            self._due_at(self.clock.monotonic())
         mono = self.clock.monotonic()
         if oldest is None:
             self._next_claim_check = mono + self.limits.claim_lease
         else:
             due_in = (oldest + lease - now).total_seconds()
             self._next_claim_check = mono + max(0.0, min(due_in, self.limits.claim_lease))
-
-    # --- the single writer --------------------------------------------------------------------
-
-    async def _write(self, op: WriteOp, label: str) -> None:
-        """Queue a database write for the writer task and wait until it is committed."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._writes.append(_Write(op, future, label))
-        self._write_ready.set()
-        await future
-
-    async def _writer(self) -> None:
-        """Commit queued writes together (one transaction per batch; one writer for SQLite)."""
-        while True:
-            if not self._writes:
-                if self._stopping and self._task is not None and self._task.done() \
-                        and not self._inflight:
-                    return
-                self._write_ready.clear()
-                await self._write_ready.wait()
-                continue
-            if self.limits.write_linger > 0 and len(self._writes) < self.limits.max_in_flight \
-                    and not self._stopping:
-                # Gather a few more finished sends into this commit: fewer transactions per
-                # message. Rows stay claimed (and their slots taken) until the commit.
-                await asyncio.sleep(self.limits.write_linger)
-            batch, self._writes = self._writes, []
-            try:
-                async with self.db.session() as session:
-                    for write in batch:
-                        await write.op(session)
-            except Exception:
-                if len(batch) == 1:
-                    logger.exception("delivery write (%s) failed", batch[0].label)
-                    _resolve(batch[0].done, error=True)
-                    continue
-                # One bad write must not undo the others' records: retry each on its own.
-                for write in batch:
-                    try:
-                        async with self.db.session() as session:
-                            await write.op(session)
-                    except Exception:
-                        logger.exception("delivery write (%s) failed", write.label)
-                        _resolve(write.done, error=True)
-                    else:
-                        _resolve(write.done)
-                continue
-            for write in batch:
-                _resolve(write.done)
-
-
-def _resolve(future: asyncio.Future[None], *, error: bool = False) -> None:
-    if future.done():
-        return
-    if error:
-        future.set_exception(RuntimeError("delivery write failed (see log)"))
-    else:
-        future.set_result(None)
 
 
 class DeliveryService:
@@ -716,12 +816,13 @@ class DeliveryService:
         self.sender: DeliverySender | None = None
 
     async def start(self, application: object = None) -> None:
-        from bot.telegram_aiohttp import delivery_request
-
         bot = Bot(self.token, base_url=f"{self.api_root}/bot",
                   request=delivery_request(self.limits.max_in_flight + 4))
         await bot.initialize()
-        self.sender = DeliverySender(self.db, bot, queue=self.queue, limits=self.limits)
+        # ``newsbrief run`` holds the single-instance lock before it starts its services, so any
+        # claim in the outbox now was left by a process that died: resend it at once.
+        self.sender = DeliverySender(self.db, bot, queue=self.queue, limits=self.limits,
+                                     release_claims_on_start=True)
         await self.sender.start()
 
     async def stop(self, application: object = None) -> None:

@@ -8,11 +8,14 @@ import json
 import os
 import sys
 import tempfile
-from collections import Counter
+import uuid
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
 
 from storage.database import Database
 from storage.outbox import MessagePart, NewDelivery, Outbox
@@ -42,6 +45,10 @@ class Bench:
     db_url: str
     chat_ids: list[int]
     workdir: Path
+    schema: str | None = None  # PostgreSQL: a fresh schema per run, dropped at the end
+
+    def database(self) -> Database:
+        return Database(self.db_url, schema=self.schema)
 
     @classmethod
     async def create(cls, chats: int, db_url: str | None, limits: RateLimits) -> Bench:
@@ -50,7 +57,14 @@ class Bench:
         chat_ids = [fake.add_user(f"r{i}", language_code="zh-hans").id for i in range(chats)]
         workdir = Path(tempfile.mkdtemp(prefix="nb-delivery-"))
         url = db_url or f"sqlite:///{workdir / 'bench.db'}"
-        db = Database(url)
+        schema = None
+        if not url.startswith("sqlite"):
+            schema = f"nb_bench_{uuid.uuid4().hex[:10]}"
+            admin = Database(url)
+            async with admin.engine.begin() as connection:
+                await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await admin.dispose()
+        db = Database(url, schema=schema)
         await db.upgrade()
         now = datetime.now(UTC)
         async with db.session() as session:
@@ -60,13 +74,14 @@ class Bench:
             )
         await db.dispose()
         assert added == chats, (added, chats)
-        return cls(fake, url, chat_ids, workdir)
+        return cls(fake, url, chat_ids, workdir, schema)
 
     async def start_runner(self, *extra: str) -> asyncio.subprocess.Process:
         env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.bench.delivery_runner", "--db", self.db_url,
-            "--api", self.fake.root, "--token", self.fake.token, *extra,
+            "--api", self.fake.root, "--token", self.fake.token,
+            *(["--schema", self.schema] if self.schema else []), *extra,
             cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE,
         )
         assert proc.stdout is not None
@@ -95,5 +110,21 @@ class Bench:
             "first_to_last_send_s": round(max(times) - min(times), 3) if times else None,
         }
 
+    def peak_per_second(self) -> int:
+        """Most sends the server accepted within any 1 s window (its own clock)."""
+        window: deque[float] = deque()
+        peak = 0
+        for at in sorted(r.at for r in self.fake.sent_log):
+            window.append(at)
+            while window[0] <= at - 1.0:
+                window.popleft()
+            peak = max(peak, len(window))
+        return peak
+
     async def close(self) -> None:
         await self.fake.stop()
+        if self.schema:
+            admin = Database(self.db_url)
+            async with admin.engine.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            await admin.dispose()

@@ -14,7 +14,6 @@ import asyncio
 import json
 import time
 
-from storage.database import Database
 from storage.outbox import CLAIMED, Outbox
 from tests.bench.delivery_common import Bench
 from tests.e2e.fake_bot_api import RateLimits
@@ -31,7 +30,7 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         proc.kill()  # SIGKILL: no clean-up runs in the sender
         await proc.wait()
         sent_at_kill = len(bench.fake.sent_log)
-        db = Database(bench.db_url)
+        db = bench.database()
         async with db.session() as session:
             counts = await Outbox(session).counts()
         await db.dispose()

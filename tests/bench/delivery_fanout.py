@@ -23,9 +23,13 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     bench = await Bench.create(args.chats, args.db, RateLimits(global_per_second=overall))
     try:
         extra = ["--rate", str(args.rate), "--max-in-flight", str(args.max_in_flight),
-                 "--http", args.http, "--write-linger", str(args.write_linger)]
+                 "--http", args.http]
+        if args.write_linger is not None:
+            extra += ["--write-linger", str(args.write_linger)]
         if args.paid:
             extra.append("--paid")
+        if args.profile:
+            extra += ["--profile", args.profile]
         runner = await bench.finish(await bench.start_runner(*extra))
         tally = bench.tally()
     finally:
@@ -44,7 +48,10 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         "write_linger_s": args.write_linger,
         "cpu_s": runner["cpu_s"],
         "cpu_sys_s": runner["cpu_sys_s"],
+        "cpu_event_loop_thread_s": runner["cpu_event_loop_thread_s"],
         "cpu_ms_per_message": runner["cpu_ms_per_message"],
+        "sender_peak_sends_in_1s": runner["peak_sends_per_second"],
+        "server_peak_sends_in_1s": bench.peak_per_second(),
         **tally,
     }
 
@@ -56,6 +63,8 @@ if __name__ == "__main__":
     parser.add_argument("--max-in-flight", type=int, default=16)
     parser.add_argument("--paid", action="store_true", help="allow_paid_broadcast (server 1000/s)")
     parser.add_argument("--http", choices=("aiohttp", "httpx"), default="aiohttp")
-    parser.add_argument("--write-linger", type=float, default=0.1)
+    parser.add_argument("--write-linger", type=float, default=None,
+                        help="seconds (default: DeliveryLimits' own)")
+    parser.add_argument("--profile", help="cProfile the sender process into this file")
     parser.add_argument("--db", help="SQLAlchemy URL (default: a fresh SQLite file)")
     print(json.dumps(asyncio.run(main(parser.parse_args())), ensure_ascii=False))
