@@ -223,6 +223,7 @@ class _Line:
     gap_before: bool = False
     is_teaser_label: bool = False
     is_jump: bool = False
+    before_jump: bool = False
 
 
 @dataclass
@@ -479,8 +480,16 @@ def _join_column_breaks(lines: list[_Line]) -> list[_Line]:
         joined.append(
             _Line(line.text, line.indented, line.gap_before, line.is_teaser_label, line.is_jump)
         )
-    # Jump lines have marked where a story's piece ends; they are furniture.
-    return [line for line in joined if not line.is_jump]
+    # Jump lines have marked where a story's piece ends (the block before one is body text, not a
+    # headline); they are furniture.
+    kept: list[_Line] = []
+    for line in joined:
+        if line.is_jump:
+            if kept:
+                kept[-1].before_jump = True
+            continue
+        kept.append(line)
+    return kept
 
 
 def _layout_signals(lines: list[_Line]) -> tuple[bool, bool]:
@@ -499,7 +508,7 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
 
     def heading(position: int) -> bool:
         line = lines[position]
-        if line.is_teaser_label or _is_byline_or_dateline(line.text):
+        if line.is_teaser_label or line.before_jump or _is_byline_or_dateline(line.text):
             return False
         if indentation_marks_body and line.indented:
             return False

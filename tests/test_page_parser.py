@@ -522,3 +522,62 @@ def test_eval_column_breaks_fall_at_line_ends_by_chinese_line_breaking() -> None
             assert before[-1] not in "“‘（《"
             assert not (before[-1].isalnum() and before[-1].isascii() and after[0].isascii())
             assert cut >= line_chars - 2 - 4
+
+
+def test_jump_lines_end_a_piece_and_are_dropped() -> None:
+    """ "（下转第二版）" sends the reader elsewhere: the cut sentence before it does not run on into
+    the next story, and neither jump line is text of either story."""
+    page = blocks(
+        "第1版：要闻",
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "会议要求,各级各部门要压实责任,确保各项",
+        "（下转第二版）",
+        "另一篇报道的标题",
+        "本报讯(记者 李某)" + BODY_2,
+        "（上接第一版）",
+    )
+    first, second = parse_page(page, EDITION).articles
+    assert first.paragraphs == (BODY, "会议要求,各级各部门要压实责任,确保各项")
+    assert (second.title, second.paragraphs) == ("另一篇报道的标题", (BODY_2,))
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "本版制图：汪哲平",
+        "本期统筹：杨烁壁",
+        "曹\xa0\xa0一图\xa0\xa0吕\xa0\xa0岩文",
+        "刘新吾  何超摄影报道",
+    ],
+)
+def test_page_credits_are_not_headlines(credit: str) -> None:
+    article = only_article(blocks("标题一二三四", "■记者 王某", BODY, credit, BODY_2))
+    assert article.paragraphs == (BODY, credit, BODY_2)
+    assert article.subheads == ()
+
+
+def test_signature_and_date_under_a_letter_are_not_a_headline() -> None:
+    page = blocks(
+        "习近平回信勉励澳门退休老人",
+        "新华社北京10月7日电  " + BODY,
+        "习近平",
+        "2019年10月6日",
+        "（新华社北京10月7日电）",
+    )
+    article = only_article(page)
+    assert article.paragraphs[-3:] == ("习近平", "2019年10月6日", "（新华社北京10月7日电）")
+
+
+def test_editor_note_sign_off_is_not_a_subtitle() -> None:
+    page = blocks("我爱你，中国", "新中国成立70周年之际，本版推出系列访谈。", "——编  者", BODY)
+    article = only_article(page)
+    assert (article.title, article.subtitle) == ("我爱你，中国", None)
+    assert article.paragraphs == ("新中国成立70周年之际，本版推出系列访谈。", "——编  者", BODY)
+
+
+def test_kicker_ending_with_dashes_may_carry_commas() -> None:
+    kicker = "国际科技界三个会议10月中旬同时在京召开，与会嘉宾交流成果，共话合作——"
+    article = only_article(blocks(kicker, "让科技更好造福人类", BODY))
+    assert (article.kicker, article.title) == (kicker[:-2], "让科技更好造福人类")
