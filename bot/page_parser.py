@@ -145,6 +145,15 @@ STANDALONE_CREDIT = re.compile(
     rf"^(?:(?:{_ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发)"
     r"(?:[（(][^（）()]{1,12}[）)])?$"
 )
+# Service information set as "label：value" is no heading: "栏目投稿邮箱：yxxz8494@163.com",
+# "咨询电话：028—6871409", "开馆时间：周三至周日9：00—16：30", "主办单位：…".
+SERVICE_LINE = re.compile(
+    r"^[\u4e00-\u9fff]{1,10}[：:]\s*\S*(?:@|\d{3,}|\d{1,2}[:：]\d{2})|"
+    r"^\S{0,6}(?:主办|承办|协办|联系|咨询|投稿|地址|电话|邮箱|网址|热线)\S{0,4}[：:]"
+)
+# What a bracket closing a paragraph holds when it credits the text: a reporter, a picture, a
+# dateline, a page pointer ("见第二版"), an end mark, the author or editor.
+BRACKETED_CREDIT = re.compile(r"记者|摄|电|^见|详见|版$|^完$|编者|作者|新华社|供图")
 # A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
 CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
 # A picture story: a short title, a caption of a few blocks, the credit line.
@@ -325,20 +334,34 @@ def _drop_furniture(lines: list[_Line]) -> list[_Line]:
 def _ends_sentence(text: str) -> bool:
     """Whether a block ends where a paragraph may end (not in the middle of a sentence)."""
     last = text[-1]
-    if last in SENTENCE_FINAL or CREDIT_LINE.search(text):
+    if last in SENTENCE_FINAL or CREDIT_LINE.search(text) or SERVICE_LINE.match(text):
         return True
     if last in CLOSERS:
         return len(text) > 1 and (text[-2] in SENTENCE_FINAL or text[-2] in CLOSERS)
     if last in "）)":
-        opener = max(text.rfind("（"), text.rfind("("))
+        opener = _matching_opener(text)
         if opener <= 0:
             return True
         inner, before = text[opener + 1 : -1], text[:opener]
         quote_closed_sentence = before[-1] in CLOSERS and before[-2:-1] in tuple(SENTENCE_FINAL)
         if before[-1] in SENTENCE_FINAL or quote_closed_sentence:
             return True
-        return bool(re.search(r"记者|摄|电|见|版|完|编者|作者|新华社|供图", inner))
+        return bool(BRACKETED_CREDIT.search(inner))
     return bool(PHOTO_CREDIT.search(text) or BYLINE_LINE.match(text))
+
+
+def _matching_opener(text: str) -> int:
+    """Where the bracket closed at the end of the text opens, nesting counted: the author note
+    "（作者为中央党校（国家行政学院）研究员）" is one bracket from its first character."""
+    depth = 0
+    for position in range(len(text) - 1, -1, -1):
+        if text[position] in "）)":
+            depth += 1
+        elif text[position] in "（(":
+            depth -= 1
+            if depth == 0:
+                return position
+    return -1
 
 
 def _is_heading_like(text: str) -> bool:

@@ -581,3 +581,24 @@ def test_kicker_ending_with_dashes_may_carry_commas() -> None:
     kicker = "国际科技界三个会议10月中旬同时在京召开，与会嘉宾交流成果，共话合作——"
     article = only_article(blocks(kicker, "让科技更好造福人类", BODY))
     assert (article.kicker, article.title) == (kicker[:-2], "让科技更好造福人类")
+
+
+def test_author_note_with_nested_brackets_closes_a_commentary() -> None:
+    note = "（作者为中央党校（国家行政学院）科研部副调研员）"
+    page = blocks(
+        "标题一二三四", "■记者 王某", BODY, note, "图片报道", "九月三十日,班列开出。", "新华社发"
+    )
+    first, photo = parse_page(page, EDITION).articles
+    assert first.paragraphs == (BODY, note)
+    assert (photo.kind, photo.title) == ("photo", "图片报道")
+
+
+@pytest.mark.parametrize(
+    "service",
+    ["栏目投稿邮箱：yxxz8494@163.com", "咨询电话：028—6871409", "主办单位：书香中国·北京阅读季"],
+)
+def test_service_information_is_body_text(service: str) -> None:
+    page = blocks("标题一二三四", "■记者 王某", BODY, service, "期待贴心服务更多些（快评）", BODY_2)
+    first, second = parse_page(page, EDITION).articles
+    assert first.paragraphs == (BODY, service)
+    assert (second.kicker, second.title) == (None, "期待贴心服务更多些（快评）")
