@@ -143,7 +143,9 @@ CLOSING_CREDIT = re.compile(r"^[（(][^（）()]{2,60}[）)]$|摄$")
 # "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
 STANDALONE_CREDIT = re.compile(
     rf"^(?:(?:{_ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发)"
-    r"(?:[（(][^（）()]{1,12}[）)])?$"
+    r"(?:[（(][^（）()]{1,12}[）)])?$|"
+    # A drawing and its verse: "曹一图吕岩文".
+    r"^[\u4e00-\u9fff]{2,4}图[\u4e00-\u9fff]{2,4}文$"
 )
 # Service information set as "label：value" is no heading: "栏目投稿邮箱：yxxz8494@163.com",
 # "咨询电话：028—6871409", "开馆时间：周三至周日9：00—16：30", "主办单位：…".
@@ -157,7 +159,7 @@ BRACKETED_CREDIT = re.compile(r"记者|摄|电|^见|详见|版$|^完$|编者|作
 # A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
 CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
 # A picture story: a short title, a caption of a few blocks, the credit line.
-MAX_CAPTION_BLOCKS = 3
+MAX_CAPTION_BLOCKS = 5
 MAX_CAPTION_CHARS = 400
 # Section heads of one long feature come in a series of the same shape ("观念之变", "方式之变",
 # "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.

@@ -602,3 +602,23 @@ def test_service_information_is_body_text(service: str) -> None:
     first, second = parse_page(page, EDITION).articles
     assert first.paragraphs == (BODY, service)
     assert (second.kicker, second.title) == (None, "期待贴心服务更多些（快评）")
+
+
+def test_drawing_with_verse_and_its_credit_is_a_photo() -> None:
+    """A 图片报道 column: caption, a 这正是： couplet, then "X 图 Y 文" naming drawer and writer."""
+    caption = "近日,全国70余家博物馆共同发起“博物馆参观护照”项目,为游客提供签章、积分等服务。"
+    page = blocks(
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "图片报道",
+        caption,
+        "这正是：",
+        "“打卡”博物馆，",
+        "“护照”增体验。",
+        "曹\xa0\xa0一图\xa0\xa0周\xa0\xa0南文",
+    )
+    _, photo = parse_page(page, EDITION).articles
+    assert (photo.kind, photo.title, photo.byline) == ("photo", "图片报道", "曹 一图 周 南文")
+    # A line ending with a comma runs on, as a cut paragraph would: the couplet reads as one.
+    assert photo.paragraphs == (caption, "这正是：", "“打卡”博物馆，“护照”增体验。")
