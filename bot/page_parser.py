@@ -156,6 +156,12 @@ SERVICE_LINE = re.compile(
 # What a bracket closing a paragraph holds when it credits the text: a reporter, a picture, a
 # dateline, a page pointer ("见第二版"), an end mark, the author or editor.
 BRACKETED_CREDIT = re.compile(r"记者|摄|电|^见|详见|版$|^完$|编者|作者|新华社|供图")
+# The title of a document printed in full ends with what kind of document it is: a speech, a
+# statement, a notice. Such a title opens an article even without a byline.
+DOCUMENT_TITLE = re.compile(
+    r"(?:讲话|致辞|声明|公告|通告|公报|意见|决定|决议|通知|名单|条例|办法|规定|贺信|贺电|主席令|"
+    r"启事|倡议书|白皮书)$"
+)
 # A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
 CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
 # A picture story: a short title, a caption of a few blocks, the credit line.
@@ -609,6 +615,7 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             or (indentation_marks_body and not line.indented)
             or _is_photo_caption(lines, group_end)
             or any(COLUMN_TAG.search(entry) for entry in group)
+            or bool(DOCUMENT_TITLE.search(group[-1]))
             or bool(current.paragraphs and CLOSING_CREDIT.search(current.paragraphs[-1]))
         )
         opens_article = strong_opening or (len(group) > 1 and index not in section_heads)

@@ -622,3 +622,14 @@ def test_drawing_with_verse_and_its_credit_is_a_photo() -> None:
     assert (photo.kind, photo.title, photo.byline) == ("photo", "图片报道", "曹 一图 周 南文")
     # A line ending with a comma runs on, as a cut paragraph would: the couplet reads as one.
     assert photo.paragraphs == (caption, "这正是：", "“打卡”博物馆，“护照”增体验。")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["中华人民共和国和尼泊尔联合声明", "在世界园艺博览会闭幕式上的讲话", "北京理工大学校庆公告"],
+)
+def test_document_title_opens_an_article_without_a_byline(title: str) -> None:
+    """A document printed in full is titled by its kind (声明, 讲话, 公告): no subhead ends so."""
+    page = blocks("标题一二三四", "■记者 王某", BODY, title, BODY_2)
+    _, second = parse_page(page, EDITION).articles
+    assert (second.title, second.paragraphs) == (title, (BODY_2,))
