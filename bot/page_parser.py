@@ -126,6 +126,16 @@ CONTINUATION_END = re.compile(
     r"并且|而且|但是|因为|所以|如果|虽然|对于|关于|为了|由于|随着|不仅|仍然|一直|逐步)$"
 )
 
+# A piece signed by its writer: "——@好日子", "——郑　光（中国社会科学院考古所研究员）".
+SIGN_OFF = (
+    r"^——[\s\u3000\xa0]*(?:@\S{1,20}|[\u4e00-\u9fff][\s\u3000\xa0]+[\u4e00-\u9fff]|"
+    r"[\u4e00-\u9fff·\s\u3000\xa0]{2,8}[（(][^（）()]{2,60}[）)])$"
+)
+# A reader's letter signed with place and name: "山西阳城县 刘凡渝".
+LETTER_SIGNATURE = (
+    r"^[\u4e00-\u9fff]{2,10}[省市县区镇乡村州盟旗][\s\u3000\xa0]+[\u4e00-\u9fff·]"
+    r"(?:[\s\u3000\xa0]*[\u4e00-\u9fff·]){1,3}$"
+)
 # Picture credits and source notes end a block though they carry no punctuation.
 CREDIT_LINE = re.compile(
     r"(?:摄|摄影报道|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]|"
@@ -135,10 +145,13 @@ CREDIT_LINE = re.compile(
     r"^[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}图[\s\u3000\xa0]+"
     r"[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}文$|"
     # A date under a signature ("习近平" / "2019年10月6日") and an editor's note sign-off.
-    r"^(?:\d{4}|[〇零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日$|^——[\s\u3000\xa0]*编[\s\u3000\xa0]*者$"
+    r"^(?:\d{4}|[〇零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日$|"
+    # An editor's note signed "——编者", a piece signed by its writer.
+    r"^——[\s\u3000\xa0]*编[\s\u3000\xa0]*者$|"
+    rf"{SIGN_OFF}|{LETTER_SIGNATURE}"
 )
 # A credit closing a story: "（倪光辉、刘侃）", "（本报记者 某某）", "（新华社北京9月30日电）".
-CLOSING_CREDIT = re.compile(r"^[（(][^（）()]{2,60}[）)]$|摄$")
+CLOSING_CREDIT = re.compile(rf"^[（(][^（）()]{{2,60}}[）)]$|摄$|{SIGN_OFF}|{LETTER_SIGNATURE}")
 # A picture's credit set as its own line under the caption: "杨梅清摄（影像中国）", "新华社发",
 # "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
 STANDALONE_CREDIT = re.compile(
@@ -550,8 +563,15 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             return True
         if _is_long_headline(line.text) and _is_byline_or_dateline(following):
             return True
+        after_next = lines[position + 2].text if position + 2 < len(lines) else ""
+        # A kicker may ask ("中办通知印发近七个月来，基层落实情况如何？") over a tagged title.
+        question_kicker = (
+            bool(following)
+            and _is_heading_like(following)
+            and bool(COLUMN_TAG.search(following) or _is_byline_or_dateline(after_next))
+        )
         return bool(EXCLAIMED_HEADLINE.match(line.text)) and bool(
-            SUBTITLE_DASHES.match(following) or _is_byline_or_dateline(following)
+            SUBTITLE_DASHES.match(following) or _is_byline_or_dateline(following) or question_kicker
         )
 
     def subhead(line: _Line) -> bool:

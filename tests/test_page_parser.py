@@ -633,3 +633,31 @@ def test_document_title_opens_an_article_without_a_byline(title: str) -> None:
     page = blocks("标题一二三四", "■记者 王某", BODY, title, BODY_2)
     _, second = parse_page(page, EDITION).articles
     assert (second.title, second.paragraphs) == (title, (BODY_2,))
+
+
+def test_question_kicker_over_a_tagged_title() -> None:
+    page = blocks(
+        "标题一二三四",
+        "■记者 王某",
+        BODY,
+        "中办通知印发近七个月来，基层落实情况如何？",
+        "减负看得见 一线变化多（第一落点）",
+        BODY_2,
+    )
+    _, second = parse_page(page, EDITION).articles
+    assert (second.kicker, second.title) == (
+        "中办通知印发近七个月来，基层落实情况如何？",
+        "减负看得见 一线变化多（第一落点）",
+    )
+
+
+@pytest.mark.parametrize(
+    "sign_off",
+    ["山西阳城县\xa0刘凡渝", "——@好日子", "——郑\u3000光（中国社会科学院考古所研究员）"],
+)
+def test_sign_off_closes_a_piece_and_is_no_headline(sign_off: str) -> None:
+    """Letters end with the writer's place and name, quotes and posts with a —— sign-off."""
+    page = blocks("标题一二三四", BODY, sign_off, "校园游被“黄牛”搅局", BODY_2)
+    first, second = parse_page(page, EDITION).articles
+    assert first.paragraphs == (BODY, sign_off)
+    assert (second.title, second.paragraphs) == ("校园游被“黄牛”搅局", (BODY_2,))
