@@ -190,6 +190,10 @@ MAX_CUT_WORD_CHARS = 4
 # A speaker kicker ("国台办：") is short; a headline set over several lines may run long.
 MAX_SPEAKER_KICKER_CHARS = 16
 MAX_LONG_HEADLINE_CHARS = 90
+# What follows a number: a unit, a measure word or a magnitude ("70" | "周年", "18" | "名").
+NUMBER_UNITS = (
+    "年月日时分秒号%‰.万亿千百元个周岁名位项次件人家所座辆架艘台套条只批场届期天倍米吨亩户多余"
+)
 # A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it.
 EXCLAIMED_HEADLINE = re.compile(r"^[^。；;]{2,30}[！？!?][”’」』]?$")
 
@@ -448,7 +452,7 @@ def _continues(previous: _Line, block: _Line, following: _Line | None) -> bool:
         return False
     if SUBTITLE_DASHES.match(after) or KICKER_DASHES.search(before):
         return False
-    if before[-1].isdigit() and (after[0].isdigit() or after[0] in "年月日时分秒号%.万亿元个"):
+    if before[-1].isdigit() and (after[0].isdigit() or after[0] in NUMBER_UNITS):
         return True
     if (
         _has_open_bracket(before)

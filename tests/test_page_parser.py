@@ -481,6 +481,8 @@ def test_unbracketed_benbaoxun_byline() -> None:
         # The column ended inside a word: 特|色, 人民法|院.
         ("坚持走中国特", "色社会主义道路,这是根本。"),
         ("区人民法", "院今年审结案件一万余件。"),
+        # A number and its measure word: 18 | 名.
+        ("军乐团奏响深情的献花曲,18", "名礼兵稳稳抬起花篮。"),
     ],
 )
 def test_column_break_inside_a_clause_or_a_word_is_joined(first: str, second: str) -> None:
