@@ -134,9 +134,9 @@ class SearchService:
             window=max(DEFAULT_WINDOW, offset + limit),
             with_text=True,
         )
-        # One read, no transaction to commit: the session only lends its connection.
-        async with self.db.sessions() as session:
-            page = await SearchIndex(session).search(index_query)
+        # One read: a bare connection, no session or transaction to commit.
+        async with self.db.engine.connect() as connection:
+            page = await SearchIndex(connection).search(index_query)
         needles = _needles([term.folded for term in parsed.include])
         hits = [_hit(match, needles, len(parsed.include)) for match in page.matches]
         took_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -33,7 +33,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 # Ranking: title matches first (a strict tier), then this score, then newer id.
 # relevance in [1/3, 1]: each term counts 1, +2 when it is in the title, +1 when it is a whole jieba
@@ -42,11 +42,11 @@ TITLE_WEIGHT = 2.0
 WORD_WEIGHT = 1.0
 RECENCY_HALF_SCORE_DAYS = 365.0
 # Only the newest DEFAULT_WINDOW matches are ranked, and matches are counted up to COUNT_LIMIT:
-# beyond that the total is reported as "at least COUNT_LIMIT". Both keep a search of a term found
-# in half the archive as cheap as one found in a thousand articles (an exact count of 经济 or
-# 习近平 at 100k articles costs 2-8 ms, more than everything else in a search together).
+# beyond that the total is reported as "more than COUNT_LIMIT" (100 pages of five). Both keep a
+# search of a term found in half the archive about as cheap as one found in a thousand articles
+# (an exact count of 经济 or 习近平 at 100k articles costs 2-8 ms, more than all the rest).
 DEFAULT_WINDOW = 200
-COUNT_LIMIT = 1000
+COUNT_LIMIT = 500
 
 # PostgreSQL tsvector limits: positions are 1..16383 and at most 255 are kept per lexeme.
 PG_MAX_POSITION = 16383
@@ -271,11 +271,16 @@ def _ts_phrase(matcher: TermMatcher, *, title: bool = False) -> str:
 
 
 class SearchIndex:
-    """The search index inside one session (so it commits or rolls back with the articles)."""
+    """The search index inside one session (so it commits or rolls back with the articles), or
+    on a bare connection for reads (a session adds nothing to a single SELECT but cost)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession | AsyncConnection) -> None:
         self.session = session
-        self.dialect = session.bind.dialect.name
+        self.dialect = (
+            session.dialect.name
+            if isinstance(session, AsyncConnection)
+            else (session.bind.dialect.name)
+        )
 
     async def add(self, entries: Sequence[IndexEntry]) -> int:
         """Index articles not indexed yet (re-adding one is a no-op); returns how many were."""
@@ -335,7 +340,11 @@ class SearchIndex:
         connection (same connection and transaction as the session): execute + fetch is then one
         hop to its thread instead of four, a third of a small search's time on a busy machine."""
         if self.dialect == "sqlite":
-            connection = await self.session.connection()
+            connection = (
+                self.session
+                if isinstance(self.session, AsyncConnection)
+                else await self.session.connection()
+            )
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
             if driver is not None and hasattr(driver, "execute_fetchall"):

@@ -132,15 +132,10 @@ def _source(article: NewArticle) -> int:
 BUILD_BATCH = 2000
 
 
-async def build(articles: list[NewArticle], dbs: list[Database], oracle: Path) -> None:
-    """Store + index every article in each database with ids 1..N, and the substring oracle.
-
-    A repeated article's index entry differs from its original's only in id and date, so each
-    distinct text is tokenised once and copied; rows go in with executemany, one transaction per
-    ``BUILD_BATCH`` articles.
-    """
-    import sqlite3
-
+def templates_for(
+    articles: list[NewArticle],
+) -> tuple[dict[int, IndexEntry], dict[int, tuple[str, str]]]:
+    """Index entry and folded (headline, body) of each distinct real text, computed once."""
     started = time.perf_counter()
     templates: dict[int, IndexEntry] = {}
     folded: dict[int, tuple[str, str]] = {}
@@ -157,54 +152,81 @@ async def build(articles: list[NewArticle], dbs: list[Database], oracle: Path) -
         f"tokenised {len(templates)} distinct texts in {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
-    oracle_db = sqlite3.connect(oracle)
-    oracle_db.execute("CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, title, body)")
+    return templates, folded
+
+
+def build_oracle(
+    articles: list[NewArticle], folded: dict[int, tuple[str, str]], path: Path
+) -> None:
+    """The substring oracle: folded headline and body per id, searched with LIKE."""
+    import sqlite3
+
+    path.unlink(missing_ok=True)
+    oracle_db = sqlite3.connect(path)
+    oracle_db.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, title, body)")
     oracle_db.executemany(
         "INSERT INTO docs VALUES (?, ?, ?)",
         [(i, *folded[_source(a)]) for i, a in enumerate(articles, start=1)],
     )
-    oracle_db.commit()
-    for db in dbs:
-        await db.upgrade()
-        began = time.perf_counter()
-        for start in range(0, len(articles), BUILD_BATCH):
-            chunk = articles[start : start + BUILD_BATCH]
-            rows = [
-                {
-                    "id": i,
-                    "paper": a.paper,
-                    "edition_date": a.edition_date,
-                    "section": a.section,
-                    "section_source": a.section_source,
-                    "kind": a.kind,
-                    "title": a.title,
-                    "reporters": [],
-                    "paragraphs": list(a.paragraphs),
-                    "subheads": [],
-                    "content_hash": a.content_hash,
-                    "ingested_at": NOW,
-                }
-                for i, a in enumerate(chunk, start=start + 1)
-            ]
-            entries = [
-                replace(templates[_source(a)], article_id=i, edition_date=a.edition_date)
-                for i, a in enumerate(chunk, start=start + 1)
-            ]
-            async with db.session() as session:
-                await session.execute(insert(Article), rows)
-                await SearchIndex(session).add(entries)
-            done = start + len(chunk)
-            rate = done / (time.perf_counter() - began)
-            print(f"\r{db.backend}: {done}/{len(articles)} ({rate:.0f}/s)", end="", file=sys.stderr)
-        print(file=sys.stderr)
-        if db.backend == "postgresql":
-            async with db.engine.connect() as connection:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-                await connection.execute(text("VACUUM ANALYZE"))
     oracle_db.execute("CREATE TABLE done (n)")
     oracle_db.commit()
     oracle_db.close()
-    print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+async def build(articles: list[NewArticle], templates: dict[int, IndexEntry], db: Database) -> None:
+    """Store + index every article with ids 1..N.
+
+    A repeated article's index entry differs from its original's only in id and date, so each
+    distinct text is tokenised once and copied; rows go in with executemany, one transaction per
+    ``BUILD_BATCH`` articles. A ``bench_done`` table marks the database complete.
+    """
+    await db.upgrade()
+    began = time.perf_counter()
+    for start in range(0, len(articles), BUILD_BATCH):
+        chunk = articles[start : start + BUILD_BATCH]
+        rows = [
+            {
+                "id": i,
+                "paper": a.paper,
+                "edition_date": a.edition_date,
+                "section": a.section,
+                "section_source": a.section_source,
+                "kind": a.kind,
+                "title": a.title,
+                "reporters": [],
+                "paragraphs": list(a.paragraphs),
+                "subheads": [],
+                "content_hash": a.content_hash,
+                "ingested_at": NOW,
+            }
+            for i, a in enumerate(chunk, start=start + 1)
+        ]
+        entries = [
+            replace(templates[_source(a)], article_id=i, edition_date=a.edition_date)
+            for i, a in enumerate(chunk, start=start + 1)
+        ]
+        async with db.session() as session:
+            await session.execute(insert(Article), rows)
+            await SearchIndex(session).add(entries)
+        done = start + len(chunk)
+        rate = done / (time.perf_counter() - began)
+        print(f"\r{db.backend}: {done}/{len(articles)} ({rate:.0f}/s)", end="", file=sys.stderr)
+    print(f" in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    async with db.engine.connect() as connection:
+        if db.backend == "postgresql":
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE"))
+        await connection.execute(text("CREATE TABLE bench_done (n INTEGER)"))
+        await connection.commit()
+
+
+async def is_built(db: Database) -> bool:
+    try:
+        async with db.engine.connect() as connection:
+            await connection.execute(text("SELECT count(*) FROM bench_done"))
+        return True
+    except Exception:  # a missing table, file or schema: not built
+        return False
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -328,23 +350,31 @@ async def main() -> None:
     pg_db = None if args.no_postgres else Database(PG_URL, schema=schema)
     import sqlite3
 
-    ready = (
+    targets = [sqlite_db] + ([pg_db] if pg_db is not None else [])
+    missing = [db for db in targets if not await is_built(db)]
+    oracle_ready = (
         oracle.exists()
         and sqlite3.connect(oracle)
         .execute("SELECT count(*) FROM sqlite_master WHERE name = 'done'")
         .fetchone()[0]
     )
-    if not ready:
-        for stale in (sqlite_path, oracle):
-            stale.unlink(missing_ok=True)
-        if pg_db is not None:
-            admin = Database(PG_URL)
-            async with admin.engine.begin() as connection:
-                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            await admin.dispose()
+    if missing or not oracle_ready:
         articles = scaled(docs, args.size)
-        await build(articles, [sqlite_db] + ([pg_db] if pg_db else []), oracle)
+        templates, folded = templates_for(articles)
+        if not oracle_ready:
+            build_oracle(articles, folded, oracle)
+        for db in missing:
+            if db is sqlite_db:
+                await sqlite_db.dispose()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+            else:
+                admin = Database(PG_URL)
+                async with admin.engine.begin() as connection:
+                    await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                    await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+                await admin.dispose()
+            await build(articles, templates, db)
     if args.build_only:
         return
     segmentation.load()
