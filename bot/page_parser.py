@@ -35,6 +35,9 @@ MAX_HEADING_CHARS = 60
 # A headline with a comma in it ("中欧班列，为跨境电商插上翅膀") stays short.
 MAX_HEADING_CHARS_WITH_COMMA = 32
 MAX_HEADING_COMMAS = 3
+MAX_HEADING_ENUMERATION_MARKS = 6
+# A column tag lengthens a title: "为了村民的美好梦想（守初心 担使命 找差距 抓落实·…）".
+MAX_TAGGED_HEADING_CHARS = 90
 # A duplicated fragment a column break leaves behind ("经验。") is short.
 MAX_DUPLICATE_FRAGMENT_CHARS = 20
 # Below this share of CJK characters the text is not a Chinese page (binary, English, markup).
@@ -55,7 +58,7 @@ KICKER_DASHES = re.compile(r"\s*(?:——|--|－－)+$")
 KICKER_ENDINGS = ("强调", "指出", "表示", "要求", "提出", "时说", "之际", "期间", "：", ":")
 # A column tag at the end of a headline: "（新论）", "（动感2019）".
 # One level of nesting is common: "（长三角见证高质量发展·江苏篇（上））".
-COLUMN_TAG = re.compile(r"[（(](?:[^（）()]|[（(][^（）()]{0,10}[）)]){1,40}[）)]$")
+COLUMN_TAG = re.compile(r"[（(](?:[^（）()]|[（(][^（）()]{0,10}[）)]){1,60}[）)]$")
 PARALLEL_HALVES = re.compile(r"^\S{3,}[ \u3000]+\S{3,}$")
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -391,15 +394,18 @@ def _matching_opener(text: str) -> int:
 
 def _is_heading_like(text: str) -> bool:
     """Short, unpunctuated, no finished sentence inside: how headlines and subheads look."""
-    if len(text) > MAX_HEADING_CHARS or _ends_sentence(text) or CAPTION_START.match(text):
+    tagged = bool(COLUMN_TAG.search(text))
+    limit = MAX_TAGGED_HEADING_CHARS if tagged else MAX_HEADING_CHARS
+    if len(text) > limit or _ends_sentence(text) or CAPTION_START.match(text):
         return False
     if text[-1] in COMMAS or re.search(r"[。；;！？!?]", text):
         return False
     if KICKER_DASHES.search(text):
         # A line ending with —— leads into the title under it: a kicker, commas or not.
         return True
-    commas = sum(text.count(comma) for comma in COMMAS)
-    if commas > MAX_HEADING_COMMAS:
+    # An enumeration comma lists names ("湖南、广东、重庆、甘肃扎实推进…"); a comma splits clauses.
+    commas = sum(text.count(comma) for comma in COMMAS if comma != "、")
+    if commas > MAX_HEADING_COMMAS or text.count("、") > MAX_HEADING_ENUMERATION_MARKS:
         return False
     return not (commas and len(text) > MAX_HEADING_CHARS_WITH_COMMA)
 

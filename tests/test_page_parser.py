@@ -663,3 +663,13 @@ def test_sign_off_closes_a_piece_and_is_no_headline(sign_off: str) -> None:
     first, second = parse_page(page, EDITION).articles
     assert first.paragraphs == (BODY, sign_off)
     assert (second.title, second.paragraphs) == ("校园游被“黄牛”搅局", (BODY_2,))
+
+
+def test_enumeration_kicker_and_long_tagged_title() -> None:
+    """A kicker may list places with 、; a column tag may make a title long."""
+    kicker = "湖南、广东、重庆、甘肃扎实推进第二批主题教育"
+    title = "为了村民的美好梦想（守初心 担使命 找差距 抓落实·深入开展“不忘初心、牢记使命”主题教育）"
+    page = blocks(kicker, "发挥示范带动作用", "本报记者 王某", BODY, title, "本报记者 李某", BODY_2)
+    first, second = parse_page(page, EDITION).articles
+    assert (first.kicker, first.title) == (kicker, "发挥示范带动作用")
+    assert (second.title, second.byline) == (title, "本报记者 李某")
