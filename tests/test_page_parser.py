@@ -671,5 +671,5 @@ def test_enumeration_kicker_and_long_tagged_title() -> None:
     title = "为了村民的美好梦想（守初心 担使命 找差距 抓落实·深入开展“不忘初心、牢记使命”主题教育）"
     page = blocks(kicker, "发挥示范带动作用", "本报记者 王某", BODY, title, "本报记者 李某", BODY_2)
     first, second = parse_page(page, EDITION).articles
-    assert (first.kicker, first.title) == (kicker, "发挥示范带动作用")
+    assert (first.title, first.subtitle) == (kicker, "发挥示范带动作用")
     assert (second.title, second.byline) == (title, "本报记者 李某")
