@@ -129,6 +129,8 @@ CONTINUATION_END = re.compile(
     r"并且|而且|但是|因为|所以|如果|虽然|对于|关于|为了|由于|随着|不仅|仍然|一直|逐步)$"
 )
 
+# The date under a signature: "2019年10月6日", "2019年10月25日于北京".
+SIGNATURE_DATE = r"^(?:\d{4}|[〇零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日(?:于\S{1,6})?$"
 # A piece signed by its writer: "——@好日子", "——郑　光（中国社会科学院考古所研究员）".
 SIGN_OFF = (
     r"^——[\s\u3000\xa0]*(?:@\S{1,20}|[\u4e00-\u9fff][\s\u3000\xa0]+[\u4e00-\u9fff]|"
@@ -148,7 +150,7 @@ CREDIT_LINE = re.compile(
     r"^[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}图[\s\u3000\xa0]+"
     r"[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}文$|"
     # A date under a signature ("习近平" / "2019年10月6日") and an editor's note sign-off.
-    r"^(?:\d{4}|[〇零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日$|"
+    rf"{SIGNATURE_DATE}|"
     # An editor's note signed "——编者", a piece signed by its writer.
     r"^——[\s\u3000\xa0]*编[\s\u3000\xa0]*者$|"
     rf"{SIGN_OFF}|{LETTER_SIGNATURE}"
@@ -566,9 +568,11 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             return False
         if indentation_marks_body and line.indented:
             return False
+        following = lines[position + 1].text if position + 1 < len(lines) else ""
+        if _is_signature(lines, position):
+            return False
         if _is_heading_like(line.text):
             return True
-        following = lines[position + 1].text if position + 1 < len(lines) else ""
         if _is_speaker_kicker(line.text) and _is_heading_like(following):
             return True
         if _is_long_headline(line.text) and _is_byline_or_dateline(following):
@@ -664,6 +668,20 @@ def _segment(lines: list[_Line]) -> list[_Draft]:
             current.byline = _clean_byline(following.text)
             index += 1
     return drafts
+
+
+def _is_signature(lines: list[_Line], position: int) -> bool:
+    """A line signing what precedes it: a "——" line right after body text (a subtitle follows a
+    title, an attribution follows a quote), or a name over a date ("习近平" / "2019年10月6日")."""
+    text = lines[position].text
+    following = lines[position + 1].text if position + 1 < len(lines) else ""
+    if re.match(SIGNATURE_DATE, following):
+        return True
+    if position == 0 or not SUBTITLE_DASHES.match(text):
+        return False
+    before = lines[position - 1].text
+    headline_before = _is_heading_like(before) or bool(EXCLAIMED_HEADLINE.match(before))
+    return not headline_before and not _is_byline_or_dateline(before)
 
 
 def _is_photo_caption(lines: list[_Line], index: int) -> bool:

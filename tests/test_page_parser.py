@@ -673,3 +673,18 @@ def test_enumeration_kicker_and_long_tagged_title() -> None:
     first, second = parse_page(page, EDITION).articles
     assert (first.title, first.subtitle) == (kicker, "发挥示范带动作用")
     assert (second.title, second.byline) == (title, "本报记者 李某")
+
+
+@pytest.mark.parametrize("attribution", ["——李云鹤", "——江西省奉新县澡下镇白洋教学点负责人支月英"])
+def test_dash_line_after_body_is_an_attribution_not_a_subtitle(attribution: str) -> None:
+    """A 副题 follows a title; after a paragraph a —— line attributes what was said."""
+    article = only_article(blocks("标题一二三四", "■记者 王某", BODY, attribution, BODY_2))
+    assert article.paragraphs == (BODY, attribution, BODY_2)
+    assert article.subheads == ()
+
+
+def test_name_over_a_date_is_a_signature() -> None:
+    page = blocks("标题一二三四", "■记者 王某", BODY, "总理\xa0李克强", "2019年9月30日", BODY_2)
+    article = only_article(page)
+    assert article.paragraphs == (BODY, "总理\xa0李克强", "2019年9月30日", BODY_2)
+    assert article.subheads == ()
