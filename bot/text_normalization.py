@@ -120,6 +120,11 @@ def _folds_to() -> dict[str, str]:
     return {folded: "".join(chars) for folded, chars in sources.items()}
 
 
+def fold_sources(folded_char: str) -> str:
+    """Every character that folds to exactly ``folded_char`` (itself included)."""
+    return _folds_to().get(folded_char, folded_char)
+
+
 @cache
 def unfolding_pattern(folded: str) -> re.Pattern[str]:
     """A regex finding, in unfolded text, the characters that fold one by one to ``folded``

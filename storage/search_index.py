@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -367,17 +367,20 @@ def _json_list(value: Any) -> tuple[str, ...]:
 
 
 def _ranked(row: Sequence[Any], with_text: bool) -> RankedMatch:
-    ranked = RankedMatch(
+    if not with_text:
+        return RankedMatch(
+            article_id=int(row[_ID]),
+            edition_date=_as_date(row[_DATE]),
+            title_terms=int(row[_TITLE_TERMS]),
+            word_terms=int(row[_WORD_TERMS]),
+            score=float(row[_SCORE]),
+        )
+    return RankedMatch(
         article_id=int(row[_ID]),
         edition_date=_as_date(row[_DATE]),
         title_terms=int(row[_TITLE_TERMS]),
         word_terms=int(row[_WORD_TERMS]),
         score=float(row[_SCORE]),
-    )
-    if not with_text:
-        return ranked
-    return replace(
-        ranked,
         section=row[_SECTION],
         kicker=row[_KICKER],
         title=row[_TITLE],
