@@ -11,7 +11,11 @@ typeset rather than any one page:
   （记者 某某）", "新华社北京10月1日电（记者 某某）" opening the first paragraph;
 * a picture caption ends with its credit "记者 某某 通讯员 某某"; a 导读 label introduces teasers
   pointing to other pages;
-* a block that ends mid-sentence was cut by a column break and continues in the next block.
+* a block that ends mid-sentence was cut by a column break and continues in the next block: it
+  ends on a comma, inside a quotation, on a word that needs what follows ("是", "必须"), or inside
+  a word (checked with jieba's dictionary); jump lines ("（下转第二版）") end a story's piece;
+* section heads inside a feature come in a series of one shape; sign-offs, signatures, credit
+  and service lines ("本版制图：…", "——编者", "咨询电话：…") are never headlines.
 
 Every character of the text is kept as printed except the page furniture, the duplicated fragments
 column breaks leave behind, and layout whitespace (indentation, line breaks inside a paragraph).
