@@ -104,9 +104,11 @@ def _claim_statement() -> Any:
         .limit(bindparam("c_limit", type_=Integer))
         .scalar_subquery()
     )
+    # The outer guard is an expression, not the bare column: SQLite would otherwise walk every
+    # pending row through the status index (O(queue) per claim) instead of the claimed ids.
     return (
         update(_TABLE)
-        .where(_T.id.in_(due), _T.status == PENDING)
+        .where(_T.id.in_(due), _T.status.concat("") == PENDING)
         .values(status=CLAIMED, claimed_at=bindparam("c_now"), updated_at=bindparam("c_now"),
                 claim_part=func.json_array_length(_T.sent_message_ids))
         .returning(*_CLAIM_RETURNING)

@@ -26,6 +26,7 @@ from bot.delivery import (
     SenderClock,
     SystemSenderClock,
 )
+from bot.telegram_aiohttp import delivery_request
 from handlers.membership import my_chat_member_callback
 from storage.chats import ChatRepository
 from storage.database import Database
@@ -77,8 +78,9 @@ async def fake() -> AsyncIterator[FakeBotApi]:
         await api.stop()
 
 
-def make_bot(base_url: str, token: str) -> Bot:
-    request = HTTPXRequest(connection_pool_size=64)
+def make_bot(base_url: str, token: str, *, httpx: bool = False) -> Bot:
+    """The sender's own request backend (JSON bodies over the keep-alive client), or PTB's."""
+    request = HTTPXRequest(connection_pool_size=64) if httpx else delivery_request(64)
     return Bot(token, base_url=base_url, request=request)
 
 
@@ -147,6 +149,19 @@ async def test_digest_reaches_every_chat_once_and_records_message_ids(
         (message,) = fake.messages_in(user.id, from_bot=True)
         assert message.text == "今日"
         assert await h.rows(user.id) == [("digest", SENT, [message.message_id])]
+
+
+async def test_any_ptb_request_backend_works_too(fake: FakeBotApi, harness_factory) -> None:
+    users = [fake.add_user(f"r{i}") for i in range(3)]
+    fake.block(users[2])
+    async with make_bot(fake.base_url, fake.token, httpx=True) as bot:
+        h = harness_factory(bot=bot)
+        await h.queue.enqueue_many([digest(u.id, "一", "二") for u in users])
+        await h.sender.start()
+        await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 2
+                                and h.sender.stats.chats_deactivated == 1)
+        await h.sender.stop()
+    assert bot_texts(fake, users[0].id) == ["一", "二"]
 
 
 async def test_enqueue_wakes_an_idle_sender_at_once(fake: FakeBotApi, harness_factory) -> None:
@@ -408,6 +423,55 @@ async def test_claims_left_by_a_dead_process_are_resent_from_the_part_in_flight(
     await fake.wait_for_messages(fresh_user.id, 1)
     ((_, status, ids),) = await h.rows(stale_user.id)
     assert status == SENT and ids[0] == 901 and len(ids) == 3
+
+
+async def test_with_the_instance_lock_every_claim_at_start_is_released_at_once(
+    fake: FakeBotApi, db: Database, tg_bot: Bot
+) -> None:
+    user = fake.add_user()
+    clock = ManualSenderClock()
+    async with db.session() as s:
+        box = Outbox(s)
+        await box.enqueue(digest(user.id, "一", "二"), now=clock.now())
+        (row,) = await box.due(clock.now(), limit=1)
+        await box.claim([(row.id, 0)], now=clock.now())  # claimed a moment ago, by a dead process
+    h = Harness(db, tg_bot, INSTANT, clock)
+    h.sender.release_claims_on_start = True
+    try:
+        await h.sender.start()
+        await fake.wait_for_messages(user.id, 2)  # no lease to wait for: the clock never moves
+        await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    finally:
+        await h.sender.stop()
+    assert h.sender.stats.claims_released == 1
+    assert bot_texts(fake, user.id) == ["一", "二"]
+
+
+async def test_sends_late_after_a_stall_still_keep_to_the_rate_in_any_second(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    users = [fake.add_user(f"r{i}") for i in range(12)]
+    clock = ManualSenderClock()
+    limits = DeliveryLimits(per_chat_interval=0.0, overall_per_second=5.0, overall_burst=0.0,
+                            overall_margin=0.0, claim_lease=30.0, write_linger=0.0)
+    h = harness_factory(limits, clock)
+    await h.queue.enqueue_many([alert(u.id) for u in users])
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.messages_sent == 1)  # slot 0 is now
+    clock.advance(3.0)  # the loop "stalled" past the slots of the other 11 (one per 0.2 s)
+
+    async def settle(sent: int) -> None:
+        await h.sender.wait_for(lambda: h.sender.stats.messages_sent == sent)
+        for _ in range(50):  # let every runnable task run: no more may go until time moves
+            await asyncio.sleep(0)
+        assert len(fake.sent_log) == sent
+
+    await settle(6)  # 5 late sends at once, not 11: the last second holds 5
+    clock.advance(1.0)
+    await settle(11)
+    clock.advance(1.0)
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 12)
+    assert h.sender.stats.peak_sends_per_second == 5
 
 
 async def test_stop_gives_back_rows_not_yet_sent(fake: FakeBotApi, harness_factory) -> None:
