@@ -196,3 +196,57 @@ async def test_big_chat_ids_round_trip(db: Database) -> None:
         stored = await Outbox(s).get(row.id)
     assert row.chat_id == -1002000000001
     assert stored is not None and (stored.status, stored.claim_part) == (CLAIMED, 0)
+
+
+async def test_sender_transaction_records_outcomes_then_claims_in_send_order(db: Database) -> None:
+    from storage.outbox import PartSent, RetryLater, SenderOutbox
+
+    async with db.session() as s:
+        box = Outbox(s)
+        await box.enqueue_many([digest(1), digest(2, parts=2), digest(3), digest(4)], now=NOW)
+        await box.enqueue(alert(5), now=NOW + timedelta(seconds=1))
+    store = SenderOutbox(db)
+    try:
+        first = await store.transact([], now=NOW + timedelta(seconds=2), claim=3, busy_chats=[1])
+        assert [(r.chat_id, r.kind, r.claim_part) for r in first.rows] == [
+            (5, "alert", 0), (2, "digest", 0), (3, "digest", 0)  # alert first; chat 1 is busy
+        ]
+        assert first.next_due_at is None  # the limit was filled
+        alert_row, two, three = first.rows
+        later = NOW + timedelta(seconds=30)
+        outcomes = [
+            PartSent(alert_row.id, (11,), done=True, next_part_at=NOW, priority=100, now=NOW),
+            PartSent(two.id, (12,), done=False, next_part_at=later, priority=11, now=NOW),
+            RetryLater(three.id, at=later, now=NOW, error="timed out", add_attempts=1),
+        ]
+        second = await store.transact(outcomes, now=NOW + timedelta(seconds=2), claim=5)
+        assert [r.chat_id for r in second.rows] == [1, 4]
+        assert second.next_due_at == later  # chats 2 and 3 come back in 30 s
+    finally:
+        await store.close()
+    async with db.session() as s:
+        counts = await Outbox(s).counts()
+        (stored_two,) = await Outbox(s).for_chat(2)
+        (stored_three,) = await Outbox(s).for_chat(3)
+    assert counts == {"alert": {SENT: 1}, "digest": {CLAIMED: 2, PENDING: 2}}
+    assert (stored_two.sent_message_ids, stored_two.priority) == ([12], 11)
+    assert (stored_three.attempts, stored_three.last_error) == (1, "timed out")
+
+
+async def test_an_outcome_never_reopens_a_cancelled_push(db: Database) -> None:
+    from storage.outbox import Failed, RetryLater, SenderOutbox
+
+    async with db.session() as s:
+        await Outbox(s).enqueue_many([digest(1), digest(2)], now=NOW)
+    store = SenderOutbox(db)
+    try:
+        one, two = (await store.transact([], now=NOW, claim=2)).rows
+        async with db.session() as s:  # the readers blocked the bot meanwhile
+            await Outbox(s).cancel_chat(1, "blocked", now=NOW)
+            await Outbox(s).cancel_chat(2, "blocked", now=NOW)
+        await store.transact([RetryLater(one.id, at=NOW, now=NOW),
+                              Failed(two.id, "BadRequest: x", now=NOW)], now=NOW)
+    finally:
+        await store.close()
+    async with db.session() as s:
+        assert await Outbox(s).counts() == {"digest": {CANCELLED: 2}}

@@ -1,10 +1,12 @@
 """Crash: kill -9 the sender mid fan-out, restart it, and count lost and repeated digests.
 
-    python -m tests.bench.delivery_crash [--chats 1000] [--kill-after 400] [--claim-lease 30]
+    python -m tests.bench.delivery_crash [--chats 1000] [--kill-after 400] [--without-lock]
 
 Every chat must end with its digest (lost = 0). A chat may get it twice only if its send was in
 flight at the kill: the repeats must not exceed the rows the database showed claimed right after
-the kill (itself ≤ max_in_flight).
+the kill (itself ≤ max_in_flight). The runner holds the instance lock as ``newsbrief run`` does,
+so the restart releases the dead run's claims at once; ``--without-lock`` shows the lease path
+(claims released only after ``--claim-lease`` seconds).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     bench = await Bench.create(args.chats, args.db, RateLimits())
     extra = ["--rate", str(args.rate), "--max-in-flight", str(args.max_in_flight),
              "--claim-lease", str(args.claim_lease)]
+    if not args.without_lock:
+        extra.append("--lock")
     try:
         proc = await bench.start_runner(*extra)
         await bench.fake.wait_for(lambda: len(bench.fake.sent_log) >= args.kill_after,
@@ -47,9 +51,11 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         "kill_after_sends": sent_at_kill,
         "claimed_at_kill": claimed_at_kill,
         "max_in_flight": args.max_in_flight,
+        "instance_lock": not args.without_lock,
         "claim_lease_s": args.claim_lease,
         "claims_released_on_restart": runner["claims_released"],
         "second_run_wall_s": round(recovery, 2),
+        "second_run_floor_s": round((args.chats - sent_at_kill) / args.rate, 2),
         **tally,
         "duplicates_within_bound": tally["duplicated"] <= claimed_at_kill,
     }
@@ -62,5 +68,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=25.0)
     parser.add_argument("--max-in-flight", type=int, default=16)
     parser.add_argument("--claim-lease", type=float, default=30.0)
+    parser.add_argument("--without-lock", action="store_true",
+                        help="no instance lock: claims wait for the lease")
     parser.add_argument("--db", help="SQLAlchemy URL (default: a fresh SQLite file)")
     print(json.dumps(asyncio.run(main(parser.parse_args())), ensure_ascii=False))
