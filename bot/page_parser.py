@@ -88,7 +88,13 @@ TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-�
 _ROLE = (
     r"(?:本报|新华社|人民日报)?(?:首席|特约|见习|摄影|驻\S{1,6})?记者|特约通讯员|通讯员|实习生|摄影"
 )
-_NAME = r"[\u4e00-\u9fff·]{2,4}"
+# A two-character name is set with a space inside to take the width of three: "张  枨", "贺  勇".
+_NAME = (
+    r"(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff][ \u3000\xa0]{1,3}[\u4e00-\u9fff](?![\u4e00-\u9fff]))"
+)
+SPACED_NAME = re.compile(
+    r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
+)
 # "■记者 姚潮龙", "本报记者 张三 李四", "记者 周煜程 通讯员 郑剑平 沈镇" standing alone.
 BYLINE_LINE = re.compile(
     rf"^[■□◎●▲◆]?\s*(?:{_ROLE})\s*{_NAME}(?:[\s、，,]+(?:(?:{_ROLE})\s*)?{_NAME})*$"
@@ -796,7 +802,7 @@ def _reporters(byline: str | None) -> tuple[str, ...]:
     text = DATELINE_PREFIX.sub(" ", byline)
     # The bracket after a picture credit names the agency: "杨梅清摄（影像中国）".
     text = re.sub(r"摄(?:影报道)?[（(][^（）()]*[）)]", "摄", text)
-    text = REPORTER_ROLE.sub(" ", text)
+    text = SPACED_NAME.sub(r"\1\2", REPORTER_ROLE.sub(" ", text))
     names: list[str] = []
     for token in re.split(r"[\s、，,（）()／/]+", text):
         name = token[:-1] if len(token) > 2 and token.endswith("摄") else token

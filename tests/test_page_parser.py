@@ -688,3 +688,17 @@ def test_name_over_a_date_is_a_signature() -> None:
     article = only_article(page)
     assert article.paragraphs == (BODY, "总理\xa0李克强", "2019年9月30日", BODY_2)
     assert article.subheads == ()
+
+
+def test_byline_with_a_two_character_name_set_three_wide() -> None:
+    """ "本报记者  张  枨": a two-character name takes the width of three with a space inside."""
+    page = blocks(
+        "内蒙古阿尔山——", "国旗冉冉升起 敬上庄严军礼", "本报记者\xa0\xa0张\xa0\xa0枨", BODY
+    )
+    article = only_article(page)
+    assert (article.kicker, article.title, article.subtitle) == (
+        "内蒙古阿尔山",
+        "国旗冉冉升起 敬上庄严军礼",
+        None,
+    )
+    assert (article.byline, article.reporters) == ("本报记者 张 枨", ("张枨",))
