@@ -349,6 +349,11 @@ class SearchIndex:
             driver = raw.driver_connection
             if driver is not None and hasattr(driver, "execute_fetchall"):
                 return list(await driver.execute_fetchall(sql, params))
+        else:
+            # asyncpg prepares statements, and after five runs PostgreSQL may switch to a generic
+            # plan that cannot see how rare a term is (a backwards scan of every article for a
+            # word found nowhere: 0.9 s instead of 2 ms). Plan each search for its own terms.
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         return (await self.session.execute(text(sql), params)).all()
 
 
