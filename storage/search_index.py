@@ -391,7 +391,7 @@ def _ranked(row: Sequence[Any], with_text: bool) -> RankedMatch:
         title=row[_TITLE],
         subtitle=row[_SUBTITLE],
         byline=row[_BYLINE],
-        paragraphs=_json_list(row[_PARAGRAPHS]),
+        paragraphs=tuple(row[_PARAGRAPHS].split(PARAGRAPH_SEPARATOR)) if row[_PARAGRAPHS] else (),
         subheads=_json_list(row[_SUBHEADS]),
     )
 
@@ -515,9 +515,21 @@ def _common_params(params: dict[str, Any], query: IndexQuery) -> None:
     )
 
 
+# Paragraphs come back as one string joined by PARAGRAPH_SEPARATOR, unpacked by the database:
+# the stored JSON escapes every Chinese character (\uXXXX), and decoding ten bodies of it in
+# Python was a tenth of a search.
+PARAGRAPH_SEPARATOR = "\x1e"
 _TEXT_COLUMNS = (
     ", a.section AS section, a.kicker AS kicker, a.title AS title, a.subtitle AS subtitle,"
-    " a.byline AS byline, a.paragraphs AS paragraphs, a.subheads AS subheads"
+    " a.byline AS byline, (SELECT group_concat(p.value, char(30)) FROM"
+    " (SELECT value FROM json_each(a.paragraphs) ORDER BY key) AS p) AS paragraphs,"
+    " a.subheads AS subheads"
+)
+_PG_TEXT_COLUMNS = (
+    ", a.section AS section, a.kicker AS kicker, a.title AS title, a.subtitle AS subtitle,"
+    " a.byline AS byline, (SELECT string_agg(p.value, chr(30) ORDER BY p.n) FROM"
+    " json_array_elements_text(CAST(a.paragraphs AS json)) WITH ORDINALITY AS p(value, n))"
+    " AS paragraphs, a.subheads AS subheads"
 )
 _TEXT_JOIN = "JOIN articles AS a ON a.id = r.id"
 
@@ -580,7 +592,7 @@ ranked AS MATERIALIZED (
 )
 SELECT r.id, r.edition_date, r.title_terms, r.word_terms, r.score,
   (SELECT CASE WHEN n < :window THEN n ELSE ({count_sql}) END FROM bounds) AS total
-  {_TEXT_COLUMNS if query.with_text else ""}
+  {_PG_TEXT_COLUMNS if query.with_text else ""}
 FROM ranked AS r {_TEXT_JOIN if query.with_text else ""}
 ORDER BY r.title_terms DESC, r.score DESC, r.id DESC"""
     return sql, params, count_sql

@@ -355,6 +355,13 @@ def rss_probe(url: str) -> None:
         await db.dispose()
 
     asyncio.run(run())
+    # Peak RSS of this process image: VmHWM, not ru_maxrss, which Linux carries over from the
+    # parent across exec (the bench holding the whole corpus would be counted).
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                print(int(line.split()[1]) / 1024)
+                return
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
