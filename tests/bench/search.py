@@ -1,11 +1,15 @@
 """Search benchmark (run by hand, never by pytest): recall, latency, ingest throughput, memory.
 
-    /tmp/venv/bin/python tests/bench/search.py [--size 100000] [--reps 20] [--no-postgres]
+    /tmp/venv/bin/python tests/bench/search.py --size 0 --reps 20        # the real set once
+    /tmp/venv/bin/python tests/bench/search.py --size 100000 --reps 20   # [--no-postgres]
 
 Corpus: all real text in ../shared/data/corpora — 新闻联播 (xwlb/items.jsonl.gz), 人民日报 2019-10
 (rmrb-2019-10/articles.jsonl), THUCNews titles as title-only articles (not tnews). It is repeated
-with distinct ids, hashes and dates (each copy shifted 4 years back) up to ``--size`` articles. The
-databases are built once into tests/bench/out/ (SQLite file + a PostgreSQL schema) and reused.
+with distinct ids, hashes and dates (each copy shifted 4 years back) up to ``--size`` articles.
+The databases are built once into tests/bench/out/ (SQLite file + a PostgreSQL schema, each marked
+complete by a ``bench_done`` table) and reused; each distinct text is tokenised once and its index
+entry copied. Latency is ``SearchService.search`` (``took_ms``), with its CPU time and a
+``SELECT 1`` floor through the same engine measured in the same run; results: docs/performance.md.
 """
 
 from __future__ import annotations
