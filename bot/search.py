@@ -134,9 +134,8 @@ class SearchService:
             window=max(DEFAULT_WINDOW, offset + limit),
             with_text=True,
         )
-        # One read: a bare connection, no session or transaction to commit.
-        async with self.db.engine.connect() as connection:
-            page = await SearchIndex(connection).search(index_query)
+        # One read, outside any transaction: the index reads through the engine as it sees fit.
+        page = await SearchIndex(self.db.engine).search(index_query)
         needles = _needles([term.folded for term in parsed.include])
         hits = [_hit(match, needles, len(parsed.include)) for match in page.matches]
         took_ms = round((time.perf_counter() - started) * 1000, 3)
