@@ -21,6 +21,10 @@ from dataclasses import dataclass
 
 MAX_HEAD = 64 * 1024  # bytes of status line and headers we accept
 MAX_BODY = 16 * 1024 * 1024
+# Answers overdue are failed by one watchdog ticking this often, not by a timer per request (a
+# timer per request, cancelled on answer, cost a heap push and pop each): timeouts fire up to this
+# many seconds late.
+WATCHDOG_EVERY = 0.5
 
 
 class HttpProtocolError(Exception):
@@ -66,6 +70,7 @@ class _Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self._status = 0
+        self.deadline = 0.0  # loop time by which the answer must be complete
         self._length: int | None = None
         self._chunked = False
         self._head_done = False
@@ -118,6 +123,13 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+    def expire(self, now: float) -> bool:
+        """Fail the request in flight if its deadline passed; True if it did."""
+        if self._waiter is None or now < self.deadline:
+            return False
+        self._fail(TimeoutError("no answer in time"))
+        return True
 
     def _fail(self, exc: Exception) -> None:
         if self._waiter is not None and not self._waiter.done():
@@ -210,6 +222,9 @@ class KeepAliveClient:
         self._ssl: ssl.SSLContext | None = None
         self._targets: dict[str, Target] = {}
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._busy: set[_Connection] = set()
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._recent = False  # a request started since the watchdog's last tick
 
     def target(self, url: str) -> Target:
         target = self._targets.get(url)
@@ -228,15 +243,20 @@ class KeepAliveClient:
         key = (target.scheme, target.host, target.port)
         connection = self._take_idle(key) or await self._open(target, connect_timeout)
         data = b"".join((target.prefix, str(len(body)).encode("ascii"), b"\r\n\r\n", body))
+        loop = asyncio.get_running_loop()
+        connection.deadline = loop.time() + timeout
         waiter = connection.request(data)
-        timer = asyncio.get_running_loop().call_later(timeout, _expire, waiter, timeout)
+        self._busy.add(connection)
+        self._recent = True
+        if self._watchdog is None:
+            self._watchdog = loop.call_later(WATCHDOG_EVERY, self._watch)
         try:
             status, answer = await waiter
         except BaseException:
             connection.close()
             raise
         finally:
-            timer.cancel()
+            self._busy.discard(connection)
         if connection.usable:
             idle = self._idle.setdefault(key, [])
             if len(idle) < self._pool_size:
@@ -244,6 +264,19 @@ class KeepAliveClient:
                 return status, answer
         connection.close()
         return status, answer
+
+    def _watch(self) -> None:
+        """Fail overdue requests; keep ticking while requests come (not one timer each)."""
+        self._watchdog = None
+        if not self._busy and not self._recent:
+            return
+        self._recent = False
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for connection in list(self._busy):
+            if connection.expire(now):
+                self._busy.discard(connection)
+        self._watchdog = loop.call_later(WATCHDOG_EVERY, self._watch)
 
     def _take_idle(self, key: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(key)
@@ -269,12 +302,11 @@ class KeepAliveClient:
         return protocol
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()
         self._idle.clear()
 
-
-def _expire(waiter: asyncio.Future[tuple[int, bytes]], timeout: float) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError(f"no answer within {timeout:g} s"))
