@@ -227,7 +227,8 @@ async def cmd_search(ctx: Context) -> int:
 
 
 def _print_search_page(page: SearchPage, out: TextIO) -> None:
-    out.write(f"{page.total} result(s) for {page.query!r} in {page.took_ms:.1f} ms\n")
+    total = f"{page.total}" if page.total_exact else f"{page.total}+"
+    out.write(f"{total} result(s) for {page.query!r} in {page.took_ms:.1f} ms\n")
     for hit in page.results:
         out.write(f"[{hit.id}] {hit.date.isoformat()} {hit.section}  {hit.title}\n")
         out.write(f"    {_marked(hit.snippet, hit.snippet_marks)}\n")

@@ -289,7 +289,8 @@ def render_search_page(
         return MessagePart(tr.html("search.none", query=clip(result.query, LIST_TITLE_CHARS)))
     pages = _page_count(result.total)
     lines = [
-        tr.html("search.header", query=clip(result.query, LIST_TITLE_CHARS), total=result.total)
+        tr.html("search.header", query=clip(result.query, LIST_TITLE_CHARS),
+                total=f"{result.total}" if result.total_exact else f"{result.total}+")
         + " · " + tr.html("list.position", page=page + 1, pages=pages)
     ]
     keyboard: list[tuple[Button, ...]] = []

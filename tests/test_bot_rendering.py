@@ -84,3 +84,19 @@ def test_search_page_bolds_the_match_and_escapes_the_rest() -> None:
     assert html == "a&lt;b&gt;<b>台风</b>&amp;来了"
     codec = CallbackCodec("t")
     assert codec.decode(codec.open_article(1))
+
+
+def test_a_capped_total_is_shown_as_a_lower_bound() -> None:
+    from datetime import date
+
+    from bot.callback_data import CallbackCodec
+    from bot.i18n import Translator
+    from bot.rendering import render_search_page
+    from bot.search import SearchHit, SearchPage
+
+    hit = SearchHit(1, "经济新闻", date(2023, 7, 31), "经济", 1.0, "经济", ((0, 2),))
+    capped = SearchPage("经济", 500, 1.0, [hit], total_exact=False)
+    exact = SearchPage("经济", 7, 1.0, [hit])
+    tr, codec = Translator.for_language("zh"), CallbackCodec("k")
+    assert "共 500+ 条结果" in render_search_page(capped, 0, tr, codec).html
+    assert "共 7 条结果" in render_search_page(exact, 0, tr, codec).html
