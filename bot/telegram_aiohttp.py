@@ -12,6 +12,8 @@ without it, :func:`delivery_request` falls back to PTB's own ``HTTPXRequest``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -33,9 +35,22 @@ DEFAULT_WRITE_TIMEOUT = 5.0
 DEFAULT_POOL_TIMEOUT = 1.0
 
 
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
+def proxy_configured(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the operator routes HTTPS through a proxy (common where Telegram is blocked)."""
+    env = os.environ if environ is None else environ
+    return any(env.get(name) for name in PROXY_VARIABLES)
+
+
 def delivery_request(pool_size: int) -> BaseRequest:
-    """The cheapest available request backend with room for ``pool_size`` sends in flight."""
-    if aiohttp is not None:
+    """The cheapest available request backend with room for ``pool_size`` sends in flight.
+
+    The keep-alive client speaks to Telegram directly and knows no proxies, so behind a proxy the
+    sender uses PTB's own httpx backend, which honours the proxy variables like the handlers do.
+    """
+    if aiohttp is not None and not proxy_configured():
         return AiohttpRequest(pool_size=pool_size)
     return HTTPXRequest(connection_pool_size=pool_size)
 

@@ -525,3 +525,16 @@ async def test_status_shows_queue_last_hour_inactive_chats_and_last_error(db: Da
     assert status["inactive_chats"] == 1
     assert status["last_error"]["error"] == "BadRequest: Message is too long"
     assert status["last_error"]["chat_id"] == 4
+
+
+def test_behind_a_proxy_the_sender_uses_ptbs_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from telegram.request import HTTPXRequest
+
+    from bot.telegram_aiohttp import AiohttpRequest, delivery_request, proxy_configured
+
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(delivery_request(4), AiohttpRequest)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    assert proxy_configured()
+    assert isinstance(delivery_request(4), HTTPXRequest)
