@@ -38,6 +38,7 @@ class ChatSettings:
     alerts_enabled: bool
     digest_silent: bool
     language: str | None
+    other_hazards: bool = False  # flood and rainstorm alerts too, not only typhoons
 
     @classmethod
     def of(cls, chat: Chat) -> ChatSettings:
@@ -46,6 +47,7 @@ class ChatSettings:
             digest_time=chat.digest_time, timezone=chat.timezone,
             sections=tuple(chat.sections or ()), alerts_enabled=chat.alerts_enabled,
             digest_silent=chat.digest_silent, language=chat.language,
+            other_hazards=chat.other_hazards,
         )
 
     def shows(self, section: str) -> bool:
@@ -145,6 +147,11 @@ class SubscriptionService:
 
     async def toggle_alerts(self, chat_id: int) -> ChatSettings:
         await self._change(chat_id, _toggle("alerts_enabled"))
+        return await self._get(chat_id)
+
+    async def toggle_other_hazards(self, chat_id: int) -> ChatSettings:
+        """Flood and rainstorm notices are opt-in: typhoon alerts are what every reader wants."""
+        await self._change(chat_id, _toggle("other_hazards"))
         return await self._get(chat_id)
 
     async def toggle_silent(self, chat_id: int) -> ChatSettings:

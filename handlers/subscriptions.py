@@ -234,6 +234,8 @@ def render_settings(s: ChatSettings, tr: Translator) -> MessagePart:
                         "g:a"),
                  Button(tr.text("settings.button_silent", state=_state(tr, s.digest_silent)),
                         "g:q")))
+    rows.append((Button(tr.text("settings.button_other_hazards",
+                                state=_state(tr, s.other_hazards)), "g:o"),))
     rows.append(tuple(Button(zone, f"g:z:{i}") for i, zone in enumerate(QUICK_ZONES)))
     return MessagePart(text, tuple(rows))
 
@@ -271,6 +273,8 @@ async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
             await subs.toggle_alerts(chat.id)
         elif kind == "q":
             await subs.toggle_silent(chat.id)
+        elif kind == "o":
+            await subs.toggle_other_hazards(chat.id)
         elif kind == "z" and value.isdigit() and int(value) < len(QUICK_ZONES):
             await subs.set_timezone(chat.id, QUICK_ZONES[int(value)])
         else:

@@ -76,3 +76,26 @@ async def test_alerts_and_silence_toggle(db: Database) -> None:
     assert (await service.toggle_silent(42)).digest_silent is False
     assert await service.unsubscribe(42) is True
     assert await service.unsubscribe(42) is False
+
+
+async def test_flood_and_rainstorm_alerts_are_opt_in(db: Database) -> None:
+    from bot.alert_notices import wants_alert
+    from storage.chats import ChatRepository
+
+    service = SubscriptionService(db, ManualClock(at(2023, 8, 1, 6, 0)))
+    assert (await service.subscribe(WHO)).settings.other_hazards is False
+    assert (await service.toggle_other_hazards(42)).other_hazards is True
+    async with db.session() as session:
+        chat = await ChatRepository(session).get(42)
+    assert chat is not None and wants_alert(chat, "flood")
+
+
+def test_settings_keyboard_offers_the_flood_opt_in() -> None:
+    from bot.i18n import Translator
+    from bot.subscriptions import ChatSettings
+    from handlers.subscriptions import render_settings
+
+    s = ChatSettings(42, "private", None, True, "08:00", "Asia/Shanghai", (), True, True, None)
+    part = render_settings(s, Translator.for_language("zh"))
+    labels = {b.text: b.callback_data for row in part.keyboard for b in row}
+    assert labels["其他灾害预警（洪水、暴雨）：关"] == "g:o"
