@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.alerts import severity
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock
+from bot.config import DEFAULT_ALERT_MAX_AGE_HOURS
 from bot.digest_rendering import to_outbox_parts
 from bot.i18n import DEFAULT_LOCALE, Html, Translator, catalogue
 from bot.relative_time import PAPER_TZ
@@ -30,14 +32,12 @@ from storage.outbox import NewDelivery, Outbox
 logger = logging.getLogger(__name__)
 
 ALERT_KIND = "alert"
-NOTICE_MAX_AGE = timedelta(hours=72)
+NOTICE_MAX_AGE = timedelta(hours=DEFAULT_ALERT_MAX_AGE_HOURS)
 ROMAN_LEVELS = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ"}
 WARNING_COLOURS = ("blue", "yellow", "orange", "red")
 HAZARD_EMOJI = {"typhoon": "🌀", "flood": "🌊", "rainstorm": "🌧"}
 ENDED_EMOJI = "✅"
 OTHER_EMOJI = "⚠️"
-# Advice grows with severity: 1 = Ⅳ / blue … 4 = Ⅰ / red.
-SEVERITY = {"IV": 1, "III": 2, "II": 3, "I": 4, "blue": 1, "yellow": 2, "orange": 3, "red": 4}
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def render_alert_notice(
         lines.append(tr.html("alert.line.impact", impact=tr.article_text(event.impact)))
     lines.append("")
     advice_key = "alert.advice.ended" if ended else (
-        f"alert.advice.{SEVERITY.get(event.level or '', 1)}"
+        f"alert.advice.{max(severity(event.level), 1)}"  # advice grows: 1 = Ⅳ/blue … 4 = Ⅰ/red
     )
     lines.append(tr.html(advice_key))
     lines.append("")

@@ -177,12 +177,13 @@ async def detect_and_record(
     home_paper: str,
     home_region: str | None,
     tz: ZoneInfo = PAPER_TZ,
+    now: datetime | None = None,
 ) -> list[StoredAlert]:
     """Run the detector over newly stored articles and keep the events that are new.
 
     我区 / 区防指 mean the home region only in the home paper's own articles.
     """
-    recorder = AlertRecorder(session)
+    recorder = AlertRecorder(session, now)
     stored: list[StoredAlert] = []
     for article in articles:
         if article.kind == "teaser":

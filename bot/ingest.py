@@ -361,7 +361,7 @@ class IngestService:
             await index_articles(session, new_articles)
             alerts = await detect_and_record(
                 session, new_articles, home_paper=self.settings.paper,
-                home_region=self.settings.home_region,
+                home_region=self.settings.home_region, now=now,
                 tz=self.settings.timezone,
             )
             record.articles_new = len(new_articles)
