@@ -6,6 +6,7 @@ PostgreSQL is reached through asyncpg (or psycopg) with the same models and repo
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,6 +51,13 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
+def json_text(value: Any) -> str:
+    """JSON columns as UTF-8 text, not ``\\uXXXX`` escapes: Chinese paragraphs take half the
+    bytes, and reading them back (``json_each`` in a search, ``json.loads`` in the ORM) costs
+    less. Rows written with escapes read the same."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -66,7 +74,7 @@ class Database:
         """``schema`` (PostgreSQL only) puts every table in that schema, e.g. one per test."""
         self.url = normalise_url(url)
         self.backend = self.url.get_backend_name()
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"json_serializer": json_text}
         if self.backend == "sqlite":
             database = self.url.database or ""
             if database and database != ":memory:":

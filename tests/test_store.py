@@ -43,6 +43,25 @@ async def test_article_round_trips_with_all_fields(db: Database) -> None:
     assert stored.ingested_at.tzinfo is not None
 
 
+async def test_json_columns_are_stored_as_utf8_and_escaped_rows_still_read(db: Database) -> None:
+    async with db.session() as session:
+        article, _ = await ArticleRepository(session).add_if_new(_article(), ingested_at=NOW)
+    async with db.session() as session:
+        raw = await session.scalar(
+            text("SELECT CAST(paragraphs AS TEXT) FROM articles WHERE id = :id"), {"id": article.id}
+        )
+        assert "应急响应" in raw and "\\u" not in raw
+        # A row written before (ASCII escapes) reads back the same.
+        await session.execute(
+            text("UPDATE articles SET reporters = :escaped WHERE id = :id"),
+            {"escaped": '["\\u9ec4\\u5a77"]', "id": article.id},
+        )
+    async with db.session() as session:
+        stored = await ArticleRepository(session).get(article.id)
+    assert stored is not None
+    assert stored.reporters == ["黄婷"]
+
+
 async def test_same_content_hash_is_stored_once(db: Database) -> None:
     async with db.session() as session:
         first, created_first = await ArticleRepository(session).add_if_new(
