@@ -433,7 +433,7 @@ _SECTION, _KICKER, _TITLE, _SUBTITLE, _BYLINE, _PARAGRAPHS, _SUBHEADS = range(6,
 
 def _json_list(value: Any) -> tuple[str, ...]:
     """A JSON list column as the driver returns it (text on SQLite and asyncpg, or decoded)."""
-    if value is None:
+    if value is None or value == "[]":  # most articles have no separate subheads
         return ()
     if isinstance(value, str | bytes):
         value = json.loads(value)
