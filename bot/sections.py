@@ -18,7 +18,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import compress, count
 from pathlib import Path
 
 SECTIONS: tuple[str, ...] = ("时政", "经济", "社会", "科教", "文体", "应急")
@@ -114,11 +115,26 @@ def extract_features(
     """Characters, character bigrams and every known word of 3+ characters in the text.
 
     Runs of letters and of digits are one feature each (digits fold to "0"); punctuation splits
-    runs so bigrams never straddle a sentence break. Comprehensions keep this cheap (the order
-    of features is irrelevant to naive Bayes).
+    runs so bigrams never straddle a sentence break. The order of features is irrelevant to
+    naive Bayes, but it is kept fixed (per run: characters, bigrams, then words by length and
+    position) so the floating-point sums, and hence every score, are reproducible.
     """
+    return folded_features(normalize_text(text), words, word_lengths, unigrams)
+
+
+def folded_features(
+    folded: str, words: frozenset[str], word_lengths: Sequence[int], unigrams: bool = False
+) -> list[str]:
+    """`extract_features` of text that is already `normalize_text`-ed (classification folds
+    the title and lead once, for the model and for the cue and emergency patterns).
+
+    A word can only start where the text's bigram is the first two characters of some word, so
+    only those positions are tried (a few per run); the C-level map/compress keep this cheap.
+    """
+    prefixes = _word_prefixes(words)
+    short_words = any(length < 2 for length in word_lengths)
     features: list[str] = []
-    for run in _CJK_RUN.findall(normalize_text(text)):
+    for run in _CJK_RUN.findall(folded):
         first = run[0]
         if first.isdigit():
             features.append("0")
@@ -129,13 +145,28 @@ def extract_features(
         size = len(run)
         if unigrams:
             features.extend(run)
-        features.extend([run[i : i + 2] for i in range(size - 1)])
+        bigrams = list(map(str.__add__, run, run[1:]))
+        features.extend(bigrams)
+        if prefixes.isdisjoint(bigrams) and not short_words:
+            continue  # no word can start in this run (the usual case)
+        starts = list(compress(count(), map(prefixes.__contains__, bigrams)))
         for length in word_lengths:
             if length > size:
                 break
-            pieces = [run[i : i + length] for i in range(size - length + 1)]
+            if length < 2:  # a one-character "word" has no bigram to start from
+                pieces = [run[i : i + length] for i in range(size - length + 1)]
+            else:
+                last = size - length
+                pieces = [run[i : i + length] for i in starts if i <= last]
             features.extend(filter(words.__contains__, pieces))
     return features
+
+
+@lru_cache(maxsize=8)
+def _word_prefixes(words: frozenset[str]) -> frozenset[str]:
+    """The first two characters of every word of two or more (a frozenset caches its hash, so
+    looking this up per text is cheap)."""
+    return frozenset(word[:2] for word in words if len(word) >= 2)
 
 
 def article_lead(paragraphs: Sequence[str], limit: int = LEAD_CHARS) -> str:
@@ -213,17 +244,20 @@ class SectionModel:
         Normalising by the total feature weight puts a one-line teaser and a long feature article
         on the same scale, so the cue bonuses mean the same for both.
         """
+        return self.folded_class_log_scores(
+            (normalize_text(text), weight) for text, weight in weighted_texts
+        )
+
+    def folded_class_log_scores(
+        self, weighted_folded: Iterable[tuple[str, float]]
+    ) -> list[float]:
+        """`class_log_scores` of texts already `normalize_text`-ed."""
         scores = [0.0] * len(self.classes)
         total_weight = 0.0
-        for text, weight in weighted_texts:
-            vectors = [
-                v
-                for v in map(
-                    self.vectors.get,
-                    extract_features(text, self.words, self.word_lengths, self.unigrams),
-                )
-                if v is not None
-            ]
+        for folded, weight in weighted_folded:
+            features = folded_features(folded, self.words, self.word_lengths, self.unigrams)
+            # Every vector is a non-empty tuple, so filter(None) drops exactly the unknowns.
+            vectors = list(filter(None, map(self.vectors.get, features)))
             if not vectors:
                 continue
             total_weight += weight * len(vectors)
@@ -261,13 +295,14 @@ def section_scores(
     `model` lets the training script score candidates before one is shipped.
     """
     model = model or load_model()
-    lead = article_lead(paragraphs, model.lead_chars)
-    fine_scores = model.class_log_scores([(title, model.title_weight), (lead, 1.0)])
+    folded_title = normalize_text(title)
+    folded_lead = normalize_text(article_lead(paragraphs, model.lead_chars))
+    fine_scores = model.folded_class_log_scores(
+        [(folded_title, model.title_weight), (folded_lead, 1.0)]
+    )
     scores = dict.fromkeys(SECTIONS, -math.inf)
     for section, score in zip(model.class_sections, fine_scores, strict=True):
         scores[section] = max(scores[section], score)
-    folded_title = normalize_text(title)
-    folded_lead = normalize_text(lead)
     for section, hits in cue_hits(folded_title, folded_lead).items():
         scores[section] += CUE_BONUS * min(hits, CUE_CAP)
     title_alarms = len(EMERGENCY_PATTERN.findall(folded_title))

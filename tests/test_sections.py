@@ -8,9 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.sections import (
+    _CJK_RUN,
     MODEL_PATH,
     SECTIONS,
     classify_section,
+    extract_features,
+    load_model,
+    normalize_text,
     resolve_section_name,
     section_scores,
 )
@@ -86,6 +90,50 @@ def test_classification_is_deterministic(fixtures_dir: Path) -> None:
     first = [section_scores(a["title"], a.get("paragraphs") or ()) for a in articles]
     again = [section_scores(a["title"], a.get("paragraphs") or ()) for a in reversed(articles)]
     assert first == list(reversed(again))
+
+
+def naive_features(
+    text: str, words: frozenset[str], word_lengths: tuple[int, ...], unigrams: bool
+) -> list[str]:
+    """Every substring of every length tried: what the fast path must reproduce, in order
+    (the order fixes the floating-point sums of the scores)."""
+    features: list[str] = []
+    for run in _CJK_RUN.findall(normalize_text(text)):
+        if run[0].isdigit():
+            features.append("0")
+        elif run[0].isascii():
+            features.append(run)
+        else:
+            features.extend(run if unigrams else "")
+            features.extend(run[i : i + 2] for i in range(len(run) - 1))
+            for length in word_lengths:
+                pieces = (run[i : i + length] for i in range(len(run) - length + 1))
+                features.extend(p for p in pieces if p in words)
+    return features
+
+
+@pytest.mark.parametrize(
+    ("words", "unigrams"),
+    [
+        (frozenset({"经开区", "专精特新", "萧山经开区", "开区建", "区委书记"}), True),
+        (frozenset({"经", "开区", "经开区", "区建设", "ＡＢ"}), False),  # short words too
+    ],
+)
+def test_features_match_the_naive_definition(words: frozenset[str], unigrams: bool) -> None:
+    text = "萧山经开区建设专精特新企业。区委书记Ａbc 2023年走访经开区,开区建设123"
+    lengths = tuple(sorted({len(w) for w in words}))
+    assert extract_features(text, words, lengths, unigrams) == naive_features(
+        text, words, lengths, unigrams
+    )
+
+
+def test_shipped_model_features_match_the_naive_definition(fixtures_dir: Path) -> None:
+    model = load_model()
+    for article in seed_articles(fixtures_dir):
+        text = article["title"] + "\n" + "\n".join(article.get("paragraphs") or ())
+        assert extract_features(
+            text, model.words, model.word_lengths, model.unigrams
+        ) == naive_features(text, model.words, model.word_lengths, model.unigrams)
 
 
 def test_model_fit_is_byte_for_byte_deterministic() -> None:
