@@ -168,6 +168,12 @@ FUTURE_RE = re.compile(r"(?:将|拟|准备|计划|或将|可能|预计|随时|�
 PAST_RE = re.compile(r"去年|前年|往年|曾经|曾|历史上|以往|当年|那年")
 _YEAR_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年")
 
+# Every mention is found from a "响应" or "预警" anchor. NFKC yields 响 or 预 only from those very
+# characters (no other code point decomposes to them and neither is a composite; a test checks
+# every code point), so text without either cannot state an alert.
+ANCHOR_CHARS = ("响", "预")
+ANCHORS = ("响应", "预警")
+
 CLAUSE_SPLIT_RE = re.compile(r"[,;:!?。\s]")
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[。!?;])|\n")
 SENTENCE_ENDS = ("。", "!", "?", ";", "”", ")", ":")
@@ -739,7 +745,13 @@ def detect_alerts(
     ``home_region`` is the paper's own district or city ("萧山区"): what 我区, 区防指 and 全区
     refer to. ``edition`` anchors relative dates ("昨日20时30分") and gives storms their year.
     """
+    # Most articles name no response or warning: skip the analysis where none can be found
+    # (ingest runs this on every article), first on the raw text, then on the analysed one.
+    if not any(char in block for block in (title, *paragraphs) if block for char in ANCHOR_CHARS):
+        return []
     sentences = _split_sentences(title, paragraphs)
+    if not any(anchor in sentence.text for sentence in sentences for anchor in ANCHORS):
+        return []
     registry = _storm_registry(sentences)
     events: list[tuple[AlertEvent, bool]] = []
     last_authority: str | None = None

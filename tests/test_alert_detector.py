@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.alert_detector import AlertEvent, Storm, detect_alerts
+from bot.alert_detector import ANCHOR_CHARS, ANCHORS, AlertEvent, Storm, detect_alerts
 from bot.relative_time import PAPER_TZ
 
 SEED_EDITION = date(2023, 7, 31)
@@ -231,6 +233,34 @@ def test_not_an_alert(text: str) -> None:
 
 
 @pytest.mark.corpus
+def test_only_the_anchor_characters_normalise_to_them() -> None:
+    """The detector skips text without 响 or 预: sound only while no other code point becomes
+    one of them under NFKC (checked here, so a Unicode upgrade cannot break it silently)."""
+    assert ANCHORS == ("响应", "预警")
+    assert {anchor[0] for anchor in ANCHORS} == set(ANCHOR_CHARS)
+    found = {
+        char
+        for code in range(sys.maxunicode + 1)
+        if not 0xD800 <= code <= 0xDFFF
+        for char in ANCHOR_CHARS
+        if char in unicodedata.normalize("NFKD", chr(code))
+    }
+    assert found == set(ANCHOR_CHARS)
+    assert all(not unicodedata.decomposition(char) for char in ANCHOR_CHARS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "区防指昨日启动防台风Ⅳ级应急响应。",
+        "中央气象台发布台风橙色预警。",
+        "区防指昨日启动防台风Ⅳ级应急响(红色)应。",  # the analysed text joins the anchor
+    ],
+)
+def test_anchor_found_after_normalising_still_counts(text: str) -> None:
+    assert len(_detect(text)) == 1
+
+
 def test_dev_set_floors(corpora_dir: Path) -> None:
     """The hand-labelled 新闻联播 items stay above the figures in docs/quality.md."""
     from tests.quality import alert_eval
