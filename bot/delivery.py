@@ -72,7 +72,6 @@ TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND = 1000.0
 CHAT_NOT_FOUND = "chat_not_found"
 CANT_PARSE_ENTITIES = "cant_parse_entities"
 _CHAT_STATE_PRUNE_AT = 50_000
-_GATE_GRID = 0.01  # seconds
 
 WriteOp = Callable[[AsyncSession], Awaitable[None]]
 
@@ -132,9 +131,10 @@ class DeliveryLimits:
     # Slots are spaced this fraction wider than 1/rate, so timer jitter seldom meets the hard
     # cap of ``rate`` sends in any 1 s window (a send held back by it costs another wake-up).
     overall_margin: float = 0.01
-    # Sends start on ticks this many seconds apart, the few due by then together: one wake-up of
-    # the process per tick instead of one per message (CPU on a loaded machine), still never more
-    # than ``rate`` sends in any 1 s window (DeliverySender._window_delay). 0: no ticks.
+    # Sends start on ticks about this many seconds apart, the few due by then together: one wake-up
+    # of the process per tick instead of one per message (CPU on a loaded machine), still never
+    # more than ``rate`` sends in any 1 s window (DeliverySender._window_delay). The period is
+    # adjusted to a whole number of slots (see tick_slots). 0: no ticks.
     send_tick: float = 0.2
     allow_paid_broadcast: bool = False  # pay Stars to go beyond 30/s (Bot API 7.11)
     paid_broadcast_per_second: float = TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND
@@ -154,6 +154,32 @@ class DeliveryLimits:
         if self.allow_paid_broadcast:
             return min(self.paid_broadcast_per_second, TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND)
         return self.overall_per_second
+
+    @property
+    def slot_interval(self) -> float:
+        """Seconds between two send slots (0: no overall limit)."""
+        rate = self.overall_rate
+        return 0.0 if math.isinf(rate) else 1.0 / (rate * (1.0 - self.overall_margin))
+
+    @property
+    def tick_slots(self) -> int:
+        """Slots per send tick: about ``send_tick`` worth, and few enough that the ticks any 1 s
+        window can hold never carry more than ``rate`` sends.
+
+        Why: with ticks of exactly 0.2 s at 25/s, a 1 s window spans six ticks whenever the one a
+        second ago woke a millisecond later than this one, so every other tick ran into the cap
+        and woke again (and the lateness carried on into the next second). Ticks of five slots at
+        the margin's 24.75/s are 0.202 s apart: five fit in a second, with 10 ms to spare.
+        """
+        interval = self.slot_interval
+        if self.send_tick <= 0 or interval <= 0:
+            return 1
+        cap = max(1, int(self.overall_rate))
+        slots_per_second = 1.0 / interval
+        slots = max(1, round(self.send_tick * slots_per_second))
+        while slots > 1 and math.ceil(slots_per_second / slots - 1e-9) * slots > cap:
+            slots -= 1
+        return slots
 
 
 @dataclass
@@ -303,6 +329,9 @@ class DeliverySender:
         self._group_sends: dict[int, deque[float]] = {}
         self._send_window: deque[float] = deque()  # this second's sends (the overall limit)
         self._next_slot = 0.0
+        self._slot_interval = self.limits.slot_interval
+        self._tick_period = self.limits.tick_slots * self._slot_interval if (
+            self.limits.send_tick > 0) else 0.0
         self._paused_until = 0.0
         self._next_claim_check = 0.0
         self._next_due: float | None = 0.0  # monotonic; None: nothing pending as far as we know
@@ -508,7 +537,6 @@ class DeliverySender:
 
     def _start_sends(self, rows: Sequence[DueDelivery], mono: float, now: datetime) -> None:
         """Start a send for each claimed row whose chat may receive now; give the others back."""
-        rate = self.limits.overall_rate
         chosen: set[int] = set()
         for row in rows:
             self._claimed[row.id] = row
@@ -521,7 +549,7 @@ class DeliverySender:
                 self._add_done(_Done(row.id, RetryLater(row.id, at=at, now=now), at=at))
                 continue
             chosen.add(chat_id)
-            slot = self._reserve_slot(rate)
+            slot = self._reserve_slot()
             self._sending[row.id] = asyncio.create_task(
                 self._deliver(row, slot), name=f"deliver-{row.id}"
             )
@@ -548,15 +576,17 @@ class DeliverySender:
                 ready = max(ready, window[0] + span)
         return ready
 
-    def _reserve_slot(self, rate: float) -> float:
-        """The instant (monotonic) this send may start: evenly spaced at the overall rate."""
-        interval = 1.0 / (rate * (1.0 - self.limits.overall_margin))
+    def _reserve_slot(self) -> float:
+        """The instant (monotonic) this send may start: evenly spaced slots at the overall rate,
+        started together on the tick that follows (``DeliveryLimits.tick_slots``)."""
+        interval = self._slot_interval
         earliest = self.clock.monotonic() - self.limits.overall_burst * interval
         slot = max(self._next_slot, earliest, self._paused_until)
         self._next_slot = slot + interval
-        tick = self.limits.send_tick
-        if tick > 0 and interval > 0:
-            slot = math.ceil(slot / tick) * tick
+        period = self._tick_period
+        if period > 0:
+            # (less a hair: a slot on a tick's boundary, give or take float rounding, is its own)
+            slot = math.ceil(slot / period - 1e-6) * period
         return slot
 
     def _window_delay(self, mono: float) -> float:
@@ -604,12 +634,13 @@ class DeliverySender:
                         return
                     mono = clock.monotonic()
                     if mono < self._paused_until:  # a 429 arrived while we waited
-                        slot = self._reserve_slot(self.limits.overall_rate)
+                        slot = self._reserve_slot()
                         continue
                     gate = self._window_delay(mono)
                     if gate > 0:
-                        # On a 10 ms grid: the sends a full window holds back wake together.
-                        slot = math.ceil((mono + gate) / _GATE_GRID) * _GATE_GRID
+                        # When the window's oldest send leaves it: the same instant for every
+                        # send it holds back, so they wake together.
+                        slot = mono + gate
                         continue
                     break
             finally:

@@ -8,6 +8,7 @@ the real clock with fast limits. Nothing sleeps to wait: waits are on events wit
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import socket
@@ -472,6 +473,40 @@ async def test_sends_late_after_a_stall_still_keep_to_the_rate_in_any_second(
     clock.advance(1.0)
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 12)
     assert h.sender.stats.peak_sends_per_second == 5
+
+
+@pytest.mark.parametrize(("rate", "send_tick"), [(25.0, 0.2), (30.0, 0.2), (25.0, 0.3),
+                                                 (20.0, 0.15), (1000.0, 0.2), (0.5, 0.2)])
+def test_ticks_carry_whole_slots_that_a_1s_window_never_holds_more_than_the_rate_of(
+    rate: float, send_tick: float
+) -> None:
+    limits = DeliveryLimits(overall_per_second=rate, send_tick=send_tick)
+    slots, interval = limits.tick_slots, limits.slot_interval
+    assert 1 <= slots <= max(1, round(send_tick / interval))
+    ticks_in_a_second = math.ceil(1.0 / (slots * interval))  # ticks any (t - 1 s, t] can hold
+    assert ticks_in_a_second * slots <= max(1, int(rate))
+
+
+def test_ticks_woken_a_little_late_do_not_meet_the_cap() -> None:
+    """Ticks at 25/s wake 0-5 ms late (timer jitter): none is held back by the 25-in-any-second
+    cap (each hold costs another wake-up), and no second holds more than 25 sends."""
+    clock = ManualSenderClock()
+    sender = DeliverySender(Database("sqlite:///:memory:"), Bot("1:x"), clock=clock,
+                            limits=DeliveryLimits(overall_per_second=25.0))
+    slots = [sender._reserve_slot() for _ in range(250)]  # 10 s of sends, claimed at once
+    starts = sorted(set(slots))
+    assert {slots.count(start) for start in starts[1:-1]} == {5}  # whole ticks of five
+    assert min(b - a for a, b in itertools.pairwise(starts)) == pytest.approx(5 / 24.75)
+    held = 0
+    for n, start in enumerate(starts):
+        woke = start + (0.005, 0.001, 0.003, 0.0, 0.004)[n % 5] + (0.002 if n % 7 == 0 else 0)
+        for _ in range(slots.count(start)):
+            if sender._window_delay(woke) > 0:
+                held += 1
+            sender._note_send(4242, woke)
+            woke += 1e-5
+    assert held == 0
+    assert sender.stats.peak_sends_per_second <= 25
 
 
 async def test_stop_gives_back_rows_not_yet_sent(fake: FakeBotApi, harness_factory) -> None:
