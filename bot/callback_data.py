@@ -10,6 +10,8 @@ bot token (stable across restarts, so yesterday's buttons still work):
 ``p:<page>:=<b64>:<tag>``           a page of search results for a short query, encoded in place
 ``p:<page>:~<token>:<tag>``         ... for a longer query, kept in a bounded server-side cache
 
+Settings buttons (``g:``, ``c:``) are the exception, unsigned: see :func:`parse_settings_data`.
+
 Queries are recomputed from the button, not cached results: a short query (the usual case, up to
 about 18 Chinese characters) survives restarts; only long queries can expire with the cache.
 Anything malformed, unsigned or forgotten raises :class:`CallbackDataError`.
@@ -21,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -206,3 +209,53 @@ def search_deep_link(query: str) -> str | None:
     """The ``start`` payload that opens a search, or None when the query is too long for one."""
     payload = "q_" + _b64(query.encode("utf-8"))
     return payload if len(payload) <= DEEP_LINK_LIMIT else None
+
+
+# --- settings buttons ---------------------------------------------------------------------------
+# Not signed: they carry no secret and grant nothing. Who may press them is re-checked on every
+# press (group admins; for a channel, getChatMember on the channel), so forged data gains nothing.
+
+SETTINGS_PREFIX = "g:"  # ``g:<kind>[:<value>]``: the chat the panel is in
+CHANNEL_SETTINGS_PREFIX = "c:"  # ``c:<chat_id>:<kind>[:<value>]``: a channel, from a private chat
+_CHANNEL_ID = re.compile(r"-[1-9][0-9]{0,15}")
+_FIELD = re.compile(r"[A-Za-z0-9-]{1,16}")
+
+
+@dataclass(frozen=True)
+class SettingsPress:
+    """A settings button: what to change (``kind``, ``value``) and in which chat."""
+
+    kind: str
+    value: str = ""
+    channel_id: int | None = None  # None: the chat the button was pressed in
+
+
+def settings_data(kind: str, value: str = "", *, channel_id: int | None = None) -> str:
+    """The callback data for a settings button (at most 28 bytes for a 13-digit channel id)."""
+    body = f"{kind}:{value}" if value else kind
+    data = (f"{SETTINGS_PREFIX}{body}" if channel_id is None
+            else f"{CHANNEL_SETTINGS_PREFIX}{int(channel_id)}:{body}")
+    assert data.isascii() and len(data) <= CALLBACK_DATA_LIMIT, data
+    return data
+
+
+def parse_settings_data(data: str | None) -> SettingsPress:
+    """The inverse of :func:`settings_data`; a channel id must look like one (negative).
+
+    Raises :class:`CallbackDataError` for anything else. Whether ``kind`` and ``value`` mean
+    something is the handler's call; whether the presser may change that chat, Telegram's."""
+    if not data or len(data) > CALLBACK_DATA_LIMIT or not data.isascii():
+        raise CallbackDataError("missing, oversized or non-ASCII settings data")
+    channel_id: int | None = None
+    if data.startswith(SETTINGS_PREFIX):
+        fields = data[len(SETTINGS_PREFIX):].split(":")
+    elif data.startswith(CHANNEL_SETTINGS_PREFIX):
+        chat, *fields = data[len(CHANNEL_SETTINGS_PREFIX):].split(":")
+        if not _CHANNEL_ID.fullmatch(chat):
+            raise CallbackDataError("settings data names no channel")
+        channel_id = int(chat)
+    else:
+        raise CallbackDataError("not settings data")
+    if not 1 <= len(fields) <= 2 or not all(_FIELD.fullmatch(f) for f in fields):
+        raise CallbackDataError("unreadable settings data")
+    return SettingsPress(fields[0], fields[1] if len(fields) == 2 else "", channel_id)

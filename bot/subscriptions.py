@@ -1,7 +1,9 @@
 """Subscription settings: subscribe, the digest hour and timezone, sections, alerts, silence.
 
-Plain values in and out (:class:`ChatSettings`); who may change a chat's settings (group admins,
-channel admins) is decided by the handlers, which can ask Telegram. One scheduling rule lives here:
+Plain values in and out (:class:`ChatSettings`); who may change a group's settings is decided by
+the handlers, which can ask Telegram. A channel is changed from a private chat, so whether the
+reader may manage it is one rule for every path (:func:`check_channel_admin`, which asks Telegram
+through whatever it is given). One scheduling rule lives here:
 when a chat subscribes or moves its hour to one already gone today, today's slot counts as handled,
 so it starts tomorrow instead of getting a surprise digest now (or a second one today).
 """
@@ -11,6 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, Forbidden
 
 from bot.clock import Clock, SystemClock
 from bot.schedule import parse_digest_time, parse_timezone, slot_passed_today
@@ -24,6 +30,26 @@ _Change = Callable[[Chat, datetime], "bool | None"]
 
 class UnknownChatError(LookupError):
     """Settings asked for a chat the bot has never seen."""
+
+
+class ChannelAccessError(Exception):
+    """The reader may not manage this channel through the bot; ``channel`` names it for them."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(channel)
+        self.channel = channel
+
+
+class ChannelNotFoundError(ChannelAccessError):
+    """No such chat, or not a channel (Telegram says the same to bots that are not in it)."""
+
+
+class BotNotChannelAdminError(ChannelAccessError):
+    """The bot is not an admin allowed to post there: a digest could not be delivered."""
+
+
+class NotChannelAdminError(ChannelAccessError):
+    """The reader is not (or no longer) one of the channel's admins."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,68 @@ class ChatIdentity:
     chat_type: str = "private"
     title: str | None = None
     language: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel the reader was just confirmed to administer."""
+
+    chat_id: int
+    title: str | None
+    username: str | None
+
+    @property
+    def handle(self) -> str:
+        """How to name it to the reader: ``@username``, else its title."""
+        return f"@{self.username}" if self.username else (self.title or str(self.chat_id))
+
+    def identity(self, language: str | None) -> ChatIdentity:
+        return ChatIdentity(self.chat_id, ChatType.CHANNEL, self.title, language)
+
+
+class TelegramChats(Protocol):
+    """The two Bot API reads the channel check needs (a ``telegram.Bot`` has them)."""
+
+    @property
+    def id(self) -> int: ...
+
+    async def get_chat(self, chat_id: int | str) -> Any: ...
+
+    async def get_chat_member(self, chat_id: int | str, user_id: int) -> Any: ...
+
+
+ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+
+
+async def check_channel_admin(
+    telegram: TelegramChats, channel: int | str, user_id: int
+) -> ChannelRef:
+    """Asked on every change, not only at /subscribe: admins come and go, and button data can be
+    forged. ``channel`` is an ``@username`` or a chat id. Raises a :class:`ChannelAccessError`."""
+    name = str(channel)
+    try:
+        target = await telegram.get_chat(channel)
+    except (BadRequest, Forbidden) as exc:
+        raise ChannelNotFoundError(name) from exc
+    if target.type != ChatType.CHANNEL:
+        raise ChannelNotFoundError(name)
+    ref = ChannelRef(target.id, target.title, target.username)
+    name = name if isinstance(channel, str) else ref.handle
+    try:
+        me = await telegram.get_chat_member(target.id, telegram.id)
+    except (BadRequest, Forbidden) as exc:  # the member list is closed to non-admin bots
+        raise BotNotChannelAdminError(name) from exc
+    if not (me.status == ChatMemberStatus.OWNER or (
+        me.status == ChatMemberStatus.ADMINISTRATOR and getattr(me, "can_post_messages", False)
+    )):
+        raise BotNotChannelAdminError(name)
+    try:
+        member = await telegram.get_chat_member(target.id, user_id)
+    except (BadRequest, Forbidden) as exc:
+        raise NotChannelAdminError(name) from exc
+    if member.status not in ADMIN_STATUSES:
+        raise NotChannelAdminError(name)
+    return ref
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """/subscribe, /unsubscribe, /settings (and its buttons), /time, /tz; /watch, /watches, /unwatch.
 
 Thin: read the update, check who may change the chat (private: the reader; groups: admins, asked
-with getChatMember; channels: subscribed from a private chat by one of the channel's admins, with
-the bot an admin allowed to post), call the subscription or watch service, reply.
+with getChatMember; channels: managed from a private chat by one of the channel's admins, with the
+bot an admin allowed to post, asked again on every change), call the subscription or watch
+service, reply. ``/subscribe``, ``/unsubscribe``, ``/settings``, ``/time`` and ``/tz`` take an
+optional ``@channel`` first argument; the channel's settings buttons carry its id (``c:...``).
 """
 
 from __future__ import annotations
@@ -12,27 +14,44 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.callback_data import SECTION_SLUGS, SLUG_SECTIONS
+from bot.callback_data import (
+    SECTION_SLUGS,
+    SLUG_SECTIONS,
+    CallbackDataError,
+    SettingsPress,
+    parse_settings_data,
+    settings_data,
+)
 from bot.i18n import Html, Translator
 from bot.rendering import Button, MessagePart
 from bot.schedule import InvalidDigestTimeError, UnknownTimezoneError
 from bot.search_query import QueryError
 from bot.sections import SECTIONS
 from bot.services import BotServices
-from bot.subscriptions import ChatIdentity, ChatSettings
+from bot.subscriptions import (
+    ADMIN_STATUSES,
+    BotNotChannelAdminError,
+    ChannelAccessError,
+    ChannelNotFoundError,
+    ChannelRef,
+    ChatIdentity,
+    ChatSettings,
+    NotChannelAdminError,
+    SubscriptionService,
+    check_channel_admin,
+)
 from bot.watches import MAX_WATCHES_PER_CHAT, WatchLimitError, WatchView
 from handlers.common import edit, reply, services, translator
 from handlers.views import query_error_text
 
 logger = logging.getLogger(__name__)
 
-ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
-SETTINGS_PREFIX = "g:"
 SETTINGS_PATTERN = r"^g:"
+CHANNEL_SETTINGS_PATTERN = r"^c:"
 WATCHES_PREFIX = "w:"
 WATCHES_PATTERN = r"^w:"
 QUICK_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Europe/London")
@@ -108,49 +127,50 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await reply(update, _say(tr, "unsubscribe.done" if done else "unsubscribe.not_subscribed"))
 
 
-async def _channel(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, handle: str, *, subscribe: bool
-) -> None:
-    """``/subscribe @channel`` from a private chat: the user must be the channel's admin and the
-    bot an admin there allowed to post."""
-    tr, deps, bot = translator(update), services(context), context.bot
+_CHANNEL_REFUSALS: tuple[tuple[type[ChannelAccessError], str], ...] = (
+    (ChannelNotFoundError, "channel.not_found"),
+    (BotNotChannelAdminError, "channel.bot_not_admin"),
+    (NotChannelAdminError, "channel.not_admin"),
+)
+
+
+def _refusal_key(exc: ChannelAccessError) -> str:
+    return next(key for kind, key in _CHANNEL_REFUSALS if isinstance(exc, kind))
+
+
+async def _managed_channel(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, handle: str
+) -> ChannelRef | None:
+    """``/<command> @channel ...``: the channel, when the reader wrote from a private chat and may
+    manage it; else the refusal is sent and None returned. Every @channel form goes through here."""
+    tr = translator(update)
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         await reply(update, _say(tr, "channel.private_only"))
-        return
+        return None
     try:
-        target = await bot.get_chat(handle)
-    except (BadRequest, Forbidden):
-        await reply(update, _say(tr, "channel.not_found", channel=handle))
+        return await check_channel_admin(context.bot, handle, user.id)
+    except ChannelAccessError as exc:
+        await reply(update, _say(tr, _refusal_key(exc), channel=handle))
+        return None
+
+
+async def _channel(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, handle: str, *, subscribe: bool
+) -> None:
+    """``/subscribe @channel`` and ``/unsubscribe @channel``."""
+    tr, deps, user = translator(update), services(context), update.effective_user
+    channel = await _managed_channel(update, context, handle)
+    if channel is None:
         return
-    if target.type != ChatType.CHANNEL:
-        await reply(update, _say(tr, "channel.not_found", channel=handle))
-        return
-    try:
-        me = await bot.get_chat_member(target.id, bot.id)
-    except (BadRequest, Forbidden):  # the member list is closed to non-admin bots
-        await reply(update, _say(tr, "channel.bot_not_admin", channel=handle))
-        return
-    if not (me.status == ChatMemberStatus.OWNER or (
-        me.status == ChatMemberStatus.ADMINISTRATOR and getattr(me, "can_post_messages", False)
-    )):
-        await reply(update, _say(tr, "channel.bot_not_admin", channel=handle))
-        return
-    try:
-        member = await bot.get_chat_member(target.id, user.id)
-    except (BadRequest, Forbidden):
-        member = None
-    if member is None or member.status not in ADMIN_STATUSES:
-        await reply(update, _say(tr, "channel.not_admin", channel=handle))
-        return
-    who = ChatIdentity(target.id, ChatType.CHANNEL, target.title, user.language_code)
+    who = channel.identity(user.language_code if user else None)
     if subscribe:
         s = (await deps.subscriptions.subscribe(who)).settings
         await reply(update, _say(tr, "channel.subscribed", channel=handle, time=s.digest_time,
                                  timezone=s.timezone))
     else:
         await deps.subscriptions.settings(who)
-        await deps.subscriptions.unsubscribe(target.id)
+        await deps.subscriptions.unsubscribe(channel.chat_id)
         await reply(update, _say(tr, "channel.unsubscribed", channel=handle))
 
 
@@ -177,18 +197,27 @@ async def _change_schedule(
     invalid: type[Exception],
     change: Callable[[BotServices, int, str], Awaitable[Any]],
 ) -> None:
-    """The shape /time and /tz share: usage without arguments, admins only in groups, a clear
-    message for a value the service refuses, else the new hour and zone."""
-    tr, deps = translator(update), services(context)
-    if not context.args:
+    """The shape /time and /tz share: usage without arguments, admins only in groups (a channel:
+    its admins, from a private chat), a clear message for a value the service refuses, else the
+    new hour and zone."""
+    tr, deps, user = translator(update), services(context), update.effective_user
+    args = list(context.args or ())
+    handle = args.pop(0) if args and args[0].startswith("@") else None
+    if not args:
         await reply(update, _say(tr, f"{key}.usage"))
         return
-    if not await _may_change(update, context):
+    if handle is not None:
+        channel = await _managed_channel(update, context, handle)
+        if channel is None:
+            return
+        who = channel.identity(user.language_code if user else None)
+    elif await _may_change(update, context):
+        who = _identity(update)
+    else:
         await _refuse(update, tr)
         return
-    who = _identity(update)
     await deps.subscriptions.settings(who)
-    text = " ".join(context.args)
+    text = " ".join(args)
     try:
         s = await change(deps, who.chat_id, text)
     except invalid:
@@ -204,50 +233,95 @@ def _state(tr: Translator, on: bool) -> str:
     return tr.text("settings.on" if on else "settings.off")
 
 
-def render_settings(s: ChatSettings, tr: Translator) -> MessagePart:
-    """The settings text and its keyboard (callback data ``g:...``, ASCII, well under 64 bytes)."""
+def render_settings(
+    s: ChatSettings, tr: Translator, channel: ChannelRef | None = None
+) -> MessagePart:
+    """The settings text and its keyboard: ``g:...`` buttons change the chat they are in,
+    ``c:<id>:...`` buttons (``channel`` given) that channel (ASCII, at most 28 bytes)."""
+    def data(kind: str, value: str = "") -> str:
+        return settings_data(kind, value, channel_id=channel.chat_id if channel else None)
+
     sections = (
         tr.text("settings.section_separator").join(tr.section(name) for name in s.sections)
         if s.sections else tr.text("settings.all_sections")
     )
+    if channel is None:
+        title, hint = tr.html("settings.title"), tr.html("settings.hint")
+    else:
+        title = tr.html("channel.settings_title", channel=channel.handle)
+        hint = tr.html("channel.settings_hint", channel=channel.handle)
     text = tr.html(
-        "settings.text",
+        "settings.text", title=title, hint=hint,
         subscribed=tr.text("settings.subscribed" if s.subscribed else "settings.not_subscribed"),
         time=s.digest_time, timezone=s.timezone, sections=sections,
         alerts=_state(tr, s.alerts_enabled), silent=_state(tr, s.digest_silent),
     )
     rows: list[tuple[Button, ...]] = [
         (Button(tr.text("settings.button_unsubscribe" if s.subscribed
-                        else "settings.button_subscribe"), "g:sub"),),
-        (Button(tr.text("settings.button_earlier"), "g:h:-1"),
-         Button(tr.text("settings.button_later"), "g:h:1")),
+                        else "settings.button_subscribe"), data("sub")),),
+        (Button(tr.text("settings.button_earlier"), data("h", "-1")),
+         Button(tr.text("settings.button_later"), data("h", "1"))),
     ]
     section_buttons = [
         Button(tr.text("settings.button_section_on" if s.shows(name)
                        else "settings.button_section_off", section=tr.section(name)),
-               f"g:s:{SECTION_SLUGS[name]}")
+               data("s", SECTION_SLUGS[name]))
         for name in SECTIONS
     ]
     rows += [tuple(section_buttons[i : i + SECTIONS_PER_ROW])
              for i in range(0, len(section_buttons), SECTIONS_PER_ROW)]
     rows.append((Button(tr.text("settings.button_alerts", state=_state(tr, s.alerts_enabled)),
-                        "g:a"),
+                        data("a")),
                  Button(tr.text("settings.button_silent", state=_state(tr, s.digest_silent)),
-                        "g:q")))
+                        data("q"))))
     rows.append((Button(tr.text("settings.button_other_hazards",
-                                state=_state(tr, s.other_hazards)), "g:o"),))
-    rows.append(tuple(Button(zone, f"g:z:{i}") for i, zone in enumerate(QUICK_ZONES)))
+                                state=_state(tr, s.other_hazards)), data("o")),))
+    rows.append(tuple(Button(zone, data("z", str(i))) for i, zone in enumerate(QUICK_ZONES)))
     return MessagePart(text, tuple(rows))
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anyone may look; only those who may change the chat can press the buttons."""
-    tr, deps = translator(update), services(context)
+    """Anyone may look; only those who may change the chat can press the buttons.
+    ``/settings @channel``: that channel's panel, for its admins, in a private chat."""
+    tr, deps, user = translator(update), services(context), update.effective_user
+    if context.args and context.args[0].startswith("@"):
+        channel = await _managed_channel(update, context, context.args[0])
+        if channel is None:
+            return
+        who = channel.identity(user.language_code if user else None)
+        s = await deps.subscriptions.settings(who)
+        await reply(update, [render_settings(s, tr, channel)])
+        return
     s = await deps.subscriptions.settings(_identity(update))
     await reply(update, [render_settings(s, tr)])
 
 
+async def _apply(subs: SubscriptionService, who: ChatIdentity, press: SettingsPress) -> None:
+    """One settings button's change; ValueError for a kind or value no button carries."""
+    kind, value, chat_id = press.kind, press.value, who.chat_id
+    if kind == "sub" and not value:
+        if (await subs.settings(who)).subscribed:
+            await subs.unsubscribe(chat_id)
+        else:
+            await subs.subscribe(who)
+    elif kind == "h" and value in ("-1", "1"):
+        await subs.shift_time(chat_id, int(value))
+    elif kind == "s" and value in SLUG_SECTIONS:
+        await subs.toggle_section(chat_id, SLUG_SECTIONS[value])
+    elif kind == "a" and not value:
+        await subs.toggle_alerts(chat_id)
+    elif kind == "q" and not value:
+        await subs.toggle_silent(chat_id)
+    elif kind == "o" and not value:
+        await subs.toggle_other_hazards(chat_id)
+    elif kind == "z" and value.isdigit() and int(value) < len(QUICK_ZONES):
+        await subs.set_timezone(chat_id, QUICK_ZONES[int(value)])
+    else:
+        raise ValueError(f"no settings button {kind!r}:{value!r}")
+
+
 async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A ``g:`` button: change the chat it was pressed in."""
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
@@ -255,35 +329,50 @@ async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if not await _may_change(update, context):
         await _refuse(update, tr)
         return
-    subs = deps.subscriptions
-    await subs.settings(_identity(update))
-    kind, _, value = (query.data or "")[len(SETTINGS_PREFIX):].partition(":")
+    subs, who = deps.subscriptions, _identity(update)
+    await subs.settings(who)
     try:
-        if kind == "sub":
-            current = await subs.settings(_identity(update))
-            if current.subscribed:
-                await subs.unsubscribe(chat.id)
-            else:
-                await subs.subscribe(_identity(update))
-        elif kind == "h" and value in ("-1", "1"):
-            await subs.shift_time(chat.id, int(value))
-        elif kind == "s" and value in SLUG_SECTIONS:
-            await subs.toggle_section(chat.id, SLUG_SECTIONS[value])
-        elif kind == "a":
-            await subs.toggle_alerts(chat.id)
-        elif kind == "q":
-            await subs.toggle_silent(chat.id)
-        elif kind == "o":
-            await subs.toggle_other_hazards(chat.id)
-        elif kind == "z" and value.isdigit() and int(value) < len(QUICK_ZONES):
-            await subs.set_timezone(chat.id, QUICK_ZONES[int(value)])
-        else:
-            raise ValueError(query.data)
+        await _apply(subs, who, parse_settings_data(query.data))
+    except ValueError:  # CallbackDataError included
+        await query.answer(tr.text("callback.expired"))
+        return
+    await query.answer(tr.text("settings.updated"))
+    await edit(update, render_settings(await subs.settings(who), tr))
+
+
+async def on_channel_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A ``c:<id>:`` button: change that channel, if the presser still administers it and the bot
+    can still post there. The id comes from the client, so it is trusted for nothing else."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    if query is None or chat is None or user is None:
+        return
+    tr, deps = translator(update), services(context)
+    try:
+        press = parse_settings_data(query.data)
+    except CallbackDataError as exc:
+        logger.info("refused channel settings data %r from %s: %s", query.data, user.id, exc)
+        await query.answer(tr.text("callback.expired"))
+        return
+    if chat.type != ChatType.PRIVATE or press.channel_id is None:
+        await query.answer(tr.text("channel.private_only"), show_alert=True)
+        return
+    try:
+        channel = await check_channel_admin(context.bot, press.channel_id, user.id)
+    except ChannelNotFoundError:
+        await query.answer(tr.text("callback.expired"))
+        return
+    except ChannelAccessError as exc:
+        await query.answer(tr.text(_refusal_key(exc), channel=exc.channel), show_alert=True)
+        return
+    subs, who = deps.subscriptions, channel.identity(user.language_code)
+    await subs.settings(who)
+    try:
+        await _apply(subs, who, press)
     except ValueError:
         await query.answer(tr.text("callback.expired"))
         return
     await query.answer(tr.text("settings.updated"))
-    await edit(update, render_settings(await subs.settings(_identity(update)), tr))
+    await edit(update, render_settings(await subs.settings(who), tr, channel))
 
 
 # --- watches ------------------------------------------------------------------------------------
@@ -369,5 +458,6 @@ async def on_watches_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 # Inline buttons this module answers (registered ahead of the general button handler).
 BUTTON_HANDLERS = (
     (on_settings_button, SETTINGS_PATTERN),
+    (on_channel_settings_button, CHANNEL_SETTINGS_PATTERN),
     (on_watches_button, WATCHES_PATTERN),
 )

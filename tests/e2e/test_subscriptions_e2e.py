@@ -28,6 +28,7 @@ from bot.delivery import DeliverySender
 from bot.digest_jobs import DigestJobs, DigestOptions
 from bot.ingest import IngestOptions, IngestService
 from bot.telegram_app import bot_services, build_application, on_startup, on_stop
+from storage.chats import ChatRepository
 from storage.database import Database
 from storage.outbox import Outbox
 from tests.e2e.fake_bot_api import FakeBotApi, StoredMessage, User, parse_html
@@ -302,3 +303,98 @@ async def test_watch_with_exclusion_gets_one_notice_per_ingest(
         article = (await fake.wait_for_messages(chat, count + 2, STEP))[-1]
         assert article.text.startswith("萧山经开区新落地项目")
     assert len(fake.messages_in(chat, from_bot=True)) == count + 2
+
+
+def _tamper(message: StoredMessage, data: str) -> None:
+    """Rewrite the first button's data, as a modified client could."""
+    message.data["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = data
+
+
+async def stored_chat(db_url: str, chat_id: int) -> Any:
+    db = Database(db_url)
+    try:
+        async with db.session() as s:
+            return await ChatRepository(s).get(chat_id)
+    finally:
+        await db.dispose()
+
+
+async def test_channel_admin_changes_the_channels_settings_from_a_private_chat(
+    fake_bot_api: FakeBotApi, loaded_db: str
+) -> None:
+    fake = fake_bot_api
+    owner = fake.add_user("Owner", language_code="en")
+    stranger = fake.add_user("Stranger", language_code="en")
+    channel = fake.add_channel("萧山早报", username="xsnews", admins=[owner])
+    other = fake.add_channel("Other news", username="othernews", admins=[stranger])
+    group = fake.add_group("Readers", admins=[owner])
+    mine = fake.private_chat(owner)
+    clock = ManualClock(hk(2023, 8, 1, 6, 0))
+    async with running_bot(fake, loaded_db, clock) as bot:
+        await say(fake, owner, mine, "/subscribe @xsnews")
+        theirs = fake.private_chat(stranger)
+        refused = await say(fake, stranger, theirs, "/settings @xsnews")
+        assert "Only an admin of @xsnews" in refused.text and not refused.buttons
+        refused = await say(fake, stranger, theirs, "/time @xsnews 07:00")
+        assert "Only an admin of @xsnews" in refused.text
+        in_group = await say(fake, owner, group, "/settings @xsnews")
+        assert in_group.text.startswith("Manage a channel from your private chat with me")
+        assert "not a time" in (await say(fake, owner, mine, "/time @xsnews 25:00")).text
+        assert "/time @channel 07:30" in (await say(fake, owner, mine, "/time @xsnews")).text
+        assert "Can't find channel @nowhere" in (
+            await say(fake, owner, mine, "/tz @nowhere Asia/Taipei")).text
+
+        panel = await say(fake, owner, mine, "/settings @xsnews")
+        assert panel.text.startswith("Digest settings of channel @xsnews\nSubscribed: yes")
+        assert "08:00 (Asia/Shanghai)" in panel.text and "/time @xsnews 07:30" in panel.text
+        data = [b["callback_data"] for b in panel.buttons]
+        assert all(d.startswith(f"c:{channel.id}:") and len(d.encode()) <= 64 for d in data)
+        for button in (f"c:{channel.id}:h:1", f"c:{channel.id}:s:culture"):  # later; 文体 off
+            answer = await fake.wait_for_callback_answer(
+                fake.press_button(owner, panel, button), STEP)
+            assert answer.text == "Updated"
+        await fake.wait_for(lambda: len(panel.edits) == 2, STEP, "two edits of the panel")
+        assert "09:00 (Asia/Shanghai)" in panel.text and "▫️ Culture and sports" in [
+            b["text"] for b in panel.buttons]
+
+        # Forged button data changes nothing: a channel the owner does not administer, a group,
+        # garbage, a value no button carries.
+        for forged, expected in (
+            (f"c:{other.id}:h:1", "Only an admin of @othernews"),
+            (f"c:{group.id}:a", "This button has expired"),
+            (f"c:{owner.id}:a", "This button has expired"),
+            ("c:-100abc:h:1", "This button has expired"),
+            (f"c:{channel.id}:h:5", "This button has expired"),
+            (f"c:{channel.id}:z:9", "This button has expired"),
+            (f"c:{channel.id}", "This button has expired"),
+        ):
+            _tamper(panel, forged)
+            answer = await fake.wait_for_callback_answer(
+                fake.press_button(owner, panel, forged), STEP)
+            assert (answer.text or "").startswith(expected), forged
+        assert await stored_chat(loaded_db, other.id) is None
+        saved = await stored_chat(loaded_db, channel.id)
+        assert (saved.digest_time, saved.timezone) == ("09:00", "Asia/Shanghai")
+        assert "文体" not in saved.sections and saved.alerts_enabled and saved.subscribed
+        assert await stored_chat(loaded_db, group.id) is None
+
+        clock.set(hk(2023, 8, 1, 8, 0))  # the old hour: nothing for the channel
+        await tick(bot)
+        assert await digest_rows(loaded_db, channel.id) == []
+        clock.set(hk(2023, 8, 1, 9, 0))  # the hour the button chose
+        await tick(bot)
+        [digest] = await fake.wait_for_messages(channel, 1, STEP)
+        assert "Daily digest" in digest.text and "区十七届人大常委会" in digest.text
+        assert "村社篮球联赛受热捧" not in digest.text  # 文体 was turned off for the channel
+
+        assert "09:30" in (await say(fake, owner, mine, "/time @xsnews 9:30")).text
+        assert "Asia/Hong_Kong" in (await say(fake, owner, mine, "/tz @xsnews Asia/Hong_Kong")).text
+
+        # Every press asks Telegram again: a demoted admin's old panel no longer works.
+        fake.set_member(channel, owner, "member")
+        answer = await fake.wait_for_callback_answer(
+            fake.press_button(owner, panel, f"c:{channel.id}:h:-1"), STEP)
+        assert answer.show_alert and "Only an admin of @xsnews" in (answer.text or "")
+        assert "Only an admin" in (await say(fake, owner, mine, "/tz @xsnews Asia/Taipei")).text
+    saved = await stored_chat(loaded_db, channel.id)
+    assert (saved.digest_time, saved.timezone) == ("09:30", "Asia/Hong_Kong")
