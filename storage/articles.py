@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from storage.models import Article, SourceFile
 
@@ -66,10 +67,27 @@ class ArticleRepository:
         ingested_at: datetime,
         source_file_id: int | None = None,
     ) -> list[Article]:
-        """Insert new articles in one flush (batched INSERT … RETURNING); ids in input order."""
+        """Insert new articles (distinct content hashes) in a few multi-row INSERT … RETURNING
+        statements; returns them in input order, ids assigned, attached to the session.
+
+        A flush (like RETURNING in parameter order) inserts one row per statement on SQLite, a
+        round trip to the driver's thread per article. Rows in a multi-row RETURNING come back in
+        no promised order, so each id is matched to its article by the unique content hash.
+        The objects are then made persistent as if freshly loaded, as a flush would leave them.
+        """
+        if not drafts:
+            return []
         articles = [_to_row(new, ingested_at, source_file_id) for new in drafts]
+        table = Article.__table__
+        rows = await self.session.execute(
+            insert(table).returning(table.c.id, table.c.content_hash),
+            [_row_values(article) for article in articles],
+        )
+        ids = {content_hash: article_id for article_id, content_hash in rows}
+        for article in articles:
+            article.id = ids[article.content_hash]
+            make_transient_to_detached(article)
         self.session.add_all(articles)
-        await self.session.flush()
         return articles
 
     async def add_if_new(
@@ -142,6 +160,15 @@ class ArticleRepository:
             select(Article).where(Article.id > after_id).order_by(Article.id).limit(limit)
         )
         return list(rows)
+
+
+_COLUMNS = tuple(column.key for column in Article.__table__.columns if column.key != "id")
+
+
+def _row_values(article: Article) -> dict[str, object]:
+    """The column values of an unsaved article (every column but the id is set by `_to_row`)."""
+    state = article.__dict__
+    return {key: state[key] for key in _COLUMNS}
 
 
 def _to_row(new: NewArticle, ingested_at: datetime, source_file_id: int | None) -> Article:

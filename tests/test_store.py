@@ -132,3 +132,31 @@ async def test_unreachable_database_gives_a_clear_error(tmp_path) -> None:
     await database.dispose()
     with pytest.raises(DatabaseUnavailableError, match="unsupported database"):
         Database("mysql://root@localhost/x")
+
+
+async def test_add_many_numbers_a_batch_in_input_order_and_keeps_the_objects(
+    db: Database,
+) -> None:
+    """Multi-row INSERT … RETURNING gives no row order: ids are matched by content hash, and
+    the articles keep printing order (ids ascend in input order, which page listings use)."""
+    from sqlalchemy import inspect
+
+    drafts = [
+        _article(f"第{n}篇", digest=f"{n:064d}")
+        for n in (7, 3, 1200, 5, 9, 1, 1100, 2, 8, 4, 6, 1300)
+    ] + [_article(f"第{n}篇", digest=f"{n + 5000:064d}") for n in range(1500)]
+    async with db.session() as session:
+        repo = ArticleRepository(session)
+        added = await repo.add_many(drafts, ingested_at=NOW, source_file_id=None)
+        assert [a.content_hash for a in added] == [d.content_hash for d in drafts]
+        assert [a.id for a in added] == sorted(a.id for a in added)
+        assert len({a.id for a in added}) == len(drafts)
+        assert all(inspect(a).persistent and not session.is_modified(a) for a in added)
+        assert await repo.get(added[0].id) is added[0]  # the session's own object
+        assert await repo.add_many([], ingested_at=NOW) == []
+    async with db.session() as session:
+        stored = await ArticleRepository(session).get_many([a.id for a in added])
+    assert [(s.id, s.title, s.content_hash) for s in stored] == [
+        (a.id, a.title, a.content_hash) for a in added
+    ]
+    assert stored[0].reporters == ["黄婷", "盛振刚"] and stored[0].ingested_at == NOW
