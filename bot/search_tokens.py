@@ -37,8 +37,13 @@ RANKING_LEAD_CHARS = 300
 
 def gram_tokens(folded: str) -> list[str]:
     """Bigrams of every run, each run closed by its last character, in text order."""
+    return _run_grams(word_runs(folded))
+
+
+def _run_grams(runs: Iterable[str]) -> list[str]:
+    """`gram_tokens` of runs already split out (an index entry splits each text once)."""
     tokens: list[str] = []
-    for run in word_runs(folded):
+    for run in runs:
         tokens.extend(map(str.__add__, run, run[1:]))  # the run's bigrams, at C speed
         tokens.append(run[-1])
     return tokens
@@ -52,9 +57,10 @@ def distinct_chars(folded: str) -> list[str]:
 def ranking_words(folded: str) -> list[str]:
     """Distinct dictionary words of two or more characters (each already a piece of one
     letter/digit run): the ranking vocabulary. Single characters say nothing about word
-    boundaries worth their storage, and ranking reads this list for every ranked match."""
-    words = segmentation.dictionary_words(folded)
-    return list(dict.fromkeys(w for w in words if MIN_WORD_CHARS <= len(w) <= MAX_WORD_CHARS))
+    boundaries worth their storage, and ranking reads this list for every ranked match.
+    Duplicates go first, at C speed: the length test then runs once per distinct word."""
+    words = dict.fromkeys(segmentation.dictionary_words(folded))
+    return [w for w in words if MIN_WORD_CHARS <= len(w) <= MAX_WORD_CHARS]
 
 
 class ArticleText(Protocol):
@@ -92,16 +98,18 @@ def index_entry(article: Article) -> IndexEntry:
     """The index rows for one stored article (its id must be assigned, i.e. flushed)."""
     title = normalize_for_matching(headline_text(article))
     body = normalize_for_matching(body_text(article))
+    title_runs = word_runs(title)
+    body_runs = word_runs(body)
     return IndexEntry(
         article_id=article.id,
         edition_date=article.edition_date,
         section=article.section,
-        title_grams=gram_tokens(title),
-        body_grams=gram_tokens(body),
-        title_chars=distinct_chars(title),
-        body_chars=distinct_chars(body),
+        title_grams=_run_grams(title_runs),
+        body_grams=_run_grams(body_runs),
+        title_chars=list(dict.fromkeys("".join(title_runs))),
+        body_chars=list(dict.fromkeys("".join(body_runs))),
         words=ranking_words(title + "\n" + body[:RANKING_LEAD_CHARS]),
-        headline=" ".join(word_runs(title)),
+        headline=" ".join(title_runs),
     )
 
 
