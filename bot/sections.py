@@ -132,34 +132,37 @@ def folded_features(
     only those positions are tried (a few per run); the C-level map/compress keep this cheap.
     """
     prefixes = _word_prefixes(words)
-    short_words = any(length < 2 for length in word_lengths)
+    no_word_starts = prefixes.isdisjoint
+    if any(length < 2 for length in word_lengths):  # a one-character word needs no bigram
+        no_word_starts = _never
     features: list[str] = []
+    extend = features.extend
     for run in _CJK_RUN.findall(folded):
-        first = run[0]
-        if first.isdigit():
-            features.append("0")
+        if run[0] < "\u3400":  # a run of digits or of letters is one feature
+            features.append("0" if run[0].isdigit() else run)
             continue
-        if first.isascii():
-            features.append(run)
-            continue
-        size = len(run)
         if unigrams:
-            features.extend(run)
+            extend(run)
         bigrams = list(map(str.__add__, run, run[1:]))
-        features.extend(bigrams)
-        if prefixes.isdisjoint(bigrams) and not short_words:
-            continue  # no word can start in this run (the usual case)
+        extend(bigrams)
+        if no_word_starts(bigrams):
+            continue  # the usual case
+        size = len(run)
         starts = list(compress(count(), map(prefixes.__contains__, bigrams)))
         for length in word_lengths:
             if length > size:
                 break
-            if length < 2:  # a one-character "word" has no bigram to start from
+            if length < 2:
                 pieces = [run[i : i + length] for i in range(size - length + 1)]
             else:
                 last = size - length
                 pieces = [run[i : i + length] for i in starts if i <= last]
-            features.extend(filter(words.__contains__, pieces))
+            extend(filter(words.__contains__, pieces))
     return features
+
+
+def _never(_: object) -> bool:
+    return False
 
 
 @lru_cache(maxsize=8)
