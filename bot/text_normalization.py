@@ -47,10 +47,20 @@ def _traditional_to_simplified_table() -> dict[int, str]:
     return table
 
 
+@cache
+def _traditional_chars() -> re.Pattern[str]:
+    """Any character the table changes. ``str.translate`` looks every character up, a third of
+    the cost of folding an article; the regex finds (almost always) none far faster."""
+    table = _traditional_to_simplified_table()
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]")
+
+
 def normalize_for_matching(text: str) -> str:
     """The folded form of ``text`` used for indexing and for queries (never for display)."""
     folded = unicodedata.normalize("NFKC", _INVISIBLE_FORMAT.sub("", text))
-    return folded.translate(_traditional_to_simplified_table()).lower()
+    if _traditional_chars().search(folded):
+        folded = folded.translate(_traditional_to_simplified_table())
+    return folded.lower()
 
 
 @cache
