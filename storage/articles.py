@@ -166,9 +166,10 @@ _COLUMNS = tuple(column.key for column in Article.__table__.columns if column.ke
 
 
 def _row_values(article: Article) -> dict[str, object]:
-    """The column values of an unsaved article (every column but the id is set by `_to_row`)."""
+    """The column values set on an unsaved article (`_to_row` sets all but the id; a column it
+    leaves out is missing from every row alike, so the INSERT gives it its default)."""
     state = article.__dict__
-    return {key: state[key] for key in _COLUMNS}
+    return {key: state[key] for key in _COLUMNS if key in state}
 
 
 def _to_row(new: NewArticle, ingested_at: datetime, source_file_id: int | None) -> Article:
