@@ -50,6 +50,7 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         "cpu_sys_s": runner["cpu_sys_s"],
         "cpu_event_loop_thread_s": runner["cpu_event_loop_thread_s"],
         "cpu_ms_per_message": runner["cpu_ms_per_message"],
+        "wakeups_per_message": runner["wakeups_per_message"],
         "sender_peak_sends_in_1s": runner["peak_sends_per_second"],
         "server_peak_sends_in_1s": bench.peak_per_second(),
         **tally,
