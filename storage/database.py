@@ -52,9 +52,9 @@ def normalise_url(raw: str) -> URL:
 
 
 def json_text(value: Any) -> str:
-    """JSON columns as UTF-8 text, not ``\\uXXXX`` escapes: Chinese paragraphs take half the
-    bytes, and reading them back (``json_each`` in a search, ``json.loads`` in the ORM) costs
-    less. Rows written with escapes read the same."""
+    """JSON columns as UTF-8 text, not ASCII escapes (中 as ``\\u4e2d``): Chinese text takes
+    half the bytes, and reading it back (``json_each`` in a search, ``json.loads`` in the ORM)
+    costs less. Rows written with escapes read the same."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 

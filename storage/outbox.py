@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.database import SQLITE_BUSY_TIMEOUT_MS, Database
+from storage.database import SQLITE_BUSY_TIMEOUT_MS, Database, json_text
 from storage.database import _on_sqlite_connect as _sqlite_pragmas  # the same per-connection set-up
 from storage.models import Delivery
 
@@ -175,6 +175,7 @@ def sqlite_sync_engine(db: Database) -> Engine:
     engine = create_engine(
         db.url.set(drivername="sqlite+pysqlite"),
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        json_serializer=json_text,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

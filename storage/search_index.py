@@ -31,7 +31,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -522,32 +522,15 @@ def _sqlite_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     title_parts, word_parts = _rank_parts(query, params, "instr")
     _common_params(params, query)
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1)"
-    sql = f"""
-WITH hits AS MATERIALIZED (
-  SELECT {main}.rowid AS id {hits_from} ORDER BY {main}.rowid DESC LIMIT :window
-),
-bounds AS MATERIALIZED (SELECT count(*) AS n FROM hits),
-scored AS MATERIALIZED (
-  SELECT h.id AS id, d.edition_date AS edition_date,
-    {" + ".join(title_parts)} AS title_terms,
-    {" + ".join(word_parts) or "0"} AS word_terms
-  FROM hits AS h JOIN search_documents AS d ON d.article_id = h.id
-),
-ranked AS MATERIALIZED (
-  SELECT id, edition_date, title_terms, word_terms,
-    ((:title_weight * title_terms + :word_weight * word_terms + :terms)
-       / ((1.0 + :title_weight + :word_weight) * :terms))
-    / (1.0 + (julianday((SELECT max(edition_date) FROM scored)) - julianday(edition_date))
-             / :half) AS score
-  FROM scored
-  ORDER BY title_terms DESC, score DESC, id DESC
-  LIMIT :limit OFFSET :offset
-)
-SELECT r.id, r.edition_date, r.title_terms, r.word_terms, r.score,
-  (SELECT CASE WHEN n < :window THEN n ELSE ({count_sql}) END FROM bounds) AS total
-  {_TEXT_COLUMNS if query.with_text else ""}
-FROM ranked AS r {_TEXT_JOIN if query.with_text else ""}
-ORDER BY r.title_terms DESC, r.score DESC, r.id DESC"""
+    sql = _page_sql(
+        hits=f"SELECT {main}.rowid AS id {hits_from} ORDER BY {main}.rowid DESC",
+        title_parts=title_parts,
+        word_parts=word_parts,
+        number=lambda name: f":{name}",
+        age_days="julianday((SELECT max(edition_date) FROM scored)) - julianday(edition_date)",
+        count_sql=count_sql,
+        text_columns=_TEXT_COLUMNS if query.with_text else "",
+    )
     return sql, params, count_sql
 
 
@@ -586,9 +569,52 @@ def _common_params(params: dict[str, Any], query: IndexQuery) -> None:
     )
 
 
+def _page_sql(
+    *,
+    hits: str,
+    title_parts: Sequence[str],
+    word_parts: Sequence[str],
+    number: Callable[[str], str],
+    age_days: str,
+    count_sql: str,
+    text_columns: str,
+) -> str:
+    """The one search statement both backends run: the newest ``:window`` ``hits`` ranked, the
+    page joined to its text, the total. Only the dialect's pieces differ: how a float parameter
+    is written (``number``), the age in days of a row (``age_days``) and the text columns."""
+    title_weight, word_weight = number("title_weight"), number("word_weight")
+    terms = number("terms")
+    return f"""
+WITH hits AS MATERIALIZED (
+  {hits} LIMIT :window
+),
+bounds AS MATERIALIZED (SELECT count(*) AS n FROM hits),
+scored AS MATERIALIZED (
+  SELECT h.id AS id, d.edition_date AS edition_date,
+    {" + ".join(title_parts)} AS title_terms,
+    {" + ".join(word_parts) or "0"} AS word_terms
+  FROM hits AS h JOIN search_documents AS d ON d.article_id = h.id
+),
+ranked AS MATERIALIZED (
+  SELECT id, edition_date, title_terms, word_terms,
+    (({title_weight} * title_terms + {word_weight} * word_terms + {terms})
+       / ((1.0 + {title_weight} + {word_weight}) * {terms}))
+    / (1.0 + ({age_days}) / {number("half")}) AS score
+  FROM scored
+  ORDER BY title_terms DESC, score DESC, id DESC
+  LIMIT :limit OFFSET :offset
+)
+SELECT r.id, r.edition_date, r.title_terms, r.word_terms, r.score,
+  (SELECT CASE WHEN n < :window THEN n ELSE ({count_sql}) END FROM bounds) AS total
+  {text_columns}
+FROM ranked AS r {_TEXT_JOIN if text_columns else ""}
+ORDER BY r.title_terms DESC, r.score DESC, r.id DESC"""
+
+
 # Paragraphs come back as one string joined by PARAGRAPH_SEPARATOR, unpacked by the database:
-# the stored JSON escapes every Chinese character (\uXXXX), and decoding ten bodies of it in
-# Python was a tenth of a search.
+# rows stored before storage.database.json_text escape every Chinese character (中 as \u4e2d),
+# and decoding ten such bodies in Python was a tenth of a search (UTF-8 rows cost about the same
+# either way).
 PARAGRAPH_SEPARATOR = "\x1e"
 _TEXT_COLUMNS = (
     ", a.section AS section, a.kicker AS kicker, a.title AS title, a.subtitle AS subtitle,"
@@ -638,32 +664,13 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     title_parts, word_parts = _rank_parts(query, params, "strpos")
     _common_params(params, query)
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1) AS c"
-    sql = f"""
-WITH hits AS MATERIALIZED (
-  SELECT f.article_id AS id {hits_from} ORDER BY f.article_id DESC LIMIT :window
-),
-bounds AS MATERIALIZED (SELECT count(*) AS n FROM hits),
-scored AS MATERIALIZED (
-  SELECT h.id AS id, d.edition_date AS edition_date,
-    {" + ".join(title_parts)} AS title_terms,
-    {" + ".join(word_parts) or "0"} AS word_terms
-  FROM hits AS h JOIN search_documents AS d ON d.article_id = h.id
-),
-ranked AS MATERIALIZED (
-  SELECT id, edition_date, title_terms, word_terms,
-    ((CAST(:title_weight AS float8) * title_terms + CAST(:word_weight AS float8) * word_terms
-        + CAST(:terms AS float8))
-       / ((1.0 + CAST(:title_weight AS float8) + CAST(:word_weight AS float8))
-          * CAST(:terms AS float8)))
-    / (1.0 + ((SELECT max(edition_date) FROM scored) - edition_date) / CAST(:half AS float8))
-    AS score
-  FROM scored
-  ORDER BY title_terms DESC, score DESC, id DESC
-  LIMIT :limit OFFSET :offset
-)
-SELECT r.id, r.edition_date, r.title_terms, r.word_terms, r.score,
-  (SELECT CASE WHEN n < :window THEN n ELSE ({count_sql}) END FROM bounds) AS total
-  {_PG_TEXT_COLUMNS if query.with_text else ""}
-FROM ranked AS r {_TEXT_JOIN if query.with_text else ""}
-ORDER BY r.title_terms DESC, r.score DESC, r.id DESC"""
+    sql = _page_sql(
+        hits=f"SELECT f.article_id AS id {hits_from} ORDER BY f.article_id DESC",
+        title_parts=title_parts,
+        word_parts=word_parts,
+        number=lambda name: f"CAST(:{name} AS float8)",
+        age_days="(SELECT max(edition_date) FROM scored) - edition_date",
+        count_sql=count_sql,
+        text_columns=_PG_TEXT_COLUMNS if query.with_text else "",
+    )
     return sql, params, count_sql
