@@ -320,6 +320,28 @@ async def _apply(subs: SubscriptionService, who: ChatIdentity, press: SettingsPr
         raise ValueError(f"no settings button {kind!r}:{value!r}")
 
 
+async def _press_and_redraw(
+    update: Update,
+    tr: Translator,
+    subs: SubscriptionService,
+    who: ChatIdentity,
+    press: SettingsPress,
+    channel: ChannelRef | None = None,
+) -> None:
+    """Apply a settings button to ``who`` and redraw its panel; a kind or value no button carries
+    is answered as expired and changes nothing."""
+    query = update.callback_query
+    assert query is not None
+    await subs.settings(who)
+    try:
+        await _apply(subs, who, press)
+    except ValueError:
+        await query.answer(tr.text("callback.expired"))
+        return
+    await query.answer(tr.text("settings.updated"))
+    await edit(update, render_settings(await subs.settings(who), tr, channel))
+
+
 async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A ``g:`` button: change the chat it was pressed in."""
     query, chat = update.callback_query, update.effective_chat
@@ -329,15 +351,12 @@ async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if not await _may_change(update, context):
         await _refuse(update, tr)
         return
-    subs, who = deps.subscriptions, _identity(update)
-    await subs.settings(who)
     try:
-        await _apply(subs, who, parse_settings_data(query.data))
-    except ValueError:  # CallbackDataError included
+        press = parse_settings_data(query.data)
+    except CallbackDataError:
         await query.answer(tr.text("callback.expired"))
         return
-    await query.answer(tr.text("settings.updated"))
-    await edit(update, render_settings(await subs.settings(who), tr))
+    await _press_and_redraw(update, tr, deps.subscriptions, _identity(update), press)
 
 
 async def on_channel_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -364,15 +383,8 @@ async def on_channel_settings_button(update: Update, context: ContextTypes.DEFAU
     except ChannelAccessError as exc:
         await query.answer(tr.text(_refusal_key(exc), channel=exc.channel), show_alert=True)
         return
-    subs, who = deps.subscriptions, channel.identity(user.language_code)
-    await subs.settings(who)
-    try:
-        await _apply(subs, who, press)
-    except ValueError:
-        await query.answer(tr.text("callback.expired"))
-        return
-    await query.answer(tr.text("settings.updated"))
-    await edit(update, render_settings(await subs.settings(who), tr, channel))
+    who = channel.identity(user.language_code)
+    await _press_and_redraw(update, tr, deps.subscriptions, who, press, channel)
 
 
 # --- watches ------------------------------------------------------------------------------------
