@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -61,14 +62,16 @@ def require_postgres() -> None:
     pytest.skip(f"no PostgreSQL server answers at {PG_URL}")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema dropped after."""
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-        await database.upgrade()
-        yield database
-        await database.dispose()
+@asynccontextmanager
+async def scratch_database(backend: str, folder: Path) -> AsyncIterator[Database]:
+    """An empty database, not migrated: a new SQLite file in ``folder``, or a new PostgreSQL
+    schema, dropped afterwards (skips where no server answers)."""
+    if backend == "sqlite":
+        database = Database(f"sqlite:///{folder / 'test.db'}")
+        try:
+            yield database
+        finally:
+            await database.dispose()
         return
     require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -77,10 +80,17 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     database = Database(PG_URL, schema=schema)
     try:
-        await database.upgrade()
         yield database
     finally:
         await database.dispose()
         async with admin.engine.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema dropped after."""
+    async with scratch_database(request.param, tmp_path) as database:
+        await database.upgrade()
+        yield database

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.search import SearchPage, SearchService, index_articles, make_snippet, reindex
 from bot.search_query import QueryError
@@ -17,7 +16,7 @@ from bot.text_normalization import normalize_for_matching
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, alembic_config
 from storage.search_index import IndexQuery, SearchIndex
-from tests.conftest import PG_URL, require_postgres
+from tests.conftest import scratch_database
 
 NOW = datetime(2023, 7, 31, 1, 0, tzinfo=UTC)
 DAY = date(2023, 7, 31)
@@ -379,16 +378,6 @@ async def test_reindex_rebuilds_the_index_from_articles(db: Database) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def db_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A database migrated only to 0001 (articles, no search index)."""
-    schema = None
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    else:
-        require_postgres()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = Database(PG_URL)
-        async with admin.engine.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        database = Database(PG_URL, schema=schema)
 
     def upgrade_to_0001(connection: object) -> None:
         from alembic import command
@@ -397,16 +386,10 @@ async def db_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         config.attributes["connection"] = connection
         command.upgrade(config, "0001_articles")
 
-    try:
+    async with scratch_database(request.param, tmp_path) as database:
         async with database.engine.begin() as connection:
             await connection.run_sync(upgrade_to_0001)
         yield database
-    finally:
-        await database.dispose()
-        if schema is not None:
-            async with admin.engine.begin() as connection:
-                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            await admin.dispose()
 
 
 async def test_reindex_indexes_articles_stored_before_the_migration(db_at_0001: Database) -> None:
