@@ -16,7 +16,7 @@ Decisions worth knowing:
 * A mention with no action verb ("根据防台风Ⅳ级应急响应要求"), a drill (演练/演习), an
   instruction (要求…启动) or a past year's event is not an alert.
 * ``effective_at`` is the time phrase of the clause that states the action, resolved by
-  :mod:`bot.relative_time`. When the text states no time it falls back to local midnight of the
+  :mod:`bot.text.relative_time`. When the text states no time it falls back to local midnight of the
   edition date and ``time_stated`` is False.
 * The title usually repeats the body's event, and 快讯 headlines repeat the item after them; the
   repetition is merged into the body's event, which carries the time.
@@ -32,7 +32,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.relative_time import PAPER_TZ, ResolvedTime, find_time_phrases
+from bot.text.relative_time import PAPER_TZ, ResolvedTime, find_time_phrases
 
 RESPONSE = "response"
 WARNING = "warning"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alert_detector import AlertEvent, Storm, canonical_authority, detect_alerts
-from bot.relative_time import PAPER_TZ
+from bot.text.relative_time import PAPER_TZ
 from storage.alerts import AlertRepository
 from storage.database import Database
 from storage.models import AlertEventRecord, AlertState, Article

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.sections import SECTIONS
+from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.models import Article

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.sections import SECTIONS
+from bot.text.sections import SECTIONS
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
 TAG_CHARS = 6

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot import segmentation
+from bot.text import segmentation
 from bot.alerts import AlertQueryService
 from bot.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
@@ -29,7 +29,7 @@ from bot.page_parser import PageParseError, parse_page
 from bot.progress import TerminalProgress
 from bot.search import SearchPage, SearchService, reindex
 from bot.search_query import QueryError
-from bot.sections import resolve_section_name
+from bot.text.sections import resolve_section_name
 from bot.source_text import (
     MAX_PAGE_BYTES,
     UnusableInputError,

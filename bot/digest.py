@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.sections import SECTIONS
-from bot.summaries import summarize
+from bot.text.sections import SECTIONS
+from bot.text.summaries import summarize
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.models import AlertEventRecord, Article

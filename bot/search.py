@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.search_query import QueryError, QueryTerm, parse_query
 from bot.search_tokens import body_text, headline_text, index_entries, term_matcher
-from bot.text_normalization import (
+from bot.text.normalization import (
     fold_sources,
     normalize_for_matching,
     normalize_with_offsets,

@@ -1,7 +1,7 @@
 """The search query language, the same for the CLI and the bot.
 
 - Terms are separated by spaces (ASCII or full-width) and all must match (AND); each term matches
-  as a substring of the title or the body, after folding (``bot.text_normalization``).
+  as a substring of the title or the body, after folding (``bot.text.normalization``).
 - ``"…"``, ``“…”``, ``「…」`` or ``『…』`` keep a phrase with spaces as one term; an unclosed quote
   runs to the end of the query.
 - ``-term`` (or ``-"a phrase"``) excludes articles containing it.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.text_normalization import normalize_for_matching, word_runs
+from bot.text.normalization import normalize_for_matching, word_runs
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8

@@ -1,6 +1,6 @@
 """What the search index stores for an article, and how a query term is looked up in it.
 
-Recall comes from character n-grams over folded text (see ``bot.text_normalization``): every run of
+Recall comes from character n-grams over folded text (see ``bot.text.normalization``): every run of
 letters/digits is indexed as its overlapping bigrams followed by its last character, so
 
 - a term of 2+ characters is the phrase of its bigrams (consecutive positions), which matches
@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from bot import segmentation
-from bot.text_normalization import normalize_for_matching, word_runs
+from bot.text import segmentation
+from bot.text.normalization import normalize_for_matching, word_runs
 from storage.models import Article
 from storage.search_index import IndexEntry, TermMatcher
 

@@ -11,14 +11,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from bot import segmentation
+from bot.text import segmentation
 from bot.browse import BrowseService
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.search import SearchService
 from bot.search_query import QueryError
-from bot.sections import load_model
+from bot.text.sections import load_model
 from bot.subscriptions import SubscriptionService
 from bot.watches import WatchService
 from storage.database import Database

@@ -20,7 +20,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.clock import Clock, SystemClock
 from bot.schedule import parse_digest_time, parse_timezone, slot_passed_today
-from bot.sections import SECTIONS
+from bot.text.sections import SECTIONS
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.models import Chat

@@ -23,7 +23,7 @@ from bot.i18n import Html, Translator
 from bot.rendering import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
 from bot.search_query import QueryError, parse_query
 from bot.search_tokens import body_text, headline_text
-from bot.text_normalization import normalize_for_matching, word_runs
+from bot.text.normalization import normalize_for_matching, word_runs
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.models import Article

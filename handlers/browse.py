@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.callback_data import SECTION_SLUGS
 from bot.rendering import MessagePart, render_sections_menu, render_today
-from bot.sections import SECTIONS, resolve_section_name
+from bot.text.sections import SECTIONS, resolve_section_name
 from handlers import views
 from handlers.common import reply, services, translator
 

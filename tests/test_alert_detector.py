@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.alert_detector import ANCHOR_CHARS, ANCHORS, AlertEvent, Storm, detect_alerts
-from bot.relative_time import PAPER_TZ
+from bot.text.relative_time import PAPER_TZ
 
 SEED_EDITION = date(2023, 7, 31)
 SEED_TITLE = "我区启动防台风Ⅳ级应急响应"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.relative_time import PAPER_TZ, ResolvedTime, find_time_phrases, resolve_relative_time
+from bot.text.relative_time import PAPER_TZ, ResolvedTime, find_time_phrases, resolve_relative_time
 
 SEED_EDITION = date(2023, 7, 31)
 

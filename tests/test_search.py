@@ -12,7 +12,7 @@ import pytest
 from bot.search import SearchPage, SearchService, index_articles, make_snippet, reindex
 from bot.search_query import QueryError
 from bot.search_tokens import term_matcher
-from bot.text_normalization import normalize_for_matching
+from bot.text.normalization import normalize_for_matching
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, alembic_config
 from storage.search_index import IndexQuery, SearchIndex

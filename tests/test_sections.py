@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sections import (
+from bot.text.sections import (
     _CJK_RUN,
     MODEL_PATH,
     SECTIONS,
@@ -19,7 +19,7 @@ from bot.sections import (
     section_scores,
 )
 
-# Measured by `python -m bot.section_training` (docs/quality.md): test macro-F1 0.8789.
+# Measured by `python -m bot.text.section_training` (docs/quality.md): test macro-F1 0.8789.
 THUCNEWS_TEST_MACRO_F1_FLOOR = 0.86
 
 
@@ -137,7 +137,7 @@ def test_shipped_model_features_match_the_naive_definition(fixtures_dir: Path) -
 
 
 def test_model_fit_is_byte_for_byte_deterministic() -> None:
-    from bot.section_training import Example, Settings, fit
+    from bot.text.section_training import Example, Settings, fit
 
     examples = [
         Example("央行下调存款准备金率", "finance"),
@@ -191,7 +191,7 @@ def test_unknown_aliases_resolve_to_none(text: str) -> None:
 
 @pytest.mark.corpus
 def test_thucnews_test_macro_f1(corpora_dir: Path) -> None:
-    from bot.section_training import THUCNEWS_SECTIONS, macro_f1, read_titles
+    from bot.text.section_training import THUCNEWS_SECTIONS, macro_f1, read_titles
 
     thuc = corpora_dir / "thucnews-titles"
     class_names = (thuc / "class.txt").read_text(encoding="utf-8").split()

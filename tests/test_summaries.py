@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.summaries import SUMMARY_MAX_CHARS, clip_to_clause, sentences, summarize
+from bot.text.summaries import SUMMARY_MAX_CHARS, clip_to_clause, sentences, summarize
 
 
 def test_summary_is_one_of_the_articles_own_sentences(fixtures_dir: Path) -> None:

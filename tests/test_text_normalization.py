@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import segmentation
+from bot.text import segmentation
 from bot.search_tokens import distinct_chars, gram_tokens, term_matcher
-from bot.text_normalization import normalize_for_matching, normalize_with_offsets, word_runs
+from bot.text.normalization import normalize_for_matching, normalize_with_offsets, word_runs
 
 
 def test_traditional_folds_to_simplified() -> None:

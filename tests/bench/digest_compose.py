@@ -42,7 +42,7 @@ from bot.digest import (
 from bot.digest_jobs import DigestOptions, DigestScheduler
 from bot.digest_rendering import render_digest, to_outbox_parts
 from bot.i18n import Translator
-from bot.sections import SECTIONS
+from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database
 from storage.models import Chat

@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Any
 
-from bot.text_normalization import word_runs
+from bot.text.normalization import word_runs
 
 _lock = threading.Lock()
 _tokenizer: Any = None

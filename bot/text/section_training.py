@@ -1,6 +1,6 @@
-"""Train the section classifier offline and write `bot/data/section_model.json`.
+"""Train the section classifier offline and write `bot/text/data/section_model.json`.
 
-Run `python -m bot.section_training`. It reads the shared corpora beside the repository
+Run `python -m bot.text.section_training`. It reads the shared corpora beside the repository
 (`../shared/data/corpora`), picks settings by 5-fold cross-validation on THUCNews *dev* only,
 fits the shipped model on all of dev plus weakly labelled 应急 items, and only then scores the
 THUCNews *test* split once. TNEWS is held out for outside measurement and is never read here.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import jieba
 
-from bot.sections import (
+from bot.text.sections import (
     EMERGENCY_PATTERN,
     MODEL_PATH,
     SECTIONS,
@@ -34,7 +34,7 @@ from bot.sections import (
     extract_features,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 CORPORA = SHARED_DATA / "corpora"
 THUCNEWS_SECTIONS: dict[str, str] = {
     "finance": "经济",
