@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.text import segmentation
 from bot.alerts import AlertQueryService
-from bot.browse import BrowseService, article_to_dict
+from bot.search.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
 from bot.delivery_status import DeliveryStatusService
 from bot.ingest import IngestOptions, IngestReport, IngestService
 from bot.page_parser import PageParseError, parse_page
 from bot.progress import TerminalProgress
-from bot.search import SearchPage, SearchService, reindex
-from bot.search_query import QueryError
+from bot.search.service import SearchPage, SearchService, reindex
+from bot.search.query import QueryError
 from bot.text.sections import resolve_section_name
 from bot.source_text import (
     MAX_PAGE_BYTES,

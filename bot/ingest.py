@@ -19,7 +19,7 @@ from typing import Any, Literal
 from bot.alerts import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.page_parser import PageParseError, ParsedArticle, parse_page
-from bot.search import index_articles
+from bot.search.service import index_articles
 from bot.text.sections import classify_section, resolve_section_name
 from bot.source_text import (
     MAX_PAGE_BYTES,

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
-from bot.browse import ArticleSummary, Edition, SectionCount, SectionPage
+from bot.search.browse import ArticleSummary, Edition, SectionCount, SectionPage
 from bot.callback_data import CallbackCodec
 from bot.i18n import Html, Translator, escape
 from storage.models import Article
 
 if TYPE_CHECKING:
-    from bot.search import SearchHit, SearchPage
+    from bot.search.service import SearchHit, SearchPage
 
 TELEGRAM_TEXT_LIMIT = 4096  # UTF-16 code units of a message's text after entity parsing
 RESULTS_PER_PAGE = 5

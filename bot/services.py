@@ -12,12 +12,12 @@ import time
 from dataclasses import dataclass, field
 
 from bot.text import segmentation
-from bot.browse import BrowseService
+from bot.search.browse import BrowseService
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.search import SearchService
-from bot.search_query import QueryError
+from bot.search.service import SearchService
+from bot.search.query import QueryError
 from bot.text.sections import load_model
 from bot.subscriptions import SubscriptionService
 from bot.watches import WatchService

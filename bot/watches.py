@@ -1,6 +1,6 @@
 """Keyword watches: saved queries that tell a chat when new articles match.
 
-Queries are parsed by search's own parser (:mod:`bot.search_query`): space-separated terms must
+Queries are parsed by search's own parser (:mod:`bot.search.query`): space-separated terms must
 all occur in the headline or the body, ``-term`` excludes, quotes keep a phrase, ``section:经济``
 filters; matching is on the folded text (NFKC, traditional → simplified, Latin lower-case) so 颱風
 finds 台风, and a term is found anywhere inside a run of characters, exactly like search's bigram
@@ -21,8 +21,8 @@ from bot.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.i18n import Html, Translator
 from bot.rendering import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
-from bot.search_query import QueryError, parse_query
-from bot.search_tokens import body_text, headline_text
+from bot.search.query import QueryError, parse_query
+from bot.search.tokens import body_text, headline_text
 from bot.text.normalization import normalize_for_matching, word_runs
 from storage.articles import ArticleRepository
 from storage.database import Database

@@ -29,7 +29,7 @@ from bot.callback_data import (
 from bot.i18n import Html, Translator
 from bot.rendering import Button, MessagePart
 from bot.schedule import InvalidDigestTimeError, UnknownTimezoneError
-from bot.search_query import QueryError
+from bot.search.query import QueryError
 from bot.text.sections import SECTIONS
 from bot.services import BotServices
 from bot.subscriptions import (

@@ -14,7 +14,7 @@ from bot.rendering import (
     render_search_page,
     render_section_page,
 )
-from bot.search_query import QueryError
+from bot.search.query import QueryError
 from bot.services import BotServices
 
 

@@ -1,6 +1,6 @@
 """The full-text search index: the only module with FTS5 / tsvector SQL.
 
-One interface over two backends. The caller (``bot.search_tokens``) hands over already tokenised
+One interface over two backends. The caller (``bot.search.tokens``) hands over already tokenised
 text, so both backends index exactly the same tokens and a query means the same thing on each:
 
 - ``grams``: bigrams plus run-final characters, with positions, for title and body separately.

@@ -92,7 +92,7 @@ def test_a_capped_total_is_shown_as_a_lower_bound() -> None:
     from bot.callback_data import CallbackCodec
     from bot.i18n import Translator
     from bot.rendering import render_search_page
-    from bot.search import SearchHit, SearchPage
+    from bot.search.service import SearchHit, SearchPage
 
     hit = SearchHit(1, "经济新闻", date(2023, 7, 31), "经济", 1.0, "经济", ((0, 2),))
     capped = SearchPage("经济", 500, 1.0, [hit], total_exact=False)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.search import SearchPage, SearchService, index_articles, make_snippet, reindex
-from bot.search_query import QueryError
-from bot.search_tokens import term_matcher
+from bot.search.service import SearchPage, SearchService, index_articles, make_snippet, reindex
+from bot.search.query import QueryError
+from bot.search.tokens import term_matcher
 from bot.text.normalization import normalize_for_matching
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, alembic_config

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.search_query import MAX_QUERY_CHARS, MAX_TERMS, QueryError, parse_date, parse_query
+from bot.search.query import MAX_QUERY_CHARS, MAX_TERMS, QueryError, parse_date, parse_query
 
 
 def _included(query: str) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.callback_data import CallbackCodec
 from bot.clock import ManualClock
-from bot.search_query import QueryError
+from bot.search.query import QueryError
 from bot.subscriptions import ChatIdentity, SubscriptionService
 from bot.watches import (
     WatchLimitError,

@@ -1,7 +1,7 @@
 """Search: the one service the CLI and the bot call to find articles by what they contain.
 
-Query language: ``bot.search_query``. Matching and ranking: ``storage.search_index`` over tokens
-from ``bot.search_tokens``. This module ties them together and cuts the snippets.
+Query language: ``bot.search.query``. Matching and ranking: ``storage.search_index`` over tokens
+from ``bot.search.tokens``. This module ties them together and cuts the snippets.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.search_query import QueryError, QueryTerm, parse_query
-from bot.search_tokens import body_text, headline_text, index_entries, term_matcher
+from bot.search.query import QueryError, QueryTerm, parse_query
+from bot.search.tokens import body_text, headline_text, index_entries, term_matcher
 from bot.text.normalization import (
     fold_sources,
     normalize_for_matching,
