@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.base import JobLookupError
 
-from bot.alert_notices import AlertNotifier, NoticeReport
+from bot.alerts.notices import AlertNotifier, NoticeReport
 from bot.inbox import Inbox, InboxOutcome
 from bot.ingest import IngestService
 

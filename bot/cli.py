@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.text import segmentation
-from bot.alerts import AlertQueryService
+from bot.alerts.state import AlertQueryService
 from bot.search.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
 from bot.delivery_status import DeliveryStatusService

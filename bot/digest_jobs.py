@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.alerts import AlertQueryService
+from bot.alerts.state import AlertQueryService
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings

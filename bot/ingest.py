@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.alerts import StoredAlert, detect_and_record
+from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.page_parser import PageParseError, ParsedArticle, parse_page
 from bot.search.service import index_articles

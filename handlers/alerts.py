@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.alert_jobs import JOB_NAME, AlertJobs
-from bot.alert_notices import render_active_alerts
-from bot.alerts import AlertQueryService
+from bot.alerts.notices import render_active_alerts
+from bot.alerts.state import AlertQueryService
 from bot.i18n import Html
 from bot.rendering import MessagePart
 from bot.uploads import UploadRefusedError, UploadService, check_upload

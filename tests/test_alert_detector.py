@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.alert_detector import ANCHOR_CHARS, ANCHORS, AlertEvent, Storm, detect_alerts
+from bot.alerts.detector import ANCHOR_CHARS, ANCHORS, AlertEvent, Storm, detect_alerts
 from bot.text.relative_time import PAPER_TZ
 
 SEED_EDITION = date(2023, 7, 31)

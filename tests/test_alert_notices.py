@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.alert_notices import AlertNotifier, render_alert_notice, wants_alert
+from bot.alerts.notices import AlertNotifier, render_alert_notice, wants_alert
 from bot.callback_data import CallbackCodec, OpenArticle
 from bot.clock import ManualClock
 from bot.config import Settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.alert_detector import detect_alerts
-from bot.alerts import AlertQueryService, AlertRecorder, change_direction
+from bot.alerts.detector import detect_alerts
+from bot.alerts.state import AlertQueryService, AlertRecorder, change_direction
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database
 

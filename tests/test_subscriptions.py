@@ -81,7 +81,7 @@ async def test_alerts_and_silence_toggle(db: Database) -> None:
 
 
 async def test_flood_and_rainstorm_alerts_are_opt_in(db: Database) -> None:
-    from bot.alert_notices import wants_alert
+    from bot.alerts.notices import wants_alert
     from storage.chats import ChatRepository
 
     service = SubscriptionService(db, ManualClock(at(2023, 8, 1, 6, 0)))

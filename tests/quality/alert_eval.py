@@ -28,7 +28,7 @@ DEVSET = Path(__file__).resolve().parents[1] / "fixtures" / "alert_devset.jsonl"
 SPLITS = ("tune", "held_out")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bot.alert_detector import canonical_authority, detect_alerts  # noqa: E402
+from bot.alerts.detector import canonical_authority, detect_alerts  # noqa: E402
 
 EventKey = tuple[str, str, str, str | None, str]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.alerts import severity
+from bot.alerts.state import severity
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock
 from bot.config import DEFAULT_ALERT_MAX_AGE_HOURS

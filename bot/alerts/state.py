@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alert_detector import AlertEvent, Storm, canonical_authority, detect_alerts
+from bot.alerts.detector import AlertEvent, Storm, canonical_authority, detect_alerts
 from bot.text.relative_time import PAPER_TZ
 from storage.alerts import AlertRepository
 from storage.database import Database
