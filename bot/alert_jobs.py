@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.base import JobLookupError
 
 from bot.alerts.notices import AlertNotifier, NoticeReport
-from bot.inbox import Inbox, InboxOutcome
-from bot.ingest import IngestService
+from bot.ingest.inbox import Inbox, InboxOutcome
+from bot.ingest.service import IngestService
 
 if TYPE_CHECKING:
     from telegram.ext import Application, ContextTypes, Job

@@ -24,13 +24,13 @@ from bot.alerts.state import AlertQueryService
 from bot.search.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
 from bot.delivery_status import DeliveryStatusService
-from bot.ingest import IngestOptions, IngestReport, IngestService
-from bot.page_parser import PageParseError, parse_page
+from bot.ingest.service import IngestOptions, IngestReport, IngestService
+from bot.ingest.page_parser.parser import PageParseError, parse_page
 from bot.progress import TerminalProgress
 from bot.search.service import SearchPage, SearchService, reindex
 from bot.search.query import QueryError
 from bot.text.sections import resolve_section_name
-from bot.source_text import (
+from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
     UnusableInputError,
     edition_date_from_name,

@@ -12,7 +12,7 @@ from bot.alerts.notices import render_active_alerts
 from bot.alerts.state import AlertQueryService
 from bot.i18n import Html
 from bot.rendering import MessagePart
-from bot.uploads import UploadRefusedError, UploadService, check_upload
+from bot.ingest.uploads import UploadRefusedError, UploadService, check_upload
 from handlers.common import reply, services, translator
 
 logger = logging.getLogger(__name__)

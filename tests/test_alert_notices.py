@@ -12,7 +12,7 @@ from bot.callback_data import CallbackCodec, OpenArticle
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.ingest import IngestService
+from bot.ingest.service import IngestService
 from bot.rendering import plain_text
 from storage.alerts import AlertRepository
 from storage.chats import ChatRepository

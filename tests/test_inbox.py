@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from bot.config import Settings
-from bot.inbox import Inbox
-from bot.ingest import IngestService
+from bot.ingest.inbox import Inbox
+from bot.ingest.service import IngestService
 from storage.articles import ArticleRepository
 from storage.database import Database
 

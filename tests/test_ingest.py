@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.ingest import IngestOptions, IngestService
-from bot.source_text import UnusableInputError
+from bot.ingest.service import IngestOptions, IngestService
+from bot.ingest.source_files import UnusableInputError
 from storage.articles import ArticleRepository
 from storage.database import Database
 

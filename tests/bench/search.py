@@ -331,7 +331,7 @@ async def ingest_throughput(
     The two alternate ``rounds`` times and the best of each counts: on a shared machine a single
     pair moved between 0.63× and 1.04× from one run to the next."""
     from bot.config import Settings
-    from bot.ingest import IngestService
+    from bot.ingest.service import IngestService
 
     sample = [d for d in docs if d[1]][:count]
     text_bytes = sum(len((t + "\n" + b).encode()) for t, b, _ in sample)
@@ -410,7 +410,7 @@ async def main() -> None:
     if args.ingest_only:
         ingest_kbs, jieba_kbs, ingest_sample = await ingest_throughput(docs, args.ingest_sample)
         print(
-            f"Ingest (bot.ingest, jsonl, {ingest_sample}): {ingest_kbs:.0f} KB/s vs bare "
+            f"Ingest (bot.ingest.service, jsonl, {ingest_sample}): {ingest_kbs:.0f} KB/s vs bare "
             f"jieba.cut_for_search {jieba_kbs:.0f} KB/s = {ingest_kbs / jieba_kbs:.2f}x"
         )
         return
@@ -500,7 +500,7 @@ async def main() -> None:
     load = os.getloadavg()
     print(f"Load average at the end (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     print(
-        f"Ingest (bot.ingest, jsonl, {ingest_sample}): {ingest_kbs:.0f} KB/s vs bare "
+        f"Ingest (bot.ingest.service, jsonl, {ingest_sample}): {ingest_kbs:.0f} KB/s vs bare "
         f"jieba.cut_for_search {jieba_kbs:.0f} KB/s = {ingest_kbs / jieba_kbs:.2f}x"
     )
     print(

@@ -26,7 +26,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import DeliverySender
 from bot.digest_jobs import DigestJobs, DigestOptions
-from bot.ingest import IngestOptions, IngestService
+from bot.ingest.service import IngestOptions, IngestService
 from bot.telegram_app import bot_services, build_application, on_startup, on_stop
 from storage.chats import ChatRepository
 from storage.database import Database

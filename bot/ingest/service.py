@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
-from bot.page_parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
 from bot.search.service import index_articles
 from bot.text.sections import classify_section, resolve_section_name
-from bot.source_text import (
+from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
     SourceText,
     UnusableInputError,

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.ingest import JSONL_SUFFIXES, PAGE_SUFFIXES, IngestReport, IngestService
-from bot.source_text import UnusableInputError
+from bot.ingest.service import JSONL_SUFFIXES, PAGE_SUFFIXES, IngestReport, IngestService
+from bot.ingest.source_files import UnusableInputError
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from bot.config import Settings
-from bot.ingest import JSONL_SUFFIXES, PAGE_SUFFIXES, IngestOptions, IngestReport, IngestService
-from bot.source_text import MAX_PAGE_BYTES, UnusableInputError, edition_date_from_name
+from bot.ingest.service import JSONL_SUFFIXES, PAGE_SUFFIXES, IngestOptions, IngestReport, IngestService
+from bot.ingest.source_files import MAX_PAGE_BYTES, UnusableInputError, edition_date_from_name
 from storage.database import Database
 
 # jsonl article lists may be larger than a page; Telegram's getFile serves up to 20 MB anyway.
