@@ -96,7 +96,7 @@ class AlertJobs:
 
     async def _watch_notices(self) -> None:
         """Watches are the digest jobs' (``DigestJobs.after_ingest``); run them now if present."""
-        from bot.digest_jobs import JOB_NAME as DIGEST_JOBS
+        from bot.subscriptions.digest_jobs import JOB_NAME as DIGEST_JOBS
 
         digest_jobs = self.application.bot_data.get(DIGEST_JOBS) if self.application else None
         if digest_jobs is not None:

@@ -50,7 +50,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
-from bot.chats import deactivate_chat
+from bot.subscriptions.chats import deactivate_chat
 from bot.telegram_aiohttp import AiohttpRequest, delivery_request
 from storage.chats import ChatRepository
 from storage.database import Database

@@ -19,8 +19,8 @@ from bot.config import Settings
 from bot.search.service import SearchService
 from bot.search.query import QueryError
 from bot.text.sections import load_model
-from bot.subscriptions import SubscriptionService
-from bot.watches import WatchService
+from bot.subscriptions.settings import SubscriptionService
+from bot.subscriptions.watches import WatchService
 from storage.database import Database
 
 logger = logging.getLogger(__name__)

@@ -206,7 +206,7 @@ def standard_services(settings: Settings, db: Database) -> list[AppService]:
     others wake it after they queue pushes), then digests and watches, then inbox and alerts."""
     from bot.alert_jobs import AlertJobs
     from bot.delivery import DeliveryService
-    from bot.digest_jobs import DigestJobs, DigestOptions
+    from bot.subscriptions.digest_jobs import DigestJobs, DigestOptions
 
     if not settings.telegram_bot_token:
         raise MissingTokenError()

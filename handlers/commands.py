@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chats import ChatService
+from bot.subscriptions.chats import ChatService
 from bot.i18n import EN, ZH_HANS, Translator
 from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions
 from handlers.common import SERVICES_KEY

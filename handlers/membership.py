@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import ChatMemberHandler, ContextTypes
 
-from bot.chats import ChatService
+from bot.subscriptions.chats import ChatService
 
 logger = logging.getLogger(__name__)
 

@@ -28,11 +28,11 @@ from bot.callback_data import (
 )
 from bot.i18n import Html, Translator
 from bot.rendering import Button, MessagePart
-from bot.schedule import InvalidDigestTimeError, UnknownTimezoneError
+from bot.subscriptions.schedule import InvalidDigestTimeError, UnknownTimezoneError
 from bot.search.query import QueryError
 from bot.text.sections import SECTIONS
 from bot.services import BotServices
-from bot.subscriptions import (
+from bot.subscriptions.settings import (
     ADMIN_STATUSES,
     BotNotChannelAdminError,
     ChannelAccessError,
@@ -44,7 +44,7 @@ from bot.subscriptions import (
     SubscriptionService,
     check_channel_admin,
 )
-from bot.watches import MAX_WATCHES_PER_CHAT, WatchLimitError, WatchView
+from bot.subscriptions.watches import MAX_WATCHES_PER_CHAT, WatchLimitError, WatchView
 from handlers.common import edit, reply, services, translator
 from handlers.views import query_error_text
 

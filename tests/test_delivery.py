@@ -19,7 +19,7 @@ import pytest
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
-from bot.chats import ChatService
+from bot.subscriptions.chats import ChatService
 from bot.delivery import (
     DeliveryLimits,
     DeliveryQueue,

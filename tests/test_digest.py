@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.callback_data import CallbackCodec
-from bot.digest import (
+from bot.subscriptions.digest import (
     MAX_PER_SECTION,
     DigestAlert,
     DigestArticle,
@@ -13,7 +13,7 @@ from bot.digest import (
     DigestPreferences,
     compose_digest,
 )
-from bot.digest_rendering import render_digest, to_outbox_parts
+from bot.render.digest import render_digest, to_outbox_parts
 from bot.i18n import Translator
 from bot.rendering import TELEGRAM_TEXT_LIMIT, utf16_len
 

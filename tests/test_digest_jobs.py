@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.callback_data import CallbackCodec
 from bot.clock import ManualClock
-from bot.digest_jobs import DigestOptions, DigestScheduler
+from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 from storage.articles import ArticleRepository, NewArticle
 from storage.chats import ChatRepository
 from storage.database import Database

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import ManualClock
-from bot.schedule import InvalidDigestTimeError, UnknownTimezoneError
-from bot.subscriptions import ChatIdentity, ChatSettings, SubscriptionService
+from bot.subscriptions.schedule import InvalidDigestTimeError, UnknownTimezoneError
+from bot.subscriptions.settings import ChatIdentity, ChatSettings, SubscriptionService
 from storage.chats import ChatRepository
 from storage.database import Database
 
@@ -94,7 +94,7 @@ async def test_flood_and_rainstorm_alerts_are_opt_in(db: Database) -> None:
 
 def test_settings_keyboard_offers_the_flood_opt_in() -> None:
     from bot.i18n import Translator
-    from bot.subscriptions import ChatSettings
+    from bot.subscriptions.settings import ChatSettings
     from handlers.subscriptions import render_settings
 
     s = ChatSettings(42, "private", None, True, "08:00", "Asia/Shanghai", (), True, True, None)
@@ -143,7 +143,7 @@ class _Telegram:
 
 
 async def test_a_channel_admin_may_manage_it_when_the_bot_can_post() -> None:
-    from bot.subscriptions import check_channel_admin
+    from bot.subscriptions.settings import check_channel_admin
 
     telegram = _Telegram()
     ref = await check_channel_admin(telegram, "@xsnews", 1)
@@ -171,7 +171,7 @@ async def test_a_channel_admin_may_manage_it_when_the_bot_can_post() -> None:
 async def test_anyone_else_is_refused_by_type(
     telegram: _Telegram, channel: int | str, error: str, named: str
 ) -> None:
-    import bot.subscriptions as subscriptions
+    import bot.subscriptions.settings as subscriptions
 
     with pytest.raises(subscriptions.ChannelAccessError) as caught:
         await subscriptions.check_channel_admin(telegram, channel, 1)
@@ -199,7 +199,7 @@ def test_chat_settings_buttons_keep_their_data() -> None:
 def test_channel_settings_buttons_name_the_channel_and_fit_in_64_bytes() -> None:
     from bot.callback_data import SettingsPress, parse_settings_data
     from bot.i18n import Translator
-    from bot.subscriptions import ChannelRef
+    from bot.subscriptions.settings import ChannelRef
     from handlers.subscriptions import render_settings
 
     widest = ChannelRef(-9_999_999_999_999, "<Wide>", None)  # 13 digits: the longest id

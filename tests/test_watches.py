@@ -9,8 +9,8 @@ import pytest
 from bot.callback_data import CallbackCodec
 from bot.clock import ManualClock
 from bot.search.query import QueryError
-from bot.subscriptions import ChatIdentity, SubscriptionService
-from bot.watches import (
+from bot.subscriptions.settings import ChatIdentity, SubscriptionService
+from bot.subscriptions.watches import (
     WatchLimitError,
     WatchNotifier,
     WatchService,

@@ -19,7 +19,7 @@ from bot.alerts.state import severity
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock
 from bot.config import DEFAULT_ALERT_MAX_AGE_HOURS
-from bot.digest_rendering import to_outbox_parts
+from bot.render.digest import to_outbox_parts
 from bot.i18n import DEFAULT_LOCALE, Html, Translator, catalogue
 from bot.text.relative_time import PAPER_TZ
 from bot.rendering import Button, MessagePart

@@ -32,15 +32,15 @@ from sqlalchemy import text
 
 from bot.callback_data import CallbackCodec
 from bot.clock import ManualClock
-from bot.digest import (
+from bot.subscriptions.digest import (
     DigestArticle,
     DigestMaterial,
     DigestPreferences,
     DigestSource,
     compose_digest,
 )
-from bot.digest_jobs import DigestOptions, DigestScheduler
-from bot.digest_rendering import render_digest, to_outbox_parts
+from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
+from bot.render.digest import render_digest, to_outbox_parts
 from bot.i18n import Translator
 from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository, NewArticle

@@ -25,7 +25,7 @@ from telegram import Update
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import DeliverySender
-from bot.digest_jobs import DigestJobs, DigestOptions
+from bot.subscriptions.digest_jobs import DigestJobs, DigestOptions
 from bot.ingest.service import IngestOptions, IngestService
 from bot.telegram_app import bot_services, build_application, on_startup, on_stop
 from storage.chats import ChatRepository

@@ -1,7 +1,7 @@
 """The digest scheduler: due chats → composed, rendered digests → outbox rows, once per date.
 
 One :class:`DigestScheduler.run_due` pass reads every subscribed chat's schedule, asks
-:mod:`bot.schedule` which are due at the clock's instant (grace window, DST), composes each digest
+:mod:`bot.subscriptions.schedule` which are due at the clock's instant (grace window, DST), composes each digest
 from material shared per cursor, and in one transaction per batch enqueues the rows (key: chat,
 "digest", local date) and records the date on the chat. Running it twice, or being killed in the
 middle, neither loses nor repeats a digest. :class:`DigestJobs` runs it on the Application's
@@ -24,7 +24,7 @@ from bot.alerts.state import AlertQueryService
 from bot.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.digest import (
+from bot.subscriptions.digest import (
     DIGEST_KIND,
     Digest,
     DigestAlert,
@@ -32,10 +32,10 @@ from bot.digest import (
     DigestSource,
     compose_digest,
 )
-from bot.digest_rendering import render_digest, render_nothing_new, to_outbox_parts
+from bot.render.digest import render_digest, render_nothing_new, to_outbox_parts
 from bot.i18n import Translator
-from bot.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
-from bot.watches import WatchNotifier
+from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
+from bot.subscriptions.watches import WatchNotifier
 from storage.database import Database
 from storage.models import Chat
 from storage.outbox import MessagePart, NewDelivery, Outbox

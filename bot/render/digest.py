@@ -1,4 +1,4 @@
-"""A :class:`~bot.digest.Digest` → Telegram message parts (HTML, read buttons, ≤ 4096 units).
+"""A :class:`~bot.subscriptions.digest.Digest` → Telegram message parts (HTML, read buttons, ≤ 4096 units).
 
 The digest is cut between items, never inside one: a part ends before the item that would take it
 past :data:`~bot.rendering.TELEGRAM_TEXT_LIMIT` (measured on the HTML, an upper bound of what
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.callback_data import CallbackCodec
-from bot.digest import Digest
+from bot.subscriptions.digest import Digest
 from bot.i18n import Html, Translator, escape
 from bot.rendering import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip
 from storage.outbox import MessagePart as OutboxPart
