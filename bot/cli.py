@@ -319,7 +319,7 @@ async def cmd_alerts(ctx: Context) -> int:
 
 async def cmd_digest(ctx: Context) -> int:
     """``digest --preview``: the digest messages each chat would be sent, exactly as sent."""
-    from bot.callback_data import CallbackCodec
+    from bot.render.callback_data import CallbackCodec
     from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 
     args = ctx.args

@@ -25,7 +25,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
-from bot.rendering import utf16_len
+from bot.render.views import utf16_len
 from bot.telegram_app import build_application, on_startup, on_stop
 from storage.database import Database
 

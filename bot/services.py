@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.text import segmentation
 from bot.search.browse import BrowseService
-from bot.callback_data import CallbackCodec
+from bot.render.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.search.service import SearchService

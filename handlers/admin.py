@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.rendering import MessagePart
+from bot.render.views import MessagePart
 from handlers.common import reply, services, translator
 
 

@@ -10,8 +10,8 @@ from telegram.ext import ContextTypes
 from bot.alert_jobs import JOB_NAME, AlertJobs
 from bot.alerts.notices import render_active_alerts
 from bot.alerts.state import AlertQueryService
-from bot.i18n import Html
-from bot.rendering import MessagePart
+from bot.render.i18n import Html
+from bot.render.views import MessagePart
 from bot.ingest.uploads import UploadRefusedError, UploadService, check_upload
 from handlers.common import reply, services, translator
 

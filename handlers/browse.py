@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.callback_data import SECTION_SLUGS
-from bot.rendering import MessagePart, render_sections_menu, render_today
+from bot.render.callback_data import SECTION_SLUGS
+from bot.render.views import MessagePart, render_sections_menu, render_today
 from bot.text.sections import SECTIONS, resolve_section_name
 from handlers import views
 from handlers.common import reply, services, translator

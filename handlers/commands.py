@@ -1,7 +1,7 @@
 """The one command table: it registers the handlers and publishes the Telegram menus.
 
 Adding a command is one row: its name, handler, where it applies, and whether the menu shows it.
-Its description is ``command.<name>`` in each catalogue (bot/locales), so the menu, /help and the
+Its description is ``command.<name>`` in each catalogue (bot/render/locales), so the menu, /help and the
 handler can never drift apart.
 """
 
@@ -34,7 +34,7 @@ from telegram.ext import (
 )
 
 from bot.subscriptions.chats import ChatService
-from bot.i18n import EN, ZH_HANS, Translator
+from bot.render.i18n import EN, ZH_HANS, Translator
 from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions
 from handlers.common import SERVICES_KEY
 from handlers.membership import membership_handler

@@ -14,8 +14,8 @@ from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.i18n import Translator
-from bot.rendering import MessagePart, plain_text
+from bot.render.i18n import Translator
+from bot.render.views import MessagePart, plain_text
 from bot.services import BotServices
 
 SERVICES_KEY = "newsbrief.services"

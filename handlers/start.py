@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.callback_data import parse_deep_link
-from bot.rendering import MessagePart, render_help
+from bot.render.callback_data import parse_deep_link
+from bot.render.views import MessagePart, render_help
 from handlers import views
 from handlers.common import reply, services, translator
 

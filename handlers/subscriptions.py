@@ -18,7 +18,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.callback_data import (
+from bot.render.callback_data import (
     SECTION_SLUGS,
     SLUG_SECTIONS,
     CallbackDataError,
@@ -26,8 +26,8 @@ from bot.callback_data import (
     parse_settings_data,
     settings_data,
 )
-from bot.i18n import Html, Translator
-from bot.rendering import Button, MessagePart
+from bot.render.i18n import Html, Translator
+from bot.render.views import Button, MessagePart
 from bot.subscriptions.schedule import InvalidDigestTimeError, UnknownTimezoneError
 from bot.search.query import QueryError
 from bot.text.sections import SECTIONS

@@ -5,9 +5,9 @@ Shared so `/section 经济`, `?start=sec_econ` and the 经济 button show exactl
 
 from __future__ import annotations
 
-from bot.callback_data import ButtonAction, OpenArticle, SearchPageRequest, SectionPageRequest
-from bot.i18n import Translator
-from bot.rendering import (
+from bot.render.callback_data import ButtonAction, OpenArticle, SearchPageRequest, SectionPageRequest
+from bot.render.i18n import Translator
+from bot.render.views import (
     RESULTS_PER_PAGE,
     MessagePart,
     render_article,

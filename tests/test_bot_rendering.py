@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.callback_data import CallbackCodec
-from bot.i18n import Translator
+from bot.render.callback_data import CallbackCodec
+from bot.render.i18n import Translator
 from bot.local_chat import html_to_terminal
-from bot.rendering import (
+from bot.render.views import (
     TELEGRAM_TEXT_LIMIT,
     Block,
     pack_blocks,
@@ -78,7 +78,7 @@ def test_terminal_rendering_keeps_bold_readable() -> None:
 
 
 def test_search_page_bolds_the_match_and_escapes_the_rest() -> None:
-    from bot.rendering import marked_html
+    from bot.render.views import marked_html
 
     html = marked_html("a<b>台风&来了", [(4, 6)], Translator("zh-Hans"))
     assert html == "a&lt;b&gt;<b>台风</b>&amp;来了"
@@ -89,9 +89,9 @@ def test_search_page_bolds_the_match_and_escapes_the_rest() -> None:
 def test_a_capped_total_is_shown_as_a_lower_bound() -> None:
     from datetime import date
 
-    from bot.callback_data import CallbackCodec
-    from bot.i18n import Translator
-    from bot.rendering import render_search_page
+    from bot.render.callback_data import CallbackCodec
+    from bot.render.i18n import Translator
+    from bot.render.views import render_search_page
     from bot.search.service import SearchHit, SearchPage
 
     hit = SearchHit(1, "经济新闻", date(2023, 7, 31), "经济", 1.0, "经济", ((0, 2),))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.callback_data import (
+from bot.render.callback_data import (
     CALLBACK_DATA_LIMIT,
     CallbackCodec,
     CallbackDataError,

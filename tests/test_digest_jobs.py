@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.callback_data import CallbackCodec
+from bot.render.callback_data import CallbackCodec
 from bot.clock import ManualClock
 from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 from storage.articles import ArticleRepository, NewArticle

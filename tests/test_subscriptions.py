@@ -93,7 +93,7 @@ async def test_flood_and_rainstorm_alerts_are_opt_in(db: Database) -> None:
 
 
 def test_settings_keyboard_offers_the_flood_opt_in() -> None:
-    from bot.i18n import Translator
+    from bot.render.i18n import Translator
     from bot.subscriptions.settings import ChatSettings
     from handlers.subscriptions import render_settings
 
@@ -185,7 +185,7 @@ def _settings(**changes: Any) -> ChatSettings:
 
 
 def test_chat_settings_buttons_keep_their_data() -> None:
-    from bot.i18n import Translator
+    from bot.render.i18n import Translator
     from handlers.subscriptions import render_settings
 
     part = render_settings(_settings(), Translator.for_language("en"))
@@ -197,8 +197,8 @@ def test_chat_settings_buttons_keep_their_data() -> None:
 
 
 def test_channel_settings_buttons_name_the_channel_and_fit_in_64_bytes() -> None:
-    from bot.callback_data import SettingsPress, parse_settings_data
-    from bot.i18n import Translator
+    from bot.render.callback_data import SettingsPress, parse_settings_data
+    from bot.render.i18n import Translator
     from bot.subscriptions.settings import ChannelRef
     from handlers.subscriptions import render_settings
 
@@ -220,7 +220,7 @@ def test_channel_settings_buttons_name_the_channel_and_fit_in_64_bytes() -> None
      "c:-1001:s:经济", "c:-1001:" + "a" * 60, "x:-1001:a", "g:", "g:a b", "g:sub:"],
 )
 def test_settings_data_that_no_button_carries_is_refused(data: str | None) -> None:
-    from bot.callback_data import CallbackDataError, parse_settings_data
+    from bot.render.callback_data import CallbackDataError, parse_settings_data
 
     with pytest.raises(CallbackDataError):
         parse_settings_data(data)

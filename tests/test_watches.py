@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.callback_data import CallbackCodec
+from bot.render.callback_data import CallbackCodec
 from bot.clock import ManualClock
 from bot.search.query import QueryError
 from bot.subscriptions.settings import ChatIdentity, SubscriptionService

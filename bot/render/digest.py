@@ -1,10 +1,10 @@
 """A :class:`~bot.subscriptions.digest.Digest` → Telegram message parts (HTML, read buttons, ≤ 4096 units).
 
 The digest is cut between items, never inside one: a part ends before the item that would take it
-past :data:`~bot.rendering.TELEGRAM_TEXT_LIMIT` (measured on the HTML, an upper bound of what
+past :data:`~bot.render.views.TELEGRAM_TEXT_LIMIT` (measured on the HTML, an upper bound of what
 Telegram counts after parsing), and a section carried into the next part repeats its heading.
 Each part carries the read buttons of its own items. Traditional-Chinese chats get article text
-converted by their :class:`~bot.i18n.Translator`.
+converted by their :class:`~bot.render.i18n.Translator`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.callback_data import CallbackCodec
+from bot.render.callback_data import CallbackCodec
 from bot.subscriptions.digest import Digest
-from bot.i18n import Html, Translator, escape
-from bot.rendering import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip
+from bot.render.i18n import Html, Translator, escape
+from bot.render.views import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip
 from storage.outbox import MessagePart as OutboxPart
 
 TITLE_CHARS = 80

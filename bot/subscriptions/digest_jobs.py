@@ -21,7 +21,7 @@ from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.alerts.state import AlertQueryService
-from bot.callback_data import CallbackCodec
+from bot.render.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.subscriptions.digest import (
@@ -33,7 +33,7 @@ from bot.subscriptions.digest import (
     compose_digest,
 )
 from bot.render.digest import render_digest, render_nothing_new, to_outbox_parts
-from bot.i18n import Translator
+from bot.render.i18n import Translator
 from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
 from bot.subscriptions.watches import WatchNotifier
 from storage.database import Database

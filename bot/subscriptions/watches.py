@@ -17,10 +17,10 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.callback_data import CallbackCodec
+from bot.render.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
-from bot.i18n import Html, Translator
-from bot.rendering import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
+from bot.render.i18n import Html, Translator
+from bot.render.views import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
 from bot.search.query import QueryError, parse_query
 from bot.search.tokens import body_text, headline_text
 from bot.text.normalization import normalize_for_matching, word_runs

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from bot.callback_data import CallbackCodec
+from bot.render.callback_data import CallbackCodec
 from bot.clock import ManualClock
 from bot.subscriptions.digest import (
     DigestArticle,
@@ -41,7 +41,7 @@ from bot.subscriptions.digest import (
 )
 from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 from bot.render.digest import render_digest, to_outbox_parts
-from bot.i18n import Translator
+from bot.render.i18n import Translator
 from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database

@@ -1,6 +1,6 @@
 """User-facing strings in three catalogues, and the script conversion for article text.
 
-Every string a reader sees comes from ``bot/locales/<locale>.json``: zh-Hans is the default,
+Every string a reader sees comes from ``bot/render/locales/<locale>.json``: zh-Hans is the default,
 zh-Hant serves readers whose Telegram language is traditional Chinese (and sees article text
 converted with OpenCC's regional variant), en serves English. Catalogue strings are HTML templates
 for HTML messages; parameters are escaped on the way in unless they are already :class:`Html`.
@@ -71,7 +71,7 @@ def opencc_config_for(language_code: str | None) -> str | None:
 @cache
 def catalogue(locale: str) -> Mapping[str, str]:
     """One locale's strings, read once per process from the package data."""
-    path = resources.files("bot") / "locales" / f"{locale}.json"
+    path = resources.files("bot.render") / "locales" / f"{locale}.json"
     with path.open(encoding="utf-8") as handle:
         data = json.load(handle)
     return {key: value for key, value in data.items() if not key.startswith("_")}

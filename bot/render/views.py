@@ -17,8 +17,8 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from bot.search.browse import ArticleSummary, Edition, SectionCount, SectionPage
-from bot.callback_data import CallbackCodec
-from bot.i18n import Html, Translator, escape
+from bot.render.callback_data import CallbackCodec
+from bot.render.i18n import Html, Translator, escape
 from storage.models import Article
 
 if TYPE_CHECKING:
