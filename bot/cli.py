@@ -19,17 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.text import segmentation
 from bot.alerts.state import AlertQueryService
-from bot.search.browse import BrowseService, article_to_dict
 from bot.config import Settings, SettingsError
-from bot.delivery_status import DeliveryStatusService
-from bot.ingest.service import IngestOptions, IngestReport, IngestService
+from bot.delivery.status import DeliveryStatusService
 from bot.ingest.page_parser.parser import PageParseError, parse_page
-from bot.progress import TerminalProgress
-from bot.search.service import SearchPage, SearchService, reindex
-from bot.search.query import QueryError
-from bot.text.sections import resolve_section_name
+from bot.ingest.service import IngestOptions, IngestReport, IngestService
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
     UnusableInputError,
@@ -37,10 +31,16 @@ from bot.ingest.source_files import (
     parse_date,
     read_source_text,
 )
+from bot.progress import TerminalProgress
+from bot.search.browse import BrowseService, article_to_dict
+from bot.search.query import QueryError
+from bot.search.service import SearchPage, SearchService, reindex
+from bot.text import segmentation
+from bot.text.sections import resolve_section_name
 from storage.database import Database, DatabaseUnavailableError
 
 if TYPE_CHECKING:
-    from bot.telegram_app import WebhookOptions
+    from bot.app.application import WebhookOptions
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -429,7 +429,7 @@ async def cmd_quickstart(ctx: Context) -> int:
 
 async def cmd_run(ctx: Context) -> int:
     """The Telegram bot (long polling, or behind a webhook) until SIGTERM/SIGINT."""
-    from bot.telegram_app import WebhookOptions
+    from bot.app.application import WebhookOptions
 
     args = ctx.args
     webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
@@ -439,7 +439,7 @@ async def cmd_run(ctx: Context) -> int:
 async def _run_bot(ctx: Context, webhook: WebhookOptions | None) -> int:
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.telegram_app import MissingTokenError, run_bot, standard_services
+    from bot.app.application import MissingTokenError, run_bot, standard_services
     from storage.instance_lock import InstanceLockedError
 
     try:
@@ -460,8 +460,8 @@ async def _run_bot(ctx: Context, webhook: WebhookOptions | None) -> int:
 
 
 async def cmd_chat(ctx: Context) -> int:
-    """The same bot in this terminal, without Telegram (see bot.local_chat)."""
-    from bot.local_chat import run_chat
+    """The same bot in this terminal, without Telegram (see bot.app.local_chat)."""
+    from bot.app.local_chat import run_chat
 
     await run_chat(ctx.settings, ctx.database(), language_code=ctx.args.lang, out=ctx.out)
     return EXIT_OK

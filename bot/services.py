@@ -11,16 +11,16 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from bot.text import segmentation
-from bot.search.browse import BrowseService
-from bot.render.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.search.service import SearchService
+from bot.render.callback_data import CallbackCodec
+from bot.search.browse import BrowseService
 from bot.search.query import QueryError
-from bot.text.sections import load_model
+from bot.search.service import SearchService
 from bot.subscriptions.settings import SubscriptionService
 from bot.subscriptions.watches import WatchService
+from bot.text import segmentation
+from bot.text.sections import load_model
 from storage.database import Database
 
 logger = logging.getLogger(__name__)

@@ -7,12 +7,12 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.alert_jobs import JOB_NAME, AlertJobs
 from bot.alerts.notices import render_active_alerts
 from bot.alerts.state import AlertQueryService
+from bot.app.jobs import JOB_NAME, AlertJobs
+from bot.ingest.uploads import UploadRefusedError, UploadService, check_upload
 from bot.render.i18n import Html
 from bot.render.views import MessagePart
-from bot.ingest.uploads import UploadRefusedError, UploadService, check_upload
 from handlers.common import reply, services, translator
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,12 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.render.callback_data import CallbackDataError, OpenArticle, SearchPageRequest, SectionPageRequest
+from bot.render.callback_data import (
+    CallbackDataError,
+    OpenArticle,
+    SearchPageRequest,
+    SectionPageRequest,
+)
 from handlers import views
 from handlers.common import edit, reply, services, translator
 

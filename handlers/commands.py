@@ -1,8 +1,8 @@
 """The one command table: it registers the handlers and publishes the Telegram menus.
 
 Adding a command is one row: its name, handler, where it applies, and whether the menu shows it.
-Its description is ``command.<name>`` in each catalogue (bot/render/locales), so the menu, /help and the
-handler can never drift apart.
+Its description is ``command.<name>`` in each catalogue (bot/render/locales), so the menu, /help
+and the handler can never drift apart.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.subscriptions.chats import ChatService
 from bot.render.i18n import EN, ZH_HANS, Translator
+from bot.subscriptions.chats import ChatService
 from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions
 from handlers.common import SERVICES_KEY
 from handlers.membership import membership_handler

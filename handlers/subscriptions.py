@@ -28,10 +28,9 @@ from bot.render.callback_data import (
 )
 from bot.render.i18n import Html, Translator
 from bot.render.views import Button, MessagePart
-from bot.subscriptions.schedule import InvalidDigestTimeError, UnknownTimezoneError
 from bot.search.query import QueryError
-from bot.text.sections import SECTIONS
 from bot.services import BotServices
+from bot.subscriptions.schedule import InvalidDigestTimeError, UnknownTimezoneError
 from bot.subscriptions.settings import (
     ADMIN_STATUSES,
     BotNotChannelAdminError,
@@ -45,6 +44,7 @@ from bot.subscriptions.settings import (
     check_channel_admin,
 )
 from bot.subscriptions.watches import MAX_WATCHES_PER_CHAT, WatchLimitError, WatchView
+from bot.text.sections import SECTIONS
 from handlers.common import edit, reply, services, translator
 from handlers.views import query_error_text
 

@@ -5,7 +5,12 @@ Shared so `/section 经济`, `?start=sec_econ` and the 经济 button show exactl
 
 from __future__ import annotations
 
-from bot.render.callback_data import ButtonAction, OpenArticle, SearchPageRequest, SectionPageRequest
+from bot.render.callback_data import (
+    ButtonAction,
+    OpenArticle,
+    SearchPageRequest,
+    SectionPageRequest,
+)
 from bot.render.i18n import Translator
 from bot.render.views import (
     RESULTS_PER_PAGE,

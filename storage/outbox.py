@@ -1,4 +1,4 @@
-"""The delivery outbox: one row per (chat, kind, ref), drained by the sender in ``bot/delivery.py``.
+"""The delivery outbox: one row per (chat, kind, ref), drained by the sender (``bot/delivery``).
 
 Delivery state lives here, keyed uniquely, so a restart neither loses nor repeats a push: enqueueing
 the same digest or alert twice is a no-op, each part's message id is recorded as it is sent, and a

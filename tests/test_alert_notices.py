@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot.alerts.notices import AlertNotifier, render_alert_notice, wants_alert
-from bot.render.callback_data import CallbackCodec, OpenArticle
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.render.i18n import Translator
 from bot.ingest.service import IngestService
+from bot.render.callback_data import CallbackCodec, OpenArticle
+from bot.render.i18n import Translator
 from bot.render.views import plain_text
 from storage.alerts import AlertRepository
 from storage.chats import ChatRepository

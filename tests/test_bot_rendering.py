@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.app.local_chat import html_to_terminal
 from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Translator
-from bot.local_chat import html_to_terminal
 from bot.render.views import (
     TELEGRAM_TEXT_LIMIT,
     Block,

@@ -19,15 +19,15 @@ import pytest
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
-from bot.subscriptions.chats import ChatService
-from bot.delivery import (
+from bot.delivery.sender import (
     DeliveryLimits,
     DeliveryQueue,
     DeliverySender,
     SenderClock,
     SystemSenderClock,
 )
-from bot.telegram_aiohttp import delivery_request
+from bot.delivery.telegram_aiohttp import delivery_request
+from bot.subscriptions.chats import ChatService
 from handlers.membership import my_chat_member_callback
 from storage.chats import ChatRepository
 from storage.database import Database
@@ -540,7 +540,7 @@ async def test_unblocking_makes_the_chat_active_again(
 
 
 async def test_status_shows_queue_last_hour_inactive_chats_and_last_error(db: Database) -> None:
-    from bot.delivery_status import DeliveryStatusService
+    from bot.delivery.status import DeliveryStatusService
 
     now = datetime.now(UTC)
     async with db.session() as s:
@@ -565,7 +565,7 @@ async def test_status_shows_queue_last_hour_inactive_chats_and_last_error(db: Da
 def test_behind_a_proxy_the_sender_uses_ptbs_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     from telegram.request import HTTPXRequest
 
-    from bot.telegram_aiohttp import AiohttpRequest, delivery_request, proxy_configured
+    from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request, proxy_configured
 
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.render.callback_data import CallbackCodec
+from bot.render.digest import render_digest, to_outbox_parts
+from bot.render.i18n import Translator
+from bot.render.views import TELEGRAM_TEXT_LIMIT, utf16_len
 from bot.subscriptions.digest import (
     MAX_PER_SECTION,
     DigestAlert,
@@ -13,9 +16,6 @@ from bot.subscriptions.digest import (
     DigestPreferences,
     compose_digest,
 )
-from bot.render.digest import render_digest, to_outbox_parts
-from bot.render.i18n import Translator
-from bot.render.views import TELEGRAM_TEXT_LIMIT, utf16_len
 
 EDITION = date(2023, 7, 31)
 CODEC = CallbackCodec("test-token")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.render.callback_data import CallbackCodec
 from bot.clock import ManualClock
+from bot.render.callback_data import CallbackCodec
 from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 from storage.articles import ArticleRepository, NewArticle
 from storage.chats import ChatRepository

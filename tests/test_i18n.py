@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render.i18n import EN, LOCALES, ZH_HANS, ZH_HANT, Translator, catalogue, locale_for, placeholders
+from bot.render.i18n import (
+    EN,
+    LOCALES,
+    ZH_HANS,
+    ZH_HANT,
+    Translator,
+    catalogue,
+    locale_for,
+    placeholders,
+)
 from handlers.commands import COMMANDS
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.keepalive_http import HttpProtocolError, KeepAliveClient, Target
+from bot.delivery.keepalive_http import HttpProtocolError, KeepAliveClient, Target
 
 Answer = Callable[[bytes], list[bytes]]  # request bytes -> chunks to write back (b"" = close)
 

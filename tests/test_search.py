@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.service import SearchPage, SearchService, index_articles, make_snippet, reindex
 from bot.search.query import QueryError
+from bot.search.service import SearchPage, SearchService, index_articles, make_snippet, reindex
 from bot.search.tokens import term_matcher
 from bot.text.normalization import normalize_for_matching
 from storage.articles import ArticleRepository, NewArticle

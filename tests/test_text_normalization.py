@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.text import segmentation
 from bot.search.tokens import distinct_chars, gram_tokens, term_matcher
+from bot.text import segmentation
 from bot.text.normalization import normalize_for_matching, normalize_with_offsets, word_runs
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.render.callback_data import CallbackCodec
 from bot.clock import ManualClock
+from bot.render.callback_data import CallbackCodec
 from bot.search.query import QueryError
 from bot.subscriptions.settings import ChatIdentity, SubscriptionService
 from bot.subscriptions.watches import (

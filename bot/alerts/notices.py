@@ -16,13 +16,13 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.alerts.state import severity
-from bot.render.callback_data import CallbackCodec
 from bot.clock import Clock
 from bot.config import DEFAULT_ALERT_MAX_AGE_HOURS
+from bot.render.callback_data import CallbackCodec
 from bot.render.digest import to_outbox_parts
 from bot.render.i18n import DEFAULT_LOCALE, Html, Translator, catalogue
-from bot.text.relative_time import PAPER_TZ
 from bot.render.views import Button, MessagePart
+from bot.text.relative_time import PAPER_TZ
 from storage.alerts import AlertRepository
 from storage.chats import ChatRepository
 from storage.database import Database

@@ -19,8 +19,6 @@ from typing import Any, Literal
 from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
-from bot.search.service import index_articles
-from bot.text.sections import classify_section, resolve_section_name
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
     SourceText,
@@ -31,6 +29,8 @@ from bot.ingest.source_files import (
     read_source_text,
     source_text_from_bytes,
 )
+from bot.search.service import index_articles
+from bot.text.sections import classify_section, resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
 from storage.database import Database
 from storage.models import Article, SourceFile

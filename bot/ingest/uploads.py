@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from bot.config import Settings
-from bot.ingest.service import JSONL_SUFFIXES, PAGE_SUFFIXES, IngestOptions, IngestReport, IngestService
+from bot.ingest.service import (
+    JSONL_SUFFIXES,
+    PAGE_SUFFIXES,
+    IngestOptions,
+    IngestReport,
+    IngestService,
+)
 from bot.ingest.source_files import MAX_PAGE_BYTES, UnusableInputError, edition_date_from_name
 from storage.database import Database
 

@@ -1,4 +1,4 @@
-"""A :class:`~bot.subscriptions.digest.Digest` → Telegram message parts (HTML, read buttons, ≤ 4096 units).
+"""A digest → Telegram message parts (HTML, read buttons, ≤ 4096 units).
 
 The digest is cut between items, never inside one: a part ends before the item that would take it
 past :data:`~bot.render.views.TELEGRAM_TEXT_LIMIT` (measured on the HTML, an upper bound of what
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.render.callback_data import CallbackCodec
-from bot.subscriptions.digest import Digest
 from bot.render.i18n import Html, Translator, escape
 from bot.render.views import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip
+from bot.subscriptions.digest import Digest
 from storage.outbox import MessagePart as OutboxPart
 
 TITLE_CHARS = 80

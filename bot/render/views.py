@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
-from bot.search.browse import ArticleSummary, Edition, SectionCount, SectionPage
 from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Html, Translator, escape
+from bot.search.browse import ArticleSummary, Edition, SectionCount, SectionPage
 from storage.models import Article
 
 if TYPE_CHECKING:

@@ -1,8 +1,8 @@
 """The digest scheduler: due chats → composed, rendered digests → outbox rows, once per date.
 
 One :class:`DigestScheduler.run_due` pass reads every subscribed chat's schedule, asks
-:mod:`bot.subscriptions.schedule` which are due at the clock's instant (grace window, DST), composes each digest
-from material shared per cursor, and in one transaction per batch enqueues the rows (key: chat,
+:mod:`bot.subscriptions.schedule` which are due at the clock's instant (grace window, DST),
+composes each digest from material shared per cursor, and in one transaction per batch enqueues the rows (key: chat,
 "digest", local date) and records the date on the chat. Running it twice, or being killed in the
 middle, neither loses nor repeats a digest. :class:`DigestJobs` runs it on the Application's
 JobQueue (APScheduler) every minute and once at start, which is the restart catch-up.
@@ -21,9 +21,11 @@ from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.alerts.state import AlertQueryService
-from bot.render.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.render.callback_data import CallbackCodec
+from bot.render.digest import render_digest, render_nothing_new, to_outbox_parts
+from bot.render.i18n import Translator
 from bot.subscriptions.digest import (
     DIGEST_KIND,
     Digest,
@@ -32,8 +34,6 @@ from bot.subscriptions.digest import (
     DigestSource,
     compose_digest,
 )
-from bot.render.digest import render_digest, render_nothing_new, to_outbox_parts
-from bot.render.i18n import Translator
 from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
 from bot.subscriptions.watches import WatchNotifier
 from storage.database import Database
@@ -217,7 +217,7 @@ class DigestScheduler:
 
 class DigestJobs:
     """Digests and watch notices: once at start (the restart catch-up), then every
-    ``interval_seconds`` on the Application's JobQueue. An :class:`~bot.telegram_app.AppService`.
+    ``interval_seconds`` on the Application's JobQueue. An :class:`~bot.app.application.AppService`.
 
     Built from the Application's shared services when it starts, so it reads the same clock as
     the handlers (tests swap in a ManualClock). ``notify`` wakes the delivery sender after an
@@ -238,7 +238,7 @@ class DigestJobs:
         self._watch_lock = asyncio.Lock()  # one watch pass at a time (tick vs after_ingest)
 
     async def start(self, application: Application) -> None:
-        from bot.telegram_app import bot_services
+        from bot.app.application import bot_services
 
         deps = bot_services(application)
         self.scheduler = DigestScheduler(

@@ -185,7 +185,7 @@ class SubscriptionService:
         return await self._change(chat_id, _unsubscribe)
 
     async def set_time(self, chat_id: int, text: str) -> ChatSettings:
-        """Raises :class:`~bot.subscriptions.schedule.InvalidDigestTimeError` for anything but a clock time."""
+        """Raises :class:`InvalidDigestTimeError` for anything but a clock time."""
         digest_time = parse_digest_time(text)
 
         def apply(chat: Chat, now: datetime) -> None:
@@ -206,7 +206,7 @@ class SubscriptionService:
         return await self._get(chat_id)
 
     async def set_timezone(self, chat_id: int, name: str) -> ChatSettings:
-        """Raises :class:`~bot.subscriptions.schedule.UnknownTimezoneError` for a name that is not IANA's."""
+        """Raises :class:`UnknownTimezoneError` for a name that is not IANA's."""
         zone = parse_timezone(name).key
 
         def apply(chat: Chat, now: datetime) -> None:

@@ -17,8 +17,8 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.render.callback_data import CallbackCodec
 from bot.clock import Clock, SystemClock
+from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Html, Translator
 from bot.render.views import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
 from bot.search.query import QueryError, parse_query

@@ -23,8 +23,8 @@ import time
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import DeliveryLimits, DeliverySender
-from bot.telegram_aiohttp import delivery_request
+from bot.delivery.sender import DeliveryLimits, DeliverySender
+from bot.delivery.telegram_aiohttp import delivery_request
 from storage.database import Database
 from storage.instance_lock import InstanceLock
 from storage.outbox import Outbox
@@ -125,7 +125,7 @@ if __name__ == "__main__":
     parser.add_argument("--claim-lease", type=float, default=30.0)
     parser.add_argument("--paid", action="store_true")
     parser.add_argument("--http", choices=("aiohttp", "httpx"), default="aiohttp",
-                        help="PTB request backend (aiohttp: bot/telegram_aiohttp.py)")
+                        help="PTB request backend (aiohttp: bot/delivery/telegram_aiohttp.py)")
     parser.add_argument("--write-linger", type=float, default=None)
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--profile", help="write cProfile stats of the whole run to this file")

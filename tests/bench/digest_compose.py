@@ -30,8 +30,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from bot.render.callback_data import CallbackCodec
 from bot.clock import ManualClock
+from bot.render.callback_data import CallbackCodec
+from bot.render.digest import render_digest, to_outbox_parts
+from bot.render.i18n import Translator
 from bot.subscriptions.digest import (
     DigestArticle,
     DigestMaterial,
@@ -40,8 +42,6 @@ from bot.subscriptions.digest import (
     compose_digest,
 )
 from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
-from bot.render.digest import render_digest, to_outbox_parts
-from bot.render.i18n import Translator
 from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database

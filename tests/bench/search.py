@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from bot.text import segmentation  # noqa: E402
-from bot.search.service import SearchService  # noqa: E402
 from bot.search.query import parse_query  # noqa: E402
+from bot.search.service import SearchService  # noqa: E402
 from bot.search.tokens import body_text, headline_text, index_entry, term_matcher  # noqa: E402
+from bot.text import segmentation  # noqa: E402
 from bot.text.normalization import normalize_for_matching  # noqa: E402
 from storage.articles import NewArticle  # noqa: E402
 from storage.database import Database  # noqa: E402

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import Update
 
+from bot.app.application import bot_services, build_application, on_startup, on_stop
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.delivery import DeliverySender
-from bot.subscriptions.digest_jobs import DigestJobs, DigestOptions
+from bot.delivery.sender import DeliverySender
 from bot.ingest.service import IngestOptions, IngestService
-from bot.telegram_app import bot_services, build_application, on_startup, on_stop
+from bot.subscriptions.digest_jobs import DigestJobs, DigestOptions
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.outbox import Outbox

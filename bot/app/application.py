@@ -204,8 +204,8 @@ async def serve(application: Application, *, webhook: WebhookOptions | None = No
 def standard_services(settings: Settings, db: Database) -> list[AppService]:
     """What runs beside the handlers in ``newsbrief run``, in start order: the sender first (the
     others wake it after they queue pushes), then digests and watches, then inbox and alerts."""
-    from bot.alert_jobs import AlertJobs
-    from bot.delivery import DeliveryService
+    from bot.app.jobs import AlertJobs
+    from bot.delivery.sender import DeliveryService
     from bot.subscriptions.digest_jobs import DigestJobs, DigestOptions
 
     if not settings.telegram_bot_token:

@@ -6,8 +6,8 @@ aiohttp about 0.4 ms; at a fan-out of 10,000 digests that is the difference betw
 (RetryAfter/Forbidden/ChatMigrated/...), so the sender's error policy is the same whichever backend
 is used. :meth:`AiohttpRequest.post_json` also skips PTB's request encoding (a RequestParameter
 per field, then a form body) and aiohttp's per-request machinery: the sender's JSON body, encoded
-once, goes over a minimal keep-alive client (``bot/keepalive_http.py``). aiohttp is optional:
-without it, :func:`delivery_request` falls back to PTB's own ``HTTPXRequest``.
+once, goes over a minimal keep-alive client (``bot/delivery/keepalive_http.py``). aiohttp is
+optional: without it, :func:`delivery_request` falls back to PTB's own ``HTTPXRequest``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.keepalive_http import HttpProtocolError, KeepAliveClient
+from bot.delivery.keepalive_http import HttpProtocolError, KeepAliveClient
 
 try:  # optional: see delivery_request()
     import aiohttp

@@ -50,8 +50,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
 from bot.subscriptions.chats import deactivate_chat
-from bot.telegram_aiohttp import AiohttpRequest, delivery_request
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.outbox import (
@@ -835,11 +835,11 @@ class DeliverySender:
 
 
 class DeliveryService:
-    """The sender as an ``AppService`` of the Telegram Application (``bot/telegram_app.py``).
+    """The sender as an ``AppService`` of the Telegram Application (``bot/app/application.py``).
 
     It sends through its own ``Bot`` (same token and server as the Application's) with a request
-    backend sized for ``max_in_flight`` and cheap on CPU (``bot/telegram_aiohttp.py``), so a
-    fan-out never competes with handler replies for connections.
+    backend sized for ``max_in_flight`` and cheap on CPU (``bot/delivery/telegram_aiohttp.py``),
+    so a fan-out never competes with handler replies for connections.
     """
 
     def __init__(

@@ -24,9 +24,9 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.app.application import build_application, on_startup, on_stop
 from bot.config import Settings
 from bot.render.views import utf16_len
-from bot.telegram_app import build_application, on_startup, on_stop
 from storage.database import Database
 
 LOCAL_TOKEN = "1:newsbrief-local-chat"

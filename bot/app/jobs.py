@@ -29,7 +29,7 @@ JOB_NAME = "newsbrief.inbox_and_alerts"
 
 
 class AlertJobs:
-    """An :class:`~bot.telegram_app.AppService`: the inbox and alert notices, alongside the bot."""
+    """An :class:`~bot.app.application.AppService`: the inbox and alert notices."""
 
     def __init__(self, *, notify: Callable[[], None] | None = None) -> None:
         self.notify = notify
@@ -42,7 +42,7 @@ class AlertJobs:
         self._lock = asyncio.Lock()
 
     async def start(self, application: Application) -> None:
-        from bot.telegram_app import bot_services
+        from bot.app.application import bot_services
 
         deps = bot_services(application)
         settings = deps.settings

@@ -1,0 +1,1 @@
+"""Pushes out of the outbox into Telegram: paced at Telegram's limits, with one error policy."""
