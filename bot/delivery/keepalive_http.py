@@ -9,7 +9,8 @@ and parses the answer with a few ``bytes`` operations.
 Scope, deliberately small: ``http``/``https`` only, no proxies, no redirects, no cookies, no
 compression; bodies by ``Content-Length``, ``chunked`` or until close. Everything else PTB sends
 goes through aiohttp (``bot/delivery/telegram_aiohttp.py``). Errors are plain exceptions:
-``OSError`` (connect, reset), ``TimeoutError``, ``HttpProtocolError``; the caller maps them to PTB's.
+``OSError`` (connect, reset), ``TimeoutError``, ``HttpProtocolError``; the caller maps them to
+PTB's.
 """
 
 from __future__ import annotations
