@@ -1,11 +1,11 @@
 """The digest scheduler: due chats → composed, rendered digests → outbox rows, once per date.
 
 One :class:`DigestScheduler.run_due` pass reads every subscribed chat's schedule, asks
-:mod:`bot.subscriptions.schedule` which are due at the clock's instant (grace window, DST),
-composes each digest from material shared per cursor, and in one transaction per batch enqueues
-the rows (key: chat, "digest", local date) and records the date on the chat. Running it twice,
-or being killed in the middle, neither loses nor repeats a digest. :class:`DigestJobs` runs it on the Application's
-JobQueue (APScheduler) every minute and once at start, which is the restart catch-up.
+:mod:`bot.subscriptions.schedule` which are due at the clock's instant (grace window, DST), composes
+each digest from material shared per cursor, and in one transaction per batch enqueues the rows
+(key: chat, "digest", local date) and records the date on the chat. Running it twice, or being
+killed in the middle, neither loses nor repeats a digest. :class:`DigestJobs` runs it on the
+Application's JobQueue (APScheduler) every minute and once at start, which is the restart catch-up.
 """
 
 from __future__ import annotations
