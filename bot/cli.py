@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import logging
 import sys
@@ -70,7 +71,9 @@ class Context:
         self.out.flush()
 
 
-Command = Callable[[Context], Awaitable[int]]
+# Most commands are coroutines run with asyncio.run; ``run`` is plain: PTB's run loop owns
+# its event loop.
+Command = Callable[[Context], Awaitable[int] | int]
 
 
 def _date_arg(text: str) -> date:
@@ -319,8 +322,8 @@ async def cmd_alerts(ctx: Context) -> int:
 
 async def cmd_digest(ctx: Context) -> int:
     """``digest --preview``: the digest messages each chat would be sent, exactly as sent."""
+    from bot.pushes.digests import DigestOptions, DigestScheduler
     from bot.render.callback_data import CallbackCodec
-    from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 
     args = ctx.args
     if not args.preview:
@@ -349,9 +352,9 @@ async def cmd_digest(ctx: Context) -> int:
         ctx.out.write(f"=== chat {preview.chat_id} · {preview.local_date.isoformat()} · "
                       f"{len(preview.parts)} message(s){queued} ===\n")
         for part in preview.parts:
-            ctx.out.write(part.text + "\n")
-            for row in (part.reply_markup or {}).get("inline_keyboard", []):
-                ctx.out.write(" ".join(f"[{button['text']}]" for button in row) + "\n")
+            ctx.out.write(part.html + "\n")
+            for row in part.keyboard:
+                ctx.out.write(" ".join(f"[{button.text}]" for button in row) + "\n")
             ctx.out.write("\n")
     return EXIT_OK
 
@@ -393,8 +396,7 @@ async def cmd_db_upgrade(ctx: Context) -> int:
     return EXIT_OK
 
 
-async def cmd_quickstart(ctx: Context) -> int:
-    """Load the bundled sample page and show what was found (the README's first command)."""
+async def _load_sample(ctx: Context) -> tuple[Database, IngestReport]:
     db = ctx.database()
     sample = resources.files("bot") / "samples" / SAMPLE_PAGE
     try:
@@ -403,6 +405,12 @@ async def cmd_quickstart(ctx: Context) -> int:
             report = await IngestService(db, ctx.settings).ingest([path])
     finally:
         await db.dispose()
+    return db, report
+
+
+def cmd_quickstart(ctx: Context) -> int:
+    """Load the bundled sample page and show what was found (the README's first command)."""
+    db, report = asyncio.run(_load_sample(ctx))
     out = ctx.out
     out.write(f"newsbrief: loaded the sample page {SAMPLE_PAGE} into {db.safe_url}\n\n")
     _print_ingest_report(report, out)
@@ -410,12 +418,12 @@ async def cmd_quickstart(ctx: Context) -> int:
         out.write("\nTELEGRAM_BOT_TOKEN is set: starting the bot — open it in Telegram and send "
                   "/start (Ctrl-C stops it).\n")
         out.flush()
-        return await _run_bot(ctx, webhook=None)
+        return _run_bot(ctx, webhook=None)
     if ctx.args.chat and sys.stdin.isatty():
         out.write("\nNo TELEGRAM_BOT_TOKEN, so here is the bot in this terminal (newsbrief chat): "
                   "try /today, /search 台风 or just 经开; #N presses button N; /quit ends.\n\n")
         out.flush()
-        return await cmd_chat(ctx)
+        return asyncio.run(cmd_chat(ctx))
     out.write(
         "\nTry next:\n"
         "  newsbrief chat                 # talk to the bot here, no Telegram needed\n"
@@ -427,26 +435,24 @@ async def cmd_quickstart(ctx: Context) -> int:
     return EXIT_OK
 
 
-async def cmd_run(ctx: Context) -> int:
+def cmd_run(ctx: Context) -> int:
     """The Telegram bot (long polling, or behind a webhook) until SIGTERM/SIGINT."""
     from bot.app.application import WebhookOptions
 
     args = ctx.args
     webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
-    return await _run_bot(ctx, webhook=webhook)
+    return _run_bot(ctx, webhook=webhook)
 
 
-async def _run_bot(ctx: Context, webhook: WebhookOptions | None) -> int:
+def _run_bot(ctx: Context, webhook: WebhookOptions | None) -> int:
+    # Imported here: commands that never talk to Telegram don't pay for importing it.
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app.application import MissingTokenError, run_bot, standard_services
+    from bot.app.application import MissingTokenError, run_bot
     from storage.instance_lock import InstanceLockedError
 
     try:
-        db = ctx.database()
-        await run_bot(
-            ctx.settings, db, webhook=webhook, services=standard_services(ctx.settings, db)
-        )
+        run_bot(ctx.settings, ctx.database(), webhook=webhook)
     except MissingTokenError as exc:
         return _fail(EXIT_USAGE, str(exc))
     except InstanceLockedError as exc:
@@ -581,7 +587,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "running upgrade" on every command
     ctx = Context(args=args, settings=settings, out=out or sys.stdout)
     try:
-        return asyncio.run(args.handler(ctx))
+        result = args.handler(ctx)
+        return asyncio.run(result) if inspect.isawaitable(result) else result
     except (UnusableInputError, UsageError, QueryError) as exc:
         return _fail(EXIT_USAGE, str(exc))
     except DatabaseUnavailableError as exc:

@@ -1,22 +1,29 @@
 """The services the bot's handlers call, built once per process and shared by every update.
 
 Plain objects (no Telegram types): the same bundle backs ``newsbrief run``, ``newsbrief chat`` and
-the tests. :func:`warm_up` pays the one-off costs (jieba's dictionary, the section model, the first
-database round trip) before the first update is answered instead of inside it.
+the tests, and handlers reach it as ``context.services`` (``handlers/context.py``).
+:func:`warm_up` pays the one-off costs (jieba's dictionary, the section model, the first database
+round trip) before the first update is answered instead of inside it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.alerts.state import AlertQueryService
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.ingest.uploads import UploadService
+from bot.pushes.digests import DigestOptions
+from bot.pushes.service import PushService
 from bot.render.callback_data import CallbackCodec
 from bot.search.browse import BrowseService
 from bot.search.query import QueryError
 from bot.search.service import SearchService
+from bot.subscriptions.chats import ChatService
 from bot.subscriptions.settings import SubscriptionService
 from bot.subscriptions.watches import WatchService
 from bot.text import segmentation
@@ -32,30 +39,48 @@ WARM_UP_QUERY = "台风"
 class BotServices:
     settings: Settings
     db: Database
+    clock: Clock
+    codec: CallbackCodec
     browse: BrowseService
     search: SearchService
-    codec: CallbackCodec
+    alerts: AlertQueryService
+    subscriptions: SubscriptionService
+    watches: WatchService
+    chats: ChatService
+    uploads: UploadService
+    pushes: PushService
     started_at: float = field(default_factory=time.monotonic)
     ready_seconds: float | None = None
-    clock: Clock = field(default_factory=SystemClock)  # tests swap in a ManualClock
-
-    @property
-    def subscriptions(self) -> SubscriptionService:
-        return SubscriptionService(self.db, self.clock)
-
-    @property
-    def watches(self) -> WatchService:
-        return WatchService(self.db, self.clock)
 
     @classmethod
-    def create(cls, settings: Settings, db: Database, *, callback_secret: str) -> BotServices:
-        """``callback_secret`` keys the button signatures (the bot token: stable per bot)."""
+    def create(
+        cls,
+        settings: Settings,
+        db: Database,
+        *,
+        callback_secret: str,
+        clock: Clock | None = None,
+        notify: Callable[[], None] | None = None,
+        digest_options: DigestOptions | None = None,
+    ) -> BotServices:
+        """``callback_secret`` keys the button signatures (the bot token: stable per bot);
+        ``notify`` wakes the delivery sender after a push is queued; tests pass a ManualClock."""
+        clock = clock or SystemClock()
+        codec = CallbackCodec(callback_secret)
         return cls(
             settings=settings,
             db=db,
+            clock=clock,
+            codec=codec,
             browse=BrowseService(db),
             search=SearchService(db),
-            codec=CallbackCodec(callback_secret),
+            alerts=AlertQueryService(db, settings.timezone),
+            subscriptions=SubscriptionService(db, clock),
+            watches=WatchService(db, clock),
+            chats=ChatService(db, clock),
+            uploads=UploadService(db, settings),
+            pushes=PushService(db, codec, clock, settings, notify=notify,
+                               digest_options=digest_options),
         )
 
     @property

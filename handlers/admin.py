@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.render.views import MessagePart
-from handlers.common import reply, services, translator
+from bot.render.parts import MessagePart
+from handlers.common import reply, translator
+from handlers.context import NewsContext
 
 
 def _duration(seconds: float) -> str:
@@ -15,8 +15,8 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    tr, deps = translator(update), services(context)
+async def status(update: Update, context: NewsContext) -> None:
+    tr, deps = translator(update), context.services
     counts = await deps.browse.section_counts()
     edition = (await deps.browse.latest_edition()).date
     text = tr.html(
@@ -29,6 +29,6 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, [MessagePart(text)])
 
 
-async def not_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_admin(update: Update, context: NewsContext) -> None:
     """An admin command from someone not in NEWSBRIEF_ADMIN_IDS: a polite no, nothing done."""
     await reply(update, [MessagePart(translator(update).html("admin.not_admin"))])

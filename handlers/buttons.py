@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.render.callback_data import (
     CallbackDataError,
@@ -14,16 +13,17 @@ from bot.render.callback_data import (
     SectionPageRequest,
 )
 from handlers import views
-from handlers.common import edit, reply, services, translator
+from handlers.common import edit, reply, translator
+from handlers.context import NewsContext
 
 logger = logging.getLogger(__name__)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: NewsContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    tr, deps = translator(update), services(context)
+    tr, deps = translator(update), context.services
     try:
         action = deps.codec.decode(query.data)
     except CallbackDataError as exc:

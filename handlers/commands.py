@@ -28,20 +28,20 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.render.i18n import EN, ZH_HANS, Translator
-from bot.subscriptions.chats import ChatService
-from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions
-from handlers.common import SERVICES_KEY
+from bot.render.views import render_help
+from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions, uploads
+from handlers.common import reply, translator
+from handlers.context import NewsContext
 from handlers.membership import membership_handler
 
 logger = logging.getLogger(__name__)
 
-HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+HandlerCallback = Callable[[Update, NewsContext], Awaitable[None]]
 
 
 class Scope(Enum):
@@ -62,6 +62,16 @@ class Command:
         return f"command.{self.name}"
 
 
+async def help_command(update: Update, context: NewsContext) -> None:
+    """Every command this reader can use here, from this table (so /help never drifts from it)."""
+    tr = translator(update)
+    chat, user = update.effective_chat, update.effective_user
+    is_admin = user is not None and user.id in context.services.settings.admin_ids
+    private = chat is not None and chat.type == chat.PRIVATE
+    entries = [(c.name, tr.text(c.description_key)) for c in menu_for(private, is_admin)]
+    await reply(update, [render_help(tr, entries)])
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("start", start.start, Scope.EVERYWHERE),
     Command("today", browse.today, Scope.EVERYWHERE),
@@ -77,7 +87,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("watch", subscriptions.watch, Scope.EVERYWHERE),
     Command("watches", subscriptions.watches, Scope.EVERYWHERE),
     Command("unwatch", subscriptions.unwatch, Scope.EVERYWHERE),
-    Command("help", start.help_command, Scope.EVERYWHERE),
+    Command("help", help_command, Scope.EVERYWHERE),
     Command("status", admin.status, Scope.ADMIN),
     Command("ping", start.ping, Scope.EVERYWHERE, in_menu=False),
 )
@@ -124,7 +134,7 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Document.ALL,
-            alerts.upload,
+            uploads.upload,
         )
     )
     application.add_handler(
@@ -137,8 +147,7 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
     for callback, pattern in subscriptions.BUTTON_HANDLERS:  # before the catch-all below
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
-    deps = application.bot_data[SERVICES_KEY]
-    application.add_handler(membership_handler(ChatService(deps.db, deps.clock)))
+    application.add_handler(membership_handler())
     application.add_error_handler(errors.on_error)
 
 

@@ -1,32 +1,18 @@
-"""What every handler needs: the shared services, the reader's translator, and sending parts."""
+"""What every handler needs: the reader's translator, and sending parts as replies or edits.
+
+Replies go through the Application's rate limiter (PTB's ``AIORateLimiter``), which paces them
+within Telegram's limits and retries a 429 as told, so no handler waits or retries by itself.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
-from typing import TypeVar
+from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import RetryAfter
-from telegram.ext import ContextTypes
-from telegram.warnings import PTBDeprecationWarning
+from telegram import Update
 
+from bot.render.html_text import plain_text
 from bot.render.i18n import Translator
-from bot.render.views import MessagePart, plain_text
-from bot.services import BotServices
-
-SERVICES_KEY = "newsbrief.services"
-FLOOD_RETRIES = 3  # a reply that hits a flood limit waits as told, this many times at most
-
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    return context.application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+from bot.render.parts import MessagePart, inline_markup
 
 
 def translator(update: Update) -> Translator:
@@ -35,24 +21,14 @@ def translator(update: Update) -> Translator:
     return Translator.for_language(user.language_code if user else None)
 
 
-def markup(part: MessagePart) -> InlineKeyboardMarkup | None:
-    if not part.keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
-            for row in part.keyboard
-        ]
-    )
-
-
 async def reply(update: Update, parts: Sequence[MessagePart]) -> None:
     """Send the parts in order to the chat the update came from (HTML parse mode by default)."""
     chat = update.effective_chat
     if chat is None:
         return
     for part in parts:
-        await _flood_safe(lambda part=part: chat.send_message(part.html, reply_markup=markup(part)))
+        await chat.send_message(part.html, reply_markup=inline_markup(part.keyboard),
+                                disable_notification=part.silent or None)
 
 
 async def edit(update: Update, part: MessagePart) -> None:
@@ -62,33 +38,11 @@ async def edit(update: Update, part: MessagePart) -> None:
     if query is None:
         return
     message = query.message
-    new_markup = markup(part)
+    new_markup = inline_markup(part.keyboard)
     if (
         message is not None
         and getattr(message, "text", None) == plain_text(part.html)
         and getattr(message, "reply_markup", None) == new_markup
     ):
         return
-    await _flood_safe(lambda: query.edit_message_text(part.html, reply_markup=new_markup))
-
-
-def retry_delay(exc: RetryAfter) -> float:
-    """Seconds Telegram asked us to wait (PTB 22 may give int or timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-async def _flood_safe(call: Callable[[], Awaitable[T]]) -> T:
-    """Replies are few and wanted now: on a flood limit wait as long as Telegram says, retry."""
-    for attempt in range(FLOOD_RETRIES + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            if attempt == FLOOD_RETRIES:
-                raise
-            delay = retry_delay(exc)
-            logger.info("flood limit: retrying a reply in %.1f s", delay)
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+    await query.edit_message_text(part.html, reply_markup=new_markup)

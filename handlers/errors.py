@@ -7,14 +7,14 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from handlers.common import translator
+from handlers.context import NewsContext
 
 logger = logging.getLogger("newsbrief.errors")
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: NewsContext) -> None:
     chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat \
         else None
     update_id = update.update_id if isinstance(update, Update) else None

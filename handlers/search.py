@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.render.views import MessagePart
+from bot.render.parts import MessagePart
 from handlers import views
-from handlers.common import reply, services, translator
+from handlers.common import reply, translator
+from handlers.context import NewsContext
 
 
-async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search_command(update: Update, context: NewsContext) -> None:
     tr = translator(update)
     query = " ".join(context.args or ())
     if not query.strip():
         await reply(update, [MessagePart(tr.html("search.usage"))])
         return
-    await reply(update, [await views.search_page(services(context), tr, query, 0)])
+    await reply(update, [await views.search_page(context.services, tr, query, 0)])
 
 
-async def search_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search_text(update: Update, context: NewsContext) -> None:
     """A private chat's plain message is a search (groups never get here: see the table)."""
     message = update.effective_message
     query = (message.text or "").strip() if message else ""
     if query:
-        await reply(update, [await views.search_page(services(context), translator(update),
+        await reply(update, [await views.search_page(context.services, translator(update),
                                                      query, 0)])

@@ -288,31 +288,9 @@ class SenderOutbox:
             engine.dispose()
 
 
-@dataclass(frozen=True)
-class MessagePart:
-    """One Telegram message of a push, as rendered (text already split to Telegram's limit)."""
-
-    text: str
-    parse_mode: str | None = "HTML"
-    reply_markup: dict[str, Any] | None = None  # Bot API JSON, e.g. {"inline_keyboard": [...]}
-    disable_notification: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "parse_mode": self.parse_mode,
-            "reply_markup": self.reply_markup,
-            "disable_notification": self.disable_notification,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> MessagePart:
-        return cls(
-            text=data["text"],
-            parse_mode=data.get("parse_mode"),
-            reply_markup=data.get("reply_markup"),
-            disable_notification=bool(data.get("disable_notification", False)),
-        )
+StoredPart = dict[str, Any]
+"""One message of a push as the sender posts it: ``sendMessage`` parameters as Bot API JSON
+(``text``, ``parse_mode``, ``reply_markup``, ``disable_notification``), written by the renderer."""
 
 
 @dataclass(frozen=True)
@@ -322,7 +300,7 @@ class NewDelivery:
     chat_id: int
     kind: str
     ref: str
-    parts: Sequence[MessagePart]
+    parts: Sequence[StoredPart]
     priority: int | None = None
 
 
@@ -335,7 +313,7 @@ class DueDelivery:
     kind: str
     ref: str
     priority: int
-    parts: tuple[MessagePart, ...]
+    parts: tuple[StoredPart, ...]
     sent_message_ids: tuple[int, ...]
     plain_text: bool
     attempts: int
@@ -440,7 +418,7 @@ def _due_from_row(row: Any, claim_part: int | None = None) -> DueDelivery:
         kind=row.kind,
         ref=row.ref,
         priority=row.priority,
-        parts=tuple(MessagePart.from_json(p) for p in row.parts),
+        parts=tuple(row.parts),
         sent_message_ids=tuple(row.sent_message_ids or ()),
         plain_text=bool(row.plain_text),
         attempts=row.attempts,
@@ -487,7 +465,7 @@ class Outbox:
                     "priority": priority_for(item.kind) if item.priority is None
                     else item.priority,
                     "status": PENDING,
-                    "parts": [part.to_json() for part in item.parts],
+                    "parts": list(item.parts),
                     "sent_message_ids": [],
                     "plain_text": False,
                     "attempts": 0,

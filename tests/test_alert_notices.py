@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.alerts.notices import AlertNotifier, render_alert_notice, wants_alert
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.ingest.service import IngestService
+from bot.pushes.alerts import AlertNotifier, wants_alert
+from bot.render.alerts import render_alert_notice
 from bot.render.callback_data import CallbackCodec, OpenArticle
+from bot.render.html_text import plain_text
 from bot.render.i18n import Translator
-from bot.render.views import plain_text
 from storage.alerts import AlertRepository
 from storage.chats import ChatRepository
 from storage.database import Database

@@ -6,16 +6,10 @@ from datetime import UTC, date, datetime
 
 from bot.app.local_chat import html_to_terminal
 from bot.render.callback_data import CallbackCodec
+from bot.render.html_text import plain_text
 from bot.render.i18n import Translator
-from bot.render.views import (
-    TELEGRAM_TEXT_LIMIT,
-    Block,
-    pack_blocks,
-    plain_text,
-    render_article,
-    split_text,
-    utf16_len,
-)
+from bot.render.layout import TELEGRAM_TEXT_LIMIT, Block, pack_blocks, split_text, utf16_len
+from bot.render.views import render_article
 from storage.models import Article
 
 
@@ -73,8 +67,8 @@ def test_long_article_is_split_with_escaped_text_under_the_limit() -> None:
 
 
 def test_terminal_rendering_keeps_bold_readable() -> None:
-    shown, plain = html_to_terminal("<b>台风</b> &amp; <i>雨</i>")
-    assert shown == "【台风】 & 雨" and plain == "台风 & 雨"
+    markup = "<b>台风</b> &amp; <i>雨</i>"
+    assert html_to_terminal(markup) == "【台风】 & 雨" and plain_text(markup) == "台风 & 雨"
 
 
 def test_search_page_bolds_the_match_and_escapes_the_rest() -> None:

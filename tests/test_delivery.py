@@ -14,6 +14,7 @@ import math
 import socket
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from telegram import Bot, Update
@@ -27,11 +28,13 @@ from bot.delivery.sender import (
     SystemSenderClock,
 )
 from bot.delivery.telegram_aiohttp import delivery_request
+from bot.render.i18n import Html
+from bot.render.parts import MessagePart
 from bot.subscriptions.chats import ChatService
-from handlers.membership import my_chat_member_callback
+from handlers.membership import my_chat_member
 from storage.chats import ChatRepository
 from storage.database import Database
-from storage.outbox import CANCELLED, FAILED, PENDING, SENT, MessagePart, NewDelivery, Outbox
+from storage.outbox import CANCELLED, FAILED, PENDING, SENT, NewDelivery, Outbox
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
 
 START = datetime(2026, 7, 31, 0, 0, tzinfo=UTC)
@@ -123,11 +126,12 @@ async def harness_factory(db: Database, tg_bot: Bot) -> AsyncIterator[object]:
 
 
 def digest(chat_id: int, *texts: str, ref: str = "2026-07-31") -> NewDelivery:
-    return NewDelivery(chat_id, "digest", ref, [MessagePart(t) for t in texts or ("<b>今日</b>",)])
+    return NewDelivery(chat_id, "digest", ref,
+                       [MessagePart(Html(t)).to_outbox() for t in texts or ("<b>今日</b>",)])
 
 
 def alert(chat_id: int, text: str = "台风应急响应", ref: str = "event-1") -> NewDelivery:
-    return NewDelivery(chat_id, "alert", ref, [MessagePart(text)])
+    return NewDelivery(chat_id, "alert", ref, [MessagePart(Html(text)).to_outbox()])
 
 
 def bot_texts(fake: FakeBotApi, chat_id: int) -> list[str | None]:
@@ -527,13 +531,12 @@ async def test_unblocking_makes_the_chat_active_again(
 ) -> None:
     user = fake.add_user()
     h = harness_factory()
-    service = ChatService(h.db)
-    callback = my_chat_member_callback(service)
-    await callback(Update.de_json(fake.block(user), tg_bot), None)  # type: ignore[arg-type]
+    context = SimpleNamespace(services=SimpleNamespace(chats=ChatService(h.db)))
+    await my_chat_member(Update.de_json(fake.block(user), tg_bot), context)  # type: ignore[arg-type]
     async with h.db.session() as s:
         chat = await ChatRepository(s).get(user.id)
         assert chat is not None and not chat.active and chat.inactive_reason == "bot kicked"
-    await callback(Update.de_json(fake.unblock(user), tg_bot), None)  # type: ignore[arg-type]
+    await my_chat_member(Update.de_json(fake.unblock(user), tg_bot), context)  # type: ignore[arg-type]
     async with h.db.session() as s:
         chat = await ChatRepository(s).get(user.id)
     assert chat is not None and chat.active and chat.inactive_reason is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.render.callback_data import CallbackCodec
-from bot.render.digest import render_digest, to_outbox_parts
+from bot.render.digest import render_digest
 from bot.render.i18n import Translator
-from bot.render.views import TELEGRAM_TEXT_LIMIT, utf16_len
+from bot.render.layout import TELEGRAM_TEXT_LIMIT, utf16_len
 from bot.subscriptions.digest import (
     MAX_PER_SECTION,
     DigestAlert,
@@ -119,9 +119,8 @@ def test_a_section_with_too_many_items_says_how_many_more() -> None:
 def test_silent_digest_is_sent_without_notification() -> None:
     m = material(article(1, "经济"))
     digest = compose_digest(DigestPreferences(7, silent=True), EDITION, m)
-    parts = to_outbox_parts(render_digest(digest, Translator("zh-Hans"), CODEC, PAPER),
-                            silent=digest.silent)
-    assert parts[0].disable_notification is True
-    assert parts[0].reply_markup == {
+    parts = [p.to_outbox() for p in render_digest(digest, Translator("zh-Hans"), CODEC, PAPER)]
+    assert parts[0]["disable_notification"] is True
+    assert parts[0]["reply_markup"] == {
         "inline_keyboard": [[{"text": "1", "callback_data": CODEC.open_article(1)}]]
     }

@@ -12,7 +12,6 @@ from storage.outbox import (
     FAILED,
     PENDING,
     SENT,
-    MessagePart,
     NewDelivery,
     Outbox,
 )
@@ -20,14 +19,20 @@ from storage.outbox import (
 NOW = datetime(2026, 7, 31, 0, 0, tzinfo=UTC)
 
 
+
+def stored_part(text: str) -> dict[str, object]:
+    """A part as the renderer stores it (``MessagePart.to_outbox``)."""
+    return {"text": text, "parse_mode": "HTML", "reply_markup": None,
+            "disable_notification": False}
+
 def digest(chat_id: int, ref: str = "2026-07-31", parts: int = 1) -> NewDelivery:
     return NewDelivery(
-        chat_id, "digest", ref, [MessagePart(f"<b>part {i}</b>") for i in range(parts)]
+        chat_id, "digest", ref, [stored_part(f"<b>part {i}</b>") for i in range(parts)]
     )
 
 
 def alert(chat_id: int, ref: str = "event-1") -> NewDelivery:
-    return NewDelivery(chat_id, "alert", ref, [MessagePart("台风")])
+    return NewDelivery(chat_id, "alert", ref, [stored_part("台风")])
 
 
 async def test_enqueueing_the_same_digest_twice_sends_one(db: Database) -> None:

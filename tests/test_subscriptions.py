@@ -81,7 +81,7 @@ async def test_alerts_and_silence_toggle(db: Database) -> None:
 
 
 async def test_flood_and_rainstorm_alerts_are_opt_in(db: Database) -> None:
-    from bot.alerts.notices import wants_alert
+    from bot.pushes.alerts import wants_alert
     from storage.chats import ChatRepository
 
     service = SubscriptionService(db, ManualClock(at(2023, 8, 1, 6, 0)))
@@ -94,8 +94,8 @@ async def test_flood_and_rainstorm_alerts_are_opt_in(db: Database) -> None:
 
 def test_settings_keyboard_offers_the_flood_opt_in() -> None:
     from bot.render.i18n import Translator
+    from bot.render.settings import render_settings
     from bot.subscriptions.settings import ChatSettings
-    from handlers.subscriptions import render_settings
 
     s = ChatSettings(42, "private", None, True, "08:00", "Asia/Shanghai", (), True, True, None)
     part = render_settings(s, Translator.for_language("zh"))
@@ -143,7 +143,7 @@ class _Telegram:
 
 
 async def test_a_channel_admin_may_manage_it_when_the_bot_can_post() -> None:
-    from bot.subscriptions.settings import check_channel_admin
+    from handlers.channels import check_channel_admin
 
     telegram = _Telegram()
     ref = await check_channel_admin(telegram, "@xsnews", 1)
@@ -171,10 +171,11 @@ async def test_a_channel_admin_may_manage_it_when_the_bot_can_post() -> None:
 async def test_anyone_else_is_refused_by_type(
     telegram: _Telegram, channel: int | str, error: str, named: str
 ) -> None:
-    import bot.subscriptions.settings as subscriptions
+    from bot.subscriptions.settings import ChannelAccessError
+    from handlers.channels import check_channel_admin
 
-    with pytest.raises(subscriptions.ChannelAccessError) as caught:
-        await subscriptions.check_channel_admin(telegram, channel, 1)
+    with pytest.raises(ChannelAccessError) as caught:
+        await check_channel_admin(telegram, channel, 1)
     assert type(caught.value).__name__ == error
     assert caught.value.channel == named
 
@@ -186,7 +187,7 @@ def _settings(**changes: Any) -> ChatSettings:
 
 def test_chat_settings_buttons_keep_their_data() -> None:
     from bot.render.i18n import Translator
-    from handlers.subscriptions import render_settings
+    from bot.render.settings import render_settings
 
     part = render_settings(_settings(), Translator.for_language("en"))
     assert [b.callback_data for row in part.keyboard for b in row] == [
@@ -199,8 +200,8 @@ def test_chat_settings_buttons_keep_their_data() -> None:
 def test_channel_settings_buttons_name_the_channel_and_fit_in_64_bytes() -> None:
     from bot.render.callback_data import SettingsPress, parse_settings_data
     from bot.render.i18n import Translator
+    from bot.render.settings import render_settings
     from bot.subscriptions.settings import ChannelRef
-    from handlers.subscriptions import render_settings
 
     widest = ChannelRef(-9_999_999_999_999, "<Wide>", None)  # 13 digits: the longest id
     s = _settings(chat_id=widest.chat_id, chat_type="channel")

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.clock import ManualClock
+from bot.pushes.watches import WatchNotifier
 from bot.render.callback_data import CallbackCodec
 from bot.search.query import QueryError
 from bot.subscriptions.settings import ChatIdentity, SubscriptionService
 from bot.subscriptions.watches import (
     WatchLimitError,
-    WatchNotifier,
     WatchService,
     parse_watch_query,
 )

@@ -1,42 +1,44 @@
-"""The Telegram Application: assembled once from settings, run by polling, webhook or locally.
+"""The Telegram Application, assembled once from settings: handlers, services and what runs beside.
 
-This is the composition root (the one place in ``bot/`` that imports ``handlers``): it builds the
-services, registers the command table and runs the life cycle. Other parts of the program that must
-live as long as the bot (the delivery sender, schedulers) plug in as :class:`AppService` objects:
-
-    build_application(settings, db, services=[DeliveryService(...)])
-
-Each one's ``start(application)`` runs after the warm-up and menus, before the first update is
-answered; ``stop(application)`` runs in reverse order when the bot stops (SIGTERM, SIGINT).
+This is the composition root, the one place that wires the layers together: it builds the
+services the handlers reach through the typed context, the delivery sender and the JobQueue jobs,
+registers the command table, and hands PTB the life cycle hooks PTB calls itself —
+``post_init`` (migrate, take the one-bot lock, warm up, publish menus, start the components),
+``post_stop`` (stop them) and ``post_shutdown`` (give the lock and the database back). ``newsbrief
+run`` is then PTB's own ``run_polling`` / ``run_webhook``, with PTB's signal handling; ``newsbrief
+chat`` drives the same hooks around an in-process transport.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
-import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.app.jobs import DigestJob, FeedJob
+from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.sender import DeliveryLimits, DeliveryQueue, DeliveryService
+from bot.ingest.inbox import Inbox
+from bot.ingest.service import IngestService
 from bot.services import BotServices, warm_up
 from handlers.commands import publish_menus, register_handlers
-from handlers.common import SERVICES_KEY
+from handlers.context import CONTEXT_TYPES
 from storage.database import Database
+from storage.instance_lock import InstanceLock
 
 logger = logging.getLogger("newsbrief.bot")
 
-LIFECYCLE_KEY = "newsbrief.lifecycle"
 ALLOWED_UPDATES: tuple[str, ...] = (
     Update.MESSAGE,
     Update.CALLBACK_QUERY,
@@ -44,7 +46,10 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 TELEGRAM_ROOT = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
+REPLY_FLOOD_RETRIES = 3  # a reply answered 429 is retried as told, this many times at most
 _IMPORTED_AT = time.monotonic()
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class MissingTokenError(ValueError):
@@ -58,12 +63,12 @@ class MissingTokenError(ValueError):
         )
 
 
-class AppService(Protocol):
-    """Something that runs alongside the bot (delivery sender, scheduler jobs, ...)."""
+class AppComponent(Protocol):
+    """Something that runs alongside the handlers (the delivery sender, the jobs)."""
 
-    async def start(self, application: Application) -> None: ...
+    async def start(self, application: AnyApplication) -> None: ...
 
-    async def stop(self, application: Application) -> None: ...
+    async def stop(self, application: AnyApplication) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,6 @@ class WebhookOptions:
     def url_path(self) -> str:
         """The path PTB's web server answers on: the public URL's path (a proxy forwards it)."""
         return urlsplit(self.url).path.strip("/")
-
-
-def bot_services(application: Application) -> BotServices:
-    return application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
 
 
 def process_age_seconds() -> float:
@@ -95,157 +96,140 @@ def process_age_seconds() -> float:
         return time.monotonic() - _IMPORTED_AT
 
 
-def build_application(
-    settings: Settings,
-    db: Database,
-    *,
-    services: Sequence[AppService] = (),
-    request: BaseRequest | None = None,
-    token: str | None = None,
-    with_updater: bool = True,
-) -> Application:
-    """The bot with every handler registered. ``request`` replaces HTTP (``newsbrief chat``)."""
-    token = token or settings.telegram_bot_token
-    if not token:
-        raise MissingTokenError()
-    root = (settings.telegram_api_base_url or TELEGRAM_ROOT).rstrip("/")
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(f"{root}/bot")
-        .base_file_url(f"{root}/file/bot")
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                tzinfo=settings.timezone,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .post_init(on_startup)
-        .post_stop(on_stop)
-    )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    if not with_updater:
-        builder = builder.updater(None)
-    application = builder.build()
-    application.bot_data[SERVICES_KEY] = BotServices.create(settings, db, callback_secret=token)
-    application.bot_data[LIFECYCLE_KEY] = list(services)
-    register_handlers(application, settings.admin_ids)
-    return application
+class NewsBot:
+    """The bot as ``newsbrief run`` assembles it: the Application, its services, and the
+    components beside the handlers (sender first: the others wake it after they queue pushes).
 
-
-async def on_startup(application: Application) -> None:
-    """Warm up, publish the menus, start the attached services — all before the first update."""
-    deps = bot_services(application)
-    await warm_up(deps)
-    await publish_menus(application.bot, deps.settings.admin_ids)
-    for service in application.bot_data[LIFECYCLE_KEY]:
-        await service.start(application)
-    deps.ready_seconds = process_age_seconds()
-
-
-async def on_stop(application: Application) -> None:
-    for service in reversed(application.bot_data[LIFECYCLE_KEY]):
-        try:
-            await service.stop(application)
-        except Exception:
-            logger.exception("stopping %r failed", service)
-
-
-async def serve(application: Application, *, webhook: WebhookOptions | None = None) -> None:
-    """Run until SIGTERM or SIGINT, then stop cleanly: updater, handlers, services, connections."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled = (signal.SIGTERM, signal.SIGINT)
-    for signum in handled:
-        loop.add_signal_handler(signum, stop.set)
-    updater = application.updater
-    assert updater is not None, "serve() needs an Application built with an updater"
-    try:
-        await application.initialize()
-        try:
-            await on_startup(application)
-            if webhook is None:
-                await updater.start_polling(
-                    timeout=POLL_TIMEOUT_SECONDS, allowed_updates=list(ALLOWED_UPDATES)
-                )
-                mode = "long polling"
-            else:
-                await updater.start_webhook(
-                    listen=webhook.listen,
-                    port=webhook.port,
-                    url_path=webhook.url_path,
-                    webhook_url=webhook.url,
-                    secret_token=secrets.token_urlsafe(32),
-                    allowed_updates=list(ALLOWED_UPDATES),
-                )
-                mode = f"webhook {webhook.url} (listening on {webhook.listen}:{webhook.port})"
-            await application.start()
-            deps = bot_services(application)
-            logger.info(
-                "@%s is answering by %s; ready %.2f s after process start",
-                application.bot.username, mode, deps.ready_seconds or 0.0,
-            )
-            await stop.wait()
-            logger.info("stopping (signal received)")
-        finally:
-            if updater.running:
-                await updater.stop()
-            if application.running:
-                await application.stop()
-            await on_stop(application)
-            await application.shutdown()
-    finally:
-        for signum in handled:
-            loop.remove_signal_handler(signum)
-
-
-def standard_services(settings: Settings, db: Database) -> list[AppService]:
-    """What runs beside the handlers in ``newsbrief run``, in start order: the sender first (the
-    others wake it after they queue pushes), then digests and watches, then inbox and alerts."""
-    from bot.app.jobs import AlertJobs
-    from bot.delivery.sender import DeliveryService
-    from bot.subscriptions.digest_jobs import DigestJobs, DigestOptions
-
-    if not settings.telegram_bot_token:
-        raise MissingTokenError()
-    delivery = DeliveryService(
-        db, settings.telegram_bot_token,
-        api_root=(settings.telegram_api_base_url or TELEGRAM_ROOT),
-    )
-    notify = delivery.queue.notify
-    return [
-        delivery,
-        DigestJobs(DigestOptions.from_settings(settings), notify=notify),
-        AlertJobs(notify=notify),
-    ]
-
-
-async def run_bot(
-    settings: Settings,
-    db: Database,
-    *,
-    webhook: WebhookOptions | None = None,
-    services: Sequence[AppService] = (),
-) -> None:
-    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal.
-
-    Raises MissingTokenError, storage.instance_lock.InstanceLockedError, or telegram's
-    InvalidToken / NetworkError when Telegram cannot be reached at start-up.
+    ``request`` replaces HTTP for both the handlers and the sender (``newsbrief chat``);
+    ``clock`` is the services' clock (tests pass a ManualClock); ``hold_lock`` takes the
+    one-bot-per-database lock at start (``newsbrief run``).
     """
-    from storage.instance_lock import InstanceLock
 
-    if not settings.telegram_bot_token:
-        raise MissingTokenError()
-    try:
-        await db.upgrade()
-        lock = await InstanceLock.acquire(db)
-        try:
-            logger.info("holding %s", lock.description)
-            application = build_application(settings, db, services=services)
-            await serve(application, webhook=webhook)
-        finally:
-            await lock.release()
-    finally:
-        await db.dispose()
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        token: str | None = None,
+        request: BaseRequest | None = None,
+        clock: Clock | None = None,
+        limits: DeliveryLimits | None = None,
+        digest_interval: float | None = None,
+        with_updater: bool = True,
+        hold_lock: bool = False,
+    ) -> None:
+        token = token or settings.telegram_bot_token
+        if not token:
+            raise MissingTokenError()
+        self.settings = settings
+        self.db = db
+        self.hold_lock = hold_lock
+        self.lock: InstanceLock | None = None
+        self.queue = DeliveryQueue(db)
+        self.services = BotServices.create(
+            settings, db, callback_secret=token, clock=clock, notify=self.queue.notify
+        )
+        root = (settings.telegram_api_base_url or TELEGRAM_ROOT).rstrip("/")
+        self.delivery = DeliveryService(
+            db, token, api_root=root, limits=limits, queue=self.queue, request=request
+        )
+        inbox = (Inbox(settings.inbox, IngestService(db, settings))
+                 if settings.inbox is not None else None)
+        self.digest_job = (DigestJob(self.services.pushes) if digest_interval is None
+                           else DigestJob(self.services.pushes, interval=digest_interval))
+        self.feed_job = FeedJob(self.services.pushes, inbox=inbox,
+                                interval=settings.inbox_poll_seconds)
+        self.components: Sequence[AppComponent] = (self.delivery, self.digest_job, self.feed_job)
+        self._started: list[AppComponent] = []
+        self.application = self._build(token, root, request, with_updater)
+
+    def _build(self, token: str, root: str, request: BaseRequest | None,
+               with_updater: bool) -> AnyApplication:
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(f"{root}/bot")
+            .base_file_url(f"{root}/file/bot")
+            .context_types(CONTEXT_TYPES)
+            .defaults(Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=self.settings.timezone,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ))
+            .rate_limiter(AIORateLimiter(max_retries=REPLY_FLOOD_RETRIES))
+            .post_init(self.startup)
+            .post_stop(self.stop)
+            .post_shutdown(self.shutdown)
+        )
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
+        if not with_updater:
+            builder = builder.updater(None)
+        application: AnyApplication = builder.build()
+        application.bot_data.services = self.services
+        register_handlers(application, self.settings.admin_ids)
+        return application
+
+    # --- life cycle (PTB calls these; ``newsbrief chat`` calls them around its own loop) -------
+
+    async def startup(self, application: AnyApplication) -> None:
+        """Before the first update: migrate, lock, warm up, menus, start the components."""
+        if self.hold_lock:
+            await self.db.upgrade()
+            self.lock = await InstanceLock.acquire(self.db)
+            logger.info("holding %s", self.lock.description)
+        await warm_up(self.services)
+        await publish_menus(application.bot, self.settings.admin_ids)
+        for component in self.components:
+            await component.start(application)
+            self._started.append(component)
+        self.services.ready_seconds = process_age_seconds()
+        logger.info("@%s is ready %.2f s after process start", application.bot.username,
+                    self.services.ready_seconds)
+
+    async def stop(self, application: AnyApplication) -> None:
+        """Stop the components in reverse order (in-flight sends finish and are recorded)."""
+        while self._started:
+            component = self._started.pop()
+            try:
+                await component.stop(application)
+            except Exception:
+                logger.exception("stopping %r failed", component)
+
+    async def shutdown(self, application: AnyApplication) -> None:
+        """Last: whatever still runs stops, the lock is released, the database let go."""
+        await self.stop(application)
+        if self.lock is not None:
+            await self.lock.release()
+            self.lock = None
+        await self.db.dispose()
+
+    # --- running ---------------------------------------------------------------------------------
+
+    def run(self, webhook: WebhookOptions | None = None) -> None:
+        """Serve until SIGTERM or SIGINT (PTB's run loop), then stop cleanly.
+
+        Raises MissingTokenError, storage.instance_lock.InstanceLockedError, or telegram's
+        InvalidToken / NetworkError when Telegram cannot be reached at start-up.
+        """
+        if webhook is None:
+            logger.info("answering by long polling")
+            self.application.run_polling(
+                timeout=POLL_TIMEOUT_SECONDS, allowed_updates=list(ALLOWED_UPDATES)
+            )
+            return
+        logger.info("answering by webhook %s (listening on %s:%d)", webhook.url, webhook.listen,
+                    webhook.port)
+        self.application.run_webhook(
+            listen=webhook.listen,
+            port=webhook.port,
+            url_path=webhook.url_path,
+            webhook_url=webhook.url,
+            secret_token=secrets.token_urlsafe(32),
+            allowed_updates=list(ALLOWED_UPDATES),
+        )
+
+
+def run_bot(settings: Settings, db: Database, *, webhook: WebhookOptions | None = None) -> None:
+    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal."""
+    NewsBot(settings, db, hold_lock=True).run(webhook)

@@ -1,111 +1,111 @@
-"""The bot's feed of pages and alerts: the inbox scan and the alert-notice pass on the JobQueue.
+"""The bot's repeating work on PTB's JobQueue (APScheduler): digests and feeds.
 
-One repeating job (every ``NEWSBRIEF_INBOX_POLL_SECONDS``) ingests whatever has settled in the
-drop folder, then queues notices for alert events not yet notified — including events from pages
-loaded with ``newsbrief ingest`` in another process. An admin's upload calls :meth:`after_ingest`
-so its notices do not wait for the next tick.
+:class:`DigestJob` queues keyword-watch notices and due digests every minute; :class:`FeedJob`
+ingests what has settled in the drop folder and queues notices for alert events not yet notified —
+including events from pages loaded with ``newsbrief ingest`` in another process. Both run once at
+start, before the first update is answered (the restart catch-up), then on the JobQueue. Each gets
+what it works with through its constructor; an ingest inside the bot calls
+:meth:`~bot.pushes.service.PushService.after_ingest` itself.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
+from telegram.ext import Application, Job, JobQueue
 
-from bot.alerts.notices import AlertNotifier, NoticeReport
 from bot.ingest.inbox import Inbox, InboxOutcome
-from bot.ingest.service import IngestService
-
-if TYPE_CHECKING:
-    from telegram.ext import Application, ContextTypes, Job
+from bot.pushes.service import PushService
 
 logger = logging.getLogger(__name__)
 
-JOB_NAME = "newsbrief.inbox_and_alerts"
+DIGEST_JOB = "newsbrief.digests"
+FEED_JOB = "newsbrief.feeds"
+DIGEST_INTERVAL_SECONDS = 60.0
+# One pass at a time; a late tick is run once, not once per missed interval.
+_JOB_KWARGS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 
-class AlertJobs:
-    """An :class:`~bot.app.application.AppService`: the inbox and alert notices."""
+class RepeatingJob:
+    """A pass run once at start and then every ``interval`` seconds; a failure goes to the
+    Application's error handler and the next tick retries (passes never half-write)."""
 
-    def __init__(self, *, notify: Callable[[], None] | None = None) -> None:
-        self.notify = notify
-        self.notifier: AlertNotifier | None = None
-        self.inbox: Inbox | None = None
-        self.job: Job | None = None
-        self.application: Application | None = None
-        self.passes = 0
-        self._passed = asyncio.Condition()
-        self._lock = asyncio.Lock()
+    name = "newsbrief.job"
 
-    async def start(self, application: Application) -> None:
-        from bot.app.application import bot_services
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.job: Job[Any] | None = None
+        self.passes = 0  # finished ticks (tests wait on this instead of sleeping)
 
-        deps = bot_services(application)
-        settings = deps.settings
-        self.notifier = AlertNotifier(
-            deps.db, deps.codec, deps.clock, tz=settings.timezone, notify=self.notify,
-            max_age=settings.alert_max_age,
-        )
-        if settings.inbox is not None:
-            self.inbox = Inbox(settings.inbox, IngestService(deps.db, settings))
-            self.inbox.ensure_folders()
-            logger.info("watching %s for pages every %.0f s", settings.inbox,
-                        settings.inbox_poll_seconds)
-        application.bot_data[JOB_NAME] = self
-        self.application = application
+    async def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        # The first pass runs now. (A job queued with first=0 before the JobQueue starts would be
+        # moved one interval on by APScheduler.)
         await self.tick()
-        job_queue = application.job_queue
+        job_queue: JobQueue[Any] | None = application.job_queue
         if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
             raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
         self.job = job_queue.run_repeating(
-            self.tick, interval=settings.inbox_poll_seconds, first=settings.inbox_poll_seconds,
-            name=JOB_NAME,
-            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+            self._scheduled_tick, interval=self.interval, first=self.interval, name=self.name,
+            job_kwargs=_JOB_KWARGS,
         )
 
-    async def stop(self, application: Application) -> None:
+    async def stop(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if self.job is not None:
-            with contextlib.suppress(JobLookupError):
+            with contextlib.suppress(JobLookupError):  # the JobQueue already shut down
                 self.job.schedule_removal()
             self.job = None
 
-    async def tick(self, context: ContextTypes.DEFAULT_TYPE | None = None) -> list[InboxOutcome]:
-        """Scan the inbox once, then queue notices; never two passes at once."""
+    async def _scheduled_tick(self, context: object) -> None:
+        await self.tick()
+
+    async def tick(self) -> None:
         try:
-            async with self._lock:
-                outcomes = await self.inbox.process_once() if self.inbox is not None else []
-                await self._queue_notices()
-            if any(o.report is not None and o.report.articles_new for o in outcomes):
-                await self._watch_notices()
-            return outcomes
+            await self.run_pass()
         finally:
-            async with self._passed:
-                self.passes += 1
-                self._passed.notify_all()
+            self.passes += 1
 
-    async def after_ingest(self) -> NoticeReport:
-        """Alert notices, then keyword-watch notices, for an ingest done inside the bot."""
-        async with self._lock:
-            report = await self._queue_notices()
-        await self._watch_notices()
-        return report
+    async def run_pass(self) -> None:
+        raise NotImplementedError
 
-    async def _watch_notices(self) -> None:
-        """Watches are the digest jobs' (``DigestJobs.after_ingest``); run them now if present."""
-        from bot.subscriptions.digest_jobs import JOB_NAME as DIGEST_JOBS
 
-        digest_jobs = self.application.bot_data.get(DIGEST_JOBS) if self.application else None
-        if digest_jobs is not None:
-            await digest_jobs.after_ingest()
+class DigestJob(RepeatingJob):
+    """Keyword-watch notices for new articles, then the digests due at this minute."""
 
-    async def _queue_notices(self) -> NoticeReport:
-        assert self.notifier is not None, "not started"
-        return await self.notifier.queue_pending()
+    name = DIGEST_JOB
 
-    async def wait_for_passes(self, count: int) -> None:
-        async with self._passed:
-            await self._passed.wait_for(lambda: self.passes >= count)
+    def __init__(self, pushes: PushService, *, interval: float = DIGEST_INTERVAL_SECONDS) -> None:
+        super().__init__(interval)
+        self.pushes = pushes
+
+    async def run_pass(self) -> None:
+        await self.pushes.watch_pass()
+        await self.pushes.digest_pass()
+
+
+class FeedJob(RepeatingJob):
+    """The drop folder (when one is set), then alert notices; watch notices when the folder
+    brought new articles (pages loaded elsewhere wait for the digest job's watch pass)."""
+
+    name = FEED_JOB
+
+    def __init__(self, pushes: PushService, *, inbox: Inbox | None, interval: float) -> None:
+        super().__init__(interval)
+        self.pushes = pushes
+        self.inbox = inbox
+        self.last_outcomes: list[InboxOutcome] = []
+
+    async def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if self.inbox is not None:
+            self.inbox.ensure_folders()
+            logger.info("watching %s for pages every %.0f s", self.inbox.folder, self.interval)
+        await super().start(application)
+
+    async def run_pass(self) -> None:
+        outcomes = await self.inbox.process_once() if self.inbox is not None else []
+        self.last_outcomes = outcomes
+        await self.pushes.alert_pass()
+        if any(o.report is not None and o.report.articles_new for o in outcomes):
+            await self.pushes.watch_pass()

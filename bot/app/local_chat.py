@@ -24,9 +24,10 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.app.application import build_application, on_startup, on_stop
+from bot.app.application import NewsBot
 from bot.config import Settings
-from bot.render.views import utf16_len
+from bot.render.html_text import plain_text
+from bot.render.layout import utf16_len
 from storage.database import Database
 
 LOCAL_TOKEN = "1:newsbrief-local-chat"
@@ -59,7 +60,6 @@ class _TerminalText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.color = color
         self.pieces: list[str] = []
-        self.plain: list[str] = []
         self._links: list[str | None] = []
         self._bold_starts: list[int] = []
 
@@ -89,15 +89,14 @@ class _TerminalText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.pieces.append(data)
-        self.plain.append(data)
 
 
-def html_to_terminal(markup: str, *, color: bool = False) -> tuple[str, str]:
-    """(text for the terminal, plain text as Telegram would store it)."""
+def html_to_terminal(markup: str, *, color: bool = False) -> str:
+    """Telegram HTML as the terminal shows it (bold, italics, link targets)."""
     parser = _TerminalText(color)
     parser.feed(markup)
     parser.close()
-    return "".join(parser.pieces).strip(), "".join(parser.plain).strip()
+    return "".join(parser.pieces).strip()
 
 
 @dataclass
@@ -211,7 +210,8 @@ class LocalBotApi(BaseRequest):
     def _render(self, params: dict[str, Any]) -> tuple[str, str]:
         text = str(params.get("text", ""))
         if params.get("parse_mode") == "HTML":
-            shown, plain = html_to_terminal(text, color=self.transcript.color)
+            shown = html_to_terminal(text, color=self.transcript.color)
+            plain = plain_text(text)
         else:
             shown = plain = text.strip()
         if not plain:
@@ -315,38 +315,39 @@ async def run_chat(
     color = out.isatty() and not os.environ.get("NO_COLOR")
     transcript = Transcript(out, color=color)
     api = LocalBotApi(transcript)
-    await db.upgrade()
+    news = NewsBot(settings, db, token=LOCAL_TOKEN, request=api, with_updater=False,
+                   hold_lock=True)
+    application = news.application
     try:
-        application = build_application(
-            settings, db, request=api, token=LOCAL_TOKEN, with_updater=False
-        )
-        async with application:
-            await on_startup(application)
-            chat = LocalChat(application, api, language_code)
-            out.write(HINT + "\n\n")
-            out.flush()
-            try:
-                while True:
-                    line = await _read_line(stdin, interactive)
-                    if line is None:
-                        break
-                    text = line.strip()
-                    if not text:
-                        continue
-                    if not interactive:
-                        out.write(f"you ▸ {text}\n")
-                    if text in QUIT:
-                        break
-                    pressed = PRESS.match(text)
-                    if pressed:
-                        if not await chat.press(int(pressed.group(1))):
-                            out.write(f"(no button {pressed.group(1)} on the last message)\n\n")
-                        continue
-                    await chat.say(text)
-            finally:
-                await on_stop(application)
+        await application.initialize()
+        await news.startup(application)
+        await application.start()
+        chat = LocalChat(application, api, language_code)
+        out.write(HINT + "\n\n")
+        out.flush()
+        while True:
+            line = await _read_line(stdin, interactive)
+            if line is None:
+                break
+            text = line.strip()
+            if not text:
+                continue
+            if not interactive:
+                out.write(f"you ▸ {text}\n")
+            if text in QUIT:
+                break
+            pressed = PRESS.match(text)
+            if pressed:
+                if not await chat.press(int(pressed.group(1))):
+                    out.write(f"(no button {pressed.group(1)} on the last message)\n\n")
+                continue
+            await chat.say(text)
     finally:
-        await db.dispose()
+        if application.running:
+            await application.stop()
+        await news.stop(application)
+        await application.shutdown()
+        await news.shutdown(application)
 
 
 async def _read_line(stream: TextIO, interactive: bool) -> str | None:

@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import json
 import logging
 import math
-import re
 import time
 import warnings
 from collections import deque
@@ -48,21 +46,23 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
+from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.outbox import (
     DueDelivery,
     Failed,
-    MessagePart,
     NewDelivery,
     Outbox,
     Outcome,
     RetryLater,
     SenderOutbox,
+    StoredPart,
     part_sent_outcome,
 )
 
@@ -245,14 +245,6 @@ def bad_request_reason(exc: BadRequest) -> str | None:
     if "can't parse entities" in text or "can't find end" in text:
         return CANT_PARSE_ENTITIES
     return None
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
-def html_to_plain(text: str) -> str:
-    """The text a reader would see, without markup: the plain-text fallback's message."""
-    return html.unescape(_TAG.sub("", text))
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:
@@ -679,17 +671,17 @@ class DeliverySender:
                     or (done is not None and done.slow is not None)):
                 self._wake.set()
 
-    async def _send(self, row: DueDelivery, part: MessagePart) -> int:
+    async def _send(self, row: DueDelivery, part: StoredPart) -> int:
         """Send one part; returns Telegram's message id."""
-        text, parse_mode = part.text, part.parse_mode
+        text, parse_mode = part["text"], part.get("parse_mode")
         if row.plain_text:
-            text, parse_mode = html_to_plain(text), None
+            text, parse_mode = plain_text(text), None
         params: dict[str, Any] = {"chat_id": row.chat_id, "text": text}
         if parse_mode:
             params["parse_mode"] = parse_mode
-        if part.reply_markup:
-            params["reply_markup"] = part.reply_markup  # already Bot API JSON
-        if part.disable_notification:
+        if part.get("reply_markup"):
+            params["reply_markup"] = part["reply_markup"]  # already Bot API JSON
+        if part.get("disable_notification"):
             params["disable_notification"] = True
         if self.limits.allow_paid_broadcast:
             params["allow_paid_broadcast"] = True
@@ -850,17 +842,21 @@ class DeliveryService:
         api_root: str = "https://api.telegram.org",
         limits: DeliveryLimits | None = None,
         queue: DeliveryQueue | None = None,
+        request: BaseRequest | None = None,
     ) -> None:
+        """``request``: the transport to send through (``newsbrief chat`` passes its in-process
+        one); by default one sized for ``max_in_flight``."""
         self.db = db
         self.token = token
         self.api_root = api_root.rstrip("/")
         self.limits = limits or DeliveryLimits()
         self.queue = queue or DeliveryQueue(db)
+        self.request = request
         self.sender: DeliverySender | None = None
 
     async def start(self, application: object = None) -> None:
-        bot = Bot(self.token, base_url=f"{self.api_root}/bot",
-                  request=delivery_request(self.limits.max_in_flight + 4))
+        request = self.request or delivery_request(self.limits.max_in_flight + 4)
+        bot = Bot(self.token, base_url=f"{self.api_root}/bot", request=request)
         await bot.initialize()
         # ``newsbrief run`` holds the single-instance lock before it starts its services, so any
         # claim in the outbox now was left by a process that died: resend it at once.

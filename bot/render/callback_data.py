@@ -176,11 +176,6 @@ def _page(page: int) -> int:
     return page
 
 
-def section_slug(section: str) -> str:
-    """The ASCII name of a section, for button data and deep links (``?start=sec_econ``)."""
-    return SECTION_SLUGS[section]
-
-
 DEEP_LINK_LIMIT = 64  # /start payloads: up to 64 of [A-Za-z0-9_-]
 _DEEP_LINK_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -259,3 +254,24 @@ def parse_settings_data(data: str | None) -> SettingsPress:
     if not 1 <= len(fields) <= 2 or not all(_FIELD.fullmatch(f) for f in fields):
         raise CallbackDataError("unreadable settings data")
     return SettingsPress(fields[0], fields[1] if len(fields) == 2 else "", channel_id)
+
+
+# --- watch buttons ------------------------------------------------------------------------------
+# Unsigned for the same reason: a watch is removed only from the chat that owns it.
+
+WATCHES_PREFIX = "w:"  # ``w:x:<watch id>``: remove that watch (from the /watches list)
+_ROW_ID = re.compile(r"[1-9][0-9]{0,17}")  # ASCII digits only, within a 64-bit row id
+
+
+def watch_remove_data(watch_id: int) -> str:
+    return f"{WATCHES_PREFIX}x:{int(watch_id)}"
+
+
+def parse_watch_remove(data: str | None) -> int:
+    """The watch id a remove button names; :class:`CallbackDataError` for anything else."""
+    if not data or not data.startswith(WATCHES_PREFIX) or len(data) > CALLBACK_DATA_LIMIT:
+        raise CallbackDataError("not watch data")
+    kind, _, value = data[len(WATCHES_PREFIX):].partition(":")
+    if kind != "x" or not _ROW_ID.fullmatch(value):
+        raise CallbackDataError("unreadable watch data")
+    return int(value)

@@ -1,7 +1,7 @@
 """A digest → Telegram message parts (HTML, read buttons, ≤ 4096 units).
 
 The digest is cut between items, never inside one: a part ends before the item that would take it
-past :data:`~bot.render.views.TELEGRAM_TEXT_LIMIT` (measured on the HTML, an upper bound of what
+past :data:`~bot.render.layout.TELEGRAM_TEXT_LIMIT` (measured on the HTML, an upper bound of what
 Telegram counts after parsing), and a section carried into the next part repeats its heading.
 Each part carries the read buttons of its own items. Traditional-Chinese chats get article text
 converted by their :class:`~bot.render.i18n.Translator`.
@@ -9,15 +9,14 @@ converted by their :class:`~bot.render.i18n.Translator`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Html, Translator, escape
-from bot.render.views import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip
+from bot.render.layout import TELEGRAM_TEXT_LIMIT, clip
+from bot.render.parts import Button, MessagePart
 from bot.subscriptions.digest import Digest
-from storage.outbox import MessagePart as OutboxPart
 
 TITLE_CHARS = 80
 BUTTONS_PER_ROW = 8
@@ -61,13 +60,13 @@ class _Part:
         self.length += size + (_SEPARATOR_UNITS if self.lines else 0)
         self.lines.append(text)
 
-    def to_message(self) -> MessagePart:
+    def to_message(self, silent: bool) -> MessagePart:
         rows = [
             tuple(self.numbers[i : i + BUTTONS_PER_ROW])
             for i in range(0, len(self.numbers), BUTTONS_PER_ROW)
         ]
         rows.extend((button,) for button in self.extra)
-        return MessagePart(Html(SEPARATOR.join(self.lines)), tuple(rows))
+        return MessagePart(Html(SEPARATOR.join(self.lines)), tuple(rows), silent)
 
 
 def digest_heading(digest: Digest, tr: Translator, paper: str) -> Html:
@@ -138,25 +137,10 @@ def render_digest(
             part = place(line, heading=continued)
             label = tr.text("digest.more_button", section=name)
             part.extra.append(Button(label, codec.section_page(section.name, 0)))
-    return [part.to_message() for part in parts]
+    return [part.to_message(digest.silent) for part in parts]
 
 
 def render_nothing_new(digest: Digest, tr: Translator, paper: str) -> list[MessagePart]:
     """The short note a chat gets on a quiet day, if it asked for one."""
-    return [MessagePart(tr.html("digest.nothing_new", paper=tr.article_text(paper)))]
-
-
-def to_outbox_parts(parts: Sequence[MessagePart], *, silent: bool) -> list[OutboxPart]:
-    """Rendered parts → the outbox's stored form (Bot API JSON keyboards)."""
-    stored = []
-    for part in parts:
-        markup = None
-        if part.keyboard:
-            markup = {
-                "inline_keyboard": [
-                    [{"text": b.text, "callback_data": b.callback_data} for b in row]
-                    for row in part.keyboard
-                ]
-            }
-        stored.append(OutboxPart(str(part.html), "HTML", markup, silent))
-    return stored
+    note = tr.html("digest.nothing_new", paper=tr.article_text(paper))
+    return [MessagePart(note, silent=digest.silent)]

@@ -1,30 +1,23 @@
-"""Service results → Telegram messages: HTML text parts plus inline keyboards.
+"""Search results, browsing and articles → message parts (HTML text plus inline keyboards).
 
-Plain data out (:class:`MessagePart`, :class:`Button`), so the handlers, ``newsbrief chat`` and the
-tests share it and nothing here needs a Telegram object. Every article string is escaped here;
-catalogue strings are trusted templates. Long text is split on the plain text, before any tag is
-added, at ≤ :data:`TELEGRAM_TEXT_LIMIT` UTF-16 code units (what Telegram counts after parsing
-entities): at paragraph, then sentence (。！？；), then comma boundaries, then anywhere.
+Every article string is escaped here; catalogue strings are trusted templates. Splitting and
+lengths are :mod:`bot.render.layout`'s, the message shape :mod:`bot.render.parts`'.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from html.parser import HTMLParser
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
+from bot.ingest.uploads import UploadSummary
 from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Html, Translator, escape
+from bot.render.layout import TELEGRAM_TEXT_LIMIT, Block, Span, blocks_to_html, clip, pack_blocks
+from bot.render.parts import Button, MessagePart
 from bot.search.browse import ArticleSummary, Edition, SectionCount, SectionPage
+from bot.search.service import SearchHit, SearchPage
 from storage.models import Article
 
-if TYPE_CHECKING:
-    from bot.search.service import SearchHit, SearchPage
-
-TELEGRAM_TEXT_LIMIT = 4096  # UTF-16 code units of a message's text after entity parsing
 RESULTS_PER_PAGE = 5
 LIST_TITLE_CHARS = 60
 BUTTON_TITLE_CHARS = 30
@@ -33,162 +26,6 @@ TODAY_PER_SECTION = 8
 TODAY_BUTTONS_PER_ROW = 8
 SECTION_BUTTONS_PER_ROW = 2
 PART_MARK_RESERVE = 24  # room kept in each part of a split article for "（2/3）"
-
-# Where a long paragraph may be cut, best first; closing quotes and brackets stay with the
-# sentence they close.
-SENTENCE_BREAK = re.compile(r"[。！？；!?;…]+[”’」』）)\]]*")
-CLAUSE_BREAK = re.compile(r"[，、,：:]+[”’」』）)\]]*|\s+")
-
-
-@dataclass(frozen=True)
-class Button:
-    text: str
-    callback_data: str
-
-
-Keyboard = tuple[tuple[Button, ...], ...]
-
-
-@dataclass(frozen=True)
-class MessagePart:
-    """One message to send: HTML text (≤ 4096 UTF-16 units once parsed) and its buttons."""
-
-    html: Html
-    keyboard: Keyboard = ()
-
-
-@dataclass(frozen=True)
-class Span:
-    text: str
-    style: str = ""  # "" plain, "b" bold, "i" italic
-
-
-@dataclass(frozen=True)
-class Block:
-    """A paragraph-like unit: messages are cut between blocks before they are cut inside one."""
-
-    spans: tuple[Span, ...]
-
-    @classmethod
-    def of(cls, text: str, style: str = "") -> Block:
-        return cls((Span(text, style),))
-
-    @property
-    def length(self) -> int:
-        return sum(utf16_len(span.text) for span in self.spans)
-
-
-# --- splitting --------------------------------------------------------------------------------
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it: characters outside the BMP take two units."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
-
-
-def _cut_after(text: str, pattern: re.Pattern[str]) -> list[str]:
-    pieces, start = [], 0
-    for match in pattern.finditer(text):
-        if match.end() > start:
-            pieces.append(text[start : match.end()])
-            start = match.end()
-    if start < len(text):
-        pieces.append(text[start:])
-    return pieces
-
-
-def _hard_cut(text: str, limit: int) -> list[str]:
-    pieces, current, used = [], [], 0
-    for char in text:
-        size = 2 if ord(char) > 0xFFFF else 1
-        if used + size > limit:
-            pieces.append("".join(current))
-            current, used = [], 0
-        current.append(char)
-        used += size
-    if current:
-        pieces.append("".join(current))
-    return pieces
-
-
-def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """One paragraph → pieces of ≤ ``limit`` units: sentences, then clauses, then anywhere."""
-    if utf16_len(text) <= limit:
-        return [text]
-    return _pack_units(text, limit, (SENTENCE_BREAK, CLAUSE_BREAK))
-
-
-def _pack_units(text: str, limit: int, levels: Sequence[re.Pattern[str]]) -> list[str]:
-    if not levels:
-        return _hard_cut(text, limit)
-    units: list[str] = []
-    for unit in _cut_after(text, levels[0]):
-        if utf16_len(unit) > limit:
-            units.extend(_pack_units(unit, limit, levels[1:]))
-        else:
-            units.append(unit)
-    pieces: list[str] = []
-    current, used = "", 0
-    for unit in units:
-        size = utf16_len(unit)
-        if current and used + size > limit:
-            pieces.append(current)
-            current, used = "", 0
-        current += unit
-        used += size
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _split_block(block: Block, limit: int) -> list[Block]:
-    if block.length <= limit:
-        return [block]
-    result: list[Block] = []
-    for span in block.spans:
-        if span.text.strip():
-            result.extend(Block.of(piece, span.style) for piece in split_text(span.text, limit))
-    return result
-
-
-def pack_blocks(
-    blocks: Iterable[Block], limit: int = TELEGRAM_TEXT_LIMIT, separator: str = "\n\n"
-) -> list[list[Block]]:
-    """Group blocks into messages of ≤ ``limit`` units, cutting oversized blocks first."""
-    gap = utf16_len(separator)
-    messages: list[list[Block]] = []
-    current: list[Block] = []
-    used = 0
-    for original in blocks:
-        for block in _split_block(original, limit):
-            size = block.length
-            if current and used + gap + size > limit:
-                messages.append(current)
-                current, used = [], 0
-            used += size + (gap if current else 0)
-            current.append(block)
-    if current:
-        messages.append(current)
-    return messages
-
-
-def blocks_to_html(blocks: Sequence[Block], separator: str = "\n\n") -> Html:
-    """Escape every span and add its tags (after splitting, so tags never count or break)."""
-    rendered = []
-    for block in blocks:
-        pieces = []
-        for span in block.spans:
-            text = escape(span.text)
-            pieces.append(f"<{span.style}>{text}</{span.style}>" if span.style else text)
-        rendered.append("".join(pieces))
-    return Html(separator.join(rendered))
-
-
-def clip(text: str, limit: int) -> str:
-    """One line of at most ``limit`` characters, for lists and button labels."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
 
 # --- articles ---------------------------------------------------------------------------------
 
@@ -389,18 +226,15 @@ def render_help(tr: Translator, commands: Sequence[tuple[str, str]]) -> MessageP
     return MessagePart(tr.html("help.text", commands=Html(lines)))
 
 
-class _TextOnly(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.pieces.append(data)
+UPLOAD_TITLES_SHOWN = 20
 
 
-def plain_text(markup: str) -> str:
-    """What Telegram shows of an HTML message (tags gone, entities decoded, ends trimmed)."""
-    parser = _TextOnly()
-    parser.feed(markup)
-    parser.close()
-    return "".join(parser.pieces).strip()
+def render_upload_summary(summary: UploadSummary, tr: Translator) -> MessagePart:
+    """What an admin's upload added: counts, then the new titles (the first twenty)."""
+    lines = [tr.html("upload.done", name=summary.file_name, new=summary.articles_new,
+                     duplicate=summary.articles_duplicate, alerts=summary.alerts_new)]
+    titles = summary.new_titles[:UPLOAD_TITLES_SHOWN]
+    lines += [tr.html("upload.title", title=tr.article_text(title)) for title in titles]
+    if len(summary.new_titles) > len(titles):
+        lines.append(tr.html("upload.more", count=len(summary.new_titles) - len(titles)))
+    return MessagePart(Html("\n".join(lines)))

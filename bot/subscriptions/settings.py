@@ -1,9 +1,8 @@
 """Subscription settings: subscribe, the digest hour and timezone, sections, alerts, silence.
 
-Plain values in and out (:class:`ChatSettings`); who may change a group's settings is decided by
-the handlers, which can ask Telegram. A channel is changed from a private chat, so whether the
-reader may manage it is one rule for every path (:func:`check_channel_admin`, which asks Telegram
-through whatever it is given). One scheduling rule lives here:
+Plain values in and out (:class:`ChatSettings`); who may change a group's or a channel's settings
+is decided by the handlers, which can ask Telegram (``handlers/channels.py``). One scheduling rule
+lives here:
 when a chat subscribes or moves its hour to one already gone today, today's slot counts as handled,
 so it starts tomorrow instead of getting a surprise digest now (or a second one today).
 """
@@ -13,10 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
-
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden
 
 from bot.clock import Clock, SystemClock
 from bot.subscriptions.schedule import parse_digest_time, parse_timezone, slot_passed_today
@@ -25,7 +20,15 @@ from storage.chats import ChatRepository
 from storage.database import Database
 from storage.models import Chat
 
+CHANNEL = "channel"  # Bot API chat type
+# The zones the /settings panel offers as one-tap buttons (any IANA zone works with /tz).
+QUICK_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Europe/London")
+
 _Change = Callable[[Chat, datetime], "bool | None"]
+
+
+class UnknownSettingError(ValueError):
+    """A settings change no button offers (forged or outdated button data)."""
 
 
 class UnknownChatError(LookupError):
@@ -104,52 +107,7 @@ class ChannelRef:
         return f"@{self.username}" if self.username else (self.title or str(self.chat_id))
 
     def identity(self, language: str | None) -> ChatIdentity:
-        return ChatIdentity(self.chat_id, ChatType.CHANNEL, self.title, language)
-
-
-class TelegramChats(Protocol):
-    """The two Bot API reads the channel check needs (a ``telegram.Bot`` has them)."""
-
-    @property
-    def id(self) -> int: ...
-
-    async def get_chat(self, chat_id: int | str) -> Any: ...
-
-    async def get_chat_member(self, chat_id: int | str, user_id: int) -> Any: ...
-
-
-ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
-
-
-async def check_channel_admin(
-    telegram: TelegramChats, channel: int | str, user_id: int
-) -> ChannelRef:
-    """Asked on every change, not only at /subscribe: admins come and go, and button data can be
-    forged. ``channel`` is an ``@username`` or a chat id. Raises a :class:`ChannelAccessError`."""
-    name = str(channel)
-    try:
-        target = await telegram.get_chat(channel)
-    except (BadRequest, Forbidden) as exc:
-        raise ChannelNotFoundError(name) from exc
-    if target.type != ChatType.CHANNEL:
-        raise ChannelNotFoundError(name)
-    ref = ChannelRef(target.id, target.title, target.username)
-    name = name if isinstance(channel, str) else ref.handle
-    try:
-        me = await telegram.get_chat_member(target.id, telegram.id)
-    except (BadRequest, Forbidden) as exc:  # the member list is closed to non-admin bots
-        raise BotNotChannelAdminError(name) from exc
-    if not (me.status == ChatMemberStatus.OWNER or (
-        me.status == ChatMemberStatus.ADMINISTRATOR and getattr(me, "can_post_messages", False)
-    )):
-        raise BotNotChannelAdminError(name)
-    try:
-        member = await telegram.get_chat_member(target.id, user_id)
-    except (BadRequest, Forbidden) as exc:
-        raise NotChannelAdminError(name) from exc
-    if member.status not in ADMIN_STATUSES:
-        raise NotChannelAdminError(name)
-    return ref
+        return ChatIdentity(self.chat_id, CHANNEL, self.title, language)
 
 
 @dataclass(frozen=True)
@@ -247,6 +205,34 @@ class SubscriptionService:
         return await self._get(chat_id)
 
     # --- plumbing ----------------------------------------------------------------------------
+
+    async def apply_setting(self, who: ChatIdentity, kind: str, value: str = "") -> ChatSettings:
+        """One change from the /settings panel: ``sub`` (un)subscribe, ``h`` ±1 hour, ``s`` a
+        section on/off, ``a`` alerts, ``q`` silent digest, ``o`` flood/rainstorm alerts, ``z`` a
+        :data:`QUICK_ZONES` index. Raises :class:`UnknownSettingError` for anything else, before
+        changing anything."""
+        chat_id = who.chat_id
+        await self.settings(who)
+        if kind == "sub" and not value:
+            if (await self._get(chat_id)).subscribed:
+                await self.unsubscribe(chat_id)
+            else:
+                await self.subscribe(who)
+        elif kind == "h" and value in ("-1", "1"):
+            await self.shift_time(chat_id, int(value))
+        elif kind == "s" and value in SECTIONS:
+            await self.toggle_section(chat_id, value)
+        elif kind == "a" and not value:
+            await self.toggle_alerts(chat_id)
+        elif kind == "q" and not value:
+            await self.toggle_silent(chat_id)
+        elif kind == "o" and not value:
+            await self.toggle_other_hazards(chat_id)
+        elif kind == "z" and value in {str(i) for i in range(len(QUICK_ZONES))}:
+            await self.set_timezone(chat_id, QUICK_ZONES[int(value)])
+        else:
+            raise UnknownSettingError(f"no settings button {kind!r}:{value!r}")
+        return await self._get(chat_id)
 
     async def _seen(self, repo: ChatRepository, who: ChatIdentity) -> Chat:
         existing = await repo.get(who.chat_id)

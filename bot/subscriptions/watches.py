@@ -6,40 +6,24 @@ filters; matching is on the folded text (NFKC, traditional → simplified, Latin
 finds 台风, and a term is found anywhere inside a run of characters, exactly like search's bigram
 phrases ("经开" inside 萧山经开区). Users never supply regular expressions: terms are plain text.
 
-:class:`WatchNotifier` is the per-ingest pass: for each chat, the new articles any of its watches
-match become one outbox row (kind "watch", ref = the newest article id looked at), written in the
-same transaction that moves the watches' cursors — so a restart neither repeats nor loses one.
+Notices for new matches are queued by :mod:`bot.pushes.watches`.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
-from bot.render.callback_data import CallbackCodec
-from bot.render.i18n import Html, Translator
-from bot.render.views import TELEGRAM_TEXT_LIMIT, Button, MessagePart, clip, utf16_len
 from bot.search.query import QueryError, parse_query
 from bot.search.tokens import body_text, headline_text
 from bot.text.normalization import normalize_for_matching, word_runs
-from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.models import Article
-from storage.outbox import MessagePart as OutboxPart
-from storage.outbox import NewDelivery, Outbox
-from storage.subscriptions import SubscriptionLedger
 from storage.watches import WatchRepository
-
-logger = logging.getLogger("newsbrief.watches")
 
 MAX_WATCHES_PER_CHAT = 20
 MAX_WATCH_CHARS = 100
 MAX_ITEMS_PER_WATCH = 10
-WATCH_KIND = "watch"
-FETCH_CHUNK = 500
-BUTTONS_PER_ROW = 8
 
 
 class WatchLimitError(Exception):
@@ -176,145 +160,7 @@ class WatchService:
             return target.query
 
 
-# --- the notice ---------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class WatchHit:
     article_id: int
     title: str
-
-
-@dataclass
-class _Part:
-    lines: list[str] = field(default_factory=list)
-    buttons: list[Button] = field(default_factory=list)
-    length: int = 0
-
-
-def render_watch_notice(
-    hits: Mapping[str, Sequence[WatchHit]], tr: Translator, codec: CallbackCodec,
-    limit: int = TELEGRAM_TEXT_LIMIT,
-) -> list[MessagePart]:
-    """One message (split between items if long): each query, its new headlines, read buttons."""
-    parts = [_Part()]
-
-    def add(line: str, button: Button | None = None) -> None:
-        part = parts[-1]
-        size = utf16_len(line) + 1
-        if part.lines and (part.length + size > limit or len(part.buttons) >= 48):
-            part = _Part()
-            parts.append(part)
-        part.lines.append(line)
-        part.length += size
-        if button is not None:
-            part.buttons.append(button)
-
-    add(tr.html("watch.notice_header"))
-    number = 0
-    for query, items in hits.items():
-        shown = items[:MAX_ITEMS_PER_WATCH]
-        block = "\n" + tr.html("watch.notice_query", query=query)
-        for index, item in enumerate(shown):
-            number += 1
-            line = tr.html("watch.notice_item", number=number,
-                           title=clip(tr.article_text(item.title), 80))
-            add(block + "\n" + line if index == 0 else line,
-                Button(str(number), codec.open_article(item.article_id)))
-        if len(items) > len(shown):
-            add(tr.html("watch.notice_more", count=len(items) - len(shown)))
-    return [
-        MessagePart(
-            Html("\n".join(p.lines)),
-            tuple(tuple(p.buttons[i : i + BUTTONS_PER_ROW])
-                  for i in range(0, len(p.buttons), BUTTONS_PER_ROW)),
-        )
-        for p in parts
-    ]
-
-
-def _to_outbox(parts: Iterable[MessagePart]) -> list[OutboxPart]:
-    stored = []
-    for part in parts:
-        markup = None
-        if part.keyboard:
-            markup = {"inline_keyboard": [
-                [{"text": b.text, "callback_data": b.callback_data} for b in row]
-                for row in part.keyboard
-            ]}
-        stored.append(OutboxPart(str(part.html), "HTML", markup, False))
-    return stored
-
-
-@dataclass
-class WatchRunReport:
-    articles: int = 0
-    notices: int = 0
-    chats: list[int] = field(default_factory=list)
-
-
-class WatchNotifier:
-    """Checks new articles against every watch; one notice per chat per pass."""
-
-    def __init__(
-        self,
-        db: Database,
-        codec: CallbackCodec,
-        *,
-        clock: Clock | None = None,
-        notify: Callable[[], None] | None = None,
-    ) -> None:
-        self.db = db
-        self.codec = codec
-        self.clock = clock or SystemClock()
-        self.notify = notify
-
-    async def run(self) -> WatchRunReport:
-        now = self.clock.now()
-        report = WatchRunReport()
-        async with self.db.session() as session:
-            repo = WatchRepository(session)
-            newest = await repo.newest_article_id()
-            watches = await repo.behind(newest)
-            if not watches:
-                return report
-            articles = await self._articles_after(
-                ArticleRepository(session), min(w.last_article_id for w in watches)
-            )
-            report.articles = len(articles)
-            folded = [(a, *article_match_texts(a)) for a in articles if a.kind != "teaser"]
-            chats = {c.id: c for c in await SubscriptionLedger(session).chats(
-                sorted({w.chat_id for w in watches}))}
-            by_chat: dict[int, dict[str, list[WatchHit]]] = {}
-            for watch in watches:
-                chat = chats.get(watch.chat_id)
-                if chat is None or not chat.active:
-                    continue
-                query = parse_watch_query(watch.query)
-                hits = [WatchHit(a.id, a.title) for a, headline, body in folded
-                        if a.id > watch.last_article_id
-                        and query.matches(headline, body, a.section)]
-                if hits:
-                    by_chat.setdefault(watch.chat_id, {})[watch.query] = hits
-            deliveries = []
-            for chat_id, hits in by_chat.items():
-                tr = Translator.for_language(chats[chat_id].language)
-                parts = _to_outbox(render_watch_notice(hits, tr, self.codec))
-                deliveries.append(NewDelivery(chat_id, WATCH_KIND, f"a{newest}", parts))
-                report.chats.append(chat_id)
-            report.notices = await Outbox(session).enqueue_many(deliveries, now=now)
-            await repo.advance([w.id for w in watches], newest)
-        if report.notices:
-            logger.info("watches: %d new article(s), %d notice(s)", report.articles,
-                        report.notices)
-            if self.notify is not None:
-                self.notify()
-        return report
-
-    @staticmethod
-    async def _articles_after(repo: ArticleRepository, after_id: int) -> list[Article]:
-        rows: list[Article] = []
-        while chunk := await repo.ingested_since(after_id, limit=FETCH_CHUNK):
-            rows.extend(chunk)
-            after_id = chunk[-1].id
-        return rows

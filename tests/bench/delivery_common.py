@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 
 from storage.database import Database
-from storage.outbox import MessagePart, NewDelivery, Outbox
+from storage.outbox import NewDelivery, Outbox, StoredPart
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,13 +30,14 @@ HEADLINES = [
 ]
 
 
-def digest_parts(chat_id: int) -> list[MessagePart]:
+def digest_parts(chat_id: int) -> list[StoredPart]:
     """A digest of realistic size (≈ 700 characters of HTML) with a keyboard, in one message."""
     lines = [f"<b>萧山日报 · 7月31日</b>  <i>今日要闻 {len(HEADLINES)} 条</i>", ""]
     lines += [f"{i}. <b>{t}</b>\n   {t[:12]}……（{chat_id % 97}）" for i, t in
               enumerate(HEADLINES, 1)]
     keyboard = {"inline_keyboard": [[{"text": "更多", "callback_data": "d:2026-07-31:2"}]]}
-    return [MessagePart("\n".join(lines), reply_markup=keyboard, disable_notification=True)]
+    return [{"text": "\n".join(lines), "parse_mode": "HTML", "reply_markup": keyboard,
+             "disable_notification": True}]
 
 
 @dataclass

@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bot.clock import ManualClock
+from bot.pushes.digests import DigestOptions, DigestScheduler
 from bot.render.callback_data import CallbackCodec
-from bot.render.digest import render_digest, to_outbox_parts
+from bot.render.digest import render_digest
 from bot.render.i18n import Translator
 from bot.subscriptions.digest import (
     DigestArticle,
@@ -41,7 +42,6 @@ from bot.subscriptions.digest import (
     DigestSource,
     compose_digest,
 )
-from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database
@@ -90,7 +90,7 @@ async def one_digest_ms(db: Database, codec: CallbackCodec, repeats: int = 30) -
         started = time.perf_counter()
         material = await DigestSource(db).material(None)
         digest = compose_digest(DigestPreferences(1), EDITION, material)
-        to_outbox_parts(render_digest(digest, Translator("zh-Hans"), codec, PAPER), silent=True)
+        [p.to_outbox() for p in render_digest(digest, Translator("zh-Hans"), codec, PAPER)]
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
@@ -102,7 +102,7 @@ def pure_fanout_ms(material: DigestMaterial, chats: int, codec: CallbackCodec) -
     for pref in prefs:
         digest = compose_digest(pref, EDITION, material)
         tr = Translator.for_language(pref.language)
-        to_outbox_parts(render_digest(digest, tr, codec, PAPER), silent=pref.silent)
+        [p.to_outbox() for p in render_digest(digest, tr, codec, PAPER)]
     return (time.perf_counter() - started) * 1000
 
 

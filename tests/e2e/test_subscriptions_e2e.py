@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import Update
 
-from bot.app.application import bot_services, build_application, on_startup, on_stop
+from bot.app.application import NewsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery.sender import DeliverySender
 from bot.ingest.service import IngestOptions, IngestService
-from bot.subscriptions.digest_jobs import DigestJobs, DigestOptions
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.outbox import Outbox
@@ -47,28 +46,12 @@ def hk(*parts: int) -> datetime:
 
 @dataclass
 class RunningBot:
-    jobs: DigestJobs
-    sender: DeliverySender
+    news: NewsBot
 
-
-class _SenderService:
-    """The delivery sender as an Application service (started before the digest job)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.sender: DeliverySender | None = None
-
-    async def start(self, application: Any) -> None:
-        self.sender = DeliverySender(self.db, application.bot)
-        await self.sender.start()
-
-    async def stop(self, application: Any) -> None:
-        if self.sender is not None:
-            await self.sender.stop()
-
-    def notify(self) -> None:
-        if self.sender is not None:
-            self.sender.queue.notify()
+    @property
+    def sender(self) -> DeliverySender:
+        assert self.news.delivery.sender is not None
+        return self.news.delivery.sender
 
 
 def settings_for(fake: FakeBotApi, db_url: str) -> Settings:
@@ -82,29 +65,25 @@ async def running_bot(fake: FakeBotApi, db_url: str, clock: ManualClock) -> Asyn
     """The bot as ``newsbrief run`` assembles it, polling the fake, reading ``clock``."""
     db = Database(db_url)
     await db.upgrade()
-    sender = _SenderService(db)
-    jobs = DigestJobs(DigestOptions(interval_seconds=3600), notify=sender.notify)
-    application = build_application(settings_for(fake, db_url), db, services=[sender, jobs])
-    bot_services(application).clock = clock
+    news = NewsBot(settings_for(fake, db_url), db, clock=clock, digest_interval=3600)
+    application = news.application
     await application.initialize()
     try:
-        await on_startup(application)
+        await news.startup(application)
         assert application.updater is not None
         await application.updater.start_polling(
             timeout=1, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY]
         )
         await application.start()
-        assert sender.sender is not None
-        assert jobs.passes == 1  # the start-up catch-up pass ran before polling began
-        yield RunningBot(jobs, sender.sender)
+        assert news.digest_job.passes == 1  # the start-up catch-up pass ran before polling
+        yield RunningBot(news)
     finally:
         if application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()
-        await on_stop(application)
+        await news.shutdown(application)
         await application.shutdown()
-        await db.dispose()
 
 
 @pytest.fixture
@@ -125,7 +104,7 @@ async def say(fake: FakeBotApi, user: User, chat: Any, text: str) -> StoredMessa
 
 
 async def tick(bot: RunningBot) -> None:
-    await bot.jobs.tick()
+    await bot.news.digest_job.tick()
 
 
 async def digest_rows(db_url: str, chat_id: int) -> list[Any]:

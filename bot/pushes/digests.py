@@ -4,28 +4,24 @@ One :class:`DigestScheduler.run_due` pass reads every subscribed chat's schedule
 :mod:`bot.subscriptions.schedule` which are due at the clock's instant (grace window, DST), composes
 each digest from material shared per cursor, and in one transaction per batch enqueues the rows
 (key: chat, "digest", local date) and records the date on the chat. Running it twice, or being
-killed in the middle, neither loses nor repeats a digest. :class:`DigestJobs` runs it on the
-Application's JobQueue (APScheduler) every minute and once at start, which is the restart catch-up.
+killed in the middle, neither loses nor repeats a digest.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from apscheduler.jobstores.base import JobLookupError
-from telegram.ext import Application, ContextTypes, Job
-
 from bot.alerts.state import AlertQueryService
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.render.callback_data import CallbackCodec
-from bot.render.digest import render_digest, render_nothing_new, to_outbox_parts
+from bot.render.digest import render_digest, render_nothing_new
 from bot.render.i18n import Translator
+from bot.render.parts import MessagePart
 from bot.subscriptions.digest import (
     DIGEST_KIND,
     Digest,
@@ -35,17 +31,15 @@ from bot.subscriptions.digest import (
     compose_digest,
 )
 from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
-from bot.subscriptions.watches import WatchNotifier
 from storage.database import Database
 from storage.models import Chat
-from storage.outbox import MessagePart, NewDelivery, Outbox
+from storage.outbox import NewDelivery, Outbox, StoredPart
 from storage.subscriptions import DigestMark, SubscriptionLedger
 
 logger = logging.getLogger("newsbrief.digest")
 
 BATCH = 500
 YIELD_EVERY = 50
-JOB_NAME = "newsbrief.digests"
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,6 @@ class DigestOptions:
 
     grace: timedelta = DEFAULT_GRACE
     send_empty_note: bool = False  # a short "nothing new" message on quiet days
-    interval_seconds: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DigestOptions:
@@ -83,7 +76,7 @@ class PreviewedDigest:
             "chat_id": self.chat_id,
             "date": self.local_date.isoformat(),
             "queued": self.queued,
-            "messages": [part.to_json() for part in self.parts],
+            "messages": [part.to_outbox() for part in self.parts],
         }
 
 
@@ -128,7 +121,7 @@ class DigestScheduler:
         return compose_digest(preferences(chat), local_date, material, shown)
 
     def render(self, digest: Digest) -> list[MessagePart]:
-        """The outbox parts for a digest (or the quiet-day note, or nothing)."""
+        """The messages of a digest (or the quiet-day note, or nothing)."""
         tr = Translator.for_language(digest.language)
         if digest.empty:
             if not self.options.send_empty_note:
@@ -136,7 +129,7 @@ class DigestScheduler:
             parts = render_nothing_new(digest, tr, self.paper)
         else:
             parts = render_digest(digest, tr, self.codec, self.paper)
-        return to_outbox_parts(parts, silent=digest.silent)
+        return parts
 
     async def run_due(self) -> DigestRunReport:
         """Enqueue every digest due now; safe to run at any time, any number of times."""
@@ -167,7 +160,7 @@ class DigestScheduler:
                     if chat is None:
                         continue
                     digest = await self.compose(chat, item.local_date, source, alerts)
-                    parts = self.render(digest)
+                    parts: list[StoredPart] = [p.to_outbox() for p in self.render(digest)]
                     if parts:
                         deliveries.append(NewDelivery(chat.id, DIGEST_KIND, digest.ref, parts))
                         report.chats.append(chat.id)
@@ -207,85 +200,9 @@ class DigestScheduler:
         for chat in chats:
             day, row = queued[chat.id]
             if row is not None:
-                parts = tuple(MessagePart.from_json(p) for p in row.parts)
+                parts = tuple(MessagePart.from_outbox(p) for p in row.parts)
                 previews.append(PreviewedDigest(chat.id, day, parts, queued=True))
                 continue
             digest = await self.compose(chat, day, source, alerts)
             previews.append(PreviewedDigest(chat.id, day, tuple(self.render(digest)), False))
         return previews
-
-
-class DigestJobs:
-    """Digests and watch notices: once at start (the restart catch-up), then every
-    ``interval_seconds`` on the Application's JobQueue. An :class:`~bot.app.application.AppService`.
-
-    Built from the Application's shared services when it starts, so it reads the same clock as
-    the handlers (tests swap in a ManualClock). ``notify`` wakes the delivery sender after an
-    enqueue (``DeliverySender.queue.notify``); without it the sender finds the rows on its own
-    idle re-check.
-    """
-
-    def __init__(
-        self, options: DigestOptions | None = None, *, notify: Callable[[], None] | None = None
-    ) -> None:
-        self.options = options or DigestOptions()
-        self.notify = notify
-        self.scheduler: DigestScheduler | None = None
-        self.watches: WatchNotifier | None = None
-        self.job: Job | None = None
-        self.passes = 0  # finished ticks (tests wait on this instead of sleeping)
-        self._passed = asyncio.Condition()
-        self._watch_lock = asyncio.Lock()  # one watch pass at a time (tick vs after_ingest)
-
-    async def start(self, application: Application) -> None:
-        from bot.app.application import bot_services
-
-        deps = bot_services(application)
-        self.scheduler = DigestScheduler(
-            deps.db, deps.codec, paper=deps.settings.paper, clock=deps.clock,
-            options=self.options, notify=self.notify,
-        )
-        self.watches = WatchNotifier(deps.db, deps.codec, clock=deps.clock, notify=self.notify)
-        job_queue = application.job_queue
-        if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
-            raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-        application.bot_data[JOB_NAME] = self  # so an in-process ingest can call after_ingest()
-        # The restart catch-up runs now, before the first update is answered. (A job queued with
-        # first=0 before the JobQueue starts would be moved one interval on by APScheduler.)
-        await self.tick()
-        self.job = job_queue.run_repeating(
-            self.tick, interval=self.options.interval_seconds,
-            first=self.options.interval_seconds, name=JOB_NAME,
-            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-        )
-
-    async def stop(self, application: Application) -> None:
-        if self.job is not None:
-            with contextlib.suppress(JobLookupError):  # the JobQueue already shut down
-                self.job.schedule_removal()
-            self.job = None
-
-    async def tick(self, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
-        """One pass: watch notices for new articles, then due digests. A failure goes to the
-        Application's error handler and the next tick retries (nothing was half-written)."""
-        assert self.scheduler is not None and self.watches is not None, "not started"
-        try:
-            async with self._watch_lock:
-                await self.watches.run()
-            await self.scheduler.run_due()
-        finally:
-            async with self._passed:
-                self.passes += 1
-                self._passed.notify_all()
-
-    async def after_ingest(self) -> None:
-        """Watch notices for an ingest done inside the bot (inbox, admin upload) right away,
-        instead of at the next tick; pages loaded by ``newsbrief ingest`` wait for the tick."""
-        if self.watches is not None:
-            async with self._watch_lock:
-                await self.watches.run()
-
-    async def wait_for_passes(self, count: int) -> None:
-        """Return once ``count`` ticks have finished (wrap in a timeout)."""
-        async with self._passed:
-            await self._passed.wait_for(lambda: self.passes >= count)

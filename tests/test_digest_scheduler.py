@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import ManualClock
+from bot.pushes.digests import DigestOptions, DigestScheduler
 from bot.render.callback_data import CallbackCodec
-from bot.subscriptions.digest_jobs import DigestOptions, DigestScheduler
 from storage.articles import ArticleRepository, NewArticle
 from storage.chats import ChatRepository
 from storage.database import Database
@@ -173,6 +173,6 @@ async def test_preview_prints_exactly_what_is_then_enqueued(db: Database) -> Non
     await jobs.run_due()
     async with db.session() as s:
         [row] = await Outbox(s).for_chat(CHAT)
-    assert row.parts == [part.to_json() for part in preview.parts]
+    assert row.parts == [part.to_outbox() for part in preview.parts]
     [again] = await jobs.preview([CHAT], date(2023, 8, 1))
     assert again.queued is True and again.parts == preview.parts
