@@ -271,13 +271,59 @@ async def test_a_429_pauses_all_sends_too(fake: FakeBotApi, harness_factory) -> 
     await h.sender.wait_for(lambda: h.sender.stats.throttled == 1)
     fake.stop_storm()
     await h.queue.enqueue(alert(second.id))
-    # the second chat's push is claimed but holds until the pause ends; advancing releases both
-    clock.advance(3)
+    # The second chat never saw a 429, yet its push holds until the pause ends.
+    with pytest.raises(TimeoutError):
+        await fake.wait_for_messages(second, 1, 0.5)
+    assert fake.sent_log == []
+    clock.advance(3)  # the pause is over: both go
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 2)
-    assert [r.chat_id for r in fake.sent_log] == [second.id, first.id] or [
-        r.chat_id for r in fake.sent_log
-    ] == [first.id, second.id]
+    assert sorted(r.chat_id for r in fake.sent_log) == sorted([first.id, second.id])
     assert fake.counters["throttled"] == 1
+
+
+async def test_the_event_loop_keeps_running_during_a_429_pause(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    """The sender shares the bot's event loop: a pause must be a sleep, not a spin (an enqueue
+    during the pause once made the dispatcher loop without yielding until the pause ended)."""
+    first, second = fake.add_user("a"), fake.add_user("b")
+    h = harness_factory(INSTANT)  # the real clock
+    fake.start_storm(1.0, retry_after=2)
+    await h.queue.enqueue(alert(first.id))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.throttled == 1)
+    fake.stop_storm()
+    loop = asyncio.get_running_loop()
+    longest_gap, last = 0.0, loop.time()
+    await h.queue.enqueue(alert(second.id))  # wakes the dispatcher mid-pause
+    end = last + 1.2
+    while loop.time() < end:
+        await asyncio.sleep(0.01)
+        now = loop.time()
+        longest_gap, last = max(longest_gap, now - last), now
+    # A spinning dispatcher would hold the loop for the rest of the 2 s pause.
+    assert longest_gap < 0.5, f"the event loop stalled {longest_gap:.2f} s during the pause"
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 2)
+
+
+async def test_outcomes_are_committed_within_write_linger_while_sends_wait(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    """With every slot in flight and sends paced 2/s, the first outcome is still committed
+    once ``write_linger`` (1 s) has passed — not when the last of the batch has gone."""
+    users = [fake.add_user(f"r{i}") for i in range(16)]
+    clock = ManualSenderClock()
+    limits = DeliveryLimits(per_chat_interval=0.0, overall_per_second=2.0, send_tick=0.0,
+                            write_linger=1.0, max_in_flight=16, claim_lease=30.0)
+    h = harness_factory(limits, clock)
+    await h.queue.enqueue_many([alert(u.id) for u in users])
+    await h.sender.start()
+    await fake.wait_for(lambda: fake.sent_log, 5.0, "the first send")
+    assert h.sender.stats.messages_sent == 0  # sent, not yet committed
+    clock.advance(1.0)
+    await h.sender.wait_for(lambda: h.sender.stats.messages_sent >= 1, timeout=5.0,
+                            what="the first outcome committed")
+    assert h.sender.stats.messages_sent < 16
 
 
 async def test_blocked_chat_stops_receiving(fake: FakeBotApi, harness_factory) -> None:

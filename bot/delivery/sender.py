@@ -453,16 +453,23 @@ class DeliverySender:
         if claim or flush:
             await self._transact(claim=claim)
             return
-        deadlines = [self._next_claim_check, self._last_claim + limits.idle_recheck]
+        # Nothing to do now: sleep until the next reason. A claim cannot happen before a batch
+        # of slots is free (a finishing send sets ``_wake``) nor during a 429 pause, so then
+        # neither an enqueue nor a past due time may end the wait — either would return at once,
+        # and the loop would spin on the bot's event loop for the whole pause.
+        deadlines = [self._next_claim_check]
         if self._done:
             deadlines.append(self._done_since + limits.write_linger)
+        events = [self._wake, self._stop_event]
         if free >= batch:
+            claim_at = self._last_claim + limits.idle_recheck
             if self._next_due is not None:
-                deadlines.append(self._next_due)
-            if due and paused:
-                deadlines.append(self._paused_until)
+                claim_at = min(claim_at, self._next_due)
+            deadlines.append(max(claim_at, self._paused_until))
+            if not paused:
+                events.append(self.queue.wakeup)
         timeout = max(0.0, min(deadlines) - clock.monotonic())
-        await clock.wait([self._wake, self.queue.wakeup, self._stop_event], timeout)
+        await clock.wait(events, timeout)
 
     async def _transact(self, *, claim: int) -> None:
         """One transaction: record the outcomes gathered so far, then claim up to ``claim`` rows."""
@@ -548,7 +555,10 @@ class DeliverySender:
 
     def _add_done(self, done: _Done, *, wake: bool = True) -> None:
         if not self._done:
+            # The first outcome of a batch: the dispatcher may be asleep on a deadline set before
+            # it existed, so wake it to add ``write_linger`` (outcomes committed within it).
             self._done_since = self.clock.monotonic()
+            wake = True
         self._done.append(done)
         if wake:
             self._wake.set()
