@@ -91,16 +91,6 @@ class ChatRepository:
         await self.session.flush()
         return chat
 
-    async def set_active(self, chat_id: int, *, now: datetime) -> bool:
-        """Mark a known chat reachable again; False if the chat is unknown."""
-        result = await self.session.execute(
-            update(Chat)
-            .where(Chat.id == chat_id)
-            .values(active=True, inactive_reason=None, updated_at=now),
-            execution_options={"synchronize_session": "fetch"},
-        )
-        return bool(result.rowcount)
-
     async def set_inactive(self, chat_id: int, reason: str, *, now: datetime) -> bool:
         """Mark a chat unreachable (blocked, kicked, gone); creates the row if we never saw it."""
         result = await self.session.execute(

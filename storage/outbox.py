@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -379,13 +379,6 @@ class _Executor(Protocol):
     async def execute(self, statement: Any, parameters: Any = None) -> Any: ...
 
 
-@dataclass
-class OutboxCounts:
-    """Queue depth by kind and status, for ``newsbrief status``."""
-
-    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
 def priority_for(kind: str) -> int:
     return PRIORITY_BY_KIND.get(kind, DEFAULT_PRIORITY)
 
@@ -544,17 +537,6 @@ class Outbox:
             .values(status=CLAIMED, claimed_at=now, claim_part=bindparam("b_part"),
                     updated_at=now),
             [{"b_id": row_id, "b_part": part} for row_id, part in rows],
-        )
-
-    async def defer(self, rows: Sequence[tuple[int, datetime]], *, now: datetime) -> None:
-        """Push pending rows to a later time (their chat is paced) without counting an attempt."""
-        if not rows:
-            return
-        await self.session.execute(
-            update(_TABLE)
-            .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == PENDING)
-            .values(next_attempt_at=bindparam("b_at"), updated_at=now),
-            [{"b_id": row_id, "b_at": at} for row_id, at in rows],
         )
 
     async def part_sent(
