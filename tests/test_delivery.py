@@ -1,8 +1,8 @@
 """The delivery sender against the fake Bot API server: pacing, order, and every error-policy arm.
 
 Each test runs on SQLite and PostgreSQL (the ``db`` fixture). Tests that involve Telegram's
-``retry_after`` or network backoff drive time by hand (:class:`ManualSenderClock`); the others use
-the real clock with fast limits. Nothing sleeps to wait: waits are on events with timeouts.
+``retry_after`` or network backoff drive time by hand (:class:`bot.clock.ManualClock`); the others
+use the real clock with fast limits. Nothing sleeps to wait: waits are on events with timeouts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import itertools
 import logging
 import math
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -20,12 +20,11 @@ import pytest
 from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.delivery.sender import (
     DeliveryLimits,
     DeliveryQueue,
     DeliverySender,
-    SenderClock,
-    SystemSenderClock,
 )
 from bot.delivery.telegram_aiohttp import delivery_request
 from bot.render.i18n import Html
@@ -43,33 +42,6 @@ FAST = DeliveryLimits(per_chat_interval=0.05, overall_per_second=200.0, claim_le
 # Under a hand-driven clock nothing may wait on time except what the test is about.
 INSTANT = DeliveryLimits(per_chat_interval=0.0, overall_per_second=math.inf, backoff_base=2.0,
                          network_max_attempts=3, claim_lease=30.0, write_linger=0.0)
-
-
-class ManualSenderClock:
-    """Time moves only on :meth:`advance`; waits end on their events or when time passes them."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self._start = start
-        self._mono = 1000.0
-        self._tick = asyncio.Event()
-
-    def now(self) -> datetime:
-        return self._start + timedelta(seconds=self._mono - 1000.0)
-
-    def monotonic(self) -> float:
-        return self._mono
-
-    def advance(self, seconds: float) -> None:
-        self._mono += seconds
-        tick, self._tick = self._tick, asyncio.Event()
-        tick.set()
-
-    async def wait(self, events: Sequence[asyncio.Event], timeout: float | None) -> None:
-        deadline = None if timeout is None else self._mono + timeout
-        while not any(e.is_set() for e in events):
-            if deadline is not None and self._mono >= deadline:
-                return
-            await SystemSenderClock().wait([*events, self._tick], None)
 
 
 @pytest.fixture
@@ -98,8 +70,8 @@ class Harness:
     """A sender, its queue and its clock, stopped at the end of the test."""
 
     def __init__(self, db: Database, bot: Bot, limits: DeliveryLimits,
-                 clock: SenderClock | None = None) -> None:
-        self.clock = clock or SystemSenderClock()
+                 clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
         self.queue = DeliveryQueue(db, self.clock)
         self.sender = DeliverySender(db, bot, queue=self.queue, clock=self.clock, limits=limits)
         self.db = db
@@ -114,7 +86,7 @@ class Harness:
 async def harness_factory(db: Database, tg_bot: Bot) -> AsyncIterator[object]:
     made: list[Harness] = []
 
-    def make(limits: DeliveryLimits = FAST, clock: SenderClock | None = None,
+    def make(limits: DeliveryLimits = FAST, clock: Clock | None = None,
              bot: Bot | None = None) -> Harness:
         harness = Harness(db, bot or tg_bot, limits, clock)
         made.append(harness)
@@ -243,7 +215,7 @@ async def test_rate_limited_chat_waits_retry_after_then_gets_it_once(
     fake: FakeBotApi, harness_factory
 ) -> None:
     user = fake.add_user()
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     h = harness_factory(INSTANT, clock)
     fake.start_storm(1.0, retry_after=7)
     await h.queue.enqueue(alert(user.id))
@@ -254,7 +226,7 @@ async def test_rate_limited_chat_waits_retry_after_then_gets_it_once(
         (row,) = await Outbox(s).for_chat(user.id)
     assert row.status == PENDING and row.next_attempt_at == clock.now() + timedelta(seconds=7)
     assert row.last_error == "429 Too Many Requests: retry after 7 s"
-    clock.advance(7)
+    clock.advance(timedelta(seconds=7))
     await fake.wait_for_messages(user.id, 1)
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
     assert len(fake.messages_in(user.id, from_bot=True)) == 1
@@ -263,7 +235,7 @@ async def test_rate_limited_chat_waits_retry_after_then_gets_it_once(
 
 async def test_a_429_pauses_all_sends_too(fake: FakeBotApi, harness_factory) -> None:
     first, second = fake.add_user("a"), fake.add_user("b")
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     h = harness_factory(INSTANT, clock)
     fake.start_storm(1.0, retry_after=3)
     await h.queue.enqueue(alert(first.id))
@@ -275,7 +247,7 @@ async def test_a_429_pauses_all_sends_too(fake: FakeBotApi, harness_factory) -> 
     with pytest.raises(TimeoutError):
         await fake.wait_for_messages(second, 1, 0.5)
     assert fake.sent_log == []
-    clock.advance(3)  # the pause is over: both go
+    clock.advance(timedelta(seconds=3))  # the pause is over: both go
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 2)
     assert sorted(r.chat_id for r in fake.sent_log) == sorted([first.id, second.id])
     assert fake.counters["throttled"] == 1
@@ -312,7 +284,7 @@ async def test_outcomes_are_committed_within_write_linger_while_sends_wait(
     """With every slot in flight and sends paced 2/s, the first outcome is still committed
     once ``write_linger`` (1 s) has passed — not when the last of the batch has gone."""
     users = [fake.add_user(f"r{i}") for i in range(16)]
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     limits = DeliveryLimits(per_chat_interval=0.0, overall_per_second=2.0, send_tick=0.0,
                             write_linger=1.0, max_in_flight=16, claim_lease=30.0)
     h = harness_factory(limits, clock)
@@ -320,7 +292,7 @@ async def test_outcomes_are_committed_within_write_linger_while_sends_wait(
     await h.sender.start()
     await fake.wait_for(lambda: fake.sent_log, 5.0, "the first send")
     assert h.sender.stats.messages_sent == 0  # sent, not yet committed
-    clock.advance(1.0)
+    clock.advance(timedelta(seconds=1.0))
     await h.sender.wait_for(lambda: h.sender.stats.messages_sent >= 1, timeout=5.0,
                             what="the first outcome committed")
     assert h.sender.stats.messages_sent < 16
@@ -424,7 +396,7 @@ def _closed_port() -> int:
 
 
 async def test_network_errors_back_off_then_fail_loudly(db: Database, harness_factory) -> None:
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     unreachable = make_bot(f"http://127.0.0.1:{_closed_port()}/bot", "1:unreachable")
     h = harness_factory(INSTANT, clock, bot=unreachable)
     await h.queue.enqueue(digest(77))
@@ -433,12 +405,12 @@ async def test_network_errors_back_off_then_fail_loudly(db: Database, harness_fa
     async with db.session() as s:
         (row,) = await Outbox(s).for_chat(77)
     assert row.status == PENDING and row.next_attempt_at == clock.now() + timedelta(seconds=2)
-    clock.advance(2)
+    clock.advance(timedelta(seconds=2))
     await h.sender.wait_for(lambda: h.sender.stats.network_retries == 2)
     async with db.session() as s:
         (row,) = await Outbox(s).for_chat(77)
     assert row.next_attempt_at == clock.now() + timedelta(seconds=4)  # doubled
-    clock.advance(4)
+    clock.advance(timedelta(seconds=4))
     await h.sender.wait_for(lambda: h.sender.stats.failed == 1)
     async with db.session() as s:
         (row,) = await Outbox(s).for_chat(77)
@@ -452,7 +424,7 @@ async def test_claims_left_by_a_dead_process_are_resent_from_the_part_in_flight(
     fake: FakeBotApi, harness_factory
 ) -> None:
     stale_user, fresh_user = fake.add_user("stale"), fake.add_user("fresh")
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     h = harness_factory(INSTANT, clock)
     crash = clock.now() - timedelta(seconds=60)
     async with h.db.session() as s:
@@ -470,7 +442,7 @@ async def test_claims_left_by_a_dead_process_are_resent_from_the_part_in_flight(
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
     assert h.sender.stats.claims_released == 1
     assert bot_texts(fake, fresh_user.id) == []
-    clock.advance(30)  # the younger claim reaches the lease: released and sent
+    clock.advance(timedelta(seconds=30))  # the younger claim reaches the lease: released and sent
     await fake.wait_for_messages(fresh_user.id, 1)
     ((_, status, ids),) = await h.rows(stale_user.id)
     assert status == SENT and ids[0] == 901 and len(ids) == 3
@@ -480,7 +452,7 @@ async def test_with_the_instance_lock_every_claim_at_start_is_released_at_once(
     fake: FakeBotApi, db: Database, tg_bot: Bot
 ) -> None:
     user = fake.add_user()
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     async with db.session() as s:
         box = Outbox(s)
         await box.enqueue(digest(user.id, "一", "二"), now=clock.now())
@@ -502,14 +474,15 @@ async def test_sends_late_after_a_stall_still_keep_to_the_rate_in_any_second(
     fake: FakeBotApi, harness_factory
 ) -> None:
     users = [fake.add_user(f"r{i}") for i in range(12)]
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     limits = DeliveryLimits(per_chat_interval=0.0, overall_per_second=5.0, overall_burst=0.0,
                             overall_margin=0.0, claim_lease=30.0, write_linger=0.0)
     h = harness_factory(limits, clock)
     await h.queue.enqueue_many([alert(u.id) for u in users])
     await h.sender.start()
     await h.sender.wait_for(lambda: h.sender.stats.messages_sent == 1)  # slot 0 is now
-    clock.advance(3.0)  # the loop "stalled" past the slots of the other 11 (one per 0.2 s)
+    # the loop "stalled" past the slots of the other 11 (one per 0.2 s)
+    clock.advance(timedelta(seconds=3.0))
 
     async def settle(sent: int) -> None:
         await h.sender.wait_for(lambda: h.sender.stats.messages_sent == sent)
@@ -518,9 +491,9 @@ async def test_sends_late_after_a_stall_still_keep_to_the_rate_in_any_second(
         assert len(fake.sent_log) == sent
 
     await settle(6)  # 5 late sends at once, not 11: the last second holds 5
-    clock.advance(1.0)
+    clock.advance(timedelta(seconds=1.0))
     await settle(11)
-    clock.advance(1.0)
+    clock.advance(timedelta(seconds=1.0))
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 12)
     assert h.sender.stats.peak_sends_per_second == 5
 
@@ -540,7 +513,7 @@ def test_ticks_carry_whole_slots_that_a_1s_window_never_holds_more_than_the_rate
 def test_ticks_woken_a_little_late_do_not_meet_the_cap() -> None:
     """Ticks at 25/s wake 0-5 ms late (timer jitter): none is held back by the 25-in-any-second
     cap (each hold costs another wake-up), and no second holds more than 25 sends."""
-    clock = ManualSenderClock()
+    clock = ManualClock(START)
     sender = DeliverySender(Database("sqlite:///:memory:"), Bot("1:x"), clock=clock,
                             limits=DeliveryLimits(overall_per_second=25.0))
     slots = [sender._reserve_slot() for _ in range(250)]  # 10 s of sends, claimed at once

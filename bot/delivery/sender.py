@@ -27,13 +27,12 @@ import contextlib
 import json
 import logging
 import math
-import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
@@ -49,6 +48,7 @@ from telegram.error import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.clock import Clock, SystemClock
 from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
@@ -77,42 +77,6 @@ WriteOp = Callable[[AsyncSession], Awaitable[None]]
 
 
 # --- time -----------------------------------------------------------------------------------------
-
-
-class SenderClock(Protocol):
-    """What the sender reads time from: wall time for the database, a monotonic clock for pacing,
-    and a wait that ends on an event or a timeout (so tests can drive time by hand)."""
-
-    def now(self) -> datetime: ...
-
-    def monotonic(self) -> float: ...
-
-    async def wait(self, events: Sequence[asyncio.Event], timeout: float | None) -> None: ...
-
-
-class SystemSenderClock:
-    """The real clock: ``datetime.now(UTC)``, ``time.monotonic`` and asyncio waits."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    async def wait(self, events: Sequence[asyncio.Event], timeout: float | None) -> None:
-        if timeout is not None and timeout <= 0:
-            return
-        if any(event.is_set() for event in events):
-            return
-        if not events:
-            await asyncio.sleep(timeout or 0)
-            return
-        tasks = [asyncio.ensure_future(event.wait()) for event in events]
-        try:
-            await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
 
 
 # --- settings and counters ------------------------------------------------------------------------
@@ -209,9 +173,9 @@ class DeliveryQueue:
     commit) use ``Outbox(session).enqueue_many`` and then call :meth:`notify` after the commit.
     """
 
-    def __init__(self, db: Database, clock: SenderClock | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
-        self.clock = clock or SystemSenderClock()
+        self.clock = clock or SystemClock()
         self.wakeup = asyncio.Event()
 
     async def enqueue(self, new: NewDelivery) -> bool:
@@ -296,7 +260,7 @@ class DeliverySender:
         bot: Bot,
         *,
         queue: DeliveryQueue | None = None,
-        clock: SenderClock | None = None,
+        clock: Clock | None = None,
         limits: DeliveryLimits | None = None,
         release_claims_on_start: bool = False,
     ) -> None:
@@ -305,7 +269,7 @@ class DeliverySender:
         released at once; without the lock, only claims older than ``claim_lease`` are."""
         self.db = db
         self.bot = bot
-        self.clock = clock or (queue.clock if queue else SystemSenderClock())
+        self.clock = clock or (queue.clock if queue else SystemClock())
         self.queue = queue or DeliveryQueue(db, self.clock)
         self.limits = limits or DeliveryLimits()
         self.release_claims_on_start = release_claims_on_start
