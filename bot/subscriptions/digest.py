@@ -4,7 +4,7 @@ Composition is pure (:func:`compose_digest`) and cheap per chat: articles are re
 once per distinct cursor (:class:`DigestMaterial`), and each chat only filters and groups them. So
 10,000 chats with different sections cost 10,000 filters, not 10,000 queries and summaries.
 Rendering to Telegram messages is :mod:`bot.render.digest`; scheduling is
-:mod:`bot.subscriptions.digest_jobs`.
+:mod:`bot.pushes.digests`.
 """
 
 from __future__ import annotations
