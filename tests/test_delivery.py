@@ -21,8 +21,8 @@ from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, ManualClock, SystemClock
+from bot.delivery.limits import DeliveryLimits
 from bot.delivery.sender import (
-    DeliveryLimits,
     DeliveryQueue,
     DeliverySender,
 )

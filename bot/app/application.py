@@ -28,7 +28,8 @@ from telegram.request import BaseRequest
 from bot.app.jobs import DigestJob, FeedJob
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery.sender import DeliveryLimits, DeliveryQueue, DeliveryService
+from bot.delivery.limits import DeliveryLimits
+from bot.delivery.sender import DeliveryQueue, DeliveryService
 from bot.ingest.inbox import Inbox
 from bot.ingest.service import IngestService
 from bot.services import BotServices, warm_up

@@ -37,18 +37,23 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.request import BaseRequest
-from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.limits import DeliveryLimits
+from bot.delivery.policy import (
+    Backoff,
+    Deactivate,
+    GiveUp,
+    Migrate,
+    ResendAsPlainText,
+    SendDecision,
+    Throttle,
+    decide_after_error,
+)
 from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
@@ -68,9 +73,6 @@ from storage.outbox import (
 
 logger = logging.getLogger("newsbrief.delivery")
 
-TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND = 1000.0
-CHAT_NOT_FOUND = "chat_not_found"
-CANT_PARSE_ENTITIES = "cant_parse_entities"
 _CHAT_STATE_PRUNE_AT = 50_000
 
 WriteOp = Callable[[AsyncSession], Awaitable[None]]
@@ -80,70 +82,6 @@ WriteOp = Callable[[AsyncSession], Awaitable[None]]
 
 
 # --- settings and counters ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryLimits:
-    """Pacing and retry settings; the defaults keep under Telegram's documented limits."""
-
-    per_chat_interval: float = 1.0  # seconds between two messages to one chat
-    group_per_minute: int = 20  # messages per group/channel (negative chat id) per window
-    group_window: float = 60.0  # Telegram's minute
-    group_window_margin: float = 1.0  # extra seconds on the window, for network jitter
-    overall_per_second: float = 25.0  # Telegram allows about 30
-    overall_burst: float = 1.0  # sends that may catch up after an idle moment
-    # Slots are spaced this fraction wider than 1/rate, so timer jitter seldom meets the hard
-    # cap of ``rate`` sends in any 1 s window (a send held back by it costs another wake-up).
-    overall_margin: float = 0.01
-    # Sends start on ticks about this many seconds apart, the few due by then together: one wake-up
-    # of the process per tick instead of one per message (CPU on a loaded machine), still never
-    # more than ``rate`` sends in any 1 s window (DeliverySender._window_delay). The period is
-    # adjusted to a whole number of slots (see tick_slots). 0: no ticks.
-    send_tick: float = 0.2
-    allow_paid_broadcast: bool = False  # pay Stars to go beyond 30/s (Bot API 7.11)
-    paid_broadcast_per_second: float = TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND
-    max_in_flight: int = 16  # rows claimed at once (bounds repeats after a crash)
-    network_max_attempts: int = 6  # timeouts/network errors before a row fails
-    backoff_base: float = 2.0  # first network retry after this many seconds, then doubling
-    backoff_max: float = 300.0
-    claim_lease: float = 30.0  # a claim older than this belongs to a dead process
-    global_pause_cap: float = 5.0  # longest global pause one 429 can cause
-    idle_recheck: float = 60.0  # wake at least this often when idle (enqueues from elsewhere)
-    # Seconds a send's outcome may wait to be committed with the next claim (one transaction for
-    # both); the rows stay claimed meanwhile, so a crash repeats no more than max_in_flight parts.
-    write_linger: float = 1.0
-
-    @property
-    def overall_rate(self) -> float:
-        if self.allow_paid_broadcast:
-            return min(self.paid_broadcast_per_second, TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND)
-        return self.overall_per_second
-
-    @property
-    def slot_interval(self) -> float:
-        """Seconds between two send slots (0: no overall limit)."""
-        rate = self.overall_rate
-        return 0.0 if math.isinf(rate) else 1.0 / (rate * (1.0 - self.overall_margin))
-
-    @property
-    def tick_slots(self) -> int:
-        """Slots per send tick: about ``send_tick`` worth, and few enough that the ticks any 1 s
-        window can hold never carry more than ``rate`` sends.
-
-        Why: with ticks of exactly 0.2 s at 25/s, a 1 s window spans six ticks whenever the one a
-        second ago woke a millisecond later than this one, so every other tick ran into the cap
-        and woke again (and the lateness carried on into the next second). Ticks of five slots at
-        the margin's 24.75/s are 0.202 s apart: five fit in a second, with 10 ms to spare.
-        """
-        interval = self.slot_interval
-        if self.send_tick <= 0 or interval <= 0:
-            return 1
-        cap = max(1, int(self.overall_rate))
-        slots_per_second = 1.0 / interval
-        slots = max(1, round(self.send_tick * slots_per_second))
-        while slots > 1 and math.ceil(slots_per_second / slots - 1e-9) * slots > cap:
-            slots -= 1
-        return slots
 
 
 @dataclass
@@ -191,37 +129,6 @@ class DeliveryQueue:
 
     def notify(self) -> None:
         self.wakeup.set()
-
-
-# --- the error policy's helpers -------------------------------------------------------------------
-
-
-def bad_request_reason(exc: BadRequest) -> str | None:
-    """Which BadRequest this is, for the two the policy treats specially.
-
-    PTB has no exception subtype for "chat not found" or "can't parse entities" (both arrive as a
-    plain ``BadRequest``), so Telegram's message text is the only discriminator here. Keep every
-    such string match in this one function.
-    """
-    text = exc.message.lower()
-    if "chat not found" in text:
-        return CHAT_NOT_FOUND
-    if "can't parse entities" in text or "can't find end" in text:
-        return CANT_PARSE_ENTITIES
-    return None
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that an int will become a timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def _describe(exc: TelegramError) -> str:
-    """The error as Telegram said it, with its type ("Forbidden: bot was blocked by the user")."""
-    name = type(exc).__name__
-    return exc.message if exc.message.lower().startswith(name.lower()) else f"{name}: {exc.message}"
 
 
 # --- the sender -----------------------------------------------------------------------------------
@@ -614,18 +521,10 @@ class DeliverySender:
             self._note_send(row.chat_id, mono)
             try:
                 message_id = await self._send(row, row.parts[row.next_part])
-            except RetryAfter as exc:
-                done = self._on_retry_after(row, _retry_after_seconds(exc))
-            except ChatMigrated as exc:
-                done = self._on_migrated(row, exc.new_chat_id)
-            except Forbidden as exc:
-                done = self._on_unreachable(row, _describe(exc))
-            except BadRequest as exc:
-                done = self._on_bad_request(row, exc)
-            except (TimedOut, NetworkError) as exc:  # TimedOut is a NetworkError; named to be read
-                done = self._on_network_error(row, exc)
             except TelegramError as exc:
-                done = self._on_failed(row, _describe(exc))
+                decision = decide_after_error(exc, attempts=row.attempts,
+                                              plain_text=row.plain_text, limits=self.limits)
+                done = self._apply(row, decision)
             else:
                 done = self._on_sent(row, message_id)
         except Exception:
@@ -685,18 +584,42 @@ class DeliverySender:
         return _Done(row.id, outcome, tallies=tallies,
                      at=None if outcome.done else next_part_at)
 
-    def _on_retry_after(self, row: DueDelivery, seconds: float) -> _Done:
+    def _apply(self, row: DueDelivery, decision: SendDecision) -> _Done:
+        """Carry out the error policy's decision for ``row`` (see bot/delivery/policy.py)."""
+        match decision:
+            case Throttle(retry_after=seconds, pause=pause):
+                return self._throttle(row, seconds, pause)
+            case Migrate(new_chat_id=new_chat_id):
+                return self._migrate(row, new_chat_id)
+            case Deactivate(reason=reason):
+                return self._deactivate(row, reason)
+            case ResendAsPlainText(reason=reason):
+                logger.error(
+                    "delivery %s (%s %s) part %d to chat %s: Telegram cannot parse its HTML "
+                    "(%s); resending as plain text — fix the renderer", row.id, row.kind, row.ref,
+                    row.next_part, row.chat_id, reason,
+                )
+                return self._retry(row, 0.0, reason, count_attempt=False, plain_text=True,
+                                   tally="plain_text_fallbacks")
+            case Backoff(delay=delay, attempt=attempt, reason=reason):
+                logger.info("delivery %s to chat %s: %s; retry %d in %.0f s",
+                            row.id, row.chat_id, reason, attempt, delay)
+                return self._retry(row, delay, reason, count_attempt=True,
+                                   tally="network_retries")
+            case GiveUp(reason=reason):
+                return self._fail(row, reason)
+
+    def _throttle(self, row: DueDelivery, seconds: float, pause: float) -> _Done:
         """Hold the chat for ``retry_after``; pause everyone for it too, capped (module doc)."""
         mono = self.clock.monotonic()
         self._chat_ready[row.chat_id] = max(self._chat_ready.get(row.chat_id, 0.0), mono + seconds)
-        pause = min(seconds, self.limits.global_pause_cap)
         self._paused_until = max(self._paused_until, mono + pause)
         logger.info("chat %s: 429, retry after %.0f s (all sends pause %.1f s)",
                     row.chat_id, seconds, pause)
         return self._retry(row, seconds, f"429 Too Many Requests: retry after {seconds:g} s",
                            count_attempt=False, tally="throttled")
 
-    def _on_migrated(self, row: DueDelivery, new_chat_id: int) -> _Done:
+    def _migrate(self, row: DueDelivery, new_chat_id: int) -> _Done:
         now = self.clock.now()
         logger.warning("chat %s became supergroup %s: moving settings and pending pushes",
                        row.chat_id, new_chat_id)
@@ -706,7 +629,7 @@ class DeliverySender:
 
         return _Done(row.id, slow=op, tallies=("chats_migrated",), at=now)
 
-    def _on_unreachable(self, row: DueDelivery, reason: str) -> _Done:
+    def _deactivate(self, row: DueDelivery, reason: str) -> _Done:
         self.stats.last_error = reason
         now = self.clock.now()
         logger.warning("chat %s is unreachable (%s): inactive, pending pushes cancelled",
@@ -717,31 +640,7 @@ class DeliverySender:
 
         return _Done(row.id, slow=op, tallies=("chats_deactivated",))
 
-    def _on_bad_request(self, row: DueDelivery, exc: BadRequest) -> _Done:
-        reason = bad_request_reason(exc)
-        if reason == CHAT_NOT_FOUND:
-            return self._on_unreachable(row, _describe(exc))
-        if reason == CANT_PARSE_ENTITIES and not row.plain_text:
-            logger.error(
-                "delivery %s (%s %s) part %d to chat %s: Telegram cannot parse its HTML (%s); "
-                "resending as plain text — fix the renderer", row.id, row.kind, row.ref,
-                row.next_part, row.chat_id, exc.message,
-            )
-            return self._retry(row, 0.0, _describe(exc), count_attempt=False, plain_text=True,
-                               tally="plain_text_fallbacks")
-        return self._on_failed(row, _describe(exc))
-
-    def _on_network_error(self, row: DueDelivery, exc: NetworkError) -> _Done:
-        attempts = row.attempts + 1
-        if attempts >= self.limits.network_max_attempts:
-            return self._on_failed(row, f"gave up after {attempts} attempts: {_describe(exc)}")
-        delay = min(self.limits.backoff_base * 2 ** (attempts - 1), self.limits.backoff_max)
-        logger.info("delivery %s to chat %s: %s; retry %d in %.0f s",
-                    row.id, row.chat_id, _describe(exc), attempts, delay)
-        return self._retry(row, delay, _describe(exc), count_attempt=True,
-                           tally="network_retries")
-
-    def _on_failed(self, row: DueDelivery, reason: str) -> _Done:
+    def _fail(self, row: DueDelivery, reason: str) -> _Done:
         self.stats.last_error = reason
         logger.error("delivery %s (%s %s) to chat %s failed: %s",
                      row.id, row.kind, row.ref, row.chat_id, reason)

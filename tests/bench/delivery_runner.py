@@ -23,7 +23,8 @@ import time
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery.sender import DeliveryLimits, DeliverySender
+from bot.delivery.limits import DeliveryLimits
+from bot.delivery.sender import DeliverySender
 from bot.delivery.telegram_aiohttp import delivery_request
 from storage.database import Database
 from storage.instance_lock import InstanceLock
