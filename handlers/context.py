@@ -7,6 +7,8 @@ their real type, so a handler's use of them is checked like any other call.
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.services import BotServices
@@ -29,12 +31,12 @@ class BotData:
         self._services = services
 
 
-class NewsContext(CallbackContext[ExtBot[None], dict, dict, BotData]):  # type: ignore[type-arg]
+class NewsContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """The context every handler of this bot receives."""
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: Application[Any, Any, Any, Any, Any, Any],
         chat_id: int | None = None,
         user_id: int | None = None,
     ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
@@ -29,7 +30,7 @@ DIGEST_INTERVAL_SECONDS = 60.0
 _JOB_KWARGS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 
-class RepeatingJob:
+class RepeatingJob(ABC):
     """A pass run once at start and then every ``interval`` seconds; a failure goes to the
     Application's error handler and the next tick retries (passes never half-write)."""
 
@@ -67,8 +68,9 @@ class RepeatingJob:
         finally:
             self.passes += 1
 
+    @abstractmethod
     async def run_pass(self) -> None:
-        raise NotImplementedError
+        """One pass of this job's work."""
 
 
 class DigestJob(RepeatingJob):
