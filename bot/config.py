@@ -6,7 +6,7 @@ One frozen object built once at start-up and passed down; nothing else reads the
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +20,10 @@ DEFAULT_PAPER = "萧山日报"
 DEFAULT_HOME_REGION = "萧山区"
 DEFAULT_INBOX_POLL_SECONDS = 5.0
 DEFAULT_ALERT_MAX_AGE_HOURS = 72
+DEFAULT_DELIVERY_PER_SECOND = 25.0  # Telegram allows about 30 messages a second overall
+TELEGRAM_FREE_MAX_PER_SECOND = 30.0
+TELEGRAM_PAID_MAX_PER_SECOND = 1000.0  # with allow_paid_broadcast (Bot API 7.11), paid in Stars
+DEFAULT_DELIVERY_CHAT_INTERVAL = 1.0  # seconds between two messages to one chat
 
 
 class SettingsError(ValueError):
@@ -42,6 +46,10 @@ class Settings:
     log_level: str = "INFO"
     digest_grace: timedelta = timedelta(hours=6)  # a digest missed while down is sent this late
     digest_empty_note: bool = False  # on quiet days send a short "nothing new" note
+    # Pushes: overall sends a second, and with paid broadcast the Stars-paid rate (up to 1,000/s).
+    delivery_per_second: float = DEFAULT_DELIVERY_PER_SECOND
+    delivery_paid_broadcast: bool = False
+    delivery_chat_interval: float = DEFAULT_DELIVERY_CHAT_INTERVAL
 
     @classmethod
     def from_env(
@@ -81,9 +89,44 @@ class Settings:
             alert_max_age=_parse_max_age(get("NEWSBRIEF_ALERT_MAX_AGE_HOURS")),
             log_level=(get("NEWSBRIEF_LOG_LEVEL") or "INFO").upper(),
             digest_grace=_parse_hours(get("NEWSBRIEF_DIGEST_GRACE_HOURS")),
-            digest_empty_note=(get("NEWSBRIEF_DIGEST_EMPTY_NOTE") or "").lower()
-            in ("1", "true", "yes", "on"),
+            digest_empty_note=_parse_flag(get("NEWSBRIEF_DIGEST_EMPTY_NOTE")),
+            **_delivery_settings(get),
         )
+
+
+def _parse_flag(raw: str | None) -> bool:
+    return (raw or "").lower() in ("1", "true", "yes", "on")
+
+
+def _delivery_settings(get: Callable[[str], str | None]) -> dict[str, float | bool]:
+    """The push rate: at most Telegram's free 30/s, or its paid 1,000/s with paid broadcast."""
+    paid = _parse_flag(get("NEWSBRIEF_PAID_BROADCAST"))
+    cap = TELEGRAM_PAID_MAX_PER_SECOND if paid else TELEGRAM_FREE_MAX_PER_SECOND
+    raw = get("NEWSBRIEF_DELIVERY_PER_SECOND")
+    rate = (TELEGRAM_PAID_MAX_PER_SECOND if paid else DEFAULT_DELIVERY_PER_SECOND) \
+        if raw is None else _parse_number("NEWSBRIEF_DELIVERY_PER_SECOND", raw, "messages a second")
+    if not 0.1 <= rate <= cap:
+        hint = "" if paid else " (more needs NEWSBRIEF_PAID_BROADCAST=1)"
+        raise SettingsError(
+            f"NEWSBRIEF_DELIVERY_PER_SECOND must be between 0.1 and {cap:g}{hint}"
+        )
+    raw_interval = get("NEWSBRIEF_DELIVERY_CHAT_INTERVAL")
+    interval = DEFAULT_DELIVERY_CHAT_INTERVAL if raw_interval is None else _parse_number(
+        "NEWSBRIEF_DELIVERY_CHAT_INTERVAL", raw_interval, "seconds")
+    if not 0 <= interval <= 60:
+        raise SettingsError("NEWSBRIEF_DELIVERY_CHAT_INTERVAL must be between 0 and 60 seconds")
+    return {"delivery_per_second": rate, "delivery_paid_broadcast": paid,
+            "delivery_chat_interval": interval}
+
+
+def _parse_number(name: str, raw: str, unit: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number of {unit}, got {raw!r}") from exc
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SettingsError(f"{name} must be a finite number of {unit}, got {raw!r}")
+    return value
 
 
 def _parse_admin_ids(raw: str | None) -> frozenset[int]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -88,9 +90,40 @@ async def scratch_database(backend: str, folder: Path) -> AsyncIterator[Database
         await admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per test session.
+
+    Why: running the migrations costs about 60 ms a database, copying the migrated file under
+    1 ms; hundreds of tests each start from a fresh copy (``db``).
+    """
+    path = tmp_path_factory.mktemp("migrated") / "head.db"
+
+    async def migrate() -> None:
+        database = Database(f"sqlite:///{path}")
+        try:
+            await database.upgrade()
+        finally:
+            await database.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh, migrated database: a new SQLite file, or a new PostgreSQL schema dropped after."""
+async def db(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_file: Path
+) -> AsyncIterator[Database]:
+    """A fresh, migrated database: a copy of the migrated SQLite file, or a new PostgreSQL schema
+    (migrated, dropped after)."""
+    if request.param == "sqlite":
+        shutil.copyfile(migrated_sqlite_file, tmp_path / "test.db")
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        try:
+            yield database
+        finally:
+            await database.dispose()
+        return
     async with scratch_database(request.param, tmp_path) as database:
         await database.upgrade()
         yield database

@@ -132,7 +132,8 @@ class NewsBot:
         )
         root = (settings.telegram_api_base_url or TELEGRAM_ROOT).rstrip("/")
         self.delivery = DeliveryService(
-            db, token, api_root=root, limits=limits, queue=self.queue, request=request
+            db, token, api_root=root, limits=limits or DeliveryLimits.from_settings(settings),
+            queue=self.queue, request=request,
         )
         inbox = (Inbox(settings.inbox, IngestService(db, settings))
                  if settings.inbox is not None else None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from bot.config import Settings
+
 TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND = 1000.0
 
 
@@ -42,6 +44,17 @@ class DeliveryLimits:
     # Seconds a send's outcome may wait to be committed with the next claim (one transaction for
     # both); the rows stay claimed meanwhile, so a crash repeats no more than max_in_flight parts.
     write_linger: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryLimits:
+        """The operator's rate and per-chat spacing; everything else stays Telegram's."""
+        return cls(
+            overall_per_second=settings.delivery_per_second,
+            allow_paid_broadcast=settings.delivery_paid_broadcast,
+            paid_broadcast_per_second=min(settings.delivery_per_second,
+                                          TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND),
+            per_chat_interval=settings.delivery_chat_interval,
+        )
 
     @property
     def overall_rate(self) -> float:
