@@ -130,6 +130,7 @@ class Doctor:
         self._migrations: MigrationState | None = None
 
     async def run(self) -> DoctorReport:
+        self._reachable, self._migrations = False, None
         checks: dict[str, Callable[[], Awaitable[CheckResult]]] = {
             "settings": self.check_settings,
             "timezone": self.check_timezone,

@@ -283,5 +283,11 @@ async def test_doctor_text_bad_settings_and_bad_db_url(tmp_path: Path) -> None:
     assert out.rstrip().endswith("2 check(s) failed")
     code, out, err = await _cli({}, tmp_path, "doctor", "--db", "sqlite:///")
     assert code == 2 and out == "" and "names no database file" in err
+    # the same URL as a setting is what the doctor is there to diagnose: a problem, exit 1
+    code, out, err = await _cli({"NEWSBRIEF_DATABASE_URL": "sqlite:///"}, tmp_path, "doctor",
+                                "--only", "database,migrations", "--json")
+    database, migrations = json.loads(out)["checks"]
+    assert code == 1 and database["status"] == "problem", err
+    assert "names no database file" in database["detail"] and migrations["status"] == "skipped"
     code, _, err = await _cli({}, tmp_path, "doctor", "--only", "everything")
     assert code == 2 and "unknown check" in err
