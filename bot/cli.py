@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.alerts.state import AlertQueryService
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, raw_settings
 from bot.delivery.status import DeliveryStatusService
 from bot.ingest.page_parser.parser import PageParseError, parse_page
 from bot.ingest.service import IngestOptions, IngestReport, IngestService
@@ -38,7 +38,8 @@ from bot.search.query import QueryError
 from bot.search.service import SearchPage, SearchService, reindex
 from bot.text import segmentation
 from bot.text.sections import resolve_section_name
-from storage.database import Database, DatabaseUnavailableError
+from bot.version import package_version
+from storage.database import Database, DatabaseUnavailableError, DatabaseURLError
 
 if TYPE_CHECKING:
     from bot.app.application import WebhookOptions
@@ -63,7 +64,8 @@ class Context:
     out: TextIO
 
     def database(self) -> Database:
-        return Database(self.args.db or self.settings.database_url)
+        """The command's database; a URL naming no SQLite file is refused (a usage error)."""
+        return Database(self.args.db or self.settings.database_url, require_file=True)
 
     def emit_json(self, value: Any) -> None:
         json.dump(value, self.out, ensure_ascii=False)
@@ -389,11 +391,66 @@ async def cmd_status(ctx: Context) -> int:
 async def cmd_db_upgrade(ctx: Context) -> int:
     db = ctx.database()
     try:
+        before = await db.migration_state()
         await db.upgrade()
+        after = await db.migration_state()
     finally:
         await db.dispose()
-    ctx.out.write(f"database {db.safe_url} is up to date\n")
+    if ctx.args.json:
+        ctx.emit_json({"database": db.safe_url, "from": before.current, "to": after.current,
+                       "head": after.head, "upgraded": before.current != after.current})
+        return EXIT_OK
+    if before.current == after.current:
+        ctx.out.write(f"database {db.safe_url} is up to date ({after.current})\n")
+    else:
+        ctx.out.write(f"database {db.safe_url} upgraded from {before.current or 'empty'} "
+                      f"to {after.current}\n")
     return EXIT_OK
+
+
+def _refuse_json(ctx: Context) -> None:
+    """``run`` and ``chat`` talk, they print no result: ``--json`` there is a usage error."""
+    if ctx.args.json:
+        raise UsageError(f"`newsbrief {ctx.args.command}` prints no JSON; drop --json "
+                         "(for machine-readable state use `newsbrief status --json` or "
+                         "`newsbrief doctor --json`)")
+
+
+async def cmd_doctor(ctx: Context) -> int:
+    """Is this installation ready to run the bot? Each check: ok / problem / how to fix."""
+    from bot.app.doctor import CHECK_NAMES, Doctor, DoctorOptions, database_url
+
+    args = ctx.args
+    raw = raw_settings()
+    db: Database | None = None
+    db_error: str | None = None
+    if args.db:
+        db = Database(args.db, require_file=True)  # a bad --db is a usage error, as everywhere
+    else:
+        try:
+            db = Database(database_url(raw, None), require_file=True)
+        except DatabaseUnavailableError as exc:
+            db_error = str(exc)
+    try:
+        options = DoctorOptions(running=args.running, only=args.only)
+        report = await Doctor(raw, db, db_error=db_error, options=options).run()
+    finally:
+        if db is not None:
+            await db.dispose()
+    if args.json:
+        ctx.emit_json(report.to_dict())
+    else:
+        out = ctx.out
+        out.write(f"newsbrief {report.version}\n")
+        width = max(len(name) for name in CHECK_NAMES)
+        for check in report.checks:
+            mark = {"ok": "ok", "problem": "PROBLEM", "skipped": "SKIPPED"}[check.status]
+            out.write(f"{mark:8} {check.name:{width}}  {check.detail}\n")
+            if check.fix:
+                out.write(f"{'':8} {'':{width}}  fix: {check.fix}\n")
+        problems = sum(not check.ok for check in report.checks)
+        out.write("all checks passed\n" if report.ok else f"{problems} check(s) failed\n")
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 async def _load_sample(ctx: Context) -> tuple[Database, IngestReport]:
@@ -411,6 +468,9 @@ async def _load_sample(ctx: Context) -> tuple[Database, IngestReport]:
 def cmd_quickstart(ctx: Context) -> int:
     """Load the bundled sample page and show what was found (the README's first command)."""
     db, report = asyncio.run(_load_sample(ctx))
+    if ctx.args.json:  # machine-readable: what was loaded, then stop (no bot, no chat)
+        ctx.emit_json({"database": db.safe_url, "sample": SAMPLE_PAGE, **report.to_dict()})
+        return EXIT_OK
     out = ctx.out
     out.write(f"newsbrief: loaded the sample page {SAMPLE_PAGE} into {db.safe_url}\n\n")
     _print_ingest_report(report, out)
@@ -439,6 +499,7 @@ def cmd_run(ctx: Context) -> int:
     """The Telegram bot (long polling, or behind a webhook) until SIGTERM/SIGINT."""
     from bot.app.application import WebhookOptions
 
+    _refuse_json(ctx)
     args = ctx.args
     webhook = WebhookOptions(args.webhook_url, args.listen, args.port) if args.webhook_url else None
     return _run_bot(ctx, webhook=webhook)
@@ -469,6 +530,7 @@ async def cmd_chat(ctx: Context) -> int:
     """The same bot in this terminal, without Telegram (see bot.app.local_chat)."""
     from bot.app.local_chat import run_chat
 
+    _refuse_json(ctx)
     await run_chat(ctx.settings, ctx.database(), language_code=ctx.args.lang, out=ctx.out)
     return EXIT_OK
 
@@ -486,6 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsbrief",
         description="Chinese local-newspaper briefings: load pages, search, run the Telegram bot.",
     )
+    parser.add_argument("--version", action="version", version=f"newsbrief {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("quickstart", parents=[common], help="load the bundled sample page, show "
@@ -569,7 +632,28 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db_sub.add_parser("upgrade", parents=[common], help="apply pending schema migrations")
     p.set_defaults(handler=cmd_db_upgrade)
+
+    p = sub.add_parser("doctor", parents=[common], help="check this installation: token, "
+                       "database and migrations, instance lock, inbox, settings, search index")
+    p.add_argument("--running", action="store_true", help="health probe of a live bot: the "
+                   "instance lock must be held (by the bot) instead of free")
+    p.add_argument("--only", type=_check_names, metavar="NAME[,NAME]",
+                   help="run only these checks (and what they need)")
+    p.set_defaults(handler=cmd_doctor, reads_settings_itself=True)
     return parser
+
+
+def _check_names(text: str) -> frozenset[str]:
+    from bot.app.doctor import CHECK_NAMES
+
+    names = frozenset(name.strip() for name in text.split(",") if name.strip())
+    unknown = sorted(names - set(CHECK_NAMES))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown check(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(CHECK_NAMES)}"
+        )
+    return names
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -578,7 +662,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        return _fail(EXIT_USAGE, str(exc))
+        if not getattr(args, "reads_settings_itself", False):
+            return _fail(EXIT_USAGE, str(exc))
+        settings = Settings()  # doctor reports each bad setting itself
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -589,7 +675,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         result = args.handler(ctx)
         return asyncio.run(result) if inspect.isawaitable(result) else result
-    except (UnusableInputError, UsageError, QueryError) as exc:
+    except (UnusableInputError, UsageError, QueryError, DatabaseURLError) as exc:
         return _fail(EXIT_USAGE, str(exc))
     except DatabaseUnavailableError as exc:
         return _fail(EXIT_FAILED, str(exc))

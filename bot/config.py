@@ -56,22 +56,9 @@ class Settings:
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
     ) -> Settings:
         """Real environment variables win over the ``.env`` file, which wins over defaults."""
-        values: dict[str, str | None] = {}
-        if env_file is not None and env_file.is_file():
-            values.update(dotenv_values(env_file))
-        values.update(os.environ if environ is None else environ)
-
-        def get(name: str) -> str | None:
-            value = values.get(name)
-            return value.strip() if value is not None and value.strip() else None
-
-        tz_name = get("NEWSBRIEF_TIMEZONE") or DEFAULT_TIMEZONE
-        try:
-            timezone = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise SettingsError(
-                f"NEWSBRIEF_TIMEZONE={tz_name!r} is not an IANA timezone (e.g. Asia/Shanghai)"
-            ) from exc
+        raw = raw_settings(environ, env_file)
+        get = raw.get
+        timezone = parse_timezone(get("NEWSBRIEF_TIMEZONE"))
         inbox = get("NEWSBRIEF_INBOX")
         return cls(
             database_url=get("NEWSBRIEF_DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -80,7 +67,7 @@ class Settings:
             home_region=get("NEWSBRIEF_HOME_REGION") or DEFAULT_HOME_REGION,
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL"),
-            admin_ids=_parse_admin_ids(get("NEWSBRIEF_ADMIN_IDS")),
+            admin_ids=parse_admin_ids(get("NEWSBRIEF_ADMIN_IDS")),
             inbox=Path(inbox).expanduser() if inbox else None,
             inbox_poll_seconds=_parse_seconds(
                 "NEWSBRIEF_INBOX_POLL_SECONDS", get("NEWSBRIEF_INBOX_POLL_SECONDS"),
@@ -129,7 +116,34 @@ def _parse_number(name: str, raw: str, unit: str) -> float:
     return value
 
 
-def _parse_admin_ids(raw: str | None) -> frozenset[int]:
+def raw_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> dict[str, str]:
+    """The non-blank values, stripped: the environment over the ``.env`` file. ``newsbrief
+    doctor`` checks each setting from these one by one instead of stopping at the first bad one."""
+    values: dict[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        values.update(dotenv_values(env_file))
+    values.update(os.environ if environ is None else environ)
+    return {
+        name: value.strip() for name, value in values.items()
+        if value is not None and value.strip()
+    }
+
+
+def parse_timezone(raw: str | None) -> ZoneInfo:
+    """``NEWSBRIEF_TIMEZONE`` (default Asia/Shanghai) as a zone; SettingsError if not IANA."""
+    tz_name = raw or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(
+            f"NEWSBRIEF_TIMEZONE={tz_name!r} is not an IANA timezone (e.g. Asia/Shanghai)"
+        ) from exc
+
+
+def parse_admin_ids(raw: str | None) -> frozenset[int]:
+    """``NEWSBRIEF_ADMIN_IDS``: user ids separated by commas, semicolons or spaces."""
     if not raw:
         return frozenset()
     ids: set[int] = set()

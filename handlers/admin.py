@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.render.i18n import Html
 from bot.render.parts import MessagePart
+from bot.version import package_version
 from handlers.common import reply, translator
 from handlers.context import NewsContext
 
@@ -26,7 +28,8 @@ async def status(update: Update, context: NewsContext) -> None:
         startup=f"{deps.ready_seconds:.2f}" if deps.ready_seconds is not None else "?",
         uptime=_duration(deps.uptime_seconds),
     )
-    await reply(update, [MessagePart(text)])
+    version = tr.html("status.version", version=package_version())
+    await reply(update, [MessagePart(Html(f"{text}\n{version}"))])
 
 
 async def not_admin(update: Update, context: NewsContext) -> None:

@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +34,51 @@ class DatabaseUnavailableError(RuntimeError):
     """The configured database cannot be opened or reached; the message says which and why."""
 
 
+class DatabaseURLError(DatabaseUnavailableError):
+    """The URL itself is unusable (not a URL, an unsupported backend, an SQLite URL without a
+    file): the operator typed it wrong, which the CLI reports as a usage error, not an outage."""
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """Where a database's schema is (``current``; None before the first migration) and where
+    this program's migrations end (``head``)."""
+
+    current: str | None
+    head: str
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.head
+
+
 def normalise_url(raw: str) -> URL:
     """Accept the URLs operators type and pick the async driver for each backend."""
     try:
         url = make_url(raw)
     except ArgumentError as exc:
-        raise DatabaseUnavailableError(f"not a database URL: {raw!r}") from exc
+        raise DatabaseURLError(f"not a database URL: {raw!r}") from exc
     backend = url.get_backend_name()
     if url.drivername in ("sqlite", "sqlite+pysqlite"):
         url = url.set(drivername="sqlite+aiosqlite")
     elif url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         url = url.set(drivername="postgresql+asyncpg")
     elif backend not in ("sqlite", "postgresql"):
-        raise DatabaseUnavailableError(
+        raise DatabaseURLError(
             f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://..."
         )
     return url
+
+
+def require_database_file(url: URL) -> None:
+    """Refuse an SQLite URL that names no file (``sqlite:///``, ``sqlite://``): SQLAlchemy would
+    silently open an empty in-memory database and everything written would vanish at exit.
+    ``sqlite:///:memory:`` says so explicitly and stays allowed."""
+    if url.get_backend_name() == "sqlite" and not (url.database or "").strip():
+        raise DatabaseURLError(
+            f"{url.render_as_string(hide_password=True)!r} names no database file: "
+            "use sqlite:///newsbrief.db (relative) or sqlite:////var/lib/newsbrief/newsbrief.db"
+        )
 
 
 def json_text(value: Any) -> str:
@@ -70,9 +100,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """An engine plus a session factory; the one object the rest of the program passes around."""
 
-    def __init__(self, url: str, *, schema: str | None = None) -> None:
-        """``schema`` (PostgreSQL only) puts every table in that schema, e.g. one per test."""
+    def __init__(self, url: str, *, schema: str | None = None, require_file: bool = False) -> None:
+        """``schema`` (PostgreSQL only) puts every table in that schema, e.g. one per test;
+        ``require_file`` refuses an SQLite URL naming no file (the CLI: data must outlive it)."""
         self.url = normalise_url(url)
+        if require_file:
+            require_database_file(self.url)
         self.backend = self.url.get_backend_name()
         kwargs: dict[str, Any] = {"json_serializer": json_text}
         if self.backend == "sqlite":
@@ -120,11 +153,20 @@ class Database:
                 f"cannot open database {self.safe_url}: {_first_line(exc)}"
             ) from exc
 
-    async def upgrade(self) -> None:
-        """Apply every pending Alembic migration (idempotent; run at start of each command)."""
+    async def upgrade(self, revision: str = "head") -> None:
+        """Apply every pending Alembic migration (idempotent; run at start of each command).
+
+        ``revision`` stops earlier (tests build a database that is behind this way)."""
         await self.check()
         async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade_sync)
+            await connection.run_sync(_upgrade_sync, revision)
+
+    async def migration_state(self) -> MigrationState:
+        """The schema's revision against this program's head, changing nothing (``doctor``)."""
+        await self.check()
+        async with self.engine.connect() as connection:
+            current = await connection.run_sync(_current_revision_sync)
+        return MigrationState(current=current, head=head_revision())
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -144,9 +186,25 @@ def alembic_config() -> Any:
     return config
 
 
-def _upgrade_sync(connection: Any) -> None:
+def head_revision() -> str:
+    """The newest migration this program ships (what ``upgrade`` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise RuntimeError(f"no Alembic migrations in {MIGRATIONS_DIR}")
+    return head
+
+
+def _current_revision_sync(connection: Any) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade_sync(connection: Any, revision: str = "head") -> None:
     from alembic import command
 
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)

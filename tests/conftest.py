@@ -32,7 +32,7 @@ def fixtures_dir() -> Path:
 @pytest.fixture
 def corpora_dir() -> Path:
     if not CORPORA.is_dir():
-        pytest.skip("../shared/data/corpora is not present")
+        pytest.skip(f"needs the shared corpora at {CORPORA} (beside the repository, not in it)")
     return CORPORA
 
 

@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.text",),
     ("bot.config", "bot.clock", "bot.progress"),
     ("storage",),
+    ("bot.version",),  # package metadata only: anything may ask for the version
     ("bot",),
 )
 # Entries that match only the module itself, not its submodules.

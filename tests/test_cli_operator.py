@@ -1,0 +1,143 @@
+"""The operator's contract beyond single commands: ``--version``, ``--json`` meaning JSON on
+every command that takes it (and refused where it makes no sense), bad ``--db`` URLs as usage
+errors, and the version in the admins' /status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser, main
+from bot.version import package_version
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "tests" / "fixtures" / "xsrb-2023-07-31-01.txt"
+# What each command needs besides --db and --json to print its JSON. A new command that takes
+# --json must be added here (or to NO_JSON, with a reason) — that is the point of the test.
+JSON_ARGV: dict[str, list[str]] = {
+    "quickstart": ["quickstart", "--no-chat"],
+    "ingest": ["ingest", str(SEED)],
+    "parse": ["parse", str(SEED)],
+    "show": ["show", "1"],
+    "search": ["search", "台风"],
+    "reindex": ["reindex"],
+    "sections": ["sections"],
+    "section": ["section", "时政"],
+    "alerts": ["alerts", "--all"],
+    "status": ["status"],
+    "digest": ["digest", "--preview"],
+    "db upgrade": ["db", "upgrade"],
+    "doctor": ["doctor", "--only", "database,migrations,lock,search_index"],
+}
+NO_JSON = {"run", "chat"}  # they talk (the bot, the terminal chat); they print no result
+
+
+def _commands_taking_json(parser: argparse.ArgumentParser, prefix: str = "") -> set[str]:
+    found: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= _commands_taking_json(sub, f"{prefix}{name} ")
+        elif "--json" in action.option_strings:
+            found.add(prefix.strip())
+    return found
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ops.db'}"
+
+
+def test_version_comes_from_the_package_metadata(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"newsbrief {package_version()}\n"
+    assert package_version() != "unknown"  # installed (editable) in every test venv
+
+
+def test_every_command_with_json_prints_json(capsys, db_url: str) -> None:
+    assert _commands_taking_json(build_parser()) == set(JSON_ARGV) | NO_JSON
+    for name in ("quickstart", *sorted(set(JSON_ARGV) - {"quickstart"})):  # data first
+        code, out, err = run(capsys, *JSON_ARGV[name], "--db", db_url, "--json")
+        assert code == 0, (name, err)
+        assert out.count("\n") == 1, f"{name}: one JSON document, one line: {out!r}"
+        json.loads(out)
+
+
+def test_quickstart_and_db_upgrade_json_shapes(capsys, db_url: str) -> None:
+    code, out, _ = run(capsys, "db", "upgrade", "--db", db_url, "--json")
+    first = json.loads(out)
+    assert code == 0 and first["from"] is None and first["upgraded"] is True
+    assert first["to"] == first["head"] and first["database"].endswith("ops.db")
+    code, out, _ = run(capsys, "db", "upgrade", "--db", db_url, "--json")
+    again = json.loads(out)
+    assert (again["from"], again["upgraded"]) == (first["to"], False)
+
+    code, out, _ = run(capsys, "quickstart", "--no-chat", "--db", db_url, "--json")
+    loaded = json.loads(out)
+    assert code == 0 and loaded["sample"] == "xsrb-2023-07-31-01.txt"
+    assert (loaded["files"], loaded["articles_new"], loaded["alerts_new"]) == (1, 6, 1)
+    assert len(loaded["articles"]) == 6
+
+
+@pytest.mark.parametrize("command", ["run", "chat"])
+def test_run_and_chat_refuse_json(capsys, db_url: str, command: str) -> None:
+    code, out, err = run(capsys, command, "--db", db_url, "--json")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "prints no JSON" in err
+    assert not Path(db_url.removeprefix("sqlite:///")).exists()  # nothing was opened
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("not a url", "not a database URL"),
+        ("mysql://u@h/db", "unsupported database"),
+        ("sqlite:///", "names no database file"),
+        ("sqlite://", "names no database file"),
+    ],
+)
+def test_bad_db_url_is_a_usage_error(capsys, url: str, says: str) -> None:
+    code, out, err = run(capsys, "sections", "--db", url, "--json")
+    assert code == 2 and out == "" and err.count("\n") == 1 and says in err
+
+
+def test_bad_database_url_setting_is_a_usage_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBRIEF_"))}
+    env.update(PYTHONPATH=str(REPO), NEWSBRIEF_DATABASE_URL="sqlite:///")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "status"], capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=120, check=False,
+    )
+    assert result.returncode == 2 and "names no database file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_admins_see_the_version_in_status(tmp_path: Path) -> None:
+    """``newsbrief chat`` runs the real handlers; its local user (id 1001) is made an admin."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBRIEF_"))}
+    env.update(PYTHONPATH=str(REPO), NEWSBRIEF_DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}")
+
+    def chat(admin_ids: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "chat", "--lang", "en"], input="/status\n",
+            capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+            env={**env, "NEWSBRIEF_ADMIN_IDS": admin_ids},
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert f"Version: {package_version()}" in chat("1001")
+    assert "Version:" not in chat("42")
