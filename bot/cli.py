@@ -297,7 +297,9 @@ async def cmd_alerts(ctx: Context) -> int:
     db = ctx.database()
     try:
         await db.upgrade()
-        events = await AlertQueryService(db, ctx.settings.timezone).events(
+        events = await AlertQueryService(
+            db, ctx.settings.timezone, stale_after=ctx.settings.alert_stale_after
+        ).events(
             include_ended=ctx.args.all, limit=ctx.args.limit
         )
     finally:
@@ -312,10 +314,13 @@ async def cmd_alerts(ctx: Context) -> int:
         storm_text = (
             f" {storm['year']}年{storm['number'] or ''}号{storm['name'] or ''}" if storm else ""
         )
+        status = "in force" if event["in_force"] else "not in force"
         ctx.out.write(
             f"[{event['id']}] {event['effective_at']}  {event['authority']} {event['action']} "
             f"{event['hazard']} {event['kind']} {event['level'] or ''}{storm_text}\n"
             f"    {event['summary']}\n"
+            f"    {status}; {len(event['reports'])} report(s), last {event['last_reported_at']}"
+            f" (article {event['reports'][-1]})\n"
         )
     return EXIT_OK
 
@@ -536,7 +541,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_section)
 
     p = sub.add_parser("alerts", parents=[common], help="detected alert events, newest first")
-    p.add_argument("--all", action="store_true", help="include ended responses and warnings")
+    p.add_argument("--all", action="store_true",
+                   help="every event, not only those in force (ended, superseded, stale)")
     p.add_argument("--limit", type=_positive_int, default=100)
     p.set_defaults(handler=cmd_alerts)
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.alerts.detector import detect_alerts
 from bot.alerts.state import AlertQueryService, AlertRecorder, change_direction
+from bot.clock import ManualClock
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database
 
 NOW = datetime(2023, 7, 31, 1, 0, tzinfo=UTC)
+
+
+def _query(db: Database, now: datetime = NOW + timedelta(days=1), **kwargs) -> AlertQueryService:
+    """The read side as of ``now`` (a day after the seed page unless told)."""
+    return AlertQueryService(db, clock=ManualClock(now), **kwargs)
 
 
 async def _record(db: Database, title: str, paragraphs: list[str], edition: date) -> list:
@@ -53,22 +59,26 @@ async def test_raise_and_end_update_the_state(db: Database) -> None:
     assert len(raised) == 1
     assert (raised[0].record.level, raised[0].record.previous_level) == ("III", "IV")
     assert raised[0].record.direction == "up"
-    events = await AlertQueryService(db).events()
-    assert {e["level"] for e in events} == {"IV", "III"}
+    # In force: only the response's latest event; --all lists the superseded start too.
+    events = await _query(db, NOW + timedelta(days=2)).events()
+    assert [(e["level"], e["in_force"]) for e in events] == [("III", True)]
+    every = await _query(db, NOW + timedelta(days=2)).events(include_ended=True)
+    assert {(e["level"], e["in_force"]) for e in every} == {("IV", False), ("III", True)}
 
     ended = await _record(
         db, "我区解除防台风应急响应", ["区防指决定于8月3日18时解除防台风Ⅲ级应急响应。"],
         date(2023, 8, 4),
     )
     assert len(ended) == 1 and ended[0].ended
-    assert await AlertQueryService(db).events() == []
-    assert len(await AlertQueryService(db).events(include_ended=True)) == 3
-    assert await AlertQueryService(db).active() == []
+    after = _query(db, NOW + timedelta(days=4))
+    assert await after.events() == []
+    assert len(await after.events(include_ended=True)) == 3
+    assert await after.active() == []
 
 
 async def test_alert_json_shape(db: Database) -> None:
     await _record(db, *START)
-    [event] = await AlertQueryService(db).events()
+    [event] = await _query(db).events()
     assert {k: event[k] for k in ("hazard", "kind", "action", "level", "storm", "authority",
                                   "region", "effective_at")} == {
         "hazard": "typhoon", "kind": "response", "action": "start", "level": "IV",
@@ -76,6 +86,65 @@ async def test_alert_json_shape(db: Database) -> None:
         "region": "萧山区", "effective_at": "2023-07-30T20:30:00+08:00",
     }
     assert set(event) >= {"id", "article_id", "summary"}
+    assert event["reports"] == [event["article_id"]]
+    assert event["first_reported_at"] == event["last_reported_at"] == "2023-07-31T00:00:00+08:00"
+    assert event["in_force"] is True
+
+
+async def test_a_second_report_links_to_the_same_event_and_moves_last_reported_at(
+    db: Database,
+) -> None:
+    [first] = await _record(db, *START)
+    # The next day's paper restates the start (same time): no new event, a newer report.
+    again = await _record(
+        db, "台风“卡努”逼近", ["区防指于7月30日20时30分启动防台风Ⅳ级应急响应。"], date(2023, 8, 1)
+    )
+    assert again == []
+    # The day after, 维持 at the same level: still the same event, reported once more.
+    kept = await _record(
+        db, "我区继续做好防台工作", ["受第6号台风“卡努”影响,区防指继续维持防台风Ⅳ级应急响应。"],
+        date(2023, 8, 2),
+    )
+    assert kept == []
+    [event] = await _query(db, NOW + timedelta(days=2)).events()
+    assert event["id"] == first.record.id
+    assert len(event["reports"]) == 3 and event["reports"][0] == first.record.article_id
+    assert event["first_reported_at"] == "2023-07-31T00:00:00+08:00"
+    assert event["last_reported_at"] == "2023-08-02T00:00:00+08:00"
+    assert event["in_force"] is True
+    [latest] = await _query(db, NOW + timedelta(days=2)).active()
+    assert latest.last_article_id == event["reports"][-1] != latest.article_id
+
+
+async def test_a_2023_page_loaded_today_lists_nothing_in_force(db: Database) -> None:
+    await _record(db, *START)
+    today = _query(db, datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+    assert await today.events() == []
+    [event] = await today.events(include_ended=True)
+    assert event["in_force"] is False and event["action"] == "start"
+    overview = await today.overview()
+    assert overview.in_force == []
+    assert [e.id for e in overview.stale] == [event["id"]]
+    # The window is a setting: 72 h after the report it is stale, within it in force.
+    reported = datetime(2023, 7, 30, 16, 0, tzinfo=UTC)  # 2023-07-31 00:00 in Shanghai
+    assert len(await _query(db, reported + timedelta(hours=72)).events()) == 1
+    assert await _query(db, reported + timedelta(hours=73)).events() == []
+    assert len(await _query(db, reported + timedelta(hours=73),
+                            stale_after=timedelta(hours=100)).events()) == 1
+    assert len(await _query(db, datetime(2026, 12, 5, tzinfo=UTC), stale_after=None).events()) == 1
+
+
+async def test_a_raise_after_a_restatement_is_still_news(db: Database) -> None:
+    await _record(db, *START)
+    await _record(
+        db, "我区继续做好防台工作", ["区防指继续维持防台风Ⅳ级应急响应。"], date(2023, 8, 1)
+    )
+    raised = await _record(
+        db, "我区提升防台风应急响应至Ⅲ级",
+        ["受第6号台风“卡努”影响,区防指决定于8月1日12时将防台风Ⅳ级应急响应提升至Ⅲ级。"],
+        date(2023, 8, 2),
+    )
+    assert [(s.record.action, s.record.level) for s in raised] == [("raise", "III")]
 
 
 def test_adjustment_direction_compares_severity() -> None:

@@ -135,10 +135,18 @@ def test_quickstart_loads_the_sample_page(tmp_path: Path) -> None:
 def test_alerts_lists_the_seed_page_event(capsys, fixtures_dir: Path, db_url: str) -> None:
     _, out, _ = run(capsys, "ingest", str(fixtures_dir / SEED), "--db", db_url, "--json")
     assert json.loads(out)["alerts_new"] == 1
+    # A 2023 page loaded today: its response is not in force (no report for years) ...
     _, out, _ = run(capsys, "alerts", "--db", db_url, "--json")
+    assert json.loads(out) == []
+    _, out, _ = run(capsys, "alerts", "--db", db_url)
+    assert "no alert events in force" in out
+    # ... but --all lists it, with its reports and when it was last reported.
+    _, out, _ = run(capsys, "alerts", "--all", "--db", db_url, "--json")
     [event] = json.loads(out)
     expected = json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
     assert {k: event[k] for k in expected["alerts"][0]} == expected["alerts"][0]
-    assert event["article_id"] == 4
+    assert event["article_id"] == 4 and event["reports"] == [4]
+    assert event["last_reported_at"] == "2023-07-31T00:00:00+08:00"
+    assert event["in_force"] is False
     _, out, _ = run(capsys, "ingest", str(fixtures_dir / SEED), "--db", db_url, "--json")
     assert json.loads(out)["alerts_new"] == 0

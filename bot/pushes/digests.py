@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.alerts.state import AlertQueryService
+from bot.alerts.state import DEFAULT_STALE_AFTER, AlertQueryService
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.render.callback_data import CallbackCodec
@@ -48,10 +48,13 @@ class DigestOptions:
 
     grace: timedelta = DEFAULT_GRACE
     send_empty_note: bool = False  # a short "nothing new" message on quiet days
+    # Alerts not reported for this long are not listed as in force (None: never stale).
+    alert_stale_after: timedelta | None = DEFAULT_STALE_AFTER
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DigestOptions:
-        return cls(grace=settings.digest_grace, send_empty_note=settings.digest_empty_note)
+        return cls(grace=settings.digest_grace, send_empty_note=settings.digest_empty_note,
+                   alert_stale_after=settings.alert_stale_after)
 
 
 @dataclass
@@ -111,7 +114,9 @@ class DigestScheduler:
         self.notify = notify
 
     async def _alerts(self) -> list[DigestAlert]:
-        return [DigestAlert.of(r) for r in await AlertQueryService(self.db).active()]
+        query = AlertQueryService(self.db, clock=self.clock,
+                                  stale_after=self.options.alert_stale_after)
+        return [DigestAlert.of(r) for r in await query.active()]
 
     async def compose(
         self, chat: Chat, local_date: date, source: DigestSource, alerts: Sequence[DigestAlert]
