@@ -103,6 +103,9 @@ class AlertEventRecord(Base):
     storm_name: Mapped[str | None] = mapped_column(String(50))
     authority: Mapped[str] = mapped_column(Text)
     authority_key: Mapped[str] = mapped_column(Text)
+    # Whom notices name: the authority, unless that is a placeholder (其他区, 各地) — then the
+    # nearest named place, or nobody.
+    issuer: Mapped[str | None] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(Text)
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
     time_stated: Mapped[bool] = mapped_column(Boolean, default=True)

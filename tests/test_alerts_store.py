@@ -46,7 +46,7 @@ async def test_the_same_event_reported_again_is_not_new(db: Database) -> None:
     again = await _record(
         db, "台风“卡努”逼近", ["区防指于7月30日20时30分启动防台风Ⅳ级应急响应。"], date(2023, 8, 1)
     )
-    assert again == []
+    assert [s.new for s in again] == [False]
 
 
 async def test_raise_and_end_update_the_state(db: Database) -> None:
@@ -99,13 +99,13 @@ async def test_a_second_report_links_to_the_same_event_and_moves_last_reported_a
     again = await _record(
         db, "台风“卡努”逼近", ["区防指于7月30日20时30分启动防台风Ⅳ级应急响应。"], date(2023, 8, 1)
     )
-    assert again == []
+    assert [(s.new, s.record.id) for s in again] == [(False, first.record.id)]
     # The day after, 维持 at the same level: still the same event, reported once more.
     kept = await _record(
         db, "我区继续做好防台工作", ["受第6号台风“卡努”影响,区防指继续维持防台风Ⅳ级应急响应。"],
         date(2023, 8, 2),
     )
-    assert kept == []
+    assert [(s.new, s.record.id) for s in kept] == [(False, first.record.id)]
     [event] = await _query(db, NOW + timedelta(days=2)).events()
     assert event["id"] == first.record.id
     assert len(event["reports"]) == 3 and event["reports"][0] == first.record.article_id

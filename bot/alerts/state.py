@@ -106,6 +106,7 @@ def event_to_dict(
         "direction": record.direction,
         "storm": storm,
         "authority": record.authority,
+        "issuer": record.issuer,
         "region": record.region,
         "effective_at": record.effective_at.astimezone(tz).isoformat(),
         "time_stated": record.time_stated,
@@ -124,10 +125,12 @@ def _local_iso(value: datetime, tz: ZoneInfo) -> str:
 
 @dataclass(frozen=True)
 class StoredAlert:
-    """A newly stored event with what it changed, ready to become a notice."""
+    """An event an article reports: newly stored (ready to become a notice) or known before
+    (``new`` False: this article is one more report of it, nothing to push)."""
 
     record: AlertEventRecord
     ended: bool
+    new: bool = True
 
 
 class AlertRecorder:
@@ -143,12 +146,10 @@ class AlertRecorder:
     async def record(self, article: Article, events: Sequence[AlertEvent]) -> list[StoredAlert]:
         stored: list[StoredAlert] = []
         for event in events:
-            result = await self._record_one(article, event)
-            if result is not None:
-                stored.append(result)
+            stored.append(await self._record_one(article, event))
         return stored
 
-    async def _record_one(self, article: Article, event: AlertEvent) -> StoredAlert | None:
+    async def _record_one(self, article: Article, event: AlertEvent) -> StoredAlert:
         authority_key = canonical_authority(event.authority)
         states = await self.repo.states_for(event.hazard, event.kind, authority_key)
         state = next((s for s in states if s.active and _storm_matches(s, event.storm)), None)
@@ -173,7 +174,7 @@ class AlertRecorder:
             # Reported again (the next day's recap, 维持 at the same level): not news, but the
             # event now has a newer report.
             await self.repo.add_report(known, article.id, reported_at)
-            return None
+            return StoredAlert(known, ended=known.action == "end", new=False)
         key = _dedupe_digest(event)
         previous_level = state.level if state is not None and state.active else None
         level = event.level or (previous_level if event.action != "start" else None)
@@ -200,6 +201,7 @@ class AlertRecorder:
                 storm_number=event.storm.number if event.storm else None,
                 storm_name=event.storm.name if event.storm else None,
                 authority=event.authority, authority_key=authority_key, region=event.region,
+                issuer=event.issuer,
                 effective_at=event.effective_at, time_stated=event.time_stated,
                 summary=event.summary, impact=event.impact, dedupe_key=key,
                 state_id=state.id, detected_at=self.now,
@@ -239,7 +241,8 @@ async def detect_and_record(
     tz: ZoneInfo = PAPER_TZ,
     now: datetime | None = None,
 ) -> list[StoredAlert]:
-    """Run the detector over newly stored articles and keep the events that are new.
+    """Run the detector over newly stored articles: new events are stored, known ones get
+    one more report (returned with ``new`` False).
 
     我区 / 区防指 mean the home region only in the home paper's own articles.
     """

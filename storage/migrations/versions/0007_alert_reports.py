@@ -10,6 +10,9 @@ response restated) was lost and an event nobody reported for years still read as
 ``alert_events`` gains the first and latest report instants and the latest report's article, so
 "in force" (not ended and reported recently) is one comparison. Events stored before this revision
 get one report, their own article, dated at their effective time.
+
+``issuer`` is whom a notice names: the authority as written, or for a placeholder subject
+("其他区", "各地") the nearest named place, or nobody (NULL).
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("first_reported_at", UTCDateTime()))
         batch.add_column(sa.Column("last_reported_at", UTCDateTime()))
         batch.add_column(sa.Column("last_article_id", sa.Integer))
+        batch.add_column(sa.Column("issuer", sa.Text))
     op.execute(
         "UPDATE alert_events SET first_reported_at = effective_at, "
-        "last_reported_at = effective_at, last_article_id = article_id"
+        "last_reported_at = effective_at, last_article_id = article_id, issuer = authority"
     )
     op.execute(
         "INSERT INTO alert_reports (event_id, article_id, reported_at) "
@@ -59,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_alert_events_last_reported", table_name="alert_events")
     with op.batch_alter_table("alert_events") as batch:
+        batch.drop_column("issuer")
         batch.drop_column("last_article_id")
         batch.drop_column("last_reported_at")
         batch.drop_column("first_reported_at")
