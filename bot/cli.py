@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.alerts.state import AlertQueryService
 from bot.config import Settings, SettingsError
 from bot.delivery.status import DeliveryStatusService
-from bot.ingest.page_parser.parser import PageParseError, parse_page
+from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.preview import preview_article
 from bot.ingest.service import IngestOptions, IngestReport, IngestService
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
@@ -153,6 +154,9 @@ async def cmd_parse(ctx: Context) -> int:
     except PageParseError as exc:
         raise UnusableInputError(source.name, str(exc)) from exc
     payload = {"date": edition.isoformat(), "articles": [a.to_dict() for a in page.articles]}
+    previews = _parse_previews(ctx, page.articles, edition, page.paper)
+    for entry, preview in zip(payload["articles"], previews, strict=True):
+        entry.update(preview)  # section and alerts: what ingest would file and push
     if ctx.args.json:
         ctx.emit_json(payload)
     else:
@@ -161,7 +165,24 @@ async def cmd_parse(ctx: Context) -> int:
             if article.byline:
                 ctx.out.write(f"    {article.byline}\n")
             ctx.out.write(f"    {len(article.paragraphs)} paragraph(s)\n")
+        for article, preview in zip(page.articles, previews, strict=True):
+            for alert in preview["alerts"]:
+                ctx.out.write(f"[alert] {article.title}: {alert['authority']} {alert['action']} "
+                              f"{alert['hazard']} {alert['kind']} {alert['level'] or ''}\n")
     return EXIT_OK
+
+
+def _parse_previews(
+    ctx: Context, articles: Sequence[ParsedArticle], edition: date, paper: str | None
+) -> list[dict[str, Any]]:
+    """Per article: the section ingest would file it under and the alert events it reports."""
+    settings = ctx.settings
+    home = paper is None or paper == settings.paper
+    return [
+        preview_article(article, edition, home_region=settings.home_region if home else None,
+                        tz=settings.timezone)
+        for article in articles
+    ]
 
 
 async def cmd_show(ctx: Context) -> int:

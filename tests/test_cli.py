@@ -33,7 +33,29 @@ def test_parse_json_matches_the_golden_file(capsys, fixtures_dir: Path) -> None:
     produced = json.loads(out)
     assert produced["date"] == "2023-07-31"
     keys = ("kind", "kicker", "title", "subtitle", "byline", "reporters", "paragraphs", "subheads")
-    assert produced["articles"] == [{k: a[k] for k in keys} for a in expected["articles"]]
+    assert [{k: a[k] for k in keys} for a in produced["articles"]] == [
+        {k: a[k] for k in keys} for a in expected["articles"]
+    ]
+
+
+def test_parse_json_shows_each_articles_section_and_alert_events(
+    capsys, fixtures_dir: Path
+) -> None:
+    """The dry run shows what ingest would file and push, before anything is loaded."""
+    code, out, _ = run(capsys, "parse", str(fixtures_dir / SEED), "--json")
+    assert code == 0
+    expected = json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
+    articles = json.loads(out)["articles"]
+    assert [a["section"] for a in articles] == [a["section"] for a in expected["articles"]]
+    with_alerts = [(a["title"], a["alerts"]) for a in articles if a["alerts"]]
+    [(title, [alert])] = with_alerts
+    assert title == "我区启动防台风Ⅳ级应急响应"
+    assert {k: alert[k] for k in expected["alerts"][0]} == expected["alerts"][0]
+    # The alerts --json event shape, minus ids and what only storage knows.
+    assert "id" not in alert and "article_id" not in alert
+    assert {"summary", "impact", "time_stated", "issuer"} <= set(alert)
+    code, out, _ = run(capsys, "parse", str(fixtures_dir / SEED))
+    assert "[alert] 我区启动防台风Ⅳ级应急响应: 区防指 start typhoon response IV" in out
 
 
 def test_ingest_json_shape_and_idempotence(capsys, fixtures_dir: Path, db_url: str) -> None:
