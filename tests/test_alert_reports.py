@@ -12,6 +12,7 @@ import pytest
 from bot.alerts.detector import detect_alerts
 from bot.alerts.lexicon import PLACEHOLDER_AUTHORITY_RE
 from bot.alerts.state import AlertRecorder, StoredAlert
+from bot.clock import ManualClock
 from bot.config import DEFAULT_ALERT_STALE_HOURS, Settings, SettingsError
 from bot.ingest.uploads import UploadSummary
 from bot.render.alerts import (
@@ -240,3 +241,25 @@ def test_alert_json_contract_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text("utf-8")
     for field in ("reports", "first_reported_at", "last_reported_at", "in_force", "issuer"):
         assert f"`{field}`" in doc
+
+
+# --- the digest against a real store ----------------------------------------------------------
+
+
+async def test_a_digest_dated_today_lists_no_2023_alert_as_in_force(
+    db: Database, fixtures_dir: Path
+) -> None:
+    """Loading the 2023 seed page today: the digest has no "正在生效的预警"; the same page on
+    its own day (a preview of 2023-08-01) lists the response and opens its latest report."""
+    from bot.ingest.service import IngestService
+    from tests.test_digest_scheduler import scheduler, subscribe
+
+    await IngestService(db, Settings()).ingest([fixtures_dir / "xsrb-2023-07-31-01.txt"])
+    await subscribe(db)
+    today = scheduler(db, ManualClock(datetime(2026, 12, 5, 1, 0, tzinfo=UTC)))
+    [now_preview] = await today.preview()
+    text = "\n".join(str(part.html) for part in now_preview.parts)
+    assert "正在生效的预警" not in text
+    [then] = await today.preview(local_date=date(2023, 8, 1))
+    text = "\n".join(str(part.html) for part in then.parts)
+    assert "正在生效的预警" in text and "最近报道：2023年7月31日" in text
