@@ -152,3 +152,26 @@ def test_adjustment_direction_compares_severity() -> None:
     assert change_direction("II", "IV") == "down"
     assert change_direction("blue", "orange") == "up"
     assert change_direction(None, "IV") is None
+
+
+async def test_a_later_start_elsewhere_or_long_after_is_a_new_event(db: Database) -> None:
+    """Only a recent report of the same places restates an event: 国家防总 starting the same
+    level for another province, or again weeks later, is news."""
+    flood = "国家防总今天针对湖南启动防汛Ⅳ级应急响应。"
+    [first] = await _record(db, "国家防总启动防汛应急响应", [flood], date(2024, 6, 12))
+    assert first.new and first.record.region == "湖南省"
+    [elsewhere] = await _record(
+        db, "国家防总针对江西启动应急响应", ["国家防总今天针对江西启动防汛Ⅳ级应急响应。"],
+        date(2024, 6, 13),
+    )
+    assert elsewhere.new and elsewhere.record.region == "江西省"
+    [kept] = await _record(
+        db, "国家防总维持应急响应", ["国家防总继续维持针对江西的防汛Ⅳ级应急响应。"],
+        date(2024, 6, 14),
+    )
+    assert not kept.new and kept.record.id == elsewhere.record.id
+    [weeks_later] = await _record(
+        db, "国家防总再次启动应急响应", ["国家防总今天针对江西启动防汛Ⅳ级应急响应。"],
+        date(2024, 7, 20),
+    )
+    assert weeks_later.new

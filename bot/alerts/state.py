@@ -137,11 +137,16 @@ class AlertRecorder:
     """Decides which events are new and updates states; runs inside the ingest transaction."""
 
     def __init__(
-        self, session: AsyncSession, clock_now: datetime | None = None, tz: ZoneInfo = PAPER_TZ
+        self,
+        session: AsyncSession,
+        clock_now: datetime | None = None,
+        tz: ZoneInfo = PAPER_TZ,
+        stale_after: timedelta | None = DEFAULT_STALE_AFTER,
     ) -> None:
         self.repo = AlertRepository(session)
         self.now = clock_now or datetime.now(UTC)
         self.tz = tz
+        self.stale_after = stale_after  # a restatement must follow a report within this
 
     async def record(self, article: Article, events: Sequence[AlertEvent]) -> list[StoredAlert]:
         stored: list[StoredAlert] = []
@@ -168,8 +173,10 @@ class AlertRecorder:
             )
         reported_at = report_instant(article.edition_date, event.effective_at, self.tz)
         known = await self.repo.event_by_key(_dedupe_digest(event))
-        if known is None and state is not None and _restates(state, event):
-            known = await self.repo.event_by_id(state.last_event_id or 0)
+        if known is None and state is not None and _may_restate(state, event):
+            latest = await self.repo.event_by_id(state.last_event_id or 0)
+            if latest is not None and _restates(latest, event, reported_at, self.stale_after):
+                known = latest
         if known is not None:
             # Reported again (the next day's recap, 维持 at the same level): not news, but the
             # event now has a newer report.
@@ -221,15 +228,32 @@ class AlertRecorder:
         return StoredAlert(record, ended=event.action == "end")
 
 
-def _restates(state: AlertState, event: AlertEvent) -> bool:
-    """A start or 维持 of a response already in force at that level says nothing new."""
+def _may_restate(state: AlertState, event: AlertEvent) -> bool:
+    """A start or 维持 at the level of an active response or warning may be a restatement."""
     if not state.active or state.last_event_id is None:
         return False
     if event.action not in RESTATING_ACTIONS:
         return False
-    if event.action == "maintain" and event.level is None:
-        return True
-    return event.level == state.level
+    return (event.action == "maintain" and event.level is None) or event.level == state.level
+
+
+def _restates(
+    latest: AlertEventRecord, event: AlertEvent, reported_at: datetime,
+    stale_after: timedelta | None,
+) -> bool:
+    """The same response restated: its latest event was reported recently (within the stale
+    window, so a start months later is a new activation) and covers the places named — 维持 may
+    name some of them, a start names the same ones."""
+    last = latest.last_reported_at or latest.effective_at
+    if stale_after is not None and reported_at - last > stale_after:
+        return False
+    if event.action == "maintain":
+        return event.region is None or _places(event.region) <= _places(latest.region)
+    return event.region == latest.region
+
+
+def _places(region: str | None) -> set[str]:
+    return set(region.split("、")) if region else set()
 
 
 async def detect_and_record(
@@ -240,13 +264,14 @@ async def detect_and_record(
     home_region: str | None,
     tz: ZoneInfo = PAPER_TZ,
     now: datetime | None = None,
+    stale_after: timedelta | None = DEFAULT_STALE_AFTER,
 ) -> list[StoredAlert]:
     """Run the detector over newly stored articles: new events are stored, known ones get
     one more report (returned with ``new`` False).
 
     我区 / 区防指 mean the home region only in the home paper's own articles.
     """
-    recorder = AlertRecorder(session, now, tz)
+    recorder = AlertRecorder(session, now, tz, stale_after)
     stored: list[StoredAlert] = []
     for article in articles:
         if article.kind == "teaser":

@@ -364,7 +364,7 @@ class IngestService:
             alerts = await detect_and_record(
                 session, new_articles, home_paper=self.settings.paper,
                 home_region=self.settings.home_region, now=now,
-                tz=self.settings.timezone,
+                tz=self.settings.timezone, stale_after=self.settings.alert_stale_after,
             )
             record.articles_new = len(new_articles)
             record.articles_duplicate = len(item.drafts) - len(new_articles)
