@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
 
 from bot.alerts.detector import detect_alerts
 from bot.alerts.state import AlertQueryService, AlertRecorder, change_direction
 from bot.clock import ManualClock
 from storage.articles import ArticleRepository, NewArticle
-from storage.database import Database
+from storage.database import Database, alembic_config
+from tests.conftest import scratch_database
 
 NOW = datetime(2023, 7, 31, 1, 0, tzinfo=UTC)
 
@@ -175,3 +181,44 @@ async def test_a_later_start_elsewhere_or_long_after_is_a_new_event(db: Database
         date(2024, 7, 20),
     )
     assert weeks_later.new
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database migrated only to 0006 (alert events without reports)."""
+
+    def upgrade_to_0006(connection: object) -> None:
+        from alembic import command
+
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006_search_ranking_columns")
+
+    async with scratch_database(request.param, tmp_path) as database:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to_0006)
+        yield database
+
+
+async def test_events_stored_before_reports_existed_get_their_own_article_as_report(
+    db_at_0006: Database,
+) -> None:
+    async with db_at_0006.session() as session:
+        article, _ = await ArticleRepository(session).add_if_new(
+            NewArticle(paper="萧山日报", edition_date=date(2023, 7, 31), title="t",
+                       content_hash="h" * 64, section="应急"),
+            ingested_at=NOW,
+        )
+        await session.execute(
+            text(
+                "INSERT INTO alert_events (article_id, hazard, kind, action, level, authority, "
+                "authority_key, effective_at, time_stated, summary, dedupe_key, detected_at) "
+                "VALUES (:a, 'typhoon', 'response', 'start', 'IV', '区防指', '区防指', :t, :s, "
+                "'区防指启动防台风Ⅳ级应急响应', 'k', :t)"
+            ),
+            {"a": article.id, "t": datetime(2023, 7, 30, 12, 30), "s": True},
+        )
+    await db_at_0006.upgrade()
+    [event] = await _query(db_at_0006, stale_after=None).events(include_ended=True)
+    assert event["reports"] == [article.id] and event["issuer"] == "区防指"
+    assert event["first_reported_at"] == event["last_reported_at"] == "2023-07-30T20:30:00+08:00"
