@@ -486,23 +486,27 @@ def _find_mentions(text: str) -> list[_Mention]:
         key=lambda mention: (mention.name_start, mention.anchor_end),
     )
     found: list[_Mention] = []
-    for mention in candidates:
-        previous = found[-1] if found else None
-        if mention.action is None:
-            gap = text[previous.anchor_end:mention.name_start] if previous else ""
-            if previous is None or not COORDINATION_RE.match(gap):
-                continue
-            inherited_hazard = previous.hazard if previous.kind == mention.kind else None
-            mention = replace(
-                mention,
-                action=previous.action,
-                verb_start=previous.verb_start,
-                hazard=mention.hazard or inherited_hazard,
-            )
-        if mention.hazard is None and mention.level is None:
-            continue
-        found.append(mention)
+    for candidate in candidates:
+        mention = _with_action(text, candidate, found[-1] if found else None)
+        if mention is not None and (mention.hazard is not None or mention.level is not None):
+            found.append(mention)
     return found
+
+
+def _with_action(text: str, mention: _Mention, previous: _Mention | None) -> _Mention | None:
+    """The mention with its own action, or the action of the one it is listed after (joined by
+    、/和/及); None when it has neither."""
+    if mention.action is not None:
+        return mention
+    if previous is None or not COORDINATION_RE.match(text[previous.anchor_end:mention.name_start]):
+        return None
+    inherited_hazard = previous.hazard if previous.kind == mention.kind else None
+    return replace(
+        mention,
+        action=previous.action,
+        verb_start=previous.verb_start,
+        hazard=mention.hazard or inherited_hazard,
+    )
 
 
 def _clean_subject(text: str) -> tuple[str, bool]:
@@ -573,7 +577,18 @@ def _effective_time(
     text: str, segment_start: int, verb_start: int, edition: date, tz: ZoneInfo
 ) -> datetime | None:
     """The instant stated in the clause of the action: a date phrase, then a clock phrase."""
-    # A clause that is only a time ("今天,", "24日,", "从昨晚开始,") belongs to the next clause.
+    segment_start = _time_clause_start(text, segment_start, edition, tz)
+    day, clock = _day_and_clock(text, segment_start, verb_start, edition, tz)
+    if clock is not None and day is not None and clock is not day:
+        return datetime.combine(day.start.date(), clock.start.timetz())
+    if clock is not None:
+        return clock.start
+    return day.start if day is not None else None
+
+
+def _time_clause_start(text: str, segment_start: int, edition: date, tz: ZoneInfo) -> int:
+    """A clause that is only a time ("今天,", "24日,", "从昨晚开始,") belongs to the next clause:
+    move the start back over such clauses."""
     while segment_start > 0:
         previous_start = _clause_start(text, segment_start - 1)
         leftover = text[previous_start:segment_start - 1]
@@ -583,6 +598,13 @@ def _effective_time(
         if not phrases or re.sub(r"[()从自起开始以来]", "", leftover).strip():
             break
         segment_start = previous_start
+    return segment_start
+
+
+def _day_and_clock(
+    text: str, segment_start: int, verb_start: int, edition: date, tz: ZoneInfo
+) -> tuple[ResolvedTime | None, ResolvedTime | None]:
+    """The last day phrase and the last clock phrase before the verb."""
     day: ResolvedTime | None = None
     clock: ResolvedTime | None = None
     previous_end = -1
@@ -596,11 +618,7 @@ def _effective_time(
             day, clock = phrase, (phrase if phrase.has_clock else None)
         elif phrase.has_clock:
             clock = phrase
-    if clock is not None and day is not None and clock is not day:
-        return datetime.combine(day.start.date(), clock.start.timetz())
-    if clock is not None:
-        return clock.start
-    return day.start if day is not None else None
+    return day, clock
 
 
 def _storm_registry(sentences: Sequence[_Sentence]) -> dict[str, int | None]:
