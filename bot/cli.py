@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.alerts.state import AlertQueryService
 from bot.config import Settings, SettingsError, raw_settings
 from bot.delivery.status import DeliveryStatusService
-from bot.ingest.page_parser.parser import PageParseError, parse_page
+from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.preview import preview_article
 from bot.ingest.service import IngestOptions, IngestReport, IngestService
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
@@ -155,6 +156,9 @@ async def cmd_parse(ctx: Context) -> int:
     except PageParseError as exc:
         raise UnusableInputError(source.name, str(exc)) from exc
     payload = {"date": edition.isoformat(), "articles": [a.to_dict() for a in page.articles]}
+    previews = _parse_previews(ctx, page.articles, edition, page.paper)
+    for entry, preview in zip(payload["articles"], previews, strict=True):
+        entry.update(preview)  # section and alerts: what ingest would file and push
     if ctx.args.json:
         ctx.emit_json(payload)
     else:
@@ -163,7 +167,24 @@ async def cmd_parse(ctx: Context) -> int:
             if article.byline:
                 ctx.out.write(f"    {article.byline}\n")
             ctx.out.write(f"    {len(article.paragraphs)} paragraph(s)\n")
+        for article, preview in zip(page.articles, previews, strict=True):
+            for alert in preview["alerts"]:
+                ctx.out.write(f"[alert] {article.title}: {alert['authority']} {alert['action']} "
+                              f"{alert['hazard']} {alert['kind']} {alert['level'] or ''}\n")
     return EXIT_OK
+
+
+def _parse_previews(
+    ctx: Context, articles: Sequence[ParsedArticle], edition: date, paper: str | None
+) -> list[dict[str, Any]]:
+    """Per article: the section ingest would file it under and the alert events it reports."""
+    settings = ctx.settings
+    home = paper is None or paper == settings.paper
+    return [
+        preview_article(article, edition, home_region=settings.home_region if home else None,
+                        tz=settings.timezone)
+        for article in articles
+    ]
 
 
 async def cmd_show(ctx: Context) -> int:
@@ -299,7 +320,9 @@ async def cmd_alerts(ctx: Context) -> int:
     db = ctx.database()
     try:
         await db.upgrade()
-        events = await AlertQueryService(db, ctx.settings.timezone).events(
+        events = await AlertQueryService(
+            db, ctx.settings.timezone, stale_after=ctx.settings.alert_stale_after
+        ).events(
             include_ended=ctx.args.all, limit=ctx.args.limit
         )
     finally:
@@ -314,10 +337,13 @@ async def cmd_alerts(ctx: Context) -> int:
         storm_text = (
             f" {storm['year']}年{storm['number'] or ''}号{storm['name'] or ''}" if storm else ""
         )
+        status = "in force" if event["in_force"] else "not in force"
         ctx.out.write(
             f"[{event['id']}] {event['effective_at']}  {event['authority']} {event['action']} "
             f"{event['hazard']} {event['kind']} {event['level'] or ''}{storm_text}\n"
             f"    {event['summary']}\n"
+            f"    {status}; {len(event['reports'])} report(s), last {event['last_reported_at']}"
+            f" (article {event['reports'][-1]})\n"
         )
     return EXIT_OK
 
@@ -599,7 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_section)
 
     p = sub.add_parser("alerts", parents=[common], help="detected alert events, newest first")
-    p.add_argument("--all", action="store_true", help="include ended responses and warnings")
+    p.add_argument("--all", action="store_true",
+                   help="every event, not only those in force (ended, superseded, stale)")
     p.add_argument("--limit", type=_positive_int, default=100)
     p.set_defaults(handler=cmd_alerts)
 

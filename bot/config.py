@@ -24,6 +24,10 @@ DEFAULT_DELIVERY_PER_SECOND = 25.0  # Telegram allows about 30 messages a second
 TELEGRAM_FREE_MAX_PER_SECOND = 30.0
 TELEGRAM_PAID_MAX_PER_SECOND = 1000.0  # with allow_paid_broadcast (Bot API 7.11), paid in Stars
 DEFAULT_DELIVERY_CHAT_INTERVAL = 1.0  # seconds between two messages to one chat
+# A response or warning not reported for this long is no longer shown as in force. On 新闻联播
+# (2022–2026) a typhoon response still in force was never left unreported for more than 2 days
+# (docs/quality.md, "Stale window"); 72 h leaves a day's slack for a weekly or late paper.
+DEFAULT_ALERT_STALE_HOURS = 72
 
 
 class SettingsError(ValueError):
@@ -43,6 +47,8 @@ class Settings:
     inbox_poll_seconds: float = DEFAULT_INBOX_POLL_SECONDS
     # Alert events older than this are stored but not pushed (None: push whatever is new).
     alert_max_age: timedelta | None = timedelta(hours=DEFAULT_ALERT_MAX_AGE_HOURS)
+    # An alert event last reported longer ago than this is not "in force" (None: never stale).
+    alert_stale_after: timedelta | None = timedelta(hours=DEFAULT_ALERT_STALE_HOURS)
     log_level: str = "INFO"
     digest_grace: timedelta = timedelta(hours=6)  # a digest missed while down is sent this late
     digest_empty_note: bool = False  # on quiet days send a short "nothing new" note
@@ -74,6 +80,7 @@ class Settings:
                 DEFAULT_INBOX_POLL_SECONDS,
             ),
             alert_max_age=_parse_max_age(get("NEWSBRIEF_ALERT_MAX_AGE_HOURS")),
+            alert_stale_after=_parse_stale_hours(get("NEWSBRIEF_ALERT_STALE_HOURS")),
             log_level=(get("NEWSBRIEF_LOG_LEVEL") or "INFO").upper(),
             digest_grace=_parse_hours(get("NEWSBRIEF_DIGEST_GRACE_HOURS")),
             digest_empty_note=_parse_flag(get("NEWSBRIEF_DIGEST_EMPTY_NOTE")),
@@ -196,4 +203,19 @@ def _parse_max_age(raw: str | None) -> timedelta | None:
         ) from exc
     if hours < 0:
         raise SettingsError("NEWSBRIEF_ALERT_MAX_AGE_HOURS cannot be negative")
+    return timedelta(hours=hours) if hours else None
+
+
+def _parse_stale_hours(raw: str | None) -> timedelta | None:
+    """Hours since the latest report after which an alert is no longer in force; 0 = never."""
+    if raw is None:
+        return timedelta(hours=DEFAULT_ALERT_STALE_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError as exc:
+        raise SettingsError(
+            f"NEWSBRIEF_ALERT_STALE_HOURS must be a number of hours, got {raw!r}"
+        ) from exc
+    if hours < 0 or hours != hours or hours == float("inf"):
+        raise SettingsError("NEWSBRIEF_ALERT_STALE_HOURS must be a finite number of hours ≥ 0")
     return timedelta(hours=hours) if hours else None

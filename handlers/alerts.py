@@ -1,4 +1,5 @@
-"""/alerts: the responses and warnings in force, each as its latest notice."""
+"""/alerts: the responses and warnings in force, each as its latest notice, then those not
+reported lately (never shown as in force)."""
 
 from __future__ import annotations
 
@@ -11,5 +12,7 @@ from handlers.context import NewsContext
 
 async def alerts(update: Update, context: NewsContext) -> None:
     tr, deps = translator(update), context.services
-    active = await deps.alerts.active()
-    await reply(update, render_active_alerts(active, tr, deps.codec, deps.settings.timezone))
+    overview = await deps.alerts.overview()
+    await reply(update, render_active_alerts(
+        overview.in_force, tr, deps.codec, deps.settings.timezone, stale=overview.stale
+    ))

@@ -103,6 +103,9 @@ class AlertEventRecord(Base):
     storm_name: Mapped[str | None] = mapped_column(String(50))
     authority: Mapped[str] = mapped_column(Text)
     authority_key: Mapped[str] = mapped_column(Text)
+    # Whom notices name: the authority, unless that is a placeholder (其他区, 各地) — then the
+    # nearest named place, or nobody.
+    issuer: Mapped[str | None] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(Text)
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
     time_stated: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -113,8 +116,32 @@ class AlertEventRecord(Base):
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set when its notices were queued (or it was judged too old to push): a durable cursor.
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The first and latest article reporting it (article_id is the first): "in force" needs a
+    # recent report, and /alerts opens the latest one.
+    first_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_article_id: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_alert_events_effective", "effective_at", "id"),)
+    __table_args__ = (
+        Index("ix_alert_events_effective", "effective_at", "id"),
+        Index("ix_alert_events_last_reported", "last_reported_at"),
+    )
+
+
+class AlertReport(Base):
+    """One article reporting one alert event (the first report and every later restatement)."""
+
+    __tablename__ = "alert_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "article_id", name="uq_alert_reports_event_article"),
+        Index("ix_alert_reports_article", "article_id"),
+    )
 
 
 class AlertState(Base):

@@ -29,7 +29,7 @@ def _event(**changes: object) -> AlertEventRecord:
     values = dict(
         id=1, article_id=4, hazard="typhoon", kind="response", action="start", level="IV",
         previous_level=None, direction=None, storm_year=2023, storm_number=6, storm_name="卡努",
-        authority="区防指", authority_key="区防指", region="萧山区",
+        authority="区防指", authority_key="区防指", issuer="区防指", region="萧山区",
         effective_at=datetime(2023, 7, 30, 12, 30, tzinfo=UTC), time_stated=True,
         summary="区防指决定昨日20时30分启动防台风Ⅳ级应急响应。",
         impact="受“卡努”环流影响,我区8月2—4日将有明显风雨天气。", dedupe_key="k",
@@ -68,7 +68,7 @@ def test_ended_notice_and_other_languages() -> None:
 
 def test_hostile_article_text_is_escaped() -> None:
     part = render_alert_notice(
-        _event(authority="<b>区防指</b>", impact="a & b <script>"),
+        _event(authority="<b>区防指</b>", issuer="<b>区防指</b>", impact="a & b <script>"),
         Translator.for_language("zh"), CODEC,
     )
     assert "<script>" not in part.html and "&lt;script&gt;" in part.html

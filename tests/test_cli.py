@@ -33,7 +33,29 @@ def test_parse_json_matches_the_golden_file(capsys, fixtures_dir: Path) -> None:
     produced = json.loads(out)
     assert produced["date"] == "2023-07-31"
     keys = ("kind", "kicker", "title", "subtitle", "byline", "reporters", "paragraphs", "subheads")
-    assert produced["articles"] == [{k: a[k] for k in keys} for a in expected["articles"]]
+    assert [{k: a[k] for k in keys} for a in produced["articles"]] == [
+        {k: a[k] for k in keys} for a in expected["articles"]
+    ]
+
+
+def test_parse_json_shows_each_articles_section_and_alert_events(
+    capsys, fixtures_dir: Path
+) -> None:
+    """The dry run shows what ingest would file and push, before anything is loaded."""
+    code, out, _ = run(capsys, "parse", str(fixtures_dir / SEED), "--json")
+    assert code == 0
+    expected = json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
+    articles = json.loads(out)["articles"]
+    assert [a["section"] for a in articles] == [a["section"] for a in expected["articles"]]
+    with_alerts = [(a["title"], a["alerts"]) for a in articles if a["alerts"]]
+    [(title, [alert])] = with_alerts
+    assert title == "我区启动防台风Ⅳ级应急响应"
+    assert {k: alert[k] for k in expected["alerts"][0]} == expected["alerts"][0]
+    # The alerts --json event shape, minus ids and what only storage knows.
+    assert "id" not in alert and "article_id" not in alert
+    assert {"summary", "impact", "time_stated", "issuer"} <= set(alert)
+    code, out, _ = run(capsys, "parse", str(fixtures_dir / SEED))
+    assert "[alert] 我区启动防台风Ⅳ级应急响应: 区防指 start typhoon response IV" in out
 
 
 def test_ingest_json_shape_and_idempotence(capsys, fixtures_dir: Path, db_url: str) -> None:
@@ -135,10 +157,18 @@ def test_quickstart_loads_the_sample_page(tmp_path: Path) -> None:
 def test_alerts_lists_the_seed_page_event(capsys, fixtures_dir: Path, db_url: str) -> None:
     _, out, _ = run(capsys, "ingest", str(fixtures_dir / SEED), "--db", db_url, "--json")
     assert json.loads(out)["alerts_new"] == 1
+    # A 2023 page loaded today: its response is not in force (no report for years) ...
     _, out, _ = run(capsys, "alerts", "--db", db_url, "--json")
+    assert json.loads(out) == []
+    _, out, _ = run(capsys, "alerts", "--db", db_url)
+    assert "no alert events in force" in out
+    # ... but --all lists it, with its reports and when it was last reported.
+    _, out, _ = run(capsys, "alerts", "--all", "--db", db_url, "--json")
     [event] = json.loads(out)
     expected = json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
     assert {k: event[k] for k in expected["alerts"][0]} == expected["alerts"][0]
-    assert event["article_id"] == 4
+    assert event["article_id"] == 4 and event["reports"] == [4]
+    assert event["last_reported_at"] == "2023-07-31T00:00:00+08:00"
+    assert event["in_force"] is False
     _, out, _ = run(capsys, "ingest", str(fixtures_dir / SEED), "--db", db_url, "--json")
     assert json.loads(out)["alerts_new"] == 0

@@ -26,220 +26,73 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.alerts.lexicon import (
+    ACTION_VERBS,
+    AFTER_CHANGE_RE,
+    AFTER_END_RE,
+    AFTER_WARNING_CHANGE_RE,
+    ANCHOR_CHARS,
+    ANCHORS,
+    AUTHORITY_ALIASES,
+    AUTHORITY_HINT_RE,
+    BEFORE_VERB_RE,
+    CITY_RE,
+    CLAUSE_SPLIT_RE,
+    COLOUR_BY_LEVEL,
+    COLOUR_BY_WORD,
+    COLOUR_RE,
+    CONTEXT_HAZARD_TERMS,
+    COORDINATION_RE,
+    DAY_WORD_RE,
+    DISASTER_RELIEF_RE,
+    FUTURE_RE,
+    HEADING_MAX_CHARS,
+    HOME_AUTHORITY_RE,
+    IMPACT_CAUSE_RE,
+    IMPACT_EFFECT_RE,
+    INSTRUCTION_RE,
+    LEADING_NOISE_RE,
+    LEADING_TIME_RE,
+    LEVEL_AFTER_NAME_RE,
+    LEVEL_BY_WORD,
+    LEVEL_RE,
+    LEVEL_TRAILING_RE,
+    LISTED_HAZARD_RE,
+    MAX_EARLIER_SUBJECT_CHARS,
+    MAX_SUBJECT_CHARS,
+    NAME_STOP_RE,
+    NAME_WINDOW,
+    NOT_A_RESPONSE_AFTER_RE,
+    NOT_A_SUBJECT_START_RE,
+    NOT_A_WARNING_AFTER_RE,
+    NOT_CURRENT_RE,
+    PAST_RE,
+    PLACE_IN_NAME_RE,
+    PLACEHOLDER_AUTHORITY_RE,
+    PROVINCE_RE,
+    PROVINCES,
+    RESPONSE,
+    RESPONSE_HAZARD_TERMS,
+    SENTENCE_ENDS,
+    SENTENCE_SPLIT_RE,
+    STORM_RE,
+    SUBJECT_CUT_RE,
+    TARGET_RE,
+    TYPHOON,
+    TYPHOON_RESPONSE_RE,
+    WARNING,
+    WARNING_HAZARD_TERMS,
+    WARNING_LEVEL_RE,
+    YEAR_RE,
+)
 from bot.text.relative_time import PAPER_TZ, ResolvedTime, find_time_phrases
-
-RESPONSE = "response"
-WARNING = "warning"
-TYPHOON = "typhoon"
-
-# Response levels: Ⅰ is the most severe. Warning colours in rising severity; a numbered warning
-# (海南 issues 台风四级预警) maps level Ⅳ to blue and Ⅰ to red.
-LEVEL_BY_WORD: dict[str, str] = {
-    "I": "I", "II": "II", "III": "III", "IV": "IV",
-    "一": "I", "二": "II", "三": "III", "四": "IV",
-    "1": "I", "2": "II", "3": "III", "4": "IV",
-}
-COLOUR_BY_WORD: dict[str, str] = {"蓝": "blue", "黄": "yellow", "橙": "orange", "红": "red"}
-COLOUR_BY_LEVEL: dict[str, str] = {"IV": "blue", "III": "yellow", "II": "orange", "I": "red"}
-
-_LEVEL = r"(?:IV|I{1,3}|[一二三四1-4](?=级))"
-_LEVEL_RE = re.compile(rf"(?P<lvl>{_LEVEL})级?")
-_COLOUR_RE = re.compile(r"(?P<colour>[蓝黄橙红])色")
-_WARNING_LEVEL_RE = re.compile(rf"(?P<lvl>{_LEVEL})级")
-
-# Hazards named in a response's name, in the order they are tried. Any 台 or 风 in a response name
-# makes it a typhoon/wind response (防台风, 防汛防台风, 防风, 防台), except thunderstorm gusts and
-# storm surges, which are their own hazards.
-DISASTER_RELIEF_RE = re.compile(r"救灾")
-TYPHOON_RESPONSE_RE = re.compile(r"台|热带气旋|(?<![大])风(?!暴潮)")
-RESPONSE_HAZARD_TERMS: tuple[tuple[str, str], ...] = (
-    (r"雷雨大风|强对流", "convective"),
-    (r"风暴潮", "storm_surge"),
-    (r"海浪", "wave"),
-    (r"大风", "wind"),
-    (r"防汛|防洪|洪水|洪涝|防凌", "flood"),
-    (r"暴雨", "rainstorm"),
-    (r"暴雪|雪灾", "snowstorm"),
-    (r"高温", "heat"),
-    (r"抗旱|干旱|旱灾", "drought"),
-    (r"地震|抗震", "earthquake"),
-    (r"地质灾害|滑坡|崩塌|泥石流", "geologic"),
-    (r"山洪", "flash_flood"),
-    (r"寒潮|低温|冰冻|雨雪", "cold_wave"),
-    (r"森林火|草原火", "wildfire"),
-)
-# Hazards named in a warning ("暴雨橙色预警", "红色山洪灾害气象预警").
-WARNING_HAZARD_TERMS: tuple[tuple[str, str], ...] = (
-    (r"台风", TYPHOON),
-    (r"暴雨", "rainstorm"),
-    (r"暴雪", "snowstorm"),
-    (r"寒潮", "cold_wave"),
-    (r"风暴潮", "storm_surge"),
-    (r"海浪", "wave"),
-    (r"大风", "wind"),
-    (r"高温", "heat"),
-    (r"强对流|雷雨大风|雷电|冰雹", "convective"),
-    (r"山洪", "flash_flood"),
-    (r"洪水", "flood"),
-    (r"地质灾害", "geologic"),
-    (r"干旱", "drought"),
-    (r"大雾", "fog"),
-    (r"霾", "haze"),
-    (r"道路结冰", "ice"),
-    (r"森林火险|草原火险", "wildfire"),
-    (r"沙尘", "sandstorm"),
-    (r"低温|霜冻", "cold_wave"),
-)
-# Words that give a nameless response ("中国红十字会启动二级应急响应") its hazard from context.
-CONTEXT_HAZARD_TERMS: tuple[tuple[str, str], ...] = (
-    (r"台风|热带气旋|防台", TYPHOON),
-    (r"地震|抗震|震区|震中", "earthquake"),
-    (r"地质灾害|滑坡|崩塌|泥石流", "geologic"),
-    (r"防汛|洪水|洪涝|汛情|防洪", "flood"),
-    (r"暴雨|强降雨|降雨|降水", "rainstorm"),
-    (r"干旱|旱情|抗旱", "drought"),
-    (r"高温", "heat"),
-)
-
-# Verbs, longest first within each action so "升级发布" wins over "发布".
-ACTION_VERBS: dict[str, str] = {
-    "升级发布": "raise", "提升至": "raise", "提升到": "raise", "提升为": "raise",
-    "提高至": "raise", "提高到": "raise", "提高为": "raise", "升级为": "raise",
-    "上调至": "raise", "上调为": "raise", "升为": "raise", "升至": "raise", "提升": "raise",
-    "降级为": "lower", "降低为": "lower", "降低至": "lower", "降低到": "lower",
-    "下调为": "lower", "下调至": "lower", "下调到": "lower", "调低至": "lower",
-    "调低为": "lower", "降为": "lower", "降至": "lower", "降低": "lower", "下调": "lower",
-    "调整为": "adjust", "调整至": "adjust", "调整到": "adjust",
-    "继续维持": "maintain", "继续发布": "maintain", "继续执行": "maintain",
-    "继续实施": "maintain", "仍维持": "maintain", "维持": "maintain", "继续": "maintain",
-    "停止发布": "end", "解除": "end", "终止": "end", "结束": "end", "撤销": "end",
-    "取消": "end",
-    "启动": "start", "发布": "start", "启用": "start", "进入": "start",
-}
-_VERB_ALTERNATION = "|".join(sorted(ACTION_VERBS, key=len, reverse=True))
-# "重庆连续第五天发布高温红色预警" continues a warning already in force.
-_REPEATED_ISSUE = r"连续(?:第?[0-9一二三四五六七八九十]+天)?发布"
-# A verb right before the named response, allowing "针对浙江、福建的" and "国家" in between.
-BEFORE_VERB_RE = re.compile(
-    rf"(?P<verb>{_REPEATED_ISSUE}|{_VERB_ALTERNATION})了?"
-    r"(?:(?:针对|对)[^,;:。]{1,40}?的?|[^,;:。]{1,16}?的)?(?:国家|全市|全省|全区|全县)?$"
-)
-# A verb after the named response: "将防汛Ⅲ级应急响应提升为Ⅰ级", "由Ⅲ级提升为Ⅱ级".
-_CHANGE_VERBS = "|".join(
-    sorted((v for v, a in ACTION_VERBS.items() if a in {"raise", "lower", "adjust"}),
-        key=len, reverse=True)
-)
-AFTER_CHANGE_RE = re.compile(
-    rf"^(?:状态|级别)?(?:(?:由|从){_LEVEL}级?)?(?P<verb>{_CHANGE_VERBS})(?P<lvl>{_LEVEL})级?"
-)
-AFTER_WARNING_CHANGE_RE = re.compile(
-    rf"^(?:级别)?(?P<verb>{_CHANGE_VERBS})(?P<colour>[蓝黄橙红])色"
-)
-AFTER_END_RE = re.compile(r"^(?:已经|已)?(?:于[^,;:。]{0,16}?)?(?P<verb>终止|解除|结束)")
-
-# A "响应" that is about readiness in general, not a response being declared.
-NOT_A_RESPONSE_AFTER_RE = re.compile(
-    r"^(?:机制|能力|速度|联动|工作状态|体系|预案|意识|水平|时间|队伍|工作|程序|演练|流程|"
-    r"处置|准备|要求|期间|状态下|级别的)"
-)
-NOT_A_WARNING_AFTER_RE = re.compile(
-    r"^(?:信息|机制|工作|能力|服务|平台|系统|小程序|单|响应|发布|体系|监测|预报|范围|区域)"
-)
-# Where a response or warning name starts, scanning back from its anchor.
-NAME_STOP_RE = re.compile(
-    rf"[,;:。、的!?()\s]|将|把|{_VERB_ALTERNATION}|执行|进入|实施|针对|了|已|于|"
-    r"处于|陆续|先后|同时|并"
-)
-# "台风、强降雨二级防御响应" is one response covering two hazards: a bare hazard word before 、
-# stays in the name.
-_LISTED_HAZARD_RE = re.compile(r"(?:台风|强降雨|暴雨|洪水|防汛|防台风|地质灾害|大风|高温)、$")
-NAME_WINDOW = 24
-
-# The clause is not reporting a current action: drills, instructions, conditions, past years.
-NOT_CURRENT_RE = re.compile(r"演练|演习|模拟")
-INSTRUCTION_RE = re.compile(r"要求|指导|督促|部署|责成|提醒|指示|视情|适时|可能|拟|如遇|一旦|若")
-FUTURE_RE = re.compile(r"(?:将|拟|准备|计划|或将|可能|预计|随时|将于[^,;:。]{0,12}?)$")
-PAST_RE = re.compile(r"去年|前年|往年|曾经|曾|历史上|以往|当年|那年")
-_YEAR_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年")
-
-# Every mention is found from a "响应" or "预警" anchor. NFKC yields 响 or 预 only from those very
-# characters (no other code point decomposes to them and neither is a composite; a test checks
-# every code point), so text without either cannot state an alert.
-ANCHOR_CHARS = ("响", "预")
-ANCHORS = ("响应", "预警")
-
-CLAUSE_SPLIT_RE = re.compile(r"[,;:!?。\s]")
-SENTENCE_SPLIT_RE = re.compile(r"(?<=[。!?;])|\n")
-SENTENCE_ENDS = ("。", "!", "?", ";", "”", ")", ":")
-HEADING_MAX_CHARS = 40
-
-# The subject of a clause ends where time, disposal words or the object begin.
-SUBJECT_CUT_RE = re.compile(
-    r"今天|昨天|今日|昨日|明天|今早|今晨|昨晚|今晚|今年|本月|当天|当日|日前|近日|近期|"
-    r"[0-9]+月|[0-9]+日|[0-9]+时|上午|下午|中午|凌晨|早晨|夜间|傍晚|"
-    r"将|把|针对|于|已|决定|也|均|全部|陆续|先后|同步|迅速|立即|紧急|及时|分别|再次|正式|"
-    r"仍|率先|第一时间|连夜|连续|随即|(?<![应针面])对|(?<=..)在|[(\"“]|" + _VERB_ALTERNATION
-)
-LEADING_NOISE_RE = re.compile(
-    r"^(?:此外|另外|与此同时|同时|其中|目前|当前|随后|截至目前|并且|并|还|而|今天起|今起)"
-)
-LEADING_TIME_RE = re.compile(
-    r"^(?:今天|昨天|今日|昨日|今早|今晨|昨晚|今晚|当天|当日|日前|近日|近期|"
-    r"[0-9]+月[0-9]+日|[0-9]+日|[0-9]+时(?:[0-9]+分)?|上午|下午|中午|凌晨|早晨|夜间|傍晚|晚上|"
-    r"\([^)]{0,12}\)|起|左右|前后)"
-)
-NOT_A_SUBJECT_START_RE = re.compile(r"^(?:受|随着|为|在|根据|按照|鉴于|经|据|预计|从|自)")
-AUTHORITY_HINT_RE = re.compile(
-    r"防指|防总|指挥部|办公室|气象台|气象局|水利|委员会|委|部|局|厅|会|政府|中心|集团|"
-    r"当地|各地|等地|地市|全省|全市|全区|我区|我市|我县|[省市区县州旗]"
-)
-MAX_SUBJECT_CHARS = 40
-MAX_EARLIER_SUBJECT_CHARS = 20
-
-# Home-region words: the paper's own district or city.
-HOME_AUTHORITY_RE = re.compile(r"^(?:我|全)?(?:区|市|县)(?!场|域|民|内|外)")
-PROVINCES: dict[str, str] = {
-    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市",
-    "河北": "河北省", "山西": "山西省", "辽宁": "辽宁省", "吉林": "吉林省",
-    "黑龙江": "黑龙江省", "江苏": "江苏省", "浙江": "浙江省", "安徽": "安徽省",
-    "福建": "福建省", "江西": "江西省", "山东": "山东省", "河南": "河南省",
-    "湖北": "湖北省", "湖南": "湖南省", "广东": "广东省", "海南": "海南省",
-    "四川": "四川省", "贵州": "贵州省", "云南": "云南省", "陕西": "陕西省",
-    "甘肃": "甘肃省", "青海": "青海省", "台湾": "台湾省",
-    "内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "西藏": "西藏自治区",
-    "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区",
-    "香港": "香港特别行政区", "澳门": "澳门特别行政区",
-}
-TARGET_RE = re.compile(r"(?:针对|对)(?P<places>[^,;:。]{1,40}?)(?:的|启动|发布|维持)")
-_PROVINCE_RE = re.compile("|".join(sorted(PROVINCES, key=len, reverse=True)))
-_CITY_RE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市县]")
-
-# Other names for the same authority, so a headline and its body are recognised as one event.
-AUTHORITY_ALIASES: dict[str, str] = {
-    "国家防汛抗旱总指挥部": "国家防总",
-    "国家防汛抗旱总指挥部办公室": "国家防总办公室",
-    "国家防灾减灾救灾委员会": "国家防减救灾委",
-    "国家减灾委": "国家防减救灾委",
-}
-
-STORM_RE = re.compile(
-    r"(?:第(?P<number>[0-9]{1,2}|[一二三四五六七八九十]{1,3})号)?(?P<kind>超强台风|强台风|台风|强热带风暴|热带风暴)?"
-    r"[“\"「『](?P<name>[\u4e00-\u9fff]{2,5})[”\"」』]"
-)
-IMPACT_CAUSE_RE = re.compile(r"受.{0,24}?影响|预计")
-IMPACT_EFFECT_RE = re.compile(
-    r"将(?:有|出现|迎来|遭受|带来|产生)|风雨|降雨|暴雨|大风|风力|大到暴雨|风暴潮|降水"
-)
-PLACE_IN_NAME_RE = re.compile(
-    r"(?P<place>[\u4e00-\u9fff]{2,10}?)(?=防|抗|洪水|救灾|地震|地质|气象|暴雨|水旱|干旱)"
-)
-DAY_WORD_RE = re.compile(r"[日天号晨晚夜早月]|昨|今|明|前")
 
 
 @dataclass(frozen=True)
@@ -269,6 +122,8 @@ class AlertEvent:
     summary: str
     impact: str | None
     time_stated: bool
+    # Whom a notice names: ``authority`` as written unless that is a placeholder (其他区, 各地).
+    issuer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `alerts --json` shape of docs/cli.md (storage adds id and article_id)."""
@@ -284,6 +139,7 @@ class AlertEvent:
             "summary": self.summary,
             "impact": self.impact,
             "time_stated": self.time_stated,
+            "issuer": self.issuer,
         }
 
     def dedupe_key(self) -> tuple[Any, ...]:
@@ -366,12 +222,12 @@ def _response_hazards(name: str) -> list[tuple[str | None, str | None]]:
     """(hazard, level) for each response a name joins with 和/及 ("防台风和防汛")."""
     name = name.replace("、", "")
     parts = [part for part in re.split(r"和|及|与", name) if part]
-    named = [part for part in parts if _response_hazard(part) or _LEVEL_RE.search(part)]
+    named = [part for part in parts if _response_hazard(part) or LEVEL_RE.search(part)]
     if len(named) < 2:
         parts = [name]
     found: list[tuple[str | None, str | None]] = []
     for part in parts:
-        level_match = _LEVEL_RE.search(part)
+        level_match = LEVEL_RE.search(part)
         level = _level(level_match.group("lvl")) if level_match else None
         found.append((_response_hazard(part), level))
     return found
@@ -410,7 +266,7 @@ def _name_start(text: str, anchor: int) -> int:
     window_start = max(0, anchor - NAME_WINDOW)
     start = window_start
     for match in NAME_STOP_RE.finditer(text, window_start, anchor):
-        if match.group(0) == "、" and _LISTED_HAZARD_RE.search(text, start, match.end()):
+        if match.group(0) == "、" and LISTED_HAZARD_RE.search(text, start, match.end()):
             continue
         start = match.end()
     return start
@@ -434,7 +290,7 @@ def _is_current(text: str, mention: _Mention, edition: date) -> bool:
     # "将启动" is a plan; "将防汛Ⅲ级应急响应提升至Ⅰ级" is 将 marking the object.
     if mention.verb_start <= mention.name_start and FUTURE_RE.search(text[:verb_start]):
         return False
-    return all(int(year) == edition.year for year in _YEAR_RE.findall(text[:verb_start]))
+    return all(int(year) == edition.year for year in YEAR_RE.findall(text[:verb_start]))
 
 
 def _verb_before(text: str, name_start: int) -> tuple[str, int] | None:
@@ -447,52 +303,156 @@ def _verb_before(text: str, name_start: int) -> tuple[str, int] | None:
     return action, match.start()
 
 
-_COORDINATION_RE = re.compile(
-    r"^(?:、|和|及|以及|与|并)(?:(?:针对|对)[^,;:。]{1,40}?的)?(?:国家)?$"
-)
-_LEVEL_AFTER_NAME_RE = re.compile(rf"^(?:至|为|到)(?P<lvl>{_LEVEL})级?")
-# "启动防台风应急响应Ⅳ级", "应急响应级别为Ⅲ级": the level written after the name.
-_LEVEL_TRAILING_RE = re.compile(rf"^(?:级别为?|等级为?)?(?P<lvl>{_LEVEL})级")
+Parts = list[tuple[str | None, str | None]]  # (hazard, level or colour) per name joined by 和
 
 
-def _response_candidates(text: str) -> list[_Mention]:
-    """Responses named in ``text``; action None where no verb of their own is written."""
-    mentions: list[_Mention] = []
-    for match in re.finditer(r"响应", text):
-        anchor, anchor_end = match.start(), match.end()
-        if NOT_A_RESPONSE_AFTER_RE.match(text, anchor_end):
-            continue
-        head = anchor - 2 if text[max(0, anchor - 2):anchor] in {"应急", "防御"} else anchor
-        name_start = _name_start(text, head)
-        hazards = _response_hazards(text[name_start:head])
-        if head == anchor and not any(h or lvl for h, lvl in hazards):
-            continue  # a bare "响应" ("强响应", "联动响应") names nothing
-        after = text[anchor_end:]
-        change = AFTER_CHANGE_RE.match(after)
-        ending = AFTER_END_RE.match(after)
-        before = _verb_before(text, name_start)
-        action: str | None = None
-        verb_start = name_start
-        if change:
-            action = ACTION_VERBS[change.group("verb")]
-            hazards = [(hazard, _level(change.group("lvl"))) for hazard, _ in hazards]
-            verb_start = anchor_end + change.start("verb")
-        elif ending:
-            action, verb_start = "end", anchor_end + ending.start("verb")
-        elif before:
-            action, verb_start = before
-            # "提升琼粤桂防汛防台风应急响应至三级": the new level follows the name.
-            target = _LEVEL_AFTER_NAME_RE.match(after)
-            trailing = _LEVEL_TRAILING_RE.match(after)
-            if target and action in {"raise", "lower", "adjust"}:
-                hazards = [(hazard, _level(target.group("lvl"))) for hazard, _ in hazards]
-            elif trailing and all(level is None for _, level in hazards):
-                hazards = [(hazard, _level(trailing.group("lvl"))) for hazard, _ in hazards]
-        for hazard, level in hazards:
-            mentions.append(
-                _Mention(hazard, RESPONSE, action, level, verb_start, name_start, anchor_end)
+@dataclass(frozen=True)
+class _Action:
+    """The action stated around a name, where its verb starts, and how it was found."""
+
+    action: str | None
+    verb_start: int
+    source: str  # "after" (a change verb follows), "end", "before" or "none"
+
+
+class _CandidateFinder(ABC):
+    """The shared skeleton of the response and warning finders.
+
+    Every anchor ("响应", "预警") not followed by a non-alert word names something; the name runs
+    back to a stop word; the action is a change verb after it, an ending after it, or a verb
+    before it. Subclasses say what a name holds and which mentions are worth keeping.
+    """
+
+    kind: str
+    anchor_re: re.Pattern[str]
+    not_after_re: re.Pattern[str]
+    change_re: re.Pattern[str]
+
+    def find(self, text: str) -> list[_Mention]:
+        mentions: list[_Mention] = []
+        for match in self.anchor_re.finditer(text):
+            anchor, anchor_end = match.start(), match.end()
+            if self.not_after_re.match(text, anchor_end):
+                continue
+            name_end = self.name_end(text, anchor)
+            name_start = _name_start(text, name_end)
+            parts = self.parts(text[name_start:name_end])
+            if not self.names_something(parts, bare=name_end == anchor):
+                continue
+            found = self._action(text, name_start, anchor_end)
+            parts = self.refine(parts, text, found, name_start, anchor, anchor_end)
+            mentions.extend(
+                _Mention(hazard, self.kind, found.action, value, found.verb_start, name_start,
+                         anchor_end)
+                for hazard, value in parts
+                if self.keep(hazard, value, found.action)
             )
-    return mentions
+        return mentions
+
+    def _action(self, text: str, name_start: int, anchor_end: int) -> _Action:
+        after = text[anchor_end:]
+        change = self.change_re.match(after)
+        if change:
+            return _Action(ACTION_VERBS[change.group("verb")],
+                           anchor_end + change.start("verb"), "after")
+        ending = AFTER_END_RE.match(after)
+        if ending:
+            return _Action("end", anchor_end + ending.start("verb"), "end")
+        before = _verb_before(text, name_start)
+        if before:
+            return _Action(before[0], before[1], "before")
+        return _Action(None, name_start, "none")
+
+    def name_end(self, text: str, anchor: int) -> int:
+        """Where the name ends (the anchor itself unless a suffix such as 应急 precedes it)."""
+        return anchor
+
+    @abstractmethod
+    def parts(self, name: str) -> Parts:
+        """(hazard, level) for each response or warning the name joins."""
+
+    def names_something(self, parts: Parts, *, bare: bool) -> bool:
+        return True
+
+    @abstractmethod
+    def refine(
+        self, parts: Parts, text: str, found: _Action, name_start: int, anchor: int,
+        anchor_end: int,
+    ) -> Parts:
+        """The parts once the action is known (a change verb carries the new level)."""
+
+    def keep(self, hazard: str | None, value: str | None, action: str | None) -> bool:
+        return True
+
+
+class _ResponseFinder(_CandidateFinder):
+    """Responses ("防台风Ⅳ级应急响应"); action None where no verb of their own is written."""
+
+    kind = RESPONSE
+    anchor_re = re.compile(r"响应")
+    not_after_re = NOT_A_RESPONSE_AFTER_RE
+    change_re = AFTER_CHANGE_RE
+
+    def name_end(self, text: str, anchor: int) -> int:
+        return anchor - 2 if text[max(0, anchor - 2):anchor] in {"应急", "防御"} else anchor
+
+    def parts(self, name: str) -> Parts:
+        return _response_hazards(name)
+
+    def names_something(self, parts: Parts, *, bare: bool) -> bool:
+        # A bare "响应" ("强响应", "联动响应") names nothing.
+        return not bare or any(hazard or level for hazard, level in parts)
+
+    def refine(
+        self, parts: Parts, text: str, found: _Action, name_start: int, anchor: int,
+        anchor_end: int,
+    ) -> Parts:
+        after = text[anchor_end:]
+        if found.source == "after":
+            change = self.change_re.match(after)
+            level = _level(change.group("lvl")) if change else None
+            return [(hazard, level) for hazard, _ in parts]
+        if found.source != "before":
+            return parts
+        # "提升琼粤桂防汛防台风应急响应至三级": the new level follows the name.
+        target = LEVEL_AFTER_NAME_RE.match(after)
+        trailing = LEVEL_TRAILING_RE.match(after)
+        if target and found.action in {"raise", "lower", "adjust"}:
+            return [(hazard, _level(target.group("lvl"))) for hazard, _ in parts]
+        if trailing and all(level is None for _, level in parts):
+            return [(hazard, _level(trailing.group("lvl"))) for hazard, _ in parts]
+        return parts
+
+
+class _WarningFinder(_CandidateFinder):
+    """Warnings ("台风橙色预警"); action None where no verb of their own is written."""
+
+    kind = WARNING
+    anchor_re = re.compile(r"预警(?:信号)?")
+    not_after_re = NOT_A_WARNING_AFTER_RE
+    change_re = AFTER_WARNING_CHANGE_RE
+
+    def parts(self, name: str) -> Parts:
+        return _warning_parts(name)
+
+    def refine(
+        self, parts: Parts, text: str, found: _Action, name_start: int, anchor: int,
+        anchor_end: int,
+    ) -> Parts:
+        if found.source == "after":
+            change = self.change_re.match(text[anchor_end:])
+            colour = COLOUR_BY_WORD[change.group("colour")] if change else None
+            parts = [(hazard, colour) for hazard, _ in parts]
+        if found.action == "end" and not parts:
+            return [(_first_term(text[name_start:anchor], WARNING_HAZARD_TERMS), None)]
+        return parts
+
+    def keep(self, hazard: str | None, value: str | None, action: str | None) -> bool:
+        # "发布预警信息", "风暴潮预警": no hazard and colour to act on.
+        return hazard is not None and (value is not None or action == "end")
+
+
+_FINDERS: tuple[_CandidateFinder, ...] = (_ResponseFinder(), _WarningFinder())
 
 
 def _warning_parts(name: str) -> list[tuple[str | None, str | None]]:
@@ -500,10 +460,10 @@ def _warning_parts(name: str) -> list[tuple[str | None, str | None]]:
     parts = [part for part in re.split(r"和|及|与", name) if part]
     found: list[tuple[str | None, str | None]] = []
     for part in parts:
-        colour_match = _COLOUR_RE.search(part)
+        colour_match = COLOUR_RE.search(part)
         colour = COLOUR_BY_WORD[colour_match.group("colour")] if colour_match else None
         if colour is None:
-            level_match = _WARNING_LEVEL_RE.search(part)
+            level_match = WARNING_LEVEL_RE.search(part)
             if level_match:
                 colour = COLOUR_BY_LEVEL[LEVEL_BY_WORD[level_match.group("lvl")]]
         found.append((_first_term(part, WARNING_HAZARD_TERMS), colour))
@@ -515,42 +475,6 @@ def _warning_parts(name: str) -> list[tuple[str | None, str | None]]:
     return [(hazard, colour) for hazard, colour in found if hazard or colour]
 
 
-def _warning_candidates(text: str) -> list[_Mention]:
-    """Warnings named in ``text``; action None where no verb of their own is written."""
-    mentions: list[_Mention] = []
-    for match in re.finditer(r"预警(?:信号)?", text):
-        anchor, anchor_end = match.start(), match.end()
-        if NOT_A_WARNING_AFTER_RE.match(text, anchor_end):
-            continue
-        name_start = _name_start(text, anchor)
-        parts = _warning_parts(text[name_start:anchor])
-        after = text[anchor_end:]
-        change = AFTER_WARNING_CHANGE_RE.match(after)
-        ending = AFTER_END_RE.match(after)
-        before = _verb_before(text, name_start)
-        action: str | None = None
-        verb_start = name_start
-        if change:
-            action = ACTION_VERBS[change.group("verb")]
-            colour = COLOUR_BY_WORD[change.group("colour")]
-            parts = [(hazard, colour) for hazard, _ in parts]
-            verb_start = anchor_end + change.start("verb")
-        elif ending:
-            action, verb_start = "end", anchor_end + ending.start("verb")
-        elif before:
-            action, verb_start = before
-        if action == "end" and not parts:
-            hazard = _first_term(text[name_start:anchor], WARNING_HAZARD_TERMS)
-            parts = [(hazard, None)]
-        for hazard, colour in parts:
-            if hazard is None or (colour is None and action != "end"):
-                continue  # "发布预警信息", "风暴潮预警": no hazard and colour to act on
-            mentions.append(
-                _Mention(hazard, WARNING, action, colour, verb_start, name_start, anchor_end)
-            )
-    return mentions
-
-
 def _find_mentions(text: str) -> list[_Mention]:
     """Responses and warnings with an action, in reading order.
 
@@ -558,27 +482,31 @@ def _find_mentions(text: str) -> list[_Mention]:
     "升级发布台风一级预警、防汛防风一级应急响应", "维持…Ⅱ级应急响应以及对山西…的Ⅲ级应急响应".
     """
     candidates = sorted(
-        _response_candidates(text) + _warning_candidates(text),
+        (mention for finder in _FINDERS for mention in finder.find(text)),
         key=lambda mention: (mention.name_start, mention.anchor_end),
     )
     found: list[_Mention] = []
-    for mention in candidates:
-        previous = found[-1] if found else None
-        if mention.action is None:
-            gap = text[previous.anchor_end:mention.name_start] if previous else ""
-            if previous is None or not _COORDINATION_RE.match(gap):
-                continue
-            inherited_hazard = previous.hazard if previous.kind == mention.kind else None
-            mention = replace(
-                mention,
-                action=previous.action,
-                verb_start=previous.verb_start,
-                hazard=mention.hazard or inherited_hazard,
-            )
-        if mention.hazard is None and mention.level is None:
-            continue
-        found.append(mention)
+    for candidate in candidates:
+        mention = _with_action(text, candidate, found[-1] if found else None)
+        if mention is not None and (mention.hazard is not None or mention.level is not None):
+            found.append(mention)
     return found
+
+
+def _with_action(text: str, mention: _Mention, previous: _Mention | None) -> _Mention | None:
+    """The mention with its own action, or the action of the one it is listed after (joined by
+    、/和/及); None when it has neither."""
+    if mention.action is not None:
+        return mention
+    if previous is None or not COORDINATION_RE.match(text[previous.anchor_end:mention.name_start]):
+        return None
+    inherited_hazard = previous.hazard if previous.kind == mention.kind else None
+    return replace(
+        mention,
+        action=previous.action,
+        verb_start=previous.verb_start,
+        hazard=mention.hazard or inherited_hazard,
+    )
 
 
 def _clean_subject(text: str) -> tuple[str, bool]:
@@ -632,14 +560,14 @@ def _region(
     targets = list(TARGET_RE.finditer(scope))
     target = targets[-1] if targets else None
     for text in ([target.group("places")] if target else []) + [authority]:
-        provinces = list(dict.fromkeys(PROVINCES[p] for p in _PROVINCE_RE.findall(text)))
+        provinces = list(dict.fromkeys(PROVINCES[p] for p in PROVINCE_RE.findall(text)))
         if provinces:
             return "、".join(provinces)
-    city = _CITY_RE.search(authority)
+    city = CITY_RE.search(authority)
     if city:
         return city.group(0)
     if authority in {"当地", "各地"} or not target:
-        province = _PROVINCE_RE.search(sentence)
+        province = PROVINCE_RE.search(sentence)
         if province:
             return PROVINCES[province.group(0)]
     return None
@@ -649,7 +577,18 @@ def _effective_time(
     text: str, segment_start: int, verb_start: int, edition: date, tz: ZoneInfo
 ) -> datetime | None:
     """The instant stated in the clause of the action: a date phrase, then a clock phrase."""
-    # A clause that is only a time ("今天,", "24日,", "从昨晚开始,") belongs to the next clause.
+    segment_start = _time_clause_start(text, segment_start, edition, tz)
+    day, clock = _day_and_clock(text, segment_start, verb_start, edition, tz)
+    if clock is not None and day is not None and clock is not day:
+        return datetime.combine(day.start.date(), clock.start.timetz())
+    if clock is not None:
+        return clock.start
+    return day.start if day is not None else None
+
+
+def _time_clause_start(text: str, segment_start: int, edition: date, tz: ZoneInfo) -> int:
+    """A clause that is only a time ("今天,", "24日,", "从昨晚开始,") belongs to the next clause:
+    move the start back over such clauses."""
     while segment_start > 0:
         previous_start = _clause_start(text, segment_start - 1)
         leftover = text[previous_start:segment_start - 1]
@@ -659,6 +598,13 @@ def _effective_time(
         if not phrases or re.sub(r"[()从自起开始以来]", "", leftover).strip():
             break
         segment_start = previous_start
+    return segment_start
+
+
+def _day_and_clock(
+    text: str, segment_start: int, verb_start: int, edition: date, tz: ZoneInfo
+) -> tuple[ResolvedTime | None, ResolvedTime | None]:
+    """The last day phrase and the last clock phrase before the verb."""
     day: ResolvedTime | None = None
     clock: ResolvedTime | None = None
     previous_end = -1
@@ -672,11 +618,7 @@ def _effective_time(
             day, clock = phrase, (phrase if phrase.has_clock else None)
         elif phrase.has_clock:
             clock = phrase
-    if clock is not None and day is not None and clock is not day:
-        return datetime.combine(day.start.date(), clock.start.timetz())
-    if clock is not None:
-        return clock.start
-    return day.start if day is not None else None
+    return day, clock
 
 
 def _storm_registry(sentences: Sequence[_Sentence]) -> dict[str, int | None]:
@@ -752,55 +694,101 @@ def detect_alerts(
     sentences = _split_sentences(title, paragraphs)
     if not any(anchor in sentence.text for sentence in sentences for anchor in ANCHORS):
         return []
-    registry = _storm_registry(sentences)
+    article = _Article(edition, tz, home_region, _storm_registry(sentences))
+    article = replace(article, main_storm=_main_storm(sentences, article.registry))
     events: list[tuple[AlertEvent, bool]] = []
     last_authority: str | None = None
-    main_storm = _main_storm(sentences, registry)
     context_so_far = ""
     for sentence in sentences:
-        text = sentence.text
-        names_here = _storm_names_in(text, registry)
-        for mention in _find_mentions(text):
-            clause_start = _clause_start(text, mention.verb_start)
-            if not _is_current(text, mention, edition):
+        names_here = _storm_names_in(sentence.text, article.registry)
+        for mention in _find_mentions(sentence.text):
+            if not _is_current(sentence.text, mention, edition):
                 continue
-            subject_at = _subject(text, min(mention.verb_start, mention.name_start))
-            named_place = _place_in_name(text, mention)
-            if subject_at is not None:
-                authority, segment_start = subject_at
-            elif named_place is not None:
-                authority, segment_start = named_place, clause_start
-            elif last_authority is not None:
-                authority, segment_start = last_authority, clause_start
-            else:
-                continue
-            hazard = mention.hazard or _context_hazard(
-                authority, text[:mention.name_start], text, context_so_far
-            )
-            if hazard is None:
-                continue
-            storm = _storm_for(hazard, names_here, main_storm, registry, edition)
-            # The time stands before the verb: "区防指昨日20时启动…", "…应急响应于昨日18时解除".
-            when = _effective_time(text, segment_start, mention.verb_start, edition, tz)
-            event = AlertEvent(
-                hazard=hazard,
-                kind=mention.kind,
-                action=mention.action,
-                level=mention.level,
-                storm=storm,
-                authority=authority,
-                region=_region(authority, text[segment_start:mention.anchor_end], text,
-                               home_region),
-                effective_at=when or datetime.combine(edition, time(0), tz),
-                summary=sentence.original,
-                impact=None,
-                time_stated=when is not None,
-            )
-            events.append((event, sentence.is_title))
-            last_authority = authority
-        context_so_far += text
+            event = _event(article, sentence, mention, names_here, last_authority,
+                           context_so_far)
+            if event is not None:
+                events.append((event, sentence.is_title))
+                last_authority = event.authority
+        context_so_far += sentence.text
     merged = _merge_repetitions(events)
     return [replace(e, impact=_impact(sentences, e.storm)) for e in merged]
+
+
+@dataclass(frozen=True)
+class _Article:
+    """What every mention in one article shares: its date, zone, home region and storms."""
+
+    edition: date
+    tz: ZoneInfo
+    home_region: str | None
+    registry: dict[str, int | None]
+    main_storm: str | None = None
+
+
+def _event(
+    article: _Article,
+    sentence: _Sentence,
+    mention: _Mention,
+    names_here: list[str],
+    last_authority: str | None,
+    context_so_far: str,
+) -> AlertEvent | None:
+    """The event a current mention states, or None when no authority or hazard can be found."""
+    text = sentence.text
+    found = _authority(text, mention, last_authority)
+    if found is None:
+        return None
+    authority, segment_start = found
+    hazard = mention.hazard or _context_hazard(
+        authority, text[:mention.name_start], text, context_so_far
+    )
+    if hazard is None:
+        return None
+    storm = _storm_for(hazard, names_here, article.main_storm, article.registry, article.edition)
+    # The time stands before the verb: "区防指昨日20时启动…", "…应急响应于昨日18时解除".
+    when = _effective_time(text, segment_start, mention.verb_start, article.edition, article.tz)
+    region = _region(authority, text[segment_start:mention.anchor_end], text, article.home_region)
+    return AlertEvent(
+        hazard=hazard,
+        kind=mention.kind,
+        action=mention.action,
+        level=mention.level,
+        storm=storm,
+        authority=authority,
+        region=region,
+        effective_at=when or datetime.combine(article.edition, time(0), article.tz),
+        summary=sentence.original,
+        impact=None,
+        time_stated=when is not None,
+        issuer=_issuer(authority, region),
+    )
+
+
+def _authority(
+    text: str, mention: _Mention, last_authority: str | None
+) -> tuple[str, int] | None:
+    """Who acts and where the clause stating it starts: the clause's subject, else the place
+    opening the response's name, else the authority of the previous event."""
+    subject_at = _subject(text, min(mention.verb_start, mention.name_start))
+    if subject_at is not None:
+        return subject_at
+    clause_start = _clause_start(text, mention.verb_start)
+    named_place = _place_in_name(text, mention)
+    if named_place is not None:
+        return named_place, clause_start
+    if last_authority is not None:
+        return last_authority, clause_start
+    return None
+
+
+def _issuer(authority: str, region: str | None) -> str | None:
+    """The authority a notice names: a placeholder ("其他区", "各地", "有关部门") is no
+    authority, so the nearest named place stands for it, or nobody is named."""
+    if not PLACEHOLDER_AUTHORITY_RE.match(authority):
+        return authority
+    if region is None or PLACEHOLDER_AUTHORITY_RE.match(region):
+        return None
+    return region
 
 
 def _place_in_name(text: str, mention: _Mention) -> str | None:

@@ -93,6 +93,8 @@ class IngestReport:
     articles: list[IngestedArticle] = field(default_factory=list)
     new_articles: list[Article] = field(default_factory=list, repr=False)
     new_alerts: list[StoredAlert] = field(default_factory=list, repr=False)
+    # Known events these articles report again (a later report, not news).
+    reported_alerts: list[StoredAlert] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -362,15 +364,17 @@ class IngestService:
             alerts = await detect_and_record(
                 session, new_articles, home_paper=self.settings.paper,
                 home_region=self.settings.home_region, now=now,
-                tz=self.settings.timezone,
+                tz=self.settings.timezone, stale_after=self.settings.alert_stale_after,
             )
             record.articles_new = len(new_articles)
             record.articles_duplicate = len(item.drafts) - len(new_articles)
         report.articles_new += len(new_articles)
         report.articles_duplicate += len(item.drafts) - len(new_articles)
         report.new_articles.extend(new_articles)
-        report.alerts_new += len(alerts)
-        report.new_alerts.extend(alerts)
+        fresh = [alert for alert in alerts if alert.new]
+        report.alerts_new += len(fresh)
+        report.new_alerts.extend(fresh)
+        report.reported_alerts.extend(alert for alert in alerts if not alert.new)
 
 
 def _stand_in_title(paragraphs: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from bot.alerts.state import StoredAlert
 from bot.config import Settings
 from bot.ingest.service import (
     JSONL_SUFFIXES,
@@ -39,12 +40,15 @@ class UploadSummary:
     articles_duplicate: int
     alerts_new: int
     new_titles: list[str] = field(default_factory=list)
+    # The alert events the page reports, new ones first: the admin sees what will be pushed.
+    alerts_found: list[StoredAlert] = field(default_factory=list)
 
     @classmethod
     def of(cls, name: str, report: IngestReport) -> UploadSummary:
         return cls(
             name, report.articles_new, report.articles_duplicate, report.alerts_new,
             [a.title for a in report.articles if not a.duplicate],
+            [*report.new_alerts, *report.reported_alerts],
         )
 
 

@@ -13,10 +13,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from bot.alerts.state import AlertQueryService
-from bot.clock import Clock, SystemClock
+from bot.alerts.state import DEFAULT_STALE_AFTER, AlertQueryService
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Settings
 from bot.render.callback_data import CallbackCodec
 from bot.render.digest import render_digest, render_nothing_new
@@ -31,6 +31,7 @@ from bot.subscriptions.digest import (
     compose_digest,
 )
 from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
+from bot.text.relative_time import PAPER_TZ
 from storage.database import Database
 from storage.models import Chat
 from storage.outbox import NewDelivery, Outbox, StoredPart
@@ -50,10 +51,13 @@ class DigestOptions:
 
     grace: timedelta = DEFAULT_GRACE
     send_empty_note: bool = False  # a short "nothing new" message on quiet days
+    # Alerts not reported for this long are not listed as in force (None: never stale).
+    alert_stale_after: timedelta | None = DEFAULT_STALE_AFTER
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DigestOptions:
-        return cls(grace=settings.digest_grace, send_empty_note=settings.digest_empty_note)
+        return cls(grace=settings.digest_grace, send_empty_note=settings.digest_empty_note,
+                   alert_stale_after=settings.alert_stale_after)
 
 
 @dataclass
@@ -112,8 +116,12 @@ class DigestScheduler:
         self.options = options or DigestOptions()
         self.notify = notify
 
-    async def _alerts(self) -> list[DigestAlert]:
-        return [DigestAlert.of(r) for r in await AlertQueryService(self.db).active()]
+    async def _alerts(self, as_of: datetime | None = None) -> list[DigestAlert]:
+        """The alerts in force now, or (a preview of a given day) as of that instant."""
+        clock: Clock = self.clock if as_of is None else ManualClock(as_of)
+        query = AlertQueryService(self.db, clock=clock,
+                                  stale_after=self.options.alert_stale_after)
+        return [DigestAlert.of(r) for r in await query.active()]
 
     async def compose(
         self, chat: Chat, local_date: date, source: DigestSource, alerts: Sequence[DigestAlert]
@@ -199,7 +207,11 @@ class DigestScheduler:
                 row = await outbox.find(chat.id, DIGEST_KIND, day.isoformat())
                 queued[chat.id] = (day, row)
         source = DigestSource(self.db)
-        alerts = await self._alerts()
+        # A past day's digest shows the alerts that were in force that day (by its end).
+        as_of = None
+        if local_date is not None:
+            as_of = min(now, datetime.combine(local_date + timedelta(days=1), time(0), PAPER_TZ))
+        alerts = await self._alerts(as_of)
         previews = []
         for chat in chats:
             day, row = queued[chat.id]

@@ -112,9 +112,12 @@ def render_digest(
         place("\n" + tr.html("digest.alerts_header"))
         for number, alert in enumerate(digest.alerts, start=1):
             line = tr.html("digest.alert_line", summary=_article_html(tr, alert.summary))
+            if alert.last_reported_on is not None:
+                line = Html(line + tr.html("digest.alert_reported",
+                                           date=tr.date(alert.last_reported_on)))
             part = place(line)
             label = tr.text("digest.alert_button", number=number)
-            part.extra.append(Button(label, _open_button(codec, alert.article_id)))
+            part.extra.append(Button(label, _open_button(codec, alert.read_article_id)))
     number = 0
     for section in digest.sections:
         name = tr.section(section.name)

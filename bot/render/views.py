@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from bot.ingest.uploads import UploadSummary
+from bot.render.alerts import headline_html, notice_fields
 from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Html, Translator, escape
 from bot.render.layout import TELEGRAM_TEXT_LIMIT, Block, Span, blocks_to_html, clip, pack_blocks
@@ -233,6 +234,12 @@ def render_upload_summary(summary: UploadSummary, tr: Translator) -> MessagePart
     """What an admin's upload added: counts, then the new titles (the first twenty)."""
     lines = [tr.html("upload.done", name=summary.file_name, new=summary.articles_new,
                      duplicate=summary.articles_duplicate, alerts=summary.alerts_new)]
+    if summary.alerts_found:
+        lines.append(tr.html("upload.alerts_header"))
+        for found in summary.alerts_found:
+            headline = headline_html(notice_fields(found.record, tr), tr)
+            key = "upload.alert_new" if found.new else "upload.alert_known"
+            lines.append(tr.html(key, headline=headline))
     titles = summary.new_titles[:UPLOAD_TITLES_SHOWN]
     lines += [tr.html("upload.title", title=tr.article_text(title)) for title in titles]
     if len(summary.new_titles) > len(titles):

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from bot.text.relative_time import PAPER_TZ
 from bot.text.sections import SECTIONS
 from bot.text.summaries import summarize
 from storage.articles import ArticleRepository
@@ -60,14 +62,23 @@ class DigestAlert:
     authority: str
     summary: str
     effective_at: datetime
+    # The latest report: the digest opens it and says when it was (a first report may be old).
+    last_article_id: int | None = None
+    last_reported_on: date | None = None
+
+    @property
+    def read_article_id(self) -> int:
+        return self.last_article_id or self.article_id
 
     @classmethod
-    def of(cls, record: AlertEventRecord) -> DigestAlert:
+    def of(cls, record: AlertEventRecord, tz: ZoneInfo = PAPER_TZ) -> DigestAlert:
+        reported = record.last_reported_at
         return cls(
             event_id=record.id, article_id=record.article_id, hazard=record.hazard,
             kind=record.kind, action=record.action, level=record.level,
             storm_name=record.storm_name, authority=record.authority, summary=record.summary,
-            effective_at=record.effective_at,
+            effective_at=record.effective_at, last_article_id=record.last_article_id,
+            last_reported_on=reported.astimezone(tz).date() if reported else None,
         )
 
 

@@ -25,12 +25,29 @@ RAISE_PAGE = """\
 预计“卡努”将于8月2日前后影响我区,届时将有大风和强降雨。各镇街要做好人员转移准备。
 """
 
+# The next day's paper restates the raised response: one more report of it, not a new notice.
+KEPT_PAGE = """\
+我区继续维持防台风Ⅲ级应急响应
+
+本报讯(记者 张明)受今年第6号台风“卡努”影响,区防指继续维持防台风Ⅲ级应急响应。
+
+各镇街要继续做好巡查值守,落实人员转移安置。
+"""
+
 END_PAGE = """\
 我区解除防台风应急响应
 
 本报讯(记者 张明)随着今年第6号台风“卡努”影响减弱,区防指决定于昨日17时解除防台风Ⅲ级应急响应。
 
 各地要抓紧开展灾后清理,尽快恢复正常生产生活秩序。
+"""
+
+FLOOD_PAGE = """\
+我区启动防汛Ⅳ级应急响应
+
+本报讯(记者 周雨)受持续强降雨影响,区防指决定于8月4日18时启动防汛Ⅳ级应急响应。
+
+各镇街要加强巡查,做好低洼地带人员转移准备。
 """
 
 QUIET_PAGE = """\
@@ -77,6 +94,7 @@ async def test_inbox_pages_become_one_notice_per_event_in_every_subscribed_chat(
     env.update(
         NEWSBRIEF_INBOX=str(inbox), NEWSBRIEF_INBOX_POLL_SECONDS="0.2",
         NEWSBRIEF_ALERT_MAX_AGE_HOURS="0",  # the pages are from 2023; push them anyway
+        NEWSBRIEF_ALERT_STALE_HOURS="0",  # ... and show them in force (never stale)
         NEWSBRIEF_ADMIN_IDS=str(admin.id),
     )
     readers = [fake.add_user("小明", language_code="zh-hans"),
@@ -112,6 +130,18 @@ async def test_inbox_pages_become_one_notice_per_event_in_every_subscribed_chat(
         raised = _notices(fake, chats[0])[1].text or ""
         assert "提升至Ⅲ级" in raised and "原为Ⅳ级" in raised
 
+        # 维持 the next day: a later report of the raise, pushed to nobody; /alerts (asked in a
+        # chat without subscription, so notices are not miscounted) opens that latest report.
+        _drop(inbox, "xsrb-2023-08-02-01.txt", KEPT_PAGE)
+        await fake.wait_for(lambda: (inbox / "done" / "xsrb-2023-08-02-01.txt").exists(),
+                            NOTICE_TIMEOUT, "the restating page to be filed")
+        (in_force,) = await bystander_talk.say("/alerts")
+        assert (in_force.text or "").startswith("🌀 萧山区防指将防台风应急响应提升至Ⅲ级")
+        assert "最近报道：2023年8月2日" in (in_force.text or "")
+        (latest,) = await bystander_talk.press_for_messages(in_force, "📰 最新报道", replies=1)
+        assert (latest.text or "").startswith("我区继续维持防台风Ⅲ级应急响应")
+        assert [len(_notices(fake, chat)) for chat in chats] == [2, 2, 2]
+
         _drop(inbox, "xsrb-2023-08-03-01.txt", END_PAGE)
         await _wait_notices(fake, chats, 3)
         ended = _notices(fake, chats[0])[2].text or ""
@@ -135,6 +165,15 @@ async def test_inbox_pages_become_one_notice_per_event_in_every_subscribed_chat(
                            caption="2023-08-04")
         (summary,) = (await fake.wait_for_messages(admin_chat, before + 1, STEP_TIMEOUT))[before:]
         assert "新文章 1 篇" in (summary.text or "") and "湘湖景区" in (summary.text or "")
+        assert "发现的预警事件" not in (summary.text or "")  # a quiet page names no alert
+
+        # A page reporting an alert: the summary names the event it found.
+        before = len(fake.messages_in(admin_chat, from_bot=True))
+        fake.send_document(admin, admin_chat, "flood.txt", FLOOD_PAGE.encode(),
+                           caption="2023-08-05")
+        (flood,) = (await fake.wait_for_messages(admin_chat, before + 1, STEP_TIMEOUT))[before:]
+        assert "新预警 1 条" in (flood.text or "") and "发现的预警事件" in (flood.text or "")
+        assert "🌊 萧山区防指启动防汛Ⅳ级应急响应" in (flood.text or "")
         # ... and the reader watching 湘湖 hears of it without waiting for the minute tick.
         await fake.wait_for(
             lambda: any("湘湖景区迎来暑期游客高峰" in (m.text or "")

@@ -257,6 +257,15 @@ async def _private_zh_hans(fake: FakeBotApi) -> None:
     (plain,) = await talk.say("经开")
     assert "结果" in (plain.text or "") or "没有找到" in (plain.text or "")
 
+    # The seed page is from 2023: its response is not shown as in force, only as last reported.
+    (nothing, stale) = await talk.say("/alerts", replies=2)
+    assert "没有正在生效" in (nothing.text or "")
+    assert "最近报道于2023年7月31日，此后没有新的报道" in (stale.text or "")
+    assert "萧山区防指启动防台风Ⅳ级应急响应" in (stale.text or "")
+    assert "💡" not in (stale.text or "")
+    (report,) = await talk.press_for_messages(stale, "📰 1", replies=1)
+    assert "我区启动防台风Ⅳ级应急响应" in (report.text or "")
+
     (econ,) = await talk.say("/section econ")
     assert "【经济】" in (econ.text or "")
     (unknown,) = await talk.say("/section 不存在")

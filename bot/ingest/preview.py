@@ -1,0 +1,37 @@
+"""What ingest would make of a parsed article, without storing it: the `parse --json` dry run.
+
+An operator checks a page before loading it; the section it would be filed under and the alert
+events the detector finds there are shown now, so a wrong alert is caught before it is pushed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.alerts.detector import detect_alerts
+from bot.ingest.page_parser.parser import ParsedArticle
+from bot.text.relative_time import PAPER_TZ
+from bot.text.sections import classify_section
+
+
+def preview_article(
+    article: ParsedArticle,
+    edition: date,
+    *,
+    home_region: str | None,
+    tz: ZoneInfo = PAPER_TZ,
+) -> dict[str, Any]:
+    """``section`` and ``alerts`` (the `alerts --json` event shape minus ids and report data).
+
+    ``home_region`` is what 我区/区防指 stand for: the home region for the home paper's pages,
+    None for another paper's. Teasers are skipped by alert detection, as at ingest.
+    """
+    paragraphs = tuple(article.paragraphs)
+    title = article.title or ""
+    alerts = [] if article.kind == "teaser" else [
+        event.to_dict()
+        for event in detect_alerts(title, paragraphs, edition, home_region=home_region, tz=tz)
+    ]
+    return {"section": classify_section(title, paragraphs), "alerts": alerts}
