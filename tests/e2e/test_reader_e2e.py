@@ -95,6 +95,19 @@ async def _nothing_is_silent(fake: FakeBotApi) -> None:
     (private_only,) = await group.say(f"/status@{BOT}")
     assert "私聊" in (private_only.text or "")
 
+    # a group's language: anyone may look, only admins may change it
+    admin = fake.add_user("Admin", language_code="zh-hans")
+    shared = fake.add_group("语言群", members=[user], admins=[admin])
+    member_talk, admin_talk = Conversation(fake, user, shared), Conversation(fake, admin, shared)
+    (shown,) = await member_talk.say(f"/lang@{BOT}")
+    assert "回复语言" in (shown.text or "")
+    (refused,) = await member_talk.say(f"/lang@{BOT} en")
+    assert "管理员" in (refused.text or "")
+    (changed,) = await admin_talk.say(f"/lang@{BOT} en")
+    assert "English" in (changed.text or "")
+    (english,) = await member_talk.say(f"/help@{BOT}")
+    assert "/search" in (english.text or "") and "Search" in (english.text or "")
+
 
 async def _language_switch(fake: FakeBotApi) -> Any:
     """An English phone reading Chinese: /lang switches, buttons too; bad input changes nothing."""
@@ -128,6 +141,9 @@ async def _language_switch(fake: FakeBotApi) -> Any:
     assert "8 result(s)" in (english.text or "")
     (chosen,) = await talk.say("/lang zh-hant")  # kept for the restart check
     assert "繁體中文" in (chosen.text or "")
+    # inline queries (no chat) follow the choice made in the reader's private chat
+    inline = await _inline(fake, user, "台风")
+    assert any("颱風" in r["title"] for r in inline.results)
     return user
 
 
