@@ -12,7 +12,7 @@ from bot.render.settings import language_name, render_language_menu
 from bot.subscriptions.language import UnknownLanguageError, parse_language_choice
 from handlers.common import edit, reply, translator, translator_for
 from handlers.context import NewsContext
-from handlers.subscriptions import _identity, _may_change, _refuse
+from handlers.subscriptions import chat_identity, may_change_settings, refuse_change
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +36,10 @@ async def lang(update: Update, context: NewsContext) -> None:
     except UnknownLanguageError:
         await reply(update, [MessagePart(tr.html("lang.unknown", text=text))])
         return
-    if not await _may_change(update, context):
-        await _refuse(update, tr)
+    if not await may_change_settings(update, context):
+        await refuse_change(update, tr)
         return
-    change = await deps.languages.choose(_identity(update), choice)
+    change = await deps.languages.choose(chat_identity(update), choice)
     new_tr = translator(update, change.choice)  # the answer already speaks the new language
     await reply(update, [MessagePart(new_tr.html(
         "lang.done", language=language_name(new_tr, change.choice)))])
@@ -57,10 +57,10 @@ async def on_language_button(update: Update, context: NewsContext) -> None:
         logger.info("refused language data %r in chat %s", query.data, chat.id)
         await query.answer(tr.text("callback.expired"))
         return
-    if not await _may_change(update, context):
-        await _refuse(update, tr)
+    if not await may_change_settings(update, context):
+        await refuse_change(update, tr)
         return
-    change = await deps.languages.choose(_identity(update), choice)
+    change = await deps.languages.choose(chat_identity(update), choice)
     new_tr = translator(update, change.choice)
     await query.answer(new_tr.text("lang.done_short",
                                    language=language_name(new_tr, change.choice)))

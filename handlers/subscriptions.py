@@ -383,3 +383,10 @@ BUTTON_HANDLERS = (
     (on_channel_settings_button, CHANNEL_SETTINGS_PATTERN),
     (on_watches_button, WATCHES_PATTERN),
 )
+
+
+# /lang (handlers/language.py) changes a chat setting too: the same identity and the same rule
+# for who may change it, under public names.
+chat_identity = _identity
+may_change_settings = _may_change
+refuse_change = _refuse
