@@ -75,6 +75,17 @@ def test_greets_the_local_user_by_name_and_answers_unknown_commands(tmp_path: Pa
     assert "出了点问题" not in out and "Traceback" not in result.stderr
 
 
+def test_inline_queries_and_share_buttons_in_the_terminal(tmp_path: Path) -> None:
+    assert _cli(["ingest", str(PAGE)], tmp_path).returncode == 0
+    script = "@newsbrief_bot 台风\n/search 应急响应\n#1\n#1\n"
+    out = _cli(["chat"], tmp_path, script).stdout
+    assert "inline ▸ @newsbrief_bot 台风 — 1 result(s)" in out
+    assert "1. 我区启动防台风Ⅳ级应急响应 — " in out
+    link = re.search(r"https://t\.me/newsbrief_bot\?start=(a_\d+_[A-Za-z0-9_-]+)", out)
+    assert link and "[1] ↗ 分享到其他聊天" in out
+    assert f"inline ▸ @newsbrief_bot {link.group(1)} — 1 result(s)" in out  # the share button
+
+
 def test_today_section_button_lists_exactly_that_editions_articles(tmp_path: Path) -> None:
     """/today's "时政 全部 N 篇" opens that edition's N articles, not the section's archive."""
     today = [{"title": f"区里开会研究第{n}项工作", "body": f"第{n}项工作会议召开。",

@@ -481,11 +481,9 @@ async def run_chat(
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     user_name: str | None = None,
-    push_settle_seconds: float = 0.0,
 ) -> None:
     """Read lines until EOF, /quit or Ctrl-C; answer each exactly as the Telegram bot would, and
-    show pushes as the sender sends them. ``push_settle_seconds``: how long to keep running after
-    the input ends, so pushes a script's last lines caused still arrive (tests, piped demos)."""
+    show pushes as the sender sends them."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     interactive = stdin.isatty()
@@ -505,8 +503,6 @@ async def run_chat(
         out.flush()
         reader = LineReader(stdin, interactive)
         await _converse(chat, reader, out, interactive)
-        if push_settle_seconds > 0:
-            await asyncio.sleep(push_settle_seconds)
     except asyncio.CancelledError:  # Ctrl-C: asyncio cancels this task; end as /quit would
         task = asyncio.current_task()
         if task is not None:
