@@ -24,6 +24,7 @@ from bot.search.browse import BrowseService
 from bot.search.query import QueryError
 from bot.search.service import SearchService
 from bot.subscriptions.chats import ChatService
+from bot.subscriptions.language import LanguageService
 from bot.subscriptions.settings import SubscriptionService
 from bot.subscriptions.watches import WatchService
 from bot.text import segmentation
@@ -49,6 +50,7 @@ class BotServices:
     chats: ChatService
     uploads: UploadService
     pushes: PushService
+    languages: LanguageService
     started_at: float = field(default_factory=time.monotonic)
     ready_seconds: float | None = None
 
@@ -82,6 +84,7 @@ class BotServices:
             uploads=UploadService(db, settings),
             pushes=PushService(db, codec, clock, settings, notify=notify,
                                digest_options=digest_options),
+            languages=LanguageService(db, clock),
         )
 
     @property

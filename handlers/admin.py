@@ -7,7 +7,7 @@ from telegram import Update
 from bot.render.i18n import Html
 from bot.render.parts import MessagePart
 from bot.version import package_version
-from handlers.common import reply, translator
+from handlers.common import reply, translator_for
 from handlers.context import NewsContext
 
 
@@ -18,7 +18,7 @@ def _duration(seconds: float) -> str:
 
 
 async def status(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     counts = await deps.browse.section_counts()
     edition = (await deps.browse.latest_edition()).date
     text = tr.html(
@@ -34,4 +34,5 @@ async def status(update: Update, context: NewsContext) -> None:
 
 async def not_admin(update: Update, context: NewsContext) -> None:
     """An admin command from someone not in NEWSBRIEF_ADMIN_IDS: a polite no, nothing done."""
-    await reply(update, [MessagePart(translator(update).html("admin.not_admin"))])
+    tr = await translator_for(update, context)
+    await reply(update, [MessagePart(tr.html("admin.not_admin"))])

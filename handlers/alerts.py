@@ -6,12 +6,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.render.alerts import render_active_alerts
-from handlers.common import reply, translator
+from handlers.common import reply, translator_for
 from handlers.context import NewsContext
 
 
 async def alerts(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     overview = await deps.alerts.overview()
     await reply(update, render_active_alerts(
         overview.in_force, tr, deps.codec, deps.settings.timezone, stale=overview.stale

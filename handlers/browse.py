@@ -8,25 +8,25 @@ from bot.render.callback_data import SECTION_SLUGS
 from bot.render.views import MessagePart, render_sections_menu, render_today
 from bot.text.sections import SECTIONS, resolve_section_name
 from handlers import views
-from handlers.common import reply, translator
+from handlers.common import reply, translator_for
 from handlers.context import NewsContext
 
 
 async def today(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     edition = await deps.browse.latest_edition()
     await reply(update, [render_today(edition, tr, deps.codec, deps.settings.paper)])
 
 
 async def sections(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     counts = await deps.browse.section_counts()
     await reply(update, [render_sections_menu(counts, tr, deps.codec)])
 
 
 async def section(update: Update, context: NewsContext) -> None:
     """``/section 经济`` (or 經濟, econ ...); without a name, the sections menu."""
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     if not context.args:
         await sections(update, context)
         return

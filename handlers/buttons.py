@@ -8,12 +8,13 @@ from telegram import Update
 
 from bot.render.callback_data import (
     CallbackDataError,
+    EditionSectionRequest,
     OpenArticle,
     SearchPageRequest,
     SectionPageRequest,
 )
 from handlers import views
-from handlers.common import edit, reply, translator
+from handlers.common import edit, reply, translator_for
 from handlers.context import NewsContext
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ async def on_button(update: Update, context: NewsContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     try:
         action = deps.codec.decode(query.data)
     except CallbackDataError as exc:
@@ -33,9 +34,12 @@ async def on_button(update: Update, context: NewsContext) -> None:
         return
     await query.answer()
     if isinstance(action, OpenArticle):
-        await reply(update, await views.article(deps, tr, action.article_id))
+        await reply(update, await views.article(deps, tr, action.article_id, context.bot.username))
     elif isinstance(action, SectionPageRequest):
         part = await views.section_page(deps, tr, action.section, action.page)
+        await (reply(update, [part]) if action.new_message else edit(update, part))
+    elif isinstance(action, EditionSectionRequest):
+        part = await views.edition_section_page(deps, tr, action)
         await (reply(update, [part]) if action.new_message else edit(update, part))
     elif isinstance(action, SearchPageRequest):
         await edit(update, await views.search_page(deps, tr, action.query, action.page))

@@ -21,6 +21,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    MessageEntity,
     Update,
 )
 from telegram.error import TelegramError
@@ -28,14 +29,28 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot.render.i18n import EN, ZH_HANS, Translator
+from bot.render.parts import MessagePart
 from bot.render.views import render_help
-from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions, uploads
-from handlers.common import reply, translator
+from handlers import (
+    admin,
+    alerts,
+    browse,
+    buttons,
+    errors,
+    inline,
+    language,
+    search,
+    start,
+    subscriptions,
+    uploads,
+)
+from handlers.common import reply, translator_for
 from handlers.context import NewsContext
 from handlers.membership import membership_handler
 
@@ -64,7 +79,7 @@ class Command:
 
 async def help_command(update: Update, context: NewsContext) -> None:
     """Every command this reader can use here, from this table (so /help never drifts from it)."""
-    tr = translator(update)
+    tr = await translator_for(update, context)
     chat, user = update.effective_chat, update.effective_user
     is_admin = user is not None and user.id in context.services.settings.admin_ids
     private = chat is not None and chat.type == chat.PRIVATE
@@ -88,6 +103,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("watches", subscriptions.watches, Scope.EVERYWHERE),
     Command("unwatch", subscriptions.unwatch, Scope.EVERYWHERE),
     Command("help", help_command, Scope.EVERYWHERE),
+    Command("lang", language.lang, Scope.EVERYWHERE),
+    Command("language", language.lang, Scope.EVERYWHERE, in_menu=False),
     Command("status", admin.status, Scope.ADMIN),
     Command("ping", start.ping, Scope.EVERYWHERE, in_menu=False),
 )
@@ -144,11 +161,42 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
             search.search_text,
         )
     )
+    application.add_handler(  # after every command: what none of them took
+        MessageHandler(
+            filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
+            & filters.COMMAND,
+            unknown_command,
+        )
+    )
     for callback, pattern in subscriptions.BUTTON_HANDLERS:  # before the catch-all below
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(
+        CallbackQueryHandler(language.on_language_button, pattern=language.LANGUAGE_PATTERN)
+    )
+    application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(membership_handler())
     application.add_error_handler(errors.on_error)
+
+
+async def unknown_command(update: Update, context: NewsContext) -> None:
+    """A command no row took. Private chats: a short answer pointing to /help. Groups: only
+    ``/cmd@thisbot`` is ours to answer; a bare ``/cmd`` or ``/cmd@otherbot`` is left alone."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not message.text or not message.entities:
+        return
+    entity = message.entities[0]
+    if entity.type != MessageEntity.BOT_COMMAND or entity.offset != 0:
+        return
+    name, _, target = message.parse_entity(entity)[1:].partition("@")
+    if target and target.lower() != (context.bot.username or "").lower():
+        return  # another bot's command
+    if chat.type != chat.PRIVATE and not target:
+        return
+    tr = await translator_for(update, context)
+    known = {c.name for c in COMMANDS}
+    key = "command.not_here" if name.lower() in known else "command.unknown"
+    await reply(update, [MessagePart(tr.html(key, command=f"/{name}"))])
 
 
 def _menu(commands: Sequence[Command], locale: str) -> list[BotCommand]:

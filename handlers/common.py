@@ -13,12 +13,23 @@ from telegram import Update
 from bot.render.html_text import plain_text
 from bot.render.i18n import Translator
 from bot.render.parts import MessagePart, inline_markup
+from handlers.context import NewsContext
 
 
-def translator(update: Update) -> Translator:
-    """The reader's language decides the strings (and, for traditional, the article script)."""
+def translator(update: Update, choice: str | None = None) -> Translator:
+    """The reader's language decides the strings (and, for traditional, the article script):
+    the chat's /lang ``choice`` when there is one, else the Telegram client's language."""
     user = update.effective_user
-    return Translator.for_language(user.language_code if user else None)
+    return Translator.for_language(choice or (user.language_code if user else None))
+
+
+async def translator_for(update: Update, context: NewsContext) -> Translator:
+    """:func:`translator` with the chat's stored /lang choice (an inline query, which has no
+    chat, uses the choice made in the reader's private chat: its id is the user's)."""
+    chat, user = update.effective_chat, update.effective_user
+    chat_id = chat.id if chat is not None else (user.id if user is not None else None)
+    choice = await context.services.languages.choice(chat_id) if chat_id is not None else None
+    return translator(update, choice)
 
 
 async def reply(update: Update, parts: Sequence[MessagePart]) -> None:

@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from handlers.common import translator
+from handlers.common import translator, translator_for
 from handlers.context import NewsContext
 
 logger = logging.getLogger("newsbrief.errors")
@@ -24,7 +24,10 @@ async def on_error(update: object, context: NewsContext) -> None:
     )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    tr = translator(update)
+    try:  # the store may be what failed: then the client's language will do
+        tr = await translator_for(update, context)
+    except Exception:
+        tr = translator(update)
     if update.callback_query is not None:  # stop the button's spinner; it may be answered already
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer()

@@ -6,12 +6,12 @@ from telegram import Update
 
 from bot.render.parts import MessagePart
 from handlers import views
-from handlers.common import reply, translator
+from handlers.common import reply, translator_for
 from handlers.context import NewsContext
 
 
 async def search_command(update: Update, context: NewsContext) -> None:
-    tr = translator(update)
+    tr = await translator_for(update, context)
     query = " ".join(context.args or ())
     if not query.strip():
         await reply(update, [MessagePart(tr.html("search.usage"))])
@@ -24,5 +24,5 @@ async def search_text(update: Update, context: NewsContext) -> None:
     message = update.effective_message
     query = (message.text or "").strip() if message else ""
     if query:
-        await reply(update, [await views.search_page(context.services, translator(update),
-                                                     query, 0)])
+        tr = await translator_for(update, context)
+        await reply(update, [await views.search_page(context.services, tr, query, 0)])

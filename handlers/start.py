@@ -1,22 +1,32 @@
-"""/start (welcome and deep links) and the hidden no-op /ping."""
+"""/start (welcome and deep links), the hidden no-op /ping, and commands nobody registered."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
-from bot.render.callback_data import parse_deep_link
+from bot.render.callback_data import DeepLinkError
 from bot.render.parts import MessagePart
 from handlers import views
-from handlers.common import reply, translator
+from handlers.common import reply, translator_for
 from handlers.context import NewsContext
+
+logger = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: NewsContext) -> None:
-    """Welcome, or open what a deep link names (``?start=sec_econ``, ``a_12``, ``q_...``)."""
-    tr, deps = translator(update), context.services
-    action = parse_deep_link(context.args[0]) if context.args else None
-    if action is not None:
-        await reply(update, await views.open_action(deps, tr, action))
+    """Welcome, or open what a deep link names (``?start=sec_econ``, ``a_12_<tag>``, ``q_...``);
+    a payload we did not make (forged, cut short, overflowing) gets a polite answer."""
+    tr, deps = await translator_for(update, context), context.services
+    if context.args:
+        try:
+            action = deps.codec.decode_start(context.args[0])
+        except DeepLinkError as exc:
+            logger.info("refused /start payload %r: %s", context.args[0][:80], exc)
+            await reply(update, [MessagePart(tr.html("start.bad_link"))])
+            return
+        await reply(update, await views.open_action(deps, tr, action, context.bot.username))
         return
     user = update.effective_user
     name = user.first_name if user else ""
@@ -26,4 +36,4 @@ async def start(update: Update, context: NewsContext) -> None:
 
 async def ping(update: Update, context: NewsContext) -> None:
     """Answers at once without touching a service: the benchmark's zero-work baseline."""
-    await reply(update, [MessagePart(translator(update).html("ping.pong"))])
+    await reply(update, [MessagePart((await translator_for(update, context)).html("ping.pong"))])

@@ -43,7 +43,7 @@ from bot.subscriptions.settings import (
 )
 from bot.subscriptions.watches import WatchLimitError
 from handlers.channels import ADMIN_STATUSES, check_channel_admin
-from handlers.common import edit, reply, translator
+from handlers.common import edit, reply, translator_for
 from handlers.context import NewsContext
 from handlers.views import query_error_text
 
@@ -97,7 +97,7 @@ def _say(tr: Translator, key: str, **params: object) -> list[MessagePart]:
 
 
 async def subscribe(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     if context.args and context.args[0].startswith("@"):
         await _channel(update, context, context.args[0], subscribe=True)
         return
@@ -111,7 +111,7 @@ async def subscribe(update: Update, context: NewsContext) -> None:
 
 
 async def unsubscribe(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     if context.args and context.args[0].startswith("@"):
         await _channel(update, context, context.args[0], subscribe=False)
         return
@@ -139,7 +139,7 @@ async def _managed_channel(
 ) -> ChannelRef | None:
     """``/<command> @channel ...``: the channel, when the reader wrote from a private chat and may
     manage it; else the refusal is sent and None returned. Every @channel form goes through here."""
-    tr = translator(update)
+    tr = await translator_for(update, context)
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         await reply(update, _say(tr, "channel.private_only"))
@@ -155,7 +155,7 @@ async def _channel(
     update: Update, context: NewsContext, handle: str, *, subscribe: bool
 ) -> None:
     """``/subscribe @channel`` and ``/unsubscribe @channel``."""
-    tr, deps, user = translator(update), context.services, update.effective_user
+    tr, deps, user = await translator_for(update, context), context.services, update.effective_user
     channel = await _managed_channel(update, context, handle)
     if channel is None:
         return
@@ -196,7 +196,7 @@ async def _change_schedule(
     """The shape /time and /tz share: usage without arguments, admins only in groups (a channel:
     its admins, from a private chat), a clear message for a value the service refuses, else the
     new hour and zone."""
-    tr, deps, user = translator(update), context.services, update.effective_user
+    tr, deps, user = await translator_for(update, context), context.services, update.effective_user
     args = list(context.args or ())
     handle = args.pop(0) if args and args[0].startswith("@") else None
     if not args:
@@ -228,7 +228,7 @@ async def _change_schedule(
 async def settings(update: Update, context: NewsContext) -> None:
     """Anyone may look; only those who may change the chat can press the buttons.
     ``/settings @channel``: that channel's panel, for its admins, in a private chat."""
-    tr, deps, user = translator(update), context.services, update.effective_user
+    tr, deps, user = await translator_for(update, context), context.services, update.effective_user
     if context.args and context.args[0].startswith("@"):
         channel = await _managed_channel(update, context, context.args[0])
         if channel is None:
@@ -268,7 +268,7 @@ async def on_settings_button(update: Update, context: NewsContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     if not await _may_change(update, context):
         await _refuse(update, tr)
         return
@@ -286,7 +286,7 @@ async def on_channel_settings_button(update: Update, context: NewsContext) -> No
     query, chat, user = update.callback_query, update.effective_chat, update.effective_user
     if query is None or chat is None or user is None:
         return
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     try:
         press = parse_settings_data(query.data)
     except CallbackDataError as exc:
@@ -312,7 +312,7 @@ async def on_channel_settings_button(update: Update, context: NewsContext) -> No
 
 
 async def watch(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     if not context.args:
         await reply(update, _say(tr, "watch.usage"))
         return
@@ -334,14 +334,14 @@ async def watch(update: Update, context: NewsContext) -> None:
 
 
 async def watches(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     chat = update.effective_chat
     assert chat is not None
     await reply(update, [render_watches(await deps.watches.list(chat.id), tr)])
 
 
 async def unwatch(update: Update, context: NewsContext) -> None:
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     if not context.args:
         await reply(update, _say(tr, "unwatch.usage"))
         return
@@ -362,7 +362,7 @@ async def on_watches_button(update: Update, context: NewsContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     if not await _may_change(update, context):
         await _refuse(update, tr)
         return
@@ -383,3 +383,10 @@ BUTTON_HANDLERS = (
     (on_channel_settings_button, CHANNEL_SETTINGS_PATTERN),
     (on_watches_button, WATCHES_PATTERN),
 )
+
+
+# /lang (handlers/language.py) changes a chat setting too: the same identity and the same rule
+# for who may change it, under public names.
+chat_identity = _identity
+may_change_settings = _may_change
+refuse_change = _refuse

@@ -7,13 +7,13 @@ from telegram import Update
 from bot.ingest.uploads import UploadRefusedError, check_upload
 from bot.render.parts import MessagePart
 from bot.render.views import render_upload_summary
-from handlers.common import reply, translator
+from handlers.common import reply, translator_for
 from handlers.context import NewsContext
 
 
 async def upload(update: Update, context: NewsContext) -> None:
     """A document in a private chat: admins' pages are ingested; anyone else is told no."""
-    tr, deps = translator(update), context.services
+    tr, deps = await translator_for(update, context), context.services
     message, user = update.effective_message, update.effective_user
     if message is None or message.document is None:
         return

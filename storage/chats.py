@@ -24,6 +24,7 @@ SETTING_FIELDS = (
     "digest_silent",
     "last_digest_date",
     "last_digest_article_id",
+    "reply_language",
 )
 DEFAULTS: dict[str, Any] = {
     "active": True,

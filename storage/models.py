@@ -191,8 +191,15 @@ class Chat(Base):
     last_digest_article_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The reader's /lang choice (en, zh-hans, zh-hant); None: follow the client (``language``).
+    reply_language: Mapped[str | None] = mapped_column(String(16), default=None)
 
     __table_args__ = (Index("ix_chats_subscribed", "active", "subscribed"),)
+
+    @property
+    def reader_language(self) -> str | None:
+        """The language replies and pushes use: the chat's choice, else its client's."""
+        return self.reply_language or self.language
 
 
 class Delivery(Base):

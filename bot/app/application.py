@@ -44,6 +44,7 @@ ALLOWED_UPDATES: tuple[str, ...] = (
     Update.MESSAGE,
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
+    Update.INLINE_QUERY,  # @bot 台风 in any chat (once @BotFather /setinline enables it)
 )
 TELEGRAM_ROOT = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
@@ -103,7 +104,8 @@ class NewsBot:
 
     ``request`` replaces HTTP for both the handlers and the sender (``newsbrief chat``);
     ``clock`` is the services' clock (tests pass a ManualClock); ``hold_lock`` takes the
-    one-bot-per-database lock at start (``newsbrief run``).
+    one-bot-per-database lock at start (``newsbrief run``); ``push_request`` gives the sender its
+    own transport (``newsbrief chat`` marks what it sends as pushes).
     """
 
     def __init__(
@@ -118,6 +120,7 @@ class NewsBot:
         digest_interval: float | None = None,
         with_updater: bool = True,
         hold_lock: bool = False,
+        push_request: BaseRequest | None = None,
     ) -> None:
         token = token or settings.telegram_bot_token
         if not token:
@@ -133,7 +136,7 @@ class NewsBot:
         root = (settings.telegram_api_base_url or TELEGRAM_ROOT).rstrip("/")
         self.delivery = DeliveryService(
             db, token, api_root=root, limits=limits or DeliveryLimits.from_settings(settings),
-            queue=self.queue, request=request,
+            queue=self.queue, request=push_request or request,
         )
         inbox = (Inbox(settings.inbox, IngestService(db, settings))
                  if settings.inbox is not None else None)

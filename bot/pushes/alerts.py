@@ -98,11 +98,10 @@ class AlertNotifier:
         for chat in chats:
             if not wants_alert(chat, event.hazard):
                 continue
-            if chat.language not in rendered:
-                tr = Translator.for_language(chat.language)
+            language = chat.reader_language
+            if language not in rendered:
+                tr = Translator.for_language(language)
                 part = render_alert_notice(event, tr, self.codec, self.tz)
-                rendered[chat.language] = [part.to_outbox()]
-            deliveries.append(
-                NewDelivery(chat.id, ALERT_KIND, str(event.id), rendered[chat.language])
-            )
+                rendered[language] = [part.to_outbox()]
+            deliveries.append(NewDelivery(chat.id, ALERT_KIND, str(event.id), rendered[language]))
         return deliveries

@@ -92,7 +92,7 @@ def preferences(chat: Chat) -> DigestPreferences:
         sections=tuple(chat.sections or ()),
         other_hazards=chat.other_hazards,
         silent=chat.digest_silent,
-        language=chat.language,
+        language=chat.reader_language,
     )
 
 

@@ -81,7 +81,7 @@ class WatchNotifier:
                     by_chat.setdefault(watch.chat_id, {})[watch.query] = hits
             deliveries = []
             for chat_id, hits in by_chat.items():
-                tr = Translator.for_language(chats[chat_id].language)
+                tr = Translator.for_language(chats[chat_id].reader_language)
                 parts = [p.to_outbox() for p in render_watch_notice(hits, tr, self.codec)]
                 deliveries.append(NewDelivery(chat_id, WATCH_KIND, f"a{newest}", parts))
                 report.chats.append(chat_id)

@@ -27,11 +27,13 @@ import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from bot.text.sections import SECTIONS
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
 TAG_CHARS = 6
+SHARE_TAG_CHARS = 10  # 60 bits: share links live long and travel far
 QUERY_CACHE_SIZE = 4096
 MAX_PAGE = 9999
 QUERY_ENCODING = "gb18030"  # two bytes per Chinese character (UTF-8 needs three)
@@ -74,7 +76,17 @@ class SearchPageRequest:
     page: int
 
 
-ButtonAction = OpenArticle | SectionPageRequest | SearchPageRequest
+@dataclass(frozen=True)
+class EditionSectionRequest:
+    """A page of one edition's articles in a section (the /today "all N" button)."""
+
+    section: str
+    edition: date
+    page: int
+    new_message: bool = False
+
+
+ButtonAction = OpenArticle | SectionPageRequest | SearchPageRequest | EditionSectionRequest
 
 
 def _b64(data: bytes) -> str:
@@ -109,6 +121,12 @@ class CallbackCodec:
         kind = "S" if new_message else "s"
         return self._sign(f"{kind}:{SECTION_SLUGS[section]}:{_page(page)}")
 
+    def edition_section_page(
+        self, section: str, edition: date, page: int, *, new_message: bool = False
+    ) -> str:
+        kind = "E" if new_message else "e"
+        return self._sign(f"{kind}:{SECTION_SLUGS[section]}:{edition:%Y%m%d}:{_page(page)}")
+
     def search_page(self, query: str, page: int) -> str:
         prefix = f"p:{_page(page)}:"
         try:
@@ -118,6 +136,35 @@ class CallbackCodec:
         if len(prefix) + len(inline) + 1 + TAG_CHARS <= CALLBACK_DATA_LIMIT:
             return self._sign(prefix + inline)
         return self._sign(prefix + "~" + self._remember(query))
+
+    def share_payload(self, article_id: int) -> str:
+        """The ``/start`` payload of an article's share link: ``a_<id>_<tag>`` (≤ 31 characters
+        of ``[A-Za-z0-9_-]``), signed so a guessed or altered id opens nothing."""
+        body = f"a_{int(article_id)}"
+        payload = f"{body}_{self._share_tag(body)}"
+        assert len(payload) <= DEEP_LINK_LIMIT and set(payload) <= _DEEP_LINK_CHARS, payload
+        return payload
+
+    def _share_tag(self, body: str) -> str:
+        digest = hmac.new(self._key, b"share\0" + body.encode("ascii"), hashlib.sha256).digest()
+        return _b64(digest)[:SHARE_TAG_CHARS]
+
+    def decode_start(self, payload: str) -> ButtonAction:
+        """What a ``/start <payload>`` opens: a signed article link, or an unsigned section or
+        search link. Raises :class:`DeepLinkError` for anything else."""
+        if not payload or len(payload) > DEEP_LINK_LIMIT or not set(payload) <= _DEEP_LINK_CHARS:
+            raise DeepLinkError("not a deep-link payload")
+        if payload.startswith("a_"):
+            number, _, tag = payload[2:].partition("_")
+            if not _ROW_ID.fullmatch(number) or not hmac.compare_digest(
+                tag, self._share_tag(f"a_{number}")
+            ):
+                raise DeepLinkError("article link signature does not match")
+            return OpenArticle(int(number))
+        action = parse_deep_link(payload)
+        if action is None:
+            raise DeepLinkError("unknown deep link")
+        return action
 
     def _remember(self, query: str) -> str:
         token = _b64(hmac.new(self._key, query.encode(), hashlib.sha256).digest()[:9])
@@ -146,6 +193,12 @@ class CallbackCodec:
             if kind in ("s", "S") and len(fields) == 2:
                 return SectionPageRequest(
                     SLUG_SECTIONS[fields[0]], _page(int(fields[1])), new_message=kind == "S"
+                )
+            if kind in ("e", "E") and len(fields) == 3:
+                edition = _edition(fields[1])
+                return EditionSectionRequest(
+                    SLUG_SECTIONS[fields[0]], edition, _page(int(fields[2])),
+                    new_message=kind == "E",
                 )
             if kind == "p" and len(fields) == 2:
                 return SearchPageRequest(self._query(fields[1]), _page(int(fields[0])))
@@ -176,13 +229,27 @@ def _page(page: int) -> int:
     return page
 
 
+_EDITION = re.compile(r"[0-9]{8}")
+
+
+def _edition(text: str) -> date:
+    if not _EDITION.fullmatch(text):
+        raise ValueError("not an edition date")
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
 DEEP_LINK_LIMIT = 64  # /start payloads: up to 64 of [A-Za-z0-9_-]
 _DEEP_LINK_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
+class DeepLinkError(ValueError):
+    """A ``/start`` payload we did not make (forged, cut short, too long): a polite answer."""
+
+
 def parse_deep_link(payload: str) -> ButtonAction | None:
-    """What a ``t.me/<bot>?start=<payload>`` link opens: ``sec_<slug>`` a section, ``a_<id>`` an
-    article, ``q_<base64url of UTF-8>`` a search. Anything else opens nothing (the welcome)."""
+    """What an unsigned ``t.me/<bot>?start=<payload>`` link opens: ``sec_<slug>`` a section,
+    ``q_<base64url of UTF-8>`` a search. Anything else opens nothing. Article links are signed:
+    :meth:`CallbackCodec.decode_start` reads those."""
     if not payload or len(payload) > DEEP_LINK_LIMIT or not set(payload) <= _DEEP_LINK_CHARS:
         return None
     kind, _, value = payload.partition("_")
@@ -190,8 +257,6 @@ def parse_deep_link(payload: str) -> ButtonAction | None:
         if kind == "sec":
             section = SLUG_SECTIONS.get(value.lower())
             return SectionPageRequest(section, 0) if section else None
-        if kind == "a" and value.isdigit():
-            return OpenArticle(int(value))
         if kind == "q" and value:
             query = _unb64(value).decode("utf-8", errors="strict").strip()
             return SearchPageRequest(query, 0) if query else None
@@ -275,3 +340,26 @@ def parse_watch_remove(data: str | None) -> int:
     if kind != "x" or not _ROW_ID.fullmatch(value):
         raise CallbackDataError("unreadable watch data")
     return int(value)
+
+
+# --- language buttons ---------------------------------------------------------------------------
+# Unsigned too: a language choice grants nothing, and in groups who may press is re-checked.
+
+LANGUAGE_PREFIX = "l:"  # ``l:<choice>``: en, zh-hans, zh-hant or auto
+_LANGUAGE_VALUE = re.compile(r"[a-z-]{2,8}")
+
+
+def language_data(choice: str) -> str:
+    data = f"{LANGUAGE_PREFIX}{choice}"
+    assert data.isascii() and len(data) <= CALLBACK_DATA_LIMIT, data
+    return data
+
+
+def parse_language_data(data: str | None) -> str:
+    """The choice a language button names; :class:`CallbackDataError` for anything else."""
+    if not data or not data.startswith(LANGUAGE_PREFIX) or len(data) > CALLBACK_DATA_LIMIT:
+        raise CallbackDataError("not language data")
+    value = data[len(LANGUAGE_PREFIX):]
+    if not _LANGUAGE_VALUE.fullmatch(value):
+        raise CallbackDataError("unreadable language data")
+    return value

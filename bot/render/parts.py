@@ -21,10 +21,28 @@ PARSE_MODE_HTML = "HTML"
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: its label and the signed data its press sends (≤ 64 bytes)."""
+    """An inline button: its label and the signed data its press sends (≤ 64 bytes); or, when
+    ``url`` or ``switch_inline_query`` is set, a link (a share link) or "share in another chat"
+    (the reader picks a chat and the bot's inline results appear there)."""
 
     text: str
-    callback_data: str
+    callback_data: str = ""
+    url: str | None = None
+    switch_inline_query: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        if self.url is not None:
+            return {"text": self.text, "url": self.url}
+        if self.switch_inline_query is not None:
+            return {"text": self.text, "switch_inline_query": self.switch_inline_query}
+        return {"text": self.text, "callback_data": self.callback_data}
+
+    def to_telegram(self) -> InlineKeyboardButton:
+        if self.url is not None:
+            return InlineKeyboardButton(self.text, url=self.url)
+        if self.switch_inline_query is not None:
+            return InlineKeyboardButton(self.text, switch_inline_query=self.switch_inline_query)
+        return InlineKeyboardButton(self.text, callback_data=self.callback_data)
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -52,7 +70,9 @@ class MessagePart:
         """A stored part read back (``digest --preview`` shows what is already queued)."""
         rows = (data.get("reply_markup") or {}).get("inline_keyboard", [])
         keyboard = tuple(
-            tuple(Button(b["text"], b.get("callback_data", "")) for b in row) for row in rows
+            tuple(Button(b["text"], b.get("callback_data", ""), url=b.get("url"),
+                         switch_inline_query=b.get("switch_inline_query")) for b in row)
+            for row in rows
         )
         return cls(Html(data["text"]), keyboard, bool(data.get("disable_notification")))
 
@@ -68,7 +88,7 @@ def keyboard_json(keyboard: Keyboard) -> dict[str, Any] | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": b.text, "callback_data": b.callback_data} for b in row] for row in keyboard
+            [b.to_json() for b in row] for row in keyboard
         ]
     }
 
@@ -78,6 +98,5 @@ def inline_markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
-         for row in keyboard]
+        [[b.to_telegram() for b in row] for row in keyboard]
     )

@@ -6,9 +6,10 @@ from a private chat. The data is short ASCII (≤ 28 bytes), built by :mod:`bot.
 
 from __future__ import annotations
 
-from bot.render.callback_data import SECTION_SLUGS, settings_data
-from bot.render.i18n import Translator
+from bot.render.callback_data import SECTION_SLUGS, language_data, settings_data
+from bot.render.i18n import Html, Translator
 from bot.render.parts import Button, MessagePart
+from bot.subscriptions.language import AUTO, LANGUAGE_CHOICES
 from bot.subscriptions.settings import QUICK_ZONES, ChannelRef, ChatSettings
 from bot.text.sections import SECTIONS
 
@@ -42,6 +43,9 @@ def render_settings(
         time=s.digest_time, timezone=s.timezone, sections=sections,
         alerts=_state(tr, s.alerts_enabled), silent=_state(tr, s.digest_silent),
     )
+    if channel is None:  # a channel's posts follow its admins' clients; /lang is per chat
+        text = Html(text + "\n" + tr.html("settings.language",
+                                           language=language_name(tr, s.reply_language)))
     rows: list[tuple[Button, ...]] = [
         (Button(tr.text("settings.button_unsubscribe" if s.subscribed
                         else "settings.button_subscribe"), data("sub")),),
@@ -64,3 +68,28 @@ def render_settings(
                                 state=_state(tr, s.other_hazards)), data("o")),))
     rows.append(tuple(Button(zone, data("z", str(i))) for i, zone in enumerate(QUICK_ZONES)))
     return MessagePart(text, tuple(rows))
+
+
+# --- the reply language (/lang) ---------------------------------------------------------------
+
+LANGUAGE_NAMES = {"zh-hans": "简体中文", "zh-hant": "繁體中文", "en": "English"}
+
+
+def language_name(tr: Translator, choice: str | None) -> str:
+    """A language by its own name; no choice is "automatic" in the reader's language."""
+    if choice is None:
+        return tr.text("lang.auto_name")
+    return LANGUAGE_NAMES.get(choice, choice)
+
+
+def render_language_menu(tr: Translator, current: str | None) -> MessagePart:
+    """The chat's reply language and a button per choice (✓ on the current one)."""
+    def label(choice: str | None) -> str:
+        name = language_name(tr, choice)
+        return f"✓ {name}" if choice == current else name
+
+    rows = (
+        tuple(Button(label(choice), language_data(choice)) for choice in LANGUAGE_CHOICES),
+        (Button(label(None), language_data(AUTO)),),
+    )
+    return MessagePart(tr.html("lang.current", language=language_name(tr, current)), rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.ingest.uploads import UploadSummary
 from bot.render.alerts import headline_html, notice_fields
@@ -15,7 +16,14 @@ from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Html, Translator, escape
 from bot.render.layout import TELEGRAM_TEXT_LIMIT, Block, Span, blocks_to_html, clip, pack_blocks
 from bot.render.parts import Button, MessagePart
-from bot.search.browse import ArticleSummary, Edition, SectionCount, SectionPage
+from bot.search.browse import (
+    TEASER,
+    ArticleSummary,
+    Edition,
+    EditionSectionPage,
+    SectionCount,
+    SectionPage,
+)
 from bot.search.service import SearchHit, SearchPage
 from storage.models import Article
 
@@ -31,8 +39,39 @@ PART_MARK_RESERVE = 24  # room kept in each part of a split article for "（2/3�
 # --- articles ---------------------------------------------------------------------------------
 
 
-def render_article(article: Article, tr: Translator) -> list[MessagePart]:
-    """The full article: kicker, title, subtitle, byline, paragraphs (subheads bold), date, page."""
+@dataclass(frozen=True)
+class ShareLinks:
+    """How an article is passed on: its deep link ``https://t.me/<bot>?start=<payload>`` and the
+    inline query that finds exactly it in another chat (the payload again)."""
+
+    url: str
+    inline_query: str
+
+
+def render_article(
+    article: Article, tr: Translator, share: ShareLinks | None = None
+) -> list[MessagePart]:
+    """The full article: kicker, title, subtitle, byline, paragraphs (subheads bold), date, page;
+    with ``share``, its link in the last part and a button to share it in another chat."""
+    blocks = article_blocks(article, tr)
+    if share is not None:
+        blocks.append(Block.of(tr.text("article.share_link", url=share.url)))
+    groups = pack_blocks(blocks, TELEGRAM_TEXT_LIMIT - PART_MARK_RESERVE)
+    keyboard: tuple[tuple[Button, ...], ...] = ()
+    if share is not None:
+        keyboard = ((Button(tr.text("button.share"), switch_inline_query=share.inline_query),),)
+    if len(groups) == 1:
+        return [MessagePart(blocks_to_html(groups[0]), keyboard)]
+    parts = []
+    for number, group in enumerate(groups, start=1):
+        mark = tr.text("article.part", part=number, parts=len(groups))
+        parts.append(MessagePart(Html(blocks_to_html(group) + "\n" + escape(mark)),
+                                 keyboard if number == len(groups) else ()))
+    return parts
+
+
+def article_blocks(article: Article, tr: Translator) -> list[Block]:
+    """An article as blocks in the reader's script: header, paragraphs, the date-and-page line."""
     convert = tr.article_text
     header: list[Span] = []
     for text, style in (
@@ -58,14 +97,15 @@ def render_article(article: Article, tr: Translator) -> list[MessagePart]:
     else:
         meta = tr.text("article.meta_no_page", paper=convert(article.paper), date=date_text)
     blocks.append(Block.of(meta, "i"))
-    groups = pack_blocks(blocks, TELEGRAM_TEXT_LIMIT - PART_MARK_RESERVE)
-    if len(groups) == 1:
-        return [MessagePart(blocks_to_html(groups[0]))]
-    parts = []
-    for number, group in enumerate(groups, start=1):
-        mark = tr.text("article.part", part=number, parts=len(groups))
-        parts.append(MessagePart(Html(blocks_to_html(group) + "\n" + escape(mark))))
-    return parts
+    return blocks
+
+
+def render_teaser(teaser: Article, tr: Translator) -> MessagePart:
+    """A 导读 teaser whose article is not in the store: what it is, not an empty article."""
+    return MessagePart(tr.html(
+        "teaser.unavailable", title=tr.article_text(teaser.title),
+        paper=tr.article_text(teaser.paper), date=tr.date(teaser.edition_date),
+    ))
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -168,8 +208,35 @@ def render_section_page(
     return MessagePart(Html("\n\n".join(lines)), tuple(keyboard))
 
 
+def render_edition_section_page(
+    result: EditionSectionPage, page: int, tr: Translator, codec: CallbackCodec
+) -> MessagePart:
+    """One page of an edition's articles in a section, in /today's order; the header names the
+    edition, so the count is visibly the one /today showed."""
+    section = tr.section(result.section)
+    if result.total == 0:
+        return MessagePart(tr.html("section.empty", section=section))
+    pages = _page_count(result.total)
+    lines = [
+        tr.html("section.edition_header", section=section, date=tr.date(result.edition),
+                total=result.total)
+        + " · " + tr.html("list.position", page=page + 1, pages=pages)
+    ]
+    keyboard: list[tuple[Button, ...]] = []
+    for number, item in enumerate(result.results, start=page * RESULTS_PER_PAGE + 1):
+        lines.append(_list_line(tr, number, item))
+        keyboard.append(_result_button(tr, codec, number, item.id, item.title))
+    nav = _nav_row(tr, page, pages,
+                   lambda p: codec.edition_section_page(result.section, result.edition, p))
+    if nav:
+        keyboard.append(nav)
+    return MessagePart(Html("\n\n".join(lines)), tuple(keyboard))
+
+
 def _list_line(tr: Translator, number: int, item: ArticleSummary) -> str:
     title = escape(clip(tr.article_text(item.title), LIST_TITLE_CHARS))
+    if item.kind == TEASER:
+        title = tr.html("teaser.item", title=Html(title))
     return f"<b>{number}.</b> {title}\n<i>{escape(tr.date(item.date))}</i>"
 
 
@@ -206,11 +273,14 @@ def render_today(
         for item in items[:TODAY_PER_SECTION]:
             number = len(numbers) + 1
             title = clip(tr.article_text(item.title), LIST_TITLE_CHARS)
+            if item.kind == TEASER:
+                title = tr.html("teaser.item", title=title)
             lines.append(tr.html("today.item", number=number, title=title))
             numbers.append(Button(str(number), codec.open_article(item.id)))
         if len(items) > TODAY_PER_SECTION:
             label = tr.text("today.more", section=tr.section(section), count=len(items))
-            more.append(Button(label, codec.section_page(section, 0, new_message=True)))
+            more.append(Button(label, codec.edition_section_page(section, edition.date, 0,
+                                                                 new_message=True)))
     rows = [
         tuple(numbers[i : i + TODAY_BUTTONS_PER_ROW])
         for i in range(0, len(numbers), TODAY_BUTTONS_PER_ROW)

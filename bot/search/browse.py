@@ -69,6 +69,17 @@ class SectionPage:
 
 
 @dataclass(frozen=True)
+class EditionSectionPage:
+    """A page of one edition's articles in one section (what a /today section button opens)."""
+
+    section: str
+    edition: date
+    total: int
+    offset: int
+    results: list[ArticleSummary]
+
+
+@dataclass(frozen=True)
 class Edition:
     """The latest edition's articles grouped by section, in the fixed section order."""
 
@@ -121,12 +132,63 @@ class BrowseService:
         async with self.db.session() as session:
             return await ArticleRepository(session).get(article_id)
 
+    async def articles(self, article_ids: list[int]) -> list[Article]:
+        """Several articles in one query, in the order of ``article_ids`` (missing ones out)."""
+        async with self.db.session() as session:
+            return await ArticleRepository(session).get_many(article_ids)
+
+    async def headlines(self, *, limit: int, offset: int = 0) -> tuple[list[Article], int]:
+        """The latest edition's articles in /today's order, teasers left out (they are not
+        articles), and how many there are: what an empty inline query shows."""
+        async with self.db.session() as session:
+            repo = ArticleRepository(session)
+            latest = await repo.latest_edition()
+            articles = await repo.in_edition(latest) if latest else []
+        order = {name: index for index, name in enumerate(SECTIONS)}
+        kept = sorted((a for a in articles if a.kind != TEASER),
+                      key=lambda a: order.get(a.section, len(order)))  # stable: page order kept
+        return kept[offset : offset + limit], len(kept)
+
     async def latest_edition(self) -> Edition:
         async with self.db.session() as session:
             repo = ArticleRepository(session)
             latest = await repo.latest_edition()
             articles = await repo.in_edition(latest) if latest else []
-        grouped: dict[str, list[ArticleSummary]] = {name: [] for name in SECTIONS}
-        for article in articles:
-            grouped.setdefault(article.section, []).append(ArticleSummary.of(article))
-        return Edition(latest, {name: items for name, items in grouped.items() if items})
+        return Edition(latest, _by_section(articles))
+
+    async def edition_section(
+        self, section: str, edition: date, *, limit: int = 10, offset: int = 0
+    ) -> EditionSectionPage:
+        """One edition's articles of a section, in /today's order. The same query as
+        :meth:`latest_edition` feeds it, so the count /today shows is the count listed here."""
+        async with self.db.session() as session:
+            articles = await ArticleRepository(session).in_edition(edition)
+        items = _by_section(articles).get(section, [])
+        return EditionSectionPage(section, edition, len(items), offset,
+                                  items[offset : offset + limit])
+
+    async def teaser_target(self, teaser: Article) -> Article | None:
+        """The article a 导读 teaser announces, when it is in the store: same paper, same
+        edition, the teaser's title (ignoring spaces), not itself a teaser."""
+        wanted = _title_key(teaser.title)
+        async with self.db.session() as session:
+            candidates = await ArticleRepository(session).in_edition(
+                teaser.edition_date, teaser.paper
+            )
+        return next((a for a in candidates
+                     if a.kind != TEASER and a.id != teaser.id and _title_key(a.title) == wanted),
+                    None)
+
+
+TEASER = "teaser"
+
+
+def _title_key(title: str) -> str:
+    return "".join(title.split())
+
+
+def _by_section(articles: list[Article]) -> dict[str, list[ArticleSummary]]:
+    grouped: dict[str, list[ArticleSummary]] = {name: [] for name in SECTIONS}
+    for article in articles:
+        grouped.setdefault(article.section, []).append(ArticleSummary.of(article))
+    return {name: items for name, items in grouped.items() if items}

@@ -68,6 +68,7 @@ class ChatSettings:
     digest_silent: bool
     language: str | None
     other_hazards: bool = False  # flood and rainstorm alerts too, not only typhoons
+    reply_language: str | None = None  # the /lang choice; None: the client's language
 
     @classmethod
     def of(cls, chat: Chat) -> ChatSettings:
@@ -75,8 +76,8 @@ class ChatSettings:
             chat_id=chat.id, chat_type=chat.type, title=chat.title, subscribed=chat.subscribed,
             digest_time=chat.digest_time, timezone=chat.timezone,
             sections=tuple(chat.sections or ()), alerts_enabled=chat.alerts_enabled,
-            digest_silent=chat.digest_silent, language=chat.language,
-            other_hazards=chat.other_hazards,
+            digest_silent=chat.digest_silent, language=chat.reader_language,
+            other_hazards=chat.other_hazards, reply_language=chat.reply_language,
         )
 
     def shows(self, section: str) -> bool:

@@ -701,6 +701,33 @@ class CallbackAnswer:
 
 
 @dataclass
+class InlineAnswer:
+    """What the bot answered to an inline query, after the fake's validation."""
+
+    inline_query_id: str
+    results: list[dict[str, Any]]
+    next_offset: str
+    cache_time: int
+    is_personal: bool
+    button: dict[str, Any] | None
+    at: float
+
+    def message_texts(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Each result's posted message as (text, entities), parsed as Telegram would."""
+        return [r["_parsed"] for r in self.results if "_parsed" in r]
+
+
+INLINE_RESULTS_LIMIT = 50
+INLINE_RESULT_ID_LIMIT = 64  # bytes
+INLINE_NEXT_OFFSET_LIMIT = 64  # bytes
+INLINE_QUERY_LIMIT = 256  # characters a user can type after @bot
+INLINE_RESULT_TYPES = frozenset({
+    "article", "photo", "gif", "mpeg4_gif", "video", "audio", "voice", "document", "location",
+    "venue", "contact", "game", "sticker",
+})
+
+
+@dataclass
 class WebhookDelivery:
     update_id: int
     url: str
@@ -917,8 +944,13 @@ class FakeBotApi:
         webhook_retry_delay: float = 0.05,
         webhook_retry_max_delay: float = 2.0,
         seed: int = 0,
+        inline_mode: bool = False,
     ) -> None:
         self.token = token
+        self.inline_mode = inline_mode  # @BotFather /setinline: users can send inline queries
+        self._inline_queries: dict[str, list[Any]] = {}  # id -> [sent at, answered]
+        self._inline_seq = itertools.count(1)
+        self.inline_answers: list[InlineAnswer] = []
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_user = User(self.bot_id, bot_first_name, username=bot_username, is_bot=True)
         self.privacy_mode = privacy_mode
@@ -982,6 +1014,7 @@ class FakeBotApi:
                 "sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
                 "deleteMessage", "sendDocument", "getFile", "getChatMember", "getChat",
                 "sendChatAction",
+                "answerInlineQuery",
             )
         }  # fmt: skip
 
@@ -1276,7 +1309,7 @@ class FakeBotApi:
             **self.bot_user.to_api(),
             "can_join_groups": True,
             "can_read_all_group_messages": not self.privacy_mode,
-            "supports_inline_queries": False,
+            "supports_inline_queries": self.inline_mode,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -1805,6 +1838,75 @@ class FakeBotApi:
         )
         return True
 
+    async def _api_answerInlineQuery(self, p: dict[str, Any], _files: dict[str, Upload]) -> Any:
+        """Telegram's checks: a live query answered once, ≤ 50 results with unique ids of ≤ 64
+        bytes, each result well-formed, its message text non-empty, valid HTML and ≤ 4096 once
+        parsed, its keyboard valid; ``next_offset`` ≤ 64 bytes."""
+        query_id = _get_str(p, "inline_query_id") or ""
+        entry = self._inline_queries.get(query_id)
+        now = time.monotonic()
+        if entry is None or entry[1] or now - entry[0] > self.callback_answer_timeout:
+            raise bad_request(QUERY_TOO_OLD)
+        results = _get_json(p, "results", "InlineQueryResult")
+        if not isinstance(results, list):
+            raise bad_request("can't parse InlineQueryResult: Field must be an Array")
+        if len(results) > INLINE_RESULTS_LIMIT:
+            raise bad_request("RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        checked = []
+        for result in results:
+            if not isinstance(result, dict):
+                raise bad_request("can't parse InlineQueryResult: must be an Object")
+            if result.get("type") not in INLINE_RESULT_TYPES:
+                raise bad_request("can't parse InlineQueryResult: Result type is invalid")
+            result_id = result.get("id")
+            if not isinstance(result_id, str) or not 1 <= len(result_id.encode()) <= \
+                    INLINE_RESULT_ID_LIMIT:
+                raise bad_request("RESULT_ID_INVALID")
+            if result_id in seen:
+                raise bad_request("RESULT_ID_DUPLICATE")
+            seen.add(result_id)
+            checked.append(self._inline_result(result))
+        next_offset = _get_str(p, "next_offset") or ""
+        if len(next_offset.encode()) > INLINE_NEXT_OFFSET_LIMIT:
+            raise bad_request("NEXT_OFFSET_INVALID")
+        cache_time = _get_int(p, "cache_time")
+        if cache_time is not None and cache_time < 0:
+            raise bad_request("CACHE_TIME_INVALID")
+        button = _get_json(p, "button", "InlineQueryResultsButton")
+        if button is not None:
+            start = button.get("start_parameter") if isinstance(button, dict) else None
+            if not isinstance(button, dict) or not isinstance(button.get("text"), str) or (
+                start is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", str(start))
+            ):
+                raise bad_request("BUTTON_INVALID")
+        entry[1] = True
+        self.inline_answers.append(InlineAnswer(
+            query_id, checked, next_offset, 300 if cache_time is None else cache_time,
+            _get_bool(p, "is_personal"), button, now,
+        ))
+        return True
+
+    def _inline_result(self, result: dict[str, Any]) -> dict[str, Any]:
+        """One result checked; an article's message is parsed (kept under ``_parsed``)."""
+        checked = dict(result)
+        if result["type"] == "article" and (
+            not isinstance(result.get("title"), str) or not result["title"].strip()
+        ):
+            raise bad_request('can\'t parse InlineQueryResult: Field "title" must be of '
+                              "type String")
+        content = result.get("input_message_content")
+        if result["type"] == "article" and not isinstance(content, dict):
+            raise bad_request("can't parse InlineQueryResult: Field \"input_message_content\" "
+                              "must be of type Object")
+        if isinstance(content, dict) and "message_text" in content:
+            checked["_parsed"] = self._formatted(
+                content, "message_text", "entities", limit=TELEGRAM_TEXT_LIMIT, allow_empty=False
+            )
+        if "reply_markup" in result:
+            self._inline_keyboard({"reply_markup": result["reply_markup"]})
+        return checked
+
     # ---------------------------------------------------------------- files
 
     def _store_file(self, data: bytes, file_name: str | None, mime_type: str | None) -> StoredFile:
@@ -2133,6 +2235,33 @@ class FakeBotApi:
         update = self._enqueue("callback_query", payload)
         assert update is not None, "callback_query is not in allowed_updates"
         return update
+
+    def send_inline_query(
+        self, user: User | int, query: str, *, offset: str = "", chat_type: str = "sender"
+    ) -> dict[str, Any]:
+        """The user types ``@bot query`` in some chat (needs ``inline_mode``, as /setinline)."""
+        if not self.inline_mode:
+            raise ValueError("inline mode is off for this bot (@BotFather /setinline)")
+        if len(query) > INLINE_QUERY_LIMIT:
+            raise ValueError("a Telegram client sends at most 256 characters of inline query")
+        u = self._user(user)
+        query_id = f"{self.bot_id % 10_000_000}{next(self._inline_seq):012d}"
+        self._inline_queries[query_id] = [time.monotonic(), False]
+        payload = {"id": query_id, "from": u.to_api(), "query": query, "offset": offset,
+                   "chat_type": chat_type}
+        update = self._enqueue("inline_query", payload)
+        assert update is not None, "inline_query is not in allowed_updates"
+        return update
+
+    async def wait_for_inline_answer(
+        self, update: dict[str, Any], timeout: float = 5.0
+    ) -> InlineAnswer:
+        query_id = update["inline_query"]["id"]
+
+        def answered() -> InlineAnswer | None:
+            return next((a for a in self.inline_answers if a.inline_query_id == query_id), None)
+
+        return await self.wait_for(answered, timeout, f"an answer to inline query {query_id}")
 
     def _my_chat_member(
         self, chat: Chat, by: User, old: Member, new: Member

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import re
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -23,6 +24,8 @@ from telegram import (
     ChatMemberOwner,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     ReplyParameters,
 )
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, RetryAfter
@@ -688,3 +691,62 @@ async def test_standalone_process_serves_on_loopback() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+# ------------------------------------------------------------------------------------ inline mode
+
+
+def _article(result_id: str, text: str = "<b>标题</b> 正文", title: str = "标题") -> Any:
+    return InlineQueryResultArticle(result_id, title,
+                                    InputTextMessageContent(text, parse_mode="HTML"))
+
+
+async def test_inline_queries_need_inline_mode(fake_bot_api: FakeBotApi) -> None:
+    user = fake_bot_api.add_user("Ann")
+    with pytest.raises(ValueError, match="setinline"):
+        fake_bot_api.send_inline_query(user, "台风")
+    fake_bot_api.inline_mode = True
+    update = fake_bot_api.send_inline_query(user, "台风", offset="20")
+    assert update["inline_query"]["query"] == "台风" and update["inline_query"]["offset"] == "20"
+    with pytest.raises(ValueError):
+        fake_bot_api.send_inline_query(user, "经" * 257)
+
+
+async def test_answer_inline_query_is_checked_like_telegram(
+    fake_bot_api: FakeBotApi, tg_bot: Bot
+) -> None:
+    fake_bot_api.inline_mode = True
+    user = fake_bot_api.add_user("Ann")
+    me = await tg_bot.get_me()
+    assert me.supports_inline_queries
+
+    def query_id() -> str:
+        return str(fake_bot_api.send_inline_query(user, "q")["inline_query"]["id"])
+
+    refusals = [
+        ([_article(str(n)) for n in range(51)], {}, "RESULTS_TOO_MUCH"),
+        ([_article("x" * 65)], {}, "RESULT_ID_INVALID"),
+        ([_article("a"), _article("a")], {}, "RESULT_ID_DUPLICATE"),
+        ([_article("a", "<b>unclosed")], {}, "can't parse entities"),
+        ([_article("a", "字" * (TELEGRAM_TEXT_LIMIT + 1))], {}, "message is too long"),
+        ([_article("a", "  ")], {}, "message text is empty"),
+        ([_article("a")], {"next_offset": "9" * 65}, "NEXT_OFFSET_INVALID"),
+    ]
+    for results, extra, reason in refusals:
+        with pytest.raises(BadRequest, match=f"(?i){re.escape(reason)}"):
+            await tg_bot.answer_inline_query(query_id(), results, **extra)
+    assert not fake_bot_api.inline_answers
+
+    answered = query_id()
+    long_ok = "<i>" + "字" * (TELEGRAM_TEXT_LIMIT - 10) + "</i>"  # tags don't count
+    assert await tg_bot.answer_inline_query(
+        answered, [_article("a1", long_ok), _article("a2")], cache_time=60, is_personal=True,
+        next_offset="20",
+    )
+    (answer,) = fake_bot_api.inline_answers
+    assert answer.next_offset == "20" and answer.cache_time == 60 and answer.is_personal
+    assert [text[:2] for text, _ in answer.message_texts()] == ["字字", "标题"]
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):  # answered once only
+        await tg_bot.answer_inline_query(answered, [_article("a")])
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await tg_bot.answer_inline_query("12345", [_article("a")])
