@@ -5,6 +5,7 @@ One frozen object built once at start-up and passed down; nothing else reads the
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,32 +96,21 @@ def _parse_flag(raw: str | None) -> bool:
 def _delivery_settings(get: Callable[[str], str | None]) -> dict[str, float | bool]:
     """The push rate: at most Telegram's free 30/s, or its paid 1,000/s with paid broadcast."""
     paid = _parse_flag(get("NEWSBRIEF_PAID_BROADCAST"))
-    cap = TELEGRAM_PAID_MAX_PER_SECOND if paid else TELEGRAM_FREE_MAX_PER_SECOND
-    raw = get("NEWSBRIEF_DELIVERY_PER_SECOND")
-    rate = (TELEGRAM_PAID_MAX_PER_SECOND if paid else DEFAULT_DELIVERY_PER_SECOND) \
-        if raw is None else _parse_number("NEWSBRIEF_DELIVERY_PER_SECOND", raw, "messages a second")
-    if not 0.1 <= rate <= cap:
-        hint = "" if paid else " (more needs NEWSBRIEF_PAID_BROADCAST=1)"
-        raise SettingsError(
-            f"NEWSBRIEF_DELIVERY_PER_SECOND must be between 0.1 and {cap:g}{hint}"
-        )
-    raw_interval = get("NEWSBRIEF_DELIVERY_CHAT_INTERVAL")
-    interval = DEFAULT_DELIVERY_CHAT_INTERVAL if raw_interval is None else _parse_number(
-        "NEWSBRIEF_DELIVERY_CHAT_INTERVAL", raw_interval, "seconds")
-    if not 0 <= interval <= 60:
-        raise SettingsError("NEWSBRIEF_DELIVERY_CHAT_INTERVAL must be between 0 and 60 seconds")
+    rate_name = "NEWSBRIEF_DELIVERY_PER_SECOND"
+    raw_rate = get(rate_name)
+    if paid:
+        rate = _number(rate_name, raw_rate, TELEGRAM_PAID_MAX_PER_SECOND, low=0.1,
+                       high=TELEGRAM_PAID_MAX_PER_SECOND, unit="messages a second")
+    else:
+        try:
+            rate = _number(rate_name, raw_rate, DEFAULT_DELIVERY_PER_SECOND, low=0.1,
+                           high=TELEGRAM_FREE_MAX_PER_SECOND, unit="messages a second")
+        except SettingsError as exc:
+            raise SettingsError(f"{exc} (more than 30 needs NEWSBRIEF_PAID_BROADCAST=1)") from exc
+    interval = _number("NEWSBRIEF_DELIVERY_CHAT_INTERVAL", get("NEWSBRIEF_DELIVERY_CHAT_INTERVAL"),
+                       DEFAULT_DELIVERY_CHAT_INTERVAL, low=0, high=60, unit="seconds")
     return {"delivery_per_second": rate, "delivery_paid_broadcast": paid,
             "delivery_chat_interval": interval}
-
-
-def _parse_number(name: str, raw: str, unit: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number of {unit}, got {raw!r}") from exc
-    if value != value or value in (float("inf"), float("-inf")):
-        raise SettingsError(f"{name} must be a finite number of {unit}, got {raw!r}")
-    return value
 
 
 def raw_settings(
@@ -166,56 +156,41 @@ def parse_admin_ids(raw: str | None) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _parse_hours(raw: str | None) -> timedelta:
-    if raw is None:
-        return timedelta(hours=6)
-    try:
-        hours = float(raw)
-    except ValueError as exc:
-        raise SettingsError(
-            f"NEWSBRIEF_DIGEST_GRACE_HOURS must be a number of hours, got {raw!r}"
-        ) from exc
-    if not 0 <= hours <= 24:
-        raise SettingsError("NEWSBRIEF_DIGEST_GRACE_HOURS must be between 0 and 24")
-    return timedelta(hours=hours)
-
-
-def _parse_seconds(name: str, raw: str | None, default: float) -> float:
+def _number(
+    name: str, raw: str | None, default: float, *, low: float, high: float, unit: str
+) -> float:
+    """A finite number within [low, high] (``default`` when unset); the error names the variable,
+    its unit and its range."""
     if raw is None:
         return default
     try:
-        seconds = float(raw)
+        value = float(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if not 0.1 <= seconds <= 3600:
-        raise SettingsError(f"{name} must be between 0.1 and 3600 seconds")
-    return seconds
+        raise SettingsError(f"{name} must be a number of {unit}, got {raw!r}") from exc
+    if not (math.isfinite(value) and low <= value <= high):
+        raise SettingsError(f"{name} must be between {low:g} and {high:g} {unit}, got {raw!r}")
+    return value
+
+
+def _parse_hours(raw: str | None) -> timedelta:
+    return timedelta(hours=_number("NEWSBRIEF_DIGEST_GRACE_HOURS", raw, 6, low=0, high=24,
+                                   unit="hours"))
+
+
+def _parse_seconds(name: str, raw: str | None, default: float) -> float:
+    return _number(name, raw, default, low=0.1, high=3600, unit="seconds")
+
+
+def _optional_hours(name: str, raw: str | None, default: float) -> timedelta | None:
+    """Hours ≥ 0, where 0 switches the limit off (None)."""
+    hours = _number(name, raw, default, low=0, high=math.inf, unit="hours")
+    return timedelta(hours=hours) if hours else None
 
 
 def _parse_max_age(raw: str | None) -> timedelta | None:
-    if raw is None:
-        return timedelta(hours=DEFAULT_ALERT_MAX_AGE_HOURS)
-    try:
-        hours = float(raw)
-    except ValueError as exc:
-        raise SettingsError(
-            f"NEWSBRIEF_ALERT_MAX_AGE_HOURS must be a number of hours, got {raw!r}"
-        ) from exc
-    if hours < 0:
-        raise SettingsError("NEWSBRIEF_ALERT_MAX_AGE_HOURS cannot be negative")
-    return timedelta(hours=hours) if hours else None
+    return _optional_hours("NEWSBRIEF_ALERT_MAX_AGE_HOURS", raw, DEFAULT_ALERT_MAX_AGE_HOURS)
 
 
 def _parse_stale_hours(raw: str | None) -> timedelta | None:
     """Hours since the latest report after which an alert is no longer in force; 0 = never."""
-    if raw is None:
-        return timedelta(hours=DEFAULT_ALERT_STALE_HOURS)
-    try:
-        hours = float(raw)
-    except ValueError as exc:
-        raise SettingsError(
-            f"NEWSBRIEF_ALERT_STALE_HOURS must be a number of hours, got {raw!r}"
-        ) from exc
-    if hours < 0 or hours != hours or hours == float("inf"):
-        raise SettingsError("NEWSBRIEF_ALERT_STALE_HOURS must be a finite number of hours ≥ 0")
-    return timedelta(hours=hours) if hours else None
+    return _optional_hours("NEWSBRIEF_ALERT_STALE_HOURS", raw, DEFAULT_ALERT_STALE_HOURS)
