@@ -1,0 +1,164 @@
+"""PDF newspaper pages → page text the page parser reads, through pdfplumber (MIT).
+
+A PDF-to-text tool reading a three-column page line by line across the page interleaves the
+columns. Here the characters are grouped into line pieces per column, the page is cut into bands at
+pieces wider than a column (a headline across the page), and each band is read column by column,
+top to bottom. Blocks are separated by blank lines, as the page parser expects: a change of font
+size (a headline over body text), a vertical gap, or an indented first line starts a new block.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pdfplumber
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils.exceptions import PdfminerException
+
+from bot.ingest.source_files import UnusableInputError
+
+PDF_MAGIC = b"%PDF-"
+MAX_PDF_PAGES = 4  # one newspaper page per file (a front page may come with its jump page)
+GAP_FACTOR = 1.5  # a gap between two characters wider than this many sizes splits columns
+LINE_GAP_FACTOR = 0.8  # a vertical gap larger than this many sizes (beyond the line) ends a block
+INDENT_FACTOR = 1.5  # a line starting this many sizes right of its column starts a paragraph
+SIZE_TOLERANCE = 0.5
+WIDE_FACTOR = 1.6  # a piece wider than this many column widths spans columns
+
+
+class PdfPageError(UnusableInputError):
+    """A PDF that yields no page text (damaged, encrypted, scanned images without text)."""
+
+
+@dataclass
+class _Piece:
+    """A run of characters on one baseline within one column."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+
+def is_pdf(content_type: str | None, body: bytes) -> bool:
+    return content_type == "application/pdf" or body[:1024].lstrip().startswith(PDF_MAGIC)
+
+
+def pdf_page_text(data: bytes, source: str) -> str:
+    """The text of the PDF's pages in reading order, blocks separated by blank lines."""
+    if not data[:1024].lstrip().startswith(PDF_MAGIC):
+        raise PdfPageError(source, "not a PDF file")
+    pages: list[str] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) > MAX_PDF_PAGES:
+                raise PdfPageError(
+                    source, f"{len(pdf.pages)} pages; a page file holds at most {MAX_PDF_PAGES}"
+                )
+            for page in pdf.pages:
+                pages.append(_page_text(page.chars))
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+        raise PdfPageError(source, f"the PDF cannot be read ({type(exc).__name__})") from exc
+    text = "\n\n\n".join(p for p in pages if p.strip())
+    if not text.strip():
+        raise PdfPageError(source, "the PDF has no text layer (a scan?); run OCR first")
+    return text
+
+
+def _page_text(chars: Sequence[dict[str, object]]) -> str:
+    pieces = _pieces(chars)
+    if not pieces:
+        return ""
+    body_size = statistics.median(p.size for p in pieces)
+    column_width = _column_width(pieces, body_size)
+    blocks: list[str] = []
+    for band in _bands(pieces, column_width):
+        for column in _columns(band, body_size):
+            blocks.extend(_blocks(column, body_size))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _pieces(chars: Sequence[dict[str, object]]) -> list[_Piece]:
+    """Characters → pieces: same baseline and size, no wide horizontal gap."""
+    glyphs = sorted(
+        (c for c in chars if str(c.get("text", "")).strip()),
+        key=lambda c: (round(float(c["bottom"])), float(c["x0"])),  # type: ignore[arg-type]
+    )
+    pieces: list[_Piece] = []
+    for glyph in glyphs:
+        text = str(glyph["text"])
+        x0, x1 = float(glyph["x0"]), float(glyph["x1"])  # type: ignore[arg-type]
+        top, bottom = float(glyph["top"]), float(glyph["bottom"])  # type: ignore[arg-type]
+        size = float(glyph.get("size") or bottom - top)  # type: ignore[arg-type]
+        last = pieces[-1] if pieces else None
+        if (
+            last is not None
+            and abs(last.bottom - bottom) <= size * 0.3
+            and abs(last.size - size) <= SIZE_TOLERANCE
+            and 0 <= x0 - last.x1 <= size * GAP_FACTOR
+        ):
+            gap = x0 - last.x1
+            spaced = gap > size * 0.25 and (last.text[-1].isascii() or text.isascii())
+            joiner = " " if spaced else ""
+            last.text += joiner + text
+            last.x1 = x1
+            continue
+        pieces.append(_Piece(text, x0, x1, top, bottom, size))
+    return pieces
+
+
+def _column_width(pieces: Sequence[_Piece], body_size: float) -> float:
+    body = [p.x1 - p.x0 for p in pieces if abs(p.size - body_size) <= SIZE_TOLERANCE]
+    return max(body) if body else max(p.x1 - p.x0 for p in pieces)
+
+
+def _bands(pieces: Sequence[_Piece], column_width: float) -> list[list[_Piece]]:
+    """Cut the page at pieces spanning columns (a headline across the page): those lines make a
+    band of their own, and the columns above and below them are read separately."""
+    bands: list[tuple[bool, list[_Piece]]] = []
+    for piece in sorted(pieces, key=lambda p: (p.top, p.x0)):
+        wide = piece.x1 - piece.x0 > column_width * WIDE_FACTOR
+        if not bands or bands[-1][0] != wide:
+            bands.append((wide, []))
+        bands[-1][1].append(piece)
+    return [band for _, band in bands]
+
+
+def _columns(band: Sequence[_Piece], body_size: float) -> list[list[_Piece]]:
+    """The band's pieces grouped by left edge into columns, left to right, each top-down.
+
+    A piece indented within its column (a paragraph's first line) joins the column whose left
+    edge is nearest to its left."""
+    lefts: list[float] = []
+    for x0 in sorted(p.x0 for p in band):
+        if not lefts or x0 - lefts[-1] > body_size * (INDENT_FACTOR + 2):
+            lefts.append(x0)
+    columns: list[list[_Piece]] = [[] for _ in lefts]
+    for piece in band:
+        index = max(i for i, left in enumerate(lefts) if left <= piece.x0 + 0.5)
+        columns[index].append(piece)
+    return [sorted(c, key=lambda p: p.top) for c in columns if c]
+
+
+def _blocks(column: Sequence[_Piece], body_size: float) -> list[str]:
+    left = min(p.x0 for p in column)
+    blocks: list[list[str]] = []
+    previous: _Piece | None = None
+    for piece in column:
+        new_block = previous is None or (
+            abs(piece.size - previous.size) > SIZE_TOLERANCE
+            or piece.top - previous.bottom > piece.size * LINE_GAP_FACTOR
+            or piece.x0 - left >= piece.size * INDENT_FACTOR
+        )
+        if new_block:
+            blocks.append([piece.text])
+        else:
+            joiner = " " if blocks[-1][-1][-1:].isascii() and piece.text[:1].isascii() else ""
+            blocks[-1].append(joiner + piece.text)
+        previous = piece
+    return ["".join(lines).strip() for lines in blocks if "".join(lines).strip()]
