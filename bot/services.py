@@ -23,6 +23,7 @@ from bot.render.callback_data import CallbackCodec
 from bot.search.browse import BrowseService
 from bot.search.query import QueryError
 from bot.search.service import SearchService
+from bot.sources.service import SourceService
 from bot.subscriptions.chats import ChatService
 from bot.subscriptions.settings import SubscriptionService
 from bot.subscriptions.watches import WatchService
@@ -49,6 +50,7 @@ class BotServices:
     chats: ChatService
     uploads: UploadService
     pushes: PushService
+    sources: SourceService
     started_at: float = field(default_factory=time.monotonic)
     ready_seconds: float | None = None
 
@@ -81,6 +83,7 @@ class BotServices:
             uploads=UploadService(db, settings),
             pushes=PushService(db, codec, clock, settings, notify=notify,
                                digest_options=digest_options),
+            sources=SourceService(db, settings, clock),
         )
 
     @property

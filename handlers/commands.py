@@ -34,7 +34,18 @@ from telegram.ext import (
 
 from bot.render.i18n import EN, ZH_HANS, Translator
 from bot.render.views import render_help
-from handlers import admin, alerts, browse, buttons, errors, search, start, subscriptions, uploads
+from handlers import (
+    admin,
+    alerts,
+    browse,
+    buttons,
+    errors,
+    search,
+    sources,
+    start,
+    subscriptions,
+    uploads,
+)
 from handlers.common import reply, translator
 from handlers.context import NewsContext
 from handlers.membership import membership_handler
@@ -89,6 +100,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("unwatch", subscriptions.unwatch, Scope.EVERYWHERE),
     Command("help", help_command, Scope.EVERYWHERE),
     Command("status", admin.status, Scope.ADMIN),
+    Command("sources", sources.sources, Scope.ADMIN),
+    Command("source_add", sources.source_add, Scope.ADMIN),
     Command("ping", start.ping, Scope.EVERYWHERE, in_menu=False),
 )
 
@@ -146,6 +159,9 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
     )
     for callback, pattern in subscriptions.BUTTON_HANDLERS:  # before the catch-all below
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(
+        CallbackQueryHandler(sources.on_sources_button, pattern=sources.SOURCES_PATTERN)
+    )
     application.add_handler(CallbackQueryHandler(buttons.on_button))
     application.add_handler(membership_handler())
     application.add_error_handler(errors.on_error)

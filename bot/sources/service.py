@@ -77,6 +77,10 @@ class SourceInputError(ValueError):
     """A source the operator described wrongly (bad URL, kind, interval, section, duplicate)."""
 
 
+class SourceExistsError(SourceInputError):
+    """That URL is polled already."""
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     """A source as operators see it (``sources list``, ``/sources``)."""
@@ -210,7 +214,7 @@ class SourceService:
                 )
                 return self._info(source, now)
         except DuplicateSourceError as exc:
-            raise SourceInputError(str(exc)) from exc
+            raise SourceExistsError(str(exc)) from exc
 
     async def sources(self) -> list[SourceInfo]:
         now = self.clock.now()
