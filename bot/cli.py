@@ -379,9 +379,15 @@ async def cmd_status(ctx: Context) -> int:
     try:
         await db.upgrade()
         status = await DeliveryStatusService(db).status()
+        failing = await _source_service(ctx, db).failing()
     finally:
         await db.dispose()
     data = status.to_dict()
+    # Sources failing for a day or more (issue: a stalled feed must not go unnoticed).
+    data["sources_failing"] = [
+        {"id": s.id, "url": s.url, "failing_since": s.failing_since.isoformat()
+         if s.failing_since else None, "last_error": s.last_error} for s in failing
+    ]
     if ctx.args.json:
         ctx.emit_json(data)
         return EXIT_OK
@@ -393,6 +399,9 @@ async def cmd_status(ctx: Context) -> int:
         f"last hour: {data['sent_last_hour']} sent, {data['failed_last_hour']} failed, "
         f"{data['cancelled_last_hour']} cancelled\ninactive chats: {data['inactive_chats']}\n"
     )
+    for source in data["sources_failing"]:
+        out.write(f"source {source['id']} failing since {source['failing_since']}: "
+                  f"{source['url']}: {source['last_error']}\n")
     if data["last_error"]:
         error = data["last_error"]
         out.write(f"last error: {error['at']} chat {error['chat_id']} {error['kind']} "

@@ -503,3 +503,90 @@ def test_cli_refuses_other_schemes_with_exit_2_and_one_line(
     with pytest.raises(SystemExit) as usage:
         main(["sources", "add", "http://example.com/", "--every", "soon"])
     assert usage.value.code == 2
+
+
+# --- PDF pages through ingest, the drop folder and uploads -------------------------------------
+
+
+def test_ingest_cli_reads_a_pdf_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from bot.cli import main
+
+    page = tmp_path / "xsrb-2023-07-28-01.pdf"
+    page.write_bytes(make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS))
+    assert main(["ingest", str(page), "--json", "--db", f"sqlite:///{tmp_path / 'p.db'}"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["articles_new"], report["alerts_new"]) == (1, 1)
+    assert report["articles"][0]["title"] == TYPHOON_TITLE
+    broken = tmp_path / "xsrb-2023-07-29-01.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100)
+    assert main(["ingest", str(broken), "--db", f"sqlite:///{tmp_path / 'p.db'}"]) == 2
+    assert "PDF" in capsys.readouterr().err
+
+
+async def test_pdf_pages_in_the_drop_folder_and_as_uploads(db: Database, tmp_path: Path) -> None:
+    from bot.ingest.inbox import Inbox
+    from bot.ingest.service import IngestService
+    from bot.ingest.uploads import UploadService, check_upload
+
+    inbox_dir = tmp_path / "inbox"
+    inbox_dir.mkdir()
+    (inbox_dir / "xsrb-2023-07-28-01.pdf").write_bytes(make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS))
+    [outcome] = await Inbox(inbox_dir, IngestService(db, Settings()),
+                            settle_seconds=0).process_once()
+    assert outcome.ok and outcome.report is not None and outcome.report.articles_new == 1
+    assert check_upload("page.pdf", 3 * 1024 * 1024) == "page.pdf"
+    summary = await UploadService(db, Settings()).ingest_upload(
+        "page.pdf", make_pdf_page("区图书馆新馆开放", [list(QUIET_BODY)]), "2023-07-29")
+    assert summary.articles_new == 1 and summary.new_titles == ["区图书馆新馆开放"]
+
+
+async def test_status_and_the_sources_list_report_a_day_of_failures(
+    db: Database, site: SourcesSite
+) -> None:
+    from bot.render.i18n import Translator
+    from bot.render.sources import parse_source_action, render_sources
+    from bot.sources.service import SourceInfo
+
+    clock = ManualClock(datetime.now(UTC) - timedelta(days=2))
+    sources = service(db, clock=clock)
+    await sources.add(site.url("/missing.xml"))
+    await sources.poll_all()
+    clock.set(datetime.now(UTC))
+    await sources.poll_all()
+    [info] = await sources.sources()
+    assert info.failing_long
+    part = render_sources([info], Translator("zh-Hans"), Settings().timezone)
+    assert "一直失败" in part.html and "HTTP 404" in part.html
+    assert [[b.text for b in row] for row in part.keyboard] == [[f"⏸ {info.id}",
+                                                                f"✖ {info.id}"]]
+    press = parse_source_action(part.keyboard[0][1].callback_data)
+    assert (press.action, press.source_id) == ("remove", info.id)
+    paused = SourceInfo(**{**info.__dict__, "paused": True})
+    english = render_sources([paused], Translator("en"), Settings().timezone)
+    assert "paused" in english.html and english.keyboard[0][0].text == f"▶ {info.id}"
+
+
+def test_cli_status_lists_sources_failing_for_a_day(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import asyncio
+
+    from bot.cli import main
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+
+    async def failing_since_two_days() -> None:
+        database = Database(url)
+        try:
+            await database.upgrade()
+            clock = ManualClock(datetime.now(UTC) - timedelta(days=2))
+            sources = SourceService(database, Settings(), clock)
+            await sources.add("http://127.0.0.1:9/feed.xml")
+            await sources.poll_all()  # nothing listens on port 9
+        finally:
+            await database.dispose()
+
+    asyncio.run(failing_since_two_days())
+    assert main(["status", "--json", "--db", url]) == 0
+    [failing] = json.loads(capsys.readouterr().out)["sources_failing"]
+    assert failing["url"] == "http://127.0.0.1:9/feed.xml" and failing["last_error"]

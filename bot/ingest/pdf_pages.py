@@ -9,18 +9,22 @@ size (a headline over body text), a vertical gap, or an indented first line star
 
 from __future__ import annotations
 
+import hashlib
 import io
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
-from bot.ingest.source_files import UnusableInputError
+from bot.ingest.source_files import SourceText, UnusableInputError
 
 PDF_MAGIC = b"%PDF-"
+PDF_SUFFIX = ".pdf"
+MAX_PDF_BYTES = 20 * 1024 * 1024  # an e-paper page with its images; the text is far smaller
 MAX_PDF_PAGES = 4  # one newspaper page per file (a front page may come with its jump page)
 GAP_FACTOR = 1.5  # a gap between two characters wider than this many sizes splits columns
 LINE_GAP_FACTOR = 0.8  # a vertical gap larger than this many sizes (beyond the line) ends a block
@@ -162,3 +166,28 @@ def _blocks(column: Sequence[_Piece], body_size: float) -> list[str]:
             blocks[-1].append(joiner + piece.text)
         previous = piece
     return ["".join(lines).strip() for lines in blocks if "".join(lines).strip()]
+
+
+def pdf_source_text(name: str, raw: bytes, source: str | None = None) -> SourceText:
+    """A PDF page file (ingest, the drop folder, an admin upload) as page text to parse."""
+    source = source or name
+    if len(raw) > MAX_PDF_BYTES:
+        raise PdfPageError(
+            source, f"{len(raw) / 1_048_576:.1f} MB is too large for one PDF page "
+            f"(limit {MAX_PDF_BYTES / 1_048_576:.0f} MB)",
+        )
+    text = pdf_page_text(raw, source)
+    return SourceText(name=name, text=text, encoding="pdf",
+                      sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
+
+
+def read_pdf_source(path: Path) -> SourceText:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PdfPageError(str(path), f"cannot read the file ({exc.strerror})") from exc
+    return pdf_source_text(path.name, raw, str(path))
+
+
+def is_pdf_name(name: str) -> bool:
+    return name.lower().endswith(PDF_SUFFIX)
