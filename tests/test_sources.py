@@ -590,3 +590,46 @@ def test_cli_status_lists_sources_failing_for_a_day(
     assert main(["status", "--json", "--db", url]) == 0
     [failing] = json.loads(capsys.readouterr().out)["sources_failing"]
     assert failing["url"] == "http://127.0.0.1:9/feed.xml" and failing["last_error"]
+
+
+async def test_summary_item_whose_page_fails_keeps_its_summary_and_says_why(
+    db: Database, site: SourcesSite
+) -> None:
+    feed = rss([{"title": "区图书馆新馆开放", "link": site.url("/news/gone.html"), "guid": "g-1",
+                 "description": QUIET_BODY[0]}])
+    site.put("/feed.xml", feed, "application/rss+xml")
+    site.put("/bad.json", "{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": [",
+             "application/feed+json")
+    sources = service(db)
+    await sources.add(site.url("/feed.xml"))
+    await sources.add(site.url("/bad.json"), kind="feed")
+    ok, bad = await sources.poll_all()
+    assert (ok.status, ok.articles_new) == ("ok", 1)
+    assert len(ok.skipped) == 1 and "HTTP 404" in ok.skipped[0]
+    async with db.session() as session:
+        [article] = await ArticleRepository(session).ingested_since(0)
+    assert article.paragraphs == [QUIET_BODY[0]]
+    assert bad.status == "error" and "not valid JSON" in (bad.error or "")
+
+
+async def test_an_index_page_follows_a_bounded_number_of_links_per_poll(
+    db: Database, site: SourcesSite
+) -> None:
+    from bot.sources.service import MAX_LINKS_PER_POLL
+
+    links = []
+    for number in range(MAX_LINKS_PER_POLL + 5):
+        title = f"第{number}条新闻：区图书馆新馆开放"
+        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
+                 "text/html")
+        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    site.put("/n/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>", "text/html")
+    sources = service(db)
+    await sources.add(site.url("/n/index.html"))
+    [first] = await sources.poll_all()
+    assert first.articles_new == MAX_LINKS_PER_POLL
+    site.put("/n/index.html", f"<html><body><ul>{''.join(links)} </ul></body></html>",
+             "text/html")
+    [second] = await sources.poll_all()
+    assert second.articles_new == 5  # the rest, on the next poll
+    assert len(await stored_titles(db)) == MAX_LINKS_PER_POLL + 5
