@@ -31,6 +31,9 @@ LINE_GAP_FACTOR = 0.8  # a vertical gap larger than this many sizes (beyond the 
 INDENT_FACTOR = 1.5  # a line starting this many sizes right of its column starts a paragraph
 SIZE_TOLERANCE = 0.5
 WIDE_FACTOR = 1.6  # a piece wider than this many column widths spans columns
+HEADLINE_FACTOR = 1.3  # this much larger than the body text: a headline line
+MIN_COLUMN_SHARE = 0.05  # a column's left edge starts at least this share of a band's pieces
+BAND_GAP_FACTOR = 1.2  # white space this many body sizes high across the page separates stories
 
 
 class PdfPageError(UnusableInputError):
@@ -81,16 +84,17 @@ def _page_text(chars: Sequence[dict[str, object]]) -> str:
     body_size = statistics.median(p.size for p in pieces)
     column_width = _column_width(pieces, body_size)
     blocks: list[str] = []
-    for band in _bands(pieces, column_width):
+    for band in _bands(pieces, column_width, body_size):
         for column in _columns(band, body_size):
             blocks.extend(_blocks(column, body_size))
     return "\n\n".join(blocks) + "\n"
 
 
 def _pieces(chars: Sequence[dict[str, object]]) -> list[_Piece]:
-    """Characters → pieces: same baseline and size, no wide horizontal gap."""
+    """Characters → pieces: same baseline and size, no wide horizontal gap. Spaces drawn as
+    characters (the two after a dateline) stay inside a piece but never start one."""
     glyphs = sorted(
-        (c for c in chars if str(c.get("text", "")).strip()),
+        (c for c in chars if str(c.get("text", ""))),
         key=lambda c: (round(float(c["bottom"])), float(c["x0"])),  # type: ignore[arg-type]
     )
     pieces: list[_Piece] = []
@@ -112,7 +116,10 @@ def _pieces(chars: Sequence[dict[str, object]]) -> list[_Piece]:
             last.text += joiner + text
             last.x1 = x1
             continue
-        pieces.append(_Piece(text, x0, x1, top, bottom, size))
+        if not text.isspace():
+            pieces.append(_Piece(text, x0, x1, top, bottom, size))
+    for piece in pieces:
+        piece.text = piece.text.rstrip()
     return pieces
 
 
@@ -121,30 +128,39 @@ def _column_width(pieces: Sequence[_Piece], body_size: float) -> float:
     return max(body) if body else max(p.x1 - p.x0 for p in pieces)
 
 
-def _bands(pieces: Sequence[_Piece], column_width: float) -> list[list[_Piece]]:
-    """Cut the page at pieces spanning columns (a headline across the page): those lines make a
-    band of their own, and the columns above and below them are read separately."""
+def _bands(pieces: Sequence[_Piece], column_width: float, body_size: float) -> list[list[_Piece]]:
+    """Cut the page into horizontal bands read one after another: at pieces spanning columns (a
+    headline across the page: those lines make a band of their own), and at white space running
+    across the whole width (the gap between two stories set one above the other)."""
     bands: list[tuple[bool, list[_Piece]]] = []
+    bottom = 0.0
     for piece in sorted(pieces, key=lambda p: (p.top, p.x0)):
         wide = piece.x1 - piece.x0 > column_width * WIDE_FACTOR
-        if not bands or bands[-1][0] != wide:
+        if not bands or bands[-1][0] != wide or piece.top - bottom > body_size * BAND_GAP_FACTOR:
             bands.append((wide, []))
+            bottom = piece.bottom
         bands[-1][1].append(piece)
+        bottom = max(bottom, piece.bottom)
     return [band for _, band in bands]
 
 
 def _columns(band: Sequence[_Piece], body_size: float) -> list[list[_Piece]]:
     """The band's pieces grouped by left edge into columns, left to right, each top-down.
 
-    A piece indented within its column (a paragraph's first line) joins the column whose left
-    edge is nearest to its left."""
-    lefts: list[float] = []
+    A column is a left edge where several lines start (an indented first line counts with its
+    column). A piece starting anywhere else — the rest of a line after a wide space — belongs to
+    the column to its left."""
+    clusters: list[list[float]] = []
     for x0 in sorted(p.x0 for p in band):
-        if not lefts or x0 - lefts[-1] > body_size * (INDENT_FACTOR + 2):
-            lefts.append(x0)
+        if not clusters or x0 - clusters[-1][0] > body_size * (INDENT_FACTOR + 2):
+            clusters.append([x0])
+        else:
+            clusters[-1].append(x0)
+    support = max(2, round(len(band) * MIN_COLUMN_SHARE))
+    lefts = [c[0] for c in clusters if len(c) >= support] or [clusters[0][0]]
     columns: list[list[_Piece]] = [[] for _ in lefts]
     for piece in band:
-        index = max(i for i, left in enumerate(lefts) if left <= piece.x0 + 0.5)
+        index = max((i for i, left in enumerate(lefts) if left <= piece.x0 + 0.5), default=0)
         columns[index].append(piece)
     return [sorted(c, key=lambda p: p.top) for c in columns if c]
 
@@ -154,18 +170,26 @@ def _blocks(column: Sequence[_Piece], body_size: float) -> list[str]:
     blocks: list[list[str]] = []
     previous: _Piece | None = None
     for piece in column:
-        new_block = previous is None or (
-            abs(piece.size - previous.size) > SIZE_TOLERANCE
+        same_line = previous is not None and abs(piece.bottom - previous.bottom) <= piece.size * 0.3
+        new_block = previous is None or (not same_line and (
+            piece.size > body_size * HEADLINE_FACTOR  # each headline line stands alone
+            or abs(piece.size - previous.size) > SIZE_TOLERANCE
             or piece.top - previous.bottom > piece.size * LINE_GAP_FACTOR
             or piece.x0 - left >= piece.size * INDENT_FACTOR
-        )
+        ))
         if new_block:
             blocks.append([piece.text])
         else:
-            joiner = " " if blocks[-1][-1][-1:].isascii() and piece.text[:1].isascii() else ""
+            # Latin words broken across lines were set apart by a space; digits never are.
+            words = _latin(blocks[-1][-1][-1:]) and _latin(piece.text[:1])
+            joiner = " " if words or same_line else ""
             blocks[-1].append(joiner + piece.text)
         previous = piece
     return ["".join(lines).strip() for lines in blocks if "".join(lines).strip()]
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
 
 
 def pdf_source_text(name: str, raw: bytes, source: str | None = None) -> SourceText:
