@@ -311,12 +311,13 @@ PDF_COLUMNS = [
 ]
 
 
-def test_pdf_page_text_reads_columns_in_order_with_the_headline_first() -> None:
+@pytest.mark.parametrize("headline", [TYPHOON_TITLE, "2019年中国北京世界园艺博览会圆满闭幕"])
+def test_pdf_page_text_reads_columns_in_order_with_the_headline_first(headline: str) -> None:
     from bot.ingest.pdf_pages import pdf_page_text
 
-    text = pdf_page_text(make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS), "page.pdf")
+    text = pdf_page_text(make_pdf_page(headline, PDF_COLUMNS), "page.pdf")
     blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
-    assert blocks[0] == TYPHOON_TITLE
+    assert blocks[0] == headline  # digits of proportional width stay in their line
     assert blocks[1:] == [p for column in PDF_COLUMNS for p in column]
 
 
@@ -633,3 +634,23 @@ async def test_an_index_page_follows_a_bounded_number_of_links_per_poll(
     [second] = await sources.poll_all()
     assert second.articles_new == 5  # the rest, on the next poll
     assert len(await stored_titles(db)) == MAX_LINKS_PER_POLL + 5
+
+
+def test_pdf_reader_keeps_stacked_stories_wrapped_headlines_and_spaced_datelines() -> None:
+    from datetime import date
+
+    from bot.ingest.pdf_pages import pdf_page_text
+    from tests.quality.page_parser_eval import CorpusPage
+    from tests.quality.pdf_reader_eval import render_pdf
+
+    long_title = "区防指启动防台风Ⅳ级应急响应并要求各镇街各部门立即进入应急状态加强值班值守"
+    first = ["本报讯  （记者 张明）" + TYPHOON_BODY[0], *TYPHOON_BODY[1:]] * 2
+    second = [*QUIET_BODY, *QUIET_BODY]
+    text = (f"{long_title}\n\n" + "\n".join(f"\u3000\u3000{p}" for p in first)
+            + "\n\n区图书馆新馆开放\n\n" + "\n".join(f"\u3000\u3000{p}" for p in second))
+    read = pdf_page_text(render_pdf(CorpusPage(date(2023, 7, 28), 1, text, ())), "stacked.pdf")
+    blocks = [b.strip() for b in read.split("\n\n") if b.strip()]
+    assert blocks[0] == long_title  # wrapped over two lines, joined again
+    assert blocks[1:7] == first  # the dateline's two spaces kept; column by column
+    assert blocks[7] == "区图书馆新馆开放"  # the story below starts after the one above
+    assert "".join(blocks[8:]) == "".join(second)  # its paragraphs, cut only at column ends

@@ -32,6 +32,7 @@ INDENT_FACTOR = 1.5  # a line starting this many sizes right of its column start
 SIZE_TOLERANCE = 0.5
 WIDE_FACTOR = 1.6  # a piece wider than this many column widths spans columns
 HEADLINE_FACTOR = 1.3  # this much larger than the body text: a headline line
+FULL_LINE_SHARE = 0.93  # a line this wide ran out of room: the next line goes on with it
 MIN_COLUMN_SHARE = 0.05  # a column's left edge starts at least this share of a band's pieces
 BAND_GAP_FACTOR = 1.2  # white space this many body sizes high across the page separates stories
 
@@ -83,10 +84,11 @@ def _page_text(chars: Sequence[dict[str, object]]) -> str:
         return ""
     body_size = statistics.median(p.size for p in pieces)
     column_width = _column_width(pieces, body_size)
+    text_width = max(p.x1 for p in pieces) - min(p.x0 for p in pieces)
     blocks: list[str] = []
     for band in _bands(pieces, column_width, body_size):
         for column in _columns(band, body_size):
-            blocks.extend(_blocks(column, body_size))
+            blocks.extend(_blocks(column, body_size, text_width))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -108,7 +110,7 @@ def _pieces(chars: Sequence[dict[str, object]]) -> list[_Piece]:
             last is not None
             and abs(last.bottom - bottom) <= size * 0.3
             and abs(last.size - size) <= SIZE_TOLERANCE
-            and 0 <= x0 - last.x1 <= size * GAP_FACTOR
+            and -size * 0.1 <= x0 - last.x1 <= size * GAP_FACTOR  # float noise: a hair
         ):
             gap = x0 - last.x1
             spaced = gap > size * 0.25 and (last.text[-1].isascii() or text.isascii())
@@ -132,10 +134,17 @@ def _bands(pieces: Sequence[_Piece], column_width: float, body_size: float) -> l
     """Cut the page into horizontal bands read one after another: at pieces spanning columns (a
     headline across the page: those lines make a band of their own), and at white space running
     across the whole width (the gap between two stories set one above the other)."""
+    text_width = max(p.x1 for p in pieces) - min(p.x0 for p in pieces)
     bands: list[tuple[bool, list[_Piece]]] = []
     bottom = 0.0
     for piece in sorted(pieces, key=lambda p: (p.top, p.x0)):
-        wide = piece.x1 - piece.x0 > column_width * WIDE_FACTOR
+        above = bands[-1][1][-1] if bands else None
+        wide = piece.x1 - piece.x0 > column_width * WIDE_FACTOR or (
+            # the short last line of a headline that ran the full width goes with it
+            above is not None and bands[-1][0] and abs(above.size - piece.size) <= SIZE_TOLERANCE
+            and above.x1 - above.x0 >= text_width * FULL_LINE_SHARE
+            and piece.top - above.bottom <= piece.size * LINE_GAP_FACTOR
+        )
         if not bands or bands[-1][0] != wide or piece.top - bottom > body_size * BAND_GAP_FACTOR:
             bands.append((wide, []))
             bottom = piece.bottom
@@ -165,14 +174,21 @@ def _columns(band: Sequence[_Piece], body_size: float) -> list[list[_Piece]]:
     return [sorted(c, key=lambda p: p.top) for c in columns if c]
 
 
-def _blocks(column: Sequence[_Piece], body_size: float) -> list[str]:
+def _blocks(column: Sequence[_Piece], body_size: float, text_width: float) -> list[str]:
     left = min(p.x0 for p in column)
     blocks: list[list[str]] = []
     previous: _Piece | None = None
     for piece in column:
         same_line = previous is not None and abs(piece.bottom - previous.bottom) <= piece.size * 0.3
-        new_block = previous is None or (not same_line and (
-            piece.size > body_size * HEADLINE_FACTOR  # each headline line stands alone
+        wrapped_headline = previous is not None and (
+            piece.size > body_size * HEADLINE_FACTOR
+            and abs(piece.size - previous.size) <= SIZE_TOLERANCE
+            and previous.x1 - previous.x0 >= text_width * FULL_LINE_SHARE
+            and piece.top - previous.bottom <= piece.size * LINE_GAP_FACTOR
+        )
+        new_block = previous is None or (not same_line and not wrapped_headline and (
+            piece.size > body_size * HEADLINE_FACTOR  # a headline line stands alone unless the
+            # one above it ran the full width (a headline too long for one line)
             or abs(piece.size - previous.size) > SIZE_TOLERANCE
             or piece.top - previous.bottom > piece.size * LINE_GAP_FACTOR
             or piece.x0 - left >= piece.size * INDENT_FACTOR
