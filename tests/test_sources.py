@@ -654,3 +654,47 @@ def test_pdf_reader_keeps_stacked_stories_wrapped_headlines_and_spaced_datelines
     assert blocks[1:7] == first  # the dateline's two spaces kept; column by column
     assert blocks[7] == "区图书馆新馆开放"  # the story below starts after the one above
     assert "".join(blocks[8:]) == "".join(second)  # its paragraphs, cut only at column ends
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '<?xml version="1.0"?><rss version="0.91"><channel><title>萧山网</title>'
+        '<item><title>区图书馆新馆开放</title><link>http://x/1</link>'
+        "<description>新馆今天开放。</description></item></channel></rss>",
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="http://x/"><title>萧山网</title>'
+        '</channel><item rdf:about="http://x/1"><title>区图书馆新馆开放</title>'
+        "<link>http://x/1</link><description>新馆今天开放。</description></item></rdf:RDF>",
+    ],
+)
+def test_rss_091_and_rss_10_feeds_are_read(document: str) -> None:
+    from bot.sources.feeds import looks_like_feed, parse_feed
+
+    assert looks_like_feed(None, document)
+    [item] = parse_feed(document)
+    assert (item.title, item.link, item.summary_html) == ("区图书馆新馆开放", "http://x/1",
+                                                          "新馆今天开放。")
+
+
+async def test_a_storage_failure_in_one_source_leaves_the_others_polled(
+    db: Database, site: SourcesSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.put("/a.xml", typhoon_feed(site), "application/rss+xml")
+    site.put("/b.xml", rss([{"title": "区图书馆新馆开放", "link": site.url("/l.html"),
+                              "guid": "l-1", "content": f"<p>{QUIET_BODY[0]}</p>"}]),
+             "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/a.xml"))
+    await sources.add(site.url("/b.xml"))
+    real_store = sources.ingest.store
+
+    async def store(prepared, progress=None):  # type: ignore[no-untyped-def]
+        if any("a.xml" in p.source.name for p in prepared):
+            raise RuntimeError("the database went away")
+        return await real_store(prepared, progress)
+
+    monkeypatch.setattr(sources.ingest, "store", store)
+    results = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
+    assert results["a.xml"].status == "error" and "RuntimeError" in (results["a.xml"].error or "")
+    assert (results["b.xml"].status, results["b.xml"].articles_new) == ("ok", 1)

@@ -308,6 +308,12 @@ class SourceService:
             result.status = "error"
             result.error = str(exc)
             logger.warning("source %d (%s): %s", source.id, source.url, exc)
+        except Exception as exc:  # one source's surprise must not stop the others
+            # E.g. another process (``sources poll`` beside ``run``) stored the same story a moment
+            # earlier: the transaction rolled back, and the next poll finds it by content hash.
+            result.status = "error"
+            result.error = f"storing failed ({type(exc).__name__}); retried at the next poll"
+            logger.exception("source %d (%s): polling failed", source.id, source.url)
         await self._record_health(source, result, validators)
         return result
 
