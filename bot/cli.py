@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.alerts.state import AlertQueryService
+from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, raw_settings
 from bot.delivery.status import DeliveryStatusService
 from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
@@ -37,6 +38,9 @@ from bot.progress import TerminalProgress
 from bot.search.browse import BrowseService, article_to_dict
 from bot.search.query import QueryError
 from bot.search.service import SearchPage, SearchService, reindex
+from bot.sources.fetch import UnsupportedSchemeError
+from bot.sources.service import DEFAULT_EVERY_MINUTES, SourceInputError, SourceService
+from bot.sources.service import KINDS as SOURCE_KINDS
 from bot.text import segmentation
 from bot.text.sections import resolve_section_name
 from bot.version import package_version
@@ -102,6 +106,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _minutes_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from exc
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 minutes")
     return value
 
 
@@ -393,9 +407,15 @@ async def cmd_status(ctx: Context) -> int:
     try:
         await db.upgrade()
         status = await DeliveryStatusService(db).status()
+        failing = await _source_service(ctx, db).failing()
     finally:
         await db.dispose()
     data = status.to_dict()
+    # Sources failing for a day or more (issue: a stalled feed must not go unnoticed).
+    data["sources_failing"] = [
+        {"id": s.id, "url": s.url, "failing_since": s.failing_since.isoformat()
+         if s.failing_since else None, "last_error": s.last_error} for s in failing
+    ]
     if ctx.args.json:
         ctx.emit_json(data)
         return EXIT_OK
@@ -407,10 +427,100 @@ async def cmd_status(ctx: Context) -> int:
         f"last hour: {data['sent_last_hour']} sent, {data['failed_last_hour']} failed, "
         f"{data['cancelled_last_hour']} cancelled\ninactive chats: {data['inactive_chats']}\n"
     )
+    for source in data["sources_failing"]:
+        out.write(f"source {source['id']} failing since {source['failing_since']}: "
+                  f"{source['url']}: {source['last_error']}\n")
     if data["last_error"]:
         error = data["last_error"]
         out.write(f"last error: {error['at']} chat {error['chat_id']} {error['kind']} "
                   f"{error['ref']}: {error['error']}\n")
+    return EXIT_OK
+
+
+def _source_service(ctx: Context, db: Database) -> SourceService:
+    return SourceService(db, ctx.settings, SystemClock())
+
+
+async def cmd_sources_add(ctx: Context) -> int:
+    """``sources add URL``: a feed, web page or PDF page the bot polls by itself."""
+    args = ctx.args
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        try:
+            info = await _source_service(ctx, db).add(
+                args.url, kind=args.kind, every_minutes=args.every, paper=args.paper,
+                section=args.section,
+            )
+        except (SourceInputError, UnsupportedSchemeError) as exc:
+            raise UsageError(str(exc)) from exc
+    finally:
+        await db.dispose()
+    if args.json:
+        ctx.emit_json(info.to_dict())
+    else:
+        ctx.out.write(f"source {info.id}: {info.url} ({info.kind}, every "
+                      f"{info.every_minutes:g} min); `newsbrief sources poll` polls it now\n")
+    return EXIT_OK
+
+
+async def cmd_sources_list(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        sources = await _source_service(ctx, db).sources()
+    finally:
+        await db.dispose()
+    if ctx.args.json:
+        ctx.emit_json([s.to_dict() for s in sources])
+        return EXIT_OK
+    if not sources:
+        ctx.out.write("no sources (add one with `newsbrief sources add URL`)\n")
+    for source in sources:
+        state = "paused" if source.paused else (source.last_status or "never polled")
+        if source.failing_long:
+            state += f", FAILING since {source.failing_since:%Y-%m-%d %H:%M}"
+        ctx.out.write(f"[{source.id}] {source.url}  {source.kind}, every "
+                      f"{source.every_minutes:g} min, {state}\n")
+        if source.last_error:
+            ctx.out.write(f"    {source.last_error}\n")
+    return EXIT_OK
+
+
+async def cmd_sources_remove(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        removed = await _source_service(ctx, db).remove(ctx.args.id)
+    finally:
+        await db.dispose()
+    if not removed:
+        return _fail(EXIT_FAILED, f"no source with id {ctx.args.id}")
+    if ctx.args.json:
+        ctx.emit_json({"id": ctx.args.id, "removed": True})
+    else:
+        ctx.out.write(f"source {ctx.args.id} removed (its articles stay)\n")
+    return EXIT_OK
+
+
+async def cmd_sources_poll(ctx: Context) -> int:
+    """Poll every unpaused source once, now; a failing source is reported, not fatal."""
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        results = await _source_service(ctx, db).poll_all()
+    finally:
+        await db.dispose()
+    if ctx.args.json:
+        ctx.emit_json([r.to_dict() for r in results])
+        return EXIT_OK
+    if not results:
+        ctx.out.write("no sources to poll\n")
+    for r in results:
+        line = (f"[{r.id}] {r.url}: {r.status}, {r.articles_new} new, "
+                f"{r.articles_duplicate} duplicate, {r.articles_updated} updated, "
+                f"{r.alerts_new} alert(s)")
+        ctx.out.write(line + (f"\n    {r.error}" if r.error else "") + "\n")
     return EXIT_OK
 
 
@@ -654,6 +764,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date_arg, metavar="YYYY-MM-DD",
                    help="the digest's local date (default: each chat's today)")
     p.set_defaults(handler=cmd_digest)
+
+    p = sub.add_parser("sources", help="feeds, web pages and PDF pages the bot polls by itself")
+    sources_sub = p.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
+    p = sources_sub.add_parser("add", parents=[common], help="poll this URL on a schedule")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--kind", choices=SOURCE_KINDS, default="auto",
+                   help="feed (RSS/Atom/JSON Feed), html (article or index page), pdf; "
+                   "auto sniffs")
+    p.add_argument("--every", type=_minutes_arg, default=DEFAULT_EVERY_MINUTES, metavar="MINUTES",
+                   help="poll interval in minutes (default 15)")
+    p.add_argument("--paper", help="newspaper name for its articles (env NEWSBRIEF_PAPER)")
+    p.add_argument("--section", type=_section_arg, help="file its articles under this section")
+    p.set_defaults(handler=cmd_sources_add)
+    p = sources_sub.add_parser("list", parents=[common], help="sources with their last status")
+    p.set_defaults(handler=cmd_sources_list)
+    p = sources_sub.add_parser("remove", parents=[common], help="stop polling a source")
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(handler=cmd_sources_remove)
+    p = sources_sub.add_parser("poll", parents=[common], help="poll every source once now")
+    p.set_defaults(handler=cmd_sources_poll)
 
     p = sub.add_parser("db", help="database maintenance")
     db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)

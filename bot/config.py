@@ -20,6 +20,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_PAPER = "萧山日报"
 DEFAULT_HOME_REGION = "萧山区"
 DEFAULT_INBOX_POLL_SECONDS = 5.0
+DEFAULT_SOURCES_CHECK_SECONDS = 5.0  # how often the bot looks for sources due to be polled
 DEFAULT_ALERT_MAX_AGE_HOURS = 72
 DEFAULT_DELIVERY_PER_SECOND = 25.0  # Telegram allows about 30 messages a second overall
 TELEGRAM_FREE_MAX_PER_SECOND = 30.0
@@ -46,6 +47,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     inbox: Path | None = None
     inbox_poll_seconds: float = DEFAULT_INBOX_POLL_SECONDS
+    sources_check_seconds: float = DEFAULT_SOURCES_CHECK_SECONDS
     # Alert events older than this are stored but not pushed (None: push whatever is new).
     alert_max_age: timedelta | None = timedelta(hours=DEFAULT_ALERT_MAX_AGE_HOURS)
     # An alert event last reported longer ago than this is not "in force" (None: never stale).
@@ -79,6 +81,10 @@ class Settings:
             inbox_poll_seconds=_parse_seconds(
                 "NEWSBRIEF_INBOX_POLL_SECONDS", get("NEWSBRIEF_INBOX_POLL_SECONDS"),
                 DEFAULT_INBOX_POLL_SECONDS,
+            ),
+            sources_check_seconds=_parse_seconds(
+                "NEWSBRIEF_SOURCES_CHECK_SECONDS", get("NEWSBRIEF_SOURCES_CHECK_SECONDS"),
+                DEFAULT_SOURCES_CHECK_SECONDS,
             ),
             alert_max_age=_parse_max_age(get("NEWSBRIEF_ALERT_MAX_AGE_HOURS")),
             alert_stale_after=_parse_stale_hours(get("NEWSBRIEF_ALERT_STALE_HOURS")),

@@ -23,6 +23,7 @@ from bot.render.callback_data import CallbackCodec
 from bot.search.browse import BrowseService
 from bot.search.query import QueryError
 from bot.search.service import SearchService
+from bot.sources.service import SourceService
 from bot.subscriptions.chats import ChatService
 from bot.subscriptions.language import LanguageService
 from bot.subscriptions.settings import SubscriptionService
@@ -51,6 +52,7 @@ class BotServices:
     uploads: UploadService
     pushes: PushService
     languages: LanguageService
+    sources: SourceService
     started_at: float = field(default_factory=time.monotonic)
     ready_seconds: float | None = None
 
@@ -85,6 +87,7 @@ class BotServices:
             pushes=PushService(db, codec, clock, settings, notify=notify,
                                digest_options=digest_options),
             languages=LanguageService(db, clock),
+            sources=SourceService(db, settings, clock),
         )
 
     @property

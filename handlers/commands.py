@@ -46,6 +46,7 @@ from handlers import (
     inline,
     language,
     search,
+    sources,
     start,
     subscriptions,
     uploads,
@@ -106,6 +107,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("lang", language.lang, Scope.EVERYWHERE),
     Command("language", language.lang, Scope.EVERYWHERE, in_menu=False),
     Command("status", admin.status, Scope.ADMIN),
+    Command("sources", sources.sources, Scope.ADMIN),
+    Command("source_add", sources.source_add, Scope.ADMIN),
     Command("ping", start.ping, Scope.EVERYWHERE, in_menu=False),
 )
 
@@ -172,6 +175,9 @@ def register_handlers(application: Application, admin_ids: Collection[int]) -> N
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(
         CallbackQueryHandler(language.on_language_button, pattern=language.LANGUAGE_PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(sources.on_sources_button, pattern=sources.SOURCES_PATTERN)
     )
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(CallbackQueryHandler(buttons.on_button))

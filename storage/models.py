@@ -236,3 +236,47 @@ class Delivery(Base):
         Index("ix_deliveries_chat_status", "chat_id", "status"),
         Index("ix_deliveries_finished", "finished_at"),
     )
+
+
+class Source(Base):
+    """A feed, web page or PDF page the bot polls by itself, with its validators and health."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10), default="auto")
+    every_seconds: Mapped[int] = mapped_column(Integer)
+    paper: Mapped[str | None] = mapped_column(String(100))
+    section: Mapped[str | None] = mapped_column(String(20))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("url", name="uq_sources_url"),
+        Index("ix_sources_due", "paused", "next_poll_at"),
+    )
+
+
+class SourceItem(Base):
+    """An item of a source (feed id, link, page URL) and the article it became."""
+
+    __tablename__ = "source_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    item_key: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("source_id", "key_hash", name="uq_source_items_key"),)

@@ -312,6 +312,39 @@ class SearchIndex:
         for statement in clear_statements(self.dialect):
             await self.session.execute(text(statement))
 
+    async def remove(self, entries: Sequence[IndexEntry]) -> None:
+        """Drop these articles' rows (an article edited in its source is re-indexed).
+
+        SQLite's FTS5 tables are contentless, so a row is removed by repeating the tokens it was
+        added with (``entries`` built from the article as it was indexed).
+        """
+        if not entries:
+            return
+        ids = [{"id": e.article_id} for e in entries]
+        await self.session.execute(
+            text("DELETE FROM search_documents WHERE article_id = :id"), ids
+        )
+        if self.dialect != "sqlite":
+            return
+        for table, title, body in (
+            ("search_grams", "title_grams", "body_grams"),
+            ("search_chars", "title_chars", "body_chars"),
+        ):
+            await self.session.execute(
+                text(
+                    f"INSERT INTO {table} ({table}, rowid, title, body) "
+                    "VALUES ('delete', :id, :title, :body)"
+                ),
+                [
+                    {
+                        "id": e.article_id,
+                        "title": " ".join(getattr(e, title)),
+                        "body": " ".join(getattr(e, body)),
+                    }
+                    for e in entries
+                ],
+            )
+
     async def count_documents(self) -> int:
         value = await self.session.scalar(text("SELECT count(*) FROM search_documents"))
         return int(value or 0)

@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.services",),
     ("bot.pushes", "bot.delivery"),
     ("bot.render",),
+    ("bot.sources",),
     ("bot.ingest", "bot.subscriptions"),
     ("bot.alerts", "bot.search"),
     ("bot.text",),
@@ -63,6 +64,7 @@ TELEGRAM_FREE: tuple[str, ...] = (
     "bot.ingest",
     "bot.subscriptions",
     "storage",
+    "bot.sources",
 )
 FORBIDDEN_THIRD_PARTY: Mapping[str, tuple[str, ...]] = {
     area: ("telegram", "apscheduler") for area in TELEGRAM_FREE

@@ -34,6 +34,11 @@ JSON_ARGV: dict[str, list[str]] = {
     "digest": ["digest", "--preview"],
     "db upgrade": ["db", "upgrade"],
     "doctor": ["doctor", "--only", "database,migrations,lock,search_index"],
+    # Nothing listens on the discard port: the poll reports the source's error, still as JSON.
+    "sources add": ["sources", "add", "http://127.0.0.1:9/feed.xml", "--kind", "feed"],
+    "sources list": ["sources", "list"],
+    "sources poll": ["sources", "poll"],
+    "sources remove": ["sources", "remove", "1"],
 }
 NO_JSON = {"run", "chat"}  # they talk (the bot, the terminal chat); they print no result
 

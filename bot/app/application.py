@@ -25,7 +25,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
-from bot.app.jobs import DigestJob, FeedJob
+from bot.app.jobs import DigestJob, FeedJob, SourceJob
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
@@ -144,7 +144,11 @@ class NewsBot:
                            else DigestJob(self.services.pushes, interval=digest_interval))
         self.feed_job = FeedJob(self.services.pushes, inbox=inbox,
                                 interval=settings.inbox_poll_seconds)
-        self.components: Sequence[AppComponent] = (self.delivery, self.digest_job, self.feed_job)
+        self.source_job = SourceJob(self.services.sources, self.services.pushes,
+                                    interval=settings.sources_check_seconds)
+        self.components: Sequence[AppComponent] = (
+            self.delivery, self.digest_job, self.feed_job, self.source_job
+        )
         self._started: list[AppComponent] = []
         self.application = self._build(token, root, request, with_updater)
 

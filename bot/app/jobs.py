@@ -2,7 +2,8 @@
 
 :class:`DigestJob` queues keyword-watch notices and due digests every minute; :class:`FeedJob`
 ingests what has settled in the drop folder and queues notices for alert events not yet notified —
-including events from pages loaded with ``newsbrief ingest`` in another process. Both run once at
+including events from pages loaded with ``newsbrief ingest`` in another process; :class:`SourceJob`
+polls the feeds, web pages and PDF pages that are due. Both run once at
 start, before the first update is answered (the restart catch-up), then on the JobQueue. Each gets
 what it works with through its constructor; an ingest inside the bot calls
 :meth:`~bot.pushes.service.PushService.after_ingest` itself.
@@ -10,6 +11,7 @@ what it works with through its constructor; an ingest inside the bot calls
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
@@ -20,11 +22,13 @@ from telegram.ext import Application, Job, JobQueue
 
 from bot.ingest.inbox import Inbox, InboxOutcome
 from bot.pushes.service import PushService
+from bot.sources.service import PollResult, SourceService
 
 logger = logging.getLogger(__name__)
 
 DIGEST_JOB = "newsbrief.digests"
 FEED_JOB = "newsbrief.feeds"
+SOURCES_JOB = "newsbrief.sources"
 DIGEST_INTERVAL_SECONDS = 60.0
 # One pass at a time; a late tick is run once, not once per missed interval.
 _JOB_KWARGS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -111,3 +115,45 @@ class FeedJob(RepeatingJob):
         await self.pushes.alert_pass()
         if any(o.report is not None and o.report.articles_new for o in outcomes):
             await self.pushes.watch_pass()
+
+
+class SourceJob(RepeatingJob):
+    """Polls the sources that are due (each keeps its own interval; this job only looks every
+    ``interval`` seconds), then queues alert and watch notices for what they brought.
+
+    Its first pass runs in the background: a slow source must not hold up the first update.
+    """
+
+    name = SOURCES_JOB
+
+    def __init__(self, sources: SourceService, pushes: PushService, *, interval: float) -> None:
+        super().__init__(interval)
+        self.sources = sources
+        self.pushes = pushes
+        self.last_results: list[PollResult] = []
+        self._lock = asyncio.Lock()
+        self._first: asyncio.Task[None] | None = None
+
+    async def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        job_queue: JobQueue[Any] | None = application.job_queue
+        if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+            raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+        self._first = asyncio.create_task(self.tick())
+        self.job = job_queue.run_repeating(
+            self._scheduled_tick, interval=self.interval, first=self.interval, name=self.name,
+            job_kwargs=_JOB_KWARGS,
+        )
+
+    async def stop(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if self._first is not None and not self._first.done():
+            self._first.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._first
+        await super().stop(application)
+
+    async def run_pass(self) -> None:
+        async with self._lock:  # the background first pass and a tick never overlap
+            results = await self.sources.poll_due()
+            self.last_results = results
+            if any(r.articles_new or r.articles_updated or r.alerts_new for r in results):
+                await self.pushes.after_ingest()

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.pdf_pages import is_pdf_name, pdf_source_text, read_pdf_source
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
     SourceText,
@@ -40,7 +41,7 @@ Clock = Callable[[], datetime]
 ProgressCallback = Callable[[int, int], None]
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
-PAGE_SUFFIXES = (".txt",)
+PAGE_SUFFIXES = (".txt", ".pdf")
 MAX_TITLE_CHARS = 500
 STAND_IN_TITLE_CHARS = 24
 
@@ -132,7 +133,9 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
                 and not _is_hidden(p.relative_to(path))
             )
             if not found:
-                raise UnusableInputError(str(path), "the folder holds no .txt or .jsonl files")
+                raise UnusableInputError(
+                    str(path), "the folder holds no .txt, .pdf or .jsonl files"
+                )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -188,7 +191,8 @@ class IngestService:
     def prepare_file(self, path: Path, options: IngestOptions) -> PreparedFile:
         fmt = detect_format(path, options.format)
         if fmt == "page":
-            source = read_source_text(path, max_bytes=MAX_PAGE_BYTES)
+            source = (read_pdf_source(path) if is_pdf_name(path.name)
+                      else read_source_text(path, max_bytes=MAX_PAGE_BYTES))
             return self.prepare_page(source, options)
         return self.prepare_jsonl(read_source_text(path), options)
 
@@ -199,7 +203,8 @@ class IngestService:
         fmt = detect_format(Path(name), options.format)
         if fmt == "page":
             prepared = self.prepare_page(
-                source_text_from_bytes(name, data, max_bytes=MAX_PAGE_BYTES), options
+                pdf_source_text(name, data) if is_pdf_name(name)
+                else source_text_from_bytes(name, data, max_bytes=MAX_PAGE_BYTES), options
             )
         else:
             prepared = self.prepare_jsonl(source_text_from_bytes(name, data), options)

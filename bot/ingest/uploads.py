@@ -11,6 +11,7 @@ from pathlib import PurePath
 
 from bot.alerts.state import StoredAlert
 from bot.config import Settings
+from bot.ingest.pdf_pages import MAX_PDF_BYTES, is_pdf_name
 from bot.ingest.service import (
     JSONL_SUFFIXES,
     PAGE_SUFFIXES,
@@ -55,9 +56,10 @@ class UploadSummary:
 def check_upload(name: str | None, size: int | None) -> str:
     """Refuse what cannot be a page or article list before downloading it."""
     if not name or not name.lower().endswith(PAGE_SUFFIXES + JSONL_SUFFIXES):
-        raise UploadRefusedError("send a page as a .txt file (or articles as .jsonl)")
-    if size is not None and size > (MAX_PAGE_BYTES if name.lower().endswith(PAGE_SUFFIXES)
-                                    else MAX_UPLOAD_BYTES):
+        raise UploadRefusedError("send a page as a .txt or .pdf file (or articles as .jsonl)")
+    limit = (MAX_PDF_BYTES if is_pdf_name(name) else MAX_PAGE_BYTES
+             if name.lower().endswith(PAGE_SUFFIXES) else MAX_UPLOAD_BYTES)
+    if size is not None and size > limit:
         raise UploadRefusedError(f"{name} is too large ({size / 1_048_576:.1f} MB) for a page")
     return PurePath(name).name
 

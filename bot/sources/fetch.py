@@ -1,0 +1,248 @@
+"""HTTP for sources: polite (one request per host at a time, a pause between them, a User-Agent
+naming the bot, conditional GET) and safe (http/https only, at most five redirects with loops
+reported, a timeout per request, a size limit enforced while the body streams in).
+
+Every failure is a :class:`FetchError` subclass with a one-line reason, so a poll reports it and
+moves on to the next source.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from bot.clock import Clock
+
+USER_AGENT = "newsbrief/0.1 (news briefing bot; polls feeds and pages of local papers)"
+MAX_BODY_BYTES = 20 * 1024 * 1024  # a feed, article page or one PDF page; 20 MB is not one
+MAX_REDIRECTS = 5
+REQUEST_TIMEOUT_SECONDS = 20.0
+HOST_DELAY_SECONDS = 1.0  # between two requests to the same host
+ALLOWED_SCHEMES = ("http", "https")
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHUNK_BYTES = 64 * 1024
+
+
+class FetchError(Exception):
+    """A request that gave nothing usable; ``str()`` is a one-line reason."""
+
+
+class UnsupportedSchemeError(FetchError):
+    """Only http and https URLs are fetched (never file:, ftp:, data:…)."""
+
+
+class FetchTimeoutError(FetchError):
+    pass
+
+
+class BodyTooLargeError(FetchError):
+    pass
+
+
+class RedirectLoopError(FetchError):
+    pass
+
+
+class TooManyRedirectsError(FetchError):
+    pass
+
+
+class HTTPStatusError(FetchError):
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"HTTP {status} from {url}")
+        self.status = status
+
+
+class ConnectionFailedError(FetchError):
+    pass
+
+
+def check_url(url: str) -> str:
+    """The URL if it is an absolute http(s) URL with a host; UnsupportedSchemeError otherwise."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        shown = f"{parts.scheme}:" if parts.scheme else "no scheme"
+        raise UnsupportedSchemeError(f"{url}: only http and https URLs are polled ({shown})")
+    if not parts.hostname:
+        raise UnsupportedSchemeError(f"{url}: the URL names no host")
+    return url.strip()
+
+
+def host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A response: 200 with its body, or 304 (not modified) with none."""
+
+    url: str  # after redirects
+    status: int
+    body: bytes
+    content_type: str | None
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class _HostGate:
+    """One request at a time per host, and at least ``delay`` seconds between two of them."""
+
+    def __init__(self, clock: Clock, delay: float) -> None:
+        self.clock = clock
+        self.delay = delay
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.last_done: dict[str, float] = {}
+
+    def lock(self, host: str) -> asyncio.Lock:
+        return self.locks.setdefault(host, asyncio.Lock())
+
+    async def pause(self, host: str) -> None:
+        last = self.last_done.get(host)
+        if last is not None:
+            await self.clock.wait([], self.delay - (self.clock.monotonic() - last))
+
+    def done(self, host: str) -> None:
+        self.last_done[host] = self.clock.monotonic()
+
+
+class Fetcher:
+    """An aiohttp session with the rules above; ``async with Fetcher(...) as fetcher``."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
+        max_bytes: int = MAX_BODY_BYTES,
+        host_delay: float = HOST_DELAY_SECONDS,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self.clock = clock
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent
+        self.gate = _HostGate(clock, host_delay)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        self._session = aiohttp.ClientSession(
+            headers={"User-Agent": self.user_agent},
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            auto_decompress=True,
+        )
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+        accept: Sequence[str] = (),
+    ) -> Fetched:
+        """GET ``url`` following at most MAX_REDIRECTS redirects; validators make it conditional."""
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if accept:
+            headers["Accept"] = ", ".join(accept)
+        current = check_url(url)
+        seen = [current]
+        for _ in range(MAX_REDIRECTS + 1):
+            result, location = await self._request(current, headers)
+            if result is not None:
+                return result
+            assert location is not None
+            target = urljoin(current, location)
+            try:
+                check_url(target)
+            except UnsupportedSchemeError as exc:
+                raise UnsupportedSchemeError(
+                    f"{current} redirects to a refused URL: {exc}"
+                ) from exc
+            if target in seen:
+                raise RedirectLoopError(f"{url}: redirect loop ({' → '.join([*seen, target])})")
+            seen.append(target)
+            current = target
+        raise TooManyRedirectsError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    async def _request(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[Fetched | None, str | None]:
+        """One hop under the host gate: a result, or the Location of a redirect."""
+        if self._session is None:
+            raise RuntimeError("use the Fetcher inside `async with`")
+        host = host_key(url)
+        async with self.gate.lock(host):
+            await self.gate.pause(host)
+            try:
+                return await self._exchange(url, headers)
+            except TimeoutError as exc:
+                raise FetchTimeoutError(
+                    f"{url}: no complete answer within {self.timeout:g} s"
+                ) from exc
+            except aiohttp.ClientError as exc:
+                raise ConnectionFailedError(f"{url}: {type(exc).__name__}: {exc}") from exc
+            finally:
+                self.gate.done(host)
+
+    async def _exchange(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[Fetched | None, str | None]:
+        assert self._session is not None
+        async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+            if response.status in REDIRECT_STATUSES:
+                location = response.headers.get("Location")
+                if not location:
+                    raise HTTPStatusError(url, response.status)
+                return None, location
+            if response.status == 304:
+                return self._fetched(url, response, b""), None
+            if response.status >= 400 or response.status < 200:
+                raise HTTPStatusError(url, response.status)
+            declared = response.content_length
+            if declared is not None and declared > self.max_bytes:
+                raise BodyTooLargeError(self._too_large(url, declared))
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+                body.extend(chunk)
+                if len(body) > self.max_bytes:
+                    raise BodyTooLargeError(self._too_large(url, None))
+            return self._fetched(url, response, bytes(body)), None
+
+    def _too_large(self, url: str, declared: int | None) -> str:
+        size = f"{declared / 1_048_576:.1f} MB" if declared is not None else "the body"
+        return f"{url}: {size} is over the {self.max_bytes / 1_048_576:g} MB limit"
+
+    @staticmethod
+    def _fetched(url: str, response: aiohttp.ClientResponse, body: bytes) -> Fetched:
+        content_type = response.headers.get("Content-Type")
+        return Fetched(
+            url=url,
+            status=response.status,
+            body=body,
+            content_type=content_type.split(";")[0].strip().lower() if content_type else None,
+            charset=response.charset,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
