@@ -179,14 +179,31 @@ Start-up: {result['startup_s']} s from spawning `newsbrief run` to the answer to
 already waiting (imports, migrations check, instance lock, jieba + section model + search warm-up,
 command menus, first poll).
 """
+    replace_doc_section(SECTION_TITLE, section)
+
+
+def replace_doc_section(title: str, section: str) -> None:
+    """Put ``section`` (starting with ``title``) into docs/performance.md, replacing the section
+    of that title if there is one, else appending it."""
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(SECTION_TITLE)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(section + "\n", text).rstrip() + "\n"
     else:
         text = text.rstrip() + "\n\n" + section
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text, encoding="utf-8")
+
+
+def corpus_description(db_url: str) -> str:
+    """How many articles the benchmark database holds, and from where (for the doc)."""
+    count = subprocess.run(
+        [sys.executable, "-m", "bot", "sections", "--json", "--db", db_url],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    ).stdout
+    total = sum(item["count"] for item in json.loads(count))
+    return f"{total} articles (xwlb + rmrb 2019-10 + THUCNews dev/test titles)"
 
 
 def main() -> None:
@@ -199,13 +216,7 @@ def main() -> None:
     result = asyncio.run(run(args))
     print(json.dumps(result, ensure_ascii=False))
     if args.write_doc:
-        count = subprocess.run(
-            [sys.executable, "-m", "bot", "sections", "--json", "--db", args.db],
-            capture_output=True, text=True, check=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        ).stdout
-        total = sum(item["count"] for item in json.loads(count))
-        write_doc(result, f"{total} articles (xwlb + rmrb 2019-10 + THUCNews dev/test titles)")
+        write_doc(result, corpus_description(args.db))
 
 
 if __name__ == "__main__":

@@ -17,24 +17,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import platform
-import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tests.bench.bot_latency import (
     DEFAULT_DB,
-    DOC,
-    REPO,
     TIMEOUT,
     _env,
     build_database,
+    corpus_description,
     percentile,
     pick_queries,
+    replace_doc_section,
     round_trip,
 )
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
@@ -118,13 +115,7 @@ answers: {result['refused_answers']}).
 | `/ping` (no work) | {result['ping_p50_ms']} ms | {result['ping_p99_ms']} ms |
 | ratio inline / ping | {result['p50_ratio']}× | {result['p99_ratio']}× |
 """
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(SECTION_TITLE)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
+    replace_doc_section(SECTION_TITLE, section)
 
 
 def main() -> None:
@@ -136,13 +127,7 @@ def main() -> None:
     result = asyncio.run(run(args))
     print(json.dumps(result, ensure_ascii=False))
     if args.write_doc:
-        count = subprocess.run(
-            [sys.executable, "-m", "bot", "sections", "--json", "--db", args.db],
-            capture_output=True, text=True, check=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        ).stdout
-        total = sum(item["count"] for item in json.loads(count))
-        write_doc(result, f"{total} articles (xwlb + rmrb 2019-10 + THUCNews dev/test titles)")
+        write_doc(result, corpus_description(args.db))
 
 
 if __name__ == "__main__":
