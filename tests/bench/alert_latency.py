@@ -25,10 +25,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.chats import ChatRepository
 from storage.database import Database
 from storage.outbox import NewDelivery, Outbox
-from tests.bench.delivery_common import digest_parts
+from tests.bench.delivery_common import digest_parts, subscribed_readers
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,17 +63,13 @@ class SendTally:
 
 
 async def prepare(fake: FakeBotApi, db_url: str, chats: int, digests: int) -> list[int]:
-    subscribers = [fake.add_user(f"s{i}", language_code="zh-hans").id for i in range(chats)]
-    others = [fake.add_user(f"o{i}", language_code="zh-hans").id
-              for i in range(max(0, digests - chats))]
     db = Database(db_url)
     await db.upgrade()
+    subscribers = await subscribed_readers(fake, db, chats)
+    others = [fake.add_user(f"o{i}", language_code="zh-hans").id
+              for i in range(max(0, digests - chats))]
     now = datetime.now(UTC)
     async with db.session() as session:
-        repo = ChatRepository(session)
-        for chat_id in subscribers:
-            await repo.upsert_seen(chat_id, now=now, language="zh-hans")
-            await repo.update_settings(chat_id, now=now, subscribed=True)
         await Outbox(session).enqueue_many(
             [NewDelivery(c, "digest", "2023-07-31", digest_parts(c))
              for c in (subscribers + others)[:digests]],

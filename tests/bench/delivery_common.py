@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from storage.chats import ChatRepository
 from storage.database import Database
 from storage.outbox import NewDelivery, Outbox, StoredPart
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
@@ -28,6 +29,18 @@ HEADLINES = [
     "湘湖景区暑期客流创新高", "全区中小学安全教育周启动", "农业园区迎来早稻丰收",
     "地铁站点周边交通优化方案公布",
 ]
+
+
+async def subscribed_readers(fake: FakeBotApi, db: Database, count: int) -> list[int]:
+    """``count`` readers the fake knows, each subscribed in the (migrated) store."""
+    readers = [fake.add_user(f"s{i}", language_code="zh-hans").id for i in range(count)]
+    now = datetime.now(UTC)
+    async with db.session() as session:
+        repo = ChatRepository(session)
+        for chat_id in readers:
+            await repo.upsert_seen(chat_id, now=now, language="zh-hans")
+            await repo.update_settings(chat_id, now=now, subscribed=True)
+    return readers
 
 
 def digest_parts(chat_id: int) -> list[StoredPart]:

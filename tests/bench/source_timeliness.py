@@ -33,8 +33,8 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.sources.service import SourceService
-from storage.chats import ChatRepository
 from storage.database import Database
+from tests.bench.delivery_common import subscribed_readers
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
 from tests.sources_site import SourcesSite, rss
 
@@ -60,15 +60,9 @@ def typhoon_item(round_number: int, published: datetime) -> dict[str, str]:
 
 async def prepare(fake: FakeBotApi, db_url: str, chats: int, feed_url: str,
                   every_seconds: float) -> list[int]:
-    subscribers = [fake.add_user(f"s{i}", language_code="zh-hans").id for i in range(chats)]
     db = Database(db_url)
     await db.upgrade()
-    now = datetime.now(UTC)
-    async with db.session() as session:
-        repo = ChatRepository(session)
-        for chat_id in subscribers:
-            await repo.upsert_seen(chat_id, now=now, language="zh-hans")
-            await repo.update_settings(chat_id, now=now, subscribed=True)
+    subscribers = await subscribed_readers(fake, db, chats)
     await SourceService(db, Settings(), SystemClock()).add(
         feed_url, kind="feed", every_minutes=every_seconds / 60)
     await db.dispose()
