@@ -51,8 +51,7 @@ class DeliveryLimits:
         return cls(
             overall_per_second=settings.delivery_per_second,
             allow_paid_broadcast=settings.delivery_paid_broadcast,
-            paid_broadcast_per_second=min(settings.delivery_per_second,
-                                          TELEGRAM_PAID_BROADCAST_MAX_PER_SECOND),
+            paid_broadcast_per_second=settings.delivery_per_second,  # capped by the settings
             per_chat_interval=settings.delivery_chat_interval,
         )
 
