@@ -104,6 +104,7 @@ class Database:
         """``schema`` (PostgreSQL only) puts every table in that schema, e.g. one per test;
         ``require_file`` refuses an SQLite URL naming no file (the CLI: data must outlive it)."""
         self.url = normalise_url(url)
+        self.schema = schema
         if require_file:
             require_database_file(self.url)
         self.backend = self.url.get_backend_name()

@@ -58,6 +58,7 @@ from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
 from storage.database import Database
+from storage.instance_lock import Fence, FencedOutError
 from storage.outbox import (
     DueDelivery,
     Failed,
@@ -167,10 +168,14 @@ class DeliverySender:
         clock: Clock | None = None,
         limits: DeliveryLimits | None = None,
         release_claims_on_start: bool = False,
+        fence: Fence | None = None,
+        on_fenced: Callable[[], None] | None = None,
     ) -> None:
         """``release_claims_on_start``: this process holds the single-instance lock
         (``storage/instance_lock.py``), so every claim found at start is a dead process's and is
-        released at once; without the lock, only claims older than ``claim_lease`` are."""
+        released at once; without the lock, only claims older than ``claim_lease`` are.
+        ``fence``: that lock's generation; once another bot holds a newer one the outbox refuses
+        this sender's transactions and it stops at once, calling ``on_fenced``."""
         self.db = db
         self.bot = bot
         self.clock = clock or (queue.clock if queue else SystemClock())
@@ -190,7 +195,8 @@ class DeliverySender:
         self._next_due: float | None = 0.0  # monotonic; None: nothing pending as far as we know
         self._busy_blocked = False  # due rows wait for a chat we have in flight
         self._last_claim = 0.0
-        self._store = SenderOutbox(db)
+        self._store = SenderOutbox(db, fence)
+        self._on_fenced = on_fenced
         self._send_url: str | None = None
         self._wake = asyncio.Event()
         self._stop_event = asyncio.Event()
@@ -215,6 +221,14 @@ class DeliverySender:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+
+    def halt(self) -> None:
+        """Stop starting sends, now (synchronously): the instance lock was lost. Sends already
+        on the wire finish; the rest are given back when (if) the database answers."""
+        self._stopping = True
+        self._stop_event.set()
+        for row_id in list(self._waiting):
+            self._sending[row_id].cancel()
 
     @property
     def running(self) -> bool:
@@ -258,6 +272,12 @@ class DeliverySender:
                         await self._release_stale_claims(first=not self._next_claim_check)
                     await self._step()
                     failures = 0
+                except FencedOutError as exc:
+                    logger.critical("delivery stopped: %s", exc)
+                    self.halt()
+                    if self._on_fenced is not None:
+                        self._on_fenced()
+                    return
                 except Exception:
                     # The database went away or a write failed: say so, back off, keep the loop.
                     # Outcomes not yet committed are kept and written on the next try.
@@ -675,6 +695,8 @@ class DeliveryService:
         self.queue = queue or DeliveryQueue(db)
         self.request = request
         self.sender: DeliverySender | None = None
+        self.fence: Fence | None = None  # the instance lock's generation (``newsbrief run``)
+        self.on_fenced: Callable[[], None] | None = None
 
     async def start(self, application: object = None) -> None:
         request = self.request or delivery_request(self.limits.max_in_flight + 4)
@@ -683,8 +705,14 @@ class DeliveryService:
         # ``newsbrief run`` holds the single-instance lock before it starts its services, so any
         # claim in the outbox now was left by a process that died: resend it at once.
         self.sender = DeliverySender(self.db, bot, queue=self.queue, limits=self.limits,
-                                     release_claims_on_start=True)
+                                     release_claims_on_start=True, fence=self.fence,
+                                     on_fenced=self.on_fenced)
         await self.sender.start()
+
+    def halt(self) -> None:
+        """No send starts from now on (the instance lock was lost); stop() then cleans up."""
+        if self.sender is not None:
+            self.sender.halt()
 
     async def stop(self, application: object = None) -> None:
         if self.sender is not None:
