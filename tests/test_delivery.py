@@ -622,3 +622,22 @@ def test_behind_a_proxy_the_sender_uses_ptbs_backend(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     assert proxy_configured()
     assert isinstance(delivery_request(4), HTTPXRequest)
+
+
+async def test_halt_starts_no_send_after_it_returns(fake: FakeBotApi, harness_factory) -> None:
+    """Issue 18 fencing: when the instance lock is lost, ``halt()`` (synchronous) stops every
+    send that has not started; none goes out afterwards, and the rows stay in the outbox."""
+    users = [fake.add_user(f"r{i}") for i in range(4)]
+    h = harness_factory(DeliveryLimits(per_chat_interval=0.0, overall_per_second=2.0,
+                                       send_tick=0.0))
+    await h.queue.enqueue_many([digest(u.id) for u in users])
+    await h.sender.start()
+    await fake.wait_for(lambda: fake.sent_log, 5.0, "the first send")
+    h.sender.halt()
+    sent_at_halt = len(fake.sent_log)
+    await asyncio.sleep(1.6)  # three more slots at 2/s would have gone by now
+    assert len(fake.sent_log) == sent_at_halt
+    await h.sender.stop()
+    async with h.db.session() as s:
+        counts = await Outbox(s).counts()
+    assert counts["digest"].get(PENDING, 0) == len(users) - sent_at_halt

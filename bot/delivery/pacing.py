@@ -128,7 +128,8 @@ class Pacer:
             return
         with contextlib.suppress(ValueError):  # (already out of the 1 s window)
             self._send_window.remove(started)
-        self._next_slot = max(mono, self._next_slot - self._slot_interval)
+        if self._next_slot > mono:  # slots are booked ahead: the next one comes a slot sooner
+            self._next_slot = max(mono, self._next_slot - self._slot_interval)
 
     def _note_outcome(self, chat_id: int, mono: float, *, throttled: bool) -> None:
         outcomes = self._outcomes
