@@ -34,6 +34,7 @@ class Pacer:
         self._group_sends: dict[int, deque[float]] = {}
         self._send_window: deque[float] = deque()  # this second's sends (the overall limit)
         self._next_slot = 0.0
+        self._owed = 0  # slots given back by refused sends, not yet booked again
         self._slot_interval = limits.slot_interval
         self._tick_period = limits.tick_slots * self._slot_interval if (
             limits.send_tick > 0) else 0.0
@@ -58,8 +59,10 @@ class Pacer:
         """The instant this send may start: evenly spaced slots at the overall rate, started
         together on the tick that follows (``DeliveryLimits.tick_slots``)."""
         interval = self._slot_interval
-        earliest = mono - self.limits.overall_burst * interval
+        earliest = mono - (self.limits.overall_burst + self._owed) * interval
         slot = max(self._next_slot, earliest, self.paused_until)
+        if self._owed:
+            self._owed -= 1
         self._next_slot = slot + interval
         period = self._tick_period
         if period > 0:
@@ -128,8 +131,11 @@ class Pacer:
             return
         with contextlib.suppress(ValueError):  # (already out of the 1 s window)
             self._send_window.remove(started)
-        if self._next_slot > mono:  # slots are booked ahead: the next one comes a slot sooner
-            self._next_slot = max(mono, self._next_slot - self._slot_interval)
+        # The next slot comes one interval sooner, even if that is in the past by the time it is
+        # booked (sends start on the tick after their slot, so the schedule runs a little behind
+        # the clock): the refunded slots are owed (``_owed``), not clipped by ``overall_burst``.
+        self._next_slot -= self._slot_interval
+        self._owed += 1
 
     def _note_outcome(self, chat_id: int, mono: float, *, throttled: bool) -> None:
         outcomes = self._outcomes
