@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -35,11 +35,12 @@ from bot.ingest.source_files import (
     read_source_text,
     source_text_from_bytes,
 )
-from bot.search.service import index_articles
+from bot.search.tokens import text_index_entry
 from bot.text.sections import classify_section, resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
 from storage.database import Database
 from storage.models import SourceFile
+from storage.search_index import IndexEntry, SearchIndex
 
 InputFormat = Literal["auto", "page", "jsonl"]
 Clock = Callable[[], datetime]
@@ -485,31 +486,39 @@ class IngestService:
         now = self.clock()
         record_id: int | None = None
         while True:
-            batch = await asyncio.to_thread(self._next_batch, drafts)
+            batch, entries = await asyncio.to_thread(self._next_batch, drafts)
             if not batch and record_id is not None:
                 return
             if self.on_batch is not None:
                 self.on_batch(batch)
-            record_id = await self._store_batch(header, batch, record_id, now, report)
-            del batch
+            record_id = await self._store_batch(header, batch, entries, record_id, now, report)
+            del batch, entries
             if progress is not None:
                 progress("storing", len(report.articles), total)
 
-    def _next_batch(self, drafts: Iterator[NewArticle]) -> list[NewArticle]:
-        """Up to ``batch_articles`` articles or ``batch_chars`` of text, whichever comes first."""
+    def _next_batch(
+        self, drafts: Iterator[NewArticle]
+    ) -> tuple[list[NewArticle], dict[str, IndexEntry]]:
+        """Up to ``batch_articles`` articles or ``batch_chars`` of text, whichever comes first,
+        with their search-index rows by content hash (tokenised here, outside any transaction:
+        jieba is most of an article's cost and would otherwise hold the write lock)."""
         batch: list[NewArticle] = []
+        entries: dict[str, IndexEntry] = {}
         chars = 0
         for draft in drafts:
             batch.append(draft)
+            if draft.content_hash not in entries:
+                entries[draft.content_hash] = text_index_entry(draft, 0)
             chars += len(draft.title) + sum(len(p) for p in draft.paragraphs)
             if len(batch) >= self.batch_articles or chars >= self.batch_chars:
                 break
-        return batch
+        return batch, entries
 
     async def _store_batch(
         self,
         header: FileHeader,
         drafts: Sequence[NewArticle],
+        entries: dict[str, IndexEntry],
         record_id: int | None,
         now: datetime,
         report: IngestReport,
@@ -542,7 +551,9 @@ class IngestService:
                 report.articles.append(
                     IngestedArticle(article.id, article.title, article.section, duplicate)
                 )
-            await index_articles(session, new_articles)
+            await SearchIndex(session).add([
+                replace(entries[a.content_hash], article_id=a.id) for a in new_articles
+            ])
             alerts = await detect_and_record(
                 session, new_articles, home_paper=self.settings.paper,
                 home_region=self.settings.home_region, now=now,
