@@ -10,7 +10,8 @@ reports its own peak RSS (``resource.getrusage().ru_maxrss``), elapsed and CPU t
 longest batch transaction. During the 1× run the parent changes a chat setting every 50 ms, as a
 reader pressing buttons would, and reports the longest wait. ``--whole-file`` also runs the
 whole-file read (``IngestService.prepare``: every line parsed and held before storing) on the 1×
-file, as the baseline of the same run.
+file; ``--baseline-tree DIR`` runs the CLI of another checkout (the code before streaming, from
+``git archive``) on the 1× file: the old path measured in the same run.
 """
 
 from __future__ import annotations
@@ -135,10 +136,31 @@ def measure(file: Path, *, whole_file: bool = False, reader: bool = False) -> di
     return figures
 
 
+def measure_tree(file: Path, tree: Path) -> dict[str, float]:
+    """The CLI of another checkout (e.g. ``git archive`` of the commit before streaming) on the
+    same file: peak RSS from ``os.wait4`` of that child."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "NEWSBRIEF_DATABASE_URL": f"sqlite:///{folder}/bench.db",
+               "PYTHONPATH": str(tree)}
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "bot", "ingest", str(file)], cwd=tree,
+                                   env=env, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise SystemExit(f"baseline ingest failed in {tree}")
+        return {"elapsed_s": time.perf_counter() - started,
+                "peak_rss_mb": usage.ru_maxrss / 1024,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "file_mb": file.stat().st_size / 1_048_576}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,3,10")
     parser.add_argument("--whole-file", action="store_true")
+    parser.add_argument("--baseline-tree", type=Path,
+                        help="also run this checkout's CLI on the 1x file (the old path)")
     parser.add_argument("--child")
     parser.add_argument("--db")
     args = parser.parse_args()
@@ -154,11 +176,17 @@ def main() -> None:
         figures["copies"] = copies
         results.append(figures)
         print(json.dumps(figures), flush=True)
+    if args.baseline_tree:
+        figures = measure_tree(build(1), args.baseline_tree.resolve())
+        figures.update(copies=1, baseline=str(args.baseline_tree))
+        print(json.dumps(figures), flush=True)
     if args.whole_file:
         figures = measure(build(1), whole_file=True)
         figures["copies"] = 1
         figures["whole_file"] = True
         print(json.dumps(figures), flush=True)
+    if not results:
+        return
     base = results[0]
     for figures in results:
         rate = figures["articles"] / figures["cpu_s"]
