@@ -138,7 +138,8 @@ class NewsBot:
             db, token, api_root=root, limits=limits or DeliveryLimits.from_settings(settings),
             queue=self.queue, request=push_request or request,
         )
-        inbox = (Inbox(settings.inbox, IngestService(db, settings))
+        inbox = (Inbox(settings.inbox, IngestService(db, settings),
+                       settle_seconds=settings.inbox_settle_seconds)
                  if settings.inbox is not None else None)
         self.digest_job = (DigestJob(self.services.pushes) if digest_interval is None
                            else DigestJob(self.services.pushes, interval=digest_interval))
