@@ -141,6 +141,7 @@ class NewsBot:
         inbox = (Inbox(settings.inbox, IngestService(db, settings),
                        settle_seconds=settings.inbox_settle_seconds)
                  if settings.inbox is not None else None)
+        self.inbox = inbox
         self.digest_job = (DigestJob(self.services.pushes) if digest_interval is None
                            else DigestJob(self.services.pushes, interval=digest_interval))
         self.feed_job = FeedJob(self.services.pushes, inbox=inbox,
@@ -186,6 +187,7 @@ class NewsBot:
         """Before the first update: migrate, lock, warm up, menus, start the components."""
         if self.hold_lock:
             await self.db.upgrade()
+            await self.db.check_writable()  # read-only: one line now, not a crash later
             self.lock = await InstanceLock.acquire(self.db)
             logger.info("holding %s", self.lock.description)
         await warm_up(self.services)
@@ -241,5 +243,10 @@ class NewsBot:
 
 
 def run_bot(settings: Settings, db: Database, *, webhook: WebhookOptions | None = None) -> None:
-    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal."""
-    NewsBot(settings, db, hold_lock=True).run(webhook)
+    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal.
+
+    The drop folder is checked first (InboxFolderError), before Telegram is contacted."""
+    bot = NewsBot(settings, db, hold_lock=True)
+    if bot.inbox is not None:
+        bot.inbox.ensure_folders()
+    bot.run(webhook)
