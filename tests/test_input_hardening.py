@@ -381,3 +381,14 @@ def test_done_turning_into_a_file_while_running_is_an_inbox_folder_error(tmp_pat
     (tmp_path / "done").write_text("oops")
     with pytest.raises(InboxFolderError, match="is a file, not a folder"):
         inbox.ensure_folders()
+
+
+def test_the_cli_may_name_a_link_but_never_a_fifo(tmp_path: Path, fixtures_dir: Path) -> None:
+    link = tmp_path / PAGE
+    link.symlink_to(fixtures_dir / PAGE)
+    data, _ = read_regular_file(link, max_bytes=MB, follow_symlinks=True)
+    assert data == (fixtures_dir / PAGE).read_bytes()
+    fifo = tmp_path / "xsrb-2023-07-31-09.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(UnusableInputError, match="not a regular file"):
+        read_regular_file(fifo, max_bytes=MB, follow_symlinks=True)

@@ -62,11 +62,17 @@ def shown_name(name: str) -> str:
     return repr(name)
 
 
-def read_regular_file(path: Path, *, max_bytes: int) -> tuple[bytes, FileIdentity]:
-    """The bytes of a regular file, refusing symlinks, FIFOs, devices and files over
-    ``max_bytes`` before reading (``O_NOFOLLOW | O_NONBLOCK``: opening a FIFO cannot hang)."""
+def read_regular_file(
+    path: Path, *, max_bytes: int, follow_symlinks: bool = False
+) -> tuple[bytes, FileIdentity]:
+    """The bytes of a regular file, refusing FIFOs, devices and files over ``max_bytes`` before
+    reading (``O_NONBLOCK``: opening a FIFO cannot hang), and symlinks unless
+    ``follow_symlinks`` (an operator naming a file on the command line may use a link; the drop
+    folder may not, so a link cannot pull in a file from outside it)."""
     source = str(path)
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -177,7 +183,7 @@ def _strict(data: bytes, encoding: str, source: str) -> str:
 def read_source_text(path: Path, *, max_bytes: int | None = None) -> SourceText:
     """Read and decode one regular file (``.gz`` files are decompressed first, bounded)."""
     limit = max_bytes if max_bytes is not None else DEFAULT_MAX_INPUT_BYTES
-    raw, _ = read_regular_file(path, max_bytes=limit)
+    raw, _ = read_regular_file(path, max_bytes=limit, follow_symlinks=True)
     return source_text_from_bytes(path.name, raw, max_bytes=max_bytes, source=str(path))
 
 
