@@ -141,8 +141,10 @@ class NewsBot:
             db, token, api_root=root, limits=limits or DeliveryLimits.from_settings(settings),
             queue=self.queue, request=push_request or request,
         )
-        inbox = (Inbox(settings.inbox, IngestService(db, settings))
+        inbox = (Inbox(settings.inbox, IngestService(db, settings),
+                       settle_seconds=settings.inbox_settle_seconds)
                  if settings.inbox is not None else None)
+        self.inbox = inbox
         self.digest_job = (DigestJob(self.services.pushes) if digest_interval is None
                            else DigestJob(self.services.pushes, interval=digest_interval))
         self.feed_job = FeedJob(self.services.pushes, inbox=inbox,
@@ -188,6 +190,7 @@ class NewsBot:
         """Before the first update: migrate, lock, warm up, menus, start the components."""
         if self.hold_lock:
             await self.db.upgrade()
+            await self.db.check_writable()  # read-only: one line now, not a crash later
             self.lock = await InstanceLock.acquire(self.db, fenced=True,
                                                    now=self.services.clock.now())
             logger.info("holding %s (generation %s)", self.lock.description,
@@ -277,8 +280,12 @@ class NewsBot:
 
 
 def run_bot(settings: Settings, db: Database, *, webhook: WebhookOptions | None = None) -> None:
-    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal."""
+    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal.
+
+    The drop folder is checked first (InboxFolderError), before Telegram is contacted."""
     bot = NewsBot(settings, db, hold_lock=True)
+    if bot.inbox is not None:
+        bot.inbox.ensure_folders()
     bot.run(webhook)
     if bot.lost_lock_message is not None:
         raise InstanceLockedError(bot.lost_lock_message)

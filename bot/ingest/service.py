@@ -325,21 +325,28 @@ class IngestService:
             source = (read_pdf_source(path) if is_pdf_name(path.name)
                       else read_source_text(path, max_bytes=MAX_PAGE_BYTES))
             return self.prepare_page(source, options)
-        return self.prepare_jsonl(read_source_text(path), options)
+        return self.prepare_jsonl(
+            read_source_text(path, max_bytes=self.settings.max_input_bytes), options
+        )
 
     async def ingest_upload(
         self, name: str, data: bytes, options: IngestOptions = IngestOptions()
     ) -> IngestReport:
         """A file sent to the bot by an admin: same checks and storage as a file on disk."""
-        fmt = detect_format(Path(name), options.format)
-        if fmt == "page":
-            prepared = self.prepare_page(
+        return await self.store([self.prepare_bytes(name, data, options)])
+
+    def prepare_bytes(
+        self, name: str, data: bytes, options: IngestOptions = IngestOptions()
+    ) -> PreparedFile:
+        """Decode and parse a file's bytes (no database): the bot runs this in a thread."""
+        if detect_format(Path(name), options.format) == "page":
+            return self.prepare_page(
                 pdf_source_text(name, data) if is_pdf_name(name)
                 else source_text_from_bytes(name, data, max_bytes=MAX_PAGE_BYTES), options
             )
-        else:
-            prepared = self.prepare_jsonl(source_text_from_bytes(name, data), options)
-        return await self.store([prepared])
+        return self.prepare_jsonl(
+            source_text_from_bytes(name, data, max_bytes=self.settings.max_input_bytes), options
+        )
 
     def prepare_page(self, source: SourceText, options: IngestOptions) -> PreparedFile:
         edition = options.edition or edition_date_from_name(source.name)
