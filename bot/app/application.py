@@ -22,10 +22,12 @@ from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.app.jobs import DigestJob, FeedJob, SourceJob
+from bot.app.replies import ReplyRateLimiter
+from bot.app.updates import ChatOrderedUpdates
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
@@ -48,7 +50,6 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 TELEGRAM_ROOT = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
-REPLY_FLOOD_RETRIES = 3  # a reply answered 429 is retried as told, this many times at most
 _IMPORTED_AT = time.monotonic()
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -165,7 +166,9 @@ class NewsBot:
                 tzinfo=self.settings.timezone,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             ))
-            .rate_limiter(AIORateLimiter(max_retries=REPLY_FLOOD_RETRIES))
+            # chats answered side by side, each in order; a 429 pauses only its own chat
+            .concurrent_updates(ChatOrderedUpdates())
+            .rate_limiter(ReplyRateLimiter())
             .post_init(self.startup)
             .post_stop(self.stop)
             .post_shutdown(self.shutdown)
