@@ -409,6 +409,45 @@ async def test_webhook_bot_answers_and_stops_cleanly(
     assert "Traceback" not in bot.log, bot.log
 
 
+async def test_webhook_refuses_bad_json_and_handles_a_repeated_update_once(
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], bot_db: str, tmp_path: Path
+) -> None:
+    """Issue 18 point 13: malformed JSON with the right secret is 400 (PTB's server: 500), a
+    wrong secret 403, and an ``update_id`` posted twice is answered once."""
+    import aiohttp
+
+    port = _free_port()
+    env = _env(fake_bot_env, bot_db)
+    url = f"http://127.0.0.1:{port}/newsbrief-hook"
+    args = ("--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port))
+    async with running_bot(fake_bot_api, env, tmp_path, *args) as bot:
+        user = fake_bot_api.add_user("Web", language_code="zh-hans")
+        chat = fake_bot_api.private_chat(user)
+        talk = Conversation(fake_bot_api, user, chat)
+        await talk.say("/ping")
+        assert fake_bot_api._webhook is not None
+        secret = fake_bot_api._webhook["secret_token"]
+        update = fake_bot_api.updates_log[-1]
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, data=b'{"update_id": 1, "message": {', headers=headers) \
+                    as answer:
+                assert answer.status == 400
+            async with session.post(url, data=b"\xff\xfe", headers=headers) as answer:
+                assert answer.status == 400
+            async with session.post(url, data=json.dumps(update), headers={
+                    **headers, "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as answer:
+                assert answer.status == 403
+            async with session.post(url, data=json.dumps(update), headers=headers) as answer:
+                assert answer.status == 200  # the repeat is accepted (or Telegram retries it)
+        await talk.say("/ping")  # a later update is answered: the repeat has been passed over
+        replies = fake_bot_api.messages_in(chat, from_bot=True)
+        assert len(replies) == 2, [m.text for m in replies]
+        assert await bot.terminate() == 0
+    assert "Traceback" not in bot.log, bot.log
+    assert "error handling update" not in bot.log
+
+
 async def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env["PYTHONPATH"] = str(REPO)
