@@ -9,7 +9,7 @@ import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -247,6 +247,18 @@ def migrated_postgres_template() -> Iterator[str | None]:
         asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@asynccontextmanager
+async def cloned_postgres_database(template: str) -> AsyncIterator[str]:
+    """A new PostgreSQL database cloned from ``template`` (migrated), its URL; dropped after
+    (``WITH (FORCE)``: a bot process that died holding connections does not block the drop)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _admin_url(name)
+    finally:
+        await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 async def postgres_database_url(
     migrated_postgres_template: str | None,
@@ -255,14 +267,11 @@ async def postgres_database_url(
     no schema, so a subprocess gets a whole database); all are dropped after the test."""
     require_postgres()
     assert migrated_postgres_template is not None
-    made: list[str] = []
+    async with AsyncExitStack() as stack:
 
-    async def make() -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        await _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_postgres_template}"')
-        made.append(name)
-        return _admin_url(name)
+        async def make() -> str:
+            return await stack.enter_async_context(
+                cloned_postgres_database(migrated_postgres_template)
+            )
 
-    yield make
-    if made:
-        await _admin_execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in made))
+        yield make
