@@ -178,6 +178,10 @@ async def copy_store(
                 report.tables[table.name] = copied
             if target.backend == "postgresql":
                 await _advance_sequences(writer)
+                # Fresh planner statistics: a bulk load leaves none, and without them the first
+                # searches may choose sequential scans over the GIN index.
+                names = ", ".join([*(table.name for table in COPIED_TABLES), "search_documents"])
+                await writer.execute(text(f"ANALYZE {names}"))
             await _verify(writer, expected, report)
     report.took_s = time.perf_counter() - started
     return report
