@@ -691,13 +691,14 @@ def _run_bot(ctx: Context, webhook: WebhookOptions | None) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app.application import MissingTokenError, run_bot
+    from bot.ingest.inbox import InboxFolderError
     from storage.instance_lock import InstanceLockedError
 
     try:
         run_bot(ctx.settings, ctx.database(), webhook=webhook)
     except MissingTokenError as exc:
         return _fail(EXIT_USAGE, str(exc))
-    except InstanceLockedError as exc:
+    except (InstanceLockedError, InboxFolderError) as exc:
         return _fail(EXIT_FAILED, str(exc))
     except InvalidToken as exc:
         return _fail(EXIT_FAILED, f"Telegram refused TELEGRAM_BOT_TOKEN ({exc}); check it with "
@@ -896,5 +897,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
 
 def _fail(code: int, message: str) -> int:
-    sys.stderr.write(f"newsbrief: {message}\n")
+    """One line on stderr: control characters (a newline in a file name) are escaped."""
+    shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                    for ch in message)
+    sys.stderr.write(f"newsbrief: {shown}\n")
     return code
