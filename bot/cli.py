@@ -38,6 +38,7 @@ from bot.progress import TerminalProgress
 from bot.search.browse import BrowseService, article_to_dict
 from bot.search.query import QueryError
 from bot.search.service import SearchPage, SearchService, reindex
+from bot.search.tokens import index_entries
 from bot.sources.fetch import UnsupportedSchemeError
 from bot.sources.service import DEFAULT_EVERY_MINUTES, SourceInputError, SourceService
 from bot.sources.service import KINDS as SOURCE_KINDS
@@ -544,6 +545,50 @@ async def cmd_db_upgrade(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_db_copy(ctx: Context) -> int:
+    """``db copy --to URL``: the whole store into another database (SQLite to PostgreSQL when
+    outgrowing one machine), verified, with the search index rebuilt there. Both databases are
+    locked like a running bot's, so it refuses while a bot runs on either."""
+    from storage.instance_lock import InstanceLock, InstanceLockedError
+    from storage.store_copy import SameDatabaseError, StoreCopyError, copy_store, same_database
+
+    args = ctx.args
+    source = ctx.database()
+    target = Database(args.to, require_file=True)
+    try:
+        if same_database(source, target):
+            raise UsageError(f"--to names the database being copied ({source.safe_url})")
+        await source.upgrade()
+        await target.upgrade()
+        segmentation.load()
+        progress = TerminalProgress("copy")
+        try:
+            async with await InstanceLock.acquire(source), await InstanceLock.acquire(target):
+                report = await copy_store(
+                    source, target, index_entries, replace=args.replace,
+                    batch_size=args.batch_size, progress=progress,
+                )
+        except SameDatabaseError as exc:
+            raise UsageError(str(exc)) from exc
+        except (StoreCopyError, InstanceLockedError) as exc:
+            return _fail(EXIT_FAILED, str(exc))
+        finally:
+            progress.close()
+    finally:
+        await source.dispose()
+        await target.dispose()
+    if args.json:
+        ctx.emit_json(report.to_dict())
+        return EXIT_OK
+    tables = ", ".join(f"{name} {count}" for name, count in report.tables.items())
+    ctx.out.write(
+        f"copied {report.rows} row(s) from {report.source} to {report.target} in "
+        f"{report.took_s:.1f} s, counts verified{' (target replaced)' if report.replaced else ''}"
+        f"\n  {tables}\n  search index rebuilt for {report.indexed} article(s)\n"
+    )
+    return EXIT_OK
+
+
 def _refuse_json(ctx: Context) -> None:
     """``run`` and ``chat`` talk, they print no result: ``--json`` there is a usage error."""
     if ctx.args.json:
@@ -790,6 +835,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db_sub.add_parser("upgrade", parents=[common], help="apply pending schema migrations")
     p.set_defaults(handler=cmd_db_upgrade)
+    p = db_sub.add_parser("copy", parents=[common], help="copy the whole store (--db) into "
+                          "another database, e.g. SQLite to PostgreSQL; stop the bot first")
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="target database URL (postgresql://user:pass@host/db or sqlite:///FILE);"
+                   " migrated here, must be empty unless --replace")
+    p.add_argument("--replace", action="store_true",
+                   help="delete everything the target holds first (default: refuse)")
+    p.add_argument("--batch-size", type=_positive_int, default=1000, metavar="ROWS",
+                   help="rows read and written at a time (memory use; default 1000)")
+    p.set_defaults(handler=cmd_db_copy)
 
     p = sub.add_parser("doctor", parents=[common], help="check this installation: token, "
                        "database and migrations, instance lock, inbox, settings, search index")

@@ -33,6 +33,7 @@ JSON_ARGV: dict[str, list[str]] = {
     "status": ["status"],
     "digest": ["digest", "--preview"],
     "db upgrade": ["db", "upgrade"],
+    "db copy": ["db", "copy", "--to", "sqlite:///{tmp}/copy.db"],  # {tmp}: the test's tmp_path
     "doctor": ["doctor", "--only", "database,migrations,lock,search_index"],
     # Nothing listens on the discard port: the poll reports the source's error, still as JSON.
     "sources add": ["sources", "add", "http://127.0.0.1:9/feed.xml", "--kind", "feed"],
@@ -73,10 +74,11 @@ def test_version_comes_from_the_package_metadata(capsys) -> None:
     assert package_version() != "unknown"  # installed (editable) in every test venv
 
 
-def test_every_command_with_json_prints_json(capsys, db_url: str) -> None:
+def test_every_command_with_json_prints_json(capsys, db_url: str, tmp_path: Path) -> None:
     assert _commands_taking_json(build_parser()) == set(JSON_ARGV) | NO_JSON
     for name in ("quickstart", *sorted(set(JSON_ARGV) - {"quickstart"})):  # data first
-        code, out, err = run(capsys, *JSON_ARGV[name], "--db", db_url, "--json")
+        argv = [arg.replace("{tmp}", str(tmp_path)) for arg in JSON_ARGV[name]]
+        code, out, err = run(capsys, *argv, "--db", db_url, "--json")
         assert code == 0, (name, err)
         assert out.count("\n") == 1, f"{name}: one JSON document, one line: {out!r}"
         json.loads(out)

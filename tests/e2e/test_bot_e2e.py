@@ -103,14 +103,15 @@ async def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int
 
 
 @pytest.fixture
-async def bot_db(tmp_path: Path, fake_bot_env: dict[str, str]) -> str:
-    """A SQLite database loaded through the CLI: the seed page plus the extra articles."""
+async def bot_db(tmp_path: Path, fake_bot_env: dict[str, str], e2e_database_url: str) -> str:
+    """A database (SQLite, PostgreSQL) loaded through the CLI: the seed page plus the extra
+    articles."""
     extra = tmp_path / "extra-2023-07-30.jsonl"
     extra.write_text(
         "\n".join(json.dumps(a, ensure_ascii=False) for a in _extra_articles()) + "\n",
         encoding="utf-8",
     )
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    url = e2e_database_url
     code, _, err = await _run_cli(
         ["ingest", str(FIXTURE_PAGE), str(extra)], _env(fake_bot_env, url), tmp_path
     )
