@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,14 @@ from bot.ingest.source_files import (
     source_text_from_bytes,
 )
 from bot.search.service import index_articles
-from bot.text.sections import classify_section, resolve_section_name
+from bot.text.section_choice import (
+    PageMapError,
+    SectionChoice,
+    choose_section,
+    page_ear_section,
+    parse_page_map,
+)
+from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
 from storage.database import Database
 from storage.models import Article, SourceFile
@@ -75,12 +83,16 @@ class IngestedArticle:
     title: str
     section: str
     duplicate: bool
+    section_source: str = "model"
+    section_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "section": self.section,
+            "section_source": self.section_source,
+            "section_confidence": self.section_confidence,
             "duplicate": self.duplicate,
         }
 
@@ -162,6 +174,14 @@ class IngestService:
         self.settings = settings
         self.clock = clock
 
+    @cached_property
+    def page_map(self) -> dict[int, str]:
+        """NEWSBRIEF_SECTION_PAGES read once; a bad setting refuses the ingest, naming it."""
+        try:
+            return parse_page_map(self.settings.section_pages)
+        except PageMapError as exc:
+            raise UnusableInputError("NEWSBRIEF_SECTION_PAGES", str(exc)) from exc
+
     async def ingest(
         self,
         paths: Sequence[Path],
@@ -224,8 +244,9 @@ class IngestService:
             parsed = parse_page(source.text, edition, paper=paper, page=page)
         except PageParseError as exc:
             raise UnusableInputError(source.name, str(exc)) from exc
+        ear = page_ear_section(source.text)
         drafts = tuple(
-            self._draft(article, paper, edition, page, options.section, source.name)
+            self._draft(article, paper, edition, page, options.section, source.name, ear)
             for article in parsed.articles
         )
         return PreparedFile(source, "page", paper, edition, page, drafts)
@@ -238,17 +259,21 @@ class IngestService:
         page: int | None,
         section: str | None,
         source: str,
+        ear: str | None = None,
     ) -> NewArticle:
         paragraphs = tuple(article.paragraphs)
         title = article.title or _stand_in_title(paragraphs)
+        choice = choose_section(
+            title, paragraphs, operator_section=section, page_ear=ear, page=page,
+            page_map=self.page_map,
+        )
         return NewArticle(
             paper=paper,
             edition_date=edition,
             page=page,
             title=title,
             content_hash=content_hash(paper, edition, article.kind, title, paragraphs),
-            section=_chosen_section(section) or classify_section(title, paragraphs),
-            section_source="operator" if section else "auto",
+            **_section_fields(choice),
             kind=article.kind,
             kicker=article.kicker,
             subtitle=article.subtitle,
@@ -303,14 +328,17 @@ class IngestService:
         paper = options.paper or _text_field(record, "paper") or self.settings.paper
         page = options.page if options.page is not None else _int_field(record, "page")
         paragraphs = tuple(p.strip() for p in body.splitlines() if p.strip())
+        choice = choose_section(
+            title, paragraphs, operator_section=section, category=_text_field(record, "category"),
+            page=page, page_map=self.page_map,
+        )
         draft = NewArticle(
             paper=paper,
             edition_date=edition,
             page=page,
             title=title,
             content_hash=content_hash(paper, edition, "article", title, paragraphs),
-            section=_chosen_section(section) or classify_section(title, paragraphs),
-            section_source="operator" if section else "auto",
+            **_section_fields(choice),
             paragraphs=paragraphs,
             source=source,
             url=_text_field(record, "url"),
@@ -363,7 +391,10 @@ class IngestService:
                 duplicate = draft.content_hash in existing or draft.content_hash in reported
                 reported.add(draft.content_hash)
                 report.articles.append(
-                    IngestedArticle(article.id, article.title, article.section, duplicate)
+                    IngestedArticle(
+                        article.id, article.title, article.section, duplicate,
+                        article.section_source, article.section_confidence,
+                    )
                 )
             await index_articles(session, new_articles)
             alerts = await detect_and_record(
@@ -390,8 +421,12 @@ def _stand_in_title(paragraphs: Sequence[str]) -> str:
     )
 
 
-def _chosen_section(section: str | None) -> str | None:
-    return resolve_section_name(section) if section else None
+def _section_fields(choice: SectionChoice) -> dict[str, Any]:
+    return {
+        "section": choice.section,
+        "section_source": choice.source,
+        "section_confidence": choice.confidence,
+    }
 
 
 def _text_field(record: dict[str, Any], name: str, *, required: bool = False) -> str | None:
