@@ -31,6 +31,7 @@ from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
     UnusableInputError,
     edition_date_from_name,
+    page_number_from_name,
     parse_date,
     read_source_text,
 )
@@ -43,6 +44,7 @@ from bot.sources.fetch import UnsupportedSchemeError
 from bot.sources.service import DEFAULT_EVERY_MINUTES, SourceInputError, SourceService
 from bot.sources.service import KINDS as SOURCE_KINDS
 from bot.text import segmentation
+from bot.text.section_choice import page_ear_section, parse_page_map
 from bot.text.sections import resolve_section_name
 from bot.version import package_version
 from storage.database import Database, DatabaseUnavailableError, DatabaseURLError
@@ -171,7 +173,10 @@ async def cmd_parse(ctx: Context) -> int:
     except PageParseError as exc:
         raise UnusableInputError(source.name, str(exc)) from exc
     payload = {"date": edition.isoformat(), "articles": [a.to_dict() for a in page.articles]}
-    previews = _parse_previews(ctx, page.articles, edition, page.paper)
+    previews = _parse_previews(
+        ctx, page.articles, edition, page.paper, page_ear_section(source.text),
+        page_number_from_name(source.name),
+    )
     for entry, preview in zip(payload["articles"], previews, strict=True):
         entry.update(preview)  # section and alerts: what ingest would file and push
     if ctx.args.json:
@@ -190,14 +195,16 @@ async def cmd_parse(ctx: Context) -> int:
 
 
 def _parse_previews(
-    ctx: Context, articles: Sequence[ParsedArticle], edition: date, paper: str | None
+    ctx: Context, articles: Sequence[ParsedArticle], edition: date, paper: str | None,
+    page_ear: str | None = None, page: int | None = None,
 ) -> list[dict[str, Any]]:
     """Per article: the section ingest would file it under and the alert events it reports."""
     settings = ctx.settings
     home = paper is None or paper == settings.paper
     return [
         preview_article(article, edition, home_region=settings.home_region if home else None,
-                        tz=settings.timezone)
+                        tz=settings.timezone, page_ear=page_ear, page=page,
+                        page_map=parse_page_map(settings.section_pages))
         for article in articles
     ]
 
@@ -300,7 +307,28 @@ async def cmd_reindex(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_section_set(ctx: Context) -> int:
+    """File an article under another section; the correction is kept through re-ingest."""
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        article = await BrowseService(db).set_section(ctx.args.id, ctx.args.name)
+    finally:
+        await db.dispose()
+    if article is None:
+        sys.stderr.write(f"newsbrief: no article with id {ctx.args.id}\n")
+        return EXIT_FAILED
+    if ctx.args.json:
+        ctx.emit_json({"id": article.id, "section": article.section,
+                       "section_source": article.section_source})
+    else:
+        ctx.out.write(f"[{article.id}] {article.section}  {article.title}\n")
+    return EXIT_OK
+
+
 async def cmd_sections(ctx: Context) -> int:
+    if ctx.args.action == "export-labels":
+        return await _export_section_labels(ctx)
     db = ctx.database()
     try:
         await db.upgrade()
@@ -312,6 +340,25 @@ async def cmd_sections(ctx: Context) -> int:
     else:
         for count in counts:
             ctx.out.write(f"{count.name}  {count.count}\n")
+    return EXIT_OK
+
+
+async def _export_section_labels(ctx: Context) -> int:
+    """`sections export-labels FILE`: operator corrections as JSON lines for training."""
+    if not ctx.args.file:
+        raise UsageError("sections export-labels needs a FILE to write")
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        labels = await BrowseService(db).section_labels()
+    finally:
+        await db.dispose()
+    lines = "".join(json.dumps(label, ensure_ascii=False) + "\n" for label in labels)
+    Path(ctx.args.file).write_text(lines, encoding="utf-8")
+    if ctx.args.json:
+        ctx.emit_json({"file": str(ctx.args.file), "labels": len(labels)})
+    else:
+        ctx.out.write(f"wrote {len(labels)} label(s) to {ctx.args.file}\n")
     return EXIT_OK
 
 
@@ -772,8 +819,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", parents=[common], help="rebuild the search index from articles")
     p.set_defaults(handler=cmd_reindex)
 
-    p = sub.add_parser("sections", parents=[common], help="articles per section")
+    p = sub.add_parser("sections", parents=[common], help="articles per section; "
+                       "`sections export-labels FILE` writes operator corrections "
+                       "as training lines")
+    p.add_argument("action", nargs="?", choices=["export-labels"])
+    p.add_argument("file", nargs="?", metavar="FILE")
     p.set_defaults(handler=cmd_sections)
+
+    p = sub.add_parser("section-set", parents=[common],
+                       help="file an article under another section (kept through re-ingest)")
+    p.add_argument("id", type=int, metavar="ARTICLE_ID")
+    p.add_argument("name", type=_section_arg, metavar="SECTION")
+    p.set_defaults(handler=cmd_section_set)
 
     p = sub.add_parser("section", parents=[common], help="a section's newest articles")
     p.add_argument("name", type=_section_arg, metavar="NAME")
