@@ -24,7 +24,7 @@ from bot.alerts.state import AlertQueryService
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, raw_settings
 from bot.delivery.status import DeliveryStatusService
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, parse_page
 from bot.ingest.preview import preview_article
 from bot.ingest.service import IngestOptions, IngestReport, IngestService
 from bot.ingest.source_files import (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, parse_page
 
 EDITION = date(2023, 7, 31)
 CONTRACT_FIELDS = (

@@ -44,7 +44,7 @@ CORPUS = SHARED_DATA / "corpora" / "rmrb-2019-10"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bot.ingest.page_parser.parser import PageParseError, parse_page  # noqa: E402
+from bot.ingest.page_parser import PageParseError, parse_page  # noqa: E402
 
 SPLIT_SHARE = 1 / 3
 DUPLICATE_SHARE = 1 / 20
