@@ -13,6 +13,7 @@ instance lock must then be *held* — by the running bot — instead of free.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
@@ -26,6 +27,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.app.application import TELEGRAM_ROOT
+from bot.clock import SystemClock
 from bot.config import (
     DEFAULT_DATABASE_URL,
     Settings,
@@ -34,18 +36,20 @@ from bot.config import (
     parse_timezone,
 )
 from bot.ingest.inbox import DONE_DIR, FAILED_DIR
+from bot.sources.fetch import Fetcher, FetchError
 from bot.version import package_version
 from storage.articles import ArticleRepository
 from storage.database import Database, DatabaseUnavailableError, MigrationState
 from storage.instance_lock import InstanceLock, InstanceLockedError
 from storage.search_index import SearchIndex
+from storage.sources import SourceRepository
 
 Status = Literal["ok", "problem", "skipped"]
 
 # In the order they run and are printed; ``--only`` picks among these names.
 CHECK_NAMES: tuple[str, ...] = (
     "settings", "timezone", "admin_ids", "token", "database", "migrations", "lock", "inbox",
-    "search_index",
+    "search_index", "sources",
 )  # fmt: skip
 GET_ME_TIMEOUT_SECONDS = 10.0
 # What a check needs to have run before it (``--only lock`` still checks the database first).
@@ -53,7 +57,10 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
     "migrations": ("database",),
     "lock": ("database",),
     "search_index": ("database", "migrations"),
+    "sources": ("database", "migrations"),
 }
+SOURCE_PROBE_TIMEOUT_SECONDS = 10.0
+SOURCE_PROBES_AT_ONCE = 4
 # Checked one by one by their own checks, so the general settings check leaves them out.
 _OWN_CHECK_VARIABLES = ("NEWSBRIEF_TIMEZONE", "NEWSBRIEF_ADMIN_IDS")
 
@@ -141,6 +148,7 @@ class Doctor:
             "lock": self.check_lock,
             "inbox": self.check_inbox,
             "search_index": self.check_search_index,
+            "sources": self.check_sources,
         }
         wanted = set(CHECK_NAMES if self.options.only is None else self.options.only)
         to_run = wanted | {need for name in wanted for need in _NEEDS.get(name, ())}
@@ -314,6 +322,40 @@ class Doctor:
             return _problem("search_index", f"{indexed} of {articles} articles are indexed",
                             "run `newsbrief reindex`")
         return _ok("search_index", f"{indexed} articles indexed")
+
+    # --- sources ---------------------------------------------------------------------------------
+
+    async def check_sources(self) -> CheckResult:
+        """Each unpaused source answers a GET now (a conditional one where validators are known,
+        so a healthy feed costs its server a 304); nothing is stored or recorded."""
+        if self.db is None or self._migrations is None or not self._migrations.at_head:
+            return _skipped("sources", "the database is not reachable or not at head",
+                            "fix `database` and `migrations` first")
+        async with self.db.session() as session:
+            active = [s for s in await SourceRepository(session).all() if not s.paused]
+        if not active:
+            return _ok("sources", "no sources to poll (`newsbrief sources add URL` adds one)")
+        failures: list[str] = []
+        limit = asyncio.Semaphore(SOURCE_PROBES_AT_ONCE)
+        async with Fetcher(SystemClock(), timeout=SOURCE_PROBE_TIMEOUT_SECONDS) as fetcher:
+
+            async def probe(source_id: int, url: str, etag: str | None,
+                            modified: str | None) -> None:
+                async with limit:
+                    try:
+                        await fetcher.get(url, etag=etag, last_modified=modified)
+                    except FetchError as exc:
+                        failures.append(f"source {source_id}: {exc}")
+
+            await asyncio.gather(*(probe(s.id, s.url, s.etag, s.last_modified) for s in active))
+        if failures:
+            return _problem(
+                "sources", f"{len(failures)} of {len(active)} sources do not answer: "
+                + "; ".join(sorted(failures)),
+                "check the URL (`newsbrief sources list`), the network or a proxy (HTTPS_PROXY); "
+                "remove a source that is gone with `newsbrief sources remove ID`",
+            )
+        return _ok("sources", f"{len(active)} source(s) answer")
 
 
 def _write_probe(folder: Path) -> str | None:

@@ -13,14 +13,18 @@ from pathlib import Path
 import pytest
 
 from bot.app.doctor import CHECK_NAMES, Doctor, DoctorOptions, DoctorReport
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.ingest.service import IngestService
+from bot.sources.service import SourceService
 from bot.version import package_version
 from storage.database import Database
 from storage.instance_lock import InstanceLock
 from storage.search_index import SearchIndex
+from storage.sources import SourceRepository
 from tests.conftest import scratch_database
 from tests.e2e.fake_bot_api import FakeBotApi
+from tests.sources_site import SourcesSite, rss
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "fixtures" / "xsrb-2023-07-31-01.txt"
@@ -143,6 +147,35 @@ async def test_empty_search_index_is_a_problem(any_db: Database) -> None:
     status, detail, fix = _check(await _doctor({}, any_db, "search_index"), "search_index")
     assert status == "problem" and detail == "0 of 6 articles are indexed"
     assert fix == "run `newsbrief reindex`"
+
+
+async def test_sources_must_answer_and_paused_ones_are_not_asked(any_db: Database) -> None:
+    await any_db.upgrade()
+    status, detail, _ = _check(await _doctor({}, any_db, "sources"), "sources")
+    assert status == "ok" and detail.startswith("no sources to poll")
+    site = SourcesSite()
+    await site.start()
+    try:
+        site.put("/feed.xml", rss([{"title": "台风", "link": site.url("/a"), "guid": "1"}]),
+                 "application/rss+xml")
+        sources = SourceService(any_db, Settings(), SystemClock())
+        await sources.add(site.url("/feed.xml"))
+        gone = await sources.add(site.url("/gone.xml"))
+        paused = await sources.add("http://127.0.0.1:1/never-asked.xml")
+        await sources.set_paused(paused.id, True)
+        status, detail, fix = _check(await _doctor({}, any_db, "sources"), "sources")
+        assert status == "problem"
+        assert detail == f"1 of 2 sources do not answer: source {gone.id}: HTTP 404 from " \
+            f"{site.url('/gone.xml')}"
+        assert "newsbrief sources remove ID" in (fix or "")
+        assert site.hits["/gone.xml"] == 1 and site.hits["/feed.xml"] == 1
+        await sources.remove(gone.id)
+        status, detail, _ = _check(await _doctor({}, any_db, "sources"), "sources")
+        assert (status, detail) == ("ok", "1 source(s) answer")
+        async with any_db.session() as session:  # the doctor recorded nothing
+            assert [s.last_polled_at for s in await SourceRepository(session).all()] == [None, None]
+    finally:
+        await site.stop()
 
 
 async def test_unreachable_database_skips_what_depends_on_it(tmp_path: Path) -> None:
