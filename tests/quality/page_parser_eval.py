@@ -244,7 +244,7 @@ def score_page(page: CorpusPage, text: str, score: Score) -> None:
     parsed_titles = Counter(
         _headline_key(article.kicker or article.title)
         for article in parsed.articles
-        if article.title
+        if article.title and article.kind != "teaser"
     )
     score.titles_parsed += sum(parsed_titles.values())
     matched = sum((parsed_titles & expected_titles).values())
