@@ -56,7 +56,7 @@ class PageAssembler:
         if line.opens is not None:
             self._open(line)
         elif line.label == "dropped":
-            self.current = None
+            return
         elif line.label in ("kicker", "title", "subtitle") and self.current is not None:
             _set_head_line(self.current, line)
         elif line.label == "byline" and self.current is not None:
@@ -69,6 +69,10 @@ class PageAssembler:
                 self.current = Draft("article")
                 self.drafts.append(self.current)
             add_body_line(self.current, line.text)
+
+    def close(self) -> None:
+        """What follows belongs to no article yet (after a 导读 label or a teaser's pointer)."""
+        self.current = None
 
     def _open(self, line: LabelledLine) -> None:
         assert line.opens is not None

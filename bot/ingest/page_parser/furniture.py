@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.ingest.page_parser.model import Line, Trace
-from bot.ingest.page_parser.patterns import COUNTDOWN, JUMP_LINE, PAGE_EAR, TEASER_LABEL
+from bot.ingest.page_parser.patterns import (
+    BARE_PAGE_NUMBER,
+    COUNTDOWN,
+    EAR_ZONE_LINES,
+    JUMP_LINE,
+    PAGE_EAR,
+    TEASER_LABEL,
+)
 from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 
 # A caption over a countdown box ("杭州第19届亚运会") is this short.
@@ -21,6 +28,9 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
     Chinese caption ("杭州第19届亚运会"): that caption goes with the box.
     """
     seeds = [is_furniture_seed(line.text) for line in lines]
+    for index in (*range(EAR_ZONE_LINES), *range(len(lines) - EAR_ZONE_LINES, len(lines))):
+        if 0 <= index < len(lines) and BARE_PAGE_NUMBER.match(lines[index].text):
+            seeds[index] = True
     drop = list(seeds)
     for index, line in enumerate(lines):
         if not seeds[index] and index + 1 < len(lines) and seeds[index + 1]:

@@ -15,6 +15,7 @@ from bot.ingest.page_parser.assemble import LabelledLine, PageAssembler, clean_b
 from bot.ingest.page_parser.headline import head_roles
 from bot.ingest.page_parser.model import ArticleKind, Label, Line, Trace
 from bot.ingest.page_parser.patterns import (
+    BOX_LABEL,
     BYLINE_LINE,
     BYLINE_MARKED,
     CLOSING_CREDIT,
@@ -31,6 +32,7 @@ from bot.ingest.page_parser.patterns import (
     MIN_INDENTED_SHARE,
     MIN_SECTION_SERIES,
     PAGE_REFERENCE,
+    PARALLEL_LEAD,
     PHOTO_CREDIT,
     SIGNATURE_DATE,
     SUBTITLE_DASHES,
@@ -91,13 +93,18 @@ class _Labeller:
         if line.is_teaser_label:
             self.in_teasers = True
             self.emit(index, "dropped")
+            self.assembler.close()
             return index + 1
         if self.in_teasers:
             after_teaser = self._teaser_step(index)
             if after_teaser is not None:
                 return after_teaser
             self.in_teasers = False
-        if self._is_indented_subhead(line):
+        if PAGE_REFERENCE.match(line.text) and self.assembler.current is not None:
+            # A page pointer on its own ("第14版") inside a story points elsewhere: no heading.
+            self.emit(index, "dropped")
+            return index + 1
+        if self._is_indented_subhead(line) or self._is_box_label(line):
             self.emit(index, "subhead")
             return index + 1
         if not self.is_heading(index):
@@ -108,13 +115,32 @@ class _Labeller:
     def _teaser_step(self, index: int) -> int | None:
         """Under a 导读 label: teaser titles and their page pointers, until something else."""
         text = self.lines[index].text
-        if self.is_heading(index):
-            self.emit(index, "title", TRAILING_PAGE_REFERENCE.sub("", text), opens="teaser")
-            return index + 1
         if PAGE_REFERENCE.match(text):
             self.emit(index, "dropped")
+            self.assembler.close()
+            return index + 1
+        if self._is_teaser(index):
+            self.emit(index, "title", TRAILING_PAGE_REFERENCE.sub("", text), opens="teaser")
             return index + 1
         return None
+
+    def _is_teaser(self, index: int) -> bool:
+        """A teaser points elsewhere and has no text under it: it carries a page pointer, or
+        what follows is a pointer, another teaser or the end of the page — not body text."""
+        text, following = self.lines[index].text, self.text_at(index + 1)
+        if TRAILING_PAGE_REFERENCE.search(text):
+            return is_heading_like(TRAILING_PAGE_REFERENCE.sub("", text) or text)
+        if not self.is_heading(index):
+            return False
+        if not following:
+            return True
+        if PAGE_REFERENCE.match(following):
+            return True
+        return self.is_heading(index + 1) and not SUBTITLE_DASHES.match(following)
+
+    def _is_box_label(self, line: Line) -> bool:
+        """"相关链接", "延伸阅读": the label of a box belonging to the article being read."""
+        return self.assembler.current is not None and bool(BOX_LABEL.match(line.text))
 
     def _is_indented_subhead(self, line: Line) -> bool:
         """In web text an indented heading-like line inside an article is a subhead."""
@@ -148,7 +174,8 @@ class _Labeller:
             return True
         if self.indentation_marks_body and line.indented:
             return True
-        return is_signature(self.lines, position)
+        # A picture credit alone on a line ("人民视觉", "新华社发") heads nothing.
+        return is_standalone_credit(line.text) or is_signature(self.lines, position)
 
     def _is_exclaimed_headline(self, position: int) -> bool:
         """A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it, or
@@ -186,6 +213,7 @@ class _Labeller:
             for position in range(index, end):
                 self.emit(position, "title", opens="teaser")
             self.emit(end, "dropped")
+            self.assembler.close()
             return end + 1
         if not self._opens_article(index, end, group):
             for position in range(index, end):
@@ -321,6 +349,10 @@ def _section_head_shape(lines: list[Line], position: int) -> tuple[int, bool] | 
     if is_byline_or_dateline(following) or is_byline_or_dateline(after_group):
         return None
     core = KICKER_DASHES.sub("", text)
+    parallel = PARALLEL_LEAD.match(core)
+    if parallel:
+        # Parallel heads ("得天时，…" / "拥地利，…" / "享人和，…") share the length of their lead.
+        return (-len(parallel.group(1)), False)
     if len(core) > MAX_SECTION_HEAD_CHARS:
         return None
     # Speaker kickers ("北京大学：", "山西：") form one series whatever their length.

@@ -52,12 +52,22 @@ PAGE_EAR = re.compile(
     r"国内统一连续出版物号|国内统一刊号|邮发代号|CN\s?\d{2}-\d{4}|第\s*\d+\s*期|"
     r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$|"
     r"https?://|www\.)"
+    # A dated ear in any arrangement: "2019年10月28日 星期一 第16版", "4 2019年10月25日 星期五",
+    # "人民日报 2019年10月25日 星期五 第4版": a short line holding a full date and weekday.
+    r"|^[^。，；！？,;!?]{0,12}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期[一二三四五六日天]"
+    r"[^。，；！？,;!?]{0,12}$"
 )
 # A jump line sends the reader to the rest of a story on another page: "（下转第二版）",
 # "（上接第一版）". The story's piece on this page ends (or starts) there.
 JUMP_LINE = re.compile(
     r"^[（(]?(?:下转|上接|接|续)第?\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)]?$"
 )
+# A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
+BARE_PAGE_NUMBER = re.compile(r"^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版$")
+# Ears are the first or the last line of the page.
+EAR_ZONE_LINES = 1
+# Labels of boxes set inside or after a story: they head a box of the story, never an article.
+BOX_LABEL = re.compile(r"^(?:相关|新闻|背景)?链接$|^(?:延伸阅读|小贴士|记者手记|编后|短评|背景)$")
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
 TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$")
@@ -146,8 +156,13 @@ CREDIT_LINE = re.compile(
 CLOSING_CREDIT = re.compile(rf"^[（(][^（）()]{{2,60}}[）)]$|摄$|{SIGN_OFF}|{LETTER_SIGNATURE}")
 # A picture's credit set as its own line under the caption: "杨梅清摄（影像中国）", "新华社发",
 # "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
+# Picture agencies whose name alone under a picture is its credit.
+PICTURE_AGENCIES = (
+    r"人民视觉|视觉中国|人民图片|东方IC|CFP|IC\s?photo|图虫创意|中新社发|新华网发|人民网发"
+)
 STANDALONE_CREDIT = re.compile(
-    rf"^(?:(?:{ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发)"
+    rf"^(?:(?:{ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发|"
+    rf"(?:{PICTURE_AGENCIES}))"
     r"(?:[（(][^（）()]{1,12}[）)])?$|"
     # A drawing and its verse: "曹一图吕岩文".
     r"^[\u4e00-\u9fff]{2,4}图[\u4e00-\u9fff]{2,4}文$"
@@ -175,6 +190,8 @@ MAX_CAPTION_CHARS = 400
 # Section heads of one long feature come in a series of the same shape ("观念之变", "方式之变",
 # "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.
 MAX_SECTION_HEAD_CHARS = 10
+# Parallel section heads open with a short lead and a comma: "得天时，一步“先手棋”落子正当时".
+PARALLEL_LEAD = re.compile(r"^([\u4e00-\u9fff]{2,4})[，,]")
 MIN_SECTION_SERIES = 2
 # Characters either side of a block boundary that are segmented to see whether it cuts a word.
 WORD_WINDOW_CHARS = 3
