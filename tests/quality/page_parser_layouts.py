@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +44,12 @@ from tests.quality.page_parser_eval import (  # noqa: E402
     CORPUS,
     PARAGRAPH_END,
     CorpusPage,
+    PageParseError,
     Score,
+    _headline_key,
     _split_point,
     load_pages,
+    parse_page,
     score_page,
 )
 
@@ -197,9 +202,53 @@ def _row(name: str, score: Score) -> str:
     )
 
 
+# Failure classes of issue 14, told by the text of a wrong or missed headline.
+_EAR = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|^第\s*\d{1,3}\s*版$|^要闻 \d+$")
+_CREDIT = re.compile(r"人民视觉|视觉中国|人民图片|新华社发|摄$")
+_PARALLEL = re.compile(r"^[\u4e00-\u9fff]{2,4}[，,]")
+_BOX = re.compile(r"链接$|^延伸阅读$")
+
+
+def failure_classes(pages: list[CorpusPage], settings: dict[str, Setting]) -> Counter[str]:
+    """Wrong headlines by class (ear, credit, parallel head, box label, other) and missed ones."""
+    rng = random.Random(20191001)
+    counts: Counter[str] = Counter()
+    for setting in settings.values():
+        for page in pages:
+            text = set_page(page, setting, rng)
+            expected = Counter(_headline_key(a.title) for a in page.articles if a.title)
+            try:
+                articles = parse_page(text, page.edition).articles
+            except PageParseError:
+                counts["page refused"] += 1
+                continue
+            parsed = Counter(
+                _headline_key(a.kicker or a.title)
+                for a in articles
+                if a.title and a.kind != "teaser"
+            )
+            for title, count in (parsed - expected).items():
+                counts[_failure_class(title)] += count
+            counts["missed headline"] += sum((expected - parsed).values())
+    return counts
+
+
+def _failure_class(title: str) -> str:
+    for name, pattern in (
+        ("page ear read as headline", _EAR),
+        ("credit read as headline", _CREDIT),
+        ("box label read as headline", _BOX),
+        ("parallel section head read as headline", _PARALLEL),
+    ):
+        if pattern.search(title):
+            return name
+    return "other wrong headline (subhead, cut paragraph, …)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=0, help="use only the first N pages")
+    parser.add_argument("--classes", action="store_true", help="count failures per class")
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}: nothing to measure", file=sys.stderr)
@@ -220,6 +269,14 @@ def main(argv: list[str] | None = None) -> int:
             print(_row(f"{split}: {name}", score))
         print(_row(f"**{split}: all**", total(scores)))
     print(f"\nmean parse time per page: {1000 * sum(timings) / len(timings):.1f} ms")
+    if args.classes:
+        for split, settings, chosen in (
+            ("tuning", TUNING, tuning_pages(pages)),
+            ("held out", HELD_OUT, held_out_pages(pages)),
+        ):
+            print(f"\n{split}:")
+            for name, count in sorted(failure_classes(chosen, settings).items()):
+                print(f"- {name}: {count}")
     return 0
 
 
