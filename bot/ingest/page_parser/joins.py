@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from itertools import pairwise
 
 import jieba
 
+from bot.ingest.page_parser.lines import layout_signals
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     CJK,
     CONTINUATION_END,
     CONTINUATION_START,
     KICKER_DASHES,
+    MAX_COLUMN_CHARS,
     MAX_CUT_WORD_CHARS,
     MAX_DUPLICATE_FRAGMENT_CHARS,
+    MIN_COLUMN_CHARS,
+    MIN_COLUMN_EVIDENCE,
+    MIN_COLUMN_SHARE,
     NUMBER_UNITS,
     SUBTITLE_DASHES,
     WORD_WINDOW_CHARS,
@@ -33,15 +39,41 @@ from bot.ingest.page_parser.shapes import (
 )
 
 
+def column_width(lines: list[Line]) -> int | None:
+    """The page's column width in characters, when column breaks show it.
+
+    A column ends where a line does, so the first piece of a paragraph a column break cut holds
+    whole lines: its length is a multiple of the width less the two-character indent. The width
+    that most unfinished blocks fit is the page's, when enough of them fit it.
+    """
+    lengths = [
+        len(line.text)
+        for line, following in pairwise(lines)
+        if not ends_sentence(line.text) and not is_byline_or_dateline(following.text)
+    ]
+    best, best_count = None, 0
+    for width in range(MIN_COLUMN_CHARS, MAX_COLUMN_CHARS + 1):
+        count = sum(1 for length in lengths if length >= width - 2 and (length + 2) % width == 0)
+        if count >= best_count:
+            best, best_count = width, count
+    enough = max(MIN_COLUMN_EVIDENCE, MIN_COLUMN_SHARE * len(lengths))
+    return best if best_count >= enough else None
+
+
 def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
     """Glue blocks split by column breaks and drop the fragments those breaks duplicated."""
+    gaps_separate_articles, indentation_marks_body = layout_signals(lines)
+    # Web text has no column breaks; only PDF blocks show the column width.
+    pdf_blocks = not (gaps_separate_articles or indentation_marks_body)
+    width = column_width(lines) if pdf_blocks else None
     joined: list[Line] = []
     for index, line in enumerate(lines):
         if joined and is_duplicate_fragment(joined[-1], line):
             trace.update(dict.fromkeys(line.sources, "dropped"))
             continue
         following = lines[index + 1] if index + 1 < len(lines) else None
-        if joined and continues(joined[-1], line, following):
+        column = width if len(joined) > 1 else None  # the page's first block is its headline
+        if joined and continues(joined[-1], line, following, column):
             previous = joined[-1]
             joined[-1] = Line(
                 previous.text + line.text,
@@ -89,11 +121,15 @@ def is_duplicate_fragment(previous: Line, block: Line) -> bool:
     )
 
 
-def continues(previous: Line, block: Line, following: Line | None) -> bool:
+def continues(
+    previous: Line, block: Line, following: Line | None, width: int | None = None
+) -> bool:
     """Whether ``block`` is the rest of a sentence a column break cut at the end of ``previous``."""
     before, after = previous.text, block.text
     if _cannot_continue(previous, block):
         return False
+    if width and _fills_whole_lines(before, width) and not is_heading_like(after):
+        return True
     if before[-1].isdigit() and (after[0].isdigit() or after[0] in NUMBER_UNITS):
         return True
     if has_open_bracket(before) or CONTINUATION_START.match(after):
@@ -118,6 +154,11 @@ def _cannot_continue(previous: Line, block: Line) -> bool:
     if ends_sentence(before) or is_byline_line(before) or is_byline_or_dateline(after):
         return True
     return bool(SUBTITLE_DASHES.match(after) or KICKER_DASHES.search(before))
+
+
+def _fills_whole_lines(text: str, width: int) -> bool:
+    """A block of whole column lines, the first indented: what a column break leaves."""
+    return len(text) >= width - 2 and (len(text) + 2) % width == 0
 
 
 @cache

@@ -13,6 +13,7 @@ import re
 
 from bot.ingest.page_parser.assemble import LabelledLine, PageAssembler, clean_byline
 from bot.ingest.page_parser.headline import head_roles
+from bot.ingest.page_parser.lines import layout_signals
 from bot.ingest.page_parser.model import ArticleKind, Label, Line, Trace
 from bot.ingest.page_parser.patterns import (
     BOX_LABEL,
@@ -27,9 +28,7 @@ from bot.ingest.page_parser.patterns import (
     KICKER_DASHES,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
-    MAX_GAP_SHARE_FOR_ARTICLE_GAPS,
     MAX_SECTION_HEAD_CHARS,
-    MIN_INDENTED_SHARE,
     MIN_SECTION_SERIES,
     PAGE_REFERENCE,
     PARALLEL_LEAD,
@@ -250,16 +249,6 @@ class _Labeller:
             return True
         last_paragraph = self.assembler.last_paragraph
         return last_paragraph is not None and bool(CLOSING_CREDIT.search(last_paragraph))
-
-
-def layout_signals(lines: list[Line]) -> tuple[bool, bool]:
-    """(blank lines separate articles, indentation marks paragraphs) for this page."""
-    if len(lines) < 2:
-        return False, False
-    gap_share = sum(line.gap_before for line in lines[1:]) / (len(lines) - 1)
-    body = [line for line in lines if not is_heading_like(line.text)]
-    indented_share = sum(line.indented for line in body) / len(body) if body else 0.0
-    return gap_share < MAX_GAP_SHARE_FOR_ARTICLE_GAPS, indented_share >= MIN_INDENTED_SHARE
 
 
 def is_signature(lines: list[Line], position: int) -> bool:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from bot.ingest.page_parser.model import Line, PageParseError
-from bot.ingest.page_parser.patterns import CJK, CONTROL, MIN_CJK_SHARE
-from bot.ingest.page_parser.shapes import is_latin_line
+from bot.ingest.page_parser.patterns import (
+    CJK,
+    CONTROL,
+    MAX_GAP_SHARE_FOR_ARTICLE_GAPS,
+    MIN_CJK_SHARE,
+    MIN_INDENTED_SHARE,
+)
+from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 
 
 def check_usable(text: str) -> None:
@@ -42,3 +48,13 @@ def read_lines(text: str) -> list[Line]:
         lines.append(Line(stripped, (number,), indented=indented, gap_before=gap and bool(lines)))
         gap = False
     return lines
+
+
+def layout_signals(lines: list[Line]) -> tuple[bool, bool]:
+    """(blank lines separate articles, indentation marks paragraphs) for this page."""
+    if len(lines) < 2:
+        return False, False
+    gap_share = sum(line.gap_before for line in lines[1:]) / (len(lines) - 1)
+    body = [line for line in lines if not is_heading_like(line.text)]
+    indented_share = sum(line.indented for line in body) / len(body) if body else 0.0
+    return gap_share < MAX_GAP_SHARE_FOR_ARTICLE_GAPS, indented_share >= MIN_INDENTED_SHARE

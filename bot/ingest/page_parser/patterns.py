@@ -195,6 +195,13 @@ PARALLEL_LEAD = re.compile(r"^([\u4e00-\u9fff]{2,4})[，,]")
 MIN_SECTION_SERIES = 2
 # Characters either side of a block boundary that are segmented to see whether it cuts a word.
 WORD_WINDOW_CHARS = 3
+# Body columns run this many characters a line; a page shows its width when at least
+# MIN_COLUMN_EVIDENCE unfinished blocks hold whole lines of it.
+MIN_COLUMN_CHARS = 9
+MAX_COLUMN_CHARS = 20
+MIN_COLUMN_EVIDENCE = 4
+# ... and at least this share of the unfinished blocks (headlines, cut pieces) do.
+MIN_COLUMN_SHARE = 0.6
 MAX_CUT_WORD_CHARS = 4
 # A speaker kicker ("国台办：") is short; a headline set over several lines may run long.
 MAX_SPEAKER_KICKER_CHARS = 16
