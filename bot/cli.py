@@ -24,7 +24,7 @@ from bot.alerts.state import AlertQueryService
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, raw_settings
 from bot.delivery.status import DeliveryStatusService
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, explain_page, parse_page
 from bot.ingest.preview import preview_article
 from bot.ingest.service import IngestOptions, IngestReport, IngestService
 from bot.ingest.source_files import (
@@ -163,6 +163,8 @@ def _print_ingest_report(report: IngestReport, out: TextIO) -> None:
 async def cmd_parse(ctx: Context) -> int:
     path = Path(ctx.args.path)
     source = read_source_text(path, max_bytes=MAX_PAGE_BYTES)
+    if ctx.args.explain:
+        return _explain_parse(ctx, source.name, source.text)
     edition = ctx.args.date or edition_date_from_name(source.name)
     if edition is None:
         raise UnusableInputError(
@@ -191,6 +193,22 @@ async def cmd_parse(ctx: Context) -> int:
             for alert in preview["alerts"]:
                 ctx.out.write(f"[alert] {article.title}: {alert['authority']} {alert['action']} "
                               f"{alert['hazard']} {alert['kind']} {alert['level'] or ''}\n")
+    return EXIT_OK
+
+
+def _explain_parse(ctx: Context, name: str, text: str) -> int:
+    """Each non-empty input line with the label the parser gave it (no edition date needed)."""
+    try:
+        explained = explain_page(text)
+    except PageParseError as exc:
+        raise UnusableInputError(name, str(exc)) from exc
+    if ctx.args.json:
+        ctx.emit_json(
+            {"lines": [{"line": e.number, "label": e.label, "text": e.text} for e in explained]}
+        )
+        return EXIT_OK
+    for entry in explained:
+        ctx.out.write(f"{entry.number:>5}  {entry.label:<12}  {entry.text}\n")
     return EXIT_OK
 
 
@@ -801,6 +819,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", parents=[common], help="parse a page without storing it")
     p.add_argument("path", metavar="PATH")
     p.add_argument("--date", type=_date_arg, help="edition date YYYY-MM-DD (else from file name)")
+    p.add_argument("--explain", action="store_true",
+                   help="print each input line with the label it got (title, body, ear, ...)")
     p.set_defaults(handler=cmd_parse)
 
     p = sub.add_parser("show", parents=[common], help="one article with all its fields")

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alerts.detector import detect_alerts
-from bot.ingest.page_parser.parser import ParsedArticle
+from bot.ingest.page_parser import ParsedArticle
 from bot.text.relative_time import PAPER_TZ
 from bot.text.section_choice import choose_section
 

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.ingest.jsonl_stream import StreamedSource, check_text_stream, text_lines
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, parse_page
 from bot.ingest.pdf_pages import is_pdf_name, pdf_source_text, read_pdf_source
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
