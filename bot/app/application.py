@@ -231,6 +231,9 @@ class NewsBot:
 
     async def _resume(self, application: AnyApplication, lock: InstanceLock) -> None:
         """The lock is ours again (a new fencing generation): start the components again."""
+        # A halt cut short by a database that did not answer may have left components running:
+        # finish stopping them first (the database answers again now), never start them twice.
+        await self.stop(application)
         self.lock = lock
         self.delivery.fence = lock.fence
         await self._start_components(application)
