@@ -643,3 +643,36 @@ async def test_halt_starts_no_send_after_it_returns(fake: FakeBotApi, harness_fa
     async with h.db.session() as s:
         counts = await Outbox(s).counts()
     assert counts["digest"].get(PENDING, 0) == len(users) - sent_at_halt
+
+
+async def test_a_sender_whose_lock_was_taken_over_stops_and_sends_no_more(
+    db: Database, fake: FakeBotApi, tg_bot: Bot
+) -> None:
+    """Issue 18 point 1 (fencing): two senders never drain one outbox. When another bot takes the
+    lock (a newer generation), the old sender's next transaction is refused: it stops at once,
+    says so, and the rest of the queue is left for the new holder."""
+    from storage.instance_lock import InstanceLock
+
+    users = [fake.add_user(f"r{i}") for i in range(6)]
+    lock = await InstanceLock.acquire(db, "fenced-sender", fenced=True)
+    fenced: list[bool] = []
+    sender = DeliverySender(db, tg_bot, limits=DeliveryLimits(
+        per_chat_interval=0.0, overall_per_second=4.0, send_tick=0.0, max_in_flight=1,
+        write_linger=0.0), fence=lock.fence, on_fenced=lambda: fenced.append(True))
+    await sender.queue.enqueue_many([digest(u.id) for u in users])
+    await sender.start()
+    newer: InstanceLock | None = None
+    try:
+        await fake.wait_for(lambda: fake.sent_log, 5.0, "the first send")
+        await lock.release()  # lost (as when its connection is cut)...
+        newer = await InstanceLock.acquire(db, "fenced-sender", fenced=True)  # ...and taken over
+        await sender.wait_for(lambda: fenced, timeout=10.0, what="the sender fenced out")
+        assert not sender.running
+        sent = len(fake.sent_log)
+        await asyncio.sleep(1.0)  # four more slots at 4/s
+        assert len(fake.sent_log) == sent < len(users)
+    finally:
+        await sender.stop()
+        await lock.release()
+        if newer is not None:
+            await newer.release()
