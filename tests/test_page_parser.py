@@ -768,8 +768,9 @@ def test_page_ears_in_several_forms_are_furniture(ear: str, at_top: bool) -> Non
 @pytest.mark.parametrize("credit", ["人民视觉", "新华社发", "视觉中国", "中新社发"])
 def test_photo_agency_credit_alone_on_a_line_is_no_headline(credit: str) -> None:
     page = blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2)
-    titles = [article.title for article in parse_page(page, EDITION).articles]
-    assert titles == ["秋收时节农事忙"]
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    assert article.subheads == ()  # a credit is no section head either
 
 
 def test_parallel_section_heads_stay_inside_the_feature() -> None:
@@ -777,19 +778,23 @@ def test_parallel_section_heads_stay_inside_the_feature() -> None:
         "大湾区建设按下快进键",
         "■记者 王某",
         BODY,
-        "得天时，一步“先手棋”落子正当时",
+        *HEADS[0],
         BODY_2,
-        "拥地利，从一根羽毛到一条走廊",
+        *HEADS[1],
         BODY,
-        "享人和，一条贯通三地的河流",
+        *HEADS[2],
         BODY_2,
     )
     article = only_article(page)
-    assert article.subheads == (
-        "得天时，一步“先手棋”落子正当时",
-        "拥地利，从一根羽毛到一条走廊",
-        "享人和，一条贯通三地的河流",
-    )
+    assert article.subheads == tuple(line for head in HEADS for line in head)
+
+
+# Each head is set over a line that says what the section tells (people's daily, 2019-10).
+HEADS = (
+    ("得天时，一步“先手棋”落子正当时", "坚持高水平开放，共同打造对外开放新高地"),
+    ("拥地利，从一根羽毛到一条走廊", "追求高质量创新，勇当创新的排头兵和突击队"),
+    ("享人和，一条贯通三地的河流", "共护生态绿色，携手走好协同发展之路"),
+)
 
 
 def test_headline_after_a_bylineless_piece_that_jumped_opens_an_article() -> None:
