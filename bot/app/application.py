@@ -30,6 +30,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.app.jobs import DigestJob, FeedJob, SourceJob
+from bot.app.lock_watch import LockWatch
 from bot.app.replies import ReplyRateLimiter
 from bot.app.updates import ChatOrderedUpdates
 from bot.app.webhook import WebhookServer
@@ -43,7 +44,7 @@ from bot.services import BotServices, warm_up
 from handlers.commands import publish_menus, register_handlers
 from handlers.context import CONTEXT_TYPES
 from storage.database import Database
-from storage.instance_lock import InstanceLock
+from storage.instance_lock import InstanceLock, InstanceLockedError
 
 logger = logging.getLogger("newsbrief.bot")
 
@@ -135,6 +136,9 @@ class NewsBot:
         self.db = db
         self.hold_lock = hold_lock
         self.lock: InstanceLock | None = None
+        self.lock_watch: LockWatch | None = None
+        self.lost_lock_message: str | None = None  # set when another bot took the lock
+        self._stop_webhook: asyncio.Event | None = None  # set: serve_webhook returns
         self.queue = DeliveryQueue(db)
         self.services = BotServices.create(
             settings, db, callback_secret=token, clock=clock, notify=self.queue.notify
@@ -144,8 +148,10 @@ class NewsBot:
             db, token, api_root=root, limits=limits or DeliveryLimits.from_settings(settings),
             queue=self.queue, request=push_request or request,
         )
-        inbox = (Inbox(settings.inbox, IngestService(db, settings))
+        inbox = (Inbox(settings.inbox, IngestService(db, settings),
+                       settle_seconds=settings.inbox_settle_seconds)
                  if settings.inbox is not None else None)
+        self.inbox = inbox
         self.digest_job = (DigestJob(self.services.pushes) if digest_interval is None
                            else DigestJob(self.services.pushes, interval=digest_interval))
         self.feed_job = FeedJob(self.services.pushes, inbox=inbox,
@@ -193,16 +199,50 @@ class NewsBot:
         """Before the first update: migrate, lock, warm up, menus, start the components."""
         if self.hold_lock:
             await self.db.upgrade()
-            self.lock = await InstanceLock.acquire(self.db)
-            logger.info("holding %s", self.lock.description)
+            await self.db.check_writable()  # read-only: one line now, not a crash later
+            self.lock = await InstanceLock.acquire(self.db, fenced=True,
+                                                   now=self.services.clock.now())
+            logger.info("holding %s (generation %s)", self.lock.description,
+                        self.lock.fence.generation if self.lock.fence else "-")
+            self.delivery.fence = self.lock.fence
+            self.lock_watch = LockWatch(
+                self.db, self.lock, halt=lambda: self._halt(application),
+                resume=lambda lock: self._resume(application, lock), give_up=self._give_up,
+            )
+            self.delivery.on_fenced = self.lock_watch.lost_now
         await warm_up(self.services)
         await publish_menus(application.bot, self.settings.admin_ids)
-        for component in self.components:
-            await component.start(application)
-            self._started.append(component)
+        await self._start_components(application)
+        if self.lock_watch is not None:
+            self.lock_watch.start()
         self.services.ready_seconds = process_age_seconds()
         logger.info("@%s is ready %.2f s after process start", application.bot.username,
                     self.services.ready_seconds)
+
+    async def _start_components(self, application: AnyApplication) -> None:
+        for component in self.components:
+            await component.start(application)
+            self._started.append(component)
+
+    async def _halt(self, application: AnyApplication) -> None:
+        """The lock was lost: no send starts from now on, then every component stops."""
+        self.delivery.halt()
+        await self.stop(application)
+
+    async def _resume(self, application: AnyApplication, lock: InstanceLock) -> None:
+        """The lock is ours again (a new fencing generation): start the components again."""
+        self.lock = lock
+        self.delivery.fence = lock.fence
+        await self._start_components(application)
+
+    def _give_up(self, message: str) -> None:
+        """Another bot holds the lock now: say so once and let the process exit."""
+        logger.critical("%s", message)
+        self.lost_lock_message = message
+        if self._stop_webhook is not None:  # our own webhook server: PTB's run loop is not used
+            self._stop_webhook.set()
+        else:
+            self.application.stop_running()
 
     async def stop(self, application: AnyApplication) -> None:
         """Stop the components in reverse order (in-flight sends finish and are recorded)."""
@@ -215,6 +255,10 @@ class NewsBot:
 
     async def shutdown(self, application: AnyApplication) -> None:
         """Last: whatever still runs stops, the lock is released, the database let go."""
+        if self.lock_watch is not None:
+            await self.lock_watch.stop()
+            self.lock = self.lock_watch.lock
+            self.lock_watch = None
         await self.stop(application)
         if self.lock is not None:
             await self.lock.release()
@@ -243,7 +287,7 @@ class NewsBot:
         """``run_webhook``'s life cycle around our own server (bot/app/webhook.py says why):
         start, listen, ``setWebhook``, serve until SIGTERM/SIGINT, then stop as PTB would."""
         application = self.application
-        stop = asyncio.Event()
+        stop = self._stop_webhook = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
@@ -259,7 +303,7 @@ class NewsBot:
             )
             await application.start()
             await stop.wait()
-            logger.info("stopping on signal")
+            logger.info("stopping")
         finally:
             await server.stop()
             if application.running:
@@ -270,5 +314,12 @@ class NewsBot:
 
 
 def run_bot(settings: Settings, db: Database, *, webhook: WebhookOptions | None = None) -> None:
-    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal."""
-    NewsBot(settings, db, hold_lock=True).run(webhook)
+    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal.
+
+    The drop folder is checked first (InboxFolderError), before Telegram is contacted."""
+    bot = NewsBot(settings, db, hold_lock=True)
+    if bot.inbox is not None:
+        bot.inbox.ensure_folders()
+    bot.run(webhook)
+    if bot.lost_lock_message is not None:
+        raise InstanceLockedError(bot.lost_lock_message)
