@@ -7,8 +7,10 @@ PostgreSQL is reached through asyncpg (or psycopg) with the same models and repo
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,6 +29,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 logger = logging.getLogger(__name__)
+
+# What ``Database.session()`` yields: one open transaction. Code outside storage/ passes it on to
+# repositories without knowing SQL (or SQLAlchemy) itself.
+Transaction = AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite result codes (the low byte of an extended code, e.g. SQLITE_BUSY_SNAPSHOT = 517).
@@ -50,6 +56,56 @@ class DatabaseUnavailableError(RuntimeError):
 class DatabaseURLError(DatabaseUnavailableError):
     """The URL itself is unusable (not a URL, an unsupported backend, an SQLite URL without a
     file): the operator typed it wrong, which the CLI reports as a usage error, not an outage."""
+
+
+class DatabaseFullError(DatabaseUnavailableError):
+    """A write failed because the disk (or the database's quota) is full: nothing was stored;
+    free space and the same write succeeds."""
+
+
+class DatabaseReadOnlyError(DatabaseUnavailableError):
+    """The database can be read but not written by this user (file or folder permissions, a
+    read-only mount, a read-only PostgreSQL role or replica)."""
+
+
+SQLITE_READONLY = 8
+SQLITE_FULL = 13
+PG_DISK_FULL = "53100"
+PG_READ_ONLY_TRANSACTION = "25006"
+PG_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def write_refusal(exc: BaseException, safe_url: str) -> DatabaseUnavailableError | None:
+    """The operator-facing error for a write the storage refused (full, read-only), decided by
+    error codes (SQLite's result code, PostgreSQL's SQLSTATE, errno), not message text."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for candidate in (current, getattr(current, "orig", None)):
+            if candidate is None:
+                continue
+            code = getattr(candidate, "sqlite_errorcode", None)
+            sqlstate = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+            if (isinstance(candidate, OSError) and candidate.errno == errno.ENOSPC) or (
+                isinstance(code, int) and code & 0xFF == SQLITE_FULL
+            ) or sqlstate == PG_DISK_FULL:
+                return DatabaseFullError(
+                    f"the disk holding database {safe_url} is full; nothing was stored. "
+                    "Free some space and try again"
+                )
+            if (isinstance(code, int) and code & 0xFF == SQLITE_READONLY) or sqlstate in (
+                PG_READ_ONLY_TRANSACTION, PG_INSUFFICIENT_PRIVILEGE
+            ):
+                return DatabaseReadOnlyError(_read_only_message(safe_url))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _read_only_message(safe_url: str) -> str:
+    user = os.getuid() if hasattr(os, "getuid") else "?"
+    return (f"database {safe_url} is read-only for this user (uid {user}): give it write "
+            "access to the database file and its folder, or run as the owner")
 
 
 @dataclass(frozen=True)
@@ -149,9 +205,11 @@ class Database:
         ``lock_retry_delays`` the waits before each retry of :meth:`write` after that."""
         self.lock_retry_delays = lock_retry_delays
         self.url = normalise_url(url)
+        self.schema = schema
         if require_file:
             require_database_file(self.url)
         self.backend = self.url.get_backend_name()
+        self.schema = schema
         kwargs: dict[str, Any] = {"json_serializer": json_text}
         if self.backend == "sqlite":
             database = self.url.database or ""
@@ -184,9 +242,38 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        A write refused because the disk is full or the database read-only is raised as
+        DatabaseFullError / DatabaseReadOnlyError, so callers can tell the operator (and users)
+        what happened instead of showing a traceback."""
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        except (DBAPIError, OSError) as exc:
+            refusal = write_refusal(exc, self.safe_url)
+            if refusal is None:
+                raise
+            raise refusal from exc
+
+    async def check_writable(self) -> None:
+        """At start: fail now, with one clear line, when the database cannot be written
+        (SQLite: a write probe rolled back; it would otherwise fail at the first change)."""
+        if self.backend != "sqlite":
+            return
+        try:
+            async with self.engine.connect() as connection:
+                version = (await connection.exec_driver_sql("PRAGMA user_version")).scalar()
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    await connection.exec_driver_sql(f"PRAGMA user_version={int(version or 0)}")
+                finally:
+                    await connection.exec_driver_sql("ROLLBACK")
+        except (DBAPIError, OSError) as exc:
+            refusal = write_refusal(exc, self.safe_url)
+            if refusal is None:
+                raise
+            raise refusal from exc
 
     async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction, as :meth:`session`; when SQLite answers that another
@@ -220,8 +307,14 @@ class Database:
 
         ``revision`` stops earlier (tests build a database that is behind this way)."""
         await self.check()
-        async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade_sync, revision)
+        try:
+            async with self.engine.begin() as connection:
+                await connection.run_sync(_upgrade_sync, revision)
+        except (DBAPIError, OSError) as exc:
+            refusal = write_refusal(exc, self.safe_url)
+            if refusal is None:
+                raise
+            raise refusal from exc
 
     async def migration_state(self) -> MigrationState:
         """The schema's revision against this program's head, changing nothing (``doctor``)."""

@@ -17,13 +17,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.ingest.jsonl_stream import StreamedSource, check_text_stream, text_lines
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, parse_page
 from bot.ingest.pdf_pages import is_pdf_name, pdf_source_text, read_pdf_source
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
@@ -36,9 +37,16 @@ from bot.ingest.source_files import (
     source_text_from_bytes,
 )
 from bot.search.tokens import text_index_entry
-from bot.text.sections import classify_section, resolve_section_name
+from bot.text.section_choice import (
+    PageMapError,
+    SectionChoice,
+    choose_section,
+    page_ear_section,
+    parse_page_map,
+)
+from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.models import SourceFile
 from storage.search_index import IndexEntry, SearchIndex
 
@@ -116,6 +124,7 @@ class _JsonlRecord:
     body: str
     edition: date
     section: str | None
+    category: str | None  # a feed's own category for the item
     paper: str
     page: int | None
     url: str | None
@@ -129,12 +138,16 @@ class IngestedArticle:
     title: str
     section: str
     duplicate: bool
+    section_source: str = "model"
+    section_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "section": self.section,
+            "section_source": self.section_source,
+            "section_confidence": self.section_confidence,
             "duplicate": self.duplicate,
         }
 
@@ -218,6 +231,14 @@ class IngestService:
         self.batch_chars = STORE_BATCH_CHARS
         # Called with each batch just before it is stored (tests count what is held at once).
         self.on_batch: Callable[[Sequence[NewArticle]], None] | None = None
+
+    @cached_property
+    def page_map(self) -> dict[int, str]:
+        """NEWSBRIEF_SECTION_PAGES read once; a bad setting refuses the ingest, naming it."""
+        try:
+            return parse_page_map(self.settings.section_pages)
+        except PageMapError as exc:
+            raise UnusableInputError("NEWSBRIEF_SECTION_PAGES", str(exc)) from exc
 
     async def ingest(
         self,
@@ -325,21 +346,28 @@ class IngestService:
             source = (read_pdf_source(path) if is_pdf_name(path.name)
                       else read_source_text(path, max_bytes=MAX_PAGE_BYTES))
             return self.prepare_page(source, options)
-        return self.prepare_jsonl(read_source_text(path), options)
+        return self.prepare_jsonl(
+            read_source_text(path, max_bytes=self.settings.max_input_bytes), options
+        )
 
     async def ingest_upload(
         self, name: str, data: bytes, options: IngestOptions = IngestOptions()
     ) -> IngestReport:
         """A file sent to the bot by an admin: same checks and storage as a file on disk."""
-        fmt = detect_format(Path(name), options.format)
-        if fmt == "page":
-            prepared = self.prepare_page(
+        return await self.store([self.prepare_bytes(name, data, options)])
+
+    def prepare_bytes(
+        self, name: str, data: bytes, options: IngestOptions = IngestOptions()
+    ) -> PreparedFile:
+        """Decode and parse a file's bytes (no database): the bot runs this in a thread."""
+        if detect_format(Path(name), options.format) == "page":
+            return self.prepare_page(
                 pdf_source_text(name, data) if is_pdf_name(name)
                 else source_text_from_bytes(name, data, max_bytes=MAX_PAGE_BYTES), options
             )
-        else:
-            prepared = self.prepare_jsonl(source_text_from_bytes(name, data), options)
-        return await self.store([prepared])
+        return self.prepare_jsonl(
+            source_text_from_bytes(name, data, max_bytes=self.settings.max_input_bytes), options
+        )
 
     def prepare_page(self, source: SourceText, options: IngestOptions) -> PreparedFile:
         edition = options.edition or edition_date_from_name(source.name)
@@ -355,8 +383,9 @@ class IngestService:
             parsed = parse_page(source.text, edition, paper=paper, page=page)
         except PageParseError as exc:
             raise UnusableInputError(source.name, str(exc)) from exc
+        ear = page_ear_section(source.text)
         drafts = tuple(
-            self._draft(article, paper, edition, page, options.section, source.name)
+            self._draft(article, paper, edition, page, options.section, source.name, ear)
             for article in parsed.articles
         )
         return PreparedFile(source, "page", paper, edition, page, drafts)
@@ -369,17 +398,21 @@ class IngestService:
         page: int | None,
         section: str | None,
         source: str,
+        ear: str | None = None,
     ) -> NewArticle:
         paragraphs = tuple(article.paragraphs)
         title = article.title or _stand_in_title(paragraphs)
+        choice = choose_section(
+            title, paragraphs, operator_section=section, page_ear=ear, page=page,
+            page_map=self.page_map,
+        )
         return NewArticle(
             paper=paper,
             edition_date=edition,
             page=page,
             title=title,
             content_hash=content_hash(paper, edition, article.kind, title, paragraphs),
-            section=_chosen_section(section) or classify_section(title, paragraphs),
-            section_source="operator" if section else "auto",
+            **_section_fields(choice),
             kind=article.kind,
             kicker=article.kicker,
             subtitle=article.subtitle,
@@ -438,6 +471,7 @@ class IngestService:
             body=body,
             edition=edition,
             section=section,
+            category=_text_field(record, "category"),
             paper=options.paper or _text_field(record, "paper") or self.settings.paper,
             page=options.page if options.page is not None else _int_field(record, "page"),
             url=_text_field(record, "url"),
@@ -453,9 +487,10 @@ class IngestService:
             content_hash=content_hash(
                 record.paper, record.edition, "article", record.title, paragraphs
             ),
-            section=(_chosen_section(record.section)
-                     or classify_section(record.title, paragraphs)),
-            section_source="operator" if record.section else "auto",
+            **_section_fields(choose_section(
+                record.title, paragraphs, operator_section=record.section,
+                category=record.category, page=record.page, page_map=self.page_map,
+            )),
             paragraphs=paragraphs,
             source=source,
             url=record.url,
@@ -470,6 +505,23 @@ class IngestService:
         for item in prepared:
             await self._store_drafts(_header(item), iter(item.drafts), report, progress, total)
             report.files += 1
+        return report
+
+    def index_rows(self, drafts: Sequence[NewArticle]) -> dict[str, IndexEntry]:
+        """Search-index rows by content hash, tokenised outside any transaction (run it in a
+        thread: jieba is most of an article's cost)."""
+        return {d.content_hash: text_index_entry(d, 0) for d in drafts}
+
+    async def store_in(
+        self, session: Transaction, item: PreparedFile, rows: dict[str, IndexEntry]
+    ) -> IngestReport:
+        """Store one small prepared file inside the caller's transaction, so what the caller
+        records about it (a source poll's item keys) commits or rolls back with the articles.
+        ``rows`` come from :meth:`index_rows`."""
+        report = IngestReport()
+        await self._store_batch_in(session, _header(item), item.drafts, rows, None,
+                                   self.clock(), report)
+        report.files = 1
         return report
 
     async def _store_drafts(
@@ -526,42 +578,60 @@ class IngestService:
         """One transaction: the batch's new articles, their index rows and alerts, and the file
         record's counts. Returns the file record's id."""
         async with self.db.session() as session:
-            articles = ArticleRepository(session)
-            existing = await articles.find_by_hashes([d.content_hash for d in drafts])
-            files = SourceFileRepository(session)
-            if record_id is None:
-                record_id = (await files.add(SourceFile(
-                    name=header.name, sha256=header.sha256, format=header.format,
-                    encoding=header.encoding, paper=header.paper, edition_date=header.edition,
-                    page=header.page, articles_new=0, articles_duplicate=0, ingested_at=now,
-                ))).id
-            fresh: dict[str, NewArticle] = {}
-            for draft in drafts:
-                if draft.content_hash not in existing:
-                    fresh.setdefault(draft.content_hash, draft)
-            new_articles = await articles.add_many(
-                list(fresh.values()), ingested_at=now, source_file_id=record_id
-            )
-            stored = {**existing, **{a.content_hash: a for a in new_articles}}
-            reported: set[str] = set()
-            for draft in drafts:
-                article = stored[draft.content_hash]
-                duplicate = draft.content_hash in existing or draft.content_hash in reported
-                reported.add(draft.content_hash)
-                report.articles.append(
-                    IngestedArticle(article.id, article.title, article.section, duplicate)
+            return await self._store_batch_in(session, header, drafts, entries, record_id, now,
+                                              report)
+
+    async def _store_batch_in(
+        self,
+        session: Transaction,
+        header: FileHeader,
+        drafts: Sequence[NewArticle],
+        entries: dict[str, IndexEntry],
+        record_id: int | None,
+        now: datetime,
+        report: IngestReport,
+    ) -> int:
+        """The batch's writes in ``session``; the report grows as they are made (a failed
+        commit raises, and the caller then reports nothing)."""
+        articles = ArticleRepository(session)
+        existing = await articles.find_by_hashes([d.content_hash for d in drafts])
+        files = SourceFileRepository(session)
+        if record_id is None:
+            record_id = (await files.add(SourceFile(
+                name=header.name, sha256=header.sha256, format=header.format,
+                encoding=header.encoding, paper=header.paper, edition_date=header.edition,
+                page=header.page, articles_new=0, articles_duplicate=0, ingested_at=now,
+            ))).id
+        fresh: dict[str, NewArticle] = {}
+        for draft in drafts:
+            if draft.content_hash not in existing:
+                fresh.setdefault(draft.content_hash, draft)
+        new_articles = await articles.add_many(
+            list(fresh.values()), ingested_at=now, source_file_id=record_id
+        )
+        stored = {**existing, **{a.content_hash: a for a in new_articles}}
+        reported: set[str] = set()
+        for draft in drafts:
+            article = stored[draft.content_hash]
+            duplicate = draft.content_hash in existing or draft.content_hash in reported
+            reported.add(draft.content_hash)
+            report.articles.append(
+                IngestedArticle(
+                    article.id, article.title, article.section, duplicate,
+                    article.section_source, article.section_confidence,
                 )
-            await SearchIndex(session).add([
-                replace(entries[a.content_hash], article_id=a.id) for a in new_articles
-            ])
-            alerts = await detect_and_record(
-                session, new_articles, home_paper=self.settings.paper,
-                home_region=self.settings.home_region, now=now,
-                tz=self.settings.timezone, stale_after=self.settings.alert_stale_after,
             )
-            await files.add_counts(
-                record_id, new=len(new_articles), duplicate=len(drafts) - len(new_articles)
-            )
+        await SearchIndex(session).add([
+            replace(entries[a.content_hash], article_id=a.id) for a in new_articles
+        ])
+        alerts = await detect_and_record(
+            session, new_articles, home_paper=self.settings.paper,
+            home_region=self.settings.home_region, now=now,
+            tz=self.settings.timezone, stale_after=self.settings.alert_stale_after,
+        )
+        await files.add_counts(
+            record_id, new=len(new_articles), duplicate=len(drafts) - len(new_articles)
+        )
         report.articles_new += len(new_articles)
         report.articles_duplicate += len(drafts) - len(new_articles)
         fresh_alerts = [alert for alert in alerts if alert.new]
@@ -586,8 +656,12 @@ def _stand_in_title(paragraphs: Sequence[str]) -> str:
     )
 
 
-def _chosen_section(section: str | None) -> str | None:
-    return resolve_section_name(section) if section else None
+def _section_fields(choice: SectionChoice) -> dict[str, Any]:
+    return {
+        "section": choice.section,
+        "section_source": choice.source,
+        "section_confidence": choice.confidence,
+    }
 
 
 def _text_field(record: dict[str, Any], name: str, *, required: bool = False) -> str | None:
