@@ -20,6 +20,9 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_PAPER = "萧山日报"
 DEFAULT_HOME_REGION = "萧山区"
 DEFAULT_INBOX_POLL_SECONDS = 5.0
+# A drop-folder file must look the same (size, mtime) for this long before it is read.
+DEFAULT_INBOX_SETTLE_SECONDS = 10.0
+DEFAULT_MAX_INPUT_MB = 200  # one .jsonl(.gz), decompressed; a year of a daily paper is ~60 MB
 DEFAULT_SOURCES_CHECK_SECONDS = 5.0  # how often the bot looks for sources due to be polled
 DEFAULT_ALERT_MAX_AGE_HOURS = 72
 DEFAULT_DELIVERY_PER_SECOND = 25.0  # Telegram allows about 30 messages a second overall
@@ -47,6 +50,9 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     inbox: Path | None = None
     inbox_poll_seconds: float = DEFAULT_INBOX_POLL_SECONDS
+    inbox_settle_seconds: float = DEFAULT_INBOX_SETTLE_SECONDS
+    # The largest article list read (after decompression), in bytes.
+    max_input_bytes: int = DEFAULT_MAX_INPUT_MB * 1024 * 1024
     sources_check_seconds: float = DEFAULT_SOURCES_CHECK_SECONDS
     # Alert events older than this are stored but not pushed (None: push whatever is new).
     alert_max_age: timedelta | None = timedelta(hours=DEFAULT_ALERT_MAX_AGE_HOURS)
@@ -59,6 +65,9 @@ class Settings:
     delivery_per_second: float = DEFAULT_DELIVERY_PER_SECOND
     delivery_paid_broadcast: bool = False
     delivery_chat_interval: float = DEFAULT_DELIVERY_CHAT_INTERVAL
+    # The operator's page -> section map for the paper (NEWSBRIEF_SECTION_PAGES="1-2:时政,3:经济"),
+    # as written: bot.text.section_choice.parse_page_map reads it (this layer knows no sections).
+    section_pages: str = ""
 
     @classmethod
     def from_env(
@@ -82,6 +91,14 @@ class Settings:
                 "NEWSBRIEF_INBOX_POLL_SECONDS", get("NEWSBRIEF_INBOX_POLL_SECONDS"),
                 DEFAULT_INBOX_POLL_SECONDS,
             ),
+            inbox_settle_seconds=_number(
+                "NEWSBRIEF_INBOX_SETTLE_SECONDS", get("NEWSBRIEF_INBOX_SETTLE_SECONDS"),
+                DEFAULT_INBOX_SETTLE_SECONDS, low=0, high=3600, unit="seconds",
+            ),
+            max_input_bytes=int(_number(
+                "NEWSBRIEF_MAX_INPUT_MB", get("NEWSBRIEF_MAX_INPUT_MB"), DEFAULT_MAX_INPUT_MB,
+                low=1, high=10_000, unit="MB",
+            ) * 1024 * 1024),
             sources_check_seconds=_parse_seconds(
                 "NEWSBRIEF_SOURCES_CHECK_SECONDS", get("NEWSBRIEF_SOURCES_CHECK_SECONDS"),
                 DEFAULT_SOURCES_CHECK_SECONDS,
@@ -91,6 +108,7 @@ class Settings:
             log_level=(get("NEWSBRIEF_LOG_LEVEL") or "INFO").upper(),
             digest_grace=_parse_hours(get("NEWSBRIEF_DIGEST_GRACE_HOURS")),
             digest_empty_note=_parse_flag(get("NEWSBRIEF_DIGEST_EMPTY_NOTE")),
+            section_pages=get("NEWSBRIEF_SECTION_PAGES") or "",
             **_delivery_settings(get),
         )
 

@@ -5,15 +5,19 @@ services the handlers reach through the typed context, the delivery sender and t
 registers the command table, and hands PTB the life cycle hooks PTB calls itself —
 ``post_init`` (migrate, take the one-bot lock, warm up, publish menus, start the components),
 ``post_stop`` (stop them) and ``post_shutdown`` (give the lock and the database back). ``newsbrief
-run`` is then PTB's own ``run_polling`` / ``run_webhook``, with PTB's signal handling; ``newsbrief
-chat`` drives the same hooks around an in-process transport.
+run`` is then PTB's own ``run_polling`` with PTB's signal handling, or, for a webhook, the same
+life cycle around our own small server (bot/app/webhook.py says why); ``newsbrief chat`` drives
+the same hooks around an in-process transport. Updates are handled chat by chat
+(bot/app/updates.py) and replies paced so a 429 pauses only its chat (bot/app/replies.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,10 +26,14 @@ from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.app.jobs import DigestJob, FeedJob, SourceJob
+from bot.app.lock_watch import LockWatch
+from bot.app.replies import ReplyRateLimiter
+from bot.app.updates import ChatOrderedUpdates
+from bot.app.webhook import WebhookServer
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
@@ -36,7 +44,7 @@ from bot.services import BotServices, warm_up
 from handlers.commands import publish_menus, register_handlers
 from handlers.context import CONTEXT_TYPES
 from storage.database import Database
-from storage.instance_lock import InstanceLock
+from storage.instance_lock import InstanceLock, InstanceLockedError
 
 logger = logging.getLogger("newsbrief.bot")
 
@@ -48,7 +56,6 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 TELEGRAM_ROOT = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
-REPLY_FLOOD_RETRIES = 3  # a reply answered 429 is retried as told, this many times at most
 _IMPORTED_AT = time.monotonic()
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -129,6 +136,9 @@ class NewsBot:
         self.db = db
         self.hold_lock = hold_lock
         self.lock: InstanceLock | None = None
+        self.lock_watch: LockWatch | None = None
+        self.lost_lock_message: str | None = None  # set when another bot took the lock
+        self._stop_webhook: asyncio.Event | None = None  # set: serve_webhook returns
         self.queue = DeliveryQueue(db)
         self.services = BotServices.create(
             settings, db, callback_secret=token, clock=clock, notify=self.queue.notify
@@ -138,8 +148,10 @@ class NewsBot:
             db, token, api_root=root, limits=limits or DeliveryLimits.from_settings(settings),
             queue=self.queue, request=push_request or request,
         )
-        inbox = (Inbox(settings.inbox, IngestService(db, settings))
+        inbox = (Inbox(settings.inbox, IngestService(db, settings),
+                       settle_seconds=settings.inbox_settle_seconds)
                  if settings.inbox is not None else None)
+        self.inbox = inbox
         self.digest_job = (DigestJob(self.services.pushes) if digest_interval is None
                            else DigestJob(self.services.pushes, interval=digest_interval))
         self.feed_job = FeedJob(self.services.pushes, inbox=inbox,
@@ -165,7 +177,9 @@ class NewsBot:
                 tzinfo=self.settings.timezone,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             ))
-            .rate_limiter(AIORateLimiter(max_retries=REPLY_FLOOD_RETRIES))
+            # chats answered side by side, each in order; a 429 pauses only its own chat
+            .concurrent_updates(ChatOrderedUpdates())
+            .rate_limiter(ReplyRateLimiter())
             .post_init(self.startup)
             .post_stop(self.stop)
             .post_shutdown(self.shutdown)
@@ -185,16 +199,50 @@ class NewsBot:
         """Before the first update: migrate, lock, warm up, menus, start the components."""
         if self.hold_lock:
             await self.db.upgrade()
-            self.lock = await InstanceLock.acquire(self.db)
-            logger.info("holding %s", self.lock.description)
+            await self.db.check_writable()  # read-only: one line now, not a crash later
+            self.lock = await InstanceLock.acquire(self.db, fenced=True,
+                                                   now=self.services.clock.now())
+            logger.info("holding %s (generation %s)", self.lock.description,
+                        self.lock.fence.generation if self.lock.fence else "-")
+            self.delivery.fence = self.lock.fence
+            self.lock_watch = LockWatch(
+                self.db, self.lock, halt=lambda: self._halt(application),
+                resume=lambda lock: self._resume(application, lock), give_up=self._give_up,
+            )
+            self.delivery.on_fenced = self.lock_watch.lost_now
         await warm_up(self.services)
         await publish_menus(application.bot, self.settings.admin_ids)
-        for component in self.components:
-            await component.start(application)
-            self._started.append(component)
+        await self._start_components(application)
+        if self.lock_watch is not None:
+            self.lock_watch.start()
         self.services.ready_seconds = process_age_seconds()
         logger.info("@%s is ready %.2f s after process start", application.bot.username,
                     self.services.ready_seconds)
+
+    async def _start_components(self, application: AnyApplication) -> None:
+        for component in self.components:
+            await component.start(application)
+            self._started.append(component)
+
+    async def _halt(self, application: AnyApplication) -> None:
+        """The lock was lost: no send starts from now on, then every component stops."""
+        self.delivery.halt()
+        await self.stop(application)
+
+    async def _resume(self, application: AnyApplication, lock: InstanceLock) -> None:
+        """The lock is ours again (a new fencing generation): start the components again."""
+        self.lock = lock
+        self.delivery.fence = lock.fence
+        await self._start_components(application)
+
+    def _give_up(self, message: str) -> None:
+        """Another bot holds the lock now: say so once and let the process exit."""
+        logger.critical("%s", message)
+        self.lost_lock_message = message
+        if self._stop_webhook is not None:  # our own webhook server: PTB's run loop is not used
+            self._stop_webhook.set()
+        else:
+            self.application.stop_running()
 
     async def stop(self, application: AnyApplication) -> None:
         """Stop the components in reverse order (in-flight sends finish and are recorded)."""
@@ -207,6 +255,10 @@ class NewsBot:
 
     async def shutdown(self, application: AnyApplication) -> None:
         """Last: whatever still runs stops, the lock is released, the database let go."""
+        if self.lock_watch is not None:
+            await self.lock_watch.stop()
+            self.lock = self.lock_watch.lock
+            self.lock_watch = None
         await self.stop(application)
         if self.lock is not None:
             await self.lock.release()
@@ -229,16 +281,45 @@ class NewsBot:
             return
         logger.info("answering by webhook %s (listening on %s:%d)", webhook.url, webhook.listen,
                     webhook.port)
-        self.application.run_webhook(
-            listen=webhook.listen,
-            port=webhook.port,
-            url_path=webhook.url_path,
-            webhook_url=webhook.url,
-            secret_token=secrets.token_urlsafe(32),
-            allowed_updates=list(ALLOWED_UPDATES),
-        )
+        asyncio.run(self.serve_webhook(webhook))
+
+    async def serve_webhook(self, webhook: WebhookOptions) -> None:
+        """``run_webhook``'s life cycle around our own server (bot/app/webhook.py says why):
+        start, listen, ``setWebhook``, serve until SIGTERM/SIGINT, then stop as PTB would."""
+        application = self.application
+        stop = self._stop_webhook = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        secret = secrets.token_urlsafe(32)
+        server = WebhookServer(application, path=webhook.url_path, secret=secret,
+                               listen=webhook.listen, port=webhook.port)
+        await application.initialize()
+        try:
+            await self.startup(application)
+            await server.start()  # listening before Telegram is told where to post
+            await application.bot.set_webhook(
+                webhook.url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES),
+            )
+            await application.start()
+            await stop.wait()
+            logger.info("stopping")
+        finally:
+            await server.stop()
+            if application.running:
+                await application.stop()
+            await self.stop(application)
+            await application.shutdown()
+            await self.shutdown(application)
 
 
 def run_bot(settings: Settings, db: Database, *, webhook: WebhookOptions | None = None) -> None:
-    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal."""
-    NewsBot(settings, db, hold_lock=True).run(webhook)
+    """``newsbrief run``: migrate, take the one-bot-per-database lock, serve until a signal.
+
+    The drop folder is checked first (InboxFolderError), before Telegram is contacted."""
+    bot = NewsBot(settings, db, hold_lock=True)
+    if bot.inbox is not None:
+        bot.inbox.ensure_folders()
+    bot.run(webhook)
+    if bot.lost_lock_message is not None:
+        raise InstanceLockedError(bot.lost_lock_message)

@@ -20,9 +20,11 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import Application, Job, JobQueue
 
-from bot.ingest.inbox import Inbox, InboxOutcome
+from bot.clock import Clock, SystemClock
+from bot.ingest.inbox import Inbox, InboxFolderError, InboxOutcome
 from bot.pushes.service import PushService
 from bot.sources.service import PollResult, SourceService
+from storage.database import DatabaseUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,12 @@ DIGEST_JOB = "newsbrief.digests"
 FEED_JOB = "newsbrief.feeds"
 SOURCES_JOB = "newsbrief.sources"
 DIGEST_INTERVAL_SECONDS = 60.0
+ERROR_REPORT_INTERVAL_SECONDS = 600.0  # a failing job logs once per this, with a count
+# Failures the operator fixes outside the program (disk full, database down, inbox not a
+# folder): one line each, no traceback.
+OPERATOR_ERRORS: tuple[type[BaseException], ...] = (
+    DatabaseUnavailableError, InboxFolderError, OSError,
+)
 # One pass at a time; a late tick is run once, not once per missed interval.
 _JOB_KWARGS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
@@ -77,6 +85,50 @@ class RepeatingJob(ABC):
         """One pass of this job's work."""
 
 
+class RepeatedErrorLog:
+    """Logs a job's failure once, then at most once per ``interval`` with how many passes failed
+    since, and once more when it works again: a full disk polled every 5 s gives one line per
+    10 minutes, not a 120-line traceback per poll."""
+
+    def __init__(self, job: str, *, interval: float = ERROR_REPORT_INTERVAL_SECONDS,
+                 clock: Clock | None = None) -> None:
+        self.job = job
+        self.interval = interval
+        self.clock = clock or SystemClock()
+        self.failures = 0  # since the last line logged
+        self.failing_since: float | None = None
+        self._last_logged = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        now = self.clock.monotonic()
+        self.failures += 1
+        first = self.failing_since is None
+        if first:
+            self.failing_since = now
+        elif now - self._last_logged < self.interval:
+            return
+        known = isinstance(exc, OPERATOR_ERRORS)
+        logger.error(
+            "%s failed%s: %s: %s", self.job,
+            "" if first else
+            f" {self.failures} time(s) in the last {now - self._last_logged:.0f} s",
+            type(exc).__name__, _one_line(str(exc)),
+            exc_info=exc if first and not known else None,  # a bug's traceback, once
+        )
+        self._last_logged, self.failures = now, 0
+
+    def succeeded(self) -> None:
+        if self.failing_since is not None:
+            logger.info("%s works again after %.0f s", self.job,
+                        self.clock.monotonic() - self.failing_since)
+        self.failing_since, self.failures = None, 0
+
+
+def _one_line(text: str) -> str:
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 class DigestJob(RepeatingJob):
     """Keyword-watch notices for new articles, then the digests due at this minute."""
 
@@ -97,11 +149,13 @@ class FeedJob(RepeatingJob):
 
     name = FEED_JOB
 
-    def __init__(self, pushes: PushService, *, inbox: Inbox | None, interval: float) -> None:
+    def __init__(self, pushes: PushService, *, inbox: Inbox | None, interval: float,
+                 clock: Clock | None = None) -> None:
         super().__init__(interval)
         self.pushes = pushes
         self.inbox = inbox
         self.last_outcomes: list[InboxOutcome] = []
+        self.errors = RepeatedErrorLog(self.name, clock=clock)
 
     async def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if self.inbox is not None:
@@ -110,6 +164,16 @@ class FeedJob(RepeatingJob):
         await super().start(application)
 
     async def run_pass(self) -> None:
+        """One pass; a failure is logged by :class:`RepeatedErrorLog` and the next tick retries
+        (files stay in the drop folder, notices stay unqueued)."""
+        try:
+            await self._feed_pass()
+        except Exception as exc:
+            self.errors.failed(exc)
+        else:
+            self.errors.succeeded()
+
+    async def _feed_pass(self) -> None:
         outcomes = await self.inbox.process_once() if self.inbox is not None else []
         self.last_outcomes = outcomes
         await self.pushes.alert_pass()
