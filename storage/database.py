@@ -30,6 +30,10 @@ from sqlalchemy.ext.asyncio import (
 
 logger = logging.getLogger(__name__)
 
+# What ``Database.session()`` yields: one open transaction. Code outside storage/ passes it on to
+# repositories without knowing SQL (or SQLAlchemy) itself.
+Transaction = AsyncSession
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite result codes (the low byte of an extended code, e.g. SQLITE_BUSY_SNAPSHOT = 517).
 SQLITE_BUSY = 5

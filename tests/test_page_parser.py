@@ -739,3 +739,112 @@ def test_explain_labels_every_input_line() -> None:
         "credit",
     ]
     assert {entry.label for entry in explained} <= set(LABELS)
+
+
+# --- issue 14: one hand-set page per failure class ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ear",
+    [
+        "2019年10月28日 星期一 第16版",
+        "4 2019年10月25日 星期五",
+        "人民日报 2019年10月25日 星期五 第4版",
+        "第16版",
+    ],
+)
+@pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
+def test_page_ears_in_several_forms_are_furniture(ear: str, at_top: bool) -> None:
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    page = blocks(ear, *story) if at_top else blocks(*story, ear)
+    article = only_article(page)
+    assert (article.title, article.subtitle, article.paragraphs) == (
+        "秋收时节农事忙",
+        None,
+        (BODY, BODY_2),
+    )
+
+
+@pytest.mark.parametrize("credit", ["人民视觉", "新华社发", "视觉中国", "中新社发"])
+def test_photo_agency_credit_alone_on_a_line_is_no_headline(credit: str) -> None:
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2)
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    assert article.subheads == ()  # a credit is no section head either
+
+
+def test_parallel_section_heads_stay_inside_the_feature() -> None:
+    page = blocks(
+        "大湾区建设按下快进键",
+        "■记者 王某",
+        BODY,
+        *HEADS[0],
+        BODY_2,
+        *HEADS[1],
+        BODY,
+        *HEADS[2],
+        BODY_2,
+    )
+    article = only_article(page)
+    assert article.subheads == tuple(line for head in HEADS for line in head)
+
+
+# Each head is set over a line that says what the section tells (people's daily, 2019-10).
+HEADS = (
+    ("得天时，一步“先手棋”落子正当时", "坚持高水平开放，共同打造对外开放新高地"),
+    ("拥地利，从一根羽毛到一条走廊", "追求高质量创新，勇当创新的排头兵和突击队"),
+    ("享人和，一条贯通三地的河流", "共护生态绿色，携手走好协同发展之路"),
+)
+
+
+def test_headline_after_a_bylineless_piece_that_jumped_opens_an_article() -> None:
+    page = blocks("第一篇标题在此", BODY, BODY_2, "（下转第5版）", "秋收时节农事忙", BODY, BODY_2)
+    titles = [article.title for article in parse_page(page, EDITION).articles]
+    assert titles == ["第一篇标题在此", "秋收时节农事忙"]
+
+
+def test_single_short_title_over_a_long_deck_opens_an_article() -> None:
+    deck = "今年秋粮喜获丰收 各地农民抢抓晴好天气收割晾晒确保颗粒归仓"
+    page = blocks("第一篇标题在此", "■记者 王某", BODY, "稻香", deck, BODY_2)
+    _, second = parse_page(page, EDITION).articles
+    assert (second.title, second.subtitle, second.paragraphs) == ("稻香", deck, (BODY_2,))
+
+
+def test_column_cut_ending_on_a_whole_word_is_joined() -> None:
+    """Four paragraphs cut at the end of a 12-character line (the first indented by two): the
+    pieces hold whole lines, so the page shows its column width and the cuts are joined even
+    where the piece ends on a whole word ("…为实现经济高质量" | "发展…")."""
+    cut = [
+        ("各地各部门认真贯彻落实为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
+        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
+        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
+        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
+    ]
+    cut = [(first[:10], first[10:] + rest) for first, rest in cut]
+    assert all(len(first) == 10 for first, _ in cut)  # 12 wide, first line indented by two
+    page = blocks("秋收时节农事忙", "■记者 王某", *(piece for pair in cut for piece in pair))
+    article = only_article(page)
+    assert article.paragraphs == tuple(first + rest for first, rest in cut)
+    assert article.subheads == ()
+
+
+def test_package_title_heads_its_first_piece_and_later_pieces_are_articles() -> None:
+    """The rule for a package (one title over several pieces, each with its own title and
+    byline): the package title is the first piece's title and that piece's own title its
+    subtitle; every later piece is an article of its own (docs/quality.md)."""
+    page = blocks(
+        "壮丽七十年 奋斗新时代",
+        "我们的节日",
+        "■记者 王某",
+        BODY,
+        "我们的祖国",
+        "■记者 李某",
+        BODY_2,
+    )
+    first, second = parse_page(page, EDITION).articles
+    assert (first.title, first.subtitle, first.byline) == (
+        "壮丽七十年 奋斗新时代",
+        "我们的节日",
+        "记者 王某",
+    )
+    assert (second.title, second.subtitle, second.byline) == ("我们的祖国", None, "记者 李某")

@@ -22,6 +22,7 @@ from bot.sources.fetch import Fetcher, UnsupportedSchemeError
 from bot.sources.service import SourceInputError, SourceService
 from storage.articles import ArticleRepository
 from storage.database import Database
+from storage.sources import SourceRepository
 from tests.sources_site import (
     TYPHOON_BODY,
     TYPHOON_TITLE,
@@ -687,14 +688,37 @@ async def test_a_storage_failure_in_one_source_leaves_the_others_polled(
     sources = service(db)
     await sources.add(site.url("/a.xml"))
     await sources.add(site.url("/b.xml"))
-    real_store = sources.ingest.store
+    real_store = sources.ingest.store_in
 
-    async def store(prepared, progress=None):  # type: ignore[no-untyped-def]
-        if any("a.xml" in p.source.name for p in prepared):
+    async def store_in(session, item, rows):  # type: ignore[no-untyped-def]
+        if "a.xml" in item.source.name:
             raise RuntimeError("the database went away")
-        return await real_store(prepared, progress)
+        return await real_store(session, item, rows)
 
-    monkeypatch.setattr(sources.ingest, "store", store)
+    monkeypatch.setattr(sources.ingest, "store_in", store_in)
     results = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
     assert results["a.xml"].status == "error" and "RuntimeError" in (results["a.xml"].error or "")
     assert (results["b.xml"].status, results["b.xml"].articles_new) == ("ok", 1)
+
+
+async def test_a_poll_is_one_transaction_so_a_failure_leaves_nothing_half_recorded(
+    db: Database, site: SourcesSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Articles, their alerts and the item keys commit together: if recording the keys fails,
+    no article stays behind unrecorded (and the next poll stores it exactly once)."""
+    site.put("/a.xml", typhoon_feed(site), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/a.xml"))
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the connection dropped")
+
+    monkeypatch.setattr(SourceRepository, "record_item", broken)
+    [failed] = await sources.poll_all()
+    assert failed.status == "error"
+    async with db.session() as session:
+        assert await ArticleRepository(session).ingested_since(0) == []
+    monkeypatch.undo()
+    [result] = await sources.poll_all()
+    assert (result.status, result.articles_new, result.articles_duplicate) == ("ok", 2, 0)
+    assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])

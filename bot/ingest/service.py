@@ -46,7 +46,7 @@ from bot.text.section_choice import (
 )
 from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.models import SourceFile
 from storage.search_index import IndexEntry, SearchIndex
 
@@ -507,6 +507,23 @@ class IngestService:
             report.files += 1
         return report
 
+    def index_rows(self, drafts: Sequence[NewArticle]) -> dict[str, IndexEntry]:
+        """Search-index rows by content hash, tokenised outside any transaction (run it in a
+        thread: jieba is most of an article's cost)."""
+        return {d.content_hash: text_index_entry(d, 0) for d in drafts}
+
+    async def store_in(
+        self, session: Transaction, item: PreparedFile, rows: dict[str, IndexEntry]
+    ) -> IngestReport:
+        """Store one small prepared file inside the caller's transaction, so what the caller
+        records about it (a source poll's item keys) commits or rolls back with the articles.
+        ``rows`` come from :meth:`index_rows`."""
+        report = IngestReport()
+        await self._store_batch_in(session, _header(item), item.drafts, rows, None,
+                                   self.clock(), report)
+        report.files = 1
+        return report
+
     async def _store_drafts(
         self,
         header: FileHeader,
@@ -561,45 +578,60 @@ class IngestService:
         """One transaction: the batch's new articles, their index rows and alerts, and the file
         record's counts. Returns the file record's id."""
         async with self.db.session() as session:
-            articles = ArticleRepository(session)
-            existing = await articles.find_by_hashes([d.content_hash for d in drafts])
-            files = SourceFileRepository(session)
-            if record_id is None:
-                record_id = (await files.add(SourceFile(
-                    name=header.name, sha256=header.sha256, format=header.format,
-                    encoding=header.encoding, paper=header.paper, edition_date=header.edition,
-                    page=header.page, articles_new=0, articles_duplicate=0, ingested_at=now,
-                ))).id
-            fresh: dict[str, NewArticle] = {}
-            for draft in drafts:
-                if draft.content_hash not in existing:
-                    fresh.setdefault(draft.content_hash, draft)
-            new_articles = await articles.add_many(
-                list(fresh.values()), ingested_at=now, source_file_id=record_id
-            )
-            stored = {**existing, **{a.content_hash: a for a in new_articles}}
-            reported: set[str] = set()
-            for draft in drafts:
-                article = stored[draft.content_hash]
-                duplicate = draft.content_hash in existing or draft.content_hash in reported
-                reported.add(draft.content_hash)
-                report.articles.append(
-                    IngestedArticle(
-                        article.id, article.title, article.section, duplicate,
-                        article.section_source, article.section_confidence,
-                    )
+            return await self._store_batch_in(session, header, drafts, entries, record_id, now,
+                                              report)
+
+    async def _store_batch_in(
+        self,
+        session: Transaction,
+        header: FileHeader,
+        drafts: Sequence[NewArticle],
+        entries: dict[str, IndexEntry],
+        record_id: int | None,
+        now: datetime,
+        report: IngestReport,
+    ) -> int:
+        """The batch's writes in ``session``; the report grows as they are made (a failed
+        commit raises, and the caller then reports nothing)."""
+        articles = ArticleRepository(session)
+        existing = await articles.find_by_hashes([d.content_hash for d in drafts])
+        files = SourceFileRepository(session)
+        if record_id is None:
+            record_id = (await files.add(SourceFile(
+                name=header.name, sha256=header.sha256, format=header.format,
+                encoding=header.encoding, paper=header.paper, edition_date=header.edition,
+                page=header.page, articles_new=0, articles_duplicate=0, ingested_at=now,
+            ))).id
+        fresh: dict[str, NewArticle] = {}
+        for draft in drafts:
+            if draft.content_hash not in existing:
+                fresh.setdefault(draft.content_hash, draft)
+        new_articles = await articles.add_many(
+            list(fresh.values()), ingested_at=now, source_file_id=record_id
+        )
+        stored = {**existing, **{a.content_hash: a for a in new_articles}}
+        reported: set[str] = set()
+        for draft in drafts:
+            article = stored[draft.content_hash]
+            duplicate = draft.content_hash in existing or draft.content_hash in reported
+            reported.add(draft.content_hash)
+            report.articles.append(
+                IngestedArticle(
+                    article.id, article.title, article.section, duplicate,
+                    article.section_source, article.section_confidence,
                 )
-            await SearchIndex(session).add([
-                replace(entries[a.content_hash], article_id=a.id) for a in new_articles
-            ])
-            alerts = await detect_and_record(
-                session, new_articles, home_paper=self.settings.paper,
-                home_region=self.settings.home_region, now=now,
-                tz=self.settings.timezone, stale_after=self.settings.alert_stale_after,
             )
-            await files.add_counts(
-                record_id, new=len(new_articles), duplicate=len(drafts) - len(new_articles)
-            )
+        await SearchIndex(session).add([
+            replace(entries[a.content_hash], article_id=a.id) for a in new_articles
+        ])
+        alerts = await detect_and_record(
+            session, new_articles, home_paper=self.settings.paper,
+            home_region=self.settings.home_region, now=now,
+            tz=self.settings.timezone, stale_after=self.settings.alert_stale_after,
+        )
+        await files.add_counts(
+            record_id, new=len(new_articles), duplicate=len(drafts) - len(new_articles)
+        )
         report.articles_new += len(new_articles)
         report.articles_duplicate += len(drafts) - len(new_articles)
         fresh_alerts = [alert for alert in alerts if alert.new]

@@ -41,7 +41,7 @@ from bot.sources.pages import (
 from bot.sources.records import SourceRecord, date_from_url
 from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.models import Source
 from storage.search_index import SearchIndex
 from storage.sources import (
@@ -415,27 +415,34 @@ class SourceService:
             prepared = self._prepare_records(records, options, name)
             keyed = [(r.key, d) for r, d in zip(records, prepared.drafts, strict=True)]
         keyed = _first_per_key([(k, (k, d)) for k, d in keyed])
+        # Tokenised before the transaction: jieba must not run while SQLite's write lock is held.
+        rows = await asyncio.to_thread(self.ingest.index_rows, [d for _, d in keyed])
+        now = self.clock.now()
+        # One transaction for the whole poll: the new articles, their index rows and alerts, the
+        # item keys that say they came from this source, and the edits. A failure leaves none of
+        # it, and the next poll starts from the same state.
         async with self.db.session() as session:
-            known = await SourceRepository(session).known_items(source.id, [k for k, _ in keyed])
-        fresh = [(k, d) for k, d in keyed if k not in known]
-        edited = [(k, d) for k, d in keyed
-                  if k in known and known[k].content_hash != d.content_hash]
-        result.articles_duplicate += len(keyed) - len(fresh) - len(edited)
-        stored: list[tuple[str, int, str]] = []
-        if fresh:
-            report = await self.ingest.store([replace(prepared, drafts=tuple(d for _, d in fresh))])
+            repository = SourceRepository(session)
+            known = await repository.known_items(source.id, [k for k, _ in keyed])
+            fresh = [(k, d) for k, d in keyed if k not in known]
+            edited = [(k, d) for k, d in keyed
+                      if k in known and known[k].content_hash != d.content_hash]
+            duplicates = len(keyed) - len(fresh) - len(edited)
+            report = None
+            if fresh:
+                report = await self.ingest.store_in(
+                    session, replace(prepared, drafts=tuple(d for _, d in fresh)), rows
+                )
+                for (key, draft), article in zip(fresh, report.articles, strict=True):
+                    await repository.record_item(source.id, key, article.id, draft.content_hash,
+                                                 now)
+            for key, draft in edited:
+                await self._apply_edit(session, repository, source.id, known[key], draft, result)
+        result.articles_duplicate += duplicates
+        if report is not None:
             result.articles_new += report.articles_new
             result.articles_duplicate += report.articles_duplicate
             result.alerts_new += report.alerts_new
-            for (key, draft), article in zip(fresh, report.articles, strict=True):
-                stored.append((key, article.id, draft.content_hash))
-        now = self.clock.now()
-        async with self.db.session() as session:
-            repository = SourceRepository(session)
-            for key, article_id, content in stored:
-                await repository.record_item(source.id, key, article_id, content, now)
-            for key, draft in edited:
-                await self._apply_edit(session, repository, source.id, known[key], draft, result)
 
     def _prepare_records(
         self, records: Sequence[SourceRecord], options: IngestOptions, name: str
@@ -468,8 +475,8 @@ class SourceService:
         return replace(prepared, drafts=drafts)
 
     async def _apply_edit(
-        self, session: Any, repository: SourceRepository, source_id: int, known: KnownItem,
-        draft: NewArticle, result: PollResult,
+        self, session: Transaction, repository: SourceRepository, source_id: int,
+        known: KnownItem, draft: NewArticle, result: PollResult,
     ) -> None:
         """The item changed in its source: update its article (or point at an identical one)."""
         now = self.clock.now()

@@ -18,6 +18,8 @@ from bot.ingest.page_parser.patterns import (
     SUBTITLE_DASHES,
 )
 
+# A title this short over a long second line is the title, and the second line its deck.
+MAX_SHORT_TITLE_CHARS = 4
 HeadRole = Literal["kicker", "title", "subtitle"]
 
 
@@ -75,4 +77,6 @@ def reads_as_kicker(first: str, second: str) -> bool:
         return True
     if COLUMN_TAG.search(second) and not COLUMN_TAG.search(first):
         return True
-    return bool(PARALLEL_HALVES.match(second)) and not PARALLEL_HALVES.match(first)
+    # A single short title ("稻香") over a long deck set in two halves is the title.
+    short_title = len(first) <= MAX_SHORT_TITLE_CHARS
+    return bool(PARALLEL_HALVES.match(second)) and not (PARALLEL_HALVES.match(first) or short_title)

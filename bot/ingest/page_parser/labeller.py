@@ -243,6 +243,9 @@ class _Labeller:
             return True
         if self.gaps_separate_articles and line.gap_before:
             return True
+        if index > 0 and self.lines[index - 1].before_jump:
+            # The piece before ended at its jump line ("（下转第5版）"): a new one starts here.
+            return True
         if self.indentation_marks_body and not line.indented:
             return True
         if any(COLUMN_TAG.search(entry) for entry in group) or DOCUMENT_TITLE.search(group[-1]):
