@@ -271,6 +271,19 @@ def _ts_phrase(matcher: TermMatcher, *, title: bool = False) -> str:
     return "(" + " <-> ".join(parts) + ")"
 
 
+def _ts_tokens(matcher: TermMatcher) -> str:
+    """The term's tokens ANDed, without their order: what GIN answers without reading a row
+    (a phrase then needs the row's positions; a one-token term is exact as it is)."""
+    if len(matcher.tokens) == 1:
+        return _ts_phrase(matcher)
+    last = len(matcher.tokens) - 1
+    parts = [
+        f"'{_pg_quote(token)}'" + (":*" if matcher.prefix and n == last else "")
+        for n, token in enumerate(matcher.tokens)
+    ]
+    return "(" + " & ".join(parts) + ")"
+
+
 # --- the store ------------------------------------------------------------------------------
 
 
@@ -681,28 +694,40 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     where: list[str] = []
     grams_in = [m for m in query.include if not m.single_char]
     chars_in = [m for m in query.include if m.single_char]
+    exact: list[str] = []  # answered by the GIN index alone: no row's tsvector is read
+    checks: list[str] = []  # read each candidate's tsvector: done last, newest first, lazily
     if grams_in:
         params["q_grams"] = " & ".join(_ts_phrase(m) for m in grams_in)
         where.append("f.grams @@ CAST(:q_grams AS tsquery)")
+        params["q_tokens"] = " & ".join(_ts_tokens(m) for m in grams_in)
+        exact.append("f.grams @@ CAST(:q_tokens AS tsquery)")
+        if params["q_tokens"] != params["q_grams"]:
+            checks.append("f.grams @@ CAST(:q_grams AS tsquery)")
     if chars_in:
         params["q_chars"] = " & ".join(_ts_phrase(m) for m in chars_in)
         where.append("f.chars @@ CAST(:q_chars AS tsquery)")
+        exact.append("f.chars @@ CAST(:q_chars AS tsquery)")
     grams_out = [m for m in query.exclude if not m.single_char]
     chars_out = [m for m in query.exclude if m.single_char]
     if grams_out:
         params["n_grams"] = " | ".join(_ts_phrase(m) for m in grams_out)
         where.append("NOT (f.grams @@ CAST(:n_grams AS tsquery))")
+        checks.append(where[-1])
     if chars_out:
         params["n_chars"] = " | ".join(_ts_phrase(m) for m in chars_out)
         where.append("NOT (f.chars @@ CAST(:n_chars AS tsquery))")
+        checks.append(where[-1])
     if query.section is not None:
         where.append("f.section = :section")
+        exact.append(where[-1])
         params["section"] = query.section
     if query.since is not None:
         where.append("f.edition_date >= :since")
+        exact.append(where[-1])
         params["since"] = query.since
     if query.until is not None:
         where.append("f.edition_date <= :until")
+        exact.append(where[-1])
         params["until"] = query.until
     hits_from = "FROM search_documents AS f WHERE " + " AND ".join(where)
 
@@ -711,7 +736,7 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     params["slice"] = PG_FIRST_SLICE
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1) AS c"
     sql = _page_sql(
-        hits=_pg_newest_first(hits_from),
+        hits=_pg_newest_first(exact, checks),
         title_parts=title_parts,
         word_parts=word_parts,
         number=lambda name: f"CAST(:{name} AS float8)",
@@ -739,24 +764,35 @@ _PG_PRELUDE = (
 )
 
 
-def _pg_newest_first(hits_from: str) -> str:
-    """The matches of ``hits_from`` newest first, one id slice after another.
+def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
+    """The matches newest first, one id slice after another.
+
+    In each slice the ``exact`` conditions (GIN without phrases, filters) give candidates, sorted
+    newest first without reading any tsvector; the ``checks`` (phrases, exclusions: they read
+    the row's TOASTed tsvector) then run candidate by candidate and stop with the caller's
+    LIMIT. In a single GIN scan PostgreSQL rechecks every candidate of the archive before any
+    other filter, so a slice would have cost as much as the whole archive.
 
     The rows come out in descending id order because the slices are joined in order (a LATERAL
     join is a nested loop over ``generate_series``) and each slice is sorted; the caller's LIMIT
     then stops at the first slice that completes it. Sorting by ``article_id + 0`` keeps the
-    planner from walking the primary key backwards through a slice (testing every row)."""
+    planner from walking the primary key backwards through a slice."""
     top, size = "CAST(:top AS bigint)", "CAST(:slice AS bigint)"
     rest = f"{top} - {size} * {(1 << PG_SLICES) - 1}"
+    found = " AND ".join(exact)
+    later = ("WHERE " + " AND ".join(checks)) if checks else ""
     return f"""SELECT s.id FROM generate_series(0, {PG_SLICES - 1}) AS k
   CROSS JOIN LATERAL (
-    SELECT f.article_id AS id {hits_from}
-      AND f.article_id <= {top} - {size} * ((CAST(1 AS bigint) << k) - 1)
-      AND f.article_id > {top} - {size} * ((CAST(1 AS bigint) << (k + 1)) - 1)
-    ORDER BY f.article_id + 0 DESC
+    SELECT f.id FROM (
+      SELECT f.article_id AS id, f.grams, f.chars FROM search_documents AS f WHERE {found}
+        AND f.article_id <= {top} - {size} * ((CAST(1 AS bigint) << k) - 1)
+        AND f.article_id > {top} - {size} * ((CAST(1 AS bigint) << (k + 1)) - 1)
+      ORDER BY f.article_id + 0 DESC OFFSET 0
+    ) AS f {later}
   ) AS s
   UNION ALL
-  SELECT id FROM (
-    SELECT f.article_id AS id {hits_from} AND f.article_id + 0 <= {rest}
-    ORDER BY f.article_id + 0 DESC
-  ) AS older"""
+  SELECT f.id FROM (
+    SELECT f.article_id AS id, f.grams, f.chars FROM search_documents AS f WHERE {found}
+      AND f.article_id + 0 <= {rest}
+    ORDER BY f.article_id + 0 DESC OFFSET 0
+  ) AS f {later}"""
