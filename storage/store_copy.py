@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, inspect, select, text
+from sqlalchemy import Integer, Table, delete, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.database import Database
@@ -35,7 +35,7 @@ NOT_COPIED_PREFIXES = ("search_", "alembic_version", "sqlite_")
 DEFAULT_BATCH_SIZE = 1000
 
 IndexArticles = Callable[[Sequence[Article]], Sequence[IndexEntry]]
-CopyProgress = Callable[[int, int], None]
+CopyProgress = Callable[[str, int, int], None]
 
 assert Watch.__table__ in COPIED_TABLES  # storage.watches keeps its model outside models.py
 
@@ -139,7 +139,8 @@ async def copy_store(
     """Copy every table of ``source`` (migrated to head) into ``target`` (migrated to head, and
     empty unless ``replace``), rebuild the search index there, verify the row counts, commit.
 
-    ``progress(done, total)`` counts rows over all tables.
+    ``progress("copying", done, total)`` counts articles (the long part: each is tokenized
+    again for the index); the other tables are plain row copies.
     """
     if same_database(source, target):
         raise SameDatabaseError(f"source and target are the same database ({source.safe_url})")
@@ -156,10 +157,8 @@ async def copy_store(
                 f"{', '.join(unknown)} (is it a newer newsbrief's database?)"
             )
         expected = await _counts(reader, with_index=False)
-        total = sum(expected.values())
         async with target.engine.begin() as writer:
             await _prepare_target(writer, target, replace=replace)
-            done = 0
             for table in COPIED_TABLES:
                 copied = 0
                 async for rows in _batches(reader, table, batch_size):
@@ -171,10 +170,9 @@ async def copy_store(
                         ):
                             await writer.execute(statement, parameters)
                         report.indexed += len(entries)
+                        if progress is not None:
+                            progress("copying", copied + len(rows), expected[table.name])
                     copied += len(rows)
-                    done += len(rows)
-                    if progress is not None:
-                        progress(done, total)
                 report.tables[table.name] = copied
             if target.backend == "postgresql":
                 await _advance_sequences(writer)
@@ -233,8 +231,8 @@ async def _advance_sequences(writer: AsyncConnection) -> None:
     which does not advance it); an empty table keeps its sequence at the start."""
     for table in COPIED_TABLES:
         (key,) = table.primary_key.columns
-        if key.autoincrement is False:  # chats: Telegram's own ids, no sequence
-            continue
+        if key.autoincrement is False or not isinstance(key.type, Integer):
+            continue  # chats: Telegram's own ids; instance_fences: named rows; no sequence
         await writer.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence(:table, :column), max_id) "
