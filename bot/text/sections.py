@@ -1,8 +1,10 @@
 """Automatic section classifier: one of six newspaper sections per article.
 
-The model is a multinomial naive Bayes over character bigrams and multi-character words that
-jieba found in the training titles (see `bot.text.section_training`, which writes
-`bot/text/data/section_model.json`). At run time the words are found by dictionary lookup of the
+The shipped model is linear (logistic regression weights, format LINEAR_FORMAT) over characters,
+character bigrams and multi-character words that jieba found in the training titles; the older
+multinomial naive Bayes format still loads (see `bot.text.section_training`, which writes
+`bot/text/data/section_model.json`). Both score by summing per-feature vectors.
+At run time the words are found by dictionary lookup of the
 shipped vocabulary instead of calling `jieba.cut`: the features are the same ones the model was
 trained on, and the lookup costs a small fraction of a segmentation, which matters because every
 ingested article is classified. A short cue lexicon decides emergencies (应急响应, 台风, 暴雨,
