@@ -197,3 +197,8 @@ def test_parse_json_carries_section_source(capsys, tmp_path: Path) -> None:
         ("文体", "page")}
     code, out, _ = run(capsys, "parse", str(SEED), "--json")
     assert {a["section_source"] for a in json.loads(out)["articles"]} == {"model"}
+    code, out, _ = run(capsys, "ingest", str(page), "--db", f"sqlite:///{tmp_path / 'ear.db'}",
+                       "--json")
+    stored = json.loads(out)["articles"]
+    assert code == 0 and {(a["section"], a["section_source"], a["section_confidence"])
+                          for a in stored} == {("文体", "page", None)}

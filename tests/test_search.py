@@ -427,11 +427,17 @@ async def db_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
 
 
 async def test_reindex_indexes_articles_stored_before_the_migration(db_at_0001: Database) -> None:
+    # Rows as revision 0001 stored them: the ORM model has columns added since (0012).
+    from sqlalchemy import text
+
     async with db_at_0001.session() as session:
-        repo = ArticleRepository(session)
-        stored: Sequence[int] = [
-            (await repo.add_if_new(_new("萧山经开区", "颱風"), ingested_at=NOW))[0].id
-        ]
+        result = await session.execute(text(
+            "INSERT INTO articles (paper, edition_date, section, section_source, kind, title,"
+            " reporters, paragraphs, subheads, content_hash, ingested_at) VALUES ('萧山日报',"
+            " :day, '经济', 'auto', 'article', '萧山经开区', '[]', '[\"颱風\"]', '[]', :hash, :now)"
+            " RETURNING id"
+        ), {"day": DAY, "hash": uuid.uuid4().hex, "now": NOW})
+        stored: Sequence[int] = [int(result.scalar_one())]
     await db_at_0001.upgrade()  # creates the empty index (storage does not tokenise)
     assert await _ids(db_at_0001, "经开") == []
     assert await reindex(db_at_0001) == 1

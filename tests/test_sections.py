@@ -19,8 +19,9 @@ from bot.text.sections import (
     section_scores,
 )
 
-# Measured by `python -m bot.text.section_training` (docs/quality.md): test macro-F1 0.8789.
-THUCNEWS_TEST_MACRO_F1_FLOOR = 0.86
+# docs/quality.md: test macro-F1 0.799 for the linear model (0.879 for the naive Bayes one it
+# replaced, which scored 0.459 off its training source).
+THUCNEWS_TEST_MACRO_F1_FLOOR = 0.78
 
 
 def seed_articles(fixtures_dir: Path) -> list[dict]:
@@ -66,8 +67,13 @@ def test_emergency_language_decides_emergency(title: str, paragraphs: tuple[str,
 
 def test_obvious_topics() -> None:
     assert classify_section("NBA总决赛:湖人队逆转夺冠") == "文体"
-    assert classify_section("央行宣布下调存款准备金率0.5个百分点") == "经济"
     assert classify_section("教育部:今年高考报名人数再创新高") == "科教"
+
+
+@pytest.mark.xfail(strict=True, reason="known miss of the linear model (docs/quality.md): "
+                   "digits and 百分点 weigh toward 科教 over 央行/存款/准备金")
+def test_known_miss_reserve_ratio_headline() -> None:
+    assert classify_section("央行宣布下调存款准备金率0.5个百分点") == "经济"
 
 
 def test_every_input_gets_a_section() -> None:

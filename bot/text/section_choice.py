@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from bot.text.sections import (
     DEFAULT_SECTION,
     SECTIONS,
+    load_model,
     resolve_section_name,
     section_scores,
 )
@@ -52,7 +53,6 @@ EAR_SUFFIXES = re.compile(r"(?:新闻|专版|周刊|版|频道|观察|视点)$")
 EAR_SEPARATORS = re.compile(r"[·•・\s/|、]+")
 EAR_LINES = 6
 EAR_MAX_CHARS = 12
-CONFIDENCE_SCALE = 10.0
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,11 @@ def model_choice(title: str, paragraphs: Sequence[str] = ()) -> SectionChoice:
     probability)."""
     if not title.strip() and not any(p.strip() for p in paragraphs):
         return SectionChoice(DEFAULT_SECTION, "model", 0.0)
-    scores = section_scores(title, paragraphs)
+    model = load_model()
+    scores = section_scores(title, paragraphs, model)
     best = max(SECTIONS, key=lambda section: scores[section])
     top = scores[best]
-    weights = {s: math.exp(CONFIDENCE_SCALE * (v - top)) for s, v in scores.items()}
+    weights = {s: math.exp(model.confidence_scale * (v - top)) for s, v in scores.items()}
     return SectionChoice(best, "model", round(weights[best] / sum(weights.values()), 3))
 
 

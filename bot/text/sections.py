@@ -1,8 +1,10 @@
 """Automatic section classifier: one of six newspaper sections per article.
 
-The model is a multinomial naive Bayes over character bigrams and multi-character words that
-jieba found in the training titles (see `bot.text.section_training`, which writes
-`bot/text/data/section_model.json`). At run time the words are found by dictionary lookup of the
+The shipped model is linear (logistic regression weights, format LINEAR_FORMAT) over characters,
+character bigrams and multi-character words that jieba found in the training titles; the older
+multinomial naive Bayes format still loads (see `bot.text.section_training`, which writes
+`bot/text/data/section_model.json`). Both score by summing per-feature vectors.
+At run time the words are found by dictionary lookup of the
 shipped vocabulary instead of calling `jieba.cut`: the features are the same ones the model was
 trained on, and the lookup costs a small fraction of a segmentation, which matters because every
 ingested article is classified. A short cue lexicon decides emergencies (应急响应, 台风, 暴雨,
@@ -99,6 +101,7 @@ CUE_TITLE_FACTOR = 6
 CUE_CAP = 8
 
 TITLE_WEIGHT = 3.0
+LINEAR_FORMAT = "newsbrief-section-linear/1"
 LEAD_CHARS = 400
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z]+|[0-9]+")
@@ -199,10 +202,15 @@ class SectionModel:
     unigrams: bool
     title_weight: float
     lead_chars: int
+    # Softmax scale for SectionChoice.confidence: NB scores are per-feature mean log-likelihoods
+    # (small differences), a linear model's are logits.
+    confidence_scale: float = 10.0
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> SectionModel:
         """Turn stored counts into log-probabilities once, so classification is lookups only."""
+        if data.get("format") == LINEAR_FORMAT:
+            return cls.from_linear_json(data)
         classes = tuple(data["classes"])  # type: ignore[arg-type]
         alpha = float(data["alpha"])  # type: ignore[arg-type]
         totals: list[int] = list(data["class_totals"])  # type: ignore[call-overload]
@@ -234,6 +242,32 @@ class SectionModel:
             unigrams=bool(data.get("unigrams", False)),
             title_weight=float(data.get("title_weight", TITLE_WEIGHT)),  # type: ignore[arg-type]
             lead_chars=int(data.get("lead_chars", LEAD_CHARS)),  # type: ignore[call-overload]
+        )
+
+    @classmethod
+    def from_linear_json(cls, data: Mapping[str, object]) -> SectionModel:
+        """A linear model (logistic regression, `bot.text.section_training`): per-feature weight
+        vectors and per-section intercepts; the score is intercept + the mean weight of the
+        text's features, the same sums as naive Bayes, so the run-time cost is the same."""
+        classes = tuple(data["classes"])  # type: ignore[arg-type]
+        scale = float(data["scale"])  # type: ignore[arg-type]
+        weights: Mapping[str, Sequence[int]] = data["weights"]  # type: ignore[assignment]
+        shared: dict[int, float] = {}
+        vectors: dict[str, tuple[float, ...]] = {}
+        for feature, encoded in weights.items():
+            vectors[feature] = tuple(shared.setdefault(w, w / scale) for w in encoded)
+        words = frozenset(data["words"])  # type: ignore[arg-type]
+        return cls(
+            classes=classes,
+            class_sections=classes,
+            base_log_prob=tuple(data["intercepts"]),  # type: ignore[arg-type]
+            vectors=vectors,
+            words=words,
+            word_lengths=tuple(sorted({len(w) for w in words})),
+            unigrams=bool(data.get("unigrams", True)),
+            title_weight=float(data.get("title_weight", TITLE_WEIGHT)),  # type: ignore[arg-type]
+            lead_chars=int(data.get("lead_chars", LEAD_CHARS)),  # type: ignore[call-overload]
+            confidence_scale=1.0,
         )
 
     def features(self, text: str) -> list[str]:
