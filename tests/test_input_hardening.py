@@ -392,3 +392,33 @@ def test_the_cli_may_name_a_link_but_never_a_fifo(tmp_path: Path, fixtures_dir: 
     os.mkfifo(fifo)
     with pytest.raises(UnusableInputError, match="not a regular file"):
         read_regular_file(fifo, max_bytes=MB, follow_symlinks=True)
+
+
+async def test_a_reader_whose_change_hits_a_full_disk_is_told_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from types import SimpleNamespace
+    from unittest.mock import AsyncMock, MagicMock
+
+    from telegram import Update
+
+    import handlers.errors as errors
+
+    class Keys:
+        def html(self, key: str, **_: object) -> str:
+            return key
+
+    async def translator_for(update: object, context: object) -> Keys:
+        return Keys()
+
+    monkeypatch.setattr(errors, "translator_for", translator_for)
+    update = MagicMock(spec=Update)
+    update.update_id, update.callback_query = 7, None
+    update.effective_chat.id = 42
+    update.effective_chat.send_message = AsyncMock()
+    context = SimpleNamespace(error=DatabaseFullError("the disk holding database x is full"))
+    with caplog.at_level(logging.ERROR, logger="newsbrief.errors"):
+        await errors.on_error(update, context)  # type: ignore[arg-type]
+    update.effective_chat.send_message.assert_awaited_once_with("error.disk_full")
+    [record] = caplog.records
+    assert record.exc_info is None and "is full" in record.getMessage()
