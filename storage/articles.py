@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -38,7 +38,7 @@ class NewArticle:
 
 
 class ArticleRepository:
-    """Articles in one session; callers own the transaction (one per ingested file)."""
+    """Articles in one session; callers own the transaction (one per batch of an ingested file)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -205,3 +205,15 @@ class SourceFileRepository:
         self.session.add(record)
         await self.session.flush()
         return record
+
+    async def add_counts(self, record_id: int, *, new: int, duplicate: int) -> None:
+        """Count one more stored batch of a file (a large file is stored in several)."""
+        await self.session.execute(
+            update(SourceFile)
+            .where(SourceFile.id == record_id)
+            .values(
+                articles_new=SourceFile.articles_new + new,
+                articles_duplicate=SourceFile.articles_duplicate + duplicate,
+            )
+            .execution_options(synchronize_session=False)
+        )

@@ -6,15 +6,17 @@ PostgreSQL is reached through asyncpg (or psycopg) with the same models and repo
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -29,6 +31,17 @@ from sqlalchemy.ext.asyncio import (
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite result codes (the low byte of an extended code, e.g. SQLITE_BUSY_SNAPSHOT = 517).
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+# Waits before each retry of a write that met another writer's lock (an ingest batch, the
+# sender): short at first, ~8 s in all on top of SQLite's own busy wait.
+LOCK_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 3.0)
+
+T = TypeVar("T")
+# The session :meth:`Database.write` hands to its work (named here so callers above storage/ need
+# no SQLAlchemy import).
+WriteSession = AsyncSession
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -140,10 +153,31 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def is_lock_conflict(exc: BaseException) -> bool:
+    """An SQLite write refused because another connection holds the lock ("database is locked",
+    SQLITE_BUSY / SQLITE_LOCKED and their extended codes): worth retrying, unlike other errors."""
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        _on_sqlite_connect(dbapi_connection, record, busy_timeout_ms)
+
+    return on_connect
+
+
+def _on_sqlite_connect(
+    dbapi_connection: Any, _record: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -152,10 +186,22 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """An engine plus a session factory; the one object the rest of the program passes around."""
 
-    def __init__(self, url: str, *, schema: str | None = None, require_file: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        require_file: bool = False,
+        busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+        lock_retry_delays: tuple[float, ...] = LOCK_RETRY_DELAYS,
+    ) -> None:
         """``schema`` (PostgreSQL only) puts every table in that schema, e.g. one per test;
-        ``require_file`` refuses an SQLite URL naming no file (the CLI: data must outlive it)."""
+        ``require_file`` refuses an SQLite URL naming no file (the CLI: data must outlive it);
+        ``busy_timeout_ms`` is how long SQLite itself waits for another writer's lock, and
+        ``lock_retry_delays`` the waits before each retry of :meth:`write` after that."""
+        self.lock_retry_delays = lock_retry_delays
         self.url = normalise_url(url)
+        self.schema = schema
         if require_file:
             require_database_file(self.url)
         self.backend = self.url.get_backend_name()
@@ -168,7 +214,7 @@ class Database:
                     raise DatabaseUnavailableError(
                         f"cannot open SQLite database {database!r}: folder {parent} does not exist"
                     )
-            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
             kwargs["pool_pre_ping"] = True
             if schema is not None:
@@ -181,7 +227,7 @@ class Database:
         except (ArgumentError, NoSuchModuleError) as exc:
             raise DatabaseUnavailableError(f"cannot use {self.safe_url}: {exc}") from exc
         if self.backend == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -223,6 +269,23 @@ class Database:
             if refusal is None:
                 raise
             raise refusal from exc
+
+    async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction, as :meth:`session`; when SQLite answers that another
+        writer holds the lock (a CLI ingest, the sender), roll back, wait a little and run it
+        again, so a reader's change waits out a short transaction instead of failing.
+
+        ``work`` must be safe to run again: everything it does is in the rolled-back session."""
+        for delay in (*self.lock_retry_delays, None):
+            try:
+                async with self.session() as session:
+                    return await work(session)
+            except OperationalError as exc:
+                if delay is None or not is_lock_conflict(exc):
+                    raise
+                logger.info("database is locked by another writer: retrying in %.2f s", delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover - the last attempt re-raises
 
     async def check(self) -> None:
         """Open one connection now so a bad URL fails with a clear message, not deep inside work."""

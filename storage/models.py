@@ -225,6 +225,8 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim_part: Mapped[int | None] = mapped_column(Integer)
+    # The claiming bot's fencing generation (storage/instance_lock.py); 0 for an unfenced sender.
+    claim_token: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -232,10 +234,23 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("chat_id", "kind", "ref", name="uq_deliveries_chat_kind_ref"),
-        Index("ix_deliveries_due", "status", priority.desc(), "next_attempt_at", "id"),
+        # The claim order: priority, then enqueue order (a retried row keeps its place).
+        Index("ix_deliveries_due", "status", priority.desc(), "id"),
         Index("ix_deliveries_chat_status", "chat_id", "status"),
         Index("ix_deliveries_finished", "finished_at"),
     )
+
+
+class InstanceFence(Base):
+    """The fencing generation of a one-bot lock: bumped on every acquisition, so a bot that lost
+    the lock can tell (its generation is no longer the current one) and is refused claims."""
+
+    __tablename__ = "instance_fences"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+    holder: Mapped[str | None] = mapped_column(Text)
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Source(Base):

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Connection,
     Engine,
@@ -37,7 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.database import SQLITE_BUSY_TIMEOUT_MS, Database, json_text
 from storage.database import _on_sqlite_connect as _sqlite_pragmas  # the same per-connection set-up
-from storage.models import Delivery
+from storage.instance_lock import Fence, FencedOutError
+from storage.models import Delivery, InstanceFence
 
 PENDING, CLAIMED, SENT, FAILED, CANCELLED = "pending", "claimed", "sent", "failed", "cancelled"
 OPEN_STATUSES = (PENDING, CLAIMED)
@@ -56,71 +58,107 @@ _T = _TABLE.c
 
 # The sender's statements, built once (their compiled form is cached by SQLAlchemy). Outcomes of
 # many sends go in one executemany per kind of outcome; see apply_outcomes().
-_SENT_DONE = (
-    update(_TABLE)
-    .where(_T.id == bindparam("f_id"))
-    .values(status=SENT, sent_message_ids=bindparam("f_ids"), claimed_at=None, claim_part=None,
-            attempts=0, updated_at=bindparam("f_now"), finished_at=bindparam("f_now"))
-)
 # Guarded by the open statuses so a push cancelled meanwhile (the chat blocked us) stays cancelled.
 # (Spelled with OR: an IN list is expanded per execution, which executemany cannot do.)
 _IS_OPEN = or_(_T.status == PENDING, _T.status == CLAIMED)
-_SENT_MORE = (
-    update(_TABLE)
-    .where(_T.id == bindparam("f_id"), _IS_OPEN)
-    .values(status=PENDING, sent_message_ids=bindparam("f_ids"), next_attempt_at=bindparam("f_at"),
-            priority=bindparam("f_priority"), claimed_at=None, claim_part=None, attempts=0,
-            updated_at=bindparam("f_now"))
-)
-_RETRY = (
-    update(_TABLE)
-    .where(_T.id == bindparam("f_id"), _IS_OPEN)
-    .values(status=PENDING, next_attempt_at=bindparam("f_at"),
-            attempts=_T.attempts + bindparam("f_add", type_=Integer),
-            last_error=func.coalesce(bindparam("f_error", type_=Text), _T.last_error),
-            plain_text=func.coalesce(bindparam("f_plain", type_=Boolean), _T.plain_text),
-            claimed_at=None, claim_part=None, updated_at=bindparam("f_now"))
-)
-_FAIL = (
-    update(_TABLE)
-    .where(_T.id == bindparam("f_id"), _IS_OPEN)
-    .values(status=FAILED, last_error=bindparam("f_error"), claimed_at=None, claim_part=None,
-            attempts=_T.attempts + 1, updated_at=bindparam("f_now"), finished_at=bindparam("f_now"))
-)
+# A fenced sender finishes only rows it claimed itself (its generation on the row): once another
+# bot has taken the lock and released them, a stale holder's outcomes change nothing.
+_OURS = _T.claim_token == bindparam("f_token", type_=BigInteger)
+
+
+def _outcome_updates(fenced: bool) -> tuple[Any, Any, Any, Any]:
+    """(sent, sent with more to come, retry, fail) updates; ``fenced`` adds the token guard."""
+    guard = (_OURS,) if fenced else ()
+    sent_done = (
+        update(_TABLE)
+        .where(_T.id == bindparam("f_id"), *guard)
+        .values(status=SENT, sent_message_ids=bindparam("f_ids"), claimed_at=None,
+                claim_part=None, claim_token=None, attempts=0, updated_at=bindparam("f_now"),
+                finished_at=bindparam("f_now"))
+    )
+    sent_more = (
+        update(_TABLE)
+        .where(_T.id == bindparam("f_id"), _IS_OPEN, *guard)
+        .values(status=PENDING, sent_message_ids=bindparam("f_ids"),
+                next_attempt_at=bindparam("f_at"), priority=bindparam("f_priority"),
+                claimed_at=None, claim_part=None, claim_token=None, attempts=0,
+                updated_at=bindparam("f_now"))
+    )
+    retry = (
+        update(_TABLE)
+        .where(_T.id == bindparam("f_id"), _IS_OPEN, *guard)
+        .values(status=PENDING, next_attempt_at=bindparam("f_at"),
+                attempts=_T.attempts + bindparam("f_add", type_=Integer),
+                last_error=func.coalesce(bindparam("f_error", type_=Text), _T.last_error),
+                plain_text=func.coalesce(bindparam("f_plain", type_=Boolean), _T.plain_text),
+                claimed_at=None, claim_part=None, claim_token=None,
+                updated_at=bindparam("f_now"))
+    )
+    fail = (
+        update(_TABLE)
+        .where(_T.id == bindparam("f_id"), _IS_OPEN, *guard)
+        .values(status=FAILED, last_error=bindparam("f_error"), claimed_at=None,
+                claim_part=None, claim_token=None, attempts=_T.attempts + 1,
+                updated_at=bindparam("f_now"), finished_at=bindparam("f_now"))
+    )
+    return sent_done, sent_more, retry, fail
+
+
+_UNFENCED_OUTCOMES = _outcome_updates(fenced=False)
+_FENCED_OUTCOMES = _outcome_updates(fenced=True)
 _CLAIM_RETURNING = (
     _T.id, _T.chat_id, _T.kind, _T.ref, _T.priority, _T.parts, _T.sent_message_ids,
     _T.plain_text, _T.attempts, _T.next_attempt_at,
 )
+_FENCES = InstanceFence.__table__
 
 
-def _claim_statement() -> Any:
+def current_generation(name: str) -> Any:
+    """The lock's current fencing generation, as a scalar subquery."""
+    return (select(_FENCES.c.generation).where(_FENCES.c.name == name)
+            .scalar_subquery())
+
+
+def _claim_statement(fence: str | None) -> Any:
     """Fetch and claim in one statement (``UPDATE … RETURNING``, SQLite ≥ 3.35 and PostgreSQL):
-    the due rows in send order, skipping chats the sender already has in flight."""
+    the due rows in send order, skipping chats the sender already has in flight.
+
+    Send order is priority, then enqueue order (``id``), not the due time: a row released after a
+    crash or retried after a 429 keeps its place in the queue. With ``fence`` (a lock name) the
+    claim takes nothing unless the sender's generation (``c_token``) is still the lock's current
+    one — a bot that lost its lock to another cannot claim.
+    """
     due = (
         select(_T.id)
         .where(_T.status == PENDING, _T.next_attempt_at <= bindparam("c_now"),
                _T.chat_id.not_in(bindparam("c_busy", expanding=True)))
-        .order_by(_T.priority.desc(), _T.next_attempt_at, _T.id)
+        .order_by(_T.priority.desc(), _T.id)
         .limit(bindparam("c_limit", type_=Integer))
         .scalar_subquery()
     )
+    guard = () if fence is None else (
+        current_generation(fence) == bindparam("c_token", type_=BigInteger),)
     # The outer guard is an expression, not the bare column: SQLite would otherwise walk every
     # pending row through the status index (O(queue) per claim) instead of the claimed ids.
     return (
         update(_TABLE)
-        .where(_T.id.in_(due), _T.status.concat("") == PENDING)
+        .where(_T.id.in_(due), _T.status.concat("") == PENDING, *guard)
         .values(status=CLAIMED, claimed_at=bindparam("c_now"), updated_at=bindparam("c_now"),
-                claim_part=func.json_array_length(_T.sent_message_ids))
+                claim_part=func.json_array_length(_T.sent_message_ids),
+                claim_token=bindparam("c_token", type_=BigInteger))
         .returning(*_CLAIM_RETURNING)
     )
 
 
-_CLAIM_DUE = _claim_statement()
+_CLAIM_DUE = _claim_statement(None)
 _NEXT_DUE = select(func.min(_T.next_attempt_at)).where(_T.status == PENDING)
 
 
-def _outcome_statements(outcomes: Sequence[Outcome]) -> list[tuple[Any, list[dict[str, Any]]]]:
-    """(statement, parameter rows) per kind of outcome present: one executemany each."""
+def _outcome_statements(
+    outcomes: Sequence[Outcome], token: int | None = None
+) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """(statement, parameter rows) per kind of outcome present: one executemany each; with a
+    fencing ``token`` only rows claimed with that token are changed."""
     done: list[dict[str, Any]] = []
     more: list[dict[str, Any]] = []
     retry: list[dict[str, Any]] = []
@@ -140,24 +178,34 @@ def _outcome_statements(outcomes: Sequence[Outcome]) -> list[tuple[Any, list[dic
                           "f_plain": outcome.plain_text})
         else:
             failed.append({"f_id": outcome.row_id, "f_error": outcome.error, "f_now": outcome.now})
+    if token is not None:
+        for params in (*done, *more, *retry, *failed):
+            params["f_token"] = token
+    sent_done, sent_more, retry_stmt, fail = (
+        _UNFENCED_OUTCOMES if token is None else _FENCED_OUTCOMES)
     return [(statement, rows) for statement, rows in
-            ((_SENT_DONE, done), (_SENT_MORE, more), (_RETRY, retry), (_FAIL, failed)) if rows]
+            ((sent_done, done), (sent_more, more), (retry_stmt, retry), (fail, failed)) if rows]
 
 
-async def apply_outcomes(executor: _Executor, outcomes: Sequence[Outcome]) -> None:
+async def apply_outcomes(
+    executor: _Executor, outcomes: Sequence[Outcome], *, token: int | None = None
+) -> None:
     """Record many sends' outcomes: one executemany per kind of outcome (callers own the
-    transaction). Why: one statement per row cost more CPU than the HTTP call itself."""
-    for statement, rows in _outcome_statements(outcomes):
+    transaction). Why: one statement per row cost more CPU than the HTTP call itself. With a
+    fencing ``token`` only rows claimed with it change."""
+    for statement, rows in _outcome_statements(outcomes, token):
         await executor.execute(statement, rows)
 
 
-def _claim_params(now: datetime, limit: int, busy_chats: Sequence[int]) -> dict[str, Any]:
-    return {"c_now": now, "c_limit": limit, "c_busy": list(busy_chats)}
+def _claim_params(
+    now: datetime, limit: int, busy_chats: Sequence[int], token: int | None
+) -> dict[str, Any]:
+    return {"c_now": now, "c_limit": limit, "c_busy": list(busy_chats), "c_token": token}
 
 
 def _claimed_rows(rows: Sequence[Any]) -> list[DueDelivery]:
     # RETURNING does not keep the subquery's order: restore the send order.
-    ordered = sorted(rows, key=lambda r: (-r.priority, r.next_attempt_at, r.id))
+    ordered = sorted(rows, key=lambda r: (-r.priority, r.id))
     return [_due_from_row(row, claim_part=len(row.sent_message_ids or ())) for row in ordered]
 
 
@@ -192,8 +240,16 @@ class SenderOutbox:
     transaction); on PostgreSQL it runs on one held asyncpg connection.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, fence: Fence | None = None) -> None:
+        """``fence``: the bot's lock generation (``storage/instance_lock.py``); each transaction
+        then checks it is still current (else :class:`FencedOutError`, nothing written), claims
+        only while it is, stamps claims with it and finishes only rows stamped with it."""
         self.db = db
+        self.fence = fence
+        self._token = None if fence is None else fence.generation
+        self._claim_due = _CLAIM_DUE if fence is None else _claim_statement(fence.name)
+        self._generation = None if fence is None else select(_FENCES.c.generation).where(
+            _FENCES.c.name == fence.name)
         self._connection: AsyncConnection | None = None
         self._sync_engine: Engine | None = None
         self._sync_connection: Connection | None = None
@@ -220,12 +276,15 @@ class SenderOutbox:
             self._connection = await self.db.engine.connect()
         try:
             async with self._connection.begin():
-                for statement, rows in _outcome_statements(outcomes):
+                if self._generation is not None:
+                    self._check_fence(
+                        (await self._connection.execute(self._generation)).scalar())
+                for statement, rows in _outcome_statements(outcomes, self._token):
                     await self._connection.execute(statement, rows)
                 if claim <= 0:
                     return Claimed([], None)
                 result = await self._connection.execute(
-                    _CLAIM_DUE, _claim_params(now, claim, busy_chats)
+                    self._claim_due, _claim_params(now, claim, busy_chats, self._token)
                 )
                 claimed = _claimed_rows(result.all())
                 next_due = None
@@ -247,13 +306,14 @@ class SenderOutbox:
         connection = self._sync_connection
         try:
             with connection.begin():
-                for statement, rows in _outcome_statements(outcomes):
+                if self._generation is not None:
+                    self._check_fence(connection.execute(self._generation).scalar())
+                for statement, rows in _outcome_statements(outcomes, self._token):
                     connection.execute(statement, rows)
                 if claim <= 0:
                     return Claimed([], None)
-                claimed = _claimed_rows(
-                    connection.execute(_CLAIM_DUE, _claim_params(now, claim, busy_chats)).all()
-                )
+                claimed = _claimed_rows(connection.execute(
+                    self._claim_due, _claim_params(now, claim, busy_chats, self._token)).all())
                 next_due = None
                 if len(claimed) < claim:
                     next_due = connection.execute(_NEXT_DUE).scalar()
@@ -261,6 +321,15 @@ class SenderOutbox:
         except BaseException:
             self._close_sync()
             raise
+
+    def _check_fence(self, current: int | None) -> None:
+        """Raise (rolling the transaction back) when another bot took the lock since ours."""
+        fence = self.fence
+        if fence is not None and current != fence.generation:
+            raise FencedOutError(
+                f"another newsbrief bot took the {fence.name!r} lock (generation {current}, "
+                f"ours {fence.generation}): this bot must not send any more"
+            )
 
     def _close_sync(self) -> None:
         connection, self._sync_connection = self._sync_connection, None
@@ -499,11 +568,12 @@ class Outbox:
         return list(rows)
 
     async def due(self, now: datetime, *, limit: int) -> list[DueDelivery]:
-        """Pending rows whose time has come: highest priority first, then oldest first."""
+        """Pending rows whose time has come: highest priority first, then in enqueue order (a
+        retried or released row keeps its place)."""
         rows = await self.session.execute(
             select(*_DUE_COLUMNS)
             .where(Delivery.status == PENDING, Delivery.next_attempt_at <= now)
-            .order_by(Delivery.priority.desc(), Delivery.next_attempt_at, Delivery.id)
+            .order_by(Delivery.priority.desc(), Delivery.id)
             .limit(limit)
         )
         return [_due_from_row(row) for row in rows]
@@ -613,7 +683,7 @@ class Outbox:
                 update(Delivery)
                 .where(Delivery.id == row_id)
                 .values(chat_id=new_id, status=PENDING, next_attempt_at=now, claimed_at=None,
-                        claim_part=None, updated_at=now),
+                        claim_part=None, claim_token=None, updated_at=now),
                 execution_options={"synchronize_session": False},
             )
             moved += 1
@@ -640,7 +710,8 @@ class Outbox:
         await self.session.execute(
             update(Delivery)
             .where(Delivery.id.in_([row.id for row in stale]), Delivery.status == CLAIMED)
-            .values(status=PENDING, next_attempt_at=now, claimed_at=None, updated_at=now,
+            .values(status=PENDING, next_attempt_at=now, claimed_at=None, claim_token=None,
+                    updated_at=now,
                     last_error="released after a crash: the part in flight may repeat"),
             execution_options={"synchronize_session": False},
         )

@@ -233,7 +233,8 @@ async def test_rate_limited_chat_waits_retry_after_then_gets_it_once(
     assert fake.counters["throttled"] == 1
 
 
-async def test_a_429_pauses_all_sends_too(fake: FakeBotApi, harness_factory) -> None:
+async def test_a_429_holds_only_the_chat_it_names(fake: FakeBotApi, harness_factory) -> None:
+    """Issue 18 point 15: one chat's 429 never slows the others."""
     first, second = fake.add_user("a"), fake.add_user("b")
     clock = ManualClock(START)
     h = harness_factory(INSTANT, clock)
@@ -242,15 +243,39 @@ async def test_a_429_pauses_all_sends_too(fake: FakeBotApi, harness_factory) -> 
     await h.sender.start()
     await h.sender.wait_for(lambda: h.sender.stats.throttled == 1)
     fake.stop_storm()
-    await h.queue.enqueue(alert(second.id))
-    # The second chat never saw a 429, yet its push holds until the pause ends.
-    with pytest.raises(TimeoutError):
-        await fake.wait_for_messages(second, 1, 0.5)
-    assert fake.sent_log == []
-    clock.advance(timedelta(seconds=3))  # the pause is over: both go
+    await h.queue.enqueue(alert(second.id, "event-2"))
+    # The second chat never saw a 429: its push goes at once, while the first chat waits.
+    await fake.wait_for_messages(second, 1, 5.0)
+    assert [r.chat_id for r in fake.sent_log] == [second.id]
+    clock.advance(timedelta(seconds=3))  # the first chat's retry_after is over
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 2)
-    assert sorted(r.chat_id for r in fake.sent_log) == sorted([first.id, second.id])
+    assert [r.chat_id for r in fake.sent_log] == [second.id, first.id]
     assert fake.counters["throttled"] == 1
+
+
+async def test_a_burst_of_429s_across_many_chats_pauses_all_sends(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    """Many chats answered 429 at once means the bot as a whole is over its limit: all pause."""
+    hit = [fake.add_user(f"h{i}") for i in range(6)]
+    later = fake.add_user("later")
+    clock = ManualClock(START)
+    h = harness_factory(INSTANT, clock)
+    assert h.sender.limits.global_429_chats <= len(hit)
+    fake.start_storm(1.0, retry_after=3)
+    await h.queue.enqueue_many([alert(u.id) for u in hit])
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.throttled == len(hit))
+    fake.stop_storm()
+    await h.queue.enqueue(alert(later.id, "event-2"))
+    # The later chat never saw a 429, yet its push holds until the pause ends.
+    with pytest.raises(TimeoutError):
+        await fake.wait_for_messages(later, 1, 0.5)
+    assert fake.sent_log == []
+    clock.advance(timedelta(seconds=3))  # the pause is over: all go, the hit chats first
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == len(hit) + 1)
+    order = [r.chat_id for r in fake.sent_log]
+    assert sorted(order[:-1]) == sorted(u.id for u in hit) and order[-1] == later.id
 
 
 async def test_the_event_loop_keeps_running_during_a_429_pause(
@@ -516,7 +541,9 @@ def test_ticks_woken_a_little_late_do_not_meet_the_cap() -> None:
     clock = ManualClock(START)
     sender = DeliverySender(Database("sqlite:///:memory:"), Bot("1:x"), clock=clock,
                             limits=DeliveryLimits(overall_per_second=25.0))
-    slots = [sender._reserve_slot() for _ in range(250)]  # 10 s of sends, claimed at once
+    pacer = sender.pacer
+    # 10 s of sends, claimed at once
+    slots = [pacer.reserve_slot(clock.monotonic()) for _ in range(250)]
     starts = sorted(set(slots))
     assert {slots.count(start) for start in starts[1:-1]} == {5}  # whole ticks of five
     assert min(b - a for a, b in itertools.pairwise(starts)) == pytest.approx(5 / 24.75)
@@ -524,12 +551,12 @@ def test_ticks_woken_a_little_late_do_not_meet_the_cap() -> None:
     for n, start in enumerate(starts):
         woke = start + (0.005, 0.001, 0.003, 0.0, 0.004)[n % 5] + (0.002 if n % 7 == 0 else 0)
         for _ in range(slots.count(start)):
-            if sender._window_delay(woke) > 0:
+            if pacer.window_delay(woke) > 0:
                 held += 1
-            sender._note_send(4242, woke)
+            pacer.note_send(4242, woke)
             woke += 1e-5
     assert held == 0
-    assert sender.stats.peak_sends_per_second <= 25
+    assert pacer.peak_sends_per_second <= 25
 
 
 async def test_stop_gives_back_rows_not_yet_sent(fake: FakeBotApi, harness_factory) -> None:
@@ -595,3 +622,22 @@ def test_behind_a_proxy_the_sender_uses_ptbs_backend(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     assert proxy_configured()
     assert isinstance(delivery_request(4), HTTPXRequest)
+
+
+async def test_halt_starts_no_send_after_it_returns(fake: FakeBotApi, harness_factory) -> None:
+    """Issue 18 fencing: when the instance lock is lost, ``halt()`` (synchronous) stops every
+    send that has not started; none goes out afterwards, and the rows stay in the outbox."""
+    users = [fake.add_user(f"r{i}") for i in range(4)]
+    h = harness_factory(DeliveryLimits(per_chat_interval=0.0, overall_per_second=2.0,
+                                       send_tick=0.0))
+    await h.queue.enqueue_many([digest(u.id) for u in users])
+    await h.sender.start()
+    await fake.wait_for(lambda: fake.sent_log, 5.0, "the first send")
+    h.sender.halt()
+    sent_at_halt = len(fake.sent_log)
+    await asyncio.sleep(1.6)  # three more slots at 2/s would have gone by now
+    assert len(fake.sent_log) == sent_at_halt
+    await h.sender.stop()
+    async with h.db.session() as s:
+        counts = await Outbox(s).counts()
+    assert counts["digest"].get(PENDING, 0) == len(users) - sent_at_halt

@@ -33,8 +33,7 @@ LIMITS = DeliveryLimits(global_pause_cap=5.0, network_max_attempts=3, backoff_ba
 ENTITIES = "Can't parse entities: unsupported start tag \"x\" at byte offset 0"
 
 CASES: list[tuple[str, TelegramError, int, bool, SendDecision]] = [
-    ("429 holds the chat and pauses everyone", RetryAfter(3), 0, False, Throttle(3.0, 3.0)),
-    ("429 pause is capped", RetryAfter(timedelta(seconds=40)), 0, False, Throttle(40.0, 5.0)),
+    ("429 to a send holds that chat only", RetryAfter(3), 0, False, Throttle(3.0, 0.0)),
     ("group became a supergroup", ChatMigrated(-100123), 0, False, Migrate(-100123)),
     ("blocked by the user", Forbidden("Forbidden: bot was blocked by the user"), 0, False,
      Deactivate("Forbidden: bot was blocked by the user")),
@@ -63,6 +62,16 @@ def test_error_policy(error: TelegramError, attempts: int, plain_text: bool,
                       expected: SendDecision) -> None:
     assert decide_after_error(error, attempts=attempts, plain_text=plain_text,
                               limits=LIMITS) == expected
+
+
+@pytest.mark.parametrize(("retry_after", "expected"), [
+    (RetryAfter(3), Throttle(3.0, 3.0)),
+    (RetryAfter(timedelta(seconds=40)), Throttle(40.0, 5.0)),  # the pause for all is capped
+])
+def test_a_429_that_names_no_chat_pauses_everyone(retry_after: RetryAfter,
+                                                   expected: Throttle) -> None:
+    assert decide_after_error(retry_after, attempts=0, plain_text=False, limits=LIMITS,
+                              chat_scoped=False) == expected
 
 
 def test_backoff_is_capped() -> None:

@@ -255,3 +255,78 @@ async def test_an_outcome_never_reopens_a_cancelled_push(db: Database) -> None:
         await store.close()
     async with db.session() as s:
         assert await Outbox(s).counts() == {"digest": {CANCELLED: 2}}
+
+
+async def test_a_released_or_retried_row_keeps_its_place_in_the_queue(db: Database) -> None:
+    """Issue 18 point 14: rows released at a restart (or retried after a 429) go out in their
+    original enqueue order, not behind everything still waiting."""
+    async with db.session() as s:
+        box = Outbox(s)
+        await box.enqueue_many([alert(chat) for chat in (1, 2, 3)], now=NOW)
+    async with db.session() as s:
+        first, second, _ = await Outbox(s).due(NOW, limit=3)
+        # chat 1's row was in flight at a crash; chat 2's was answered 429 (retry in 5 s)
+        await Outbox(s).claim([(first.id, 0)], now=NOW)
+        await Outbox(s).retry_later(second.id, at=NOW + timedelta(seconds=5), now=NOW,
+                                    count_attempt=False)
+    async with db.session() as s:  # more pushes queued while those waited
+        await Outbox(s).enqueue_many([alert(chat) for chat in (4, 5)], now=NOW)
+    restart = NOW + timedelta(seconds=10)
+    async with db.session() as s:
+        await Outbox(s).release_stale_claims(older_than=None, now=restart)
+    async with db.session() as s:
+        due = await Outbox(s).due(restart, limit=10)
+    assert [d.chat_id for d in due] == [1, 2, 3, 4, 5]
+    from storage.outbox import SenderOutbox
+
+    store = SenderOutbox(db)
+    try:
+        claimed = await store.transact([], now=restart, claim=2)
+    finally:
+        await store.close()
+    assert [r.chat_id for r in claimed.rows] == [1, 2]
+
+
+async def test_a_fenced_sender_that_lost_its_lock_can_neither_claim_nor_finish(
+    db: Database,
+) -> None:
+    """Fencing (issue 18): once another bot took the lock (a newer generation), the old holder's
+    transaction is refused and its claimed rows cannot be finished by it."""
+    import pytest
+
+    from storage.instance_lock import FencedOutError, InstanceLock
+    from storage.outbox import PartSent, SenderOutbox
+
+    async with db.session() as s:
+        await Outbox(s).enqueue_many([digest(1), digest(2)], now=NOW)
+    lock = await InstanceLock.acquire(db, "fence-test", fenced=True)
+    assert lock.fence is not None
+    old = SenderOutbox(db, lock.fence)
+    try:
+        (row,) = (await old.transact([], now=NOW, claim=1)).rows
+        await lock.release()  # the lock is lost (a cut connection) and another bot takes it
+        newer = await InstanceLock.acquire(db, "fence-test", fenced=True)
+        assert newer.fence is not None and newer.fence.generation == lock.fence.generation + 1
+        sent = PartSent(row.id, (9,), done=True, next_part_at=NOW, priority=10, now=NOW)
+        with pytest.raises(FencedOutError, match="another newsbrief bot took"):
+            await old.transact([sent], now=NOW, claim=1)
+        async with db.session() as s:
+            # the new holder released the old claims at its start...
+            await Outbox(s).release_stale_claims(older_than=None, now=NOW)
+        # ...and a stale outcome, even one that slipped past the generation check, changes nothing
+        from storage.outbox import apply_outcomes
+
+        async with db.session() as s:
+            await apply_outcomes(s, [sent], token=lock.fence.generation)
+        async with db.session() as s:
+            assert await Outbox(s).counts() == {"digest": {PENDING: 2}}
+        current = SenderOutbox(db, newer.fence)
+        try:
+            claimed = await current.transact([], now=NOW, claim=2)
+            assert sorted(r.chat_id for r in claimed.rows) == [1, 2]
+        finally:
+            await current.close()
+        await newer.release()
+    finally:
+        await old.close()
+        await lock.release()

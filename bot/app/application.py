@@ -26,6 +26,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import BaseRequest
 
 from bot.app.jobs import DigestJob, FeedJob, SourceJob
+from bot.app.lock_watch import LockWatch
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
@@ -36,7 +37,7 @@ from bot.services import BotServices, warm_up
 from handlers.commands import publish_menus, register_handlers
 from handlers.context import CONTEXT_TYPES
 from storage.database import Database
-from storage.instance_lock import InstanceLock
+from storage.instance_lock import InstanceLock, InstanceLockedError
 
 logger = logging.getLogger("newsbrief.bot")
 
@@ -129,6 +130,8 @@ class NewsBot:
         self.db = db
         self.hold_lock = hold_lock
         self.lock: InstanceLock | None = None
+        self.lock_watch: LockWatch | None = None
+        self.lost_lock_message: str | None = None  # set when another bot took the lock
         self.queue = DeliveryQueue(db)
         self.services = BotServices.create(
             settings, db, callback_secret=token, clock=clock, notify=self.queue.notify
@@ -188,16 +191,46 @@ class NewsBot:
         if self.hold_lock:
             await self.db.upgrade()
             await self.db.check_writable()  # read-only: one line now, not a crash later
-            self.lock = await InstanceLock.acquire(self.db)
-            logger.info("holding %s", self.lock.description)
+            self.lock = await InstanceLock.acquire(self.db, fenced=True,
+                                                   now=self.services.clock.now())
+            logger.info("holding %s (generation %s)", self.lock.description,
+                        self.lock.fence.generation if self.lock.fence else "-")
+            self.delivery.fence = self.lock.fence
+            self.lock_watch = LockWatch(
+                self.db, self.lock, halt=lambda: self._halt(application),
+                resume=lambda lock: self._resume(application, lock), give_up=self._give_up,
+            )
+            self.delivery.on_fenced = self.lock_watch.lost_now
         await warm_up(self.services)
         await publish_menus(application.bot, self.settings.admin_ids)
-        for component in self.components:
-            await component.start(application)
-            self._started.append(component)
+        await self._start_components(application)
+        if self.lock_watch is not None:
+            self.lock_watch.start()
         self.services.ready_seconds = process_age_seconds()
         logger.info("@%s is ready %.2f s after process start", application.bot.username,
                     self.services.ready_seconds)
+
+    async def _start_components(self, application: AnyApplication) -> None:
+        for component in self.components:
+            await component.start(application)
+            self._started.append(component)
+
+    async def _halt(self, application: AnyApplication) -> None:
+        """The lock was lost: no send starts from now on, then every component stops."""
+        self.delivery.halt()
+        await self.stop(application)
+
+    async def _resume(self, application: AnyApplication, lock: InstanceLock) -> None:
+        """The lock is ours again (a new fencing generation): start the components again."""
+        self.lock = lock
+        self.delivery.fence = lock.fence
+        await self._start_components(application)
+
+    def _give_up(self, message: str) -> None:
+        """Another bot holds the lock now: say so once and let the process exit."""
+        logger.critical("%s", message)
+        self.lost_lock_message = message
+        self.application.stop_running()
 
     async def stop(self, application: AnyApplication) -> None:
         """Stop the components in reverse order (in-flight sends finish and are recorded)."""
@@ -210,6 +243,10 @@ class NewsBot:
 
     async def shutdown(self, application: AnyApplication) -> None:
         """Last: whatever still runs stops, the lock is released, the database let go."""
+        if self.lock_watch is not None:
+            await self.lock_watch.stop()
+            self.lock = self.lock_watch.lock
+            self.lock_watch = None
         await self.stop(application)
         if self.lock is not None:
             await self.lock.release()
@@ -250,3 +287,5 @@ def run_bot(settings: Settings, db: Database, *, webhook: WebhookOptions | None 
     if bot.inbox is not None:
         bot.inbox.ensure_folders()
     bot.run(webhook)
+    if bot.lost_lock_message is not None:
+        raise InstanceLockedError(bot.lost_lock_message)

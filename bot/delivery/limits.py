@@ -40,6 +40,11 @@ class DeliveryLimits:
     backoff_max: float = 300.0
     claim_lease: float = 30.0  # a claim older than this belongs to a dead process
     global_pause_cap: float = 5.0  # longest global pause one 429 can cause
+    # A 429 pauses only its chat, unless this many distinct chats got one within the window and
+    # they were at least this share of the sends finished in it (bot/delivery/pacing.py).
+    global_429_chats: int = 5
+    global_429_share: float = 0.5
+    global_429_window: float = 2.0
     idle_recheck: float = 60.0  # wake at least this often when idle (enqueues from elsewhere)
     # Seconds a send's outcome may wait to be committed with the next claim (one transaction for
     # both); the rows stay claimed meanwhile, so a crash repeats no more than max_in_flight parts.

@@ -28,10 +28,12 @@ CANT_PARSE_ENTITIES = "cant_parse_entities"
 
 @dataclass(frozen=True)
 class Throttle:
-    """429: hold the chat ``retry_after`` seconds and pause every send (capped)."""
+    """429: hold the chat ``retry_after`` seconds; ``pause_all`` > 0 also pauses every send that
+    long (a 429 that names no chat; capped). Whether a burst of per-chat 429s pauses everyone is
+    the pacer's call (``bot/delivery/pacing.py``): it needs the recent history."""
 
     retry_after: float
-    pause: float
+    pause_all: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,15 @@ SendDecision = Throttle | Migrate | Deactivate | ResendAsPlainText | Backoff | G
 
 
 def decide_after_error(
-    exc: TelegramError, *, attempts: int, plain_text: bool, limits: DeliveryLimits
+    exc: TelegramError, *, attempts: int, plain_text: bool, limits: DeliveryLimits,
+    chat_scoped: bool = True,
 ) -> SendDecision:
     """What to do after ``exc``; ``attempts`` network attempts were made before this one and
-    ``plain_text`` says the part was already sent without HTML."""
+    ``plain_text`` says the part was already sent without HTML. ``chat_scoped``: the call was
+    about one chat (a send), so a 429 is that chat's; else a 429 pauses everyone."""
     if isinstance(exc, RetryAfter):
         seconds = retry_after_seconds(exc)
-        return Throttle(seconds, min(seconds, limits.global_pause_cap))
+        return Throttle(seconds, 0.0 if chat_scoped else min(seconds, limits.global_pause_cap))
     if isinstance(exc, ChatMigrated):
         return Migrate(exc.new_chat_id)
     if isinstance(exc, Forbidden):

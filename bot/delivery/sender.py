@@ -14,10 +14,10 @@ and finished after it. Claims older than ``claim_lease`` belong to a process tha
 released to pending on start (and whenever one reaches that age), so at most the parts in flight
 at a crash are sent twice, and nothing is lost. ``README.md`` (Delivery guarantee) states it.
 
-429s: Telegram does not say whether a 429 was about the chat or the whole bot, so a 429 holds its
-chat for ``retry_after`` (durably: the row's next attempt time) *and* pauses every send for
-``retry_after`` capped at ``global_pause_cap`` — global pressure is assumed, but one group's long
-flood wait does not stall every other chat for a minute.
+429s: a 429 answered to a send holds that chat for ``retry_after`` (durably: the row's next
+attempt time; the row keeps its place in the queue) and gives the send's overall slot back; only a
+burst of 429s across many chats pauses every send, capped at ``global_pause_cap`` (the rules are in
+``bot/delivery/pacing.py``), so a storm of per-chat 429s leaves the other chats at their pace.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import warnings
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +42,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.limits import DeliveryLimits
+from bot.delivery.pacing import Pacer
 from bot.delivery.policy import (
     Backoff,
     Deactivate,
@@ -59,6 +58,7 @@ from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
 from storage.database import Database
+from storage.instance_lock import Fence, FencedOutError
 from storage.outbox import (
     DueDelivery,
     Failed,
@@ -72,8 +72,6 @@ from storage.outbox import (
 )
 
 logger = logging.getLogger("newsbrief.delivery")
-
-_CHAT_STATE_PRUNE_AT = 50_000
 
 WriteOp = Callable[[AsyncSession], Awaitable[None]]
 
@@ -170,10 +168,14 @@ class DeliverySender:
         clock: Clock | None = None,
         limits: DeliveryLimits | None = None,
         release_claims_on_start: bool = False,
+        fence: Fence | None = None,
+        on_fenced: Callable[[], None] | None = None,
     ) -> None:
         """``release_claims_on_start``: this process holds the single-instance lock
         (``storage/instance_lock.py``), so every claim found at start is a dead process's and is
-        released at once; without the lock, only claims older than ``claim_lease`` are."""
+        released at once; without the lock, only claims older than ``claim_lease`` are.
+        ``fence``: that lock's generation; once another bot holds a newer one the outbox refuses
+        this sender's transactions and it stops at once, calling ``on_fenced``."""
         self.db = db
         self.bot = bot
         self.clock = clock or (queue.clock if queue else SystemClock())
@@ -188,19 +190,13 @@ class DeliverySender:
         self._waiting: set[int] = set()  # of those, rows still waiting for their turn
         self._done: list[_Done] = []
         self._done_since = 0.0  # monotonic time the oldest uncommitted outcome arrived
-        self._chat_ready: dict[int, float] = {}
-        self._group_sends: dict[int, deque[float]] = {}
-        self._send_window: deque[float] = deque()  # this second's sends (the overall limit)
-        self._next_slot = 0.0
-        self._slot_interval = self.limits.slot_interval
-        self._tick_period = self.limits.tick_slots * self._slot_interval if (
-            self.limits.send_tick > 0) else 0.0
-        self._paused_until = 0.0
+        self.pacer = Pacer(self.limits)
         self._next_claim_check = 0.0
         self._next_due: float | None = 0.0  # monotonic; None: nothing pending as far as we know
         self._busy_blocked = False  # due rows wait for a chat we have in flight
         self._last_claim = 0.0
-        self._store = SenderOutbox(db)
+        self._store = SenderOutbox(db, fence)
+        self._on_fenced = on_fenced
         self._send_url: str | None = None
         self._wake = asyncio.Event()
         self._stop_event = asyncio.Event()
@@ -225,6 +221,14 @@ class DeliverySender:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+
+    def halt(self) -> None:
+        """Stop starting sends, now (synchronously): the instance lock was lost. Sends already
+        on the wire finish; the rest are given back when (if) the database answers."""
+        self._stopping = True
+        self._stop_event.set()
+        for row_id in list(self._waiting):
+            self._sending[row_id].cancel()
 
     @property
     def running(self) -> bool:
@@ -268,6 +272,12 @@ class DeliverySender:
                         await self._release_stale_claims(first=not self._next_claim_check)
                     await self._step()
                     failures = 0
+                except FencedOutError as exc:
+                    logger.critical("delivery stopped: %s", exc)
+                    self.halt()
+                    if self._on_fenced is not None:
+                        self._on_fenced()
+                    return
                 except Exception:
                     # The database went away or a write failed: say so, back off, keep the loop.
                     # Outcomes not yet committed are kept and written on the next try.
@@ -314,7 +324,7 @@ class DeliverySender:
         woken = self.queue.wakeup.is_set()
         due = woken or (self._next_due is not None and mono >= self._next_due) \
             or mono >= self._last_claim + limits.idle_recheck
-        paused = mono < self._paused_until
+        paused = mono < self.pacer.paused_until
         claim = free if due and not paused and free >= batch else 0
         flush = bool(self._done) and (
             limits.write_linger <= 0 or not self._sending
@@ -336,7 +346,7 @@ class DeliverySender:
             claim_at = self._last_claim + limits.idle_recheck
             if self._next_due is not None:
                 claim_at = min(claim_at, self._next_due)
-            deadlines.append(max(claim_at, self._paused_until))
+            deadlines.append(max(claim_at, self.pacer.paused_until))
             if not paused:
                 events.append(self.queue.wakeup)
         timeout = max(0.0, min(deadlines) - clock.monotonic())
@@ -411,7 +421,7 @@ class DeliverySender:
         for row in rows:
             self._claimed[row.id] = row
             chat_id = row.chat_id
-            ready = self._chat_ready_at(chat_id, mono)
+            ready = self.pacer.chat_ready_at(chat_id, mono)
             if chat_id in chosen:
                 ready = max(ready, mono + self.limits.per_chat_interval)
             if ready > mono:  # the chat is paced: back to pending until it may receive
@@ -419,7 +429,7 @@ class DeliverySender:
                 self._add_done(_Done(row.id, RetryLater(row.id, at=at, now=now), at=at))
                 continue
             chosen.add(chat_id)
-            slot = self._reserve_slot()
+            slot = self.pacer.reserve_slot(self.clock.monotonic())
             self._sending[row.id] = asyncio.create_task(
                 self._deliver(row, slot), name=f"deliver-{row.id}"
             )
@@ -438,58 +448,6 @@ class DeliverySender:
         with contextlib.suppress(Exception):
             await self._store.close()
 
-    def _chat_ready_at(self, chat_id: int, mono: float) -> float:
-        ready = self._chat_ready.get(chat_id, 0.0)
-        window = self._group_sends.get(chat_id)
-        if window:
-            span = self.limits.group_window + self.limits.group_window_margin
-            while window and window[0] <= mono - span:
-                window.popleft()
-            if len(window) >= self.limits.group_per_minute:
-                ready = max(ready, window[0] + span)
-        return ready
-
-    def _reserve_slot(self) -> float:
-        """The instant (monotonic) this send may start: evenly spaced slots at the overall rate,
-        started together on the tick that follows (``DeliveryLimits.tick_slots``)."""
-        interval = self._slot_interval
-        earliest = self.clock.monotonic() - self.limits.overall_burst * interval
-        slot = max(self._next_slot, earliest, self._paused_until)
-        self._next_slot = slot + interval
-        period = self._tick_period
-        if period > 0:
-            # (less a hair: a slot on a tick's boundary, give or take float rounding, is its own)
-            slot = math.ceil(slot / period - 1e-6) * period
-        return slot
-
-    def _window_delay(self, mono: float) -> float:
-        """Seconds until one more send keeps every 1 s window within the overall rate.
-
-        Slots are evenly spaced, but a send whose slot passed during an event-loop stall goes
-        late, together with the on-time ones after it; this cap keeps such a bunch under the rate.
-        """
-        rate = self.limits.overall_rate
-        if math.isinf(rate):
-            return 0.0
-        window = self._send_window
-        while window and window[0] <= mono - 1.0:
-            window.popleft()
-        if len(window) < max(1, int(rate)):
-            return 0.0
-        return window[0] + 1.0 - mono
-
-    def _note_send(self, chat_id: int, mono: float) -> None:
-        self._chat_ready[chat_id] = mono + self.limits.per_chat_interval
-        if not math.isinf(self.limits.overall_rate):
-            self._send_window.append(mono)
-            self.stats.peak_sends_per_second = max(self.stats.peak_sends_per_second,
-                                                   len(self._send_window))
-        if chat_id < 0:
-            self._group_sends.setdefault(chat_id, deque()).append(mono)
-        if len(self._chat_ready) > _CHAT_STATE_PRUNE_AT:
-            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > mono}
-            self._group_sends = {c: w for c, w in self._group_sends.items() if w}
-
     # --- one send and the error policy -----------------------------------------------------------
 
     async def _deliver(self, row: DueDelivery, slot: float) -> None:
@@ -506,10 +464,10 @@ class DeliverySender:
                         done = self._release(row)
                         return
                     mono = clock.monotonic()
-                    if mono < self._paused_until:  # a 429 arrived while we waited
-                        slot = self._reserve_slot()
+                    if mono < self.pacer.paused_until:  # a 429 arrived while we waited
+                        slot = self.pacer.reserve_slot(self.clock.monotonic())
                         continue
-                    gate = self._window_delay(mono)
+                    gate = self.pacer.window_delay(mono)
                     if gate > 0:
                         # When the window's oldest send leaves it: the same instant for every
                         # send it holds back, so they wake together.
@@ -518,14 +476,18 @@ class DeliverySender:
                     break
             finally:
                 self._waiting.discard(row.id)
-            self._note_send(row.chat_id, mono)
+            self.pacer.note_send(row.chat_id, mono)
+            self.stats.peak_sends_per_second = self.pacer.peak_sends_per_second
+            started = mono
             try:
                 message_id = await self._send(row, row.parts[row.next_part])
             except TelegramError as exc:
                 decision = decide_after_error(exc, attempts=row.attempts,
-                                              plain_text=row.plain_text, limits=self.limits)
-                done = self._apply(row, decision)
+                                              plain_text=row.plain_text, limits=self.limits,
+                                              chat_scoped=True)
+                done = self._apply(row, decision, started)
             else:
+                self.pacer.note_accepted(row.chat_id, clock.monotonic())
                 done = self._on_sent(row, message_id)
         except Exception:
             # Left claimed: the lease check gives the row back later (its part may repeat).
@@ -584,11 +546,11 @@ class DeliverySender:
         return _Done(row.id, outcome, tallies=tallies,
                      at=None if outcome.done else next_part_at)
 
-    def _apply(self, row: DueDelivery, decision: SendDecision) -> _Done:
+    def _apply(self, row: DueDelivery, decision: SendDecision, started: float) -> _Done:
         """Carry out the error policy's decision for ``row`` (see bot/delivery/policy.py)."""
         match decision:
-            case Throttle(retry_after=seconds, pause=pause):
-                return self._throttle(row, seconds, pause)
+            case Throttle(retry_after=seconds, pause_all=pause_all):
+                return self._throttle(row, seconds, pause_all, started)
             case Migrate(new_chat_id=new_chat_id):
                 return self._migrate(row, new_chat_id)
             case Deactivate(reason=reason):
@@ -609,13 +571,20 @@ class DeliverySender:
             case GiveUp(reason=reason):
                 return self._fail(row, reason)
 
-    def _throttle(self, row: DueDelivery, seconds: float, pause: float) -> _Done:
-        """Hold the chat for ``retry_after``; pause everyone for it too, capped (module doc)."""
+    def _throttle(self, row: DueDelivery, seconds: float, pause_all: float,
+                  started: float) -> _Done:
+        """Hold the chat for ``retry_after``; everyone pauses only for a 429 that names no chat
+        or a burst across many chats (``bot/delivery/pacing.py``)."""
         mono = self.clock.monotonic()
-        self._chat_ready[row.chat_id] = max(self._chat_ready.get(row.chat_id, 0.0), mono + seconds)
-        self._paused_until = max(self._paused_until, mono + pause)
-        logger.info("chat %s: 429, retry after %.0f s (all sends pause %.1f s)",
-                    row.chat_id, seconds, pause)
+        pacer = self.pacer
+        if pause_all > 0:
+            pacer.throttled(None, pause_all, mono)
+        pause = pacer.throttled(row.chat_id, seconds, mono, started) or pause_all
+        if pause > 0:
+            logger.info("chat %s: 429, retry after %.0f s (a burst across chats: all sends "
+                        "pause %.1f s)", row.chat_id, seconds, pause)
+        else:
+            logger.info("chat %s: 429, retry after %.0f s (that chat only)", row.chat_id, seconds)
         return self._retry(row, seconds, f"429 Too Many Requests: retry after {seconds:g} s",
                            count_attempt=False, tally="throttled")
 
@@ -726,6 +695,8 @@ class DeliveryService:
         self.queue = queue or DeliveryQueue(db)
         self.request = request
         self.sender: DeliverySender | None = None
+        self.fence: Fence | None = None  # the instance lock's generation (``newsbrief run``)
+        self.on_fenced: Callable[[], None] | None = None
 
     async def start(self, application: object = None) -> None:
         request = self.request or delivery_request(self.limits.max_in_flight + 4)
@@ -734,8 +705,14 @@ class DeliveryService:
         # ``newsbrief run`` holds the single-instance lock before it starts its services, so any
         # claim in the outbox now was left by a process that died: resend it at once.
         self.sender = DeliverySender(self.db, bot, queue=self.queue, limits=self.limits,
-                                     release_claims_on_start=True)
+                                     release_claims_on_start=True, fence=self.fence,
+                                     on_fenced=self.on_fenced)
         await self.sender.start()
+
+    def halt(self) -> None:
+        """No send starts from now on (the instance lock was lost); stop() then cleans up."""
+        if self.sender is not None:
+            self.sender.halt()
 
     async def stop(self, application: object = None) -> None:
         if self.sender is not None:

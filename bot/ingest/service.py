@@ -1,23 +1,28 @@
 """The ingest service: files → parsed, classified articles → store and search index.
 
-Work happens in two phases so that bad input changes nothing: every file is read, decoded and
-parsed first (pure, no database); only when all of them are usable is each stored in its own
-transaction, together with its search-index rows. Articles are identified by a content hash, so
-loading the same page twice stores it once.
+Work happens in two passes so that bad input changes nothing and memory does not grow with the
+file: every file is read, decoded and parsed first, one line at a time, keeping nothing but a
+count (pure, no database); only when all of them are usable is each read again and stored in
+batches of at most ``STORE_BATCH_ARTICLES`` articles, each batch one short transaction with its
+search-index rows and alerts, so a running bot never waits long for SQLite's write lock.
+Articles are identified by a content hash, so loading the same page twice stores it once — and a
+store interrupted half-way (a crash, a full disk) is completed by running the same ingest again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
+from bot.ingest.jsonl_stream import StreamedSource, check_text_stream, text_lines
 from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
 from bot.ingest.pdf_pages import is_pdf_name, pdf_source_text, read_pdf_source
 from bot.ingest.source_files import (
@@ -30,20 +35,28 @@ from bot.ingest.source_files import (
     read_source_text,
     source_text_from_bytes,
 )
-from bot.search.service import index_articles
+from bot.search.tokens import text_index_entry
 from bot.text.sections import classify_section, resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
 from storage.database import Database
-from storage.models import Article, SourceFile
+from storage.models import SourceFile
+from storage.search_index import IndexEntry, SearchIndex
 
 InputFormat = Literal["auto", "page", "jsonl"]
 Clock = Callable[[], datetime]
-ProgressCallback = Callable[[int, int], None]
+# (stage, done, total): stage "checking" counts articles read so far (total 0: not known yet),
+# "storing" counts articles stored out of the total the check found.
+ProgressCallback = Callable[[str, int, int], None]
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 PAGE_SUFFIXES = (".txt", ".pdf")
 MAX_TITLE_CHARS = 500
 STAND_IN_TITLE_CHARS = 24
+# One transaction stores at most this many articles (or this much text): ~0.3 s of SQLite's write
+# lock on a small server, so a bot sharing the file waits well under a second for it.
+STORE_BATCH_ARTICLES = 200
+STORE_BATCH_CHARS = 1_000_000
+CHECK_PROGRESS_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,8 @@ class IngestOptions:
 
 @dataclass(frozen=True)
 class PreparedFile:
-    """A file that was read and parsed and is ready to store."""
+    """A file that was read and parsed and is ready to store (pages, uploads, polled sources:
+    small enough to hold; a file on disk is streamed instead, see :class:`CheckedFile`)."""
 
     source: SourceText
     format: Literal["page", "jsonl"]
@@ -70,7 +84,47 @@ class PreparedFile:
 
 
 @dataclass(frozen=True)
+class FileHeader:
+    """What the ``source_files`` record says about a stored file."""
+
+    name: str
+    sha256: str
+    format: Literal["page", "jsonl"]
+    encoding: str
+    paper: str | None
+    edition: date | None
+    page: int | None
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that passed the checking read: how many articles it holds, and (for an article
+    list) how to read it again; nothing of its text is kept."""
+
+    path: Path
+    format: Literal["page", "jsonl"]
+    articles: int
+    sha256: str
+    stream: StreamedSource | None = None
+
+
+@dataclass(frozen=True)
+class _JsonlRecord:
+    """One article-list line, checked (cheap: no classification, no hashing)."""
+
+    title: str
+    body: str
+    edition: date
+    section: str | None
+    paper: str
+    page: int | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class IngestedArticle:
+    """One line of the report (kept for every article: small, no text beyond the title)."""
+
     id: int
     title: str
     section: str
@@ -92,7 +146,6 @@ class IngestReport:
     articles_duplicate: int = 0
     alerts_new: int = 0
     articles: list[IngestedArticle] = field(default_factory=list)
-    new_articles: list[Article] = field(default_factory=list, repr=False)
     new_alerts: list[StoredAlert] = field(default_factory=list, repr=False)
     # Known events these articles report again (a later report, not news).
     reported_alerts: list[StoredAlert] = field(default_factory=list, repr=False)
@@ -161,6 +214,10 @@ class IngestService:
         self.db = db
         self.settings = settings
         self.clock = clock
+        self.batch_articles = STORE_BATCH_ARTICLES
+        self.batch_chars = STORE_BATCH_CHARS
+        # Called with each batch just before it is stored (tests count what is held at once).
+        self.on_batch: Callable[[Sequence[NewArticle]], None] | None = None
 
     async def ingest(
         self,
@@ -168,8 +225,81 @@ class IngestService:
         options: IngestOptions = IngestOptions(),
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        prepared = self.prepare(paths, options, progress)
-        return await self.store(prepared, progress)
+        """Check every file (UnusableInputError before anything is stored), then store them.
+
+        Both passes read the files a line at a time, off the event loop."""
+        checked = await asyncio.to_thread(self.check, paths, options, progress)
+        total = sum(item.articles for item in checked)
+        report = IngestReport()
+        for item in checked:
+            header, drafts = self._reopen(item, options)
+            await self._store_drafts(header, drafts, report, progress, total)
+            report.files += 1
+        return report
+
+    def check(
+        self,
+        paths: Sequence[Path],
+        options: IngestOptions = IngestOptions(),
+        progress: ProgressCallback | None = None,
+    ) -> list[CheckedFile]:
+        """The checking read: every file decoded and every article parsed, nothing kept but
+        counts; raises UnusableInputError naming the file (and line) at the first problem."""
+        if options.section is not None and resolve_section_name(options.section) is None:
+            raise UnusableInputError("--section", f"unknown section {options.section!r}")
+        checked: list[CheckedFile] = []
+        seen = 0
+        for path in expand_paths(paths):
+            fmt = detect_format(path, options.format)
+            if fmt == "page":
+                prepared = self.prepare_file(path, options)
+                item = CheckedFile(path, "page", len(prepared.drafts), prepared.source.sha256)
+            else:
+                stream = check_text_stream(path)
+                count = 0
+                for count, _record in enumerate(self._jsonl_records(stream, options), start=1):
+                    if progress is not None and count % CHECK_PROGRESS_EVERY == 0:
+                        progress("checking", seen + count, 0)
+                if count == 0:
+                    raise UnusableInputError(str(path), "no articles in the file")
+                item = CheckedFile(path, "jsonl", count, stream.sha256, stream)
+            checked.append(item)
+            seen += item.articles
+            if progress is not None:
+                progress("checking", seen, 0)
+        return checked
+
+    def _reopen(
+        self, item: CheckedFile, options: IngestOptions
+    ) -> tuple[FileHeader, Iterator[NewArticle]]:
+        """The storing read of a checked file: its record and its articles, one at a time."""
+        if item.stream is None:
+            prepared = self.prepare_file(item.path, options)
+            if prepared.source.sha256 != item.sha256:
+                raise UnusableInputError(
+                    str(item.path), "the file changed after it was checked; ingest it again"
+                )
+            return _header(prepared), iter(prepared.drafts)
+        stream = item.stream
+        header = FileHeader(
+            stream.name, stream.sha256, "jsonl", stream.encoding, options.paper,
+            options.edition or edition_date_from_name(stream.name), options.page,
+        )
+        drafts = (self._jsonl_draft(record, stream.name)
+                  for record in self._jsonl_records(stream, options))
+        return header, drafts
+
+    def _jsonl_records(
+        self, stream: StreamedSource, options: IngestOptions
+    ) -> Iterator[_JsonlRecord]:
+        default_edition = options.edition or edition_date_from_name(stream.name)
+        for number, line in text_lines(stream):
+            if not line.strip():
+                continue
+            try:
+                yield self._jsonl_record(line, default_edition, options)
+            except ValueError as exc:
+                raise UnusableInputError(str(stream.path), f"line {number}: {exc}") from exc
 
     def prepare(
         self,
@@ -177,15 +307,16 @@ class IngestService:
         options: IngestOptions = IngestOptions(),
         progress: ProgressCallback | None = None,
     ) -> list[PreparedFile]:
-        """Read and parse every file; raise UnusableInputError before anything is stored."""
+        """Read and parse every file whole (small inputs); raise UnusableInputError first."""
         if options.section is not None and resolve_section_name(options.section) is None:
             raise UnusableInputError("--section", f"unknown section {options.section!r}")
-        files = expand_paths(paths)
         prepared = []
-        for done, path in enumerate(files, start=1):
+        seen = 0
+        for path in expand_paths(paths):
             prepared.append(self.prepare_file(path, options))
+            seen += len(prepared[-1].drafts)
             if progress is not None:
-                progress(done, len(files) * 2)
+                progress("checking", seen, 0)
         return prepared
 
     def prepare_file(self, path: Path, options: IngestOptions) -> PreparedFile:
@@ -274,18 +405,20 @@ class IngestService:
             if not line.strip():
                 continue
             try:
-                drafts.append(self._jsonl_draft(line, default_edition, options, source.name))
+                record = self._jsonl_record(line, default_edition, options)
             except ValueError as exc:
                 raise UnusableInputError(source.name, f"line {number}: {exc}") from exc
+            drafts.append(self._jsonl_draft(record, source.name))
         if not drafts:
             raise UnusableInputError(source.name, "no articles in the file")
         return PreparedFile(
             source, "jsonl", options.paper, default_edition, options.page, tuple(drafts)
         )
 
-    def _jsonl_draft(
-        self, line: str, default_edition: date | None, options: IngestOptions, source: str
-    ) -> NewArticle:
+    def _jsonl_record(
+        self, line: str, default_edition: date | None, options: IngestOptions
+    ) -> _JsonlRecord:
+        """Check one line; ValueError saying what is wrong with it."""
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -307,86 +440,149 @@ class IngestService:
         section = options.section or _text_field(record, "section")
         if section is not None and resolve_section_name(section) is None:
             raise ValueError(f"unknown section {section!r}")
-        paper = options.paper or _text_field(record, "paper") or self.settings.paper
-        page = options.page if options.page is not None else _int_field(record, "page")
-        paragraphs = tuple(p.strip() for p in body.splitlines() if p.strip())
-        draft = NewArticle(
-            paper=paper,
-            edition_date=edition,
-            page=page,
+        return _JsonlRecord(
             title=title,
-            content_hash=content_hash(paper, edition, "article", title, paragraphs),
-            section=_chosen_section(section) or classify_section(title, paragraphs),
-            section_source="operator" if section else "auto",
-            paragraphs=paragraphs,
-            source=source,
+            body=body,
+            edition=edition,
+            section=section,
+            paper=options.paper or _text_field(record, "paper") or self.settings.paper,
+            page=options.page if options.page is not None else _int_field(record, "page"),
             url=_text_field(record, "url"),
         )
-        return draft
+
+    def _jsonl_draft(self, record: _JsonlRecord, source: str) -> NewArticle:
+        paragraphs = tuple(p.strip() for p in record.body.splitlines() if p.strip())
+        return NewArticle(
+            paper=record.paper,
+            edition_date=record.edition,
+            page=record.page,
+            title=record.title,
+            content_hash=content_hash(
+                record.paper, record.edition, "article", record.title, paragraphs
+            ),
+            section=(_chosen_section(record.section)
+                     or classify_section(record.title, paragraphs)),
+            section_source="operator" if record.section else "auto",
+            paragraphs=paragraphs,
+            source=source,
+            url=record.url,
+        )
 
     async def store(
         self, prepared: Sequence[PreparedFile], progress: ProgressCallback | None = None
     ) -> IngestReport:
-        """Store each prepared file in its own transaction (articles, index rows, file record)."""
+        """Store prepared files, each in batches (articles, index rows, alerts, file record)."""
         report = IngestReport()
-        total = len(prepared) * 2
-        for done, item in enumerate(prepared, start=len(prepared) + 1):
-            await self._store_file(item, report)
+        total = sum(len(item.drafts) for item in prepared)
+        for item in prepared:
+            await self._store_drafts(_header(item), iter(item.drafts), report, progress, total)
             report.files += 1
-            if progress is not None:
-                progress(done, total)
         return report
 
-    async def _store_file(self, item: PreparedFile, report: IngestReport) -> None:
+    async def _store_drafts(
+        self,
+        header: FileHeader,
+        drafts: Iterator[NewArticle],
+        report: IngestReport,
+        progress: ProgressCallback | None,
+        total: int,
+    ) -> None:
+        """One file's articles in transactions of at most one batch each; the file's record is
+        written with the first and its counts grow with each, so a store cut short is visible
+        as a record with fewer articles than the file, and rerunning the ingest completes it."""
         now = self.clock()
+        record_id: int | None = None
+        while True:
+            batch, entries = await asyncio.to_thread(self._next_batch, drafts)
+            if not batch and record_id is not None:
+                return
+            if self.on_batch is not None:
+                self.on_batch(batch)
+            record_id = await self._store_batch(header, batch, entries, record_id, now, report)
+            del batch, entries
+            if progress is not None:
+                progress("storing", len(report.articles), total)
+
+    def _next_batch(
+        self, drafts: Iterator[NewArticle]
+    ) -> tuple[list[NewArticle], dict[str, IndexEntry]]:
+        """Up to ``batch_articles`` articles or ``batch_chars`` of text, whichever comes first,
+        with their search-index rows by content hash (tokenised here, outside any transaction:
+        jieba is most of an article's cost and would otherwise hold the write lock)."""
+        batch: list[NewArticle] = []
+        entries: dict[str, IndexEntry] = {}
+        chars = 0
+        for draft in drafts:
+            batch.append(draft)
+            if draft.content_hash not in entries:
+                entries[draft.content_hash] = text_index_entry(draft, 0)
+            chars += len(draft.title) + sum(len(p) for p in draft.paragraphs)
+            if len(batch) >= self.batch_articles or chars >= self.batch_chars:
+                break
+        return batch, entries
+
+    async def _store_batch(
+        self,
+        header: FileHeader,
+        drafts: Sequence[NewArticle],
+        entries: dict[str, IndexEntry],
+        record_id: int | None,
+        now: datetime,
+        report: IngestReport,
+    ) -> int:
+        """One transaction: the batch's new articles, their index rows and alerts, and the file
+        record's counts. Returns the file record's id."""
         async with self.db.session() as session:
-            record = await SourceFileRepository(session).add(
-                SourceFile(
-                    name=item.source.name,
-                    sha256=item.source.sha256,
-                    format=item.format,
-                    encoding=item.source.encoding,
-                    paper=item.paper,
-                    edition_date=item.edition,
-                    page=item.page,
-                    articles_new=0,
-                    articles_duplicate=0,
-                    ingested_at=now,
-                )
-            )
             articles = ArticleRepository(session)
-            existing = await articles.find_by_hashes([d.content_hash for d in item.drafts])
+            existing = await articles.find_by_hashes([d.content_hash for d in drafts])
+            files = SourceFileRepository(session)
+            if record_id is None:
+                record_id = (await files.add(SourceFile(
+                    name=header.name, sha256=header.sha256, format=header.format,
+                    encoding=header.encoding, paper=header.paper, edition_date=header.edition,
+                    page=header.page, articles_new=0, articles_duplicate=0, ingested_at=now,
+                ))).id
             fresh: dict[str, NewArticle] = {}
-            for draft in item.drafts:
+            for draft in drafts:
                 if draft.content_hash not in existing:
                     fresh.setdefault(draft.content_hash, draft)
             new_articles = await articles.add_many(
-                list(fresh.values()), ingested_at=now, source_file_id=record.id
+                list(fresh.values()), ingested_at=now, source_file_id=record_id
             )
             stored = {**existing, **{a.content_hash: a for a in new_articles}}
             reported: set[str] = set()
-            for draft in item.drafts:
+            for draft in drafts:
                 article = stored[draft.content_hash]
                 duplicate = draft.content_hash in existing or draft.content_hash in reported
                 reported.add(draft.content_hash)
                 report.articles.append(
                     IngestedArticle(article.id, article.title, article.section, duplicate)
                 )
-            await index_articles(session, new_articles)
+            await SearchIndex(session).add([
+                replace(entries[a.content_hash], article_id=a.id) for a in new_articles
+            ])
             alerts = await detect_and_record(
                 session, new_articles, home_paper=self.settings.paper,
                 home_region=self.settings.home_region, now=now,
                 tz=self.settings.timezone, stale_after=self.settings.alert_stale_after,
             )
-            record.articles_new = len(new_articles)
-            record.articles_duplicate = len(item.drafts) - len(new_articles)
+            await files.add_counts(
+                record_id, new=len(new_articles), duplicate=len(drafts) - len(new_articles)
+            )
         report.articles_new += len(new_articles)
-        report.articles_duplicate += len(item.drafts) - len(new_articles)
-        report.new_articles.extend(new_articles)
-        fresh = [alert for alert in alerts if alert.new]
-        report.alerts_new += len(fresh)
-        report.new_alerts.extend(fresh)
+        report.articles_duplicate += len(drafts) - len(new_articles)
+        fresh_alerts = [alert for alert in alerts if alert.new]
+        report.alerts_new += len(fresh_alerts)
+        report.new_alerts.extend(fresh_alerts)
         report.reported_alerts.extend(alert for alert in alerts if not alert.new)
+        return record_id
+
+
+def _header(item: PreparedFile) -> FileHeader:
+    return FileHeader(
+        item.source.name, item.source.sha256, item.format, item.source.encoding,
+        item.paper, item.edition, item.page,
+    )
 
 
 def _stand_in_title(paragraphs: Sequence[str]) -> str:

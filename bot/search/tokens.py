@@ -21,6 +21,7 @@ states its subject is the relevance signal that matters. Queries are split the s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Protocol
 
 from bot.text import segmentation
@@ -94,14 +95,29 @@ def body_text(article: ArticleText) -> str:
     return "\n".join(part for part in parts if part)
 
 
+class IndexedText(ArticleText, Protocol):
+    """An article as the index files it: its text, edition and section (stored or about to be)."""
+
+    @property
+    def edition_date(self) -> date: ...
+    @property
+    def section(self) -> str: ...
+
+
 def index_entry(article: Article) -> IndexEntry:
     """The index rows for one stored article (its id must be assigned, i.e. flushed)."""
+    return text_index_entry(article, article.id)
+
+
+def text_index_entry(article: IndexedText, article_id: int) -> IndexEntry:
+    """The index rows for an article's text under ``article_id``: the ingest tokenises a batch
+    before its transaction (id 0), so the write lock is not held while jieba runs."""
     title = normalize_for_matching(headline_text(article))
     body = normalize_for_matching(body_text(article))
     title_runs = word_runs(title)
     body_runs = word_runs(body)
     return IndexEntry(
-        article_id=article.id,
+        article_id=article_id,
         edition_date=article.edition_date,
         section=article.section,
         title_grams=_run_grams(title_runs),

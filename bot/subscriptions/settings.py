@@ -17,7 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.subscriptions.schedule import parse_digest_time, parse_timezone, slot_passed_today
 from bot.text.sections import SECTIONS
 from storage.chats import ChatRepository
-from storage.database import Database
+from storage.database import Database, WriteSession
 from storage.models import Chat
 
 CHANNEL = "channel"  # Bot API chat type
@@ -129,15 +129,17 @@ class SubscriptionService:
 
     async def subscribe(self, who: ChatIdentity) -> SubscribeResult:
         now = self.clock.now()
-        async with self.db.session() as session:
-            repo = ChatRepository(session)
-            chat = await self._seen(repo, who)
+
+        async def work(session: WriteSession) -> SubscribeResult:
+            chat = await self._seen(ChatRepository(session), who)
             if chat.subscribed:
                 return SubscribeResult(ChatSettings.of(chat), changed=False)
             chat.subscribed = True
             _skip_passed_slot(chat, now)
             chat.updated_at = now
             return SubscribeResult(ChatSettings.of(chat), changed=True)
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
     async def unsubscribe(self, chat_id: int) -> bool:
         """False when the chat was not subscribed."""
@@ -253,13 +255,16 @@ class SubscriptionService:
 
     async def _change(self, chat_id: int, apply: _Change) -> bool:
         now = self.clock.now()
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> bool:
             chat = await ChatRepository(session).get(chat_id)
             if chat is None:
                 raise UnknownChatError(chat_id)
             changed = apply(chat, now)
             chat.updated_at = now
             return changed is not False
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
 
 def _unsubscribe(chat: Chat, now: datetime) -> bool:
