@@ -24,13 +24,14 @@ from bot.alerts.state import AlertQueryService
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, raw_settings
 from bot.delivery.status import DeliveryStatusService
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, explain_page, parse_page
 from bot.ingest.preview import preview_article
 from bot.ingest.service import IngestOptions, IngestReport, IngestService
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
     UnusableInputError,
     edition_date_from_name,
+    page_number_from_name,
     parse_date,
     read_source_text,
 )
@@ -38,10 +39,12 @@ from bot.progress import TerminalProgress
 from bot.search.browse import BrowseService, article_to_dict
 from bot.search.query import QueryError
 from bot.search.service import SearchPage, SearchService, reindex
+from bot.search.tokens import index_entries
 from bot.sources.fetch import UnsupportedSchemeError
 from bot.sources.service import DEFAULT_EVERY_MINUTES, SourceInputError, SourceService
 from bot.sources.service import KINDS as SOURCE_KINDS
 from bot.text import segmentation
+from bot.text.section_choice import page_ear_section, parse_page_map
 from bot.text.sections import resolve_section_name
 from bot.version import package_version
 from storage.database import Database, DatabaseUnavailableError, DatabaseURLError
@@ -160,6 +163,8 @@ def _print_ingest_report(report: IngestReport, out: TextIO) -> None:
 async def cmd_parse(ctx: Context) -> int:
     path = Path(ctx.args.path)
     source = read_source_text(path, max_bytes=MAX_PAGE_BYTES)
+    if ctx.args.explain:
+        return _explain_parse(ctx, source.name, source.text)
     edition = ctx.args.date or edition_date_from_name(source.name)
     if edition is None:
         raise UnusableInputError(
@@ -170,7 +175,10 @@ async def cmd_parse(ctx: Context) -> int:
     except PageParseError as exc:
         raise UnusableInputError(source.name, str(exc)) from exc
     payload = {"date": edition.isoformat(), "articles": [a.to_dict() for a in page.articles]}
-    previews = _parse_previews(ctx, page.articles, edition, page.paper)
+    previews = _parse_previews(
+        ctx, page.articles, edition, page.paper, page_ear_section(source.text),
+        page_number_from_name(source.name),
+    )
     for entry, preview in zip(payload["articles"], previews, strict=True):
         entry.update(preview)  # section and alerts: what ingest would file and push
     if ctx.args.json:
@@ -188,15 +196,33 @@ async def cmd_parse(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _explain_parse(ctx: Context, name: str, text: str) -> int:
+    """Each non-empty input line with the label the parser gave it (no edition date needed)."""
+    try:
+        explained = explain_page(text)
+    except PageParseError as exc:
+        raise UnusableInputError(name, str(exc)) from exc
+    if ctx.args.json:
+        ctx.emit_json(
+            {"lines": [{"line": e.number, "label": e.label, "text": e.text} for e in explained]}
+        )
+        return EXIT_OK
+    for entry in explained:
+        ctx.out.write(f"{entry.number:>5}  {entry.label:<12}  {entry.text}\n")
+    return EXIT_OK
+
+
 def _parse_previews(
-    ctx: Context, articles: Sequence[ParsedArticle], edition: date, paper: str | None
+    ctx: Context, articles: Sequence[ParsedArticle], edition: date, paper: str | None,
+    page_ear: str | None = None, page: int | None = None,
 ) -> list[dict[str, Any]]:
     """Per article: the section ingest would file it under and the alert events it reports."""
     settings = ctx.settings
     home = paper is None or paper == settings.paper
     return [
         preview_article(article, edition, home_region=settings.home_region if home else None,
-                        tz=settings.timezone)
+                        tz=settings.timezone, page_ear=page_ear, page=page,
+                        page_map=parse_page_map(settings.section_pages))
         for article in articles
     ]
 
@@ -299,7 +325,28 @@ async def cmd_reindex(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_section_set(ctx: Context) -> int:
+    """File an article under another section; the correction is kept through re-ingest."""
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        article = await BrowseService(db).set_section(ctx.args.id, ctx.args.name)
+    finally:
+        await db.dispose()
+    if article is None:
+        sys.stderr.write(f"newsbrief: no article with id {ctx.args.id}\n")
+        return EXIT_FAILED
+    if ctx.args.json:
+        ctx.emit_json({"id": article.id, "section": article.section,
+                       "section_source": article.section_source})
+    else:
+        ctx.out.write(f"[{article.id}] {article.section}  {article.title}\n")
+    return EXIT_OK
+
+
 async def cmd_sections(ctx: Context) -> int:
+    if ctx.args.action == "export-labels":
+        return await _export_section_labels(ctx)
     db = ctx.database()
     try:
         await db.upgrade()
@@ -311,6 +358,25 @@ async def cmd_sections(ctx: Context) -> int:
     else:
         for count in counts:
             ctx.out.write(f"{count.name}  {count.count}\n")
+    return EXIT_OK
+
+
+async def _export_section_labels(ctx: Context) -> int:
+    """`sections export-labels FILE`: operator corrections as JSON lines for training."""
+    if not ctx.args.file:
+        raise UsageError("sections export-labels needs a FILE to write")
+    db = ctx.database()
+    try:
+        await db.upgrade()
+        labels = await BrowseService(db).section_labels()
+    finally:
+        await db.dispose()
+    lines = "".join(json.dumps(label, ensure_ascii=False) + "\n" for label in labels)
+    Path(ctx.args.file).write_text(lines, encoding="utf-8")
+    if ctx.args.json:
+        ctx.emit_json({"file": str(ctx.args.file), "labels": len(labels)})
+    else:
+        ctx.out.write(f"wrote {len(labels)} label(s) to {ctx.args.file}\n")
     return EXIT_OK
 
 
@@ -544,6 +610,50 @@ async def cmd_db_upgrade(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def cmd_db_copy(ctx: Context) -> int:
+    """``db copy --to URL``: the whole store into another database (SQLite to PostgreSQL when
+    outgrowing one machine), verified, with the search index rebuilt there. Both databases are
+    locked like a running bot's, so it refuses while a bot runs on either."""
+    from storage.instance_lock import InstanceLock, InstanceLockedError
+    from storage.store_copy import SameDatabaseError, StoreCopyError, copy_store, same_database
+
+    args = ctx.args
+    source = ctx.database()
+    target = Database(args.to, require_file=True)
+    try:
+        if same_database(source, target):
+            raise UsageError(f"--to names the database being copied ({source.safe_url})")
+        await source.upgrade()
+        await target.upgrade()
+        segmentation.load()
+        progress = TerminalProgress("copy")
+        try:
+            async with await InstanceLock.acquire(source), await InstanceLock.acquire(target):
+                report = await copy_store(
+                    source, target, index_entries, replace=args.replace,
+                    batch_size=args.batch_size, progress=progress,
+                )
+        except SameDatabaseError as exc:
+            raise UsageError(str(exc)) from exc
+        except (StoreCopyError, InstanceLockedError) as exc:
+            return _fail(EXIT_FAILED, str(exc))
+        finally:
+            progress.close()
+    finally:
+        await source.dispose()
+        await target.dispose()
+    if args.json:
+        ctx.emit_json(report.to_dict())
+        return EXIT_OK
+    tables = ", ".join(f"{name} {count}" for name, count in report.tables.items())
+    ctx.out.write(
+        f"copied {report.rows} row(s) from {report.source} to {report.target} in "
+        f"{report.took_s:.1f} s, counts verified{' (target replaced)' if report.replaced else ''}"
+        f"\n  {tables}\n  search index rebuilt for {report.indexed} article(s)\n"
+    )
+    return EXIT_OK
+
+
 def _refuse_json(ctx: Context) -> None:
     """``run`` and ``chat`` talk, they print no result: ``--json`` there is a usage error."""
     if ctx.args.json:
@@ -709,6 +819,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", parents=[common], help="parse a page without storing it")
     p.add_argument("path", metavar="PATH")
     p.add_argument("--date", type=_date_arg, help="edition date YYYY-MM-DD (else from file name)")
+    p.add_argument("--explain", action="store_true",
+                   help="print each input line with the label it got (title, body, ear, ...)")
     p.set_defaults(handler=cmd_parse)
 
     p = sub.add_parser("show", parents=[common], help="one article with all its fields")
@@ -727,8 +839,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", parents=[common], help="rebuild the search index from articles")
     p.set_defaults(handler=cmd_reindex)
 
-    p = sub.add_parser("sections", parents=[common], help="articles per section")
+    p = sub.add_parser("sections", parents=[common], help="articles per section; "
+                       "`sections export-labels FILE` writes operator corrections "
+                       "as training lines")
+    p.add_argument("action", nargs="?", choices=["export-labels"])
+    p.add_argument("file", nargs="?", metavar="FILE")
     p.set_defaults(handler=cmd_sections)
+
+    p = sub.add_parser("section-set", parents=[common],
+                       help="file an article under another section (kept through re-ingest)")
+    p.add_argument("id", type=int, metavar="ARTICLE_ID")
+    p.add_argument("name", type=_section_arg, metavar="SECTION")
+    p.set_defaults(handler=cmd_section_set)
 
     p = sub.add_parser("section", parents=[common], help="a section's newest articles")
     p.add_argument("name", type=_section_arg, metavar="NAME")
@@ -790,6 +912,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db_sub.add_parser("upgrade", parents=[common], help="apply pending schema migrations")
     p.set_defaults(handler=cmd_db_upgrade)
+    p = db_sub.add_parser("copy", parents=[common], help="copy the whole store (--db) into "
+                          "another database, e.g. SQLite to PostgreSQL; stop the bot first")
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="target database URL (postgresql://user:pass@host/db or sqlite:///FILE);"
+                   " migrated here, must be empty unless --replace")
+    p.add_argument("--replace", action="store_true",
+                   help="delete everything the target holds first (default: refuse)")
+    p.add_argument("--batch-size", type=_positive_int, default=1000, metavar="ROWS",
+                   help="rows read and written at a time (memory use; default 1000)")
+    p.set_defaults(handler=cmd_db_copy)
 
     p = sub.add_parser("doctor", parents=[common], help="check this installation: token, "
                        "database and migrations, instance lock, inbox, settings, search index")

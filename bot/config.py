@@ -65,6 +65,9 @@ class Settings:
     delivery_per_second: float = DEFAULT_DELIVERY_PER_SECOND
     delivery_paid_broadcast: bool = False
     delivery_chat_interval: float = DEFAULT_DELIVERY_CHAT_INTERVAL
+    # The operator's page -> section map for the paper (NEWSBRIEF_SECTION_PAGES="1-2:时政,3:经济"),
+    # as written: bot.text.section_choice.parse_page_map reads it (this layer knows no sections).
+    section_pages: str = ""
 
     @classmethod
     def from_env(
@@ -105,6 +108,7 @@ class Settings:
             log_level=(get("NEWSBRIEF_LOG_LEVEL") or "INFO").upper(),
             digest_grace=_parse_hours(get("NEWSBRIEF_DIGEST_GRACE_HOURS")),
             digest_empty_note=_parse_flag(get("NEWSBRIEF_DIGEST_EMPTY_NOTE")),
+            section_pages=get("NEWSBRIEF_SECTION_PAGES") or "",
             **_delivery_settings(get),
         )
 

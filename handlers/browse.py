@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.render.callback_data import SECTION_SLUGS
+from bot.render.i18n import echo
 from bot.render.views import MessagePart, render_sections_menu, render_today
 from bot.text.sections import SECTIONS, resolve_section_name
 from handlers import views
@@ -34,6 +35,7 @@ async def section(update: Update, context: NewsContext) -> None:
     canonical = resolve_section_name(name)
     if canonical is None:
         choices = " ".join(f"{tr.section(s)}({SECTION_SLUGS[s]})" for s in SECTIONS)
-        await reply(update, [MessagePart(tr.html("section.unknown", name=name, choices=choices))])
+        await reply(update, [MessagePart(tr.html("section.unknown", name=echo(name),
+                                                 choices=choices))])
         return
     await reply(update, [await views.section_page(deps, tr, canonical, 0)])

@@ -12,6 +12,8 @@ from bot.render.callback_data import (
     OpenArticle,
     SearchPageRequest,
     SectionPageRequest,
+    SectionPicker,
+    SetArticleSection,
 )
 from handlers import views
 from handlers.common import edit, reply, translator_for
@@ -32,9 +34,19 @@ async def on_button(update: Update, context: NewsContext) -> None:
                     update.effective_chat.id if update.effective_chat else None, exc)
         await query.answer(tr.text("callback.expired"))
         return
+    user = update.effective_user
+    admin = user is not None and user.id in deps.settings.admin_ids
+    if isinstance(action, SectionPicker | SetArticleSection) and not admin:
+        await query.answer(tr.text("section.admin_only"))  # signed, but not this reader's button
+        return
     await query.answer()
     if isinstance(action, OpenArticle):
-        await reply(update, await views.article(deps, tr, action.article_id, context.bot.username))
+        await reply(update, await views.article(deps, tr, action.article_id, context.bot.username,
+                                                admin=admin))
+    elif isinstance(action, SectionPicker):
+        await reply(update, [await views.section_picker(deps, tr, action.article_id)])
+    elif isinstance(action, SetArticleSection):
+        await edit(update, await views.set_section(deps, tr, action))
     elif isinstance(action, SectionPageRequest):
         part = await views.section_page(deps, tr, action.section, action.page)
         await (reply(update, [part]) if action.new_message else edit(update, part))

@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.render.i18n import EN, ZH_HANS, Translator
+from bot.render.i18n import EN, ZH_HANS, Translator, echo
 from bot.render.parts import MessagePart
 from bot.render.views import render_help
 from handlers import (
@@ -56,6 +56,7 @@ from handlers.context import NewsContext
 from handlers.membership import membership_handler
 
 logger = logging.getLogger(__name__)
+COMMAND_ECHO_CHARS = 40  # an unknown /command shown back: Telegram commands have at most 32
 
 HandlerCallback = Callable[[Update, NewsContext], Awaitable[None]]
 
@@ -202,7 +203,7 @@ async def unknown_command(update: Update, context: NewsContext) -> None:
     tr = await translator_for(update, context)
     known = {c.name for c in COMMANDS}
     key = "command.not_here" if name.lower() in known else "command.unknown"
-    await reply(update, [MessagePart(tr.html(key, command=f"/{name}"))])
+    await reply(update, [MessagePart(tr.html(key, command=echo(f"/{name}", COMMAND_ECHO_CHARS)))])
 
 
 def _menu(commands: Sequence[Command], locale: str) -> list[BotCommand]:

@@ -1,7 +1,8 @@
 """What every handler needs: the reader's translator, and sending parts as replies or edits.
 
-Replies go through the Application's rate limiter (PTB's ``AIORateLimiter``), which paces them
-within Telegram's limits and retries a 429 as told, so no handler waits or retries by itself.
+Replies go through the Application's rate limiter (``bot.app.replies.ReplyRateLimiter``), which
+paces them within Telegram's limits and retries a 429 as told (pausing only that chat), so no
+handler waits or retries by itself.
 """
 
 from __future__ import annotations

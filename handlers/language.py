@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.render.callback_data import CallbackDataError, parse_language_data
+from bot.render.i18n import echo
 from bot.render.parts import MessagePart
 from bot.render.settings import language_name, render_language_menu
 from bot.subscriptions.language import UnknownLanguageError, parse_language_choice
@@ -34,7 +35,7 @@ async def lang(update: Update, context: NewsContext) -> None:
     try:
         choice = parse_language_choice(text)
     except UnknownLanguageError:
-        await reply(update, [MessagePart(tr.html("lang.unknown", text=text))])
+        await reply(update, [MessagePart(tr.html("lang.unknown", text=echo(text)))])
         return
     if not await may_change_settings(update, context):
         await refuse_change(update, tr)

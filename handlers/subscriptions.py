@@ -24,7 +24,7 @@ from bot.render.callback_data import (
     parse_settings_data,
     parse_watch_remove,
 )
-from bot.render.i18n import Translator
+from bot.render.i18n import Translator, echo
 from bot.render.parts import MessagePart
 from bot.render.settings import render_settings
 from bot.render.watches import render_watches
@@ -147,7 +147,7 @@ async def _managed_channel(
     try:
         return await check_channel_admin(context.bot, handle, user.id)
     except ChannelAccessError as exc:
-        await reply(update, _say(tr, _refusal_key(exc), channel=handle))
+        await reply(update, _say(tr, _refusal_key(exc), channel=echo(handle)))
         return None
 
 
@@ -162,12 +162,12 @@ async def _channel(
     who = channel.identity(user.language_code if user else None)
     if subscribe:
         s = (await deps.subscriptions.subscribe(who)).settings
-        await reply(update, _say(tr, "channel.subscribed", channel=handle, time=s.digest_time,
+        await reply(update, _say(tr, "channel.subscribed", channel=echo(handle), time=s.digest_time,
                                  timezone=s.timezone))
     else:
         await deps.subscriptions.settings(who)
         await deps.subscriptions.unsubscribe(channel.chat_id)
-        await reply(update, _say(tr, "channel.unsubscribed", channel=handle))
+        await reply(update, _say(tr, "channel.unsubscribed", channel=echo(handle)))
 
 
 async def set_time(update: Update, context: NewsContext) -> None:
@@ -217,7 +217,7 @@ async def _change_schedule(
     try:
         s = await change(deps, who.chat_id, text)
     except invalid:
-        await reply(update, _say(tr, f"{key}.invalid", text=text))
+        await reply(update, _say(tr, f"{key}.invalid", text=echo(text)))
         return
     await reply(update, _say(tr, f"{key}.done", time=s.digest_time, timezone=s.timezone))
 
@@ -353,7 +353,7 @@ async def unwatch(update: Update, context: NewsContext) -> None:
     text = " ".join(context.args)
     removed = await deps.watches.remove(chat.id, text)
     if removed is None:
-        await reply(update, _say(tr, "unwatch.unknown", query=text))
+        await reply(update, _say(tr, "unwatch.unknown", query=echo(text)))
         return
     await reply(update, _say(tr, "unwatch.done", query=removed))
 

@@ -13,6 +13,7 @@ from bot.render.callback_data import (
     OpenArticle,
     SearchPageRequest,
     SectionPageRequest,
+    SetArticleSection,
 )
 from bot.render.i18n import Translator
 from bot.render.views import (
@@ -23,6 +24,8 @@ from bot.render.views import (
     render_edition_section_page,
     render_search_page,
     render_section_page,
+    render_section_picker,
+    render_section_set,
     render_teaser,
 )
 from bot.search.browse import TEASER
@@ -40,10 +43,11 @@ def share_links(services: BotServices, bot_username: str | None, article_id: int
 
 
 async def article(
-    services: BotServices, tr: Translator, article_id: int, bot_username: str | None = None
+    services: BotServices, tr: Translator, article_id: int, bot_username: str | None = None,
+    *, admin: bool = False,
 ) -> list[MessagePart]:
-    """An article with its share link; a 导读 teaser opens the article it announces, or says
-    what it is when that article is not in the store."""
+    """An article with its share link (and, for an admin, the 版块 button); a 导读 teaser opens
+    the article it announces, or says what it is when that article is not in the store."""
     found = await services.browse.article(article_id)
     if found is None:
         return [MessagePart(tr.html("article.not_found"))]
@@ -52,7 +56,24 @@ async def article(
         if target is None:
             return [render_teaser(found, tr)]
         found = target
-    return render_article(found, tr, share_links(services, bot_username, found.id))
+    return render_article(found, tr, share_links(services, bot_username, found.id),
+                          services.codec if admin else None)
+
+
+async def section_picker(services: BotServices, tr: Translator, article_id: int) -> MessagePart:
+    found = await services.browse.article(article_id)
+    if found is None:
+        return MessagePart(tr.html("article.not_found"))
+    return render_section_picker(found, tr, services.codec)
+
+
+async def set_section(
+    services: BotServices, tr: Translator, request: SetArticleSection
+) -> MessagePart:
+    found = await services.browse.set_section(request.article_id, request.section)
+    if found is None:
+        return MessagePart(tr.html("article.not_found"))
+    return render_section_set(found, tr)
 
 
 async def section_page(

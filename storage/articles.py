@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -24,7 +24,8 @@ class NewArticle:
     title: str
     content_hash: str
     section: str
-    section_source: str = "auto"
+    section_source: str = "model"
+    section_confidence: float | None = None
     kind: str = "article"
     page: int | None = None
     kicker: str | None = None
@@ -101,6 +102,30 @@ class ArticleRepository:
             [new], ingested_at=ingested_at, source_file_id=source_file_id
         )
         return article, True
+
+    async def set_section(self, article_id: int, section: str) -> Article | None:
+        """An operator's correction: kept as ``operator`` (re-ingest of the same text finds the
+        row by content hash and leaves it; a source edit keeps it too), and the search filter
+        row follows. None when there is no such article."""
+        article = await self.session.get(Article, article_id)
+        if article is None:
+            return None
+        article.section = section
+        article.section_source = "operator"
+        article.section_confidence = None
+        await self.session.execute(
+            text("UPDATE search_documents SET section = :section WHERE article_id = :id"),
+            {"section": section, "id": article_id},
+        )
+        await self.session.flush()
+        return article
+
+    async def operator_sections(self) -> list[Article]:
+        """Articles whose section an operator set (the lines `sections export-labels` writes)."""
+        rows = await self.session.scalars(
+            select(Article).where(Article.section_source == "operator").order_by(Article.id)
+        )
+        return list(rows)
 
     async def get(self, article_id: int) -> Article | None:
         return await self.session.get(Article, article_id)
@@ -179,6 +204,7 @@ def _to_row(new: NewArticle, ingested_at: datetime, source_file_id: int | None) 
         page=new.page,
         section=new.section,
         section_source=new.section_source,
+        section_confidence=new.section_confidence,
         kind=new.kind,
         kicker=new.kicker,
         title=new.title,

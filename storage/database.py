@@ -205,6 +205,7 @@ class Database:
         if require_file:
             require_database_file(self.url)
         self.backend = self.url.get_backend_name()
+        self.schema = schema
         kwargs: dict[str, Any] = {"json_serializer": json_text}
         if self.backend == "sqlite":
             database = self.url.database or ""

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -40,7 +41,9 @@ class Article(Base):
     edition_date: Mapped[date] = mapped_column(Date)
     page: Mapped[int | None] = mapped_column(Integer)
     section: Mapped[str] = mapped_column(String(20))
-    section_source: Mapped[str] = mapped_column(String(10), default="auto")
+    # operator / page / source / model (bot.text.section_choice); confidence only for model.
+    section_source: Mapped[str] = mapped_column(String(10), default="model")
+    section_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     kind: Mapped[str] = mapped_column(String(10), default="article")
     kicker: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)

@@ -129,6 +129,8 @@ async def replace_article_content(session: AsyncSession, article: Article, new: 
     article.paragraphs = list(new.paragraphs)
     article.content_hash = new.content_hash
     article.url = new.url or article.url
-    if article.section_source == "auto":
+    if article.section_source != "operator":  # a correction outlives edits of the item
         article.section = new.section
+        article.section_source = new.section_source
+        article.section_confidence = new.section_confidence
     await session.flush()

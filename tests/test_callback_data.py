@@ -111,3 +111,16 @@ def test_language_buttons() -> None:
     for junk in (None, "", "l:", "l:EN!", "g:sub", "l:" + "x" * 70):
         with pytest.raises(CallbackDataError):
             parse_language_data(junk)
+
+
+def test_section_buttons_round_trip_and_refuse_tampering() -> None:
+    from bot.render.callback_data import SectionPicker, SetArticleSection
+
+    codec = CallbackCodec("secret")
+    assert codec.decode(codec.section_picker(12)) == SectionPicker(12)
+    data = codec.set_section(12, "文体")
+    assert codec.decode(data) == SetArticleSection(12, "文体")
+    with pytest.raises(CallbackDataError):
+        codec.decode(data.replace("culture", "econ"))
+    with pytest.raises(CallbackDataError):
+        CallbackCodec("other").decode(data)

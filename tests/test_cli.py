@@ -172,3 +172,29 @@ def test_alerts_lists_the_seed_page_event(capsys, fixtures_dir: Path, db_url: st
     assert event["in_force"] is False
     _, out, _ = run(capsys, "ingest", str(fixtures_dir / SEED), "--db", db_url, "--json")
     assert json.loads(out)["alerts_new"] == 0
+
+
+def test_parse_explain_prints_each_line_with_its_label(capsys, tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"  # no date in the name: --explain needs none
+    page.write_text(
+        "今日16版\n\n区十七届人大常委会举行第十三次会议\n\n"
+        "本报讯(记者 周珂)28日,区十七届人大常委会举行第十三次会议。"
+        "会议听取了有关报告,审议了相关事项。\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "parse", str(page), "--explain")
+    assert code == 0
+    rows = [line.split(maxsplit=2) for line in out.splitlines()]
+    assert [(number, label) for number, label, _ in rows] == [
+        ("1", "ear"),
+        ("3", "title"),
+        ("5", "body"),
+    ]
+    assert rows[1][2] == "区十七届人大常委会举行第十三次会议"
+    code, out, _ = run(capsys, "parse", str(page), "--explain", "--json")
+    assert code == 0
+    assert json.loads(out)["lines"][1] == {
+        "line": 3,
+        "label": "title",
+        "text": "区十七届人大常委会举行第十三次会议",
+    }

@@ -29,10 +29,12 @@ JSON_ARGV: dict[str, list[str]] = {
     "reindex": ["reindex"],
     "sections": ["sections"],
     "section": ["section", "时政"],
+    "section-set": ["section-set", "1", "经济"],
     "alerts": ["alerts", "--all"],
     "status": ["status"],
     "digest": ["digest", "--preview"],
     "db upgrade": ["db", "upgrade"],
+    "db copy": ["db", "copy", "--to", "sqlite:///{tmp}/copy.db"],  # {tmp}: the test's tmp_path
     "doctor": ["doctor", "--only", "database,migrations,lock,search_index"],
     # Nothing listens on the discard port: the poll reports the source's error, still as JSON.
     "sources add": ["sources", "add", "http://127.0.0.1:9/feed.xml", "--kind", "feed"],
@@ -73,10 +75,11 @@ def test_version_comes_from_the_package_metadata(capsys) -> None:
     assert package_version() != "unknown"  # installed (editable) in every test venv
 
 
-def test_every_command_with_json_prints_json(capsys, db_url: str) -> None:
+def test_every_command_with_json_prints_json(capsys, db_url: str, tmp_path: Path) -> None:
     assert _commands_taking_json(build_parser()) == set(JSON_ARGV) | NO_JSON
     for name in ("quickstart", *sorted(set(JSON_ARGV) - {"quickstart"})):  # data first
-        code, out, err = run(capsys, *JSON_ARGV[name], "--db", db_url, "--json")
+        argv = [arg.replace("{tmp}", str(tmp_path)) for arg in JSON_ARGV[name]]
+        code, out, err = run(capsys, *argv, "--db", db_url, "--json")
         assert code == 0, (name, err)
         assert out.count("\n") == 1, f"{name}: one JSON document, one line: {out!r}"
         json.loads(out)
@@ -146,3 +149,51 @@ def test_admins_see_the_version_in_status(tmp_path: Path) -> None:
 
     assert f"Version: {package_version()}" in chat("1001")
     assert "Version:" not in chat("42")
+
+
+def test_section_set_survives_reingest_and_is_exported(capsys, db_url: str, tmp_path: Path) -> None:
+    """An operator's correction is kept (operator), survives loading the same page again, shows in
+    `show --json` and is written by `sections export-labels` as a training line."""
+    code, out, _ = run(capsys, "ingest", str(SEED), "--db", db_url, "--json")
+    first = json.loads(out)["articles"][0]
+    assert first["section_source"] == "model" and 0 < first["section_confidence"] <= 1
+    assert first["section"] == "经济"
+    code, out, _ = run(capsys, "section-set", str(first["id"]), "文体", "--db", db_url, "--json")
+    assert code == 0
+    assert json.loads(out) == {"id": first["id"], "section": "文体", "section_source": "operator"}
+    run(capsys, "ingest", str(SEED), "--db", db_url, "--json")
+    code, out, _ = run(capsys, "show", str(first["id"]), "--db", db_url, "--json")
+    shown = json.loads(out)
+    assert (shown["section"], shown["section_source"], shown["section_confidence"]) == (
+        "文体", "operator", None)
+    code, out, _ = run(
+        capsys, "search", "新型工业化", "--section", "文体", "--db", db_url, "--json"
+    )
+    assert code == 0 and first["id"] in [hit["id"] for hit in json.loads(out)["results"]]
+    labels = tmp_path / "labels.jsonl"
+    code, out, _ = run(capsys, "sections", "export-labels", str(labels), "--db", db_url, "--json")
+    assert code == 0 and json.loads(out)["labels"] == 1
+    [line] = labels.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["section"] == "文体" and json.loads(line)["title"] == first["title"]
+
+
+def test_section_set_refuses_unknown_article_and_section(capsys, db_url: str) -> None:
+    run(capsys, "ingest", str(SEED), "--db", db_url, "--json")
+    code, _, err = run(capsys, "section-set", "999", "经济", "--db", db_url)
+    assert code == 1 and "no article with id 999" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["section-set", "1", "八卦", "--db", db_url])
+    assert exit_info.value.code == 2 and "unknown section" in capsys.readouterr().err
+    code, out, _ = run(capsys, "show", "1", "--db", db_url, "--json")
+    assert json.loads(out)["section_source"] == "model"  # nothing changed
+
+
+def test_parse_json_carries_section_source(capsys, tmp_path: Path) -> None:
+    page = tmp_path / "xsrb-2023-07-31-02.txt"
+    page.write_text("第02版：体育\n\n" + SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, _ = run(capsys, "parse", str(page), "--json")
+    articles = json.loads(out)["articles"]
+    assert code == 0 and {(a["section"], a["section_source"]) for a in articles} == {
+        ("文体", "page")}
+    code, out, _ = run(capsys, "parse", str(SEED), "--json")
+    assert {a["section_source"] for a in json.loads(out)["articles"]} == {"model"}

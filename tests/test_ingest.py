@@ -195,3 +195,34 @@ async def test_an_article_repeated_within_one_file_is_stored_once(db: Database, 
     assert [a.duplicate for a in report.articles] == [False, True]
     assert report.articles[0].id == report.articles[1].id
     assert await _count(db) == 1
+
+
+def test_section_sources_page_ear_then_page_map_then_model() -> None:
+    """Precedence of bot.text.section_choice: operator > page ear > category > page map > model."""
+    from bot.text.section_choice import (
+        PageMapError,
+        choose_section,
+        ear_section,
+        page_ear_section,
+        parse_page_map,
+    )
+
+    assert page_ear_section("第02版：要闻\n\n标题") == "时政"
+    assert page_ear_section("经济新闻\n标题\n正文") == "经济"
+    assert page_ear_section("社会·民生\n标题") == "社会"
+    assert page_ear_section("中国经济向好\n正文") is None  # a headline is no ear
+    assert ear_section("Sports") == "文体" and ear_section("要闻·体育") is None
+    page_map = parse_page_map("1-2:时政, 3:经济")
+    assert page_map == {1: "时政", 2: "时政", 3: "经济"}
+    for bad in ("1-2", "x:时政", "3-1:经济", "1:八卦"):
+        with pytest.raises(PageMapError):
+            parse_page_map(bad)
+    title = "NBA总决赛:湖人队逆转夺冠"
+    assert choose_section(title, operator_section="经济", page_ear="社会").source == "operator"
+    assert choose_section(title, page_ear="社会", page=1, page_map=page_map).section == "社会"
+    assert choose_section(title, category="财经", page=1, page_map=page_map).source == "source"
+    by_map = choose_section(title, page=2, page_map=page_map)
+    assert (by_map.section, by_map.source, by_map.confidence) == ("时政", "operator", None)
+    by_model = choose_section(title, page=9, page_map=page_map)
+    assert by_model.section == "文体" and by_model.source == "model"
+    assert by_model.confidence is not None and 0 < by_model.confidence <= 1

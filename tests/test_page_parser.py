@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, parse_page
 
 EDITION = date(2023, 7, 31)
 CONTRACT_FIELDS = (
@@ -702,3 +702,40 @@ def test_byline_with_a_two_character_name_set_three_wide() -> None:
         None,
     )
     assert (article.byline, article.reporters) == ("本报记者 张 枨", ("张枨",))
+
+
+EXPLAINED_PAGE = (
+    "今日16版",
+    "高质量发展调研行——",
+    "小县城走出大产业",
+    "——记某县的转型之路",
+    "■记者 王某",
+    "会议强调，要深入学习贯彻习近平新时代中国特色社会主义思想，扎实推进",
+    "各项工作落地见效。",
+    "工作落地见效。",
+    "产业升级",
+    BODY_2,
+    "本版制图：汪哲平",
+)
+
+
+def test_explain_labels_every_input_line() -> None:
+    from bot.ingest.page_parser import LABELS, explain_page
+
+    explained = explain_page(blocks(*EXPLAINED_PAGE))
+    assert [entry.text for entry in explained] == list(EXPLAINED_PAGE)
+    assert [entry.number for entry in explained] == list(range(1, 2 * len(EXPLAINED_PAGE), 2))
+    assert [entry.label for entry in explained] == [
+        "ear",
+        "kicker",
+        "title",
+        "subtitle",
+        "byline",
+        "body",
+        "continuation",
+        "dropped",
+        "subhead",
+        "body",
+        "credit",
+    ]
+    assert {entry.label for entry in explained} <= set(LABELS)

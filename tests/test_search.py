@@ -13,6 +13,7 @@ from bot.search.query import QueryError
 from bot.search.service import SearchPage, SearchService, index_articles, make_snippet, reindex
 from bot.search.tokens import term_matcher
 from bot.text.normalization import normalize_for_matching
+from storage import search_index
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, alembic_config
 from storage.search_index import IndexQuery, SearchIndex
@@ -216,6 +217,39 @@ async def test_total_is_counted_exactly_beyond_the_ranking_window(db: Database) 
         page = await SearchIndex(session).search(IndexQuery(include=(matcher,), limit=3, window=5))
     assert page.total == 12
     assert [m.article_id for m in page.matches] == sorted(ids, reverse=True)[:3]
+
+
+@pytest.mark.parametrize("first_slice", [1, 2, 1000])
+async def test_the_window_is_the_newest_matches_whatever_the_slices(
+    db: Database, monkeypatch: pytest.MonkeyPatch, first_slice: int
+) -> None:
+    """PostgreSQL looks for the newest matches in id slices of growing length: the window must
+    be the newest matches and the total exact (or capped) wherever the slices fall."""
+    monkeypatch.setattr(search_index, "PG_FIRST_SLICE", first_slice)
+    ids = await _store(
+        db,
+        *[
+            _new(
+                f"第{i}条", "台风过境" if i % 5 else "天气晴好", section="要闻" if i % 4 else "经济"
+            )
+            for i in range(40)
+        ],
+    )
+    matching = [a for i, a in enumerate(ids) if i % 5]
+    storm = term_matcher(normalize_for_matching("台风过境"))
+    news = term_matcher(normalize_for_matching("条"))
+    assert storm is not None and news is not None
+    async with db.session() as session:
+        index = SearchIndex(session)
+        newest = await index.search(IndexQuery(include=(storm,), limit=5, window=5, count_limit=10))
+        everything = await index.search(IndexQuery(include=(storm, news), limit=100, window=100))
+        in_section = await index.search(IndexQuery(include=(storm,), section="经济", window=100))
+    assert sorted(m.article_id for m in newest.matches) == sorted(matching)[-5:]
+    assert (newest.total, newest.total_exact) == (10, False)
+    assert sorted(m.article_id for m in everything.matches) == sorted(matching)
+    assert (everything.total, everything.total_exact) == (len(matching), True)
+    expected = [a for i, a in enumerate(ids) if i % 5 and not i % 4]
+    assert in_section.total == len(expected)
 
 
 async def test_no_match_gives_empty_page(db: Database) -> None:

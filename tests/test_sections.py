@@ -200,3 +200,16 @@ def test_thucnews_test_macro_f1(corpora_dir: Path) -> None:
     predicted = [classify_section(e.text) for e in test]
     score, per_class = macro_f1(gold, predicted)
     assert score >= THUCNEWS_TEST_MACRO_F1_FLOOR, per_class
+
+
+def test_cross_source_eval_set_is_well_formed() -> None:
+    """The hand-labelled set: unique ids, one of the six sections each, held-out quarter intact."""
+    from tests.quality.sections_eval import EVAL_SET, load_items
+
+    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines]
+    assert len(items) == 490
+    assert len({item["id"] for item in items}) == len(items)
+    assert {item["section"] for item in items} == set(SECTIONS)
+    assert all(item["title"] and item["id"].split(":")[0] in {"xwlb", "rmrb"} for item in items)
+    assert len(load_items(held_out=True)) == 122

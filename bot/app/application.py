@@ -5,15 +5,19 @@ services the handlers reach through the typed context, the delivery sender and t
 registers the command table, and hands PTB the life cycle hooks PTB calls itself —
 ``post_init`` (migrate, take the one-bot lock, warm up, publish menus, start the components),
 ``post_stop`` (stop them) and ``post_shutdown`` (give the lock and the database back). ``newsbrief
-run`` is then PTB's own ``run_polling`` / ``run_webhook``, with PTB's signal handling; ``newsbrief
-chat`` drives the same hooks around an in-process transport.
+run`` is then PTB's own ``run_polling`` with PTB's signal handling, or, for a webhook, the same
+life cycle around our own small server (bot/app/webhook.py says why); ``newsbrief chat`` drives
+the same hooks around an in-process transport. Updates are handled chat by chat
+(bot/app/updates.py) and replies paced so a 429 pauses only its chat (bot/app/replies.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,11 +26,14 @@ from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.app.jobs import DigestJob, FeedJob, SourceJob
 from bot.app.lock_watch import LockWatch
+from bot.app.replies import ReplyRateLimiter
+from bot.app.updates import ChatOrderedUpdates
+from bot.app.webhook import WebhookServer
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
@@ -49,7 +56,6 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 TELEGRAM_ROOT = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
-REPLY_FLOOD_RETRIES = 3  # a reply answered 429 is retried as told, this many times at most
 _IMPORTED_AT = time.monotonic()
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -132,6 +138,7 @@ class NewsBot:
         self.lock: InstanceLock | None = None
         self.lock_watch: LockWatch | None = None
         self.lost_lock_message: str | None = None  # set when another bot took the lock
+        self._stop_webhook: asyncio.Event | None = None  # set: serve_webhook returns
         self.queue = DeliveryQueue(db)
         self.services = BotServices.create(
             settings, db, callback_secret=token, clock=clock, notify=self.queue.notify
@@ -170,7 +177,9 @@ class NewsBot:
                 tzinfo=self.settings.timezone,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             ))
-            .rate_limiter(AIORateLimiter(max_retries=REPLY_FLOOD_RETRIES))
+            # chats answered side by side, each in order; a 429 pauses only its own chat
+            .concurrent_updates(ChatOrderedUpdates())
+            .rate_limiter(ReplyRateLimiter())
             .post_init(self.startup)
             .post_stop(self.stop)
             .post_shutdown(self.shutdown)
@@ -230,7 +239,10 @@ class NewsBot:
         """Another bot holds the lock now: say so once and let the process exit."""
         logger.critical("%s", message)
         self.lost_lock_message = message
-        self.application.stop_running()
+        if self._stop_webhook is not None:  # our own webhook server: PTB's run loop is not used
+            self._stop_webhook.set()
+        else:
+            self.application.stop_running()
 
     async def stop(self, application: AnyApplication) -> None:
         """Stop the components in reverse order (in-flight sends finish and are recorded)."""
@@ -269,14 +281,36 @@ class NewsBot:
             return
         logger.info("answering by webhook %s (listening on %s:%d)", webhook.url, webhook.listen,
                     webhook.port)
-        self.application.run_webhook(
-            listen=webhook.listen,
-            port=webhook.port,
-            url_path=webhook.url_path,
-            webhook_url=webhook.url,
-            secret_token=secrets.token_urlsafe(32),
-            allowed_updates=list(ALLOWED_UPDATES),
-        )
+        asyncio.run(self.serve_webhook(webhook))
+
+    async def serve_webhook(self, webhook: WebhookOptions) -> None:
+        """``run_webhook``'s life cycle around our own server (bot/app/webhook.py says why):
+        start, listen, ``setWebhook``, serve until SIGTERM/SIGINT, then stop as PTB would."""
+        application = self.application
+        stop = self._stop_webhook = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        secret = secrets.token_urlsafe(32)
+        server = WebhookServer(application, path=webhook.url_path, secret=secret,
+                               listen=webhook.listen, port=webhook.port)
+        await application.initialize()
+        try:
+            await self.startup(application)
+            await server.start()  # listening before Telegram is told where to post
+            await application.bot.set_webhook(
+                webhook.url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES),
+            )
+            await application.start()
+            await stop.wait()
+            logger.info("stopping")
+        finally:
+            await server.stop()
+            if application.running:
+                await application.stop()
+            await self.stop(application)
+            await application.shutdown()
+            await self.shutdown(application)
 
 
 def run_bot(settings: Settings, db: Database, *, webhook: WebhookOptions | None = None) -> None:

@@ -49,7 +49,7 @@ LOCAL_BOT = {
     "supports_inline_queries": True,
 }
 LOCAL_USER_ID = 1001
-PRESS = re.compile(r"^#\s*(\d+)$")
+PRESS = re.compile(r"^#\s*([0-9]{1,4})$")
 INLINE = re.compile(rf"^@{LOCAL_BOT['username']}(?:\s+(.*))?$", re.IGNORECASE)
 HINT = (
     "newsbrief chat: type what a Telegram user would type (/start, /today, /search 台风, "

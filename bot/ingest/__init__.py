@@ -4,7 +4,7 @@ and the page parser that reads a newspaper page's plain text into articles."""
 from __future__ import annotations
 
 from bot.ingest.inbox import Inbox, InboxOutcome
-from bot.ingest.page_parser.parser import PageParseError, parse_page
+from bot.ingest.page_parser import PageParseError, parse_page
 from bot.ingest.service import IngestOptions, IngestReport, IngestService
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,

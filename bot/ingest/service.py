@@ -17,13 +17,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.alerts.state import StoredAlert, detect_and_record
 from bot.config import Settings
 from bot.ingest.jsonl_stream import StreamedSource, check_text_stream, text_lines
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser import PageParseError, ParsedArticle, parse_page
 from bot.ingest.pdf_pages import is_pdf_name, pdf_source_text, read_pdf_source
 from bot.ingest.source_files import (
     MAX_PAGE_BYTES,
@@ -36,7 +37,14 @@ from bot.ingest.source_files import (
     source_text_from_bytes,
 )
 from bot.search.tokens import text_index_entry
-from bot.text.sections import classify_section, resolve_section_name
+from bot.text.section_choice import (
+    PageMapError,
+    SectionChoice,
+    choose_section,
+    page_ear_section,
+    parse_page_map,
+)
+from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
 from storage.database import Database
 from storage.models import SourceFile
@@ -116,6 +124,7 @@ class _JsonlRecord:
     body: str
     edition: date
     section: str | None
+    category: str | None  # a feed's own category for the item
     paper: str
     page: int | None
     url: str | None
@@ -129,12 +138,16 @@ class IngestedArticle:
     title: str
     section: str
     duplicate: bool
+    section_source: str = "model"
+    section_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "section": self.section,
+            "section_source": self.section_source,
+            "section_confidence": self.section_confidence,
             "duplicate": self.duplicate,
         }
 
@@ -218,6 +231,14 @@ class IngestService:
         self.batch_chars = STORE_BATCH_CHARS
         # Called with each batch just before it is stored (tests count what is held at once).
         self.on_batch: Callable[[Sequence[NewArticle]], None] | None = None
+
+    @cached_property
+    def page_map(self) -> dict[int, str]:
+        """NEWSBRIEF_SECTION_PAGES read once; a bad setting refuses the ingest, naming it."""
+        try:
+            return parse_page_map(self.settings.section_pages)
+        except PageMapError as exc:
+            raise UnusableInputError("NEWSBRIEF_SECTION_PAGES", str(exc)) from exc
 
     async def ingest(
         self,
@@ -362,8 +383,9 @@ class IngestService:
             parsed = parse_page(source.text, edition, paper=paper, page=page)
         except PageParseError as exc:
             raise UnusableInputError(source.name, str(exc)) from exc
+        ear = page_ear_section(source.text)
         drafts = tuple(
-            self._draft(article, paper, edition, page, options.section, source.name)
+            self._draft(article, paper, edition, page, options.section, source.name, ear)
             for article in parsed.articles
         )
         return PreparedFile(source, "page", paper, edition, page, drafts)
@@ -376,17 +398,21 @@ class IngestService:
         page: int | None,
         section: str | None,
         source: str,
+        ear: str | None = None,
     ) -> NewArticle:
         paragraphs = tuple(article.paragraphs)
         title = article.title or _stand_in_title(paragraphs)
+        choice = choose_section(
+            title, paragraphs, operator_section=section, page_ear=ear, page=page,
+            page_map=self.page_map,
+        )
         return NewArticle(
             paper=paper,
             edition_date=edition,
             page=page,
             title=title,
             content_hash=content_hash(paper, edition, article.kind, title, paragraphs),
-            section=_chosen_section(section) or classify_section(title, paragraphs),
-            section_source="operator" if section else "auto",
+            **_section_fields(choice),
             kind=article.kind,
             kicker=article.kicker,
             subtitle=article.subtitle,
@@ -445,6 +471,7 @@ class IngestService:
             body=body,
             edition=edition,
             section=section,
+            category=_text_field(record, "category"),
             paper=options.paper or _text_field(record, "paper") or self.settings.paper,
             page=options.page if options.page is not None else _int_field(record, "page"),
             url=_text_field(record, "url"),
@@ -460,9 +487,10 @@ class IngestService:
             content_hash=content_hash(
                 record.paper, record.edition, "article", record.title, paragraphs
             ),
-            section=(_chosen_section(record.section)
-                     or classify_section(record.title, paragraphs)),
-            section_source="operator" if record.section else "auto",
+            **_section_fields(choose_section(
+                record.title, paragraphs, operator_section=record.section,
+                category=record.category, page=record.page, page_map=self.page_map,
+            )),
             paragraphs=paragraphs,
             source=source,
             url=record.url,
@@ -556,7 +584,10 @@ class IngestService:
                 duplicate = draft.content_hash in existing or draft.content_hash in reported
                 reported.add(draft.content_hash)
                 report.articles.append(
-                    IngestedArticle(article.id, article.title, article.section, duplicate)
+                    IngestedArticle(
+                        article.id, article.title, article.section, duplicate,
+                        article.section_source, article.section_confidence,
+                    )
                 )
             await SearchIndex(session).add([
                 replace(entries[a.content_hash], article_id=a.id) for a in new_articles
@@ -593,8 +624,12 @@ def _stand_in_title(paragraphs: Sequence[str]) -> str:
     )
 
 
-def _chosen_section(section: str | None) -> str | None:
-    return resolve_section_name(section) if section else None
+def _section_fields(choice: SectionChoice) -> dict[str, Any]:
+    return {
+        "section": choice.section,
+        "section_source": choice.source,
+        "section_confidence": choice.confidence,
+    }
 
 
 def _text_field(record: dict[str, Any], name: str, *, required: bool = False) -> str | None:

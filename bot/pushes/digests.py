@@ -30,7 +30,7 @@ from bot.subscriptions.digest import (
     DigestSource,
     compose_digest,
 )
-from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, parse_timezone
+from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, stored_timezone
 from bot.text.relative_time import PAPER_TZ
 from storage.database import Database
 from storage.models import Chat
@@ -203,7 +203,7 @@ class DigestScheduler:
             outbox = Outbox(session)
             queued = {}
             for chat in chats:
-                day = local_date or now.astimezone(parse_timezone(chat.timezone)).date()
+                day = local_date or now.astimezone(stored_timezone(chat.timezone)).date()
                 row = await outbox.find(chat.id, DIGEST_KIND, day.isoformat())
                 queued[chat.id] = (day, row)
         source = DigestSource(self.db)

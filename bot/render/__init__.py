@@ -20,7 +20,7 @@ from bot.render.callback_data import (
 )
 from bot.render.digest import render_digest, render_nothing_new
 from bot.render.html_text import plain_text
-from bot.render.i18n import EN, ZH_HANS, Translator
+from bot.render.i18n import ECHO_CHARS, EN, ZH_HANS, Translator, echo
 from bot.render.layout import utf16_len
 from bot.render.parts import MessagePart, inline_markup
 from bot.render.settings import render_settings
@@ -37,6 +37,7 @@ from bot.render.views import (
 from bot.render.watches import render_watch_notice, render_watches
 
 __all__ = [
+    "ECHO_CHARS",
     "EN",
     "RESULTS_PER_PAGE",
     "SECTION_SLUGS",
@@ -51,6 +52,7 @@ __all__ = [
     "SectionPageRequest",
     "SettingsPress",
     "Translator",
+    "echo",
     "inline_markup",
     "parse_deep_link",
     "parse_settings_data",

@@ -9,6 +9,8 @@ bot token (stable across restarts, so yesterday's buttons still work):
 ``S:<slug>:<page>:<tag>``           ... as a new message (from a menu that should stay)
 ``p:<page>:=<b64>:<tag>``           a page of search results for a short query, encoded in place
 ``p:<page>:~<token>:<tag>``         ... for a longer query, kept in a bounded server-side cache
+``k:<id>:<tag>``                    an admin's 版块 button: pick article ``id``'s section
+``K:<id>:<slug>:<tag>``             ... file it under that section (the handler checks admin)
 
 Settings buttons (``g:``, ``c:``) are the exception, unsigned: see :func:`parse_settings_data`.
 
@@ -71,6 +73,21 @@ class SectionPageRequest:
 
 
 @dataclass(frozen=True)
+class SectionPicker:
+    """An admin pressed 版块 under an article: show the six sections to choose from."""
+
+    article_id: int
+
+
+@dataclass(frozen=True)
+class SetArticleSection:
+    """An admin chose a section for an article (kept as an operator correction)."""
+
+    article_id: int
+    section: str
+
+
+@dataclass(frozen=True)
 class SearchPageRequest:
     query: str
     page: int
@@ -86,7 +103,10 @@ class EditionSectionRequest:
     new_message: bool = False
 
 
-ButtonAction = OpenArticle | SectionPageRequest | SearchPageRequest | EditionSectionRequest
+ButtonAction = (
+    OpenArticle | SectionPageRequest | SearchPageRequest | EditionSectionRequest
+    | SectionPicker | SetArticleSection
+)
 
 
 def _b64(data: bytes) -> str:
@@ -116,6 +136,12 @@ class CallbackCodec:
 
     def open_article(self, article_id: int) -> str:
         return self._sign(f"a:{int(article_id)}")
+
+    def section_picker(self, article_id: int) -> str:
+        return self._sign(f"k:{int(article_id)}")
+
+    def set_section(self, article_id: int, section: str) -> str:
+        return self._sign(f"K:{int(article_id)}:{SECTION_SLUGS[section]}")
 
     def section_page(self, section: str, page: int, *, new_message: bool = False) -> str:
         kind = "S" if new_message else "s"
@@ -190,6 +216,10 @@ class CallbackCodec:
         try:
             if kind == "a" and len(fields) == 1:
                 return OpenArticle(int(fields[0]))
+            if kind == "k" and len(fields) == 1:
+                return SectionPicker(int(fields[0]))
+            if kind == "K" and len(fields) == 2:
+                return SetArticleSection(int(fields[0]), SLUG_SECTIONS[fields[1]])
             if kind in ("s", "S") and len(fields) == 2:
                 return SectionPageRequest(
                     SLUG_SECTIONS[fields[0]], _page(int(fields[1])), new_message=kind == "S"

@@ -3,13 +3,17 @@
 Every string a reader sees comes from ``bot/render/locales/<locale>.json``: zh-Hans is the default,
 zh-Hant serves readers whose Telegram language is traditional Chinese (and sees article text
 converted with OpenCC's regional variant), en serves English. Catalogue strings are HTML templates
-for HTML messages; parameters are escaped on the way in unless they are already :class:`Html`.
+for HTML messages; parameters are escaped on the way in unless they are already :class:`Html`,
+and never carry control characters (a NUL or an ESC a reader typed is not echoed back). What a
+reader typed is shown back through :func:`echo`, clipped, so a 4,000-character argument still gets
+its refusal instead of "message is too long".
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +42,25 @@ class Html(str):
     """A string that is already safe HTML (escaped text plus our own tags)."""
 
     __slots__ = ()
+
+
+ECHO_CHARS = 200  # what a reader typed, shown back in a refusal, at most this long
+
+# C0 and C1 controls (but the line break our templates and article text use), and the bidi
+# overrides that would turn the rest of the line around.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` with control characters dropped (line breaks kept)."""
+    return _CONTROL.sub("", text)
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """What a reader typed, fit to be shown back: one line, no control characters, at most
+    ``limit`` characters (the cut marked with …)."""
+    line = " ".join(without_controls(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def escape(text: str) -> Html:
@@ -108,12 +131,15 @@ class Translator:
 
     def text(self, key: str, **params: Any) -> str:
         """A plain-text string (buttons, callback answers, command menus): nothing escaped."""
-        return self._template(key).format(**params)
+        clean = {name: without_controls(value) if isinstance(value, str) else value
+                 for name, value in params.items()}
+        return self._template(key).format(**clean)
 
     def html(self, key: str, **params: Any) -> Html:
         """An HTML string: parameters are escaped unless they are :class:`Html` already."""
         safe = {
-            name: value if isinstance(value, Html) or not isinstance(value, str) else escape(value)
+            name: value if isinstance(value, Html) or not isinstance(value, str)
+            else escape(without_controls(value))
             for name, value in params.items()
         }
         return Html(self._template(key).format(**safe))

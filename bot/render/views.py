@@ -25,6 +25,7 @@ from bot.search.browse import (
     SectionPage,
 )
 from bot.search.service import SearchHit, SearchPage
+from bot.text.sections import SECTIONS
 from storage.models import Article
 
 RESULTS_PER_PAGE = 5
@@ -49,10 +50,12 @@ class ShareLinks:
 
 
 def render_article(
-    article: Article, tr: Translator, share: ShareLinks | None = None
+    article: Article, tr: Translator, share: ShareLinks | None = None,
+    section_codec: CallbackCodec | None = None,
 ) -> list[MessagePart]:
     """The full article: kicker, title, subtitle, byline, paragraphs (subheads bold), date, page;
-    with ``share``, its link in the last part and a button to share it in another chat."""
+    with ``share``, its link in the last part and a button to share it in another chat; with
+    ``section_codec`` (admins only), a 版块 button to correct its section."""
     blocks = article_blocks(article, tr)
     if share is not None:
         blocks.append(Block.of(tr.text("article.share_link", url=share.url)))
@@ -60,6 +63,9 @@ def render_article(
     keyboard: tuple[tuple[Button, ...], ...] = ()
     if share is not None:
         keyboard = ((Button(tr.text("button.share"), switch_inline_query=share.inline_query),),)
+    if section_codec is not None:
+        keyboard += ((Button(tr.text("button.section_pick"),
+                             section_codec.section_picker(article.id)),),)
     if len(groups) == 1:
         return [MessagePart(blocks_to_html(groups[0]), keyboard)]
     parts = []
@@ -68,6 +74,24 @@ def render_article(
         parts.append(MessagePart(Html(blocks_to_html(group) + "\n" + escape(mark)),
                                  keyboard if number == len(groups) else ()))
     return parts
+
+
+def render_section_picker(article: Article, tr: Translator, codec: CallbackCodec) -> MessagePart:
+    """An admin's choice of section for an article: the six sections, the current one named."""
+    text = tr.html(
+        "section.pick", title=tr.article_text(article.title),
+        section=tr.text(f"section.{article.section}"),
+        source=tr.text(f"section_source.{article.section_source}"),
+    )
+    buttons = [Button(tr.text(f"section.{name}"), codec.set_section(article.id, name))
+               for name in SECTIONS]
+    return MessagePart(text, (tuple(buttons[:3]), tuple(buttons[3:])))
+
+
+def render_section_set(article: Article, tr: Translator) -> MessagePart:
+    """What an admin sees after choosing: where the article is filed now."""
+    return MessagePart(tr.html("section.set_done", title=tr.article_text(article.title),
+                               section=tr.text(f"section.{article.section}")))
 
 
 def article_blocks(article: Article, tr: Translator) -> list[Block]:

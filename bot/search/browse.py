@@ -96,6 +96,7 @@ def article_to_dict(article: Article) -> dict[str, Any]:
         "page": article.page,
         "section": article.section,
         "section_source": article.section_source,
+        "section_confidence": article.section_confidence,
         "kind": article.kind,
         "kicker": article.kicker,
         "title": article.title,
@@ -131,6 +132,23 @@ class BrowseService:
     async def article(self, article_id: int) -> Article | None:
         async with self.db.session() as session:
             return await ArticleRepository(session).get(article_id)
+
+    async def set_section(self, article_id: int, section: str) -> Article | None:
+        """An operator's correction (``section-set``, the bot's 版块 button): kept as
+        ``operator`` through re-ingest; None when there is no such article."""
+        async with self.db.session() as session:
+            return await ArticleRepository(session).set_section(article_id, section)
+
+    async def section_labels(self) -> list[dict[str, str]]:
+        """Operator-set sections as training lines (title, first paragraph, section), for the
+        next run of ``bot.text.section_training``."""
+        async with self.db.session() as session:
+            rows = await ArticleRepository(session).operator_sections()
+        return [
+            {"id": str(a.id), "title": a.title, "lead": a.paragraphs[0] if a.paragraphs else "",
+             "section": a.section}
+            for a in rows
+        ]
 
     async def articles(self, article_ids: list[int]) -> list[Article]:
         """Several articles in one query, in the order of ``article_ids`` (missing ones out)."""

@@ -39,7 +39,8 @@ FILTER_KEYS = {
     "date": "date",
     "日期": "date",
 }
-_DATE = re.compile(r"(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))")
+_DATE = re.compile(  # ASCII digits only
+    r"([0-9]{4})(?:[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{2})([0-9]{2}))")
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 MESSAGES = {

@@ -19,6 +19,7 @@ from bot.subscriptions.schedule import (
     UnknownTimezoneError,
     due_digests,
     parse_timezone,
+    stored_timezone,
 )
 from bot.subscriptions.settings import (
     QUICK_ZONES,
@@ -76,4 +77,5 @@ __all__ = [
     "due_digests",
     "parse_timezone",
     "parse_watch_query",
+    "stored_timezone",
 ]

@@ -19,10 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_GRACE = timedelta(hours=6)
-_HH_MM = re.compile(r"^\s*(\d{1,2})[:：.](\d{2})\s*$")
+_HH_MM = re.compile(r"^\s*([0-9]{1,2})[:：.]([0-9]{2})\s*$")  # ASCII digits only
+# Chinese input methods type full-width digits (０７：３０): those count, no other digits (²).
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class InvalidDigestTimeError(ValueError):
@@ -35,7 +37,7 @@ class UnknownTimezoneError(ValueError):
 
 def parse_digest_time(text: str) -> str:
     """"7:30", "07:30", "07：30" → "07:30" (the stored form); anything else is refused."""
-    match = _HH_MM.match(text or "")
+    match = _HH_MM.match((text or "").translate(_FULLWIDTH_DIGITS))
     if match is None:
         raise InvalidDigestTimeError(text)
     hour, minute = int(match.group(1)), int(match.group(2))
@@ -45,23 +47,34 @@ def parse_digest_time(text: str) -> str:
 
 
 def parse_timezone(name: str) -> ZoneInfo:
-    """An IANA zone by name; case-insensitive for convenience (asia/hong_kong works)."""
-    cleaned = (name or "").strip()
-    if not cleaned or cleaned.startswith(("/", ".")) or ".." in cleaned:
-        raise UnknownTimezoneError(name)
-    try:
-        return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    canonical = _zone_names().get(cleaned.lower())
+    """An IANA zone by its name; case-insensitive for convenience (asia/hong_kong works).
+
+    Only the names IANA publishes: not the files a zoneinfo directory also holds (``localtime``,
+    ``posixrules``, ``Factory``, the ``posix/`` and ``right/`` copies), which load but are no
+    place a reader lives in (``right/`` even counts leap seconds)."""
+    canonical = _zone_names().get((name or "").strip().lower())
     if canonical is None:
         raise UnknownTimezoneError(name)
     return ZoneInfo(canonical)
 
 
+_NOT_PLACES = frozenset({"localtime", "posixrules", "factory"})
+
+
 @cache
 def _zone_names() -> dict[str, str]:
-    return {zone.lower(): zone for zone in available_timezones()}
+    return {
+        zone.lower(): zone for zone in available_timezones()
+        if zone.lower() not in _NOT_PLACES and not zone.startswith(("posix/", "right/"))
+    }
+
+
+def stored_timezone(name: str) -> ZoneInfo:
+    """A stored zone; one stored before the names were checked falls back to the paper's."""
+    try:
+        return parse_timezone(name)
+    except UnknownTimezoneError:
+        return ZoneInfo("Asia/Shanghai")
 
 
 def local_slot(day: date, digest_time: str, tz: ZoneInfo) -> datetime:
@@ -97,10 +110,7 @@ def due_date(
     Looks at today's and yesterday's local dates (a 23:30 digest missed by a restart at 01:00 is
     still within the window), newest first.
     """
-    try:
-        tz = parse_timezone(schedule.timezone)
-    except UnknownTimezoneError:
-        tz = ZoneInfo("Asia/Shanghai")
+    tz = stored_timezone(schedule.timezone)
     today = now.astimezone(tz).date()
     for day in (today, today - timedelta(days=1)):
         if schedule.last_digest_date is not None and schedule.last_digest_date >= day:
@@ -127,6 +137,6 @@ def slot_passed_today(
     A chat that subscribes at 10:00 with an 08:00 digest, or moves its hour to one already gone,
     starts tomorrow instead of getting a surprise digest now: callers record that date as handled.
     """
-    tz = parse_timezone(timezone)
+    tz = stored_timezone(timezone)
     today = now.astimezone(tz).date()
     return today if local_slot(today, digest_time, tz) <= now else None

@@ -11,6 +11,7 @@ Notices for new matches are queued by :mod:`bot.pushes.watches`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -20,6 +21,8 @@ from bot.text.normalization import normalize_for_matching, word_runs
 from storage.database import Database
 from storage.models import Article
 from storage.watches import WatchRepository
+
+_LIST_NUMBER = re.compile(r"[0-9]{1,9}")  # a watch's number in /watches, as typed
 
 MAX_WATCHES_PER_CHAT = 20
 MAX_WATCH_CHARS = 100
@@ -135,7 +138,7 @@ class WatchService:
             repo = WatchRepository(session)
             watches = await repo.for_chat(chat_id)
             target = None
-            if text.strip().isdigit():
+            if _LIST_NUMBER.fullmatch(text.strip()):  # ASCII digits: "²" is not a number here
                 number = int(text.strip())
                 if 1 <= number <= len(watches):
                     target = watches[number - 1]

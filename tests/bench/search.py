@@ -2,14 +2,24 @@
 
     /tmp/venv/bin/python tests/bench/search.py --size 0 --reps 20        # the real set once
     /tmp/venv/bin/python tests/bench/search.py --size 100000 --reps 20   # [--no-postgres]
+    /tmp/venv/bin/python tests/bench/search.py --size 1000000 --reps 3 --cache-dir /tmp/bench-cache
+
+Two query mixes run side by side: the fixed 26-query mix (``QUERIES``) and a broad random mix of
+300 queries drawn from the corpus itself with ``--seed`` (``broad_mix``): random 2-4-character
+pieces of real text, two- and three-term AND queries, single characters and common words. Each
+query's results are checked against a LIKE oracle twice: every match (window unbounded), and the
+page the product computes (the newest ``DEFAULT_WINDOW`` matches and the total capped at
+``COUNT_LIMIT``), so a search that stops early is checked for stopping at the right place.
 
 Corpus: all real text in ../shared/data/corpora — 新闻联播 (xwlb/items.jsonl.gz), 人民日报 2019-10
 (rmrb-2019-10/articles.jsonl), THUCNews titles as title-only articles (not tnews). It is repeated
 with distinct ids, hashes and dates (each copy shifted 4 years back) up to ``--size`` articles.
-The databases are built once into tests/bench/out/ (SQLite file + a PostgreSQL schema, each marked
-complete by a ``bench_done`` table) and reused; each distinct text is tokenised once and its index
-entry copied. Latency is ``SearchService.search`` (``took_ms``), with its CPU time and a
-``SELECT 1`` floor through the same engine measured in the same run; results: docs/performance.md.
+The databases are built once into ``--cache-dir`` (default tests/bench/out/; SQLite file + a
+PostgreSQL schema, each keyed by size and marked complete by a ``bench_done`` table holding the
+build time) and reused; the seed only draws queries, so it is not part of the key; each distinct
+text is tokenised once and its index entry copied. Latency is ``SearchService.search``
+(``took_ms``), with its CPU time and a ``SELECT 1`` floor through the same engine measured in the
+same run; results: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ import asyncio
 import gzip
 import json
 import os
+import random
+import re
 import resource
 import statistics
 import subprocess
@@ -42,7 +54,13 @@ from bot.text.normalization import normalize_for_matching  # noqa: E402
 from storage.articles import NewArticle  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Article  # noqa: E402
-from storage.search_index import IndexEntry, IndexQuery, SearchIndex  # noqa: E402
+from storage.search_index import (  # noqa: E402
+    COUNT_LIMIT,
+    DEFAULT_WINDOW,
+    IndexEntry,
+    IndexQuery,
+    SearchIndex,
+)
 
 CORPORA = ROOT.parent / "shared" / "data" / "corpora"
 OUT = Path(__file__).resolve().parent / "out"
@@ -60,6 +78,65 @@ QUERIES = {
     "two terms": ["经济 发展", "台风 应急", "习近平 会见"],
     "traditional": ["經濟", "颱風", "習近平", "經開區"],
 }
+
+BROAD_MIX = {"piece": 140, "two terms": 50, "three terms": 30, "single char": 30, "common word": 50}
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def broad_mix(docs: list[tuple[str, str, date]], seed: int) -> dict[str, list[str]]:
+    """300 queries drawn from the real text with ``seed``: pieces of 2-4 Han characters at random
+    places of random articles; AND queries of two or three terms, each a 2-3-character piece of one
+    article or (half the time after the first) a common word; single characters at random places
+    (so frequent characters come up as often as they occur); common words (the 200 dictionary
+    words found in most articles of a 3,000-article sample). Pieces come from where text is, so
+    long articles are drawn more often, as a reader's words would be."""
+    rng = random.Random(seed)
+    texts = [title + "\n" + body for title, body, _ in docs]
+    weights = [len(t) for t in texts]
+    sample = rng.sample(texts, 3000)
+    frequency: dict[str, int] = {}
+    for article in sample:
+        for word in set(segmentation.dictionary_words(article)):
+            if 2 <= len(word) <= 4 and _HAN_RUN.fullmatch(word):
+                frequency[word] = frequency.get(word, 0) + 1
+    common = sorted(frequency, key=lambda w: (-frequency[w], w))[:200]
+
+    def piece(shortest: int, longest: int, article: str | None = None) -> str:
+        while True:
+            source = article or rng.choices(texts, weights)[0]
+            runs = [r for r in _HAN_RUN.findall(source) if len(r) >= shortest]
+            if not runs:
+                if article is not None:
+                    return rng.choice(common)
+                continue
+            run = rng.choice(runs)
+            size = rng.randint(shortest, min(longest, len(run)))
+            start = rng.randrange(len(run) - size + 1)
+            return run[start : start + size]
+
+    def and_query(terms: int) -> str:
+        article = rng.choices(texts, weights)[0]
+        chosen = [piece(2, 3, article)]
+        while len(chosen) < terms:
+            term = rng.choice(common) if rng.random() < 0.5 else piece(2, 3, article)
+            if term not in chosen:
+                chosen.append(term)
+        return " ".join(chosen)
+
+    def single() -> str:
+        return piece(2, 2)[0]
+
+    draw = {
+        "piece": lambda: piece(2, 4),
+        "two terms": lambda: and_query(2),
+        "three terms": lambda: and_query(3),
+        "single char": single,
+        "common word": lambda: rng.choice(common),
+    }
+    mix: dict[str, list[str]] = {}
+    for kind, count in BROAD_MIX.items():
+        mix[kind] = [draw[kind]() for _ in range(count)]
+    return mix
 
 
 def real_corpus() -> list[tuple[str, str, date]]:
@@ -182,7 +259,8 @@ async def build(articles: list[NewArticle], templates: dict[int, IndexEntry], db
 
     A repeated article's index entry differs from its original's only in id and date, so each
     distinct text is tokenised once and copied; rows go in with executemany, one transaction per
-    ``BUILD_BATCH`` articles. A ``bench_done`` table marks the database complete.
+    ``BUILD_BATCH`` articles. A ``bench_done`` table marks the database complete and keeps the
+    build time in seconds.
     """
     await db.upgrade()
     began = time.perf_counter()
@@ -221,7 +299,32 @@ async def build(articles: list[NewArticle], templates: dict[int, IndexEntry], db
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.execute(text("VACUUM ANALYZE"))
         await connection.execute(text("CREATE TABLE bench_done (n INTEGER)"))
+        await connection.execute(
+            text("INSERT INTO bench_done (n) VALUES (:n)"),
+            {"n": round(time.perf_counter() - began)},
+        )
         await connection.commit()
+
+
+async def build_seconds(db: Database) -> int | None:
+    """How long the cached database took to build (None when built before this was recorded)."""
+    async with db.engine.connect() as connection:
+        return await connection.scalar(text("SELECT max(n) FROM bench_done"))
+
+
+async def disk_bytes(db: Database, sqlite_path: Path) -> int:
+    """The SQLite file, or every table and index of the PostgreSQL schema (TOAST included)."""
+    if db.backend == "sqlite":
+        return sqlite_path.stat().st_size
+    async with db.engine.connect() as connection:
+        value = await connection.scalar(
+            text(
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+            )
+        )
+    return int(value or 0)
 
 
 async def is_built(db: Database) -> bool:
@@ -242,7 +345,8 @@ def percentile(samples: list[float], q: float) -> float:
 class Latency:
     """Wall time of ``SearchService.search`` (what ``took_ms`` reports), the process CPU time it
     used (both threads: the event loop and aiosqlite's), and the floor: a ``SELECT 1`` through
-    the same engine, interleaved, showing what the machine and the async stack cost alone."""
+    the same engine, interleaved, showing what the machine and the async stack cost alone.
+    ``per_query`` keeps every sample of each query (the slowest are listed)."""
 
     p50: float
     p99: float
@@ -251,25 +355,34 @@ class Latency:
     floor_p50: float
     floor_p99: float
     worst: dict[str, float]
+    per_query: dict[str, list[float]]
+    samples: int
+
+    def slowest(self, count: int = 20) -> list[tuple[str, float, float]]:
+        """(query, median ms, max ms) of the ``count`` queries with the highest median."""
+        rows = [(q, statistics.median(v), max(v)) for q, v in self.per_query.items()]
+        return sorted(rows, key=lambda row: -row[1])[:count]
 
 
-async def latency(db: Database, reps: int) -> Latency:
+async def latency(db: Database, reps: int, mix: dict[str, list[str]]) -> Latency:
     service = SearchService(db)
-    for queries in QUERIES.values():
+    for queries in mix.values():
         for q in queries:
             await service.search(q)  # warm caches once
     samples: list[float] = []
     cpu: list[float] = []
     floor: list[float] = []
     worst: dict[str, float] = {}
+    per_query: dict[str, list[float]] = {}
     for _ in range(reps):
-        for kind, queries in QUERIES.items():
+        for kind, queries in mix.items():
             for q in queries:
                 started, cpu_started = time.perf_counter(), time.process_time()
                 await service.search(q)
                 elapsed = (time.perf_counter() - started) * 1000
                 cpu.append((time.process_time() - cpu_started) * 1000)
                 samples.append(elapsed)
+                per_query.setdefault(q, []).append(elapsed)
                 worst[kind] = max(worst.get(kind, 0.0), elapsed)
                 started = time.perf_counter()
                 async with db.engine.connect() as connection:
@@ -283,13 +396,32 @@ async def latency(db: Database, reps: int) -> Latency:
         floor_p50=statistics.median(floor),
         floor_p99=percentile(floor, 0.99),
         worst=worst,
+        per_query=per_query,
+        samples=len(samples),
     )
 
 
+@dataclass
+class Recall:
+    """Per query (found, oracle, recall) with every match asked for; how many queries' product
+    page (newest ``DEFAULT_WINDOW`` matches, total capped at ``COUNT_LIMIT``) differed from the
+    oracle's; LIKE's p99 over the mix (ms)."""
+
+    rows: dict[str, tuple[int, int, float]]
+    window_errors: list[str]
+    like_p99: float
+
+    @property
+    def worst(self) -> float:
+        return min((r for _, _, r in self.rows.values()), default=1.0)
+
+
 async def recall(
-    db: Database, oracle: Path, like_reps: int = 1
-) -> tuple[dict[str, tuple[int, int, float]], float]:
-    """Per query: (found, oracle, recall) against LIKE over folded text; and LIKE's p99 (ms).
+    db: Database, oracle: Path, mix: dict[str, list[str]], like_reps: int = 1
+) -> Recall:
+    """Every query against LIKE over folded text, twice: all matches (window unbounded) must be
+    the oracle's set; the product's window (the newest ``DEFAULT_WINDOW`` matches, ranked) must be
+    the oracle's newest ids and its total ``min(n, COUNT_LIMIT)`` with the right exactness.
 
     The mix runs ``like_reps`` times through LIKE: with one pass its p99 is simply its slowest
     statement, which swung by 60 % with the machine's load from one run to the next."""
@@ -297,9 +429,10 @@ async def recall(
 
     like = sqlite3.connect(oracle)
     results: dict[str, tuple[int, int, float]] = {}
+    window_errors: list[str] = []
     like_ms: list[float] = []
     for rep in range(like_reps):
-        for queries in QUERIES.values():
+        for queries in mix.values():
             for q in queries:
                 parsed = parse_query(q)
                 where = " AND ".join("(title LIKE ? OR body LIKE ?)" for _ in parsed.include)
@@ -309,18 +442,29 @@ async def recall(
                     row[0] for row in like.execute(f"SELECT id FROM docs WHERE {where}", args)
                 }
                 like_ms.append((time.perf_counter() - started) * 1000)
-                if rep:
+                if rep or q in results:
                     continue
                 matchers = tuple(m for m in (term_matcher(t.folded) for t in parsed.include) if m)
                 async with db.session() as session:
                     page = await SearchIndex(session).search(
-                        IndexQuery(include=matchers, limit=10**7, window=10**7)
+                        IndexQuery(include=matchers, limit=10**7, window=10**7, count_limit=10**7)
                     )
                 found = {m.article_id for m in page.matches}
                 assert page.total == len(found)
                 hit = len(found & expected)
                 results[q] = (len(found), len(expected), hit / len(expected) if expected else 1.0)
-    return results, percentile(like_ms, 0.99)
+                window = await SearchIndex(db.engine).search(
+                    IndexQuery(include=matchers, limit=DEFAULT_WINDOW)
+                )
+                newest = set(sorted(expected)[-DEFAULT_WINDOW:])
+                total_ok = (
+                    (window.total, window.total_exact) == (len(expected), True)
+                    if len(expected) <= COUNT_LIMIT
+                    else (window.total, window.total_exact) == (COUNT_LIMIT, False)
+                )
+                if {m.article_id for m in window.matches} != newest or not total_ok:
+                    window_errors.append(q)
+    return Recall(results, window_errors, percentile(like_ms, 0.99))
 
 
 async def ingest_throughput(
@@ -391,21 +535,79 @@ def rss_probe(url: str) -> None:
     print(json.dumps(fields))
 
 
+def recall_sample(mix: dict[str, list[str]], count: int, seed: int) -> dict[str, list[str]]:
+    """``count`` queries of ``mix`` drawn with ``seed`` (all of them when ``count`` is 0)."""
+    if not count:
+        return mix
+    flat = [(kind, q) for kind, queries in mix.items() for q in queries]
+    chosen = random.Random(seed).sample(flat, min(count, len(flat)))
+    sample: dict[str, list[str]] = {}
+    for kind, q in chosen:
+        sample.setdefault(kind, []).append(q)
+    return sample
+
+
+def print_latency_table(rows: list[tuple[str, Latency]], like_p99: float, like_reps: int) -> None:
+    print(
+        "| backend | p50 ms | p99 ms | CPU p50 / p99 ms | floor (SELECT 1) p50 / p99 ms "
+        "| LIKE p99 / p99 | worst per kind (ms) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for name, lat in rows:
+        kinds = ", ".join(f"{k} {v:.1f}" for k, v in lat.worst.items())
+        print(
+            f"| {name} | {lat.p50:.2f} | {lat.p99:.2f} | {lat.cpu_p50:.2f} / {lat.cpu_p99:.2f} "
+            f"| {lat.floor_p50:.2f} / {lat.floor_p99:.2f} | {like_p99 / lat.p99:.0f}x | {kinds} |"
+        )
+    print(
+        f"| LIKE over folded text (SQLite, same queries, {like_reps} passes) | | {like_p99:.1f} |"
+    )
+
+
+def print_slowest(
+    rows: list[tuple[str, Latency]], found: dict[str, tuple[int, int, float]]
+) -> None:
+    for name, lat in rows:
+        runs = lat.samples // len(lat.per_query)
+        print(f"\n{name}: the 20 slowest queries (median and max of {runs} runs)\n")
+        print("| query | matches | median ms | max ms |")
+        print("|---|---:|---:|---:|")
+        for q, median, worst in lat.slowest():
+            matches = found[q][1] if q in found else "-"
+            print(f"| {q} | {matches} | {median:.2f} | {worst:.2f} |")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--reps", type=int, default=20, help="rounds of the fixed 26-query mix")
+    parser.add_argument(
+        "--broad-reps", type=int, default=5, help="rounds of the 300-query broad mix"
+    )
+    parser.add_argument("--seed", type=int, default=16, help="draws the broad mix")
+    parser.add_argument(
+        "--recall-sample",
+        type=int,
+        default=0,
+        help="check recall on this many broad-mix queries only (LIKE at 1M: ~2-10 s each)",
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, default=OUT, help="where built databases are kept and reused"
+    )
     parser.add_argument("--ingest-sample", type=int, default=2000)
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--like-reps", type=int, default=3, help="passes of the mix via LIKE")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-ingest", action="store_true", help="skip the ingest comparison")
+    parser.add_argument("--like-reps", type=int, default=3, help="passes of the fixed mix via LIKE")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument(
         "--rebuild", action="store_true", help="build the databases again (storage changed)"
     )
     parser.add_argument("--ingest-only", action="store_true")
+    parser.add_argument("--print-mix", action="store_true", help="print the broad mix and stop")
     parser.add_argument("--rss-probe")
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
     docs = real_corpus()
     if args.ingest_only:
         ingest_kbs, jieba_kbs, ingest_sample = await ingest_throughput(docs, args.ingest_sample)
@@ -414,18 +616,22 @@ async def main() -> None:
             f"jieba.cut_for_search {jieba_kbs:.0f} KB/s = {ingest_kbs / jieba_kbs:.2f}x"
         )
         return
+    if args.print_mix:
+        for kind, queries in broad_mix(docs, args.seed).items():
+            print(f"{kind}: {' | '.join(queries)}")
+        return
     if args.size <= 0:
         args.size = len(docs)  # the real set once
     chars = sum(len(t) + len(b) for t, b, _ in docs)
     print(f"real corpus: {len(docs)} articles, {chars / 1e6:.1f} M characters", file=sys.stderr)
-    sqlite_path = OUT / f"search-{args.size}.db"
-    oracle = OUT / f"oracle-{args.size}.db"
+    sqlite_path = args.cache_dir / f"search-{args.size}.db"
+    oracle = args.cache_dir / f"oracle-{args.size}.db"
     schema = f"bench_search_{args.size}"
-    sqlite_db = Database(f"sqlite:///{sqlite_path}")
+    sqlite_db = None if args.no_sqlite else Database(f"sqlite:///{sqlite_path}")
     pg_db = None if args.no_postgres else Database(PG_URL, schema=schema)
     import sqlite3
 
-    targets = [sqlite_db] + ([pg_db] if pg_db is not None else [])
+    targets = [db for db in (sqlite_db, pg_db) if db is not None]
     missing = [db for db in targets if args.rebuild or not await is_built(db)]
     oracle_ready = (
         oracle.exists()
@@ -450,66 +656,85 @@ async def main() -> None:
                     await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
                 await admin.dispose()
             await build(articles, templates, db)
+        del articles, templates, folded
     if args.build_only:
         return
     segmentation.load()
-    rows = []
-    recall_rows, like_p99 = await recall(sqlite_db, oracle, args.like_reps)
-    rows.append(("SQLite", await latency(sqlite_db, args.reps)))
-    if pg_db is not None:
-        pg_recall, _ = await recall(pg_db, oracle)
-        rows.append(("PostgreSQL", await latency(pg_db, args.reps)))
-    rss_fields = subprocess.run(
-        [sys.executable, __file__, "--rss-probe", f"sqlite:///{sqlite_path}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    rss = json.loads(rss_fields)
-    ingest_kbs, jieba_kbs, ingest_sample = await ingest_throughput(docs, args.ingest_sample)
-
+    mixes = {"fixed 26-query mix": QUERIES, f"broad 300-query mix (seed {args.seed})": None}
+    broad = broad_mix(docs, args.seed)
+    mixes[f"broad 300-query mix (seed {args.seed})"] = broad
+    reps = {"fixed 26-query mix": args.reps}
     print(f"\n### Search at {args.size} articles\n")
     print(
         f"Real corpus: {len(docs)} articles, {chars / 1e6:.1f} M characters; repeated with "
-        f"distinct ids/dates to {args.size}. "
-        f"SQLite file {sqlite_path.stat().st_size / 1e6:.0f} MB.\n"
+        f"distinct ids/dates to {args.size}.\n"
     )
-    print("| query | kind | found (SQLite) | oracle | recall SQLite | recall PostgreSQL |")
-    print("|---|---|---:|---:|---:|---:|")
-    for kind, queries in QUERIES.items():
-        for q in queries:
-            found, expected, r = recall_rows[q]
-            pg_r = f"{pg_recall[q][2]:.2f}" if pg_db is not None else "-"
-            print(f"| {q} | {kind} | {found} | {expected} | {r:.2f} | {pg_r} |")
-    print(
-        "\n| backend | p50 ms | p99 ms | CPU p50 / p99 ms | floor (SELECT 1) p50 / p99 ms "
-        "| worst per kind (ms) |"
-    )
-    print("|---|---:|---:|---:|---:|---|")
-    for name, lat in rows:
-        kinds = ", ".join(f"{k} {v:.1f}" for k, v in lat.worst.items())
-        print(
-            f"| {name} | {lat.p50:.2f} | {lat.p99:.2f} | {lat.cpu_p50:.2f} / {lat.cpu_p99:.2f} "
-            f"| {lat.floor_p50:.2f} / {lat.floor_p99:.2f} | {kinds} |"
-        )
-    print(
-        f"| LIKE over folded text (SQLite, same queries, {args.like_reps} passes) "
-        f"| | {like_p99:.1f} | | | |"
-    )
-    print(f"\nSQLite p99 is {like_p99 / rows[0][1].p99:.0f}x lower than LIKE's p99.")
+    print("| backend | build time | disk |")
+    print("|---|---:|---:|")
+    for name, db in (("SQLite", sqlite_db), ("PostgreSQL", pg_db)):
+        if db is not None:
+            seconds = await build_seconds(db)
+            size = await disk_bytes(db, sqlite_path)
+            took = f"{seconds / 60:.1f} min" if seconds is not None else "not recorded"
+            print(f"| {name} | {took} | {size / 1e6:.0f} MB |")
+    for mix_name, mix in mixes.items():
+        rounds = reps.get(mix_name, args.broad_reps)
+        like_reps = args.like_reps if mix is QUERIES else 1
+        rows: list[tuple[str, Latency]] = []
+        checks: list[tuple[str, Recall]] = []
+        for name, db in (("SQLite", sqlite_db), ("PostgreSQL", pg_db)):
+            if db is None:
+                continue
+            checked = mix if mix is QUERIES else recall_sample(mix, args.recall_sample, args.seed)
+            checks.append((name, await recall(db, oracle, checked, like_reps if not checks else 1)))
+            rows.append((name, await latency(db, rounds, mix)))
+        like_p99 = checks[0][1].like_p99
+        print(f"\n#### {mix_name}, {rounds} rounds\n")
+        if mix is not QUERIES and args.recall_sample:
+            print(f"(recall checked on a seeded sample of {args.recall_sample} of its queries)\n")
+        for name, check in checks:
+            errors = ", ".join(check.window_errors) or "none"
+            print(
+                f"- {name}: recall vs LIKE, worst query {check.worst:.2f}; "
+                f"product pages differing from the oracle's newest {DEFAULT_WINDOW} / capped "
+                f"total: {errors}"
+            )
+        print()
+        print_latency_table(rows, like_p99, like_reps)
+        if mix is QUERIES:
+            names = " | ".join(f"recall {n}" for n, _ in checks)
+            print(f"\n| query | kind | oracle | {names} |")
+            print("|---|---|---:|" + "---:|" * len(checks))
+            for kind, queries in QUERIES.items():
+                for q in queries:
+                    expected = checks[0][1].rows[q][1]
+                    recalls = " | ".join(f"{c.rows[q][2]:.2f}" for _, c in checks)
+                    print(f"| {q} | {kind} | {expected} | {recalls} |")
+        else:
+            print_slowest(rows, checks[0][1].rows)
     load = os.getloadavg()
-    print(f"Load average at the end (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
-    print(
-        f"Ingest (bot.ingest.service, jsonl, {ingest_sample}): {ingest_kbs:.0f} KB/s vs bare "
-        f"jieba.cut_for_search {jieba_kbs:.0f} KB/s = {ingest_kbs / jieba_kbs:.2f}x"
-    )
-    print(
-        f"RSS of a search process (jieba loaded, {args.size} index open): peak "
-        f"{rss['VmHWM']:.0f} MB; at the end {rss.get('RssAnon', 0):.0f} MB private + "
-        f"{rss.get('RssFile', 0):.0f} MB mapped files "
-        "(database pages and libraries, shared with the page cache)"
-    )
-    await sqlite_db.dispose()
+    print(f"\nLoad average at the end (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+    if sqlite_db is not None:
+        rss_fields = subprocess.run(
+            [sys.executable, __file__, "--rss-probe", f"sqlite:///{sqlite_path}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        rss = json.loads(rss_fields)
+        print(
+            f"RSS of a search process (jieba loaded, {args.size} index open): peak "
+            f"{rss['VmHWM']:.0f} MB; at the end {rss.get('RssAnon', 0):.0f} MB private + "
+            f"{rss.get('RssFile', 0):.0f} MB mapped files "
+            "(database pages and libraries, shared with the page cache)"
+        )
+        await sqlite_db.dispose()
+    if not args.no_ingest:
+        ingest_kbs, jieba_kbs, ingest_sample = await ingest_throughput(docs, args.ingest_sample)
+        print(
+            f"Ingest (bot.ingest.service, jsonl, {ingest_sample}): {ingest_kbs:.0f} KB/s vs bare "
+            f"jieba.cut_for_search {jieba_kbs:.0f} KB/s = {ingest_kbs / jieba_kbs:.2f}x"
+        )
     if pg_db is not None:
         await pg_db.dispose()
 

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from telegram import Bot
 
+from tests.conftest import cloned_postgres_database, require_postgres
 from tests.e2e.fake_bot_api import FakeBotApi
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def e2e_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_postgres_template: str | None
+) -> AsyncIterator[str]:
+    """The URL the bot and the CLI run on, once per backend: a new SQLite file (``e2e.db``), or
+    a new PostgreSQL database cloned from the session's migrated template (a process takes a
+    URL, and a URL names no schema, so each test gets a whole database)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'e2e.db'}"
+        return
+    require_postgres()
+    assert migrated_postgres_template is not None
+    async with cloned_postgres_database(migrated_postgres_template) as url:
+        yield url
 
 
 @pytest.fixture

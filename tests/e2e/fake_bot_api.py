@@ -671,7 +671,7 @@ class SendRecord:
 
 @dataclass
 class ThrottleRecord:
-    """A 429 answer: ``reason`` is "per_chat", "group", "global" or "storm"."""
+    """A 429 answer: ``reason`` is "per_chat", "group", "global", "storm" or "forced"."""
 
     at: float
     wall: float
@@ -999,6 +999,7 @@ class FakeBotApi:
         self.api_log: list[ApiCall] = []
         self._limiter = _Limiter(self.rate_limits)
         self._storm: _Storm | None = None
+        self._forced_floods: dict[int, tuple[int, int]] = {}  # chat -> (retry_after, times left)
 
         self._event = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -1679,6 +1680,12 @@ class FakeBotApi:
     def stop_storm(self) -> None:
         self._storm = None
 
+    def flood_chat(self, chat: Chat | int, retry_after: int, *, times: int = 1) -> None:
+        """Answer the next ``times`` sends to ``chat`` 429 with ``retry_after`` (one chat
+        flood-limited, as Telegram does when a bot writes too much to one user)."""
+        chat_id = chat if isinstance(chat, int) else chat.id
+        self._forced_floods[chat_id] = (retry_after, times)
+
     def _throttle(self, method: str, chat: Chat) -> None:
         now = time.monotonic()
         storm = self._storm
@@ -1686,7 +1693,15 @@ class FakeBotApi:
             self._storm = storm = None
         reason: str | None = None
         retry_after = 0
-        if storm is not None and storm.rng.random() < storm.fraction:
+        forced = self._forced_floods.get(chat.id)
+        if forced is not None:
+            retry_after, left = forced
+            reason = "forced"
+            if left > 1:
+                self._forced_floods[chat.id] = (retry_after, left - 1)
+            else:
+                del self._forced_floods[chat.id]
+        elif storm is not None and storm.rng.random() < storm.fraction:
             reason, retry_after = "storm", storm.retry_after
         else:
             verdict = self._limiter.check(chat, now)

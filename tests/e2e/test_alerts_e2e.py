@@ -84,13 +84,14 @@ async def _wait_notices(fake: FakeBotApi, chats: list[object], count: int) -> No
 
 
 async def test_inbox_pages_become_one_notice_per_event_in_every_subscribed_chat(
-    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], tmp_path: Path
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], tmp_path: Path,
+    e2e_database_url: str,
 ) -> None:
     fake = fake_bot_api
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     admin = fake.add_user("编辑", language_code="zh-hans")
-    env = _env(fake_bot_env, f"sqlite:///{tmp_path / 'alerts.db'}")
+    env = _env(fake_bot_env, e2e_database_url)
     env.update(
         NEWSBRIEF_INBOX=str(inbox), NEWSBRIEF_INBOX_POLL_SECONDS="0.2",
         NEWSBRIEF_ALERT_MAX_AGE_HOURS="0",  # the pages are from 2023; push them anyway

@@ -103,14 +103,15 @@ async def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int
 
 
 @pytest.fixture
-async def bot_db(tmp_path: Path, fake_bot_env: dict[str, str]) -> str:
-    """A SQLite database loaded through the CLI: the seed page plus the extra articles."""
+async def bot_db(tmp_path: Path, fake_bot_env: dict[str, str], e2e_database_url: str) -> str:
+    """A database (SQLite, PostgreSQL) loaded through the CLI: the seed page plus the extra
+    articles."""
     extra = tmp_path / "extra-2023-07-30.jsonl"
     extra.write_text(
         "\n".join(json.dumps(a, ensure_ascii=False) for a in _extra_articles()) + "\n",
         encoding="utf-8",
     )
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    url = e2e_database_url
     code, _, err = await _run_cli(
         ["ingest", str(FIXTURE_PAGE), str(extra)], _env(fake_bot_env, url), tmp_path
     )
@@ -409,6 +410,45 @@ async def test_webhook_bot_answers_and_stops_cleanly(
     assert "Traceback" not in bot.log, bot.log
 
 
+async def test_webhook_refuses_bad_json_and_handles_a_repeated_update_once(
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], bot_db: str, tmp_path: Path
+) -> None:
+    """Issue 18 point 13: malformed JSON with the right secret is 400 (PTB's server: 500), a
+    wrong secret 403, and an ``update_id`` posted twice is answered once."""
+    import aiohttp
+
+    port = _free_port()
+    env = _env(fake_bot_env, bot_db)
+    url = f"http://127.0.0.1:{port}/newsbrief-hook"
+    args = ("--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port))
+    async with running_bot(fake_bot_api, env, tmp_path, *args) as bot:
+        user = fake_bot_api.add_user("Web", language_code="zh-hans")
+        chat = fake_bot_api.private_chat(user)
+        talk = Conversation(fake_bot_api, user, chat)
+        await talk.say("/ping")
+        assert fake_bot_api._webhook is not None
+        secret = fake_bot_api._webhook["secret_token"]
+        update = fake_bot_api.updates_log[-1]
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, data=b'{"update_id": 1, "message": {', headers=headers) \
+                    as answer:
+                assert answer.status == 400
+            async with session.post(url, data=b"\xff\xfe", headers=headers) as answer:
+                assert answer.status == 400
+            async with session.post(url, data=json.dumps(update), headers={
+                    **headers, "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as answer:
+                assert answer.status == 403
+            async with session.post(url, data=json.dumps(update), headers=headers) as answer:
+                assert answer.status == 200  # the repeat is accepted (or Telegram retries it)
+        await talk.say("/ping")  # a later update is answered: the repeat has been passed over
+        replies = fake_bot_api.messages_in(chat, from_bot=True)
+        assert len(replies) == 2, [m.text for m in replies]
+        assert await bot.terminate() == 0
+    assert "Traceback" not in bot.log, bot.log
+    assert "error handling update" not in bot.log
+
+
 async def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env["PYTHONPATH"] = str(REPO)
@@ -418,3 +458,40 @@ async def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
     assert "@BotFather" in err and "newsbrief chat" in err
 
 
+
+
+async def test_admin_section_button_correction_survives_reingest(
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], bot_db: str, tmp_path: Path
+) -> None:
+    """An admin's 版块 button files an article elsewhere (operator), a reader sees no such
+    button, and loading the same page again keeps the correction."""
+    fake_bot_api.rate_limits.per_chat_per_second = 5.0
+    admin_user = fake_bot_api.add_user("编辑", user_id=4242, language_code="zh-hans")
+    reader_user = fake_bot_api.add_user("读者", language_code="zh-hans")
+    env = {**_env(fake_bot_env, bot_db), "NEWSBRIEF_ADMIN_IDS": "4242"}
+    async with running_bot(fake_bot_api, env, tmp_path) as bot:
+        reader = Conversation(fake_bot_api, reader_user, fake_bot_api.private_chat(reader_user))
+        (today,) = await reader.say("/today")
+        (opened,) = await reader.press_for_messages(today, "1", replies=1)
+        assert "版块" not in _labels(opened)
+
+        admin = Conversation(fake_bot_api, admin_user, fake_bot_api.private_chat(admin_user))
+        (today,) = await admin.say("/today")
+        (opened,) = await admin.press_for_messages(today, "1", replies=1)
+        title = (opened.text or "").splitlines()[0]
+        (picker,) = await admin.press_for_messages(opened, "版块", replies=1)
+        assert "自动分类" in (picker.text or "") and "文体" in _labels(picker)
+        # a reader replaying the admin's button is refused and nothing changes
+        stolen = next(b["callback_data"] for b in picker.buttons if b["text"] == "文体")
+        (reader_today,) = await reader.say("/today")
+        _tamper(reader_today, stolen)
+        answer, _ = await reader.press(reader_today, data=stolen)
+        assert "管理员" in str(answer)
+        await admin.press_and_wait_edit(picker, "文体")
+        assert "【文体】" in (picker.text or "")
+        assert await bot.terminate() == 0
+    code, _, err = await _run_cli(["ingest", str(FIXTURE_PAGE)], env, tmp_path)
+    assert code == 0, err
+    code, out, err = await _run_cli(["search", title, "--json"], env, tmp_path)
+    hits = json.loads(out)["results"]
+    assert code == 0 and hits and hits[0]["section"] == "文体", (title, hits)

@@ -280,9 +280,10 @@ async def _cli(env: Mapping[str, str], cwd: Path, *argv: str) -> tuple[int, str,
 
 @pytest.mark.e2e
 async def test_doctor_json_passes_with_a_token_and_fails_without(
-    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], tmp_path: Path
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], tmp_path: Path,
+    e2e_database_url: str,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    url = e2e_database_url
     code, _, err = await _cli({"NEWSBRIEF_DATABASE_URL": url}, tmp_path, "ingest", str(SAMPLE))
     assert code == 0, err
     env = {**fake_bot_env, "NEWSBRIEF_DATABASE_URL": url}

@@ -47,14 +47,14 @@ def _reader_articles() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def reader_db(tmp_path: Path, fake_bot_env: dict[str, str]) -> str:
+async def reader_db(tmp_path: Path, fake_bot_env: dict[str, str], e2e_database_url: str) -> str:
     extra = tmp_path / "extra.jsonl"
     extra.write_text(
         "\n".join(json.dumps(a, ensure_ascii=False)
                   for a in [*_extra_articles(), *_reader_articles()]) + "\n",
         encoding="utf-8",
     )
-    url = f"sqlite:///{tmp_path / 'reader.db'}"
+    url = e2e_database_url
     code, _, err = await _run_cli(
         ["ingest", str(FIXTURE_PAGE), str(extra)], _env(fake_bot_env, url), tmp_path
     )

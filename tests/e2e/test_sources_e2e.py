@@ -31,14 +31,15 @@ def _notices(fake: FakeBotApi, chat: object) -> list[StoredMessage]:
 
 
 async def test_bot_polls_a_feed_and_notifies_a_subscribed_chat_of_a_typhoon_item(
-    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], tmp_path: Path
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], tmp_path: Path,
+    e2e_database_url: str,
 ) -> None:
     fake = fake_bot_api
     site = SourcesSite()
     await site.start()
     try:
         site.put("/feed.xml", rss([QUIET_ITEM]), "application/rss+xml")
-        env = _env(fake_bot_env, f"sqlite:///{tmp_path / 'sources.db'}")
+        env = _env(fake_bot_env, e2e_database_url)
         admin = fake.add_user("编辑", language_code="zh-hans")
         env.update(
             NEWSBRIEF_SOURCES_CHECK_SECONDS="0.5",

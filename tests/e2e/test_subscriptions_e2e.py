@@ -87,8 +87,8 @@ async def running_bot(fake: FakeBotApi, db_url: str, clock: ManualClock) -> Asyn
 
 
 @pytest.fixture
-async def loaded_db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+async def loaded_db(e2e_database_url: str) -> str:
+    url = e2e_database_url
     db = Database(url)
     await db.upgrade()
     await IngestService(db, Settings(database_url=url)).ingest([PAGE], IngestOptions())

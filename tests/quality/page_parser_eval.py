@@ -44,7 +44,7 @@ CORPUS = SHARED_DATA / "corpora" / "rmrb-2019-10"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bot.ingest.page_parser.parser import PageParseError, parse_page  # noqa: E402
+from bot.ingest.page_parser import PageParseError, parse_page  # noqa: E402
 
 SPLIT_SHARE = 1 / 3
 DUPLICATE_SHARE = 1 / 20
@@ -244,7 +244,7 @@ def score_page(page: CorpusPage, text: str, score: Score) -> None:
     parsed_titles = Counter(
         _headline_key(article.kicker or article.title)
         for article in parsed.articles
-        if article.title
+        if article.title and article.kind != "teaser"
     )
     score.titles_parsed += sum(parsed_titles.values())
     matched = sum((parsed_titles & expected_titles).values())

@@ -1,5 +1,15 @@
-"""Split the plain text of one newspaper page into articles (see :mod:`.parser`)."""
+"""Split the plain text of one newspaper page into articles (see :mod:`.parser` for the steps)."""
 
-from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, parse_page
+from bot.ingest.page_parser.model import LABELS, ExplainedLine, Label, ParsedPage
+from bot.ingest.page_parser.parser import PageParseError, ParsedArticle, explain_page, parse_page
 
-__all__ = ["PageParseError", "ParsedArticle", "parse_page"]
+__all__ = [
+    "LABELS",
+    "ExplainedLine",
+    "Label",
+    "PageParseError",
+    "ParsedArticle",
+    "ParsedPage",
+    "explain_page",
+    "parse_page",
+]

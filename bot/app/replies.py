@@ -1,0 +1,189 @@
+"""Pacing for the handlers' replies: Telegram's limits, and a 429 only ever pauses its own chat.
+
+PTB's ``AIORateLimiter`` (what issue 11 chose) paces the overall rate and groups, but when any
+request is answered 429 it stops *every* request for the ``retry_after`` it names; with updates
+handled concurrently one reader's 20 s flood wait would still delay everybody's reply. Telegram's
+429s on replies are about one chat (the overall rate we keep below ourselves), so
+:class:`ReplyRateLimiter` pauses only the chat the 429 was for, and retries that reply when the
+pause is over:
+
+* overall: sends are spaced ``1 / overall_per_second`` apart, and never more than that many
+  start in any second by the clock (25: a margin under Telegram's 30 for jitter on the way);
+* per chat: a token bucket, ``chat_burst`` at once, then ``chat_per_second`` (Telegram: ~1/s);
+* groups and channels (negative ids): also at most ``group_per_minute`` in any minute;
+* a 429 for a chat: that chat waits ``retry_after`` and the request is retried (at most
+  ``max_retries`` times, and never for a wait over ``max_wait``: then the ``RetryAfter`` is
+  raised, the handler fails, and the error handler logs it).
+
+Requests without a ``chat_id`` (``answerCallbackQuery``, ``answerInlineQuery``, ``getMe``) are
+not message sends and pass unpaced. The limits are in-process: the delivery sender keeps its own
+(lower) overall rate for pushes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.delivery.policy import retry_after_seconds
+
+logger = logging.getLogger(__name__)
+
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReplyLimits:
+    """Telegram's documented flood limits for bots, as the reply pacer keeps them."""
+
+    # Telegram: about 30 messages per second overall. 25 like the delivery sender: a busy
+    # machine delays and bunches requests on the way (measured: 28/s still drew 429s there)
+    overall_per_second: float = 25.0
+    chat_per_second: float = 1.0  # Telegram: about one message per second in a chat
+    chat_burst: int = 3  # replies a chat may get at once (a search and its pages)
+    group_per_minute: int = 20  # Telegram: 20 messages per minute in a group
+    group_window: float = 61.0  # a minute, and a second for clock jitter
+    max_retries: int = 3  # a reply answered 429 is retried this many times at most
+    max_wait: float = 60.0  # a longer retry_after fails the reply instead of holding the chat
+
+
+class _ChatPace:
+    """One chat's state: its token bucket, its pause after a 429, its group window."""
+
+    __slots__ = ("paused_until", "sent", "tokens", "updated")
+
+    def __init__(self, burst: int, now: float) -> None:
+        self.tokens = float(burst)
+        self.updated = now
+        self.paused_until = 0.0
+        self.sent: deque[float] = deque()  # groups only: send times in the last window
+
+
+class ReplyRateLimiter(BaseRateLimiter[int]):
+    """A ``BaseRateLimiter`` for the Application's bot (module doc). ``rate_limit_args``, when a
+    caller passes one, is the number of retries for that request."""
+
+    def __init__(
+        self,
+        limits: ReplyLimits | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or ReplyLimits()
+        self._clock = clock  # tests pass a virtual clock and a sleep that advances it
+        self._sleep = sleep
+        self._next_slot = 0.0
+        self._started: deque[float] = deque()  # when the sends of the last second started
+        self._chats: dict[int | str, _ChatPace] = {}
+        self.chat_pauses = 0  # 429s seen (tests and diagnostics)
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the state is made per chat on demand."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> ApiResult:
+        chat_id = data.get("chat_id")
+        if chat_id is None:
+            return await callback(*args, **kwargs)
+        max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
+        attempt = 0
+        while True:
+            await self._wait_for_turn(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = retry_after_seconds(exc)
+                self._pause(chat_id, wait)
+                if attempt >= max_retries or wait > self.limits.max_wait:
+                    raise
+                attempt += 1
+                logger.info("chat %s: %s answered 429, retrying in %.0f s (only this chat "
+                            "waits)", chat_id, endpoint, wait)
+
+    def _pace(self, chat_id: int | str, now: float) -> _ChatPace:
+        pace = self._chats.get(chat_id)
+        if pace is None:
+            self._forget_idle(now)
+            pace = self._chats[chat_id] = _ChatPace(self.limits.chat_burst, now)
+        return pace
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop chats whose bucket is full again and that owe nothing (bounded memory)."""
+        if len(self._chats) < 1024:
+            return
+        lim = self.limits
+        for key in [k for k, p in self._chats.items()
+                    if p.paused_until <= now and not p.sent
+                    and p.tokens + (now - p.updated) * lim.chat_per_second >= lim.chat_burst]:
+            del self._chats[key]
+
+    def _pause(self, chat_id: int | str, seconds: float) -> None:
+        now = self._clock()
+        pace = self._pace(chat_id, now)
+        pace.paused_until = max(pace.paused_until, now + seconds)
+        self.chat_pauses += 1
+
+    async def _wait_for_turn(self, chat_id: int | str) -> None:
+        """Sleep until the chat may receive (pause, bucket, group window), then take the next
+        overall slot. The chat's bucket and window are charged at the slot's time, when the
+        message really leaves (a reply queued behind others must not count as sent earlier).
+        Only this request's own coroutine sleeps: other chats go on meanwhile."""
+        lim = self.limits
+        is_group = isinstance(chat_id, str) or chat_id < 0
+        while True:
+            now = self._clock()
+            pace = self._pace(chat_id, now)
+            since = max(now, pace.updated)  # the chat's last slot may still be ahead
+            tokens = min(float(lim.chat_burst),
+                         pace.tokens + (since - pace.updated) * lim.chat_per_second)
+            ready = max(since + max(0.0, 1.0 - tokens) / lim.chat_per_second, pace.paused_until)
+            if is_group:
+                while pace.sent and pace.sent[0] <= now - lim.group_window:
+                    pace.sent.popleft()
+                if len(pace.sent) >= lim.group_per_minute:
+                    ready = max(ready, pace.sent[-lim.group_per_minute] + lim.group_window)
+            if ready <= now:
+                break
+            await self._sleep(ready - now)
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / lim.overall_per_second
+        pace.tokens = min(float(lim.chat_burst),
+                          pace.tokens + (slot - pace.updated) * lim.chat_per_second) - 1.0
+        pace.updated = slot
+        if is_group:
+            pace.sent.append(slot)  # slots only ever increase: the window stays in order
+        if slot > now:
+            await self._sleep(slot - now)
+        await self._within_second_cap()
+
+    async def _within_second_cap(self) -> None:
+        """The hard cap: fewer than ``overall_per_second`` sends started in the last second, by
+        the clock, however the slots bunched (a busy event loop wakes several timers at once)."""
+        cap = max(1, int(self.limits.overall_per_second))
+        while True:
+            now = self._clock()
+            while self._started and self._started[0] <= now - 1.0 + 1e-6:  # float rounding
+                self._started.popleft()
+            if len(self._started) < cap:
+                self._started.append(now)
+                return
+            await self._sleep(self._started[0] + 1.0 - now)

@@ -1,0 +1,131 @@
+"""Updates from different chats at once, each chat's in order, and each update only once.
+
+PTB hands every update to an update processor. Its ``SimpleUpdateProcessor`` either runs them one
+at a time (one slow or rate-limited chat stalls everybody) or all at once (a reader's two quick
+taps could be answered out of order). :class:`ChatOrderedUpdates` runs one update per chat at a
+time, in arrival order, and up to ``max_running`` chats at once. It also drops an ``update_id``
+it has already seen (Telegram re-posts a webhook update it thinks was lost), remembering a
+bounded number of recent ids.
+
+Why not wait for the chat inside PTB's own semaphore: an update waiting for its chat would hold
+one of the slots, so 50 queued updates from one chat could fill them all and stall the others.
+Here PTB's bound only counts admitted updates (a memory bound); the running bound is taken after
+the chat's turn has come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Coroutine, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+logger = logging.getLogger(__name__)
+
+MAX_RUNNING_UPDATES = 32  # handlers running at once (database connections, CPU)
+MAX_ADMITTED_UPDATES = 4096  # updates waiting for their chat or running (memory)
+REMEMBERED_UPDATE_IDS = 10_000  # recent update ids kept to drop repeats
+
+
+@dataclass
+class _ChatTurn:
+    """One chat's queue: a FIFO lock, and how many updates hold or wait for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+class RecentUpdateIds:
+    """The last ``capacity`` update ids seen, to answer "seen before?" in O(1)."""
+
+    def __init__(self, capacity: int = REMEMBERED_UPDATE_IDS) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be positive")
+        self.capacity = capacity
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def seen(self, update_id: int) -> bool:
+        """True if ``update_id`` was seen before; otherwise remember it and answer False."""
+        if update_id in self._ids:
+            return True
+        self._ids[update_id] = None
+        if len(self._ids) > self.capacity:
+            self._ids.popitem(last=False)
+        return False
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def ordering_key(update: object) -> Hashable | None:
+    """Updates with the same key are handled one at a time, in order: the chat, else (an inline
+    query, a button under an inline message) the user. None: no order to keep."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return ("chat", update.effective_chat.id)
+    if update.effective_user is not None:
+        return ("user", update.effective_user.id)
+    return None
+
+
+class ChatOrderedUpdates(BaseUpdateProcessor):
+    """Concurrent across chats, sequential within one, each ``update_id`` once (module doc)."""
+
+    def __init__(
+        self,
+        max_running: int = MAX_RUNNING_UPDATES,
+        *,
+        max_admitted: int = MAX_ADMITTED_UPDATES,
+        remembered_ids: int = REMEMBERED_UPDATE_IDS,
+    ) -> None:
+        if max_running < 1:
+            raise ValueError("max_running must be positive")
+        # PTB's semaphore (taken before do_process_update) bounds admitted updates; it must be
+        # above 1, or PTB would not hand updates over concurrently at all.
+        super().__init__(max(max_admitted, max_running, 2))
+        self.max_running = max_running
+        self._running = asyncio.Semaphore(max_running)
+        self._turns: dict[Hashable, _ChatTurn] = {}
+        self.recent_ids = RecentUpdateIds(remembered_ids)
+        self.duplicates = 0
+
+    async def initialize(self) -> None:
+        """Nothing to allocate: locks are made per chat on demand."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: a chat's lock goes when its last update is done."""
+
+    @property
+    def waiting_chats(self) -> int:
+        """Chats with an update running or waiting (tests and diagnostics)."""
+        return len(self._turns)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update) and self.recent_ids.seen(update.update_id):
+            self.duplicates += 1
+            logger.info("dropped update %d: already received", update.update_id)
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()  # never awaited on purpose: no "never awaited" warning
+            return
+        key = ordering_key(update)
+        if key is None:
+            async with self._running:
+                await coroutine
+            return
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = _ChatTurn()
+        turn.users += 1
+        try:
+            async with turn.lock, self._running:
+                await coroutine
+        finally:
+            turn.users -= 1
+            if turn.users == 0:
+                del self._turns[key]

@@ -1,0 +1,53 @@
+"""Page furniture: page ears, countdown boxes and English box lines are no part of any article."""
+
+from __future__ import annotations
+
+from bot.ingest.page_parser.model import Line, Trace
+from bot.ingest.page_parser.patterns import (
+    BARE_PAGE_NUMBER,
+    COUNTDOWN,
+    EAR_ZONE_LINES,
+    JUMP_LINE,
+    PAGE_EAR,
+    TEASER_LABEL,
+)
+from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
+
+# A caption over a countdown box ("杭州第19届亚运会") is this short.
+MAX_BOX_CAPTION_CHARS = 20
+
+
+def is_furniture_seed(text: str) -> bool:
+    return is_latin_line(text) or bool(COUNTDOWN.search(text)) or bool(PAGE_EAR.match(text))
+
+
+def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
+    """Remove countdown boxes, page ears and English box lines; mark 导读 labels and jump lines.
+
+    A countdown box is a cluster of English lines and a "倒计时 N 天" line, usually under a short
+    Chinese caption ("杭州第19届亚运会"): that caption goes with the box.
+    """
+    seeds = [is_furniture_seed(line.text) for line in lines]
+    for index in (*range(EAR_ZONE_LINES), *range(len(lines) - EAR_ZONE_LINES, len(lines))):
+        if 0 <= index < len(lines) and BARE_PAGE_NUMBER.match(lines[index].text):
+            seeds[index] = True
+    drop = list(seeds)
+    for index, line in enumerate(lines):
+        if not seeds[index] and index + 1 < len(lines) and seeds[index + 1]:
+            drop[index] = _is_box_caption(line, lines[index + 1])
+    kept: list[Line] = []
+    for line, dropped in zip(lines, drop, strict=True):
+        if dropped:
+            trace.update(dict.fromkeys(line.sources, "ear"))
+            continue
+        if TEASER_LABEL.match(line.text):
+            line.is_teaser_label = True
+        line.is_jump = bool(JUMP_LINE.match(line.text))
+        kept.append(line)
+    return kept
+
+
+def _is_box_caption(line: Line, box: Line) -> bool:
+    """A short heading-like line right over the English or countdown line of a box."""
+    box_follows = is_latin_line(box.text) or bool(COUNTDOWN.search(box.text))
+    return box_follows and is_heading_like(line.text) and len(line.text) <= MAX_BOX_CAPTION_CHARS

@@ -1,0 +1,193 @@
+"""Column breaks: glue the pieces of a paragraph a column cut, drop the fragments cuts duplicate.
+
+A block that ends mid-sentence was cut by a column break and continues in the next block: it
+ends on a comma, inside a quotation, on a word that needs what follows ("是", "必须"), or inside
+a word (checked with jieba's dictionary). Jump lines ("（下转第二版）") end a story's piece.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from itertools import pairwise
+
+import jieba
+
+from bot.ingest.page_parser.lines import layout_signals
+from bot.ingest.page_parser.model import Line, Trace
+from bot.ingest.page_parser.patterns import (
+    CJK,
+    CONTINUATION_END,
+    CONTINUATION_START,
+    KICKER_DASHES,
+    MAX_COLUMN_CHARS,
+    MAX_CUT_WORD_CHARS,
+    MAX_DUPLICATE_FRAGMENT_CHARS,
+    MIN_COLUMN_CHARS,
+    MIN_COLUMN_EVIDENCE,
+    MIN_COLUMN_SHARE,
+    NUMBER_UNITS,
+    SUBTITLE_DASHES,
+    WORD_WINDOW_CHARS,
+)
+from bot.ingest.page_parser.shapes import (
+    ends_sentence,
+    has_open_bracket,
+    is_byline_line,
+    is_byline_or_dateline,
+    is_heading_like,
+)
+
+
+def column_width(lines: list[Line]) -> int | None:
+    """The page's column width in characters, when column breaks show it.
+
+    A column ends where a line does, so the first piece of a paragraph a column break cut holds
+    whole lines: its length is a multiple of the width less the two-character indent. The width
+    that most unfinished blocks fit is the page's, when enough of them fit it.
+    """
+    lengths = [
+        len(line.text)
+        for line, following in pairwise(lines)
+        if not ends_sentence(line.text) and not is_byline_or_dateline(following.text)
+    ]
+    best, best_count = None, 0
+    for width in range(MIN_COLUMN_CHARS, MAX_COLUMN_CHARS + 1):
+        count = sum(1 for length in lengths if length >= width - 2 and (length + 2) % width == 0)
+        if count >= best_count:
+            best, best_count = width, count
+    enough = max(MIN_COLUMN_EVIDENCE, MIN_COLUMN_SHARE * len(lengths))
+    return best if best_count >= enough else None
+
+
+def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
+    """Glue blocks split by column breaks and drop the fragments those breaks duplicated."""
+    gaps_separate_articles, indentation_marks_body = layout_signals(lines)
+    # Web text has no column breaks; only PDF blocks show the column width.
+    pdf_blocks = not (gaps_separate_articles or indentation_marks_body)
+    width = column_width(lines) if pdf_blocks else None
+    joined: list[Line] = []
+    for index, line in enumerate(lines):
+        if joined and is_duplicate_fragment(joined[-1], line):
+            trace.update(dict.fromkeys(line.sources, "dropped"))
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        column = width if len(joined) > 1 else None  # the page's first block is its headline
+        if joined and continues(joined[-1], line, following, column):
+            previous = joined[-1]
+            joined[-1] = Line(
+                previous.text + line.text,
+                previous.sources + line.sources,
+                previous.indented,
+                previous.gap_before,
+            )
+            trace.update(dict.fromkeys(line.sources, "continuation"))
+            continue
+        joined.append(
+            Line(
+                line.text,
+                line.sources,
+                line.indented,
+                line.gap_before,
+                line.is_teaser_label,
+                line.is_jump,
+            )
+        )
+    return _drop_jump_lines(joined, trace)
+
+
+def _drop_jump_lines(lines: list[Line], trace: Trace) -> list[Line]:
+    """Jump lines have marked where a story's piece ends (the block before one is body text, not
+    a headline); they are furniture."""
+    kept: list[Line] = []
+    for line in lines:
+        if line.is_jump:
+            if kept:
+                kept[-1].before_jump = True
+            trace.update(dict.fromkeys(line.sources, "dropped"))
+            continue
+        kept.append(line)
+    return kept
+
+
+def is_duplicate_fragment(previous: Line, block: Line) -> bool:
+    """A short block repeating the end of the block before it ("…萧山经验。" then "经验。")."""
+    text = block.text
+    return (
+        len(text) <= MAX_DUPLICATE_FRAGMENT_CHARS
+        and len(text) < len(previous.text)
+        and previous.text.endswith(text)
+        and not is_heading_like(text)
+    )
+
+
+def continues(
+    previous: Line, block: Line, following: Line | None, width: int | None = None
+) -> bool:
+    """Whether ``block`` is the rest of a sentence a column break cut at the end of ``previous``."""
+    before, after = previous.text, block.text
+    if _cannot_continue(previous, block):
+        return False
+    if width and _fills_whole_lines(before, width) and not is_heading_like(after):
+        return True
+    if before[-1].isdigit() and (after[0].isdigit() or after[0] in NUMBER_UNITS):
+        return True
+    if has_open_bracket(before) or CONTINUATION_START.match(after):
+        return True
+    if CONTINUATION_END.search(before) or cuts_a_word(before, after):
+        return True
+    if is_heading_like(before):
+        return False
+    # A finished-looking body block followed by a headline that opens an article stays apart.
+    next_opens_article = following is not None and (
+        is_byline_or_dateline(following.text) or bool(SUBTITLE_DASHES.match(following.text))
+    )
+    return not (is_heading_like(after) and next_opens_article)
+
+
+def _cannot_continue(previous: Line, block: Line) -> bool:
+    """Boundaries no column break makes: after a finished sentence, at a 导读 label or a jump
+    line, after a byline, before a dateline, around a subtitle or kicker dash."""
+    before, after = previous.text, block.text
+    if previous.is_teaser_label or block.is_teaser_label or previous.is_jump or block.is_jump:
+        return True
+    if ends_sentence(before) or is_byline_line(before) or is_byline_or_dateline(after):
+        return True
+    return bool(SUBTITLE_DASHES.match(after) or KICKER_DASHES.search(before))
+
+
+def _fills_whole_lines(text: str, width: int) -> bool:
+    """A block of whole column lines, the first indented: what a column break leaves."""
+    return len(text) >= width - 2 and (len(text) + 2) % width == 0
+
+
+@cache
+def segmenter() -> jieba.Tokenizer:
+    """jieba's dictionary, loaded once and quietly (it logs its start-up otherwise)."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def cuts_a_word(before: str, after: str) -> bool:
+    """Whether the boundary between two blocks falls inside a word ("中国特" | "色社会主义").
+
+    Headlines and paragraphs end on a word boundary; a column break ends the column wherever
+    the line is full. A word counts when the first block holds only its first character or a
+    piece that is no word ("人民法" | "院"): a whole word before the boundary ("示范" | "区",
+    "中国" | "人民") can end a headline.
+    """
+    left, right = before[-WORD_WINDOW_CHARS:], after[: 2 * WORD_WINDOW_CHARS]
+    if not (CJK.match(left[-1:]) and CJK.match(right[:1])):
+        return False
+    tokenizer = segmenter()
+    position = 0
+    for word in tokenizer.cut(left + right, HMM=False):
+        start, position = position, position + len(word)
+        if start < len(left) < position:
+            head = left[start:]
+            return len(word) <= MAX_CUT_WORD_CHARS and (
+                len(head) == 1 or head not in tokenizer.FREQ or not tokenizer.FREQ[head]
+            )
+    return False

@@ -1,0 +1,348 @@
+"""The heart of the parser: give every line of the page its label, reading top to bottom.
+
+A headline group (kicker, title, subtitle: short lines ending no sentence) opens an article when
+the typesetting says so for certain — a byline or dateline under it, a blank line or an unindented
+line before it in web text, a picture caption and credit after it, a column tag, a document title,
+a closing credit before it — or when it has several lines and is no section head of a series.
+Otherwise its lines are subheads of the article being read. Everything else is body text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.ingest.page_parser.assemble import LabelledLine, PageAssembler, clean_byline
+from bot.ingest.page_parser.headline import head_roles
+from bot.ingest.page_parser.lines import layout_signals
+from bot.ingest.page_parser.model import ArticleKind, Label, Line, Trace
+from bot.ingest.page_parser.patterns import (
+    BOX_LABEL,
+    BYLINE_LINE,
+    BYLINE_MARKED,
+    CLOSING_CREDIT,
+    COLUMN_TAG,
+    COMMAS,
+    CREDIT_LINE,
+    DOCUMENT_TITLE,
+    EXCLAIMED_HEADLINE,
+    KICKER_DASHES,
+    MAX_CAPTION_BLOCKS,
+    MAX_CAPTION_CHARS,
+    MAX_SECTION_HEAD_CHARS,
+    MIN_SECTION_SERIES,
+    PAGE_REFERENCE,
+    PARALLEL_LEAD,
+    PHOTO_CREDIT,
+    SIGNATURE_DATE,
+    SUBTITLE_DASHES,
+    TRAILING_PAGE_REFERENCE,
+)
+from bot.ingest.page_parser.shapes import (
+    ends_sentence,
+    is_byline_or_dateline,
+    is_heading_like,
+    is_long_headline,
+    is_speaker_kicker,
+    is_standalone_credit,
+)
+
+
+def label_page(lines: list[Line], trace: Trace) -> PageAssembler:
+    """Label every line (recorded in ``trace`` by input line) and file it into articles."""
+    labeller = _Labeller(lines, trace)
+    index = 0
+    while index < len(lines):
+        index = labeller.step(index)
+    return labeller.assembler
+
+
+def body_label(text: str) -> Label:
+    """A body line that credits a picture or signs the piece is a credit, else body text."""
+    if is_standalone_credit(text) or CREDIT_LINE.search(text):
+        return "credit"
+    return "body"
+
+
+class _Labeller:
+    """Reads the lines once; each step labels one line or one headline group."""
+
+    def __init__(self, lines: list[Line], trace: Trace) -> None:
+        self.lines = lines
+        self.trace = trace
+        self.gaps_separate_articles, self.indentation_marks_body = layout_signals(lines)
+        self.section_heads = section_head_series(lines)
+        self.assembler = PageAssembler()
+        self.in_teasers = False
+
+    def emit(
+        self, index: int, label: Label, text: str | None = None, opens: ArticleKind | None = None
+    ) -> None:
+        line = self.lines[index]
+        self.trace.update(
+            {source: label for source in line.sources if self.trace.get(source) is None}
+        )
+        self.assembler.add(LabelledLine(line.text if text is None else text, label, opens))
+
+    def text_at(self, position: int) -> str:
+        return self.lines[position].text if position < len(self.lines) else ""
+
+    def step(self, index: int) -> int:
+        """Label the line at ``index`` (and the rest of its headline group); the next index."""
+        line = self.lines[index]
+        if line.is_teaser_label:
+            self.in_teasers = True
+            self.emit(index, "dropped")
+            self.assembler.close()
+            return index + 1
+        if self.in_teasers:
+            after_teaser = self._teaser_step(index)
+            if after_teaser is not None:
+                return after_teaser
+            self.in_teasers = False
+        if PAGE_REFERENCE.match(line.text) and self.assembler.current is not None:
+            # A page pointer on its own ("第14版") inside a story points elsewhere: no heading.
+            self.emit(index, "dropped")
+            return index + 1
+        if self._is_indented_subhead(line) or self._is_box_label(line):
+            self.emit(index, "subhead")
+            return index + 1
+        if not self.is_heading(index):
+            self.emit(index, body_label(line.text))
+            return index + 1
+        return self._heading_group(index)
+
+    def _teaser_step(self, index: int) -> int | None:
+        """Under a 导读 label: teaser titles and their page pointers, until something else."""
+        text = self.lines[index].text
+        if PAGE_REFERENCE.match(text):
+            self.emit(index, "dropped")
+            self.assembler.close()
+            return index + 1
+        if self._is_teaser(index):
+            self.emit(index, "title", TRAILING_PAGE_REFERENCE.sub("", text), opens="teaser")
+            return index + 1
+        return None
+
+    def _is_teaser(self, index: int) -> bool:
+        """A teaser points elsewhere and has no text under it: it carries a page pointer, or
+        what follows is a pointer, another teaser or the end of the page — not body text."""
+        text, following = self.lines[index].text, self.text_at(index + 1)
+        if TRAILING_PAGE_REFERENCE.search(text):
+            return is_heading_like(TRAILING_PAGE_REFERENCE.sub("", text) or text)
+        if not self.is_heading(index):
+            return False
+        if not following:
+            return True
+        if PAGE_REFERENCE.match(following):
+            return True
+        return self.is_heading(index + 1) and not SUBTITLE_DASHES.match(following)
+
+    def _is_box_label(self, line: Line) -> bool:
+        """"相关链接", "延伸阅读": the label of a box belonging to the article being read."""
+        return self.assembler.current is not None and bool(BOX_LABEL.match(line.text))
+
+    def _is_indented_subhead(self, line: Line) -> bool:
+        """In web text an indented heading-like line inside an article is a subhead."""
+        return (
+            self.assembler.current is not None
+            and self.indentation_marks_body
+            and line.indented
+            and is_heading_like(line.text)
+            and not is_byline_or_dateline(line.text)
+        )
+
+    # --- is this line a headline line? ------------------------------------------------------
+
+    def is_heading(self, position: int) -> bool:
+        """Whether the line at ``position`` can be part of a headline group."""
+        if self._never_heading(position):
+            return False
+        text, following = self.lines[position].text, self.text_at(position + 1)
+        if is_heading_like(text):
+            return True
+        if is_speaker_kicker(text) and is_heading_like(following):
+            return True
+        if is_long_headline(text) and is_byline_or_dateline(following):
+            return True
+        return self._is_exclaimed_headline(position)
+
+    def _never_heading(self, position: int) -> bool:
+        """导读 labels, the piece before a jump line, bylines, indented web lines, signatures."""
+        line = self.lines[position]
+        if line.is_teaser_label or line.before_jump or is_byline_or_dateline(line.text):
+            return True
+        if self.indentation_marks_body and line.indented:
+            return True
+        # A picture credit alone on a line ("人民视觉", "新华社发") heads nothing.
+        return is_standalone_credit(line.text) or is_signature(self.lines, position)
+
+    def _is_exclaimed_headline(self, position: int) -> bool:
+        """A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it, or
+        ask ("基层落实情况如何？") as a kicker over a tagged title."""
+        if not EXCLAIMED_HEADLINE.match(self.lines[position].text):
+            return False
+        following, after_next = self.text_at(position + 1), self.text_at(position + 2)
+        if SUBTITLE_DASHES.match(following) or is_byline_or_dateline(following):
+            return True
+        return (
+            bool(following)
+            and is_heading_like(following)
+            and bool(COLUMN_TAG.search(following) or is_byline_or_dateline(after_next))
+        )
+
+    # --- headline groups ---------------------------------------------------------------------
+
+    def _group_end(self, index: int) -> int:
+        """Where the headline group starting at ``index`` ends (its deck included)."""
+        end = index + 1
+        while end < len(self.lines) and self.is_heading(end):
+            if self.gaps_separate_articles and self.lines[end].gap_before:
+                break
+            if PAGE_REFERENCE.match(self.lines[end].text):
+                break
+            end += 1
+        return end + 1 if is_deck(self.lines, end) else end
+
+    def _heading_group(self, index: int) -> int:
+        """Label a headline group: teasers, subheads, or the head of a new article."""
+        end = self._group_end(index)
+        group = [entry.text for entry in self.lines[index:end]]
+        following = self.lines[end] if end < len(self.lines) else None
+        if following is not None and PAGE_REFERENCE.match(following.text):
+            for position in range(index, end):
+                self.emit(position, "title", opens="teaser")
+            self.emit(end, "dropped")
+            self.assembler.close()
+            return end + 1
+        if not self._opens_article(index, end, group):
+            for position in range(index, end):
+                self.emit(position, "subhead")
+            return end
+        kind: ArticleKind = "photo" if is_photo_caption(self.lines, end) else "article"
+        for offset, head in enumerate(head_roles(group)):
+            self.emit(index + offset, head.role, head.text, opens=kind if offset == 0 else None)
+        if following is not None and (
+            BYLINE_LINE.match(following.text) or BYLINE_MARKED.match(following.text)
+        ):
+            self.emit(end, "byline", clean_byline(following.text))
+            return end + 1
+        return end
+
+    def _opens_article(self, index: int, end: int, group: list[str]) -> bool:
+        """Whether a headline group opens a new article rather than heading a section."""
+        if self.assembler.current is None or end >= len(self.lines):
+            return True
+        if self._strong_opening(index, end, group):
+            return True
+        return len(group) > 1 and index not in self.section_heads
+
+    def _strong_opening(self, index: int, end: int, group: list[str]) -> bool:
+        """Typesetting that opens an article for certain, whatever came before."""
+        line, following = self.lines[index], self.lines[end]
+        if is_byline_or_dateline(following.text) or is_photo_caption(self.lines, end):
+            return True
+        if self.gaps_separate_articles and line.gap_before:
+            return True
+        if self.indentation_marks_body and not line.indented:
+            return True
+        if any(COLUMN_TAG.search(entry) for entry in group) or DOCUMENT_TITLE.search(group[-1]):
+            return True
+        last_paragraph = self.assembler.last_paragraph
+        return last_paragraph is not None and bool(CLOSING_CREDIT.search(last_paragraph))
+
+
+def is_signature(lines: list[Line], position: int) -> bool:
+    """A line signing what precedes it: a "——" line right after body text (a subtitle follows a
+    title, an attribution follows a quote), or a name over a date ("习近平" / "2019年10月6日")."""
+    text = lines[position].text
+    following = lines[position + 1].text if position + 1 < len(lines) else ""
+    if re.match(SIGNATURE_DATE, following):
+        return True
+    if position == 0 or not SUBTITLE_DASHES.match(text):
+        return False
+    before = lines[position - 1].text
+    headline_before = is_heading_like(before) or bool(EXCLAIMED_HEADLINE.match(before))
+    return not headline_before and not is_byline_or_dateline(before)
+
+
+def is_photo_caption(lines: list[Line], index: int) -> bool:
+    """What follows a title is a picture's caption: a block ending with its credit, then a
+    headline or the end of the page; or a few caption blocks and the credit on a line of its own."""
+    if index >= len(lines):
+        return False
+    if PHOTO_CREDIT.search(lines[index].text):
+        return (
+            index + 1 >= len(lines)
+            or not ends_sentence(lines[index + 1].text)
+            or (is_heading_like(lines[index + 1].text))
+        )
+    caption_chars = 0
+    for position in range(index, min(index + MAX_CAPTION_BLOCKS + 1, len(lines))):
+        text = lines[position].text
+        if position > index and is_standalone_credit(text):
+            return True
+        caption_chars += len(text)
+        if (
+            caption_chars > MAX_CAPTION_CHARS
+            or is_heading_like(text)
+            or is_byline_or_dateline(text)
+        ):
+            return False
+    return False
+
+
+def is_deck(lines: list[Line], index: int) -> bool:
+    """A long unpunctuated line between a headline and the dateline under it is the headline's
+    deck (提要题: "审议通过《…》；讨论通过《…》"), not a paragraph."""
+    if index + 1 >= len(lines) or index == 0:
+        return False
+    text = lines[index].text
+    return (
+        not ends_sentence(text)
+        and text[-1] not in COMMAS
+        and not is_byline_or_dateline(text)
+        and is_byline_or_dateline(lines[index + 1].text)
+        and is_heading_like(lines[index - 1].text)
+    )
+
+
+def section_head_series(lines: list[Line]) -> set[int]:
+    """Positions of section heads inside one feature: short heading lines after body text, not
+    followed by a byline, of a shape (length, trailing ——, a trailing colon) that recurs on the
+    page."""
+    candidates: dict[tuple[int, bool], list[int]] = {}
+    for position in range(1, len(lines)):
+        shape = _section_head_shape(lines, position)
+        if shape is not None:
+            candidates.setdefault(shape, []).append(position)
+    return {
+        position
+        for positions in candidates.values()
+        if len(positions) >= MIN_SECTION_SERIES
+        for position in positions
+    }
+
+
+def _section_head_shape(lines: list[Line], position: int) -> tuple[int, bool] | None:
+    """The shape of a candidate section head at ``position``, or None when it can be none."""
+    text, before = lines[position].text, lines[position - 1].text
+    speaker = is_speaker_kicker(text)
+    if not (is_heading_like(text) or speaker) or is_heading_like(before):
+        return None
+    if is_byline_or_dateline(text):
+        return None
+    if CLOSING_CREDIT.search(before) or not ends_sentence(before):
+        return None
+    following = lines[position + 1].text if position + 1 < len(lines) else ""
+    after_group = lines[position + 2].text if position + 2 < len(lines) else ""
+    if is_byline_or_dateline(following) or is_byline_or_dateline(after_group):
+        return None
+    core = KICKER_DASHES.sub("", text)
+    parallel = PARALLEL_LEAD.match(core)
+    if parallel:
+        # Parallel heads ("得天时，…" / "拥地利，…" / "享人和，…") share the length of their lead.
+        return (-len(parallel.group(1)), False)
+    if len(core) > MAX_SECTION_HEAD_CHARS:
+        return None
+    # Speaker kickers ("北京大学：", "山西：") form one series whatever their length.
+    return (0, True) if speaker else (len(re.sub(r"\s", "", core)), core != text)

@@ -1,0 +1,214 @@
+"""The typesetting facts the page parser relies on: sizes, marks and line forms of Chinese papers.
+
+Every rule of the parser names one of these; they are collected here so a reader can check them
+against a page in one place (see :mod:`bot.ingest.page_parser` for the pipeline).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+ArticleKind = Literal["article", "photo", "teaser"]
+
+# A headline line is at most this long; longer unpunctuated lines are body text.
+MAX_HEADING_CHARS = 60
+# A headline with a comma in it ("中欧班列，为跨境电商插上翅膀") stays short.
+MAX_HEADING_CHARS_WITH_COMMA = 32
+MAX_HEADING_COMMAS = 3
+MAX_HEADING_ENUMERATION_MARKS = 6
+# A column tag lengthens a title: "为了村民的美好梦想（守初心 担使命 找差距 抓落实·…）".
+MAX_TAGGED_HEADING_CHARS = 90
+# A duplicated fragment a column break leaves behind ("经验。") is short.
+MAX_DUPLICATE_FRAGMENT_CHARS = 20
+# Below this share of CJK characters the text is not a Chinese page (binary, English, markup).
+MIN_CJK_SHARE = 0.3
+# A page whose lines are separated by blank lines less often than this uses blank lines to
+# separate articles (web text), not every block (PDF text).
+MAX_GAP_SHARE_FOR_ARTICLE_GAPS = 0.5
+# A page whose body lines are mostly indented marks paragraphs by indentation (web text).
+MIN_INDENTED_SHARE = 0.5
+
+SENTENCE_FINAL = "。！？!?…；;：:"
+CLOSERS = "”’」』》"
+COMMAS = "，,、"
+OPEN_TO_CLOSE = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』"}
+SUBTITLE_DASHES = re.compile(r"^(?:——|—|--|－－)+\s*")
+KICKER_DASHES = re.compile(r"\s*(?:——|--|－－)+$")
+# Kickers (引题) often end with the verb that introduces the title: "…时强调", "…指出".
+KICKER_ENDINGS = ("强调", "指出", "表示", "要求", "提出", "时说", "之际", "期间", "：", ":")
+# A column tag at the end of a headline: "（新论）", "（动感2019）".
+# One level of nesting is common: "（长三角见证高质量发展·江苏篇（上））".
+COLUMN_TAG = re.compile(r"[（(](?:[^（）()]|[（(][^（）()]{0,10}[）)]){1,60}[）)]$")
+PARALLEL_HALVES = re.compile(r"^\S{3,}[ \u3000]+\S{3,}$")
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+LATIN_ONLY = re.compile(r"^[\x20-\x7e\u00a0\u2018\u2019\u201c\u201d]+$")
+COUNTDOWN = re.compile(r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^距.{1,20}还有\s*\d+\s*天")
+PAGE_EAR = re.compile(
+    r"^(?:今日\s*\d+\s*版|本版(?:责编|编辑)|责任编辑|责编|版式|美编|校对|组版|"
+    r"第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版\s*[：:]|"
+    r"国内统一连续出版物号|国内统一刊号|邮发代号|CN\s?\d{2}-\d{4}|第\s*\d+\s*期|"
+    r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$|"
+    r"https?://|www\.)"
+    # A dated ear in any arrangement: "2019年10月28日 星期一 第16版", "4 2019年10月25日 星期五",
+    # "人民日报 2019年10月25日 星期五 第4版": a short line holding a full date and weekday.
+    r"|^[^。，；！？,;!?]{0,12}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期[一二三四五六日天]"
+    r"[^。，；！？,;!?]{0,12}$"
+)
+# A jump line sends the reader to the rest of a story on another page: "（下转第二版）",
+# "（上接第一版）". The story's piece on this page ends (or starts) there.
+JUMP_LINE = re.compile(
+    r"^[（(]?(?:下转|上接|接|续)第?\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)]?$"
+)
+# A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
+BARE_PAGE_NUMBER = re.compile(r"^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版$")
+# Ears are the first or the last line of the page.
+EAR_ZONE_LINES = 1
+# Labels of boxes set inside or after a story: they head a box of the story, never an article.
+BOX_LABEL = re.compile(r"^(?:相关|新闻|背景)?链接$|^(?:延伸阅读|小贴士|记者手记|编后|短评|背景)$")
+TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
+PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
+TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$")
+
+ROLE = (
+    r"(?:本报|新华社|人民日报)?(?:首席|特约|见习|摄影|驻\S{1,6})?记者|特约通讯员|通讯员|实习生|摄影"
+)
+# A two-character name is set with a space inside to take the width of three: "张  枨", "贺  勇".
+NAME = (
+    r"(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff][ \u3000\xa0]{1,3}[\u4e00-\u9fff](?![\u4e00-\u9fff]))"
+)
+SPACED_NAME = re.compile(
+    r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
+)
+# "■记者 姚潮龙", "本报记者 张三 李四", "记者 周煜程 通讯员 郑剑平 沈镇" standing alone.
+BYLINE_LINE = re.compile(
+    rf"^[■□◎●▲◆]?\s*(?:{ROLE})\s*{NAME}(?:[\s、，,]+(?:(?:{ROLE})\s*)?{NAME})*$"
+)
+BYLINE_MARKED = re.compile(r"^[■□◎●▲◆]\s*\S.{0,30}$")
+# The dateline that opens a news story: "本报讯(记者 某某)", "本报北京10月1日电（记者 某某）",
+# "新华社北京10月1日电 （记者 某某）", "据新华社电".
+# Local papers also print the reporters without brackets: "本报讯 记者 王某 通讯员 李某 昨天，…";
+# each name is set off by a space, so the run ends at the last space before the text.
+DATELINE_SOURCE = (
+    r"^(?:本报讯|(?:本报|新华社|中新社|人民日报|人民网|央视网|据新华社)"
+    r"[^\s，。,、（(“”]{0,12}?(?:\d{1,2}月\d{1,2}日)?电)"
+)
+DATELINE_PREFIX = re.compile(DATELINE_SOURCE)
+DATELINE = re.compile(
+    DATELINE_SOURCE + r"(?:[\s\u3000\xa0]*[（(][^（）()]{1,80}[）)])?"
+    rf"(?:[\s\u3000\xa0]+(?:{ROLE})[\s\u3000\xa0]*{NAME}"
+    r"(?:[\s\u3000\xa0、]+[\u4e00-\u9fff·]{2,4})*(?=[\s\u3000\xa0]))*"
+    r"[\s\u3000\xa0]*"
+)
+# A picture caption ends with its credit: "…图为比赛现场。记者 周煜程 通讯员 郑剑平 沈镇".
+PHOTO_CREDIT = re.compile(
+    rf"(?<=[。！？”）)])\s*(?P<credit>(?:{ROLE})\s*{NAME}"
+    rf"(?:[\s、]+(?:(?:{ROLE})\s*)?{NAME})*\s*摄?)$"
+)
+REPORTER_ROLE = re.compile(
+    r"本报讯|(?:本报|新华社|人民日报)?(?:首席|特约|见习|摄影|驻\S{1,6})?记者|特约通讯员|通讯员|实习生|摄影"
+)
+NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|整理")
+# Body text cannot start with these when it is a new paragraph: it continues a cut sentence.
+CONTINUATION_START = re.compile(
+    r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|[^\s，、,；。]{1}[、，,；]|"
+    r"\d+(?:\.\d+)?(?:%|‰|个百分点|\.))"
+)
+
+# No headline ends with a word that needs what follows: a preposition, a conjunction, 的, 昨日.
+# Nor with a copula, a modal, an adverb or a conjunction that needs what follows ("人民是",
+# "必须", "不断", "因为").
+CONTINUATION_END = re.compile(
+    r"(?:[的在对把将从向于和与及被让给或而但也]|(?<!求)是|[昨今明前当][日天]|日前|"
+    r"必须|应当|应该|能够|可以|正在|已经|不断|更加|通过|按照|根据|围绕|包括|以及|"
+    r"并且|而且|但是|因为|所以|如果|虽然|对于|关于|为了|由于|随着|不仅|仍然|一直|逐步)$"
+)
+
+# The date under a signature: "2019年10月6日", "2019年10月25日于北京".
+SIGNATURE_DATE = r"^(?:\d{4}|[〇零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日(?:于\S{1,6})?$"
+# A piece signed by its writer: "——@好日子", "——郑　光（中国社会科学院考古所研究员）".
+SIGN_OFF = (
+    r"^——[\s\u3000\xa0]*(?:@\S{1,20}|[\u4e00-\u9fff][\s\u3000\xa0]+[\u4e00-\u9fff]|"
+    r"[\u4e00-\u9fff·\s\u3000\xa0]{2,8}[（(][^（）()]{2,60}[）)])$"
+)
+# A reader's letter signed with place and name: "山西阳城县 刘凡渝".
+LETTER_SIGNATURE = (
+    r"^[\u4e00-\u9fff]{2,10}[省市县区镇乡村州盟旗][\s\u3000\xa0]+[\u4e00-\u9fff·]"
+    r"(?:[\s\u3000\xa0]*[\u4e00-\u9fff·]){1,3}$"
+)
+# Picture credits and source notes end a block though they carry no punctuation.
+CREDIT_LINE = re.compile(
+    r"(?:摄|摄影报道|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]|"
+    # Credits for a page's graphics, pictures and planning: "本版制图：汪哲平", "本期统筹：杨烁壁".
+    r"^(?:本版|本期)?(?:制图|摄影|统筹|策划|绘图|漫画|设计)[：:]|"
+    # A commentary's drawing and text credit: "曹  一图  吕  岩文".
+    r"^[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}图[\s\u3000\xa0]+"
+    r"[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}文$|"
+    # A date under a signature ("习近平" / "2019年10月6日") and an editor's note sign-off.
+    rf"{SIGNATURE_DATE}|"
+    # An editor's note signed "——编者", a piece signed by its writer.
+    r"^——[\s\u3000\xa0]*编[\s\u3000\xa0]*者$|"
+    rf"{SIGN_OFF}|{LETTER_SIGNATURE}"
+)
+# A credit closing a story: "（倪光辉、刘侃）", "（本报记者 某某）", "（新华社北京9月30日电）".
+CLOSING_CREDIT = re.compile(rf"^[（(][^（）()]{{2,60}}[）)]$|摄$|{SIGN_OFF}|{LETTER_SIGNATURE}")
+# A picture's credit set as its own line under the caption: "杨梅清摄（影像中国）", "新华社发",
+# "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
+# Picture agencies whose name alone under a picture is its credit.
+PICTURE_AGENCIES = (
+    r"人民视觉|视觉中国|人民图片|东方IC|CFP|IC\s?photo|图虫创意|中新社发|新华网发|人民网发"
+)
+STANDALONE_CREDIT = re.compile(
+    rf"^(?:(?:{ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发|"
+    rf"(?:{PICTURE_AGENCIES}))"
+    r"(?:[（(][^（）()]{1,12}[）)])?$|"
+    # A drawing and its verse: "曹一图吕岩文".
+    r"^[\u4e00-\u9fff]{2,4}图[\u4e00-\u9fff]{2,4}文$"
+)
+# Service information set as "label：value" is no heading: "栏目投稿邮箱：yxxz8494@163.com",
+# "咨询电话：028—6871409", "开馆时间：周三至周日9：00—16：30", "主办单位：…".
+SERVICE_LINE = re.compile(
+    r"^[\u4e00-\u9fff]{1,10}[：:]\s*\S*(?:@|\d{3,}|\d{1,2}[:：]\d{2})|"
+    r"^\S{0,6}(?:主办|承办|协办|联系|咨询|投稿|地址|电话|邮箱|网址|热线)\S{0,4}[：:]"
+)
+# What a bracket closing a paragraph holds when it credits the text: a reporter, a picture, a
+# dateline, a page pointer ("见第二版"), an end mark, the author or editor.
+BRACKETED_CREDIT = re.compile(r"记者|摄|电|^见|详见|版$|^完$|编者|作者|新华社|供图")
+# The title of a document printed in full ends with what kind of document it is: a speech, a
+# statement, a notice. Such a title opens an article even without a byline.
+DOCUMENT_TITLE = re.compile(
+    r"(?:讲话|致辞|声明|公告|通告|公报|意见|决定|决议|通知|名单|条例|办法|规定|贺信|贺电|主席令|"
+    r"启事|倡议书|白皮书)$"
+)
+# A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
+CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
+# A picture story: a short title, a caption of a few blocks, the credit line.
+MAX_CAPTION_BLOCKS = 5
+MAX_CAPTION_CHARS = 400
+# Section heads of one long feature come in a series of the same shape ("观念之变", "方式之变",
+# "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.
+MAX_SECTION_HEAD_CHARS = 10
+# Parallel section heads open with a short lead and a comma: "得天时，一步“先手棋”落子正当时".
+PARALLEL_LEAD = re.compile(r"^([\u4e00-\u9fff]{2,4})[，,]")
+MIN_SECTION_SERIES = 2
+# Characters either side of a block boundary that are segmented to see whether it cuts a word.
+WORD_WINDOW_CHARS = 3
+# Body columns run this many characters a line; a page shows its width when at least
+# MIN_COLUMN_EVIDENCE unfinished blocks hold whole lines of it.
+MIN_COLUMN_CHARS = 9
+MAX_COLUMN_CHARS = 20
+MIN_COLUMN_EVIDENCE = 4
+# ... and at least this share of the unfinished blocks (headlines, cut pieces) do.
+MIN_COLUMN_SHARE = 0.6
+MAX_CUT_WORD_CHARS = 4
+# A speaker kicker ("国台办：") is short; a headline set over several lines may run long.
+MAX_SPEAKER_KICKER_CHARS = 16
+MAX_LONG_HEADLINE_CHARS = 90
+# What follows a number: a unit, a measure word or a magnitude ("70" | "周年", "18" | "名").
+NUMBER_UNITS = (
+    "年月日时分秒号%‰.万亿千百元个周岁名位项次件人家所座辆架艘台套条只批场届期天倍米吨亩户多余"
+)
+# A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it.
+EXCLAIMED_HEADLINE = re.compile(r"^[^。；;]{2,30}[！？!?][”’」』]?$")

@@ -1,0 +1,160 @@
+"""Old against new search statement in one process, alternating query by query (run by hand).
+
+    /tmp/venv/bin/python tests/bench/search_ab.py --old /path/to/old/storage/search_index.py \
+        --size 100000 [--backend postgresql|sqlite] [--rounds 3] [--cache-dir DIR]
+
+On a shared machine a latency measured minutes apart moves with everyone else's load; here the
+previous ``storage/search_index.py`` (e.g. ``git show main:storage/search_index.py > old.py``)
+and the current one run the same ``IndexQuery`` (as ``SearchService`` builds it: first page of
+10, text included) back to back in the order old, new, new, old, over the fixed and the broad
+mix, against the databases ``tests/bench/search.py`` built. Reported: p50 / p99 of each and the
+ratio, wall and CPU (this process + the PostgreSQL backend, read from /proc: unlike wall
+time it hardly moves with the machine's load), the slowest queries, and whether both returned
+the same page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import statistics
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from bot.search.query import parse_query  # noqa: E402
+from bot.search.tokens import term_matcher  # noqa: E402
+from bot.text import segmentation  # noqa: E402
+from storage import search_index  # noqa: E402
+from storage.database import Database  # noqa: E402
+from tests.bench.search import OUT, PG_URL, QUERIES, broad_mix, percentile, real_corpus  # noqa: E402
+
+
+def load_old(path: Path) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("old_search_index", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["old_search_index"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def server_cpu_ns(pid: int | None) -> int:
+    """CPU time the PostgreSQL backend ``pid`` has used (0 for SQLite, which runs in-process)."""
+    if pid is None:
+        return 0
+    with open(f"/proc/{pid}/schedstat", encoding="ascii") as stat:
+        return int(stat.read().split()[0])
+
+
+async def run(
+    target: Any,
+    pid: int | None,
+    old: types.ModuleType,
+    timings: dict[str, dict[str, list[float]]],
+    which: str,
+    q: str,
+    keep: str | None = None,
+) -> list[object]:
+    """One search with the old or the new module on ``target`` (an engine, or one PostgreSQL
+    connection whose backend is ``pid``); wall ms go to ``timings[keep or which]`` and CPU ms
+    (this process + the backend) to ``timings[(keep or which) + " cpu"]``."""
+    module = old if which == "old" else search_index
+    matchers = tuple(m for m in (term_matcher(t.folded) for t in parse_query(q).include) if m)
+    query = module.IndexQuery(include=matchers, limit=10, with_text=True)
+    server, cpu, started = server_cpu_ns(pid), time.process_time(), time.perf_counter()
+    page = await module.SearchIndex(target).search(query)
+    if pid is not None:
+        await target.commit()  # the search's SET LOCALs end with its transaction, as in the app
+    elapsed = (time.perf_counter() - started) * 1000
+    used = (time.process_time() - cpu) * 1000 + (server_cpu_ns(pid) - server) / 1e6
+    timings[keep or which].setdefault(q, []).append(elapsed)
+    timings[(keep or which) + " cpu"].setdefault(q, []).append(used)
+    return [m.article_id for m in page.matches] + [page.total, page.total_exact]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--old", type=Path, required=True)
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--cache-dir", type=Path, default=OUT)
+    args = parser.parse_args()
+    old = load_old(args.old)
+    segmentation.load()
+    if args.backend == "sqlite":
+        db = Database(f"sqlite:///{args.cache_dir / f'search-{args.size}.db'}")
+    else:
+        db = Database(PG_URL, schema=f"bench_search_{args.size}")
+    connection = None
+    target: Any = db.engine
+    pid = None
+    if args.backend == "postgresql":
+        connection = await db.engine.connect()
+        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+        await connection.commit()
+        target = connection
+    mixes = {
+        "fixed 26": QUERIES,
+        f"broad 300 (seed {args.seed})": broad_mix(real_corpus(), args.seed),
+    }
+    for name, mix in mixes.items():
+        queries = [q for kind in mix.values() for q in kind]
+        timings: dict[str, dict[str, list[float]]] = {
+            k: {} for k in ("old", "new", "warm", "old cpu", "new cpu", "warm cpu")
+        }
+        differing: set[str] = set()
+
+        for q in queries:  # warm both once
+            if await run(target, pid, old, timings, "old", q, "warm") != await run(
+                target, pid, old, timings, "new", q, "warm"
+            ):
+                differing.add(q)
+        for _ in range(args.rounds):
+            for q in queries:
+                for which in ("old", "new", "new", "old"):
+                    await run(target, pid, old, timings, which, q)
+        del timings["warm"], timings["warm cpu"]
+        flat = {w: [x for v in t.values() for x in v] for w, t in timings.items()}
+        p50 = {w: statistics.median(v) for w, v in flat.items()}
+        p99 = {w: percentile(v, 0.99) for w, v in flat.items()}
+        print(f"\n#### {args.backend}, {args.size} articles, {name} mix, {args.rounds} rounds\n")
+        print("| statement | wall p50 ms | wall p99 ms | CPU p50 ms | CPU p99 ms |")
+        print("|---|---:|---:|---:|---:|")
+        for which in ("old", "new"):
+            print(
+                f"| {which} | {p50[which]:.2f} | {p99[which]:.2f} "
+                f"| {p50[which + ' cpu']:.2f} | {p99[which + ' cpu']:.2f} |"
+            )
+        ratios = [p50["old"] / p50["new"], p99["old"] / p99["new"]]
+        ratios += [p50["old cpu"] / p50["new cpu"], p99["old cpu"] / p99["new cpu"]]
+        print("| old / new | " + " | ".join(f"{r:.1f}x" for r in ratios) + " |")
+        print(f"\npages differing old vs new: {', '.join(sorted(differing)) or 'none'}\n")
+        rows = [
+            (
+                q,
+                statistics.median(timings["old cpu"][q]),
+                statistics.median(timings["new cpu"][q]),
+            )
+            for q in timings["new"]
+        ]
+        print("slowest 20 with the new statement (median CPU ms, client + backend, old → new):\n")
+        for q, before, after in sorted(rows, key=lambda r: -r[2])[:20]:
+            print(f"- {q}: {before:.2f} → {after:.2f}")
+    if connection is not None:
+        await connection.close()
+    await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,68 @@
+"""Cross-source evaluation of the section classifier on the hand-labelled set.
+
+`tests/fixtures/sections_eval.jsonl`: 490 items of 新闻联播 and 人民日报 (title + first paragraph,
+150 characters) labelled by hand by the conventions in docs/quality.md. Every 4th item (index % 4
+== 3) is held out: score it only after model choices are made (`--held-out`).
+
+    /tmp/venv/bin/python tests/quality/sections_eval.py              # tuning split
+    /tmp/venv/bin/python tests/quality/sections_eval.py --held-out   # sealed split, once
+    /tmp/venv/bin/python tests/quality/sections_eval.py --title-only # titles alone
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bot.text.sections import SECTIONS, classify_section
+
+EVAL_SET = Path(__file__).resolve().parents[1] / "fixtures" / "sections_eval.jsonl"
+
+
+def load_items(held_out: bool) -> list[dict]:
+    """The tuning split (index % 4 != 3) or the held-out quarter."""
+    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines if line.strip()]
+    return [item for i, item in enumerate(items) if (i % 4 == 3) == held_out]
+
+
+def scores(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, float]]:
+    """Macro-F1 over the six sections and F1 per section."""
+    per_section: dict[str, float] = {}
+    for section in SECTIONS:
+        pairs = list(zip(gold, predicted, strict=True))
+        tp = sum(1 for g, p in pairs if g == p == section)
+        fp = sum(1 for g, p in pairs if g != section and p == section)
+        fn = sum(1 for g, p in pairs if g == section and p != section)
+        per_section[section] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return sum(per_section.values()) / len(per_section), per_section
+
+
+def main(argv: list[str]) -> int:
+    held_out = "--held-out" in argv
+    title_only = "--title-only" in argv
+    items = load_items(held_out)
+    gold = [item["section"] for item in items]
+    predicted = [
+        classify_section(item["title"], () if title_only else (item["lead"],)) for item in items
+    ]
+    macro, per_section = scores(gold, predicted)
+    split = "held-out" if held_out else "tuning"
+    print(f"{split} ({len(items)} items{', titles only' if title_only else ''}): "
+          f"macro-F1 {macro:.3f}")
+    print("  " + "  ".join(f"{s} {f:.3f}" for s, f in per_section.items()))
+    confusion = Counter(zip(gold, predicted, strict=True))
+    print("gold \\ predicted  " + " ".join(SECTIONS))
+    for g in SECTIONS:
+        print(f"  {g}  " + " ".join(f"{confusion[(g, p)]:4d}" for p in SECTIONS))
+    if "--errors" in argv and not held_out:
+        for item, g, p in zip(items, gold, predicted, strict=True):
+            if g != p:
+                print(f"{g}->{p}  {item['title']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

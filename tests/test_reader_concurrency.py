@@ -1,0 +1,266 @@
+"""Issue 18 points 4 and 5: one chat's slow update or 429 never stalls another chat's reply, each
+chat is still answered in order, and replies keep Telegram's overall and per-chat limits.
+
+The tests drive the bot's own update processor and rate limiter (the ones ``NewsBot`` wires into
+the Application), with events instead of sleeps; pacing is checked on a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Chat, Message, Update, User
+from telegram.error import RetryAfter
+
+from bot.app.application import NewsBot
+from bot.app.replies import ReplyLimits, ReplyRateLimiter
+from bot.app.updates import ChatOrderedUpdates, RecentUpdateIds
+from bot.config import Settings
+from storage.database import Database
+
+TOKEN = "123456:TEST-token-for-the-concurrency-tests"
+WAIT = 5.0  # generous: only reached when the behaviour is wrong
+
+
+def _update(update_id: int, chat_id: int) -> Update:
+    user = User(chat_id, "Reader", is_bot=False)
+    chat = Chat(chat_id, Chat.PRIVATE)
+    message = Message(update_id, None, chat, from_user=user, text="/ping")  # type: ignore[arg-type]
+    return Update(update_id, message=message)
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> NewsBot:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    return NewsBot(Settings(database_url=url, telegram_bot_token=TOKEN), Database(url))
+
+
+async def _blocked(started: asyncio.Event, release: asyncio.Event, log: list[str],
+                   name: str) -> None:
+    log.append(f"{name} start")
+    started.set()
+    await release.wait()
+    log.append(f"{name} end")
+
+
+async def _quick(done: asyncio.Event, log: list[str], name: str) -> None:
+    log.append(name)
+    done.set()
+
+
+# --- updates ----------------------------------------------------------------------------------
+
+
+async def test_a_slow_update_in_one_chat_does_not_hold_up_another_chat(news: NewsBot) -> None:
+    processor = news.application.update_processor
+    started, release, done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    log: list[str] = []
+    slow = asyncio.create_task(processor.process_update(
+        _update(1, 100), _blocked(started, release, log, "a")))
+    await asyncio.wait_for(started.wait(), WAIT)
+    other = asyncio.create_task(processor.process_update(_update(2, 200), _quick(done, log, "b")))
+    try:
+        await asyncio.wait_for(done.wait(), WAIT)  # today's code: waits behind chat 100
+        assert log == ["a start", "b"]
+    finally:
+        release.set()
+        await asyncio.wait_for(asyncio.gather(slow, other), WAIT)
+
+
+async def test_one_chat_is_answered_in_order() -> None:
+    processor = ChatOrderedUpdates(max_running=8)
+    started, release, done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    log: list[str] = []
+    first = asyncio.create_task(processor.process_update(
+        _update(1, 100), _blocked(started, release, log, "first")))
+    await asyncio.wait_for(started.wait(), WAIT)
+    second = asyncio.create_task(processor.process_update(
+        _update(2, 100), _quick(done, log, "second")))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert log == ["first start"]  # the second update of the chat waits for the first
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, second), WAIT)
+    assert log == ["first start", "first end", "second"]
+    assert processor.waiting_chats == 0  # per-chat state goes when the chat is idle
+
+
+async def test_a_chat_with_a_backlog_does_not_take_every_running_slot() -> None:
+    processor = ChatOrderedUpdates(max_running=2)
+    started, release, done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    log: list[str] = []
+    tasks = [asyncio.create_task(processor.process_update(
+        _update(1, 100), _blocked(started, release, log, "a0")))]
+    await asyncio.wait_for(started.wait(), WAIT)
+    tasks += [asyncio.create_task(processor.process_update(
+        _update(i, 100), _quick(asyncio.Event(), log, f"a{i}"))) for i in range(2, 50)]
+    tasks.append(asyncio.create_task(processor.process_update(
+        _update(99, 200), _quick(done, log, "b"))))
+    await asyncio.wait_for(done.wait(), WAIT)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
+    assert [e for e in log if e.startswith("a") and e != "a0 start"] == \
+        ["a0 end", *(f"a{i}" for i in range(2, 50))]
+
+
+async def test_a_repeated_update_id_is_processed_once(news: NewsBot) -> None:
+    processor = news.application.update_processor
+    log: list[str] = []
+    await processor.process_update(_update(7, 100), _quick(asyncio.Event(), log, "first"))
+    await processor.process_update(_update(7, 100), _quick(asyncio.Event(), log, "again"))
+    await processor.process_update(_update(8, 100), _quick(asyncio.Event(), log, "next"))
+    assert log == ["first", "next"]
+
+
+def test_remembered_update_ids_are_bounded() -> None:
+    recent = RecentUpdateIds(capacity=3)
+    assert [recent.seen(i) for i in (1, 2, 3, 1, 4)] == [False, False, False, True, False]
+    assert len(recent) == 3
+    assert recent.seen(1) is False  # the oldest was forgotten, so memory stays bounded
+
+
+# --- replies ----------------------------------------------------------------------------------
+
+
+async def test_a_429_for_one_chat_does_not_delay_another_chats_reply(news: NewsBot) -> None:
+    limiter = news.application.bot.rate_limiter
+    assert limiter is not None
+    answered: list[int] = []
+    flooded = asyncio.Event()
+
+    async def send(chat_id: int) -> dict[str, Any]:
+        if chat_id == 100 and not flooded.is_set():
+            flooded.set()
+            raise RetryAfter(20)
+        answered.append(chat_id)
+        return {"ok": True}
+
+    def request(chat_id: int) -> Awaitable[Any]:
+        return limiter.process_request(send, (chat_id,), {}, "sendMessage",
+                                       {"chat_id": chat_id, "text": "x"}, None)
+
+    stalled = asyncio.create_task(request(100))
+    await asyncio.wait_for(flooded.wait(), WAIT)
+    try:
+        # today's AIORateLimiter holds every request for the 20 s chat 100 was told to wait
+        await asyncio.wait_for(request(200), WAIT)
+        assert answered == [200]
+        assert not stalled.done()  # chat 100 itself still waits its turn
+    finally:
+        stalled.cancel()
+
+
+class VirtualTime:
+    """A clock that only moves when every sleeper is asleep: it jumps to the earliest wake-up.
+    Pacing is checked without real waiting (``run`` drives it)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._count += 1
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), self._count, future))
+        await future
+
+    async def run(self, work: Awaitable[Any]) -> Any:
+        task = asyncio.ensure_future(work)
+        while not task.done():
+            for _ in range(5):  # let everything runnable reach its next sleep
+                await asyncio.sleep(0)
+            if self._sleepers and not task.done():
+                wake, _, future = heapq.heappop(self._sleepers)
+                self.now = max(self.now, wake)
+                future.set_result(None)
+        return task.result()
+
+
+async def _burst(limiter: ReplyRateLimiter, time: VirtualTime,
+                 chat_ids: list[int]) -> list[tuple[float, int]]:
+    sent: list[tuple[float, int]] = []
+
+    async def send(chat_id: int) -> bool:
+        sent.append((time.now, chat_id))
+        return True
+
+    await time.run(asyncio.gather(*(
+        limiter.process_request(send, (c,), {}, "sendMessage", {"chat_id": c}, None)
+        for c in chat_ids
+    )))
+    return sent
+
+
+async def test_replies_keep_the_overall_and_per_chat_limits() -> None:
+    time = VirtualTime()
+    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    chats = [1000 + i % 50 for i in range(500)]  # 500 replies to 50 readers at once
+    sent = await _burst(limiter, time, chats)
+    assert len(sent) == 500
+    times = sorted(t for t, _ in sent)
+    worst_second = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert worst_second <= 30  # Telegram's overall limit
+    for chat in set(chats):
+        own = [t for t, c in sent if c == chat]
+        burst = ReplyLimits().chat_burst
+        # a token bucket: after the burst, one a second
+        assert all(b - a >= 0.999 for a, b in zip(own[burst - 1:], own[burst:], strict=False))
+
+
+async def test_a_group_gets_at_most_twenty_a_minute() -> None:
+    time = VirtualTime()
+    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    sent = await _burst(limiter, time, [-100123] * 45)
+    times = [t for t, _ in sent]
+    assert max(sum(1 for t in times if start <= t < start + 60.0) for start in times) <= 20
+
+
+async def test_requests_without_a_chat_are_not_paced() -> None:
+    time = VirtualTime()
+    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+
+    async def answer() -> bool:
+        return True
+
+    for _ in range(100):
+        await time.run(limiter.process_request(answer, (), {}, "answerCallbackQuery", {}, None))
+    assert time.now == 0.0
+
+
+async def test_a_reply_told_to_wait_too_long_fails_instead_of_holding_the_chat() -> None:
+    time = VirtualTime()
+    limiter = ReplyRateLimiter(ReplyLimits(max_wait=30.0), clock=time.clock, sleep=time.sleep)
+    calls = 0
+
+    async def send() -> bool:
+        nonlocal calls
+        calls += 1
+        raise RetryAfter(3600)
+
+    with pytest.raises(RetryAfter):
+        await time.run(limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, None))
+    assert calls == 1
+
+
+async def test_a_flooded_reply_is_retried_after_the_chats_pause() -> None:
+    time = VirtualTime()
+    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    attempts: list[float] = []
+
+    async def send() -> bool:
+        attempts.append(time.now)
+        if len(attempts) == 1:
+            raise RetryAfter(20)
+        return True
+
+    assert await time.run(
+        limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, None))
+    assert len(attempts) == 2 and attempts[1] - attempts[0] >= 20.0
