@@ -294,8 +294,8 @@ async def test_a_read_only_database_is_detected_at_start(
 ) -> None:
     connect = database_module._on_sqlite_connect
 
-    def read_only(dbapi_connection, record):  # type: ignore[no-untyped-def]
-        connect(dbapi_connection, record)
+    def read_only(dbapi_connection, record, *args):  # type: ignore[no-untyped-def]
+        connect(dbapi_connection, record, *args)
         dbapi_connection.cursor().execute("PRAGMA query_only=ON")
 
     monkeypatch.setattr(database_module, "_on_sqlite_connect", read_only)
@@ -392,3 +392,48 @@ def test_the_cli_may_name_a_link_but_never_a_fifo(tmp_path: Path, fixtures_dir: 
     os.mkfifo(fifo)
     with pytest.raises(UnusableInputError, match="not a regular file"):
         read_regular_file(fifo, max_bytes=MB, follow_symlinks=True)
+
+
+async def test_a_reader_whose_change_hits_a_full_disk_is_told_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from types import SimpleNamespace
+    from unittest.mock import AsyncMock, MagicMock
+
+    from telegram import Update
+
+    import handlers.errors as errors
+
+    class Keys:
+        def html(self, key: str, **_: object) -> str:
+            return key
+
+    async def translator_for(update: object, context: object) -> Keys:
+        return Keys()
+
+    monkeypatch.setattr(errors, "translator_for", translator_for)
+    update = MagicMock(spec=Update)
+    update.update_id, update.callback_query = 7, None
+    update.effective_chat.id = 42
+    update.effective_chat.send_message = AsyncMock()
+    context = SimpleNamespace(error=DatabaseFullError("the disk holding database x is full"))
+    with caplog.at_level(logging.ERROR, logger="newsbrief.errors"):
+        await errors.on_error(update, context)  # type: ignore[arg-type]
+    update.effective_chat.send_message.assert_awaited_once_with("error.disk_full")
+    [record] = caplog.records
+    assert record.exc_info is None and "is full" in record.getMessage()
+
+
+def test_the_streaming_reader_stops_at_the_limit_even_without_newlines(tmp_path: Path) -> None:
+    from bot.ingest.jsonl_stream import check_text_stream
+
+    path = tmp_path / "one-line-2023-07-31.jsonl.gz"
+    path.write_bytes(gzip.compress(b" " * (64 * MB), compresslevel=1))
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnusableInputError, match="more than 2 MB"):
+            check_text_stream(path, 2 * MB)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * MB

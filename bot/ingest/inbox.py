@@ -75,6 +75,14 @@ class _Sighting:
     since: float  # monotonic time this identity was first seen
 
 
+def _same_regular_file(path: Path, identity: FileIdentity) -> bool:
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(status.st_mode) and FileIdentity.of(status) == identity
+
+
 class Inbox:
     def __init__(
         self,
@@ -163,7 +171,11 @@ class Inbox:
         outcomes = []
         for path, identity in self.pending():
             try:
-                prepared = await asyncio.to_thread(self._read_and_prepare, path, identity)
+                if path.name.endswith(JSONL_SUFFIXES):
+                    report = await self._ingest_list(path, identity)
+                else:
+                    prepared = await asyncio.to_thread(self._read_and_prepare, path, identity)
+                    report = await self.ingest.store([prepared])
             except FileChangedError:
                 self._seen.pop(path.name, None)
                 logger.info("inbox: %s changed while read; trying again later",
@@ -172,7 +184,6 @@ class Inbox:
             except UnusableInputError as exc:
                 outcomes.append(self._refuse(path, exc.reason))
                 continue
-            report = await self.ingest.store([prepared])
             moved = self._move(path, DONE_DIR)
             logger.info(
                 "inbox: %s ingested: %d new, %d duplicate, %d new alert(s)",
@@ -182,10 +193,17 @@ class Inbox:
             outcomes.append(InboxOutcome(path.name, moved, report=report))
         return outcomes
 
+    async def _ingest_list(self, path: Path, identity: FileIdentity) -> IngestReport:
+        """An article list goes through the streaming ingest (checked, then stored in batches,
+        both reads off the event loop and bounded by NEWSBRIEF_MAX_INPUT_MB); it notices a file
+        changed between its two reads itself. Checked here: still the same regular file."""
+        if not _same_regular_file(path, identity):
+            raise FileChangedError(path.name)
+        return await self.ingest.ingest([path])
+
     def _read_and_prepare(self, path: Path, identity: FileIdentity) -> PreparedFile:
         """In a worker thread: read the file, check it did not change, parse it."""
-        limit = (MAX_PDF_BYTES if is_pdf_name(path.name) else MAX_PAGE_BYTES
-                 if path.name.endswith(PAGE_SUFFIXES) else self.ingest.settings.max_input_bytes)
+        limit = MAX_PDF_BYTES if is_pdf_name(path.name) else MAX_PAGE_BYTES
         data, read_as = self.read_file(path, limit)
         try:
             after = FileIdentity.of(os.lstat(path))

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bot.ingest.source_files import (
+    DEFAULT_MAX_INPUT_BYTES,
     MAX_CONTROL_CHAR_SHARE,
     UTF8_BOM,
     UTF16_BOMS,
     UnusableInputError,
+    too_large_error,
 )
 
 READ_CHUNK_BYTES = 1 << 20
@@ -39,6 +41,7 @@ class StreamedSource:
     encoding: str
     sha256: str
     size: int
+    max_bytes: int = DEFAULT_MAX_INPUT_BYTES  # the decompressed size both reads stop at
 
 
 class _HashingReader(io.RawIOBase):
@@ -61,10 +64,13 @@ class _HashingReader(io.RawIOBase):
 
 class _RawLines:
     """Each line's bytes (with its newline), decompressing ``.gz`` files on the way; once every
-    line was read, ``sha256`` is the hash of the file's raw bytes."""
+    line was read, ``sha256`` is the hash of the file's raw bytes. Reading stops with
+    UnusableInputError once ``max_bytes`` (decompressed) were read: a gzip bomb, or a 2 GiB
+    "line" without a newline, never reaches memory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> None:
         self.path = path
+        self.max_bytes = max_bytes
         self.sha256: str | None = None
 
     def __iter__(self) -> Iterator[bytes]:
@@ -80,16 +86,23 @@ class _RawLines:
                 gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
                 if path.name.endswith(".gz") else buffered
             )
+            total = 0
             try:
                 while True:
                     line = stream.readline(READ_CHUNK_BYTES)
                     if not line:
                         break
+                    total += len(line)
                     while not line.endswith(b"\n"):  # a line longer than one chunk
+                        if total > self.max_bytes:
+                            break
                         more = stream.readline(READ_CHUNK_BYTES)
                         if not more:
                             break
+                        total += len(more)
                         line += more
+                    if total > self.max_bytes:
+                        raise too_large_error(str(path), self.max_bytes)
                     yield line
                 while buffered.read(READ_CHUNK_BYTES):  # bytes after the gzip stream count too
                     pass
@@ -102,14 +115,15 @@ class _RawLines:
             self.sha256 = hashing.digest.hexdigest()
 
 
-def check_text_stream(path: Path) -> StreamedSource:
-    """The whole-file reader's checks, one line at a time: UnusableInputError if any fails."""
+def check_text_stream(path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> StreamedSource:
+    """The whole-file reader's checks, one line at a time: UnusableInputError if any fails
+    (also once more than ``max_bytes`` were read, decompressed)."""
     try:
-        return _check_as(path, "utf-8")
+        return _check_as(path, "utf-8", max_bytes)
     except UnicodeDecodeError:
         pass
     try:
-        return _check_as(path, "gb18030")
+        return _check_as(path, "gb18030", max_bytes)
     except UnicodeDecodeError as exc:
         raise UnusableInputError(
             str(path),
@@ -118,7 +132,7 @@ def check_text_stream(path: Path) -> StreamedSource:
         ) from exc
 
 
-def _check_as(path: Path, encoding: str) -> StreamedSource:
+def _check_as(path: Path, encoding: str, max_bytes: int) -> StreamedSource:
     """One checking read decoding as ``encoding``; UnicodeDecodeError (offset in the whole
     decompressed file) when the bytes are not that encoding."""
     source = str(path)
@@ -126,7 +140,7 @@ def _check_as(path: Path, encoding: str) -> StreamedSource:
     blank = True
     chars = controls = 0
     chosen = encoding
-    lines = _RawLines(path)
+    lines = _RawLines(path, max_bytes)
     for line in lines:
         body = line
         if offset == 0:
@@ -150,7 +164,7 @@ def _check_as(path: Path, encoding: str) -> StreamedSource:
     if controls > MAX_CONTROL_CHAR_SHARE * chars:
         raise UnusableInputError(source, "this is a binary file, not text")
     assert lines.sha256 is not None
-    return StreamedSource(path.name, path, chosen, lines.sha256, offset)
+    return StreamedSource(path.name, path, chosen, lines.sha256, offset, max_bytes)
 
 
 def text_lines(checked: StreamedSource) -> Iterator[tuple[int, str]]:
@@ -159,7 +173,7 @@ def text_lines(checked: StreamedSource) -> Iterator[tuple[int, str]]:
     encoding = "utf-8" if checked.encoding == "utf-8-sig" else checked.encoding
     number = 0
     first = True
-    lines = _RawLines(checked.path)
+    lines = _RawLines(checked.path, checked.max_bytes)
     for line in lines:
         if first and checked.encoding == "utf-8-sig":
             line = line[len(UTF8_BOM):]

@@ -276,7 +276,7 @@ class IngestService:
                 prepared = self.prepare_file(path, options)
                 item = CheckedFile(path, "page", len(prepared.drafts), prepared.source.sha256)
             else:
-                stream = check_text_stream(path)
+                stream = check_text_stream(path, self.settings.max_input_bytes)
                 count = 0
                 for count, _record in enumerate(self._jsonl_records(stream, options), start=1):
                     if progress is not None and count % CHECK_PROGRESS_EVERY == 0:

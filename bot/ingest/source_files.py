@@ -113,7 +113,7 @@ def gunzip_bounded(raw: bytes, max_bytes: int, source: str) -> bytes:
             while pending:
                 out += decompressor.decompress(pending, _GUNZIP_CHUNK)
                 if len(out) > max_bytes:
-                    raise _too_large(source, max_bytes)
+                    raise too_large_error(source, max_bytes)
                 pending = decompressor.unconsumed_tail
                 if decompressor.eof:
                     break
@@ -123,7 +123,7 @@ def gunzip_bounded(raw: bytes, max_bytes: int, source: str) -> bytes:
                     break
                 out += chunk
                 if len(out) > max_bytes:
-                    raise _too_large(source, max_bytes)
+                    raise too_large_error(source, max_bytes)
         except zlib.error as exc:
             raise UnusableInputError(source, "not a readable gzip file") from exc
         if not decompressor.eof:
@@ -132,7 +132,7 @@ def gunzip_bounded(raw: bytes, max_bytes: int, source: str) -> bytes:
     return bytes(out)
 
 
-def _too_large(source: str, max_bytes: int) -> UnusableInputError:
+def too_large_error(source: str, max_bytes: int) -> UnusableInputError:
     return UnusableInputError(
         source, f"decompresses to more than {max_bytes / 1_048_576:.0f} MB "
         "(NEWSBRIEF_MAX_INPUT_MB); split the file or raise the limit",
