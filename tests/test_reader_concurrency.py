@@ -235,6 +235,25 @@ async def test_requests_without_a_chat_are_not_paced() -> None:
     assert time.now == 0.0
 
 
+async def test_reads_about_a_chat_are_not_paced_like_messages_to_it() -> None:
+    """The channel-admin check (getChatMember on a channel) runs before every channel settings
+    press; pacing it as a group message (20/min) made button answers arrive expired."""
+    time = VirtualTime()
+    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+
+    async def member() -> dict[str, str]:
+        return {"status": "administrator"}
+
+    for _ in range(60):
+        await time.run(limiter.process_request(member, (), {}, "getChatMember",
+                                               {"chat_id": -1001234, "user_id": 7}, None))
+    assert time.now == 0.0
+    for _ in range(4):  # a message to that channel is still paced: burst of 3, then 1/s
+        await time.run(limiter.process_request(member, (), {}, "sendMessage",
+                                               {"chat_id": -1001234}, None))
+    assert time.now > 0.0
+
+
 async def test_a_reply_told_to_wait_too_long_fails_instead_of_holding_the_chat() -> None:
     time = VirtualTime()
     limiter = ReplyRateLimiter(ReplyLimits(max_wait=30.0), clock=time.clock, sleep=time.sleep)

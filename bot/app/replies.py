@@ -15,8 +15,10 @@ pause is over:
   ``max_retries`` times, and never for a wait over ``max_wait``: then the ``RetryAfter`` is
   raised, the handler fails, and the error handler logs it).
 
-Requests without a ``chat_id`` (``answerCallbackQuery``, ``answerInlineQuery``, ``getMe``) are
-not message sends and pass unpaced. The limits are in-process: the delivery sender keeps its own
+Only requests that put a message in a chat are paced (``send*``, ``edit*``, ``copy*``,
+``forward*``): ``answerCallbackQuery``, ``answerInlineQuery``, ``getMe`` and ``getChatMember``
+(the channel-admin check before each channel settings press) are not message sends, and pacing
+them would let a button's answer arrive after Telegram has expired the query. The limits are in-process: the delivery sender keeps its own
 (lower) overall rate for pushes.
 """
 
@@ -38,6 +40,7 @@ from bot.delivery.policy import retry_after_seconds
 logger = logging.getLogger(__name__)
 
 ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+PACED_PREFIXES = ("send", "edit", "copy", "forward")  # endpoints that post into a chat
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> ApiResult:
         chat_id = data.get("chat_id")
-        if chat_id is None:
+        if chat_id is None or not endpoint.startswith(PACED_PREFIXES):
             return await callback(*args, **kwargs)
         max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
         attempt = 0
