@@ -18,7 +18,8 @@ pause is over:
 Only requests that put a message in a chat are paced (``send*``, ``edit*``, ``copy*``,
 ``forward*``): ``answerCallbackQuery``, ``answerInlineQuery``, ``getMe`` and ``getChatMember``
 (the channel-admin check before each channel settings press) are not message sends, and pacing
-them would let a button's answer arrive after Telegram has expired the query. The limits are in-process: the delivery sender keeps its own
+them would let a button's answer arrive after Telegram has expired the query.
+The limits are in-process: the delivery sender keeps its own
 (lower) overall rate for pushes.
 """
 
