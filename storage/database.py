@@ -12,8 +12,8 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -247,21 +247,16 @@ class Database:
         A write refused because the disk is full or the database read-only is raised as
         DatabaseFullError / DatabaseReadOnlyError, so callers can tell the operator (and users)
         what happened instead of showing a traceback."""
-        try:
+        with self._write_refusals():
             async with self.sessions() as session, session.begin():
                 yield session
-        except (DBAPIError, OSError) as exc:
-            refusal = write_refusal(exc, self.safe_url)
-            if refusal is None:
-                raise
-            raise refusal from exc
 
     async def check_writable(self) -> None:
         """At start: fail now, with one clear line, when the database cannot be written
         (SQLite: a write probe rolled back; it would otherwise fail at the first change)."""
         if self.backend != "sqlite":
             return
-        try:
+        with self._write_refusals():
             async with self.engine.connect() as connection:
                 version = (await connection.exec_driver_sql("PRAGMA user_version")).scalar()
                 await connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -269,6 +264,13 @@ class Database:
                     await connection.exec_driver_sql(f"PRAGMA user_version={int(version or 0)}")
                 finally:
                     await connection.exec_driver_sql("ROLLBACK")
+
+    @contextmanager
+    def _write_refusals(self) -> Iterator[None]:
+        """A write refused because the disk is full or the database is read-only becomes
+        DatabaseFullError / DatabaseReadOnlyError (one clear line); anything else passes."""
+        try:
+            yield
         except (DBAPIError, OSError) as exc:
             refusal = write_refusal(exc, self.safe_url)
             if refusal is None:
@@ -307,14 +309,9 @@ class Database:
 
         ``revision`` stops earlier (tests build a database that is behind this way)."""
         await self.check()
-        try:
+        with self._write_refusals():
             async with self.engine.begin() as connection:
                 await connection.run_sync(_upgrade_sync, revision)
-        except (DBAPIError, OSError) as exc:
-            refusal = write_refusal(exc, self.safe_url)
-            if refusal is None:
-                raise
-            raise refusal from exc
 
     async def migration_state(self) -> MigrationState:
         """The schema's revision against this program's head, changing nothing (``doctor``)."""

@@ -591,8 +591,7 @@ class IngestService:
         now: datetime,
         report: IngestReport,
     ) -> int:
-        """The batch's writes in ``session``; the report grows as they are made (a failed
-        commit raises, and the caller then reports nothing)."""
+        """:meth:`_store_batch`'s writes in a transaction the caller holds (a source poll's)."""
         articles = ArticleRepository(session)
         existing = await articles.find_by_hashes([d.content_hash for d in drafts])
         files = SourceFileRepository(session)
