@@ -70,7 +70,7 @@ def test_english_labels_are_not_doubled() -> None:
     for key, template in catalogue("en").items():
         if "{section}" in template:
             shown = EN.text(key, section=EN.section("经济"), total=1, count=1, name="x",
-                            choices="", number=1, date="")
+                            choices="", number=1, date="", title="x", source="x")
             assert "【" not in shown and "[[" not in shown, key
 
 
