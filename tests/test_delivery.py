@@ -653,7 +653,9 @@ async def test_a_sender_whose_lock_was_taken_over_stops_and_sends_no_more(
     says so, and the rest of the queue is left for the new holder."""
     from storage.instance_lock import InstanceLock
 
-    users = [fake.add_user(f"r{i}") for i in range(6)]
+    # Enough rows that the queue cannot drain (10 s at 4/s) before the takeover, however slow
+    # the machine: the sender only learns of it at its next transaction.
+    users = [fake.add_user(f"r{i}") for i in range(40)]
     lock = await InstanceLock.acquire(db, "fenced-sender", fenced=True)
     fenced: list[bool] = []
     sender = DeliverySender(db, tg_bot, limits=DeliveryLimits(
