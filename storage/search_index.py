@@ -31,6 +31,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -70,6 +71,10 @@ class IndexEntry:
     body_chars: Sequence[str]
     words: Sequence[str]
     headline: str = ""
+    phrase_text: str = ""
+    """The folded headline's runs and then the body's, each run list joined by spaces, the two
+    by a newline: where a phrase is found by substring when a tsvector cannot keep its
+    positions (see ``long_text``)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,18 @@ def _tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
     return " ".join(f"'{_pg_quote(token)}':{','.join(slots)}" for token, slots in positions.items())
 
 
+def positions_lost(title: Sequence[str], body: Sequence[str]) -> bool:
+    """Whether a tsvector of these tokens loses positions: past PG_MAX_POSITION every token
+    sits at that one position, and a lexeme keeps only its first PG_MAX_POSITIONS_PER_LEXEME.
+    Such a row (a whole 新闻联播 transcript) cannot confirm a phrase from its tsvector, so it
+    keeps ``long_text`` and phrases are checked there instead."""
+    if len(title) + 1 + len(body) > PG_MAX_POSITION:
+        return True
+    if len(title) + len(body) <= PG_MAX_POSITIONS_PER_LEXEME:
+        return False
+    return max(Counter([*title, *body]).values()) > PG_MAX_POSITIONS_PER_LEXEME
+
+
 def _pg_quote(token: str) -> str:
     return token.replace("\\", "\\\\").replace("'", "''")
 
@@ -224,6 +241,7 @@ def insert_statements(
             **doc,
             "grams": _tsvector_literal(e.title_grams, e.body_grams),
             "chars": _chars_literal(e.title_chars, e.body_chars),
+            "long_text": e.phrase_text if positions_lost(e.title_grams, e.body_grams) else None,
         }
         for doc, e in zip(documents, entries, strict=True)
     ]
@@ -231,9 +249,10 @@ def insert_statements(
         (
             text(
                 "INSERT INTO search_documents "
-                "(article_id, edition_date, section, headline, lead_words, grams, chars) "
+                "(article_id, edition_date, section, headline, lead_words, grams, chars,"
+                " long_text) "
                 "VALUES (:id, :edition_date, :section, :headline, :lead_words, "
-                "CAST(:grams AS tsvector), CAST(:chars AS tsvector))"
+                "CAST(:grams AS tsvector), CAST(:chars AS tsvector), :long_text)"
             ),
             rows,
         )
@@ -698,11 +717,11 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     checks: list[str] = []  # read each candidate's tsvector: done last, newest first, lazily
     if grams_in:
         params["q_grams"] = " & ".join(_ts_phrase(m) for m in grams_in)
-        where.append("f.grams @@ CAST(:q_grams AS tsquery)")
+        where.append(_pg_phrases("q_grams", grams_in, params, every=True))
         params["q_tokens"] = " & ".join(_ts_tokens(m) for m in grams_in)
         exact.append("f.grams @@ CAST(:q_tokens AS tsquery)")
         if params["q_tokens"] != params["q_grams"]:
-            checks.append("f.grams @@ CAST(:q_grams AS tsquery)")
+            checks.append(where[-1])
     if chars_in:
         params["q_chars"] = " & ".join(_ts_phrase(m) for m in chars_in)
         where.append("f.chars @@ CAST(:q_chars AS tsquery)")
@@ -711,7 +730,7 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     chars_out = [m for m in query.exclude if m.single_char]
     if grams_out:
         params["n_grams"] = " | ".join(_ts_phrase(m) for m in grams_out)
-        where.append("NOT (f.grams @@ CAST(:n_grams AS tsquery))")
+        where.append(f"NOT {_pg_phrases('n_grams', grams_out, params, every=False)}")
         checks.append(where[-1])
     if chars_out:
         params["n_chars"] = " | ".join(_ts_phrase(m) for m in chars_out)
@@ -745,6 +764,23 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
         text_columns=_PG_TEXT_COLUMNS if query.with_text else "",
     )
     return sql, params, count_sql
+
+
+def _pg_phrases(
+    tsquery: str, matchers: Sequence[TermMatcher], params: dict[str, Any], *, every: bool
+) -> str:
+    """Whether a row has every (``every``) or any of ``matchers``' phrases: from its tsvector's
+    positions (the ``:tsquery`` parameter), or, on a row whose tsvector lost positions, by
+    substring in its ``long_text``: a term's runs joined by spaces occur there exactly where
+    its phrase of grams does (see ``bot.search.tokens``)."""
+    tests = []
+    for matcher in matchers:
+        name = f"{tsquery}_{len(tests)}"
+        params[name] = matcher.headline or " ".join(matcher.tokens)
+        tests.append(f"strpos(f.long_text, :{name}) > 0")
+    in_text = (" AND " if every else " OR ").join(tests)
+    return (f"(CASE WHEN f.long_text IS NULL THEN f.grams @@ CAST(:{tsquery} AS tsquery)"
+            f" ELSE ({in_text}) END)")
 
 
 # PostgreSQL finds the newest matches slice by slice, newest ids first: the first slice is the
@@ -784,7 +820,8 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
     return f"""SELECT s.id FROM generate_series(0, {PG_SLICES - 1}) AS k
   CROSS JOIN LATERAL (
     SELECT f.id FROM (
-      SELECT f.article_id AS id, f.grams, f.chars FROM search_documents AS f WHERE {found}
+      SELECT f.article_id AS id, f.grams, f.chars, f.long_text
+        FROM search_documents AS f WHERE {found}
         AND f.article_id <= {top} - {size} * ((CAST(1 AS bigint) << k) - 1)
         AND f.article_id > {top} - {size} * ((CAST(1 AS bigint) << (k + 1)) - 1)
       ORDER BY f.article_id + 0 DESC OFFSET 0
@@ -792,7 +829,8 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
   ) AS s
   UNION ALL
   SELECT f.id FROM (
-    SELECT f.article_id AS id, f.grams, f.chars FROM search_documents AS f WHERE {found}
+    SELECT f.article_id AS id, f.grams, f.chars, f.long_text
+        FROM search_documents AS f WHERE {found}
       AND f.article_id + 0 <= {rest}
     ORDER BY f.article_id + 0 DESC OFFSET 0
   ) AS f {later}"""

@@ -149,6 +149,33 @@ async def test_mixed_single_character_and_word_terms(db: Database) -> None:
     assert await _ids(db, "税 -企业") == []
 
 
+def _filler(chars: int, *, offset: int = 0) -> str:
+    """Text without punctuation whose bigrams rarely repeat (a repetitive filler would also hit
+    the per-lexeme position cap, not only the length one)."""
+    return "".join(chr(0x4E00 + (offset + i * 7) % 5000) for i in range(chars))
+
+
+async def test_phrases_are_found_deep_in_a_very_long_article(db: Database) -> None:
+    # A whole-day transcript: the phrase sits past the 16,383 positions a PostgreSQL tsvector
+    # keeps, where its bigrams would share one clamped position and never be adjacent.
+    deep = search_index.PG_MAX_POSITION + 2_000
+    [long_one, apart, short_one, many] = await _store(
+        db,
+        _new("新闻联播文字版", _filler(deep) + "落实服务政策。" + _filler(300, offset=3)),
+        # Both bigrams deep in the text, never next to each other: not a match.
+        _new("新闻联播文字版二", _filler(deep, offset=1) + "服务。政策。" + _filler(300)),
+        _new("短讯", "落实服务政策。"),
+        # Short, but 政策 occurs more often than the 255 positions a lexeme keeps.
+        _new("政策汇编",
+             "政策。" * (search_index.PG_MAX_POSITIONS_PER_LEXEME + 20) + "落实服务政策。"),
+    )
+    assert sorted(await _ids(db, "务政策")) == sorted([long_one, short_one, many])
+    assert apart not in await _ids(db, "务政")
+    assert sorted(await _ids(db, "服务 政策")) == sorted([long_one, apart, short_one, many])
+    # An excluded phrase deep in a long article excludes it too.
+    assert await _ids(db, "政策 -务政策") == [apart]
+
+
 # --- ranking -------------------------------------------------------------------------------
 
 

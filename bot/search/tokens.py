@@ -126,6 +126,7 @@ def text_index_entry(article: IndexedText, article_id: int) -> IndexEntry:
         body_chars=list(dict.fromkeys("".join(body_runs))),
         words=ranking_words(title + "\n" + body[:RANKING_LEAD_CHARS]),
         headline=" ".join(title_runs),
+        phrase_text=" ".join(title_runs) + "\n" + " ".join(body_runs),
     )
 
 
