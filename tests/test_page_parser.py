@@ -848,3 +848,39 @@ def test_package_title_heads_its_first_piece_and_later_pieces_are_articles() -> 
         "记者 王某",
     )
     assert (second.title, second.subtitle, second.byline) == ("我们的祖国", None, "记者 李某")
+
+
+def test_article_after_a_teaser_box_is_no_teaser() -> None:
+    """A teaser has no text under it: headings up to a page pointer are teasers, but a kicker
+    and title over body text after the box are an article's head, though nothing marks where
+    the box ended."""
+    page = blocks(
+        "导读",
+        "金秋时节农事忙（详见第9版）",
+        "第10版",
+        "江苏省江阴市探索县域治理新架构——",
+        "城乡活力增强 企业群众获益",
+        BODY,
+        BODY_2,
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kind, article.kicker, article.title) for article in articles] == [
+        ("teaser", None, "金秋时节农事忙"),
+        ("article", "江苏省江阴市探索县域治理新架构", "城乡活力增强 企业群众获益"),
+    ]
+    assert articles[1].paragraphs == (BODY, BODY_2)
+
+
+@pytest.mark.parametrize("credit", ["本报记者 张三摄", "人民视觉"])
+def test_picture_credit_inside_a_story_neither_ends_it_nor_makes_a_photo(credit: str) -> None:
+    """A picture set in a story's column leaves its credit between two paragraphs; a photo piece
+    stands apart (after its credit comes a headline or the page's end), so the story goes on
+    and the subhead under the credit stays inside it."""
+    page = blocks(
+        "秋收时节农事忙", "■记者 王某", BODY, credit, "丰收之后", BODY_2, credit, BODY
+    )
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    assert article.subheads == ("丰收之后",)
+    # Credits and subheads are kept in the text as printed; the story's paragraphs all stay.
+    assert article.paragraphs == (BODY, credit, "丰收之后", BODY_2, credit, BODY)

@@ -125,17 +125,21 @@ class _Labeller:
 
     def _is_teaser(self, index: int) -> bool:
         """A teaser points elsewhere and has no text under it: it carries a page pointer, or
-        what follows is a pointer, another teaser or the end of the page — not body text."""
-        text, following = self.lines[index].text, self.text_at(index + 1)
+        the headings from it reach a pointer or the end of the page — not body text."""
+        text = self.lines[index].text
         if TRAILING_PAGE_REFERENCE.search(text):
             return is_heading_like(TRAILING_PAGE_REFERENCE.sub("", text) or text)
         if not self.is_heading(index):
             return False
-        if not following:
-            return True
-        if PAGE_REFERENCE.match(following):
-            return True
-        return self.is_heading(index + 1) and not SUBTITLE_DASHES.match(following)
+        # Headings up to a page pointer or the end of the page are teasers; headings over body
+        # text are an article's headline group, however they sit after the box.
+        for position in range(index + 1, len(self.lines)):
+            text = self.lines[position].text
+            if PAGE_REFERENCE.match(text) or TRAILING_PAGE_REFERENCE.search(text):
+                return True
+            if not self.is_heading(position) or SUBTITLE_DASHES.match(text):
+                return False
+        return True
 
     def _is_box_label(self, line: Line) -> bool:
         """"相关链接", "延伸阅读": the label of a box belonging to the article being read."""
@@ -251,7 +255,11 @@ class _Labeller:
         if any(COLUMN_TAG.search(entry) for entry in group) or DOCUMENT_TITLE.search(group[-1]):
             return True
         last_paragraph = self.assembler.last_paragraph
-        return last_paragraph is not None and bool(CLOSING_CREDIT.search(last_paragraph))
+        return (
+            last_paragraph is not None
+            and bool(CLOSING_CREDIT.search(last_paragraph))
+            and not is_standalone_credit(last_paragraph)
+        )
 
 
 def is_signature(lines: list[Line], position: int) -> bool:
@@ -283,7 +291,9 @@ def is_photo_caption(lines: list[Line], index: int) -> bool:
     for position in range(index, min(index + MAX_CAPTION_BLOCKS + 1, len(lines))):
         text = lines[position].text
         if position > index and is_standalone_credit(text):
-            return True
+            # A picture stands apart: after its credit comes a headline or the page's end.
+            after = lines[position + 1].text if position + 1 < len(lines) else ""
+            return not after or is_heading_like(after)
         caption_chars += len(text)
         if (
             caption_chars > MAX_CAPTION_CHARS
