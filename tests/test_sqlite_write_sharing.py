@@ -6,20 +6,40 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from telegram import Bot
 
-from bot.subscriptions import ChatIdentity, SubscriptionService
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.delivery.sender import DeliveryQueue, DeliverySender
+from bot.ingest.service import IngestReport, IngestService
+from bot.pushes.alerts import AlertNotifier
+from bot.pushes.watches import WatchNotifier
+from bot.render.callback_data import CallbackCodec
+from bot.render.i18n import Html
+from bot.render.parts import MessagePart
+from bot.search.browse import BrowseService
+from bot.sources.service import SourceService
+from bot.subscriptions import ChatIdentity, ChatService, SubscriptionService, WatchService
+from bot.subscriptions.language import LanguageService
+from storage.chats import ChatRepository
 from storage.database import Database, is_lock_conflict
+from storage.models import Chat
+from storage.outbox import Claimed, DueDelivery, NewDelivery
 
 REPO = Path(__file__).resolve().parents[1]
 WHO = ChatIdentity(42, "private", None, "zh-hans")
@@ -127,3 +147,235 @@ async def test_bot_writes_succeed_while_a_cli_ingest_of_a_large_file_runs(
     finally:
         await check.dispose()
     assert stored == 2000
+
+
+# --- every write a reader's update (or an admin's upload) triggers ------------------------------
+
+CODEC = CallbackCodec("test-secret")
+PAGE = "xsrb-2023-07-31-01.txt"  # a page whose article starts a typhoon response (an alert)
+GROUP, SUPERGROUP = -4001, -1004001
+NOW = datetime(2023, 7, 31, 0, 30, tzinfo=UTC)
+
+
+async def _chat(db: Database, chat_id: int = WHO.chat_id, **settings: object) -> None:
+    async with db.session() as session:
+        chats = ChatRepository(session)
+        await chats.upsert_seen(chat_id, now=NOW, type="group" if chat_id < 0 else "private")
+        await chats.update_settings(chat_id, now=NOW, subscribed=True, **settings)
+
+
+async def _page(db: Database, fixtures_dir: Path) -> IngestReport:
+    return await IngestService(db, Settings()).ingest([fixtures_dir / PAGE])
+
+
+async def _get_chat(db: Database, chat_id: int = WHO.chat_id) -> Chat | None:
+    async with db.session() as session:
+        return await ChatRepository(session).get(chat_id)
+
+
+async def _scalar(db: Database, sql: str) -> object:
+    async with db.session() as session:
+        return await session.scalar(text(sql))
+
+
+def _sender(db: Database, monkeypatch: pytest.MonkeyPatch) -> DeliverySender:
+    """A sender whose own outbox transaction is a no-op: what runs under the lock is only the
+    chat write (deactivate / migrate) that follows it."""
+    sender = DeliverySender(db, Bot("1:test"), clock=ManualClock(NOW))
+
+    async def nothing_claimed(*_args: object, **_kwargs: object) -> Claimed:
+        return Claimed([], None)
+
+    monkeypatch.setattr(sender._store, "transact", nothing_claimed)
+    return sender
+
+
+def _row(chat_id: int) -> DueDelivery:
+    return DueDelivery(id=1, chat_id=chat_id, kind="digest", ref="2023-07-31", priority=0,
+                       parts=(), sent_message_ids=(), plain_text=False, attempts=0)
+
+
+async def _sender_outcome(sender: DeliverySender, done: object) -> None:
+    sender._done = [done]  # type: ignore[list-item]
+    await sender._transact(claim=0)
+
+
+@dataclass(frozen=True)
+class WritePath:
+    """``setup`` runs before another writer takes the lock, ``act`` while it holds it, ``check``
+    after: True when what ``act`` should have written is there."""
+
+    setup: Callable[[Database, Path], Awaitable[object]]
+    act: Callable[[Database, pytest.MonkeyPatch], Awaitable[object]]
+    check: Callable[[Database], Awaitable[bool]]
+
+
+async def _nothing(db: Database, fixtures_dir: Path) -> None:
+    return None
+
+
+async def _chat_and_page(db: Database, fixtures_dir: Path) -> None:
+    await _chat(db)
+    await _page(db, fixtures_dir)
+
+
+async def _chat_watch_page(db: Database, fixtures_dir: Path) -> None:
+    await _chat(db)
+    await WatchService(db).add(WHO.chat_id, "台风")
+    await _page(db, fixtures_dir)
+
+
+async def _chat_with_watch(db: Database, fixtures_dir: Path) -> None:
+    await _chat(db)
+    await WatchService(db).add(WHO.chat_id, "台风")
+
+
+async def _source(db: Database, fixtures_dir: Path) -> None:
+    await SourceService(db, Settings(), ManualClock(NOW)).add("https://example.org/feed.xml")
+
+
+async def _watches(db: Database) -> list[str]:
+    return [w.query for w in await WatchService(db).list(WHO.chat_id)]
+
+
+async def _upload(db: Database, _mp: pytest.MonkeyPatch) -> None:
+    data = (Path(__file__).parent / "fixtures" / PAGE).read_bytes()
+    report = await IngestService(db, Settings()).ingest_upload(PAGE, data)
+    assert report.articles_new == len(report.articles) > 0  # reported once, as committed
+
+
+WRITE_PATHS: dict[str, WritePath] = {
+    "chat registered by an update": WritePath(
+        _nothing,
+        lambda db, _mp: SubscriptionService(db).settings(WHO),
+        lambda db: _exists(_get_chat(db)),
+    ),
+    "/lang": WritePath(
+        _nothing,
+        lambda db, _mp: LanguageService(db).choose(WHO, "en"),
+        lambda db: _holds(_get_chat(db), lambda c: c.reply_language == "en"),
+    ),
+    "bot blocked (my_chat_member)": WritePath(
+        lambda db, _f: _chat(db),
+        lambda db, _mp: ChatService(db).member_status_changed(WHO.chat_id, "kicked"),
+        lambda db: _holds(_get_chat(db), lambda c: not c.active),
+    ),
+    "bot added back (my_chat_member)": WritePath(
+        _nothing,
+        lambda db, _mp: ChatService(db).member_status_changed(GROUP, "member", chat_type="group"),
+        lambda db: _holds(_get_chat(db, GROUP), lambda c: c.active),
+    ),
+    "/watch": WritePath(
+        lambda db, _f: _chat(db),
+        lambda db, _mp: WatchService(db).add(WHO.chat_id, "台风"),
+        lambda db: _equals(_watches(db), ["台风"]),
+    ),
+    "/unwatch": WritePath(
+        _chat_with_watch,
+        lambda db, _mp: WatchService(db).remove(WHO.chat_id, "1"),
+        lambda db: _equals(_watches(db), []),
+    ),
+    "unwatch button": WritePath(
+        _chat_with_watch,
+        lambda db, _mp: WatchService(db).remove_id(WHO.chat_id, 1),
+        lambda db: _equals(_watches(db), []),
+    ),
+    "admin section button": WritePath(
+        _chat_and_page,
+        lambda db, _mp: BrowseService(db).set_section(1, "应急"),
+        lambda db: _equals(_scalar(db, "SELECT section_source FROM articles WHERE id = 1"),
+                           "operator"),
+    ),
+    "/sources add": WritePath(
+        _nothing,
+        lambda db, _mp: SourceService(db, Settings(), ManualClock(NOW)).add(
+            "https://example.org/feed.xml"),
+        lambda db: _equals(_scalar(db, "SELECT count(*) FROM sources"), 1),
+    ),
+    "/sources pause": WritePath(
+        _source,
+        lambda db, _mp: SourceService(db, Settings(), ManualClock(NOW)).set_paused(1, True),
+        lambda db: _equals(_scalar(db, "SELECT paused FROM sources"), 1),
+    ),
+    "/sources remove": WritePath(
+        _source,
+        lambda db, _mp: SourceService(db, Settings(), ManualClock(NOW)).remove(1),
+        lambda db: _equals(_scalar(db, "SELECT count(*) FROM sources"), 0),
+    ),
+    "DeliveryQueue.enqueue_many": WritePath(
+        lambda db, _f: _chat(db),
+        lambda db, _mp: DeliveryQueue(db, ManualClock(NOW)).enqueue_many([NewDelivery(
+            WHO.chat_id, "alert", "e1", [MessagePart(Html("台风")).to_outbox()])]),
+        lambda db: _equals(_scalar(db, "SELECT count(*) FROM deliveries"), 1),
+    ),
+    "sender: chat unreachable": WritePath(
+        lambda db, _f: _chat(db),
+        lambda db, mp: _sender_outcome(
+            s := _sender(db, mp), s._deactivate(_row(WHO.chat_id), "Forbidden: blocked")),
+        lambda db: _holds(_get_chat(db), lambda c: not c.active),
+    ),
+    "sender: group migrated": WritePath(
+        lambda db, _f: _chat(db, GROUP),
+        lambda db, mp: _sender_outcome(
+            s := _sender(db, mp), s._migrate(_row(GROUP), SUPERGROUP)),
+        lambda db: _holds(_get_chat(db, SUPERGROUP), lambda c: c.active and c.subscribed),
+    ),
+    "upload: ingest batch": WritePath(
+        _nothing,
+        _upload,
+        lambda db: _holds_value(_scalar(db, "SELECT count(*) FROM articles"), bool),
+    ),
+    "upload: alert pass": WritePath(
+        _chat_and_page,
+        lambda db, _mp: AlertNotifier(db, CODEC, ManualClock(NOW)).queue_pending(),
+        lambda db: _equals(_scalar(db, "SELECT count(*) FROM deliveries WHERE kind = 'alert'"),
+                           1),
+    ),
+    "upload: watch pass": WritePath(
+        _chat_watch_page,
+        lambda db, _mp: WatchNotifier(db, CODEC, clock=ManualClock(NOW)).run(),
+        lambda db: _equals(_scalar(db, "SELECT count(*) FROM deliveries WHERE kind = 'watch'"),
+                           1),
+    ),
+}
+
+
+async def _exists(found: Awaitable[object]) -> bool:
+    return await found is not None
+
+
+async def _holds(found: Awaitable[Chat | None], test: Callable[[Chat], bool]) -> bool:
+    chat = await found
+    return chat is not None and test(chat)
+
+
+async def _holds_value(found: Awaitable[object], test: Callable[[object], bool]) -> bool:
+    return test(await found)
+
+
+async def _equals(found: Awaitable[object], expected: object) -> bool:
+    return await found == expected
+
+
+@pytest.mark.parametrize("name", list(WRITE_PATHS))
+async def test_every_reader_write_waits_out_another_writer(
+    name: str, sqlite_file: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Another writer (a CLI ingest's batch) holds the write lock for 0.4 s while the path runs:
+    the path waits it out and its change is stored, instead of "database is locked" (which a
+    handler answers with the generic error)."""
+    path = WRITE_PATHS[name]
+    db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS)
+    try:
+        await path.setup(db, fixtures_dir)
+        caplog.set_level(logging.INFO, logger="storage.database")
+        holder = _hold_write_lock(sqlite_file, 0.4)
+        try:
+            await path.act(db, monkeypatch)
+        finally:
+            holder.join()
+        assert await path.check(db), f"{name}: nothing stored"
+        assert "database is locked by another writer" in caplog.text  # it did meet the lock
+    finally:
+        await db.dispose()

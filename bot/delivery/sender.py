@@ -57,7 +57,7 @@ from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
-from storage.database import Database
+from storage.database import Database, WriteSession
 from storage.instance_lock import Fence, FencedOutError
 from storage.outbox import (
     DueDelivery,
@@ -119,8 +119,14 @@ class DeliveryQueue:
         return await self.enqueue_many([new]) == 1
 
     async def enqueue_many(self, items: Sequence[NewDelivery]) -> int:
-        async with self.db.session() as session:
-            added = await Outbox(session).enqueue_many(items, now=self.clock.now())
+        """Queue pushes in one transaction (retried if another writer holds SQLite's lock);
+        how many were new."""
+        now = self.clock.now()
+
+        async def work(session: WriteSession) -> int:
+            return await Outbox(session).enqueue_many(items, now=now)
+
+        added = await self.db.write(work)
         if added:
             self.notify()
         return added
@@ -378,8 +384,7 @@ class DeliverySender:
         for d in done:
             if d.slow is not None:
                 try:
-                    async with self.db.session() as session:
-                        await d.slow(session)
+                    await self.db.write(d.slow)  # waits out another writer's SQLite lock
                 except Exception:
                     # Left claimed: the lease check gives the row back later (it may repeat).
                     logger.exception("delivery %s: recording the outcome failed", d.row_id)

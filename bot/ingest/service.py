@@ -46,7 +46,7 @@ from bot.text.section_choice import (
 )
 from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle, SourceFileRepository
-from storage.database import Database, Transaction
+from storage.database import Database, Transaction, WriteSession
 from storage.models import SourceFile
 from storage.search_index import IndexEntry, SearchIndex
 
@@ -162,6 +162,15 @@ class IngestReport:
     new_alerts: list[StoredAlert] = field(default_factory=list, repr=False)
     # Known events these articles report again (a later report, not news).
     reported_alerts: list[StoredAlert] = field(default_factory=list, repr=False)
+
+    def add(self, batch: IngestReport) -> None:
+        """Count a committed batch's articles and alerts (its ``files`` is not counted)."""
+        self.articles_new += batch.articles_new
+        self.articles_duplicate += batch.articles_duplicate
+        self.alerts_new += batch.alerts_new
+        self.articles.extend(batch.articles)
+        self.new_alerts.extend(batch.new_alerts)
+        self.reported_alerts.extend(batch.reported_alerts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -576,10 +585,18 @@ class IngestService:
         report: IngestReport,
     ) -> int:
         """One transaction: the batch's new articles, their index rows and alerts, and the file
-        record's counts. Returns the file record's id."""
-        async with self.db.session() as session:
-            return await self._store_batch_in(session, header, drafts, entries, record_id, now,
-                                              report)
+        record's counts. Returns the file record's id. Retried whole while another writer (the
+        bot) holds SQLite's lock; the batch is added to ``report`` only once it has committed."""
+
+        async def work(session: WriteSession) -> tuple[int, IngestReport]:
+            batch = IngestReport()
+            stored = await self._store_batch_in(session, header, drafts, entries, record_id, now,
+                                                batch)
+            return stored, batch
+
+        stored_id, batch = await self.db.write(work)
+        report.add(batch)
+        return stored_id
 
     async def _store_batch_in(
         self,

@@ -23,7 +23,7 @@ from bot.render.i18n import Translator
 from bot.text.relative_time import PAPER_TZ
 from storage.alerts import AlertRepository
 from storage.chats import ChatRepository
-from storage.database import Database
+from storage.database import Database, WriteSession
 from storage.models import AlertEventRecord, Chat
 from storage.outbox import NewDelivery, Outbox, StoredPart
 
@@ -68,9 +68,12 @@ class AlertNotifier:
         self.max_age = max_age
 
     async def queue_pending(self) -> NoticeReport:
+        """One transaction (retried whole if another writer holds SQLite's lock): events
+        marked notified together with their notices."""
         now = self.clock.now()
-        events = notices = skipped = 0
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> NoticeReport:
+            events = skipped = 0
             pending = await AlertRepository(session).unnotified()
             if not pending:
                 return NoticeReport()
@@ -86,11 +89,15 @@ class AlertNotifier:
                     continue
                 deliveries.extend(self._deliveries(event, chats))
             notices = await Outbox(session).enqueue_many(deliveries, now=now)
-        if notices:
-            logger.info("alerts: %d new event(s) → %d notice(s) queued", events, notices)
+            return NoticeReport(events, notices, skipped)
+
+        report = await self.db.write(work)
+        if report.notices:
+            logger.info("alerts: %d new event(s) → %d notice(s) queued", report.events,
+                        report.notices)
             if self.notify is not None:
                 self.notify()
-        return NoticeReport(events, notices, skipped)
+        return report
 
     def _deliveries(self, event: AlertEventRecord, chats: Sequence[Chat]) -> list[NewDelivery]:
         rendered: dict[str | None, list[StoredPart]] = {}

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository
-from storage.database import Database
+from storage.database import Database, WriteSession
 from storage.models import Article
 
 
@@ -136,8 +136,11 @@ class BrowseService:
     async def set_section(self, article_id: int, section: str) -> Article | None:
         """An operator's correction (``section-set``, the bot's 版块 button): kept as
         ``operator`` through re-ingest; None when there is no such article."""
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> Article | None:
             return await ArticleRepository(session).set_section(article_id, section)
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
     async def section_labels(self) -> list[dict[str, str]]:
         """Operator-set sections as training lines (title, first paragraph, section), for the

@@ -41,7 +41,7 @@ from bot.sources.pages import (
 from bot.sources.records import SourceRecord, date_from_url
 from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle
-from storage.database import Database, Transaction
+from storage.database import Database, Transaction, WriteSession
 from storage.models import Source
 from storage.search_index import SearchIndex
 from storage.sources import (
@@ -203,16 +203,19 @@ class SourceService:
             if chosen_section is None:
                 raise SourceInputError(f"unknown section {section!r}")
         now = self.clock.now()
-        try:
-            async with self.db.session() as session:
-                source = await SourceRepository(session).add(
-                    Source(
-                        url=url, kind=kind, every_seconds=every_seconds, paper=paper,
-                        section=chosen_section, paused=False, consecutive_failures=0,
-                        next_poll_at=now, created_at=now,
-                    )
+
+        async def work(session: WriteSession) -> SourceInfo:
+            source = await SourceRepository(session).add(
+                Source(
+                    url=url, kind=kind, every_seconds=every_seconds, paper=paper,
+                    section=chosen_section, paused=False, consecutive_failures=0,
+                    next_poll_at=now, created_at=now,
                 )
-                return self._info(source, now)
+            )
+            return self._info(source, now)
+
+        try:
+            return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
         except DuplicateSourceError as exc:
             raise SourceExistsError(str(exc)) from exc
 
@@ -228,12 +231,16 @@ class SourceService:
 
     async def remove(self, source_id: int) -> bool:
         """Forget the source (its articles stay); False when there is no such source."""
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> bool:
             return await SourceRepository(session).remove(source_id)
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
     async def set_paused(self, source_id: int, paused: bool) -> SourceInfo | None:
         now = self.clock.now()
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> SourceInfo | None:
             source = await SourceRepository(session).get(source_id)
             if source is None:
                 return None
@@ -241,6 +248,8 @@ class SourceService:
             if not paused:
                 source.next_poll_at = min(source.next_poll_at, now)
             return self._info(source, now)
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
     async def failing(self) -> list[SourceInfo]:
         """Sources that have failed for a day or more (``status``, ``/sources``)."""

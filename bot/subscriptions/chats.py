@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, SystemClock
 from storage.chats import ChatRepository
-from storage.database import Database
+from storage.database import Database, WriteSession
 from storage.outbox import Outbox
 
 logger = logging.getLogger("newsbrief.chats")
@@ -58,16 +58,23 @@ class ChatService:
         """The bot's own membership changed: unblocked or re-added → active again; blocked,
         kicked or removed → inactive, with its pending pushes cancelled."""
         now = self.clock.now()
-        async with self.db.session() as session:
-            if new_status in PRESENT_STATUSES:
+        if new_status in PRESENT_STATUSES:
+
+            async def seen(session: WriteSession) -> None:
                 await ChatRepository(session).upsert_seen(
                     chat_id, now=now, type=chat_type, title=title, language=language
                 )
-                logger.info("chat %s: bot is %s again: active", chat_id, new_status)
-                return MembershipChange(chat_id, active=True)
-            if new_status not in GONE_STATUSES:
-                raise ValueError(f"unknown chat member status {new_status!r}")
-            cancelled = await deactivate_chat(session, chat_id, f"bot {new_status}", now=now)
+
+            await self.db.write(seen)  # retried if an ingest holds SQLite's write lock
+            logger.info("chat %s: bot is %s again: active", chat_id, new_status)
+            return MembershipChange(chat_id, active=True)
+        if new_status not in GONE_STATUSES:
+            raise ValueError(f"unknown chat member status {new_status!r}")
+
+        async def gone(session: WriteSession) -> int:
+            return await deactivate_chat(session, chat_id, f"bot {new_status}", now=now)
+
+        cancelled = await self.db.write(gone)
         logger.info("chat %s: bot %s: inactive, %d pending push(es) cancelled",
                     chat_id, new_status, cancelled)
         return MembershipChange(chat_id, active=False, cancelled=cancelled)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.subscriptions.settings import ChatIdentity
 from storage.chats import ChatRepository
-from storage.database import Database
+from storage.database import Database, WriteSession
 
 AUTO = "auto"
 # The choices /lang offers, as language tags the translator reads, in button order.
@@ -75,7 +75,8 @@ class LanguageService:
             raise UnknownLanguageError(choice)
         value = None if choice == AUTO else choice
         now = self.clock.now()
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> bool:
             repo = ChatRepository(session)
             chat = await repo.get(who.chat_id)
             if chat is None:
@@ -83,6 +84,9 @@ class LanguageService:
                                               title=who.title, language=who.language)
             changed = chat.reply_language != value
             await repo.update_settings(who.chat_id, now=now, reply_language=value)
+            return changed
+
+        changed = await self.db.write(work)  # retried if an ingest holds SQLite's write lock
         self._remember(who.chat_id, value)
         return LanguageChange(value, changed)
 

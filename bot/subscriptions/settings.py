@@ -123,9 +123,13 @@ class SubscriptionService:
         self.clock = clock or SystemClock()
 
     async def settings(self, who: ChatIdentity) -> ChatSettings:
-        async with self.db.session() as session:
-            chat = await self._seen(ChatRepository(session), who)
-            return ChatSettings.of(chat)
+        """The chat's settings, registering it (or making it active again) first: a write, so
+        it waits out another writer's lock like every other change."""
+
+        async def work(session: WriteSession) -> ChatSettings:
+            return ChatSettings.of(await self._seen(ChatRepository(session), who))
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
     async def subscribe(self, who: ChatIdentity) -> SubscribeResult:
         now = self.clock.now()

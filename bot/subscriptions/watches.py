@@ -18,7 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.search.query import QueryError, parse_query
 from bot.search.tokens import body_text, headline_text
 from bot.text.normalization import normalize_for_matching, word_runs
-from storage.database import Database
+from storage.database import Database, WriteSession
 from storage.models import Article
 from storage.watches import WatchRepository
 
@@ -117,7 +117,8 @@ class WatchService:
 
     async def add(self, chat_id: int, text: str) -> WatchAdded:
         query = parse_watch_query(text)
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> WatchAdded:
             repo = WatchRepository(session)
             existing = await repo.find(chat_id, query.key)
             if existing is not None:
@@ -125,7 +126,9 @@ class WatchService:
             if await repo.count(chat_id) >= self.limit:
                 raise WatchLimitError(self.limit)
             added = await repo.add(chat_id, query.text, query.key, now=self.clock.now())
-        return WatchAdded(query.text, created=added is not None)
+            return WatchAdded(query.text, created=added is not None)
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
     async def list(self, chat_id: int) -> list[WatchView]:
         async with self.db.session() as session:
@@ -134,7 +137,8 @@ class WatchService:
 
     async def remove(self, chat_id: int, text: str) -> str | None:
         """Remove by the query (any spelling of it) or by its number in /watches; None if absent."""
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> str | None:
             repo = WatchRepository(session)
             watches = await repo.for_chat(chat_id)
             target = None
@@ -153,14 +157,18 @@ class WatchService:
             await repo.remove(target.id)
             return target.query
 
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
+
     async def remove_id(self, chat_id: int, watch_id: int) -> str | None:
-        async with self.db.session() as session:
+        async def work(session: WriteSession) -> str | None:
             repo = WatchRepository(session)
             target = next((w for w in await repo.for_chat(chat_id) if w.id == watch_id), None)
             if target is None:
                 return None
             await repo.remove(target.id)
             return target.query
+
+        return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
 
 @dataclass(frozen=True)
