@@ -232,12 +232,12 @@ def sqlite_sync_engine(db: Database) -> Engine:
 class SenderOutbox:
     """The sender's transactions: record outcomes, then claim due rows, in one commit.
 
-    Why not :class:`Outbox`: an ORM session per write and a read before each claim cost about
-    1.5 ms of CPU per message on aiosqlite. Here the statements are Core, built once; the claim is
-    also the fetch (``UPDATE … RETURNING``); outcomes go in one executemany per kind. On SQLite
-    the whole transaction runs as one call on a dedicated thread with a plain ``sqlite3``
-    connection (aiosqlite would hand every cursor call to its thread and back, ~8 hand-offs per
-    transaction); on PostgreSQL it runs on one held asyncpg connection.
+    Why not an ORM session (:class:`Outbox`): a session per write and a read before each claim
+    cost about 1.5 ms of CPU per message on aiosqlite. Here the statements are Core, built once;
+    the claim is also the fetch (``UPDATE … RETURNING``); outcomes go in one executemany per
+    kind. On SQLite the whole transaction runs as one call on a dedicated thread with a plain
+    ``sqlite3`` connection (aiosqlite would hand every cursor call to its thread and back, ~8
+    hand-offs per transaction); on PostgreSQL it runs on one held asyncpg connection.
     """
 
     def __init__(self, db: Database, fence: Fence | None = None) -> None:
@@ -459,21 +459,7 @@ def _insert_for(session: AsyncSession) -> Any:
     return sqlite.insert
 
 
-_DUE_COLUMNS = (
-    Delivery.id,
-    Delivery.chat_id,
-    Delivery.kind,
-    Delivery.ref,
-    Delivery.priority,
-    Delivery.parts,
-    Delivery.sent_message_ids,
-    Delivery.plain_text,
-    Delivery.attempts,
-    Delivery.claim_part,
-)
-
-
-def _due_from_row(row: Any, claim_part: int | None = None) -> DueDelivery:
+def _due_from_row(row: Any, *, claim_part: int) -> DueDelivery:
     return DueDelivery(
         id=row.id,
         chat_id=row.chat_id,
@@ -484,7 +470,7 @@ def _due_from_row(row: Any, claim_part: int | None = None) -> DueDelivery:
         sent_message_ids=tuple(row.sent_message_ids or ()),
         plain_text=bool(row.plain_text),
         attempts=row.attempts,
-        claim_part=row.claim_part if claim_part is None else claim_part,
+        claim_part=claim_part,
     )
 
 
@@ -502,16 +488,16 @@ def part_sent_outcome(
 
 
 class Outbox:
-    """Outbox rows in one session; callers own the transaction."""
+    """Outbox rows in one session; callers own the transaction.
+
+    Enqueueing, the writes for chats that went away or moved, the restart's release of claims,
+    and what the status report reads. The sender claims rows and records its sends' outcomes
+    through :class:`SenderOutbox` only: one claim path, the one production runs."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     # --- enqueue -------------------------------------------------------------------------------
-
-    async def enqueue(self, new: NewDelivery, *, now: datetime) -> bool:
-        """Add the push unless (chat, kind, ref) is already in the outbox; True if it was added."""
-        return await self.enqueue_many([new], now=now) == 1
 
     async def enqueue_many(self, items: Sequence[NewDelivery], *, now: datetime) -> int:
         """Add many pushes (a fan-out) in few statements; returns how many were new."""
@@ -551,32 +537,12 @@ class Outbox:
 
     # --- reading -------------------------------------------------------------------------------
 
-    async def get(self, delivery_id: int) -> Delivery | None:
-        return await self.session.get(Delivery, delivery_id)
-
     async def find(self, chat_id: int, kind: str, ref: str) -> Delivery | None:
         return await self.session.scalar(
             select(Delivery).where(
                 Delivery.chat_id == chat_id, Delivery.kind == kind, Delivery.ref == ref
             )
         )
-
-    async def for_chat(self, chat_id: int) -> list[Delivery]:
-        rows = await self.session.scalars(
-            select(Delivery).where(Delivery.chat_id == chat_id).order_by(Delivery.id)
-        )
-        return list(rows)
-
-    async def due(self, now: datetime, *, limit: int) -> list[DueDelivery]:
-        """Pending rows whose time has come: highest priority first, then in enqueue order (a
-        retried or released row keeps its place)."""
-        rows = await self.session.execute(
-            select(*_DUE_COLUMNS)
-            .where(Delivery.status == PENDING, Delivery.next_attempt_at <= now)
-            .order_by(Delivery.priority.desc(), Delivery.id)
-            .limit(limit)
-        )
-        return [_due_from_row(row) for row in rows]
 
     async def next_due_at(self) -> datetime | None:
         """When the earliest pending row becomes due (None: nothing pending)."""
@@ -589,58 +555,7 @@ class Outbox:
             select(func.min(Delivery.claimed_at)).where(Delivery.status == CLAIMED)
         )
 
-    async def open_count(self) -> int:
-        count = await self.session.scalar(
-            select(func.count()).select_from(Delivery).where(Delivery.status.in_(OPEN_STATUSES))
-        )
-        return int(count or 0)
-
-    # --- the sender's writes ---------------------------------------------------------------------
-
-    async def claim(self, rows: Sequence[tuple[int, int]], *, now: datetime) -> None:
-        """Mark (delivery id, part) as in flight: written before the HTTP call is made."""
-        if not rows:
-            return
-        await self.session.execute(
-            update(_TABLE)
-            .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == PENDING)
-            .values(status=CLAIMED, claimed_at=now, claim_part=bindparam("b_part"),
-                    updated_at=now),
-            [{"b_id": row_id, "b_part": part} for row_id, part in rows],
-        )
-
-    async def part_sent(
-        self,
-        row: DueDelivery,
-        message_id: int,
-        *,
-        now: datetime,
-        next_part_at: datetime,
-    ) -> bool:
-        """Record one part as sent; the row is done after its last part. True when done."""
-        outcome = part_sent_outcome(row, message_id, now=now, next_part_at=next_part_at)
-        await apply_outcomes(self.session, [outcome])
-        return outcome.done
-
-    async def retry_later(
-        self,
-        row_id: int,
-        *,
-        at: datetime,
-        now: datetime,
-        error: str | None = None,
-        count_attempt: bool = True,
-        plain_text: bool | None = None,
-    ) -> None:
-        """Back to pending until ``at`` (after a 429, a network error, a plain-text fallback)."""
-        await apply_outcomes(self.session, [RetryLater(
-            row_id, at=at, now=now, error=error, add_attempts=1 if count_attempt else 0,
-            plain_text=plain_text,
-        )])
-
-    async def fail(self, row_id: int, error: str, *, now: datetime) -> None:
-        """Give up on a row, loudly: the reason stays in ``last_error``."""
-        await apply_outcomes(self.session, [Failed(row_id, error, now)])
+    # --- chats that went away or moved, and claims left by a dead process ------------------------
 
     async def cancel_chat(self, chat_id: int, reason: str, *, now: datetime) -> int:
         """Cancel every open row of a chat that can no longer receive messages."""

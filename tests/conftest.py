@@ -13,10 +13,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
+from storage.models import Delivery
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES = TESTS_DIR / "fixtures"
@@ -201,6 +203,18 @@ async def db(
         request.param, tmp_path, migrated_sqlite_file, migrated_postgres_script
     ) as database:
         yield database
+
+
+# --- reading the outbox: production reads it only through the sender's claim, tests look at rows --
+
+
+async def deliveries_for_chat(session: AsyncSession, chat_id: int) -> list[Delivery]:
+    """A chat's outbox rows in enqueue order: what tests assert on (the storage API has no
+    per-chat read because production never needs one)."""
+    rows = await session.scalars(
+        select(Delivery).where(Delivery.chat_id == chat_id).order_by(Delivery.id)
+    )
+    return list(rows)
 
 
 # --- whole PostgreSQL databases, for processes that only take a URL (the CLI, the bot) ---------

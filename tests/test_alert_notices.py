@@ -19,7 +19,7 @@ from storage.alerts import AlertRepository
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.models import AlertEventRecord, Chat
-from storage.outbox import Outbox
+from tests.conftest import deliveries_for_chat
 
 CODEC = CallbackCodec("test-secret")
 AFTER_SEED = datetime(2023, 7, 31, 0, 30, tzinfo=UTC)
@@ -93,10 +93,9 @@ async def test_new_event_is_queued_once_for_each_chat_with_alerts_on(
     assert (report.events, report.notices) == (1, 2)
     assert (await notifier.queue_pending()).notices == 0
     async with db.session() as session:
-        outbox = Outbox(session)
-        first = await outbox.for_chat(1)
-        second = await outbox.for_chat(2)
-        assert await outbox.for_chat(3) == []
+        first = await deliveries_for_chat(session, 1)
+        second = await deliveries_for_chat(session, 2)
+        assert await deliveries_for_chat(session, 3) == []
         assert [d.kind for d in first] == ["alert"]
         assert first[0].parts[0]["disable_notification"] is False
         assert "颱風" in second[0].parts[0]["text"]

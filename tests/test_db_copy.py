@@ -41,7 +41,7 @@ from storage.store_copy import (
     table_counts,
 )
 from storage.watches import WatchRepository
-from tests.conftest import FIXTURES, migrated_database
+from tests.conftest import FIXTURES, deliveries_for_chat, migrated_database
 
 PAGE = FIXTURES / "xsrb-2023-07-31-01.txt"
 NOW = datetime(2023, 8, 1, 0, 30, tzinfo=UTC)
@@ -77,8 +77,8 @@ async def fill_store(db: Database, folder: Path) -> None:
         article = await session.scalar(select(Article).order_by(Article.id.desc()).limit(1))
         assert article is not None
         await WatchRepository(session).add(42, "台风", "台风", now=NOW)
-        await Outbox(session).enqueue(
-            NewDelivery(42, "digest", "2023-08-01", [{"html": "<b>今日</b>", "keyboard": []}]),
+        await Outbox(session).enqueue_many(
+            [NewDelivery(42, "digest", "2023-08-01", [{"html": "<b>今日</b>", "keyboard": []}])],
             now=NOW,
         )
         await SourceRepository(session).record_item(
@@ -152,7 +152,7 @@ async def test_every_row_is_copied_and_search_alerts_subscriptions_work_on_the_c
         subscribers = await ChatRepository(session).active_subscribers()
         assert sorted(chat.id for chat in subscribers) == sorted([42, 43, SUPERGROUP])
         assert [w.query for w in await WatchRepository(session).for_chat(42)] == ["台风"]
-        assert len(await Outbox(session).for_chat(42)) == 1
+        assert len(await deliveries_for_chat(session, 42)) == 1
 
 
 async def test_new_rows_on_the_copy_get_new_ids(
@@ -171,9 +171,9 @@ async def test_new_rows_on_the_copy_get_new_ids(
     assert (await search_ids(target, "复绿")) == [newest + 1]
     async with target.session() as session:
         assert await WatchRepository(session).add(43, "湘湖", "湘湖", now=NOW) is not None
-        assert await Outbox(session).enqueue(
-            NewDelivery(43, "digest", "2023-08-02", [{"html": "x", "keyboard": []}]), now=NOW
-        )
+        assert await Outbox(session).enqueue_many(
+            [NewDelivery(43, "digest", "2023-08-02", [{"html": "x", "keyboard": []}])], now=NOW
+        ) == 1
     await SourceService(target, Settings(), ManualClock(NOW)).add("https://example.com/b.xml")
 
 

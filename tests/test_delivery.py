@@ -33,7 +33,18 @@ from bot.subscriptions.chats import ChatService
 from handlers.membership import my_chat_member
 from storage.chats import ChatRepository
 from storage.database import Database
-from storage.outbox import CANCELLED, FAILED, PENDING, SENT, NewDelivery, Outbox
+from storage.outbox import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    SENT,
+    Failed,
+    NewDelivery,
+    Outbox,
+    SenderOutbox,
+    part_sent_outcome,
+)
+from tests.conftest import deliveries_for_chat
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits
 
 START = datetime(2026, 7, 31, 0, 0, tzinfo=UTC)
@@ -78,7 +89,7 @@ class Harness:
 
     async def rows(self, chat_id: int) -> list[tuple[str, str, list[int]]]:
         async with self.db.session() as s:
-            rows = await Outbox(s).for_chat(chat_id)
+            rows = await deliveries_for_chat(s, chat_id)
         return [(r.kind, r.status, r.sent_message_ids) for r in rows]
 
 
@@ -223,7 +234,7 @@ async def test_rate_limited_chat_waits_retry_after_then_gets_it_once(
     await h.sender.wait_for(lambda: h.sender.stats.throttled == 1)
     fake.stop_storm()
     async with h.db.session() as s:
-        (row,) = await Outbox(s).for_chat(user.id)
+        (row,) = await deliveries_for_chat(s, user.id)
     assert row.status == PENDING and row.next_attempt_at == clock.now() + timedelta(seconds=7)
     assert row.last_error == "429 Too Many Requests: retry after 7 s"
     clock.advance(timedelta(seconds=7))
@@ -397,7 +408,7 @@ async def test_unparseable_html_is_resent_once_as_plain_text(
     assert h.sender.stats.plain_text_fallbacks == 1
     assert any("cannot parse its HTML" in r.getMessage() for r in caplog.records)
     async with h.db.session() as s:
-        (row,) = await Outbox(s).for_chat(user.id)
+        (row,) = await deliveries_for_chat(s, user.id)
     assert row.plain_text and row.status == SENT
 
 
@@ -410,7 +421,7 @@ async def test_other_bad_requests_fail_the_push_with_the_reason(
     await h.sender.start()
     await h.sender.wait_for(lambda: h.sender.stats.failed == 1)
     async with h.db.session() as s:
-        (row,) = await Outbox(s).for_chat(user.id)
+        (row,) = await deliveries_for_chat(s, user.id)
     assert row.status == FAILED and row.last_error == "BadRequest: Message is too long"
 
 
@@ -428,17 +439,17 @@ async def test_network_errors_back_off_then_fail_loudly(db: Database, harness_fa
     await h.sender.start()
     await h.sender.wait_for(lambda: h.sender.stats.network_retries == 1)
     async with db.session() as s:
-        (row,) = await Outbox(s).for_chat(77)
+        (row,) = await deliveries_for_chat(s, 77)
     assert row.status == PENDING and row.next_attempt_at == clock.now() + timedelta(seconds=2)
     clock.advance(timedelta(seconds=2))
     await h.sender.wait_for(lambda: h.sender.stats.network_retries == 2)
     async with db.session() as s:
-        (row,) = await Outbox(s).for_chat(77)
+        (row,) = await deliveries_for_chat(s, 77)
     assert row.next_attempt_at == clock.now() + timedelta(seconds=4)  # doubled
     clock.advance(timedelta(seconds=4))
     await h.sender.wait_for(lambda: h.sender.stats.failed == 1)
     async with db.session() as s:
-        (row,) = await Outbox(s).for_chat(77)
+        (row,) = await deliveries_for_chat(s, 77)
     assert row.status == FAILED and (row.last_error or "").startswith("gave up after 3 attempts")
 
 
@@ -454,13 +465,18 @@ async def test_claims_left_by_a_dead_process_are_resent_from_the_part_in_flight(
     crash = clock.now() - timedelta(seconds=60)
     async with h.db.session() as s:
         box = Outbox(s)
-        await box.enqueue(digest(stale_user.id, "一", "二", "三"), now=crash)
-        await box.enqueue(digest(fresh_user.id, "甲"), now=crash)
-        stale, fresh = await box.due(crash, limit=2)
-        await box.part_sent(stale, 901, now=crash, next_part_at=crash)  # part 0 went out
-        (stale,) = [r for r in await box.due(crash, limit=2) if r.chat_id == stale_user.id]
-        await box.claim([(stale.id, 1)], now=crash)  # part 1 in flight at the crash
-        await box.claim([(fresh.id, 0)], now=clock.now())  # a claim younger than the lease
+        await box.enqueue_many([digest(stale_user.id, "一", "二", "三")], now=crash)
+        await box.enqueue_many([digest(fresh_user.id, "甲")], now=crash)
+    dead = SenderOutbox(h.db)  # the dead process's sender
+    try:
+        (stale,) = (await dead.transact([], now=crash, claim=1)).rows
+        sent = part_sent_outcome(stale, 901, now=crash, next_part_at=crash)  # part 0 went out
+        (stale,) = (await dead.transact([sent], now=crash, claim=1)).rows
+        assert (stale.chat_id, stale.claim_part) == (stale_user.id, 1)  # in flight at the crash
+        (fresh,) = (await dead.transact([], now=clock.now(), claim=1)).rows  # younger than lease
+        assert fresh.chat_id == fresh_user.id
+    finally:
+        await dead.close()
     await h.sender.start()
     await fake.wait_for_messages(stale_user.id, 2)
     assert bot_texts(fake, stale_user.id) == ["二", "三"]  # resumed at the part in flight
@@ -479,10 +495,13 @@ async def test_with_the_instance_lock_every_claim_at_start_is_released_at_once(
     user = fake.add_user()
     clock = ManualClock(START)
     async with db.session() as s:
-        box = Outbox(s)
-        await box.enqueue(digest(user.id, "一", "二"), now=clock.now())
-        (row,) = await box.due(clock.now(), limit=1)
-        await box.claim([(row.id, 0)], now=clock.now())  # claimed a moment ago, by a dead process
+        await Outbox(s).enqueue_many([digest(user.id, "一", "二")], now=clock.now())
+    dead = SenderOutbox(db)
+    try:  # claimed a moment ago, by a dead process
+        (row,) = (await dead.transact([], now=clock.now(), claim=1)).rows
+    finally:
+        await dead.close()
+    assert row.claim_part == 0
     h = Harness(db, tg_bot, INSTANT, clock)
     h.sender.release_claims_on_start = True
     try:
@@ -593,12 +612,18 @@ async def test_status_shows_queue_last_hour_inactive_chats_and_last_error(db: Da
 
     now = datetime.now(UTC)
     async with db.session() as s:
-        box = Outbox(s)
-        await box.enqueue_many([digest(1), digest(2), alert(3), digest(4)], now=now)
-        rows = {r.chat_id: r for r in await box.due(now, limit=10)}
-        await box.claim([(rows[2].id, 0)], now=now)
-        await box.part_sent(rows[3], 11, now=now, next_part_at=now)
-        await box.fail(rows[4].id, "BadRequest: Message is too long", now=now)
+        await Outbox(s).enqueue_many([digest(1), digest(2), alert(3), digest(4)], now=now)
+    store = SenderOutbox(db)
+    try:  # chat 1 stays pending; 2 is claimed, 3 sent, 4 failed
+        claimed = await store.transact([], now=now, claim=10, busy_chats=[1])
+        rows = {r.chat_id: r for r in claimed.rows}
+        await store.transact([
+            part_sent_outcome(rows[3], 11, now=now, next_part_at=now),
+            Failed(rows[4].id, "BadRequest: Message is too long", now=now),
+        ], now=now)
+    finally:
+        await store.close()
+    async with db.session() as s:
         await ChatRepository(s).set_inactive(5, "Forbidden: bot was blocked by the user", now=now)
     status = (await DeliveryStatusService(db).status()).to_dict()
     assert status["queue"] == {"digest": {"pending": 1, "claimed": 1}}

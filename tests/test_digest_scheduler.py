@@ -12,7 +12,7 @@ from storage.articles import ArticleRepository, NewArticle
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.models import Chat
-from storage.outbox import Outbox
+from tests.conftest import deliveries_for_chat
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONDON = ZoneInfo("Europe/London")
@@ -56,7 +56,7 @@ def scheduler(db: Database, clock: ManualClock, **options: object) -> DigestSche
 
 async def digests(db: Database, chat_id: int = CHAT) -> list[tuple[str, list[str]]]:
     async with db.session() as s:
-        rows = await Outbox(s).for_chat(chat_id)
+        rows = await deliveries_for_chat(s, chat_id)
     return [(r.ref, [p["text"] for p in r.parts]) for r in rows if r.kind == "digest"]
 
 
@@ -172,7 +172,7 @@ async def test_preview_prints_exactly_what_is_then_enqueued(db: Database) -> Non
     clock.set(local(SHANGHAI, 2023, 8, 1, 7, 30))
     await jobs.run_due()
     async with db.session() as s:
-        [row] = await Outbox(s).for_chat(CHAT)
+        [row] = await deliveries_for_chat(s, CHAT)
     assert row.parts == [part.to_outbox() for part in preview.parts]
     [again] = await jobs.preview([CHAT], date(2023, 8, 1))
     assert again.queued is True and again.parts == preview.parts

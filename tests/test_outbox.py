@@ -6,18 +6,37 @@ from datetime import UTC, date, datetime, timedelta
 
 from storage.chats import ChatRepository
 from storage.database import Database
+from storage.models import Delivery
 from storage.outbox import (
     CANCELLED,
     CLAIMED,
     FAILED,
     PENDING,
     SENT,
+    Claimed,
+    Failed,
     NewDelivery,
     Outbox,
+    Outcome,
+    RetryLater,
+    SenderOutbox,
+    part_sent_outcome,
 )
+from tests.conftest import deliveries_for_chat
 
 NOW = datetime(2026, 7, 31, 0, 0, tzinfo=UTC)
 
+
+async def transact(
+    db: Database, outcomes: list[Outcome], *, now: datetime, claim: int = 0,
+    busy_chats: tuple[int, ...] = (),
+) -> Claimed:
+    """One sender transaction on a SenderOutbox of its own, as production records and claims."""
+    store = SenderOutbox(db)
+    try:
+        return await store.transact(outcomes, now=now, claim=claim, busy_chats=busy_chats)
+    finally:
+        await store.close()
 
 
 def stored_part(text: str) -> dict[str, object]:
@@ -37,11 +56,11 @@ def alert(chat_id: int, ref: str = "event-1") -> NewDelivery:
 
 async def test_enqueueing_the_same_digest_twice_sends_one(db: Database) -> None:
     async with db.session() as s:
-        assert await Outbox(s).enqueue(digest(1), now=NOW) is True
+        assert await Outbox(s).enqueue_many([digest(1)], now=NOW) == 1
     async with db.session() as s:
-        assert await Outbox(s).enqueue(digest(1), now=NOW) is False
+        assert await Outbox(s).enqueue_many([digest(1)], now=NOW) == 0
         assert await Outbox(s).enqueue_many([digest(1), digest(2)], now=NOW) == 1
-        rows = await Outbox(s).for_chat(1)
+        rows = await deliveries_for_chat(s, 1)
     assert len(rows) == 1
 
 
@@ -50,70 +69,64 @@ async def test_large_fan_out_enqueues_in_one_call(db: Database) -> None:
         added = await Outbox(s).enqueue_many([digest(i) for i in range(1, 1201)], now=NOW)
     assert added == 1200
     async with db.session() as s:
-        assert await Outbox(s).open_count() == 1200
+        assert await Outbox(s).counts() == {"digest": {PENDING: 1200}}
 
 
 async def test_alerts_come_before_digests_then_oldest_first(db: Database) -> None:
     async with db.session() as s:
         box = Outbox(s)
-        await box.enqueue(digest(1), now=NOW)
-        await box.enqueue(digest(2), now=NOW + timedelta(seconds=1))
-        await box.enqueue(alert(3), now=NOW + timedelta(seconds=2))
-        await box.enqueue(digest(4), now=NOW + timedelta(hours=1))  # not due yet
-    async with db.session() as s:
-        due = await Outbox(s).due(NOW + timedelta(seconds=5), limit=10)
+        await box.enqueue_many([digest(1)], now=NOW)
+        await box.enqueue_many([digest(2)], now=NOW + timedelta(seconds=1))
+        await box.enqueue_many([alert(3)], now=NOW + timedelta(seconds=2))
+        await box.enqueue_many([digest(4)], now=NOW + timedelta(hours=1))  # not due yet
+    due = (await transact(db, [], now=NOW + timedelta(seconds=5), claim=10)).rows
     assert [(d.chat_id, d.kind) for d in due] == [(3, "alert"), (1, "digest"), (2, "digest")]
 
 
 async def test_parts_are_recorded_one_by_one_and_continuations_go_first(db: Database) -> None:
     async with db.session() as s:
-        await Outbox(s).enqueue(digest(1, parts=2), now=NOW)
-        await Outbox(s).enqueue(digest(2), now=NOW)
-    async with db.session() as s:
-        row = (await Outbox(s).due(NOW, limit=1))[0]
-        await Outbox(s).claim([(row.id, row.next_part)], now=NOW)
-    async with db.session() as s:
-        done = await Outbox(s).part_sent(row, 501, now=NOW, next_part_at=NOW)
-    assert done is False
-    async with db.session() as s:
-        due = await Outbox(s).due(NOW, limit=10)
+        await Outbox(s).enqueue_many([digest(1, parts=2)], now=NOW)
+        await Outbox(s).enqueue_many([digest(2)], now=NOW)
+    row = (await transact(db, [], now=NOW, claim=1)).rows[0]
+    sent = part_sent_outcome(row, 501, now=NOW, next_part_at=NOW)
+    assert sent.done is False
+    due = (await transact(db, [sent], now=NOW, claim=10)).rows
     assert [(d.chat_id, d.next_part) for d in due] == [(1, 1), (2, 0)]
+    await transact(db, [part_sent_outcome(due[0], 502, now=NOW, next_part_at=NOW)], now=NOW)
     async with db.session() as s:
-        await Outbox(s).part_sent(due[0], 502, now=NOW, next_part_at=NOW)
-        stored = await Outbox(s).get(row.id)
+        stored = await s.get(Delivery, row.id)
     assert stored is not None
     assert (stored.status, stored.sent_message_ids) == (SENT, [501, 502])
 
 
 async def test_claimed_rows_are_not_due_and_stale_claims_are_released(db: Database) -> None:
     async with db.session() as s:
-        await Outbox(s).enqueue(digest(1, parts=3), now=NOW)
+        await Outbox(s).enqueue_many([digest(1, parts=3)], now=NOW)
+    row = (await transact(db, [], now=NOW, claim=1)).rows[0]
+    sent = part_sent_outcome(row, 7, now=NOW, next_part_at=NOW)
+    row = (await transact(db, [sent], now=NOW, claim=1)).rows[0]  # part 1 now in flight
+    assert (row.next_part, row.claim_part) == (1, 1)
+    assert (await transact(db, [], now=NOW, claim=10)).rows == []
     async with db.session() as s:
-        row = (await Outbox(s).due(NOW, limit=1))[0]
-        await Outbox(s).part_sent(row, 7, now=NOW, next_part_at=NOW)
-        row = (await Outbox(s).due(NOW, limit=1))[0]
-        await Outbox(s).claim([(row.id, row.next_part)], now=NOW)
-    async with db.session() as s:
-        assert await Outbox(s).due(NOW, limit=10) == []
         assert await Outbox(s).release_stale_claims(older_than=NOW - timedelta(1), now=NOW) == []
         released = await Outbox(s).release_stale_claims(older_than=NOW, now=NOW)
     assert [(r.chat_id, r.part) for r in released] == [(1, 1)]
-    async with db.session() as s:
-        (again,) = await Outbox(s).due(NOW, limit=10)
+    (again,) = (await transact(db, [], now=NOW, claim=10)).rows
     assert (again.next_part, again.sent_message_ids) == (1, (7,))
 
 
 async def test_retry_later_counts_attempts_and_fail_keeps_the_reason(db: Database) -> None:
     async with db.session() as s:
-        await Outbox(s).enqueue(digest(1), now=NOW)
+        await Outbox(s).enqueue_many([digest(1)], now=NOW)
+    row = (await transact(db, [], now=NOW, claim=1)).rows[0]
+    retry = RetryLater(row.id, at=NOW + timedelta(seconds=30), now=NOW, error="timed out",
+                       add_attempts=1)
+    assert (await transact(db, [retry], now=NOW, claim=1)).rows == []
     async with db.session() as s:
-        row = (await Outbox(s).due(NOW, limit=1))[0]
-        await Outbox(s).retry_later(row.id, at=NOW + timedelta(seconds=30), now=NOW,
-                                    error="timed out")
-        assert await Outbox(s).due(NOW, limit=1) == []
         assert await Outbox(s).next_due_at() == NOW + timedelta(seconds=30)
-        await Outbox(s).fail(row.id, "gave up after 2 attempts: timed out", now=NOW)
-        stored = await Outbox(s).get(row.id)
+    await transact(db, [Failed(row.id, "gave up after 2 attempts: timed out", now=NOW)], now=NOW)
+    async with db.session() as s:
+        stored = await s.get(Delivery, row.id)
         last = await Outbox(s).last_error()
     assert stored is not None and last is not None
     assert (stored.status, stored.attempts) == (FAILED, 2)
@@ -123,15 +136,15 @@ async def test_retry_later_counts_attempts_and_fail_keeps_the_reason(db: Databas
 async def test_blocked_chat_rows_are_cancelled_and_chat_inactive(db: Database) -> None:
     async with db.session() as s:
         await ChatRepository(s).upsert_seen(1, now=NOW)
-        await Outbox(s).enqueue(digest(1), now=NOW)
-        await Outbox(s).enqueue(alert(1), now=NOW)
-        await Outbox(s).enqueue(digest(2), now=NOW)
+        await Outbox(s).enqueue_many([digest(1)], now=NOW)
+        await Outbox(s).enqueue_many([alert(1)], now=NOW)
+        await Outbox(s).enqueue_many([digest(2)], now=NOW)
     async with db.session() as s:
         await ChatRepository(s).set_inactive(1, "Forbidden: bot was blocked by the user", now=NOW)
         assert await Outbox(s).cancel_chat(1, "blocked", now=NOW) == 2
     async with db.session() as s:
         chat = await ChatRepository(s).get(1)
-        statuses = {r.status for r in await Outbox(s).for_chat(1)}
+        statuses = {r.status for r in await deliveries_for_chat(s, 1)}
         assert await ChatRepository(s).count_inactive() == 1
         counts = await Outbox(s).counts()
     assert chat is not None and not chat.active
@@ -157,8 +170,8 @@ async def test_migrated_group_keeps_settings_and_pending_rows(db: Database) -> N
             old, now=NOW, subscribed=True, digest_time="07:30", sections=["经济"],
             last_digest_date=date(2026, 7, 30),
         )
-        await Outbox(s).enqueue(digest(old), now=NOW)
-        await Outbox(s).enqueue(alert(old), now=NOW)
+        await Outbox(s).enqueue_many([digest(old)], now=NOW)
+        await Outbox(s).enqueue_many([alert(old)], now=NOW)
     async with db.session() as s:
         await ChatRepository(s).migrate(old, new, now=NOW)
     async with db.session() as s:
@@ -166,7 +179,7 @@ async def test_migrated_group_keeps_settings_and_pending_rows(db: Database) -> N
         moved = await chats.get(new)
         left = await chats.get(old)
         subscribers = [c.id for c in await chats.active_subscribers()]
-        rows = await Outbox(s).for_chat(new)
+        rows = await deliveries_for_chat(s, new)
     assert moved is not None and left is not None
     assert (moved.type, moved.title, moved.digest_time, moved.sections) == (
         "supergroup", "街道群", "07:30", ["经济"]
@@ -182,34 +195,33 @@ async def test_migration_does_not_duplicate_a_push_already_queued_for_the_new_id
 ) -> None:
     old, new = -4002, -1009999999999
     async with db.session() as s:
-        await Outbox(s).enqueue(digest(old), now=NOW)
-        await Outbox(s).enqueue(digest(new), now=NOW)
+        await Outbox(s).enqueue_many([digest(old)], now=NOW)
+        await Outbox(s).enqueue_many([digest(new)], now=NOW)
     async with db.session() as s:
         await ChatRepository(s).migrate(old, new, now=NOW)
     async with db.session() as s:
-        assert len(await Outbox(s).for_chat(new)) == 1
-        assert [r.status for r in await Outbox(s).for_chat(old)] == [CANCELLED]
+        assert len(await deliveries_for_chat(s, new)) == 1
+        assert [r.status for r in await deliveries_for_chat(s, old)] == [CANCELLED]
 
 
 async def test_big_chat_ids_round_trip(db: Database) -> None:
     async with db.session() as s:
         await ChatRepository(s).upsert_seen(-1002000000001, now=NOW, type="supergroup")
-        await Outbox(s).enqueue(digest(-1002000000001), now=NOW)
+        await Outbox(s).enqueue_many([digest(-1002000000001)], now=NOW)
+    (row,) = (await transact(db, [], now=NOW, claim=5)).rows
     async with db.session() as s:
-        (row,) = await Outbox(s).due(NOW, limit=5)
-        await Outbox(s).claim([(row.id, 0)], now=NOW)
-        stored = await Outbox(s).get(row.id)
+        stored = await s.get(Delivery, row.id)
     assert row.chat_id == -1002000000001
     assert stored is not None and (stored.status, stored.claim_part) == (CLAIMED, 0)
 
 
 async def test_sender_transaction_records_outcomes_then_claims_in_send_order(db: Database) -> None:
-    from storage.outbox import PartSent, RetryLater, SenderOutbox
+    from storage.outbox import PartSent
 
     async with db.session() as s:
         box = Outbox(s)
         await box.enqueue_many([digest(1), digest(2, parts=2), digest(3), digest(4)], now=NOW)
-        await box.enqueue(alert(5), now=NOW + timedelta(seconds=1))
+        await box.enqueue_many([alert(5)], now=NOW + timedelta(seconds=1))
     store = SenderOutbox(db)
     try:
         first = await store.transact([], now=NOW + timedelta(seconds=2), claim=3, busy_chats=[1])
@@ -231,16 +243,14 @@ async def test_sender_transaction_records_outcomes_then_claims_in_send_order(db:
         await store.close()
     async with db.session() as s:
         counts = await Outbox(s).counts()
-        (stored_two,) = await Outbox(s).for_chat(2)
-        (stored_three,) = await Outbox(s).for_chat(3)
+        (stored_two,) = await deliveries_for_chat(s, 2)
+        (stored_three,) = await deliveries_for_chat(s, 3)
     assert counts == {"alert": {SENT: 1}, "digest": {CLAIMED: 2, PENDING: 2}}
     assert (stored_two.sent_message_ids, stored_two.priority) == ([12], 11)
     assert (stored_three.attempts, stored_three.last_error) == (1, "timed out")
 
 
 async def test_an_outcome_never_reopens_a_cancelled_push(db: Database) -> None:
-    from storage.outbox import Failed, RetryLater, SenderOutbox
-
     async with db.session() as s:
         await Outbox(s).enqueue_many([digest(1), digest(2)], now=NOW)
     store = SenderOutbox(db)
@@ -263,27 +273,23 @@ async def test_a_released_or_retried_row_keeps_its_place_in_the_queue(db: Databa
     async with db.session() as s:
         box = Outbox(s)
         await box.enqueue_many([alert(chat) for chat in (1, 2, 3)], now=NOW)
-    async with db.session() as s:
-        first, second, _ = await Outbox(s).due(NOW, limit=3)
-        # chat 1's row was in flight at a crash; chat 2's was answered 429 (retry in 5 s)
-        await Outbox(s).claim([(first.id, 0)], now=NOW)
-        await Outbox(s).retry_later(second.id, at=NOW + timedelta(seconds=5), now=NOW,
-                                    count_attempt=False)
+    first, second = (await transact(db, [], now=NOW, claim=2)).rows
+    assert (first.chat_id, second.chat_id) == (1, 2)
+    # chat 1's row was in flight at a crash; chat 2's was answered 429 (retry in 5 s)
+    await transact(db, [RetryLater(second.id, at=NOW + timedelta(seconds=5), now=NOW)], now=NOW)
     async with db.session() as s:  # more pushes queued while those waited
         await Outbox(s).enqueue_many([alert(chat) for chat in (4, 5)], now=NOW)
     restart = NOW + timedelta(seconds=10)
     async with db.session() as s:
         await Outbox(s).release_stale_claims(older_than=None, now=restart)
-    async with db.session() as s:
-        due = await Outbox(s).due(restart, limit=10)
-    assert [d.chat_id for d in due] == [1, 2, 3, 4, 5]
-    from storage.outbox import SenderOutbox
-
     store = SenderOutbox(db)
     try:
         claimed = await store.transact([], now=restart, claim=2)
+        rest = await store.transact([], now=restart, claim=10)
     finally:
         await store.close()
+    due = [*claimed.rows, *rest.rows]
+    assert [d.chat_id for d in due] == [1, 2, 3, 4, 5]
     assert [r.chat_id for r in claimed.rows] == [1, 2]
 
 
@@ -295,7 +301,7 @@ async def test_a_fenced_sender_that_lost_its_lock_can_neither_claim_nor_finish(
     import pytest
 
     from storage.instance_lock import FencedOutError, InstanceLock
-    from storage.outbox import PartSent, SenderOutbox
+    from storage.outbox import PartSent
 
     async with db.session() as s:
         await Outbox(s).enqueue_many([digest(1), digest(2)], now=NOW)

@@ -19,7 +19,7 @@ from bot.subscriptions.watches import (
 from storage.articles import ArticleRepository, NewArticle
 from storage.chats import ChatRepository
 from storage.database import Database
-from storage.outbox import Outbox
+from tests.conftest import deliveries_for_chat
 
 NOW = datetime(2023, 8, 1, tzinfo=UTC)
 CODEC = CallbackCodec("test-token")
@@ -90,8 +90,8 @@ async def test_new_matching_articles_make_one_notice_per_chat_per_ingest(db: Dat
     report = await notifier.run()
     assert report.chats == [1]
     async with db.session() as s:
-        [row] = await Outbox(s).for_chat(1)
-        assert await Outbox(s).for_chat(2) == []
+        [row] = await deliveries_for_chat(s, 1)
+        assert await deliveries_for_chat(s, 2) == []
     text = row.parts[0]["text"]
     assert "台风卡努逼近" in text and "萧山经开区招商" in text
     assert "萧山体育馆开放" not in text and "旧闻" not in text and "菜价" not in text

@@ -20,6 +20,8 @@ import resource
 import sys
 import time
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -28,13 +30,23 @@ from bot.delivery.sender import DeliverySender
 from bot.delivery.telegram_aiohttp import delivery_request
 from storage.database import Database
 from storage.instance_lock import InstanceLock
-from storage.outbox import Outbox
+from storage.models import Delivery
+from storage.outbox import OPEN_STATUSES
 
 # The runner asks the database whether the outbox is empty only when the sender is idle, and
 # looks again CHECK_EVERY seconds later if it was not (rows due later); while the sender works, it
 # waits on the sender's progress (IDLE_WAIT: at most this long between checks).
 CHECK_EVERY = 0.25
 IDLE_WAIT = 5.0
+
+
+
+async def open_rows(session: AsyncSession) -> int:
+    """Rows still pending or claimed: the run ends when none is left."""
+    count = await session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.status.in_(OPEN_STATUSES))
+    )
+    return int(count or 0)
 
 
 def cpu_seconds() -> float:
@@ -89,7 +101,7 @@ async def run(args: argparse.Namespace, db: Database) -> dict[str, float]:
             if not sender.idle:
                 continue
             async with db.session() as session:
-                if await Outbox(session).open_count() == 0:
+                if await open_rows(session) == 0:
                     break
             await asyncio.sleep(CHECK_EVERY)  # rows due later (a retry): look again soon
         await sender.stop()

@@ -29,7 +29,7 @@ from bot.delivery.sender import DeliverySender
 from bot.ingest.service import IngestOptions, IngestService
 from storage.chats import ChatRepository
 from storage.database import Database
-from storage.outbox import Outbox
+from tests.conftest import deliveries_for_chat
 from tests.e2e.fake_bot_api import FakeBotApi, StoredMessage, User, parse_html
 
 pytestmark = pytest.mark.e2e
@@ -111,7 +111,7 @@ async def digest_rows(db_url: str, chat_id: int) -> list[Any]:
     db = Database(db_url)
     try:
         async with db.session() as s:
-            return [r for r in await Outbox(s).for_chat(chat_id) if r.kind == "digest"]
+            return [r for r in await deliveries_for_chat(s, chat_id) if r.kind == "digest"]
     finally:
         await db.dispose()
 
