@@ -45,6 +45,7 @@ from bot.sources.service import DEFAULT_EVERY_MINUTES, SourceInputError, SourceS
 from bot.sources.service import KINDS as SOURCE_KINDS
 from bot.text import segmentation
 from bot.text.section_choice import page_ear_section, parse_page_map
+from bot.text.section_labels import write_labels
 from bot.text.sections import resolve_section_name
 from bot.version import package_version
 from storage.database import Database, DatabaseUnavailableError, DatabaseURLError
@@ -371,8 +372,7 @@ async def _export_section_labels(ctx: Context) -> int:
         labels = await BrowseService(db).section_labels()
     finally:
         await db.dispose()
-    lines = "".join(json.dumps(label, ensure_ascii=False) + "\n" for label in labels)
-    Path(ctx.args.file).write_text(lines, encoding="utf-8")
+    write_labels(Path(ctx.args.file), labels)
     if ctx.args.json:
         ctx.emit_json({"file": str(ctx.args.file), "labels": len(labels)})
     else:
