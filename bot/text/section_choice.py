@@ -1,17 +1,22 @@
 """Where an article's section comes from: what the page or source says first, the model last.
 
 A paper states the section of most pages in the page ear ("第02版：要闻", "经济新闻",
-"社会·民生"); a feed may carry a category; an operator may map page numbers to sections for a paper
+"社会·民生"); a feed may carry a category; an operator may configure a section for a file, a
+JSONL line or a polled source, or map page numbers to sections for a paper
 (NEWSBRIEF_SECTION_PAGES = "1-2:时政,3:经济"). Precedence, most specific first:
 
-1. ``operator`` — the operator named the section for this file or line (``--section``, a JSONL
-   ``section``) or corrected it afterwards (``section-set``, the bot's 版块 button);
+1. ``source`` — a section stated for this file, line or source (``ingest --section``, a JSONL
+   ``section``, ``sources add --section``): configuration states what the source is, so it is
+   recorded as the source's word, not as an operator's correction;
 2. ``page`` — the page ear names a section;
 3. ``source`` — the feed or JSONL line carries a category that names one;
-4. ``operator`` — the operator's page map covers the page number (a standing setting, less
-   specific than the page's own ear, which is why the ear wins);
+4. ``source`` — the page map setting covers the page number (a standing setting, less specific
+   than the page's own ear, which is why the ear wins);
 5. ``model`` — the classifier, with its confidence.
 
+``operator`` is kept for corrections made after the fact (``section-set``, the bot's 版块
+button, `storage.articles.ArticleRepository.set_section`): only those are training labels
+(``sections export-labels``), and only those outlive a source's edit of the item.
 Only ``model`` choices carry a confidence; the others are what someone wrote down.
 """
 
@@ -143,17 +148,17 @@ def choose_section(
     title: str,
     paragraphs: Sequence[str] = (),
     *,
-    operator_section: str | None = None,
+    stated_section: str | None = None,
     page_ear: str | None = None,
     category: str | None = None,
     page: int | None = None,
     page_map: Mapping[int, str] | None = None,
 ) -> SectionChoice:
     """The section by the precedence in this module's docstring."""
-    if operator_section:
-        section = resolve_section_name(operator_section)
+    if stated_section:
+        section = resolve_section_name(stated_section)
         if section is not None:
-            return SectionChoice(section, "operator")
+            return SectionChoice(section, "source")
     if page_ear:
         return SectionChoice(page_ear, "page")
     if category:
@@ -161,5 +166,5 @@ def choose_section(
         if section is not None:
             return SectionChoice(section, "source")
     if page is not None and page_map and page in page_map:
-        return SectionChoice(page_map[page], "operator")
+        return SectionChoice(page_map[page], "source")
     return model_choice(title, paragraphs)
