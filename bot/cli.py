@@ -44,7 +44,7 @@ from bot.sources.fetch import UnsupportedSchemeError
 from bot.sources.service import DEFAULT_EVERY_MINUTES, SourceInputError, SourceService
 from bot.sources.service import KINDS as SOURCE_KINDS
 from bot.text import segmentation
-from bot.text.section_choice import page_ear_section, parse_page_map
+from bot.text.section_choice import page_ear_section, parse_page_map, section_pages_setting
 from bot.text.section_labels import write_labels
 from bot.text.sections import resolve_section_name
 from bot.version import package_version
@@ -951,6 +951,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
+        section_pages_setting(settings.section_pages)  # a setting bot.config cannot read
     except SettingsError as exc:
         if not getattr(args, "reads_settings_itself", False):
             return _fail(EXIT_USAGE, str(exc))

@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.config import SettingsError
 from bot.text.sections import (
     DEFAULT_SECTION,
     SECTIONS,
@@ -108,26 +109,59 @@ def page_ear_section(page_text: str) -> str | None:
     return None
 
 
+SECTION_PAGES_SETTING = "NEWSBRIEF_SECTION_PAGES"
+PAGE_MAP_EXAMPLE = "1-2:时政,3:经济"
+
+
 class PageMapError(ValueError):
     """NEWSBRIEF_SECTION_PAGES is not a list of "PAGES:SECTION" entries."""
 
 
 def parse_page_map(text: str) -> dict[int, str]:
-    """ "1-2:时政,3:经济" -> {1: 时政, 2: 时政, 3: 经济}; an empty setting is an empty map."""
+    """ "1-2:时政,3:经济" -> {1: 时政, 2: 时政, 3: 经济}; an empty setting is an empty map.
+
+    Pages are 1-999 ("3" or "3-5", first ≤ last); a section is any name `/section` accepts.
+    """
     pages: dict[int, str] = {}
     for entry in filter(None, (part.strip() for part in re.split(r"[,，;；]", text))):
         span, sep, name = entry.partition(":") if ":" in entry else entry.partition("：")
-        section = resolve_section_name(name) if sep else None
+        if not sep:
+            raise PageMapError(f"entry {entry!r} has no section (expected e.g. {PAGE_MAP_EXAMPLE})")
         match = re.fullmatch(r"\s*(\d{1,3})\s*(?:-\s*(\d{1,3})\s*)?", span)
-        if section is None or match is None:
-            raise PageMapError(f"bad page map entry {entry!r} (expected e.g. 1-2:时政)")
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        if last < first:
-            raise PageMapError(f"bad page range {span.strip()!r}")
+        first = int(match.group(1)) if match else 0
+        last = int(match.group(2) or first) if match else 0
+        if match is None or first < 1 or last < first:
+            raise PageMapError(
+                f"bad page range {span.strip()!r} in {entry!r} (a page 1-999 or FIRST-LAST)"
+            )
+        section = resolve_section_name(name)
+        if section is None:
+            raise PageMapError(
+                f"unknown section {name.strip()!r} in {entry!r} (one of {' '.join(SECTIONS)})"
+            )
         for page in range(first, last + 1):
             pages[page] = section
     return pages
+
+
+def section_pages_setting(raw: str) -> dict[int, str]:
+    """The page map setting, checked at start-up: SettingsError naming the variable, so `run` and
+    every command stop with one line (exit 2) instead of failing at the first ingest."""
+    try:
+        return parse_page_map(raw)
+    except PageMapError as exc:
+        raise SettingsError(f"{SECTION_PAGES_SETTING}={raw!r}: {exc}") from exc
+
+
+def describe_page_map(pages: Mapping[int, str]) -> str:
+    """{1: 时政, 2: 时政, 3: 经济} -> "1-2 时政, 3 经济" (runs of pages under one section)."""
+    runs: list[tuple[int, int, str]] = []
+    for page in sorted(pages):
+        if runs and runs[-1][1] == page - 1 and runs[-1][2] == pages[page]:
+            runs[-1] = (runs[-1][0], page, pages[page])
+        else:
+            runs.append((page, page, pages[page]))
+    return ", ".join(f"{a}-{b} {s}" if a != b else f"{a} {s}" for a, b, s in runs)
 
 
 def model_choice(title: str, paragraphs: Sequence[str] = ()) -> SectionChoice:
