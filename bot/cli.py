@@ -44,7 +44,8 @@ from bot.sources.fetch import UnsupportedSchemeError
 from bot.sources.service import DEFAULT_EVERY_MINUTES, SourceInputError, SourceService
 from bot.sources.service import KINDS as SOURCE_KINDS
 from bot.text import segmentation
-from bot.text.section_choice import page_ear_section, parse_page_map
+from bot.text.section_choice import page_ear_section, parse_page_map, section_pages_setting
+from bot.text.section_labels import write_labels
 from bot.text.sections import resolve_section_name
 from bot.version import package_version
 from storage.database import Database, DatabaseUnavailableError, DatabaseURLError
@@ -371,8 +372,7 @@ async def _export_section_labels(ctx: Context) -> int:
         labels = await BrowseService(db).section_labels()
     finally:
         await db.dispose()
-    lines = "".join(json.dumps(label, ensure_ascii=False) + "\n" for label in labels)
-    Path(ctx.args.file).write_text(lines, encoding="utf-8")
+    write_labels(Path(ctx.args.file), labels)
     if ctx.args.json:
         ctx.emit_json({"file": str(ctx.args.file), "labels": len(labels)})
     else:
@@ -951,6 +951,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
+        section_pages_setting(settings.section_pages)  # a setting bot.config cannot read
     except SettingsError as exc:
         if not getattr(args, "reads_settings_itself", False):
             return _fail(EXIT_USAGE, str(exc))

@@ -66,7 +66,8 @@ class Settings:
     delivery_paid_broadcast: bool = False
     delivery_chat_interval: float = DEFAULT_DELIVERY_CHAT_INTERVAL
     # The operator's page -> section map for the paper (NEWSBRIEF_SECTION_PAGES="1-2:时政,3:经济"),
-    # as written: bot.text.section_choice.parse_page_map reads it (this layer knows no sections).
+    # as written: bot.text.section_choice.parse_page_map reads it (this layer knows no sections),
+    # and section_pages_setting checks it at start-up (bot.cli.main, `newsbrief doctor`).
     section_pages: str = ""
 
     @classmethod

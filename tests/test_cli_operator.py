@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser, main
+from bot.text.section_labels import read_labels
 from bot.version import package_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,8 +174,9 @@ def test_section_set_survives_reingest_and_is_exported(capsys, db_url: str, tmp_
     labels = tmp_path / "labels.jsonl"
     code, out, _ = run(capsys, "sections", "export-labels", str(labels), "--db", db_url, "--json")
     assert code == 0 and json.loads(out)["labels"] == 1
-    [line] = labels.read_text(encoding="utf-8").splitlines()
-    assert json.loads(line)["section"] == "文体" and json.loads(line)["title"] == first["title"]
+    [label] = read_labels(labels)  # what `section_training --labels` reads
+    assert (label.id, label.title, label.section) == (str(first["id"]), first["title"], "文体")
+    assert label.lead == shown["paragraphs"][0]
 
 
 def test_section_set_refuses_unknown_article_and_section(capsys, db_url: str) -> None:

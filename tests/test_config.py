@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import Settings, SettingsError
@@ -49,3 +51,46 @@ def test_the_rate_and_chat_spacing_can_be_set() -> None:
 def test_an_unusable_value_names_its_variable(environ: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         settings(**environ)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("1-2", "has no section"),
+        ("x:时政", "bad page range 'x'"),
+        ("3-1:经济", "bad page range '3-1'"),
+        ("0:时政", "bad page range '0'"),
+        ("1-2:时政,3:八卦", "unknown section '八卦'"),
+    ],
+)
+def test_a_malformed_page_map_names_its_variable(raw: str, reason: str) -> None:
+    """NEWSBRIEF_SECTION_PAGES is read by bot.text (this layer knows no sections), but checked
+    at start-up like every other setting: SettingsError naming the variable and the entry."""
+    from bot.text.section_choice import section_pages_setting
+
+    with pytest.raises(SettingsError, match=f"^NEWSBRIEF_SECTION_PAGES=.*{reason}"):
+        section_pages_setting(settings(NEWSBRIEF_SECTION_PAGES=raw).section_pages)
+
+
+def test_a_good_page_map_is_read_in_either_script_and_punctuation() -> None:
+    from bot.text.section_choice import section_pages_setting
+
+    raw = settings(NEWSBRIEF_SECTION_PAGES="1-2:时政，3：經濟; 4:sports").section_pages
+    assert section_pages_setting(raw) == {1: "时政", 2: "时政", 3: "经济", 4: "文体"}
+    assert section_pages_setting(settings().section_pages) == {}
+
+
+@pytest.mark.parametrize("argv", [["run"], ["sections"], ["ingest", "missing.txt"]])
+def test_a_malformed_page_map_stops_run_and_every_command_with_exit_2(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env from the working directory
+    monkeypatch.setenv("NEWSBRIEF_SECTION_PAGES", "1-2:时政,3:八卦")
+    monkeypatch.setenv("NEWSBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'never.db'}")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("newsbrief: NEWSBRIEF_SECTION_PAGES=")
+    assert "unknown section '八卦'" in err and not (tmp_path / "never.db").exists()

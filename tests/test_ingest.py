@@ -168,14 +168,25 @@ async def test_jsonl_articles_are_stored_with_their_fields(db: Database, tmp_pat
     assert first is not None
     assert first.paragraphs == ["第一段。", "第二段。"]
     assert (first.section, first.section_source, first.paper, first.page) == (
-        "经济", "operator", "人民日报", 3,
+        "经济", "source", "人民日报", 3,
     )
     assert first.edition_date == date(2023, 7, 30)
 
 
-async def test_operator_section_overrides_the_classifier(db: Database, fixtures_dir: Path):
+async def test_stated_section_overrides_the_classifier(db: Database, fixtures_dir: Path):
+    """`--section` is configuration: the source's word ("source"), not a correction
+    ("operator"), so it is no training label."""
     report = await _service(db).ingest([fixtures_dir / SEED], IngestOptions(section="文体"))
-    assert {a.section for a in report.articles} == {"文体"}
+    assert {(a.section, a.section_source) for a in report.articles} == {("文体", "source")}
+    async with db.session() as session:
+        assert await ArticleRepository(session).operator_sections() == []
+
+
+async def test_page_map_setting_is_the_sources_word(db: Database, fixtures_dir: Path):
+    """NEWSBRIEF_SECTION_PAGES is configuration too: "source", like `--section`."""
+    service = IngestService(db, Settings(section_pages="1:科教"))
+    report = await service.ingest([fixtures_dir / SEED])  # the seed is page 01, no ear
+    assert {(a.section, a.section_source) for a in report.articles} == {("科教", "source")}
 
 
 async def test_folders_are_read_recursively(db: Database, tmp_path: Path, seed_text: str):
@@ -198,7 +209,8 @@ async def test_an_article_repeated_within_one_file_is_stored_once(db: Database, 
 
 
 def test_section_sources_page_ear_then_page_map_then_model() -> None:
-    """Precedence of bot.text.section_choice: operator > page ear > category > page map > model."""
+    """Precedence of bot.text.section_choice: stated > page ear > category > page map > model;
+    all but the ear and the model are the source's word ("source")."""
     from bot.text.section_choice import (
         PageMapError,
         choose_section,
@@ -218,11 +230,12 @@ def test_section_sources_page_ear_then_page_map_then_model() -> None:
         with pytest.raises(PageMapError):
             parse_page_map(bad)
     title = "NBA总决赛:湖人队逆转夺冠"
-    assert choose_section(title, operator_section="经济", page_ear="社会").source == "operator"
+    stated = choose_section(title, stated_section="经济", page_ear="社会")
+    assert (stated.section, stated.source) == ("经济", "source")
     assert choose_section(title, page_ear="社会", page=1, page_map=page_map).section == "社会"
     assert choose_section(title, category="财经", page=1, page_map=page_map).source == "source"
     by_map = choose_section(title, page=2, page_map=page_map)
-    assert (by_map.section, by_map.source, by_map.confidence) == ("时政", "operator", None)
+    assert (by_map.section, by_map.source, by_map.confidence) == ("时政", "source", None)
     by_model = choose_section(title, page=9, page_map=page_map)
     assert by_model.section == "文体" and by_model.source == "model"
     assert by_model.confidence is not None and 0 < by_model.confidence <= 1

@@ -482,6 +482,9 @@ def test_cli_sources_add_list_poll_remove(capsys: pytest.CaptureFixture[str],
         assert set(polled[0]) >= {"id", "url", "status", "articles_new", "articles_duplicate",
                                   "alerts_new", "error"}
         assert "HTTP 404" in polled[1]["error"]
+        assert main(["show", "1", "--json", *db]) == 0  # `--section` is the source's word
+        shown = json.loads(capsys.readouterr().out)
+        assert (shown["section"], shown["section_source"]) == ("应急", "source")
         assert main(["sources", "list", "--json", *db]) == 0
         listed = json.loads(capsys.readouterr().out)
         assert [s["last_status"] for s in listed] == ["ok", "error"]

@@ -37,6 +37,13 @@ from bot.config import (
 )
 from bot.ingest.inbox import DONE_DIR, FAILED_DIR
 from bot.sources.fetch import Fetcher, FetchError
+from bot.text.section_choice import (
+    PAGE_MAP_EXAMPLE,
+    SECTION_PAGES_SETTING,
+    describe_page_map,
+    section_pages_setting,
+)
+from bot.text.sections import SECTIONS
 from bot.version import package_version
 from storage.articles import ArticleRepository
 from storage.database import Database, DatabaseUnavailableError, MigrationState
@@ -48,8 +55,8 @@ Status = Literal["ok", "problem", "skipped"]
 
 # In the order they run and are printed; ``--only`` picks among these names.
 CHECK_NAMES: tuple[str, ...] = (
-    "settings", "timezone", "admin_ids", "token", "database", "migrations", "lock", "inbox",
-    "search_index", "sources",
+    "settings", "timezone", "admin_ids", "section_pages", "token", "database", "migrations",
+    "lock", "inbox", "search_index", "sources",
 )  # fmt: skip
 GET_ME_TIMEOUT_SECONDS = 10.0
 # What a check needs to have run before it (``--only lock`` still checks the database first).
@@ -62,7 +69,7 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
 SOURCE_PROBE_TIMEOUT_SECONDS = 10.0
 SOURCE_PROBES_AT_ONCE = 4
 # Checked one by one by their own checks, so the general settings check leaves them out.
-_OWN_CHECK_VARIABLES = ("NEWSBRIEF_TIMEZONE", "NEWSBRIEF_ADMIN_IDS")
+_OWN_CHECK_VARIABLES = ("NEWSBRIEF_TIMEZONE", "NEWSBRIEF_ADMIN_IDS", SECTION_PAGES_SETTING)
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,7 @@ class Doctor:
             "settings": self.check_settings,
             "timezone": self.check_timezone,
             "admin_ids": self.check_admin_ids,
+            "section_pages": self.check_section_pages,
             "token": self.check_token,
             "database": self.check_database,
             "migrations": self.check_migrations,
@@ -190,6 +198,20 @@ class Doctor:
             return _ok("admin_ids", "no admins (NEWSBRIEF_ADMIN_IDS unset): nobody can upload "
                        "pages or see /status in Telegram")
         return _ok("admin_ids", f"{len(ids)} admin id(s): {', '.join(map(str, sorted(ids)))}")
+
+    async def check_section_pages(self) -> CheckResult:
+        """The per-paper page -> section map parses (the bot refuses to start otherwise)."""
+        raw = self.raw.get(SECTION_PAGES_SETTING, "")
+        try:
+            pages = section_pages_setting(raw)
+        except SettingsError as exc:
+            return _problem("section_pages", str(exc), f"write PAGES:SECTION entries separated "
+                            f"by commas, e.g. {SECTION_PAGES_SETTING}={PAGE_MAP_EXAMPLE} "
+                            f"(sections: {' '.join(SECTIONS)}), or unset it")
+        if not pages:
+            return _ok("section_pages", f"no page map ({SECTION_PAGES_SETTING} unset): sections "
+                       "come from page ears, sources and the classifier")
+        return _ok("section_pages", f"pages without an ear: {describe_page_map(pages)}")
 
     # --- Telegram --------------------------------------------------------------------------------
 

@@ -74,6 +74,8 @@ class IngestOptions:
     edition: date | None = None
     paper: str | None = None
     page: int | None = None
+    # A section stated for every article (`--section`, a source's setting): the source's word,
+    # recorded as section_source "source" (bot.text.section_choice).
     section: str | None = None
     format: InputFormat = "auto"
 
@@ -123,7 +125,7 @@ class _JsonlRecord:
     title: str
     body: str
     edition: date
-    section: str | None
+    stated_section: str | None  # the line's `section` or the ingest's `--section`
     category: str | None  # a feed's own category for the item
     paper: str
     page: int | None
@@ -405,14 +407,14 @@ class IngestService:
         paper: str,
         edition: date,
         page: int | None,
-        section: str | None,
+        stated_section: str | None,
         source: str,
         ear: str | None = None,
     ) -> NewArticle:
         paragraphs = tuple(article.paragraphs)
         title = article.title or _stand_in_title(paragraphs)
         choice = choose_section(
-            title, paragraphs, operator_section=section, page_ear=ear, page=page,
+            title, paragraphs, stated_section=stated_section, page_ear=ear, page=page,
             page_map=self.page_map,
         )
         return NewArticle(
@@ -472,14 +474,14 @@ class IngestService:
             edition = default_edition
         else:
             raise ValueError("no \"date\" on the line, no --date and no date in the file name")
-        section = options.section or _text_field(record, "section")
-        if section is not None and resolve_section_name(section) is None:
-            raise ValueError(f"unknown section {section!r}")
+        stated_section = options.section or _text_field(record, "section")
+        if stated_section is not None and resolve_section_name(stated_section) is None:
+            raise ValueError(f"unknown section {stated_section!r}")
         return _JsonlRecord(
             title=title,
             body=body,
             edition=edition,
-            section=section,
+            stated_section=stated_section,
             category=_text_field(record, "category"),
             paper=options.paper or _text_field(record, "paper") or self.settings.paper,
             page=options.page if options.page is not None else _int_field(record, "page"),
@@ -497,7 +499,7 @@ class IngestService:
                 record.paper, record.edition, "article", record.title, paragraphs
             ),
             **_section_fields(choose_section(
-                record.title, paragraphs, operator_section=record.section,
+                record.title, paragraphs, stated_section=record.stated_section,
                 category=record.category, page=record.page, page_map=self.page_map,
             )),
             paragraphs=paragraphs,

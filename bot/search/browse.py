@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.text.section_labels import SectionLabel, label_of
 from bot.text.sections import SECTIONS
 from storage.articles import ArticleRepository
 from storage.database import Database, WriteSession
@@ -142,16 +143,12 @@ class BrowseService:
 
         return await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
-    async def section_labels(self) -> list[dict[str, str]]:
-        """Operator-set sections as training lines (title, first paragraph, section), for the
-        next run of ``bot.text.section_training``."""
+    async def section_labels(self) -> list[SectionLabel]:
+        """Operator-set sections as training labels (title, first paragraph, section), for the
+        next run of ``bot.text.section_training --labels``."""
         async with self.db.session() as session:
             rows = await ArticleRepository(session).operator_sections()
-        return [
-            {"id": str(a.id), "title": a.title, "lead": a.paragraphs[0] if a.paragraphs else "",
-             "section": a.section}
-            for a in rows
-        ]
+        return [label_of(a.id, a.title, a.paragraphs, a.section) for a in rows]
 
     async def articles(self, article_ids: list[int]) -> list[Article]:
         """Several articles in one query, in the order of ``article_ids`` (missing ones out)."""

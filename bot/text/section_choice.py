@@ -1,17 +1,22 @@
 """Where an article's section comes from: what the page or source says first, the model last.
 
 A paper states the section of most pages in the page ear ("第02版：要闻", "经济新闻",
-"社会·民生"); a feed may carry a category; an operator may map page numbers to sections for a paper
+"社会·民生"); a feed may carry a category; an operator may configure a section for a file, a
+JSONL line or a polled source, or map page numbers to sections for a paper
 (NEWSBRIEF_SECTION_PAGES = "1-2:时政,3:经济"). Precedence, most specific first:
 
-1. ``operator`` — the operator named the section for this file or line (``--section``, a JSONL
-   ``section``) or corrected it afterwards (``section-set``, the bot's 版块 button);
+1. ``source`` — a section stated for this file, line or source (``ingest --section``, a JSONL
+   ``section``, ``sources add --section``): configuration states what the source is, so it is
+   recorded as the source's word, not as an operator's correction;
 2. ``page`` — the page ear names a section;
 3. ``source`` — the feed or JSONL line carries a category that names one;
-4. ``operator`` — the operator's page map covers the page number (a standing setting, less
-   specific than the page's own ear, which is why the ear wins);
+4. ``source`` — the page map setting covers the page number (a standing setting, less specific
+   than the page's own ear, which is why the ear wins);
 5. ``model`` — the classifier, with its confidence.
 
+``operator`` is kept for corrections made after the fact (``section-set``, the bot's 版块
+button, `storage.articles.ArticleRepository.set_section`): only those are training labels
+(``sections export-labels``), and only those outlive a source's edit of the item.
 Only ``model`` choices carry a confidence; the others are what someone wrote down.
 """
 
@@ -22,6 +27,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.config import SettingsError
 from bot.text.sections import (
     DEFAULT_SECTION,
     SECTIONS,
@@ -103,26 +109,59 @@ def page_ear_section(page_text: str) -> str | None:
     return None
 
 
+SECTION_PAGES_SETTING = "NEWSBRIEF_SECTION_PAGES"
+PAGE_MAP_EXAMPLE = "1-2:时政,3:经济"
+
+
 class PageMapError(ValueError):
     """NEWSBRIEF_SECTION_PAGES is not a list of "PAGES:SECTION" entries."""
 
 
 def parse_page_map(text: str) -> dict[int, str]:
-    """ "1-2:时政,3:经济" -> {1: 时政, 2: 时政, 3: 经济}; an empty setting is an empty map."""
+    """ "1-2:时政,3:经济" -> {1: 时政, 2: 时政, 3: 经济}; an empty setting is an empty map.
+
+    Pages are 1-999 ("3" or "3-5", first ≤ last); a section is any name `/section` accepts.
+    """
     pages: dict[int, str] = {}
     for entry in filter(None, (part.strip() for part in re.split(r"[,，;；]", text))):
         span, sep, name = entry.partition(":") if ":" in entry else entry.partition("：")
-        section = resolve_section_name(name) if sep else None
+        if not sep:
+            raise PageMapError(f"entry {entry!r} has no section (expected e.g. {PAGE_MAP_EXAMPLE})")
         match = re.fullmatch(r"\s*(\d{1,3})\s*(?:-\s*(\d{1,3})\s*)?", span)
-        if section is None or match is None:
-            raise PageMapError(f"bad page map entry {entry!r} (expected e.g. 1-2:时政)")
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        if last < first:
-            raise PageMapError(f"bad page range {span.strip()!r}")
+        first = int(match.group(1)) if match else 0
+        last = int(match.group(2) or first) if match else 0
+        if match is None or first < 1 or last < first:
+            raise PageMapError(
+                f"bad page range {span.strip()!r} in {entry!r} (a page 1-999 or FIRST-LAST)"
+            )
+        section = resolve_section_name(name)
+        if section is None:
+            raise PageMapError(
+                f"unknown section {name.strip()!r} in {entry!r} (one of {' '.join(SECTIONS)})"
+            )
         for page in range(first, last + 1):
             pages[page] = section
     return pages
+
+
+def section_pages_setting(raw: str) -> dict[int, str]:
+    """The page map setting, checked at start-up: SettingsError naming the variable, so `run` and
+    every command stop with one line (exit 2) instead of failing at the first ingest."""
+    try:
+        return parse_page_map(raw)
+    except PageMapError as exc:
+        raise SettingsError(f"{SECTION_PAGES_SETTING}={raw!r}: {exc}") from exc
+
+
+def describe_page_map(pages: Mapping[int, str]) -> str:
+    """{1: 时政, 2: 时政, 3: 经济} -> "1-2 时政, 3 经济" (runs of pages under one section)."""
+    runs: list[tuple[int, int, str]] = []
+    for page in sorted(pages):
+        if runs and runs[-1][1] == page - 1 and runs[-1][2] == pages[page]:
+            runs[-1] = (runs[-1][0], page, pages[page])
+        else:
+            runs.append((page, page, pages[page]))
+    return ", ".join(f"{a}-{b} {s}" if a != b else f"{a} {s}" for a, b, s in runs)
 
 
 def model_choice(title: str, paragraphs: Sequence[str] = ()) -> SectionChoice:
@@ -143,17 +182,17 @@ def choose_section(
     title: str,
     paragraphs: Sequence[str] = (),
     *,
-    operator_section: str | None = None,
+    stated_section: str | None = None,
     page_ear: str | None = None,
     category: str | None = None,
     page: int | None = None,
     page_map: Mapping[int, str] | None = None,
 ) -> SectionChoice:
     """The section by the precedence in this module's docstring."""
-    if operator_section:
-        section = resolve_section_name(operator_section)
+    if stated_section:
+        section = resolve_section_name(stated_section)
         if section is not None:
-            return SectionChoice(section, "operator")
+            return SectionChoice(section, "source")
     if page_ear:
         return SectionChoice(page_ear, "page")
     if category:
@@ -161,5 +200,5 @@ def choose_section(
         if section is not None:
             return SectionChoice(section, "source")
     if page is not None and page_map and page in page_map:
-        return SectionChoice(page_map[page], "operator")
+        return SectionChoice(page_map[page], "source")
     return model_choice(title, paragraphs)

@@ -7,6 +7,11 @@ labelled by title cues (WEAK_TITLE_CUES: exactly one section's cue in the title;
 hand-labelled evaluation set are left out), and ships the weights as integers (WEIGHT_SCALE).
 Settings were chosen on the tuning split of `tests/fixtures/sections_eval.jsonl`
 (`tests/quality/sections_eval.py`); the held-out quarter was scored once, afterwards.
+
+Operator corrections close the loop: `--labels FILE` (what `newsbrief sections export-labels FILE`
+writes, format in `bot.text.section_labels`) adds each corrected article as a training example
+weighing LABEL_WEIGHT weak ones. `--out PATH` writes a trial model elsewhere, leaving the shipped
+weights alone (score it with `python -m tests.quality.sections_eval --model PATH`).
 `--nb` trains the previous naive Bayes model instead (described below).
 
 Naive Bayes (`--nb`): It reads the shared corpora beside the repository
@@ -23,6 +28,7 @@ with any 应急 prediction counted as an error):
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import re
@@ -34,12 +40,15 @@ from pathlib import Path
 
 import jieba
 
+from bot.text.section_labels import LABEL_WEIGHT, LabelFileError, SectionLabel, read_labels
 from bot.text.sections import (
     EMERGENCY_PATTERN,
     LINEAR_FORMAT,
     MODEL_PATH,
     SECTIONS,
+    TITLE_WEIGHT,
     SectionModel,
+    article_lead,
     classify_section,
     extract_features,
 )
@@ -238,8 +247,15 @@ def weak_title_examples(corpora: Path, exclude: set[str]) -> list[tuple[str, str
     return found
 
 
-def train_linear(corpora: Path) -> dict:
-    """Fit the logistic regression and return the JSON-ready model."""
+def train_linear(
+    corpora: Path, labels: Sequence[SectionLabel] = (), label_weight: float = LABEL_WEIGHT
+) -> dict:
+    """Fit the logistic regression and return the JSON-ready model.
+
+    `labels` (operator corrections, `bot.text.section_labels`) join the training set with
+    `label_weight` each (a weak example weighs 1): their features are title and lead weighted as
+    at run time, so the corrected article itself scores the way it was trained.
+    """
     from sklearn.feature_extraction import DictVectorizer  # training-only dependency
     from sklearn.linear_model import LogisticRegression
 
@@ -249,22 +265,36 @@ def train_linear(corpora: Path) -> dict:
     exclude = {json.loads(line)["id"] for line in EVAL_SET.read_text("utf-8").splitlines()}
     weak = weak_title_examples(corpora, exclude)
     texts = [e.text for e in dev] + [e.text for e in emergency_examples(corpora)]
-    labels = [THUCNEWS_SECTIONS[e.fine_class] for e in dev]
-    labels += ["应急"] * (len(texts) - len(labels))
+    labels_out = [THUCNEWS_SECTIONS[e.fine_class] for e in dev]
+    labels_out += ["应急"] * (len(texts) - len(labels_out))
     texts += [title for title, _ in weak]
-    labels += [section for _, section in weak]
-    words = jieba_words([e.text for e in dev] + [title for title, _ in weak], 2)
+    labels_out += [section for _, section in weak]
+    words = jieba_words(
+        [e.text for e in dev] + [title for title, _ in weak] + [label.title for label in labels], 2
+    )
     lengths = sorted({len(w) for w in words})
 
-    def features(text: str) -> dict[str, float]:
-        found = Counter(extract_features(text, words, lengths, unigrams=True))
+    def features(weighted: Sequence[tuple[str, float]]) -> dict[str, float]:
+        """Normalised feature counts; several texts weighted like `section_scores` weighs
+        title and lead."""
+        found: Counter[str] = Counter()
+        for text, weight in weighted:
+            for feature in extract_features(text, words, lengths, unigrams=True):
+                found[feature] += weight
         total = sum(found.values()) or 1
         return {feature: count / total for feature, count in found.items()}
 
+    rows = [features([(text, 1.0)]) for text in texts]
+    rows += [
+        features([(label.title, TITLE_WEIGHT), (article_lead([label.lead]), 1.0)])
+        for label in labels
+    ]
+    labels_out += [label.section for label in labels]
+    sample_weight = [1.0] * len(texts) + [label_weight] * len(labels)
     vectorizer = DictVectorizer()
-    matrix = vectorizer.fit_transform([features(text) for text in texts])
+    matrix = vectorizer.fit_transform(rows)
     classifier = LogisticRegression(C=LINEAR_C, max_iter=3000, class_weight="balanced")
-    classifier.fit(matrix, labels)
+    classifier.fit(matrix, labels_out, sample_weight=sample_weight)
     order = [list(classifier.classes_).index(section) for section in SECTIONS]
     weights: dict[str, list[int]] = {}
     for column, feature in enumerate(vectorizer.get_feature_names_out()):
@@ -272,6 +302,11 @@ def train_linear(corpora: Path) -> dict:
         if max(abs(w) for w in vector) >= MIN_WEIGHT:
             weights[str(feature)] = [round(w * WEIGHT_SCALE) for w in vector]
     kept_words = sorted(w for w in words if w in weights)
+    training: dict[str, object] = {
+        "thucnews_dev": len(dev), "weak_titles": len(weak), "C": LINEAR_C, "min_weight": MIN_WEIGHT
+    }
+    if labels:
+        training.update(labels=len(labels), label_weight=label_weight)
     return {
         "format": LINEAR_FORMAT,
         "classes": list(SECTIONS),
@@ -280,38 +315,63 @@ def train_linear(corpora: Path) -> dict:
         "unigrams": True,
         "words": kept_words,
         "weights": dict(sorted(weights.items())),
-        "training": {"thucnews_dev": len(dev), "weak_titles": len(weak), "C": LINEAR_C,
-                     "min_weight": MIN_WEIGHT},
+        "training": training,
     }
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.text.section_training",
+        description="Train the section model and write it (default: the shipped weights).",
+    )
+    parser.add_argument("--labels", type=Path, action="append", default=[], metavar="FILE",
+                        help="operator corrections (`newsbrief sections export-labels FILE`); "
+                        "may be given more than once")
+    parser.add_argument("--label-weight", type=float, default=LABEL_WEIGHT, metavar="W",
+                        help=f"weight of one correction against a weak example's 1 "
+                        f"(default {LABEL_WEIGHT:g})")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH, metavar="PATH",
+                        help="where to write the model (default: the shipped "
+                        "bot/text/data/section_model.json); a trial model goes elsewhere")
+    parser.add_argument("--corpora", type=Path, default=CORPORA, metavar="DIR",
+                        help="the shared corpora (default ../shared/data/corpora)")
+    parser.add_argument("--nb", action="store_true", help="train the old naive Bayes model")
+    parser.add_argument("--quick", action="store_true", help="--nb: one grid point")
+    parser.add_argument("--cv-only", action="store_true", help="--nb: choose, write nothing")
+    return parser.parse_args(list(argv))
 
 
 def main(argv: Sequence[str] = ()) -> int:
     """Train the linear model (default) or, with `--nb`, the naive Bayes one; write it."""
-    if not (CORPORA / "thucnews-titles" / "dev.txt").is_file():
-        print(f"section_training: corpora not found at {CORPORA}", file=sys.stderr)
+    args = parse_args(argv)
+    if not (args.corpora / "thucnews-titles" / "dev.txt").is_file():
+        print(f"section_training: corpora not found at {args.corpora}", file=sys.stderr)
         return 2
-    if "--nb" in argv:
-        return main_naive_bayes(argv)
+    if args.nb:
+        return main_naive_bayes(args)
+    try:
+        labels = [label for path in args.labels for label in read_labels(path)]
+    except (OSError, LabelFileError) as exc:
+        print(f"section_training: {exc}", file=sys.stderr)
+        return 2
     jieba.setLogLevel(60)
-    model_json = train_linear(CORPORA)
+    model_json = train_linear(args.corpora, labels, args.label_weight)
     text = json.dumps(model_json, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    MODEL_PATH.write_text(text + "\n", encoding="utf-8")
-    print(f"wrote {MODEL_PATH} ({len(text.encode()) / 1e6:.2f} MB, "
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({len(text.encode()) / 1e6:.2f} MB, "
           f"{len(model_json['weights'])} features); {model_json['training']}")
     return 0
 
 
-def main_naive_bayes(argv: Sequence[str] = ()) -> int:
+def main_naive_bayes(args: argparse.Namespace) -> int:
     """Select settings on dev, fit on dev, write the model, report dev-CV and test figures."""
-    if not (CORPORA / "thucnews-titles" / "dev.txt").is_file():
-        print(f"section_training: corpora not found at {CORPORA}", file=sys.stderr)
-        print("  (expected ../shared/data/corpora beside the repository)", file=sys.stderr)
-        return 2
     jieba.setLogLevel(60)
-    thuc = CORPORA / "thucnews-titles"
+    corpora: Path = args.corpora
+    thuc = corpora / "thucnews-titles"
     class_names = (thuc / "class.txt").read_text(encoding="utf-8").split()
     dev = read_titles(thuc / "dev.txt", class_names)
-    extra = emergency_examples(CORPORA)
+    extra = emergency_examples(corpora)
     classes = [*class_names, EMERGENCY_CLASS]
     print(f"dev titles {len(dev)}, weak 应急 examples {len(extra)}")
 
@@ -322,7 +382,7 @@ def main_naive_bayes(argv: Sequence[str] = ()) -> int:
         for min_count in (1, 2)
         for alpha in (0.1, 0.2, 0.3)
     ]
-    if "--quick" in argv:
+    if args.quick:
         grid = grid[:1]
     best: tuple[float, Settings] | None = None
     for settings in grid:
@@ -332,18 +392,18 @@ def main_naive_bayes(argv: Sequence[str] = ()) -> int:
             best = (score, settings)
     assert best is not None
     cv_score, settings = best
-    if "--cv-only" in argv:
+    if args.cv_only:
         print(f"chosen {settings} (cv-only: nothing written, test not scored)")
         return 0
     model_json = fit([*dev, *extra], classes, settings)
-    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(model_json, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    MODEL_PATH.write_text(text + "\n", encoding="utf-8")
+    args.out.write_text(text + "\n", encoding="utf-8")
 
     test = read_titles(thuc / "test.txt", class_names)
     test_score, test_per_class, test_emergency = evaluate(model_json, test)
     _, cv_per_class = cv_per_class_scores(dev, extra, classes, settings)
-    print(f"chosen {settings}; model {MODEL_PATH} ({len(text.encode()) / 1e6:.2f} MB)")
+    print(f"chosen {settings}; model {args.out} ({len(text.encode()) / 1e6:.2f} MB)")
     print(f"dev 5-fold CV macro-F1 {cv_score:.4f}  {format_per_class(cv_per_class)}")
     print(f"test macro-F1 {test_score:.4f}  {format_per_class(test_per_class)}")
     print(f"test titles predicted 应急: {test_emergency}")

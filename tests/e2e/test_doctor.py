@@ -103,6 +103,21 @@ async def test_bad_admin_ids_and_timezone_are_reported_each_on_its_own() -> None
     assert good.ok and "Asia/Hong_Kong" in _check(good, "timezone")[1]
 
 
+async def test_section_pages_problem_says_how_to_fix_and_a_good_map_is_described() -> None:
+    """A bad page map is the `section_pages` check's problem (the bot would refuse to start),
+    reported once: not again under `settings`."""
+    raw = {"NEWSBRIEF_SECTION_PAGES": "1-2:时政,3:八卦"}
+    report = await _doctor(raw, None, "settings", "section_pages")
+    status, detail, fix = _check(report, "section_pages")
+    assert status == "problem" and "NEWSBRIEF_SECTION_PAGES" in detail and "'八卦'" in detail
+    assert fix is not None and "NEWSBRIEF_SECTION_PAGES=1-2:时政,3:经济" in fix
+    assert _check(report, "settings")[0] == "ok" and not report.ok
+    good = await _doctor({"NEWSBRIEF_SECTION_PAGES": "1-2:时政, 3:经济"}, None, "section_pages")
+    assert good.ok and _check(good, "section_pages")[1].endswith("1-2 时政, 3 经济")
+    unset = await _doctor({}, None, "section_pages")
+    assert unset.ok and "unset" in _check(unset, "section_pages")[1]
+
+
 async def test_any_other_bad_setting_fails_the_settings_check() -> None:
     report = await _doctor({"NEWSBRIEF_DIGEST_GRACE_HOURS": "soon"}, None, "settings")
     status, detail, _ = _check(report, "settings")
@@ -309,12 +324,15 @@ async def test_doctor_json_passes_with_a_token_and_fails_without(
 @pytest.mark.e2e
 async def test_doctor_text_bad_settings_and_bad_db_url(tmp_path: Path) -> None:
     env = {"NEWSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-           "NEWSBRIEF_TIMEZONE": "Nowhere/Town", "NEWSBRIEF_ADMIN_IDS": "me"}
-    code, out, err = await _cli(env, tmp_path, "doctor", "--only", "timezone,admin_ids")
+           "NEWSBRIEF_TIMEZONE": "Nowhere/Town", "NEWSBRIEF_ADMIN_IDS": "me",
+           "NEWSBRIEF_SECTION_PAGES": "5-3:经济"}
+    code, out, err = await _cli(env, tmp_path, "doctor", "--only",
+                                "timezone,admin_ids,section_pages")
     assert code == 1, err
     assert out.splitlines()[0] == f"newsbrief {package_version()}"
     assert "PROBLEM  timezone" in out and "PROBLEM  admin_ids" in out and "fix: " in out
-    assert out.rstrip().endswith("2 check(s) failed")
+    assert "PROBLEM  section_pages" in out and "bad page range '5-3'" in out
+    assert out.rstrip().endswith("3 check(s) failed")
     code, out, err = await _cli({}, tmp_path, "doctor", "--db", "sqlite:///")
     assert code == 2 and out == "" and "names no database file" in err
     # the same URL as a setting is what the doctor is there to diagnose: a problem, exit 1

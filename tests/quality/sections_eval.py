@@ -7,6 +7,7 @@
     /tmp/venv/bin/python tests/quality/sections_eval.py              # tuning split
     /tmp/venv/bin/python tests/quality/sections_eval.py --held-out   # sealed split, once
     /tmp/venv/bin/python tests/quality/sections_eval.py --title-only # titles alone
+    /tmp/venv/bin/python tests/quality/sections_eval.py --model /tmp/trial.json  # a trial model
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.text.sections import SECTIONS, classify_section
+from bot.text.sections import SECTIONS, SectionModel, classify_section, load_model
 
 EVAL_SET = Path(__file__).resolve().parents[1] / "fixtures" / "sections_eval.jsonl"
 
@@ -40,14 +41,21 @@ def scores(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, floa
     return sum(per_section.values()) / len(per_section), per_section
 
 
+def predict(items: list[dict], model: SectionModel, title_only: bool = False) -> list[str]:
+    """The section the model gives each item (title, and the lead unless `title_only`)."""
+    return [
+        classify_section(item["title"], () if title_only else (item["lead"],), model)
+        for item in items
+    ]
+
+
 def main(argv: list[str]) -> int:
     held_out = "--held-out" in argv
     title_only = "--title-only" in argv
+    model = load_model(Path(argv[argv.index("--model") + 1])) if "--model" in argv else load_model()
     items = load_items(held_out)
     gold = [item["section"] for item in items]
-    predicted = [
-        classify_section(item["title"], () if title_only else (item["lead"],)) for item in items
-    ]
+    predicted = predict(items, model, title_only)
     macro, per_section = scores(gold, predicted)
     split = "held-out" if held_out else "tuning"
     print(f"{split} ({len(items)} items{', titles only' if title_only else ''}): "
