@@ -10,20 +10,28 @@ from telegram.error import TelegramError
 
 from handlers.common import translator, translator_for
 from handlers.context import NewsContext
-from storage.database import DatabaseFullError
+from storage.database import DatabaseBusyError, DatabaseFullError
 
 logger = logging.getLogger("newsbrief.errors")
+
+# Errors the operator can act on, logged in one line, and what the reader is told about each.
+_EXPLAINED: dict[type[Exception], str] = {
+    DatabaseFullError: "error.disk_full",
+    DatabaseBusyError: "error.busy",
+}
 
 
 async def on_error(update: object, context: NewsContext) -> None:
     chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat \
         else None
     update_id = update.update_id if isinstance(update, Update) else None
-    disk_full = isinstance(context.error, DatabaseFullError)
+    explained = next(
+        (key for kind, key in _EXPLAINED.items() if isinstance(context.error, kind)), None
+    )
     logger.error(
         "error handling update %s in chat %s%s", update_id, chat_id,
-        f": {context.error}" if disk_full else "",
-        exc_info=None if disk_full else context.error,  # the operator's problem: one line
+        f": {context.error}" if explained else "",
+        exc_info=None if explained else context.error,  # the operator's problem: one line
         extra={"chat_id": chat_id, "update_id": update_id},
     )
     if not isinstance(update, Update) or update.effective_chat is None:
@@ -37,7 +45,7 @@ async def on_error(update: object, context: NewsContext) -> None:
             await update.callback_query.answer()
     try:
         await update.effective_chat.send_message(
-            tr.html("error.disk_full" if disk_full else "error.generic")
+            tr.html(explained or "error.generic")
         )
     except TelegramError as exc:  # blocked, kicked, flood-limited: nothing more to do
         logger.warning("could not tell chat %s about the error: %s", chat_id, exc)

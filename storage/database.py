@@ -41,6 +41,10 @@ SQLITE_LOCKED = 6
 # Waits before each retry of a write that met another writer's lock (an ingest batch, the
 # sender): short at first, ~8 s in all on top of SQLite's own busy wait.
 LOCK_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 3.0)
+# How long :meth:`Database.write` keeps retrying in all: a reader waits out a batch of an ingest,
+# but is told the store is busy rather than kept waiting for minutes (each try may itself wait
+# the busy timeout, so the worst case is this plus one busy timeout, not nine of them).
+LOCK_WAIT_BUDGET_S = 15.0
 
 T = TypeVar("T")
 # The session :meth:`Database.write` hands to its work (named here so callers above storage/ need
@@ -61,6 +65,11 @@ class DatabaseURLError(DatabaseUnavailableError):
 class DatabaseFullError(DatabaseUnavailableError):
     """A write failed because the disk (or the database's quota) is full: nothing was stored;
     free space and the same write succeeds."""
+
+
+class DatabaseBusyError(DatabaseUnavailableError):
+    """Another writer held SQLite's write lock longer than a write waits for it: nothing was
+    stored, and the same write succeeds once that writer commits."""
 
 
 class DatabaseReadOnlyError(DatabaseUnavailableError):
@@ -198,12 +207,15 @@ class Database:
         require_file: bool = False,
         busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
         lock_retry_delays: tuple[float, ...] = LOCK_RETRY_DELAYS,
+        lock_wait_budget: float = LOCK_WAIT_BUDGET_S,
     ) -> None:
         """``schema`` (PostgreSQL only) puts every table in that schema, e.g. one per test;
         ``require_file`` refuses an SQLite URL naming no file (the CLI: data must outlive it);
         ``busy_timeout_ms`` is how long SQLite itself waits for another writer's lock, and
-        ``lock_retry_delays`` the waits before each retry of :meth:`write` after that."""
+        ``lock_retry_delays`` the waits before each retry of :meth:`write` after that, and
+        ``lock_wait_budget`` how long those retries may go on in all."""
         self.lock_retry_delays = lock_retry_delays
+        self.lock_wait_budget = lock_wait_budget
         self.url = normalise_url(url)
         self.schema = schema
         if require_file:
@@ -282,17 +294,25 @@ class Database:
         writer holds the lock (a CLI ingest, the sender), roll back, wait a little and run it
         again, so a reader's change waits out a short transaction instead of failing.
 
-        ``work`` must be safe to run again: everything it does is in the rolled-back session."""
+        ``work`` must be safe to run again: everything it does is in the rolled-back session.
+        Raises DatabaseBusyError when the lock is still held after the retries (or the budget)."""
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + self.lock_wait_budget
         for delay in (*self.lock_retry_delays, None):
             try:
                 async with self.session() as session:
                     return await work(session)
             except OperationalError as exc:
-                if delay is None or not is_lock_conflict(exc):
+                if not is_lock_conflict(exc):
                     raise
+                if delay is None or clock.time() + delay > deadline:
+                    raise DatabaseBusyError(
+                        f"database {self.safe_url} is locked by another writer (an ingest or a "
+                        "second program): nothing was stored; try again when it has finished"
+                    ) from exc
                 logger.info("database is locked by another writer: retrying in %.2f s", delay)
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover - the last attempt re-raises
+        raise AssertionError("unreachable")  # pragma: no cover - the last attempt raises
 
     async def check(self) -> None:
         """Open one connection now so a bad URL fails with a clear message, not deep inside work."""

@@ -33,7 +33,12 @@ from bot.ingest.source_files import (
 )
 from bot.ingest.uploads import UploadRefusedError, UploadService
 from storage.articles import ArticleRepository
-from storage.database import Database, DatabaseFullError, DatabaseReadOnlyError
+from storage.database import (
+    Database,
+    DatabaseBusyError,
+    DatabaseFullError,
+    DatabaseReadOnlyError,
+)
 
 PAGE = "xsrb-2023-07-31-01.txt"
 MB = 1024 * 1024
@@ -394,8 +399,17 @@ def test_the_cli_may_name_a_link_but_never_a_fifo(tmp_path: Path, fixtures_dir: 
         read_regular_file(fifo, max_bytes=MB, follow_symlinks=True)
 
 
-async def test_a_reader_whose_change_hits_a_full_disk_is_told_so(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("error", "key", "logged"),
+    [
+        (DatabaseFullError("the disk holding database x is full"), "error.disk_full", "is full"),
+        (DatabaseBusyError("database x is locked by another writer"), "error.busy", "locked"),
+    ],
+    ids=["disk-full", "busy"],
+)
+async def test_a_reader_whose_change_is_refused_by_the_store_is_told_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    error: Exception, key: str, logged: str,
 ) -> None:
     from types import SimpleNamespace
     from unittest.mock import AsyncMock, MagicMock
@@ -416,12 +430,12 @@ async def test_a_reader_whose_change_hits_a_full_disk_is_told_so(
     update.update_id, update.callback_query = 7, None
     update.effective_chat.id = 42
     update.effective_chat.send_message = AsyncMock()
-    context = SimpleNamespace(error=DatabaseFullError("the disk holding database x is full"))
+    context = SimpleNamespace(error=error)
     with caplog.at_level(logging.ERROR, logger="newsbrief.errors"):
         await errors.on_error(update, context)  # type: ignore[arg-type]
-    update.effective_chat.send_message.assert_awaited_once_with("error.disk_full")
-    [record] = caplog.records
-    assert record.exc_info is None and "is full" in record.getMessage()
+    update.effective_chat.send_message.assert_awaited_once_with(key)
+    [record] = caplog.records  # one line for the operator, no traceback
+    assert record.exc_info is None and logged in record.getMessage()
 
 
 def test_the_streaming_reader_stops_at_the_limit_even_without_newlines(tmp_path: Path) -> None:

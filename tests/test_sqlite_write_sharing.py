@@ -37,7 +37,7 @@ from bot.sources.service import SourceService
 from bot.subscriptions import ChatIdentity, ChatService, SubscriptionService, WatchService
 from bot.subscriptions.language import LanguageService
 from storage.chats import ChatRepository
-from storage.database import Database, is_lock_conflict
+from storage.database import Database, DatabaseBusyError, is_lock_conflict
 from storage.models import Chat
 from storage.outbox import Claimed, DueDelivery, NewDelivery
 
@@ -80,14 +80,39 @@ async def test_a_subscription_change_waits_out_another_writer(sqlite_file: Path)
         await db.dispose()
 
 
-async def test_a_lock_held_too_long_still_fails_as_locked(sqlite_file: Path) -> None:
+async def test_a_lock_held_too_long_fails_as_busy_and_stores_nothing(sqlite_file: Path) -> None:
     db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS,
                   lock_retry_delays=(0.01, 0.01))
     holder = _hold_write_lock(sqlite_file, 1.0)
     try:
-        with pytest.raises(OperationalError) as raised:
+        with pytest.raises(DatabaseBusyError) as raised:
             await SubscriptionService(db).subscribe(WHO)
-        assert is_lock_conflict(raised.value)
+        assert is_lock_conflict(raised.value.__cause__)  # typed, with SQLite's refusal kept
+    finally:
+        holder.join()
+    try:
+        assert not (await SubscriptionService(db).settings(WHO)).subscribed
+    finally:
+        await db.dispose()
+
+
+async def test_retries_stop_at_the_wait_budget_not_after_every_delay(sqlite_file: Path) -> None:
+    """A reader is told the store is busy after the budget, not kept waiting through every
+    retry (with the default busy timeout each try may wait 10 s: nine tries were ~98 s)."""
+    db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS,
+                  lock_retry_delays=(0.1,) * 50, lock_wait_budget=0.3)
+    attempts = 0
+
+    async def touch(session):  # type: ignore[no-untyped-def]
+        nonlocal attempts
+        attempts += 1
+        await session.execute(text("UPDATE chats SET title = title"))  # takes the write lock
+
+    holder = _hold_write_lock(sqlite_file, 3.0)
+    try:
+        with pytest.raises(DatabaseBusyError):
+            await db.write(touch)
+        assert 2 <= attempts <= 5  # 0.3 s of 0.1 s delays, not 51 tries
     finally:
         holder.join()
         await db.dispose()
