@@ -28,14 +28,17 @@ from bot.config import Settings
 from bot.delivery.sender import DeliveryQueue, DeliverySender
 from bot.ingest.service import IngestReport, IngestService
 from bot.pushes.alerts import AlertNotifier
+from bot.pushes.digests import DigestScheduler
 from bot.pushes.watches import WatchNotifier
 from bot.render.callback_data import CallbackCodec
 from bot.render.i18n import Html
 from bot.render.parts import MessagePart
 from bot.search.browse import BrowseService
+from bot.sources.fetch import Fetched
 from bot.sources.service import SourceService
 from bot.subscriptions import ChatIdentity, ChatService, SubscriptionService, WatchService
 from bot.subscriptions.language import LanguageService
+from bot.text import segmentation
 from storage.chats import ChatRepository
 from storage.database import Database, DatabaseBusyError, is_lock_conflict
 from storage.models import Chat
@@ -269,6 +272,39 @@ async def _upload(db: Database, _mp: pytest.MonkeyPatch) -> None:
     assert report.articles_new == len(report.articles) > 0  # reported once, as committed
 
 
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>萧山</title>
+<item><guid>a1</guid><title>台风“杜苏芮”逼近 我区启动防台风Ⅳ级应急响应</title>
+<link>https://example.org/a1</link><content:encoded>&lt;p&gt;区防汛防台抗旱指挥部决定，
+自7月27日12时起启动防台风Ⅳ级应急响应。全区各部门、各镇街要做好防御准备，加强值班值守，
+落实各项防范措施，确保人民群众生命财产安全。&lt;/p&gt;</content:encoded>
+</item></channel></rss>""".encode()
+
+
+class _FeedFetcher:
+    """The network's part of a poll, answered at once: the lock is what the poll meets."""
+
+    async def get(self, url: str, **_: object) -> Fetched:
+        return Fetched(url, 200, FEED, "application/rss+xml", "utf-8", '"v1"', None)
+
+
+async def _source_ready_to_poll(db: Database, fixtures_dir: Path) -> None:
+    await _source(db, fixtures_dir)
+    segmentation.load()  # jieba's first load takes longer than the lock is held
+
+
+async def _poll(db: Database, _mp: pytest.MonkeyPatch) -> None:
+    service = SourceService(db, Settings(), ManualClock(NOW))
+    [source] = await service.sources()
+    result = await service.poll_source(source, _FeedFetcher())  # type: ignore[arg-type]
+    assert (result.status, result.articles_new) == ("ok", 1), result.error  # counted once
+
+
+async def _digest_pass(db: Database, _mp: pytest.MonkeyPatch) -> None:
+    report = await DigestScheduler(db, CODEC, paper="萧山日报", clock=ManualClock(NOW)).run_due()
+    assert (report.due, report.enqueued) == (1, 1)  # counted once, as committed
+
+
 WRITE_PATHS: dict[str, WritePath] = {
     "chat registered by an update": WritePath(
         _nothing,
@@ -354,6 +390,19 @@ WRITE_PATHS: dict[str, WritePath] = {
         _chat_and_page,
         lambda db, _mp: AlertNotifier(db, CODEC, ManualClock(NOW)).queue_pending(),
         lambda db: _equals(_scalar(db, "SELECT count(*) FROM deliveries WHERE kind = 'alert'"),
+                           1),
+    ),
+    "job: source poll": WritePath(
+        _source_ready_to_poll,
+        _poll,
+        lambda db: _equals(_scalar(db, "SELECT consecutive_failures || ' ' || "
+                                       "(SELECT count(*) FROM source_items) FROM sources"),
+                           "0 1"),
+    ),
+    "job: digest pass": WritePath(
+        _chat_and_page,
+        _digest_pass,
+        lambda db: _equals(_scalar(db, "SELECT count(*) FROM deliveries WHERE kind = 'digest'"),
                            1),
     ),
     "upload: watch pass": WritePath(

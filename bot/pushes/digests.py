@@ -30,9 +30,15 @@ from bot.subscriptions.digest import (
     DigestSource,
     compose_digest,
 )
-from bot.subscriptions.schedule import DEFAULT_GRACE, ChatSchedule, due_digests, stored_timezone
+from bot.subscriptions.schedule import (
+    DEFAULT_GRACE,
+    ChatSchedule,
+    DueDigest,
+    due_digests,
+    stored_timezone,
+)
 from bot.text.relative_time import PAPER_TZ
-from storage.database import Database
+from storage.database import Database, WriteSession
 from storage.models import Chat
 from storage.outbox import NewDelivery, Outbox, StoredPart
 from storage.subscriptions import DigestMark, SubscriptionLedger
@@ -157,37 +163,51 @@ class DigestScheduler:
         source = DigestSource(self.db)
         alerts = await self._alerts()
         for start in range(0, len(due), BATCH):
-            batch = due[start : start + BATCH]
-            async with self.db.session() as session:
-                ledger = SubscriptionLedger(session)
-                chats = {c.id: c for c in await ledger.chats([d.chat_id for d in batch])}
-                deliveries: list[NewDelivery] = []
-                marks: list[DigestMark] = []
-                worked_since = self.clock.monotonic()
-                for item in batch:
-                    if self.clock.monotonic() - worked_since >= YIELD_AFTER_SECONDS:
-                        await asyncio.sleep(0)  # let updates be answered during a big fan-out
-                        worked_since = self.clock.monotonic()
-                    chat = chats.get(item.chat_id)
-                    if chat is None:
-                        continue
-                    digest = await self.compose(chat, item.local_date, source, alerts)
-                    parts: list[StoredPart] = [p.to_outbox() for p in self.render(digest)]
-                    if parts:
-                        deliveries.append(NewDelivery(chat.id, DIGEST_KIND, digest.ref, parts))
-                        report.chats.append(chat.id)
-                    else:
-                        report.quiet += 1
-                    marks.append(DigestMark(chat.id, item.local_date, digest.cursor))
-                added = await Outbox(session).enqueue_many(deliveries, now=now)
-                await ledger.mark(marks, now=now)
-            report.enqueued += added
-            if added and self.notify is not None:
+            batch = await self._enqueue_batch(due[start : start + BATCH], source, alerts, now)
+            report.enqueued += batch.enqueued
+            report.quiet += batch.quiet
+            report.chats += batch.chats
+            if batch.enqueued and self.notify is not None:
                 self.notify()  # the sender starts on this batch while the next is composed
         if report.enqueued:
             logger.info("digests: %d due, %d enqueued, %d quiet", report.due, report.enqueued,
                         report.quiet)
         return report
+
+    async def _enqueue_batch(
+        self, batch: Sequence[DueDigest], source: DigestSource,
+        alerts: Sequence[DigestAlert], now: datetime,
+    ) -> DigestRunReport:
+        """One batch of due digests composed, enqueued and marked in one transaction, retried
+        as a whole while another writer holds SQLite's lock; what it reports has committed."""
+
+        async def work(session: WriteSession) -> DigestRunReport:
+            done = DigestRunReport(due=len(batch))  # afresh on every try
+            ledger = SubscriptionLedger(session)
+            chats = {c.id: c for c in await ledger.chats([d.chat_id for d in batch])}
+            deliveries: list[NewDelivery] = []
+            marks: list[DigestMark] = []
+            worked_since = self.clock.monotonic()
+            for item in batch:
+                if self.clock.monotonic() - worked_since >= YIELD_AFTER_SECONDS:
+                    await asyncio.sleep(0)  # let updates be answered during a big fan-out
+                    worked_since = self.clock.monotonic()
+                chat = chats.get(item.chat_id)
+                if chat is None:
+                    continue
+                digest = await self.compose(chat, item.local_date, source, alerts)
+                parts: list[StoredPart] = [p.to_outbox() for p in self.render(digest)]
+                if parts:
+                    deliveries.append(NewDelivery(chat.id, DIGEST_KIND, digest.ref, parts))
+                    done.chats.append(chat.id)
+                else:
+                    done.quiet += 1
+                marks.append(DigestMark(chat.id, item.local_date, digest.cursor))
+            done.enqueued = await Outbox(session).enqueue_many(deliveries, now=now)
+            await ledger.mark(marks, now=now)
+            return done
+
+        return await self.db.write(work)
 
     async def preview(
         self, chat_ids: Sequence[int] | None = None, local_date: date | None = None

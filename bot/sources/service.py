@@ -41,7 +41,7 @@ from bot.sources.pages import (
 from bot.sources.records import SourceRecord, date_from_url
 from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle
-from storage.database import Database, Transaction, WriteSession
+from storage.database import Database, DatabaseBusyError, Transaction, WriteSession
 from storage.models import Source
 from storage.search_index import SearchIndex
 from storage.sources import (
@@ -313,7 +313,7 @@ class SourceService:
                     await self._store(source, read.records, result)
                 validators = (fetched.etag, fetched.last_modified)
         except (FetchError, FeedError, UndecodableError, PdfPageError,
-                UnusableInputError) as exc:
+                UnusableInputError, DatabaseBusyError) as exc:
             result.status = "error"
             result.error = str(exc)
             logger.warning("source %d (%s): %s", source.id, source.url, exc)
@@ -429,15 +429,17 @@ class SourceService:
         now = self.clock.now()
         # One transaction for the whole poll: the new articles, their index rows and alerts, the
         # item keys that say they came from this source, and the edits. A failure leaves none of
-        # it, and the next poll starts from the same state.
-        async with self.db.session() as session:
+        # it, and the next poll starts from the same state; a lock held by another writer is
+        # waited out by running the whole transaction again, so its counts start afresh.
+
+        async def work(session: WriteSession) -> PollResult:
+            done = PollResult(source.id, source.url)
             repository = SourceRepository(session)
             known = await repository.known_items(source.id, [k for k, _ in keyed])
             fresh = [(k, d) for k, d in keyed if k not in known]
             edited = [(k, d) for k, d in keyed
                       if k in known and known[k].content_hash != d.content_hash]
-            duplicates = len(keyed) - len(fresh) - len(edited)
-            report = None
+            done.articles_duplicate += len(keyed) - len(fresh) - len(edited)
             if fresh:
                 report = await self.ingest.store_in(
                     session, replace(prepared, drafts=tuple(d for _, d in fresh)), rows
@@ -445,13 +447,18 @@ class SourceService:
                 for (key, draft), article in zip(fresh, report.articles, strict=True):
                     await repository.record_item(source.id, key, article.id, draft.content_hash,
                                                  now)
+                done.articles_new += report.articles_new
+                done.articles_duplicate += report.articles_duplicate
+                done.alerts_new += report.alerts_new
             for key, draft in edited:
-                await self._apply_edit(session, repository, source.id, known[key], draft, result)
-        result.articles_duplicate += duplicates
-        if report is not None:
-            result.articles_new += report.articles_new
-            result.articles_duplicate += report.articles_duplicate
-            result.alerts_new += report.alerts_new
+                await self._apply_edit(session, repository, source.id, known[key], draft, done)
+            return done
+
+        done = await self.db.write(work)
+        result.articles_new += done.articles_new
+        result.articles_duplicate += done.articles_duplicate
+        result.articles_updated += done.articles_updated
+        result.alerts_new += done.alerts_new
 
     def _prepare_records(
         self, records: Sequence[SourceRecord], options: IngestOptions, name: str
@@ -515,7 +522,8 @@ class SourceService:
         validators: tuple[str | None, str | None] | None,
     ) -> None:
         now = self.clock.now()
-        async with self.db.session() as session:
+
+        async def work(session: WriteSession) -> None:
             row = await SourceRepository(session).get(source.id)
             if row is None:  # removed while it was being polled
                 return
@@ -533,6 +541,8 @@ class SourceService:
             row.next_poll_at = now + timedelta(seconds=row.every_seconds)
             if validators is not None:
                 row.etag, row.last_modified = validators
+
+        await self.db.write(work)  # retried if an ingest holds SQLite's write lock
 
     def backoff(self, every_seconds: int, failures: int) -> timedelta:
         """Exponential in the failures since the last success, capped, with ±25 % jitter."""
