@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 PAGE = REPO / "tests" / "fixtures" / "xsrb-2023-07-31-01.txt"
 
@@ -179,7 +181,15 @@ async def test_ctrl_c_ends_cleanly_with_0(tmp_path: Path) -> None:
     try:
         await _read_until(process.stdout, "#N presses button N", [])
         process.send_signal(signal.SIGINT)  # no Enter follows: it must not wait for one
-        assert await asyncio.wait_for(process.wait(), 60) == 0
+        try:
+            # Read both pipes while waiting: a full pipe would block the process's shutdown.
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        except TimeoutError:
+            process.kill()
+            _, stderr = await process.communicate()
+            pytest.fail("still running 60 s after Ctrl-C; its log:\n"
+                        + stderr.decode(errors="replace")[-3000:])
+        assert process.returncode == 0, stderr.decode(errors="replace")[-3000:]
     finally:
         if process.returncode is None:
             process.kill()
