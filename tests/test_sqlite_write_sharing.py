@@ -453,3 +453,28 @@ async def test_every_reader_write_waits_out_another_writer(
         assert "database is locked by another writer" in caplog.text  # it did meet the lock
     finally:
         await db.dispose()
+
+
+async def test_a_sender_chat_write_refused_as_busy_is_one_log_line_and_keeps_the_row(
+    sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lock outlasts the retries: the sender says so in one line (no traceback), counts
+    nothing, and goes on; the chat stays as it was until the row is tried again."""
+    db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS,
+                  lock_retry_delays=(0.01, 0.01), lock_wait_budget=0.1)
+    try:
+        await _chat(db)
+        sender = _sender(db, monkeypatch)
+        holder = _hold_write_lock(sqlite_file, 1.0)
+        try:
+            with caplog.at_level(logging.ERROR, logger="newsbrief.delivery"):
+                await _sender_outcome(sender, sender._deactivate(_row(WHO.chat_id), "blocked"))
+        finally:
+            holder.join()
+        [record] = [r for r in caplog.records if "recording the outcome failed" in r.message]
+        assert record.exc_info is None and "locked by another writer" in record.getMessage()
+        assert sender.stats.chats_deactivated == 0
+        assert await _holds(_get_chat(db), lambda c: c.active)
+    finally:
+        await db.dispose()
+

@@ -57,7 +57,7 @@ from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
-from storage.database import Database, WriteSession
+from storage.database import Database, DatabaseUnavailableError, WriteSession
 from storage.instance_lock import Fence, FencedOutError
 from storage.outbox import (
     DueDelivery,
@@ -382,14 +382,19 @@ class DeliverySender:
         rows, next_due_at = claimed.rows, claimed.next_due_at
         mono = clock.monotonic()
         for d in done:
+            recorded = True
             if d.slow is not None:
                 try:
                     await self.db.write(d.slow)  # waits out another writer's SQLite lock
-                except Exception:
+                except DatabaseUnavailableError as exc:  # busy, full, read-only: one line
                     # Left claimed: the lease check gives the row back later (it may repeat).
+                    logger.error("delivery %s: recording the outcome failed: %s", d.row_id, exc)
+                    recorded = False
+                except Exception:
                     logger.exception("delivery %s: recording the outcome failed", d.row_id)
+                    recorded = False
             self._claimed.pop(d.row_id, None)
-            for name in d.tallies:  # counted once the outcome is committed
+            for name in d.tallies if recorded else ():  # counted once the outcome is committed
                 setattr(self.stats, name, getattr(self.stats, name) + 1)
             if d.at is not None:
                 self._due_at(mono + max(0.0, (d.at - now).total_seconds()))
