@@ -73,6 +73,12 @@ class DigestRunReport:
     quiet: int = 0
     chats: list[int] = field(default_factory=list)
 
+    def add(self, batch: DigestRunReport) -> None:
+        """Count a committed batch (its ``due`` is already in this report's)."""
+        self.enqueued += batch.enqueued
+        self.quiet += batch.quiet
+        self.chats += batch.chats
+
 
 @dataclass(frozen=True)
 class PreviewedDigest:
@@ -164,9 +170,7 @@ class DigestScheduler:
         alerts = await self._alerts()
         for start in range(0, len(due), BATCH):
             batch = await self._enqueue_batch(due[start : start + BATCH], source, alerts, now)
-            report.enqueued += batch.enqueued
-            report.quiet += batch.quiet
-            report.chats += batch.chats
+            report.add(batch)
             if batch.enqueued and self.notify is not None:
                 self.notify()  # the sender starts on this batch while the next is composed
         if report.enqueued:

@@ -25,7 +25,7 @@ from bot.alerts.state import detect_and_record
 from bot.clock import Clock
 from bot.config import Settings
 from bot.ingest.pdf_pages import PdfPageError, is_pdf, pdf_page_text
-from bot.ingest.service import IngestOptions, IngestService, PreparedFile
+from bot.ingest.service import IngestOptions, IngestReport, IngestService, PreparedFile
 from bot.ingest.source_files import SourceText, UnusableInputError
 from bot.search.service import index_articles
 from bot.search.tokens import index_entries
@@ -132,6 +132,14 @@ class PollResult:
     alerts_new: int = 0
     error: str | None = None
     skipped: list[str] = field(default_factory=list)  # linked pages that failed (others kept)
+
+    def add_counts(self, done: PollResult | IngestReport) -> None:
+        """Count what a committed transaction stored (an attempt's own result, or an ingest's)."""
+        self.articles_new += done.articles_new
+        self.articles_duplicate += done.articles_duplicate
+        self.alerts_new += done.alerts_new
+        if isinstance(done, PollResult):
+            self.articles_updated += done.articles_updated
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -447,18 +455,12 @@ class SourceService:
                 for (key, draft), article in zip(fresh, report.articles, strict=True):
                     await repository.record_item(source.id, key, article.id, draft.content_hash,
                                                  now)
-                done.articles_new += report.articles_new
-                done.articles_duplicate += report.articles_duplicate
-                done.alerts_new += report.alerts_new
+                done.add_counts(report)
             for key, draft in edited:
                 await self._apply_edit(session, repository, source.id, known[key], draft, done)
             return done
 
-        done = await self.db.write(work)
-        result.articles_new += done.articles_new
-        result.articles_duplicate += done.articles_duplicate
-        result.articles_updated += done.articles_updated
-        result.alerts_new += done.alerts_new
+        result.add_counts(await self.db.write(work))
 
     def _prepare_records(
         self, records: Sequence[SourceRecord], options: IngestOptions, name: str
