@@ -56,6 +56,36 @@ def sqlite_file(tmp_path: Path, migrated_sqlite_file: Path) -> Path:
     return path
 
 
+class _LockMet(logging.Handler):
+    """Set when the store logs that a write met another writer's lock and will retry."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.met = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "locked by another writer" in record.getMessage():
+            self.met.set()
+
+
+def _hold_write_lock_until_met(path: Path, met: threading.Event) -> threading.Thread:
+    """Another process's writer that commits only once the path has met its lock (and retried),
+    so the test does not depend on how long the path computes before it writes (a page's parse
+    on a slow CI machine outlasted a fixed 0.4 s hold)."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        met.wait(30.0)  # bounded: a path that never writes must not hang the suite
+        threading.Event().wait(0.2)  # and held a little longer, so a retry meets it too
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=release)
+    thread.start()
+    return thread
+
+
 def _hold_write_lock(path: Path, seconds: float) -> threading.Thread:
     """Another process's writer: takes the write lock now, commits after ``seconds``."""
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -436,22 +466,27 @@ async def test_every_reader_write_waits_out_another_writer(
     name: str, sqlite_file: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Another writer (a CLI ingest's batch) holds the write lock for 0.4 s while the path runs:
-    the path waits it out and its change is stored, instead of "database is locked" (which a
-    handler answers with the generic error)."""
+    """Another writer (a CLI ingest's batch) holds the write lock while the path runs, until the
+    path has met it: the path waits it out and its change is stored, instead of "database is
+    locked" (which a handler answers with the generic error)."""
     path = WRITE_PATHS[name]
     db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS)
+    store_log = logging.getLogger("storage.database")
+    lock_met = _LockMet()
     try:
         await path.setup(db, fixtures_dir)
+        store_log.addHandler(lock_met)
         caplog.set_level(logging.INFO, logger="storage.database")
-        holder = _hold_write_lock(sqlite_file, 0.4)
+        holder = _hold_write_lock_until_met(sqlite_file, lock_met.met)
         try:
             await path.act(db, monkeypatch)
         finally:
+            lock_met.met.set()  # release the holder even when the path failed
             holder.join()
         assert await path.check(db), f"{name}: nothing stored"
         assert "database is locked by another writer" in caplog.text  # it did meet the lock
     finally:
+        store_log.removeHandler(lock_met)
         await db.dispose()
 
 
