@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from telegram import Bot
 
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
+from bot.delivery.limits import DeliveryLimits
 from bot.delivery.sender import DeliveryQueue, DeliverySender
 from bot.ingest.service import IngestReport, IngestService
 from bot.pushes.alerts import AlertNotifier
@@ -258,6 +259,16 @@ async def _sender_outcome(sender: DeliverySender, done: object) -> None:
     await sender._transact(claim=0)
 
 
+async def _chat_with_stale_claim(db: Database, _fixtures: Path) -> None:
+    """A delivery claimed a day ago by a run that was killed mid-send (older than any lease)."""
+    await _chat(db)
+    await DeliveryQueue(db, ManualClock(NOW)).enqueue_many(
+        [NewDelivery(WHO.chat_id, "digest", "2023-07-31", [MessagePart(Html("x")).to_outbox()])])
+    async with db.session() as session:
+        await session.execute(text("UPDATE deliveries SET status = 'claimed', claimed_at = :at"),
+                              {"at": NOW - timedelta(days=1)})
+
+
 @dataclass(frozen=True)
 class WritePath:
     """``setup`` runs before another writer takes the lock, ``act`` while it holds it, ``check``
@@ -411,6 +422,11 @@ WRITE_PATHS: dict[str, WritePath] = {
             s := _sender(db, mp), s._migrate(_row(GROUP), SUPERGROUP)),
         lambda db: _holds(_get_chat(db, SUPERGROUP), lambda c: c.active and c.subscribed),
     ),
+    "sender: claims of a crashed run released": WritePath(
+        _chat_with_stale_claim,
+        lambda db, mp: _sender(db, mp)._release_stale_claims(first=True),
+        lambda db: _equals(_scalar(db, "SELECT status FROM deliveries"), "pending"),
+    ),
     "upload: ingest batch": WritePath(
         _nothing,
         _upload,
@@ -513,3 +529,41 @@ async def test_a_sender_chat_write_refused_as_busy_is_one_log_line_and_keeps_the
     finally:
         await db.dispose()
 
+
+
+async def test_the_sender_loop_outlasts_a_lock_longer_than_its_budget_in_one_line_each_try(
+    sqlite_file: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At start the sender releases a crashed run's claims; another writer holds the lock past
+    the retry budget: the loop says so in one line per try (no traceback), backs off, and
+    releases the claim once the lock is gone."""
+    db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS,
+                  lock_retry_delays=(0.01, 0.01), lock_wait_budget=0.1)
+    sender = DeliverySender(db, Bot("1:test"), clock=SystemClock(),
+                            limits=DeliveryLimits(backoff_base=0.05, backoff_max=0.2))
+
+    async def nothing_claimed(*_args: object, **_kwargs: object) -> Claimed:
+        return Claimed([], None)
+
+    monkeypatch.setattr(sender._store, "transact", nothing_claimed)
+    try:
+        await _chat_with_stale_claim(db, fixtures_dir)
+        holder = _hold_write_lock(sqlite_file, 0.6)
+        try:
+            with caplog.at_level(logging.WARNING, logger="newsbrief.delivery"):
+                await sender.start()
+                await asyncio.to_thread(holder.join)  # the loop runs meanwhile
+                for _ in range(100):  # the next try after the back-off
+                    if await _scalar(db, "SELECT status FROM deliveries") == "pending":
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            await sender.stop()
+        assert await _scalar(db, "SELECT status FROM deliveries") == "pending"
+        busy = [r for r in caplog.records if "locked by another writer" in r.getMessage()]
+        assert busy, "the loop never met the lock"
+        assert all(r.exc_info is None and r.levelno == logging.WARNING for r in busy)
+        assert sender.stats.claims_released == 1
+    finally:
+        await db.dispose()

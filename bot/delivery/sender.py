@@ -57,7 +57,12 @@ from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
-from storage.database import Database, DatabaseUnavailableError, WriteSession
+from storage.database import (
+    Database,
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    WriteSession,
+)
 from storage.instance_lock import Fence, FencedOutError
 from storage.outbox import (
     DueDelivery,
@@ -65,6 +70,7 @@ from storage.outbox import (
     NewDelivery,
     Outbox,
     Outcome,
+    ReleasedClaim,
     RetryLater,
     SenderOutbox,
     StoredPart,
@@ -284,13 +290,16 @@ class DeliverySender:
                     if self._on_fenced is not None:
                         self._on_fenced()
                     return
-                except Exception:
+                except Exception as exc:
                     # The database went away or a write failed: say so, back off, keep the loop.
                     # Outcomes not yet committed are kept and written on the next try.
                     failures += 1
                     delay = min(self.limits.backoff_base * 2 ** (failures - 1),
                                 self.limits.backoff_max)
-                    logger.exception("delivery loop: retrying in %.0f s", delay)
+                    if isinstance(exc, DatabaseBusyError):  # another writer: nothing is wrong
+                        logger.warning("delivery loop: %s; retrying in %.0f s", exc, delay)
+                    else:
+                        logger.exception("delivery loop: retrying in %.0f s", delay)
                     await self._drop_connection()
                     self._notify_progress()
                     await self.clock.wait([self._stop_event], delay)
@@ -655,12 +664,18 @@ class DeliverySender:
         now = self.clock.now()
         lease = timedelta(seconds=self.limits.claim_lease)
         older_than = None if first and self.release_claims_on_start else now - lease
-        async with self.db.session() as session:
+        exclude = list(self._claimed)
+
+        async def release(session: AsyncSession) -> tuple[list[ReleasedClaim], datetime | None]:
             outbox = Outbox(session)
             released = await outbox.release_stale_claims(
-                older_than=older_than, now=now, exclude=list(self._claimed)
+                older_than=older_than, now=now, exclude=exclude
             )
-            oldest = await outbox.oldest_claim_at()
+            return released, await outbox.oldest_claim_at()
+
+        # Through Database.write like every other write: a CLI ingest's batch holding SQLite's
+        # lock is waited out instead of costing the loop a traceback and a back-off.
+        released, oldest = await self.db.write(release)
         for claim in released:
             logger.warning(
                 "delivery %s (%s %s) to chat %s was in flight at a crash (part %s): resending; "
