@@ -226,7 +226,23 @@ def sqlite_sync_engine(db: Database) -> Engine:
         json_serializer=json_text,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", _no_implicit_begin)
+    event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+    """pysqlite opens a transaction only before the first INSERT/UPDATE, so the fence check (a
+    SELECT) ran outside the claim's transaction: a takeover committed between the two made the
+    claim take nothing, silently, and the fenced sender went idle instead of stopping. The
+    transaction is begun by ``_begin_immediate`` instead (SQLAlchemy's pysqlite recipe)."""
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Every sender transaction writes (outcomes, claims): take the write lock at BEGIN, so the
+    fence check, the outcomes and the claim see one state of the database."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class SenderOutbox:

@@ -336,3 +336,52 @@ async def test_a_fenced_sender_that_lost_its_lock_can_neither_claim_nor_finish(
     finally:
         await old.close()
         await lock.release()
+
+
+async def test_a_takeover_between_the_fence_check_and_the_claim_waits_for_the_transaction(
+    db: Database,
+) -> None:
+    """SQLite: the fence check and the claim are one transaction. Another bot's takeover tried
+    right after the check has to wait for the claim's commit; before, pysqlite ran the check
+    outside the transaction, the takeover slipped in, and the claim took nothing while rows were
+    due, without a FencedOutError: the fenced sender went idle instead of stopping."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy import event
+
+    from storage.instance_lock import InstanceLock
+    from storage.outbox import sqlite_sync_engine
+
+    if db.backend != "sqlite":
+        pytest.skip("PostgreSQL runs the check and the claim in one transaction by design")
+    async with db.session() as s:
+        await Outbox(s).enqueue_many([digest(1), digest(2)], now=NOW)
+    lock = await InstanceLock.acquire(db, "fence-race", fenced=True)
+    assert lock.fence is not None
+    store = SenderOutbox(db, lock.fence)
+    store._sync_engine = sqlite_sync_engine(db)
+    takeovers: list[str] = []
+
+    def take_over_after_the_check(conn, cursor, statement, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        if takeovers or "FROM instance_fences" not in statement:
+            return
+        other = sqlite3.connect(str(db.engine.url.database), timeout=0.2)
+        try:
+            other.execute("UPDATE instance_fences SET generation = generation + 1"
+                          " WHERE name = 'fence-race'")
+            other.commit()
+            takeovers.append("committed")
+        except sqlite3.OperationalError:
+            takeovers.append("waited")
+        finally:
+            other.close()
+
+    event.listen(store._sync_engine, "after_cursor_execute", take_over_after_the_check)
+    try:
+        claimed = await store.transact([], now=NOW, claim=2)
+    finally:
+        await store.close()
+        await lock.release()
+    assert takeovers == ["waited"]
+    assert sorted(r.chat_id for r in claimed.rows) == [1, 2]
