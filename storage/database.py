@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -194,6 +194,23 @@ def _on_sqlite_connect(
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # pysqlite opens a transaction only before the first INSERT/UPDATE/DELETE, so the reads of a
+    # read-then-write ran outside it: another writer's commit in between went unseen (a fenced
+    # sender's check passed, then its claim took nothing). Transactions are begun by
+    # ``begin_sqlite_transaction`` instead (SQLAlchemy's recipe for pysqlite and aiosqlite).
+    dbapi_connection.isolation_level = None
+
+
+# Execution option naming how a SQLite transaction begins: "DEFERRED" (the default; reads see
+# one snapshot) or "IMMEDIATE" (takes the write lock at BEGIN: for transactions that write).
+SQLITE_BEGIN = "sqlite_begin"
+
+
+def begin_sqlite_transaction(connection: Connection) -> None:
+    """The ``begin`` event of a SQLite engine: a real BEGIN, so every statement of a transaction
+    (reads included) sees one state of the database."""
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 class Database:
@@ -243,9 +260,15 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise DatabaseUnavailableError(f"cannot use {self.safe_url}: {exc}") from exc
+        writer = self.engine
         if self.backend == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+            event.listen(self.engine.sync_engine, "begin", begin_sqlite_transaction)
+            writer = self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # write(): a read-modify-write holds SQLite's write lock from its first read, so no other
+        # writer commits in between (the lock is waited for at BEGIN, then retried, see write).
+        self._write_sessions = async_sessionmaker(writer, expire_on_commit=False)
 
     @property
     def safe_url(self) -> str:
@@ -268,14 +291,14 @@ class Database:
         (SQLite: a write probe rolled back; it would otherwise fail at the first change)."""
         if self.backend != "sqlite":
             return
+        writer = self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         with self._write_refusals():
-            async with self.engine.connect() as connection:
-                version = (await connection.exec_driver_sql("PRAGMA user_version")).scalar()
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+            async with writer.connect() as connection:
                 try:
+                    version = (await connection.exec_driver_sql("PRAGMA user_version")).scalar()
                     await connection.exec_driver_sql(f"PRAGMA user_version={int(version or 0)}")
                 finally:
-                    await connection.exec_driver_sql("ROLLBACK")
+                    await connection.rollback()
 
     @contextmanager
     def _write_refusals(self) -> Iterator[None]:
@@ -294,14 +317,17 @@ class Database:
         writer holds the lock (a CLI ingest, the sender), roll back, wait a little and run it
         again, so a reader's change waits out a short transaction instead of failing.
 
-        ``work`` must be safe to run again: everything it does is in the rolled-back session.
+        On SQLite the transaction takes the write lock at BEGIN (IMMEDIATE): what ``work`` reads
+        cannot change before it writes. ``work`` must be safe to run again: everything it does is
+        in the rolled-back session.
         Raises DatabaseBusyError when the lock is still held after the retries (or the budget)."""
         clock = asyncio.get_running_loop()
         deadline = clock.time() + self.lock_wait_budget
         for delay in (*self.lock_retry_delays, None):
             try:
-                async with self.session() as session:
-                    return await work(session)
+                with self._write_refusals():
+                    async with self._write_sessions() as session, session.begin():
+                        return await work(session)
             except OperationalError as exc:
                 if not is_lock_conflict(exc):
                     raise

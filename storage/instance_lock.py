@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.database import Database
 from storage.models import InstanceFence
@@ -219,21 +219,28 @@ class InstanceLock:
 
 
 async def _bump_generation(db: Database, name: str, holder: str, now: datetime | None) -> int:
-    """The next fencing generation of ``name``: one more than any before (first: 1)."""
-    async with db.engine.begin() as connection:
-        fences = InstanceFence.__table__
-        current = (await connection.execute(
+    """The next fencing generation of ``name``: one more than any before (first: 1).
+
+    Through ``Database.write``: on SQLite the read and the bump then hold the write lock together
+    (a sender committing in between no longer makes the bump fail), and a lock held by another
+    writer is waited out."""
+    fences = InstanceFence.__table__
+
+    async def bump(session: AsyncSession) -> int:
+        current = (await session.execute(
             select(fences.c.generation).where(fences.c.name == name).with_for_update()
         )).scalar()
         generation = 1 if current is None else int(current) + 1
         values = {"generation": generation, "holder": f"pid {os.getpid()}: {holder}",
                   "acquired_at": now}
         if current is None:
-            await connection.execute(insert(fences).values(name=name, **values))
+            await session.execute(insert(fences).values(name=name, **values))
         else:
-            await connection.execute(
+            await session.execute(
                 update(fences).where(fences.c.name == name).values(**values))
-    return generation
+        return generation
+
+    return await db.write(bump)
 
 
 async def _end_orphaned_session(db: Database, backend_pid: int) -> None:

@@ -36,7 +36,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.database import SQLITE_BUSY_TIMEOUT_MS, Database, json_text
+from storage.database import (
+    SQLITE_BEGIN,
+    SQLITE_BUSY_TIMEOUT_MS,
+    Database,
+    begin_sqlite_transaction,
+    json_text,
+)
 from storage.database import _on_sqlite_connect as _sqlite_pragmas  # the same per-connection set-up
 from storage.instance_lock import Fence, FencedOutError
 from storage.models import Delivery, InstanceFence
@@ -226,23 +232,10 @@ def sqlite_sync_engine(db: Database) -> Engine:
         json_serializer=json_text,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "connect", _no_implicit_begin)
-    event.listen(engine, "begin", _begin_immediate)
-    return engine
-
-
-def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
-    """pysqlite opens a transaction only before the first INSERT/UPDATE, so the fence check (a
-    SELECT) ran outside the claim's transaction: a takeover committed between the two made the
-    claim take nothing, silently, and the fenced sender went idle instead of stopping. The
-    transaction is begun by ``_begin_immediate`` instead (SQLAlchemy's pysqlite recipe)."""
-    dbapi_connection.isolation_level = None
-
-
-def _begin_immediate(connection: Connection) -> None:
-    """Every sender transaction writes (outcomes, claims): take the write lock at BEGIN, so the
-    fence check, the outcomes and the claim see one state of the database."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    event.listen(engine, "begin", begin_sqlite_transaction)
+    # Every sender transaction writes (outcomes, claims): the write lock is taken at BEGIN, so the
+    # fence check, the outcomes and the claim see one state of the database.
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
 
 
 class SenderOutbox:

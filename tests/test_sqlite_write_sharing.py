@@ -567,3 +567,35 @@ async def test_the_sender_loop_outlasts_a_lock_longer_than_its_budget_in_one_lin
         assert sender.stats.claims_released == 1
     finally:
         await db.dispose()
+
+
+async def test_a_read_modify_write_holds_the_lock_from_its_first_read(sqlite_file: Path) -> None:
+    """Database.write begins with the write lock (BEGIN IMMEDIATE): another writer cannot commit
+    between the work's read and its write, so the work's change is never based on a stale read.
+    Before, pysqlite began the transaction only at the first UPDATE: the other writer's title
+    was committed in between and then overwritten (a lost update)."""
+    db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS)
+    others: list[str] = []
+    try:
+        await _chat(db)
+        async with db.session() as session:
+            await session.execute(text("UPDATE chats SET title = 'Readers'"))
+
+        async def rename(session):  # type: ignore[no-untyped-def]
+            title = (await session.execute(text("SELECT title FROM chats"))).scalar()
+            other = sqlite3.connect(sqlite_file, timeout=0.1)
+            try:  # another program renames the chat now, between our read and our write
+                other.execute("UPDATE chats SET title = 'renamed elsewhere'")
+                other.commit()
+                others.append("committed")
+            except sqlite3.OperationalError:
+                others.append("waited")
+            finally:
+                other.close()
+            await session.execute(text("UPDATE chats SET title = :t"), {"t": f"{title} (seen)"})
+
+        await db.write(rename)
+        assert others == ["waited"]
+        assert await _scalar(db, "SELECT title FROM chats") == "Readers (seen)"
+    finally:
+        await db.dispose()
