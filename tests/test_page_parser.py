@@ -765,6 +765,39 @@ def test_page_ears_in_several_forms_are_furniture(ear: str, at_top: bool) -> Non
     )
 
 
+@pytest.mark.parametrize("ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016"])
+@pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
+def test_section_and_page_number_ear_is_furniture(ear: str, at_top: bool) -> None:
+    """Papers print the section with the page number as an ear ("要闻 4", "经济新闻 5")."""
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    page = blocks(ear, *story) if at_top else blocks(*story, ear)
+    article = only_article(page)
+    assert (article.kicker, article.title, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        (BODY, BODY_2),
+    )
+
+
+def test_ears_stack_at_the_top_and_bottom_but_not_inside_the_page() -> None:
+    page = blocks(
+        "第16版",
+        "要闻 4",
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "乡村振兴 2",
+        BODY_2,
+        "要闻 4",
+        "2019年10月28日 星期一 第16版",
+    )
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    # Inside the page the same shape is no ear: it is kept.
+    assert "乡村振兴 2" in article.subheads + article.paragraphs
+    assert {BODY, BODY_2} <= set(article.paragraphs)
+
+
 @pytest.mark.parametrize("credit", ["人民视觉", "新华社发", "视觉中国", "中新社发"])
 def test_photo_agency_credit_alone_on_a_line_is_no_headline(credit: str) -> None:
     page = blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2)
@@ -876,9 +909,7 @@ def test_picture_credit_inside_a_story_neither_ends_it_nor_makes_a_photo(credit:
     """A picture set in a story's column leaves its credit between two paragraphs; a photo piece
     stands apart (after its credit comes a headline or the page's end), so the story goes on
     and the subhead under the credit stays inside it."""
-    page = blocks(
-        "秋收时节农事忙", "■记者 王某", BODY, credit, "丰收之后", BODY_2, credit, BODY
-    )
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, credit, "丰收之后", BODY_2, credit, BODY)
     article = only_article(page)
     assert article.title == "秋收时节农事忙"
     assert article.subheads == ("丰收之后",)

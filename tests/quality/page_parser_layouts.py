@@ -177,7 +177,18 @@ SEALED_SEED = 20261206
 WEEKDAYS = "一二三四五六日"
 ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ENGLISH_MONTHS = (
-    "Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."
+    "Jan.",
+    "Feb.",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "Aug.",
+    "Sept.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
 )
 
 
@@ -235,8 +246,11 @@ def evaluate_settings(
     """Scores per setting, and the mean parse time per page in seconds."""
     rng = random.Random(seed)
     scores = {name: Score() for name in settings}
-    texts = [(name, page, set_page(page, setting, rng)) for name, setting in settings.items()
-             for page in pages]
+    texts = [
+        (name, page, set_page(page, setting, rng))
+        for name, setting in settings.items()
+        for page in pages
+    ]
     started = time.perf_counter()
     for name, page, text in texts:
         score_page(page, text, scores[name])

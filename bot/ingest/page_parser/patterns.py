@@ -64,7 +64,13 @@ JUMP_LINE = re.compile(
 )
 # A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
 BARE_PAGE_NUMBER = re.compile(r"^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版$")
-# Ears are the first or the last line of the page.
+# A section ear: the page's section and number on a line alone, "要闻 4", "4 要闻", "经济新闻 5"
+# ("第02版：要闻" is a PAGE_EAR). Like a bare page number it is an ear only at the top or bottom.
+SECTION_EAR = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]+[0-9０-９]{1,2}|"
+    r"[0-9０-９]{1,2}[ \u3000\xa0]+[\u4e00-\u9fff]{2,6})$"
+)
+# Ears are the first or the last line of the page, or stacked on an ear there.
 EAR_ZONE_LINES = 1
 # Labels of boxes set inside or after a story: they head a box of the story, never an article.
 BOX_LABEL = re.compile(r"^(?:相关|新闻|背景)?链接$|^(?:延伸阅读|小贴士|记者手记|编后|短评|背景)$")
