@@ -915,3 +915,44 @@ def test_picture_credit_inside_a_story_neither_ends_it_nor_makes_a_photo(credit:
     assert article.subheads == ("丰收之后",)
     # Credits and subheads are kept in the text as printed; the story's paragraphs all stay.
     assert article.paragraphs == (BODY, credit, "丰收之后", BODY_2, credit, BODY)
+
+
+def test_subhead_over_the_cut_first_piece_of_a_paragraph_opens_no_article() -> None:
+    """On a PDF-like page a section head over a paragraph whose first line a column break cut
+    ("未来，苏州稻香村将持续" | "提升产品标准…") looks like a title over a subtitle; the learned
+    group model (group_model.py) keeps it inside the story."""
+    rest = "提升产品标准，通过科技赋能，让品牌插上创新的翅膀，引领行业发展。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        BODY_2,
+        BODY,
+        "追求卓越 助力中式糕点复兴",
+        "未来，苏州稻香村将持续",
+        rest,
+        BODY_2,
+    )
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    assert "追求卓越 助力中式糕点复兴" in article.subheads
+
+
+def test_group_model_runs_without_scikit_learn() -> None:
+    """The model is trained with scikit-learn but shipped as JSON weights: parsing imports no
+    learning library, and the weights stay small."""
+    import subprocess
+    import sys
+
+    from bot.ingest.page_parser.group_model import MODEL_PATH
+
+    code = (
+        "import sys; from datetime import date; from bot.ingest.page_parser import parse_page; "
+        f"parse_page({blocks('标题一二三四', '■记者 王某', BODY, '小标题', '第二标题', BODY_2)!r}, "
+        "date(2023, 7, 31)); print('sklearn' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+    assert MODEL_PATH.stat().st_size < 100_000
