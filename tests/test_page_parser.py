@@ -956,3 +956,30 @@ def test_group_model_runs_without_scikit_learn() -> None:
     )
     assert result.stdout.strip() == "False"
     assert MODEL_PATH.stat().st_size < 100_000
+
+
+@pytest.mark.parametrize(
+    "head",
+    [("大湾区建设按下快进键——", "十个字的新闻标题在此"), ("合作共赢（大使随笔）",)],
+    ids=["title-under-kicker", "column-tag"],
+)
+def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
+    head: tuple[str, ...],
+) -> None:
+    """On a page whose cut pieces show a 12-character column, a title under a —— kicker or a
+    title ending with a column tag ("合作共赢（大使随笔）") is a headline even when its length
+    is a whole line less the indent (10 characters): it is not glued to the paragraph under it."""
+    cut = [
+        ("各地各部门认真贯彻落实为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
+        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
+        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
+        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
+    ]
+    pieces = [piece for first, rest in cut for piece in (first[:10], first[10:] + rest)]
+    assert len(head[-1]) == 10
+    page = blocks(
+        "秋收时节农事忙", "■记者 王某", *pieces, *head, "城乡活力增强，企业群众获益。", BODY
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["秋收时节农事忙", head[-1]]
+    assert articles[1].paragraphs == ("城乡活力增强，企业群众获益。", BODY)
