@@ -983,3 +983,37 @@ def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
     articles = parse_page(page, EDITION).articles
     assert [article.title for article in articles] == ["秋收时节农事忙", head[-1]]
     assert articles[1].paragraphs == ("城乡活力增强，企业群众获益。", BODY)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # The column tag's commas and length do not count against the headline's wording.
+        "严督实导，确保取得实效（守初心 担使命 找差距 抓落实·深入开展“不忘初心、牢记使命”"
+        "主题教育）",
+        # A column named with 记者 tags a headline; it credits no one.
+        "解决好群众的操心事、烦心事、揪心事（守初心 担使命 找差距 抓落实·记者观察）",
+        # A headline may ask or exclaim before its tag.
+        "“首店经济”，如何延续开门红？（评论员随笔）",
+        "收莲藕喽！（暖相册）",
+    ],
+)
+def test_tagged_headline_after_a_story_opens_an_article(title: str) -> None:
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, title, BODY_2, BODY)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["秋收时节农事忙", title]
+    assert articles[1].paragraphs == (BODY_2, BODY)
+
+
+def test_numbered_paragraph_is_no_continuation_of_the_title_above() -> None:
+    """ "一、应…邀请" opens a numbered paragraph: a numeral and 、 start no cut sentence."""
+    first = (
+        "一、应中华人民共和国主席习近平邀请，巴西联邦共和国总统于10月24日至26日对中国进行国事访问。"
+    )
+    second = "二、两国元首在友好气氛中举行会谈，一致同意深化全面战略伙伴关系。"
+    page = blocks("中华人民共和国和巴西联邦共和国联合声明", first, second)
+    article = only_article(page)
+    assert (article.title, article.paragraphs) == (
+        "中华人民共和国和巴西联邦共和国联合声明",
+        (first, second),
+    )

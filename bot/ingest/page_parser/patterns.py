@@ -119,7 +119,8 @@ REPORTER_ROLE = re.compile(
 NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|整理")
 # Body text cannot start with these when it is a new paragraph: it continues a cut sentence.
 CONTINUATION_START = re.compile(
-    r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|[^\s，、,；。]{1}[、，,；]|"
+    # A numbered paragraph ("一、应…邀请") starts with a numeral and 、: no continuation.
+    r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|(?![一二三四五六七八九十])[^\s，、,；。][、，,；]|"
     r"\d+(?:\.\d+)?(?:%|‰|个百分点|\.))"
 )
 
@@ -181,7 +182,10 @@ SERVICE_LINE = re.compile(
 )
 # What a bracket closing a paragraph holds when it credits the text: a reporter, a picture, a
 # dateline, a page pointer ("见第二版"), an end mark, the author or editor.
-BRACKETED_CREDIT = re.compile(r"记者|摄|电|^见|详见|版$|^完$|编者|作者|新华社|供图")
+# Column names with 记者 in them ("（…·记者观察）", "（记者手记）") tag a headline, credit no one.
+BRACKETED_CREDIT = re.compile(
+    r"记者(?!观察|手记|调查|来信|走基层)|摄|电|^见|详见|版$|^完$|编者|作者|新华社|供图"
+)
 # The title of a document printed in full ends with what kind of document it is: a speech, a
 # statement, a notice. Such a title opens an article even without a byline.
 DOCUMENT_TITLE = re.compile(
