@@ -1017,3 +1017,40 @@ def test_numbered_paragraph_is_no_continuation_of_the_title_above() -> None:
         "中华人民共和国和巴西联邦共和国联合声明",
         (first, second),
     )
+
+
+def test_cut_piece_with_a_comma_over_a_credit_is_no_picture_title() -> None:
+    """A picture's title is one phrase or two short ones ("秋收，出发"); the unjoined first
+    piece of a cut paragraph ("教育兴则国家兴，教育") over a block and a credit inside a story
+    is no picture's title: the story goes on."""
+    rest = "强则国家强。从高等教育大国迈向高等教育强国，离不开法律的保障。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "教育兴则国家兴，教育",
+        rest,
+        "新华社发",
+        "第二篇标题在此",
+        "■记者 李某",
+        BODY_2,
+    )
+    titles = [(article.kind, article.title) for article in parse_page(page, EDITION).articles]
+    assert titles == [("article", "秋收时节农事忙"), ("article", "第二篇标题在此")]
+
+
+def test_picture_title_of_two_short_phrases_still_heads_a_photo() -> None:
+    caption = "10月18日，在黑龙江省五常市，农民驾驶收割机收获水稻。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "秋收，出发",
+        caption,
+        "新华社发",
+        "第二篇标题在此",
+        "■记者 李某",
+        BODY_2,
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kind, article.title) for article in articles][1] == ("photo", "秋收，出发")

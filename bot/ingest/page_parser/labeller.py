@@ -29,6 +29,7 @@ from bot.ingest.page_parser.patterns import (
     KICKER_DASHES,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
+    MAX_PHOTO_PHRASE_CHARS,
     MAX_SECTION_HEAD_CHARS,
     MIN_SECTION_SERIES,
     PAGE_REFERENCE,
@@ -264,7 +265,7 @@ class _Labeller:
     def _strong_opening(self, index: int, end: int, group: list[str]) -> bool:
         """Typesetting that opens an article for certain, whatever came before."""
         line, following = self.lines[index], self.lines[end]
-        if is_byline_or_dateline(following.text) or is_photo_caption(self.lines, end):
+        if is_byline_or_dateline(following.text) or self._photo_follows(group, end):
             return True
         if self.gaps_separate_articles and line.gap_before:
             return True
@@ -281,6 +282,17 @@ class _Labeller:
             and bool(CLOSING_CREDIT.search(last_paragraph))
             and not is_standalone_credit(last_paragraph)
         )
+
+    def _photo_follows(self, group: list[str], end: int) -> bool:
+        """A picture's caption and credit follow the group. A picture's title is one phrase or
+        two short ones ("秋收，出发"); a lone line with a longer comma clause ("教育兴则国家兴，
+        教育") over a caption-like block is the cut first piece of a paragraph, whatever credit
+        follows."""
+        parts = re.split(r"[，,]", group[0])
+        short = all(1 < len(part) <= MAX_PHOTO_PHRASE_CHARS for part in parts)
+        if len(group) == 1 and len(parts) > 1 and not short:
+            return False
+        return is_photo_caption(self.lines, end)
 
 
 def is_signature(lines: list[Line], position: int) -> bool:

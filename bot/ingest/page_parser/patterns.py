@@ -197,6 +197,8 @@ CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左
 # A picture story: a short title, a caption of a few blocks, the credit line.
 MAX_CAPTION_BLOCKS = 5
 MAX_CAPTION_CHARS = 400
+# ... and its title one phrase or two short ones: "秋收，出发", "小面条，大生活".
+MAX_PHOTO_PHRASE_CHARS = 6
 # Section heads of one long feature come in a series of the same shape ("观念之变", "方式之变",
 # "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.
 MAX_SECTION_HEAD_CHARS = 10
