@@ -765,6 +765,39 @@ def test_page_ears_in_several_forms_are_furniture(ear: str, at_top: bool) -> Non
     )
 
 
+@pytest.mark.parametrize("ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016"])
+@pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
+def test_section_and_page_number_ear_is_furniture(ear: str, at_top: bool) -> None:
+    """Papers print the section with the page number as an ear ("要闻 4", "经济新闻 5")."""
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    page = blocks(ear, *story) if at_top else blocks(*story, ear)
+    article = only_article(page)
+    assert (article.kicker, article.title, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        (BODY, BODY_2),
+    )
+
+
+def test_ears_stack_at_the_top_and_bottom_but_not_inside_the_page() -> None:
+    page = blocks(
+        "第16版",
+        "要闻 4",
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "乡村振兴 2",
+        BODY_2,
+        "要闻 4",
+        "2019年10月28日 星期一 第16版",
+    )
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    # Inside the page the same shape is no ear: it is kept.
+    assert "乡村振兴 2" in article.subheads + article.paragraphs
+    assert {BODY, BODY_2} <= set(article.paragraphs)
+
+
 @pytest.mark.parametrize("credit", ["人民视觉", "新华社发", "视觉中国", "中新社发"])
 def test_photo_agency_credit_alone_on_a_line_is_no_headline(credit: str) -> None:
     page = blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2)
@@ -876,11 +909,148 @@ def test_picture_credit_inside_a_story_neither_ends_it_nor_makes_a_photo(credit:
     """A picture set in a story's column leaves its credit between two paragraphs; a photo piece
     stands apart (after its credit comes a headline or the page's end), so the story goes on
     and the subhead under the credit stays inside it."""
-    page = blocks(
-        "秋收时节农事忙", "■记者 王某", BODY, credit, "丰收之后", BODY_2, credit, BODY
-    )
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, credit, "丰收之后", BODY_2, credit, BODY)
     article = only_article(page)
     assert article.title == "秋收时节农事忙"
     assert article.subheads == ("丰收之后",)
     # Credits and subheads are kept in the text as printed; the story's paragraphs all stay.
     assert article.paragraphs == (BODY, credit, "丰收之后", BODY_2, credit, BODY)
+
+
+def test_subhead_over_the_cut_first_piece_of_a_paragraph_opens_no_article() -> None:
+    """On a PDF-like page a section head over a paragraph whose first line a column break cut
+    ("未来，苏州稻香村将持续" | "提升产品标准…") looks like a title over a subtitle; the learned
+    group model (group_model.py) keeps it inside the story."""
+    rest = "提升产品标准，通过科技赋能，让品牌插上创新的翅膀，引领行业发展。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        BODY_2,
+        BODY,
+        "追求卓越 助力中式糕点复兴",
+        "未来，苏州稻香村将持续",
+        rest,
+        BODY_2,
+    )
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    assert "追求卓越 助力中式糕点复兴" in article.subheads
+
+
+def test_group_model_runs_without_scikit_learn() -> None:
+    """The model is trained with scikit-learn but shipped as JSON weights: parsing imports no
+    learning library, and the weights stay small."""
+    import subprocess
+    import sys
+
+    from bot.ingest.page_parser.group_model import MODEL_PATH
+
+    code = (
+        "import sys; from datetime import date; from bot.ingest.page_parser import parse_page; "
+        f"parse_page({blocks('标题一二三四', '■记者 王某', BODY, '小标题', '第二标题', BODY_2)!r}, "
+        "date(2023, 7, 31)); print('sklearn' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+    assert MODEL_PATH.stat().st_size < 100_000
+
+
+@pytest.mark.parametrize(
+    "head",
+    [("大湾区建设按下快进键——", "十个字的新闻标题在此"), ("合作共赢（大使随笔）",)],
+    ids=["title-under-kicker", "column-tag"],
+)
+def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
+    head: tuple[str, ...],
+) -> None:
+    """On a page whose cut pieces show a 12-character column, a title under a —— kicker or a
+    title ending with a column tag ("合作共赢（大使随笔）") is a headline even when its length
+    is a whole line less the indent (10 characters): it is not glued to the paragraph under it."""
+    cut = [
+        ("各地各部门认真贯彻落实为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
+        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
+        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
+        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
+    ]
+    pieces = [piece for first, rest in cut for piece in (first[:10], first[10:] + rest)]
+    assert len(head[-1]) == 10
+    page = blocks(
+        "秋收时节农事忙", "■记者 王某", *pieces, *head, "城乡活力增强，企业群众获益。", BODY
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["秋收时节农事忙", head[-1]]
+    assert articles[1].paragraphs == ("城乡活力增强，企业群众获益。", BODY)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # The column tag's commas and length do not count against the headline's wording.
+        "严督实导，确保取得实效（守初心 担使命 找差距 抓落实·深入开展“不忘初心、牢记使命”"
+        "主题教育）",
+        # A column named with 记者 tags a headline; it credits no one.
+        "解决好群众的操心事、烦心事、揪心事（守初心 担使命 找差距 抓落实·记者观察）",
+        # A headline may ask or exclaim before its tag.
+        "“首店经济”，如何延续开门红？（评论员随笔）",
+        "收莲藕喽！（暖相册）",
+    ],
+)
+def test_tagged_headline_after_a_story_opens_an_article(title: str) -> None:
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, title, BODY_2, BODY)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["秋收时节农事忙", title]
+    assert articles[1].paragraphs == (BODY_2, BODY)
+
+
+def test_numbered_paragraph_is_no_continuation_of_the_title_above() -> None:
+    """ "一、应…邀请" opens a numbered paragraph: a numeral and 、 start no cut sentence."""
+    first = (
+        "一、应中华人民共和国主席习近平邀请，巴西联邦共和国总统于10月24日至26日对中国进行国事访问。"
+    )
+    second = "二、两国元首在友好气氛中举行会谈，一致同意深化全面战略伙伴关系。"
+    page = blocks("中华人民共和国和巴西联邦共和国联合声明", first, second)
+    article = only_article(page)
+    assert (article.title, article.paragraphs) == (
+        "中华人民共和国和巴西联邦共和国联合声明",
+        (first, second),
+    )
+
+
+def test_cut_piece_with_a_comma_over_a_credit_is_no_picture_title() -> None:
+    """A picture's title is one phrase or two short ones ("秋收，出发"); the unjoined first
+    piece of a cut paragraph ("教育兴则国家兴，教育") over a block and a credit inside a story
+    is no picture's title: the story goes on."""
+    rest = "强则国家强。从高等教育大国迈向高等教育强国，离不开法律的保障。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "教育兴则国家兴，教育",
+        rest,
+        "新华社发",
+        "第二篇标题在此",
+        "■记者 李某",
+        BODY_2,
+    )
+    titles = [(article.kind, article.title) for article in parse_page(page, EDITION).articles]
+    assert titles == [("article", "秋收时节农事忙"), ("article", "第二篇标题在此")]
+
+
+def test_picture_title_of_two_short_phrases_still_heads_a_photo() -> None:
+    caption = "10月18日，在黑龙江省五常市，农民驾驶收割机收获水稻。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "秋收，出发",
+        caption,
+        "新华社发",
+        "第二篇标题在此",
+        "■记者 李某",
+        BODY_2,
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kind, article.title) for article in articles][1] == ("photo", "秋收，出发")

@@ -20,6 +20,15 @@ The split was decided before any tuning and is not changed afterwards:
   credits, countdown texts and column widths (9-10 and 19-20 alone, mixed per page) that no
   tuning setting uses.
 
+One held-out ear form ("要闻 4") was seen in held-out errors after the second tuning round, so a
+third group was added and **sealed before the ear rule of the third round was written**
+(2026-12-06): SEALED, on the odd-numbered pages (the only pages never tuned on; every page is
+in one split already) with another seed (SEALED_SEED), so the page texts differ from held-out's.
+Its settings use parameters no other setting uses: one width all page long at 12 or 17, a width
+per paragraph mixed 12/17 on one page, ears "第02版：要闻", "经济新闻 5", "5 要闻", an ear with the
+paper's English name and an English date, an editor line at the foot, other credits, box labels,
+countdown and jump-line forms. Its figures are printed; `--classes` does not look at it.
+
 Figures are those of page_parser_eval (headline precision/recall, paragraphs exact); teasers are not
 articles of the page and are left out of the headline figures. `--classes` also counts lines of
 each failure class of issue 14 that were read as a headline.
@@ -70,6 +79,10 @@ class Setting:
     jump_share: float = 0.0
     box_labels: tuple[str, ...] = ()
     split_share: float = 1 / 3
+    jump_form: str = "（下转第{n}版）"
+    # Each paragraph gets one of these widths (columns of two widths on one page); else one width
+    # from `widths` for the whole page.
+    paragraph_widths: tuple[int, ...] = ()
 
 
 TUNING: dict[str, Setting] = {
@@ -124,13 +137,74 @@ HELD_OUT: dict[str, Setting] = {
         split_share=0.5,
     ),
 }
+SEALED: dict[str, Setting] = {
+    "sealed-12-section-ears": Setting(
+        widths=(12, 12),
+        ears_top=("第{pp}版：要闻",),
+        ears_bottom=("责任编辑：王晓 版式设计：李丽",),
+        credits=("资料图片", "中新社记者 赵六摄"),
+        credit_share=0.12,
+        jump_share=0.25,
+        jump_form="（转第{n}版）",
+        box_labels=("背景资料",),
+        split_share=0.4,
+    ),
+    "sealed-17-english-ears": Setting(
+        widths=(17, 17),
+        ears_top=("人民日报 PEOPLE'S DAILY", "{W}, {M} {d}, {y}"),
+        ears_bottom=("经济新闻 {p}",),
+        credits=("CFP供图", "本报记者 王五摄"),
+        credit_share=0.12,
+        teasers=True,
+        countdowns=("距第十四届全国运动会开幕还有 300 天",),
+    ),
+    "sealed-mixed-12-17": Setting(
+        widths=(12, 17),
+        paragraph_widths=(12, 17),
+        ears_top=("{p} 要闻",),
+        ears_bottom=("{y}.{mm}.{dd} 星期{w}",),
+        credits=("东方IC", "新华社记者 孙七摄"),
+        credit_share=0.15,
+        teasers=True,
+        jump_share=0.3,
+        jump_form="（下转第{n}版）",
+        box_labels=("记者手记",),
+        countdowns=("2020年东京奥运会\nTokyo 2020\n倒计时 270 天",),
+        split_share=0.5,
+    ),
+}
+SEALED_SEED = 20261206
 WEEKDAYS = "一二三四五六日"
+ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ENGLISH_MONTHS = (
+    "Jan.",
+    "Feb.",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "Aug.",
+    "Sept.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
+)
 
 
 def _ear(form: str, page: CorpusPage) -> str:
     day = page.edition
     return form.format(
-        y=day.year, m=day.month, d=day.day, w=WEEKDAYS[day.weekday()], p=page.page
+        y=day.year,
+        m=day.month,
+        d=day.day,
+        mm=f"{day.month:02d}",
+        dd=f"{day.day:02d}",
+        w=WEEKDAYS[day.weekday()],
+        W=ENGLISH_WEEKDAYS[day.weekday()],
+        M=ENGLISH_MONTHS[day.month - 1],
+        p=page.page,
+        pp=f"{page.page:02d}",
     )
 
 
@@ -147,6 +221,8 @@ def set_page(page: CorpusPage, setting: Setting, rng: random.Random) -> str:
         is_paragraph = is_body and line[-1] in PARAGRAPH_END
         split = None
         if is_paragraph and rng.random() < setting.split_share:
+            if setting.paragraph_widths:
+                line_chars = rng.choice(setting.paragraph_widths)
             split = _split_point(line, rng, line_chars)
         blocks.extend([line[:split], line[split:]] if split is not None else [line])
         if is_body and line[-1] in "。！？" and rng.random() < DUPLICATE_SHARE:
@@ -154,7 +230,7 @@ def set_page(page: CorpusPage, setting: Setting, rng: random.Random) -> str:
         following = raw_lines[position + 1] if position + 1 < len(raw_lines) else ""
         story_ends = is_paragraph and following[:1] not in ("\u3000", " ", "\xa0")
         if story_ends and rng.random() < setting.jump_share:
-            blocks.append(f"（下转第{rng.randint(2, 20)}版）")
+            blocks.append(setting.jump_form.format(n=rng.randint(2, 20)))
         elif is_paragraph and setting.credits and rng.random() < setting.credit_share:
             blocks.append(rng.choice(setting.credits))
     if setting.box_labels and rng.random() < 0.5:
@@ -170,8 +246,11 @@ def evaluate_settings(
     """Scores per setting, and the mean parse time per page in seconds."""
     rng = random.Random(seed)
     scores = {name: Score() for name in settings}
-    texts = [(name, page, set_page(page, setting, rng)) for name, setting in settings.items()
-             for page in pages]
+    texts = [
+        (name, page, set_page(page, setting, rng))
+        for name, setting in settings.items()
+        for page in pages
+    ]
     started = time.perf_counter()
     for name, page, text in texts:
         score_page(page, text, scores[name])
@@ -268,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, score in scores.items():
             print(_row(f"{split}: {name}", score))
         print(_row(f"**{split}: all**", total(scores)))
+    scores, per_page = evaluate_settings(held_out_pages(pages), SEALED, seed=SEALED_SEED)
+    timings.append(per_page)
+    for name, score in scores.items():
+        print(_row(f"sealed: {name}", score))
+    print(_row("**sealed: all**", total(scores)))
     print(f"\nmean parse time per page: {1000 * sum(timings) / len(timings):.1f} ms")
     if args.classes:
         for split, settings, chosen in (

@@ -9,6 +9,7 @@ from bot.ingest.page_parser.patterns import (
     EAR_ZONE_LINES,
     JUMP_LINE,
     PAGE_EAR,
+    SECTION_EAR,
     TEASER_LABEL,
 )
 from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
@@ -28,9 +29,7 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
     Chinese caption ("杭州第19届亚运会"): that caption goes with the box.
     """
     seeds = [is_furniture_seed(line.text) for line in lines]
-    for index in (*range(EAR_ZONE_LINES), *range(len(lines) - EAR_ZONE_LINES, len(lines))):
-        if 0 <= index < len(lines) and BARE_PAGE_NUMBER.match(lines[index].text):
-            seeds[index] = True
+    _mark_zone_ears(lines, seeds)
     drop = list(seeds)
     for index, line in enumerate(lines):
         if not seeds[index] and index + 1 < len(lines) and seeds[index + 1]:
@@ -45,6 +44,25 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
         line.is_jump = bool(JUMP_LINE.match(line.text))
         kept.append(line)
     return kept
+
+
+def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
+    """Mark bare page numbers and section ears ("第16版", "要闻 4") at the top or bottom of the
+    page: the first or last line, or a line next to an ear there (ears stack: "第16版" over
+    "要闻 4"). Elsewhere such a line is a page pointer or a heading."""
+    for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
+        previous: int | None = None
+        for count, index in enumerate(order):
+            if count >= EAR_ZONE_LINES and previous is not None and not seeds[previous]:
+                break
+            if is_zone_ear(lines[index].text):
+                seeds[index] = True
+            previous = index
+
+
+def is_zone_ear(text: str) -> bool:
+    """A line that is an ear when it stands at the top or bottom of the page."""
+    return bool(BARE_PAGE_NUMBER.match(text) or SECTION_EAR.match(text))
 
 
 def _is_box_caption(line: Line, box: Line) -> bool:

@@ -17,6 +17,7 @@ from bot.ingest.page_parser.lines import layout_signals
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     CJK,
+    COLUMN_TAG,
     CONTINUATION_END,
     CONTINUATION_START,
     KICKER_DASHES,
@@ -72,7 +73,7 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
             trace.update(dict.fromkeys(line.sources, "dropped"))
             continue
         following = lines[index + 1] if index + 1 < len(lines) else None
-        column = width if len(joined) > 1 else None  # the page's first block is its headline
+        column = width if len(joined) > 1 and not _set_as_headline(joined) else None
         if joined and continues(joined[-1], line, following, column):
             previous = joined[-1]
             joined[-1] = Line(
@@ -94,6 +95,15 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
             )
         )
     return _drop_jump_lines(joined, trace)
+
+
+def _set_as_headline(joined: list[Line]) -> bool:
+    """The last block is a headline however whole its lines look: it sits under a kicker ending
+    with —— ("…引起热烈反响——" / "让奋斗成为人生底色") or ends with a column tag
+    ("…与日俱增（大使随笔）"). The page's first block is its headline too."""
+    last = joined[-1].text
+    under_kicker = len(joined) > 1 and bool(KICKER_DASHES.search(joined[-2].text))
+    return len(joined) < 2 or under_kicker or bool(COLUMN_TAG.search(last))
 
 
 def _drop_jump_lines(lines: list[Line], trace: Trace) -> list[Line]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from bot.ingest.page_parser import group_model
 from bot.ingest.page_parser.assemble import LabelledLine, PageAssembler, clean_byline
 from bot.ingest.page_parser.headline import head_roles
 from bot.ingest.page_parser.lines import layout_signals
@@ -28,6 +29,7 @@ from bot.ingest.page_parser.patterns import (
     KICKER_DASHES,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
+    MAX_PHOTO_PHRASE_CHARS,
     MAX_SECTION_HEAD_CHARS,
     MIN_SECTION_SERIES,
     PAGE_REFERENCE,
@@ -71,6 +73,8 @@ class _Labeller:
         self.trace = trace
         self.gaps_separate_articles, self.indentation_marks_body = layout_signals(lines)
         self.section_heads = section_head_series(lines)
+        # Without blank-line or indentation cues a learned model weighs the cues of a group.
+        self.learned_groups = not (self.gaps_separate_articles or self.indentation_marks_body)
         self.assembler = PageAssembler()
         self.in_teasers = False
 
@@ -238,12 +242,30 @@ class _Labeller:
             return True
         if self._strong_opening(index, end, group):
             return True
-        return len(group) > 1 and index not in self.section_heads
+        by_rule = len(group) > 1 and index not in self.section_heads
+        if self.learned_groups:
+            return group_model.overrule(by_rule, self._group_context(index, end))
+        return by_rule
+
+    def _group_context(self, index: int, end: int) -> group_model.GroupContext:
+        current = self.assembler.current
+        assert current is not None
+        return group_model.GroupContext(
+            lines=self.lines,
+            index=index,
+            end=end,
+            in_section_series=index in self.section_heads,
+            photo_follows=is_photo_caption(self.lines, end),
+            paragraphs_so_far=len(current.paragraphs),
+            article_has_byline=current.byline is not None,
+            article_kicker_dashed=current.kicker is not None,
+            last_paragraph=self.assembler.last_paragraph,
+        )
 
     def _strong_opening(self, index: int, end: int, group: list[str]) -> bool:
         """Typesetting that opens an article for certain, whatever came before."""
         line, following = self.lines[index], self.lines[end]
-        if is_byline_or_dateline(following.text) or is_photo_caption(self.lines, end):
+        if is_byline_or_dateline(following.text) or self._photo_follows(group, end):
             return True
         if self.gaps_separate_articles and line.gap_before:
             return True
@@ -260,6 +282,17 @@ class _Labeller:
             and bool(CLOSING_CREDIT.search(last_paragraph))
             and not is_standalone_credit(last_paragraph)
         )
+
+    def _photo_follows(self, group: list[str], end: int) -> bool:
+        """A picture's caption and credit follow the group. A picture's title is one phrase or
+        two short ones ("秋收，出发"); a lone line with a longer comma clause ("教育兴则国家兴，
+        教育") over a caption-like block is the cut first piece of a paragraph, whatever credit
+        follows."""
+        parts = re.split(r"[，,]", group[0])
+        short = all(1 < len(part) <= MAX_PHOTO_PHRASE_CHARS for part in parts)
+        if len(group) == 1 and len(parts) > 1 and not short:
+            return False
+        return is_photo_caption(self.lines, end)
 
 
 def is_signature(lines: list[Line], position: int) -> bool:

@@ -64,7 +64,13 @@ JUMP_LINE = re.compile(
 )
 # A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
 BARE_PAGE_NUMBER = re.compile(r"^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版$")
-# Ears are the first or the last line of the page.
+# A section ear: the page's section and number on a line alone, "要闻 4", "4 要闻", "经济新闻 5"
+# ("第02版：要闻" is a PAGE_EAR). Like a bare page number it is an ear only at the top or bottom.
+SECTION_EAR = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]+[0-9０-９]{1,2}|"
+    r"[0-9０-９]{1,2}[ \u3000\xa0]+[\u4e00-\u9fff]{2,6})$"
+)
+# Ears are the first or the last line of the page, or stacked on an ear there.
 EAR_ZONE_LINES = 1
 # Labels of boxes set inside or after a story: they head a box of the story, never an article.
 BOX_LABEL = re.compile(r"^(?:相关|新闻|背景)?链接$|^(?:延伸阅读|小贴士|记者手记|编后|短评|背景)$")
@@ -113,7 +119,8 @@ REPORTER_ROLE = re.compile(
 NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|整理")
 # Body text cannot start with these when it is a new paragraph: it continues a cut sentence.
 CONTINUATION_START = re.compile(
-    r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|[^\s，、,；。]{1}[、，,；]|"
+    # A numbered paragraph ("一、应…邀请") starts with a numeral and 、: no continuation.
+    r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|(?![一二三四五六七八九十])[^\s，、,；。][、，,；]|"
     r"\d+(?:\.\d+)?(?:%|‰|个百分点|\.))"
 )
 
@@ -175,7 +182,10 @@ SERVICE_LINE = re.compile(
 )
 # What a bracket closing a paragraph holds when it credits the text: a reporter, a picture, a
 # dateline, a page pointer ("见第二版"), an end mark, the author or editor.
-BRACKETED_CREDIT = re.compile(r"记者|摄|电|^见|详见|版$|^完$|编者|作者|新华社|供图")
+# Column names with 记者 in them ("（…·记者观察）", "（记者手记）") tag a headline, credit no one.
+BRACKETED_CREDIT = re.compile(
+    r"记者(?!观察|手记|调查|来信|走基层)|摄|电|^见|详见|版$|^完$|编者|作者|新华社|供图"
+)
 # The title of a document printed in full ends with what kind of document it is: a speech, a
 # statement, a notice. Such a title opens an article even without a byline.
 DOCUMENT_TITLE = re.compile(
@@ -187,6 +197,8 @@ CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左
 # A picture story: a short title, a caption of a few blocks, the credit line.
 MAX_CAPTION_BLOCKS = 5
 MAX_CAPTION_CHARS = 400
+# ... and its title one phrase or two short ones: "秋收，出发", "小面条，大生活".
+MAX_PHOTO_PHRASE_CHARS = 6
 # Section heads of one long feature come in a series of the same shape ("观念之变", "方式之变",
 # "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.
 MAX_SECTION_HEAD_CHARS = 10

@@ -19,6 +19,7 @@ from bot.ingest.page_parser.patterns import (
     COMMAS,
     CREDIT_LINE,
     DATELINE,
+    EXCLAIMED_HEADLINE,
     KICKER_DASHES,
     LATIN_ONLY,
     MAX_HEADING_CHARS,
@@ -80,20 +81,30 @@ def matching_opener(text: str) -> int:
 
 def is_heading_like(text: str) -> bool:
     """Short, unpunctuated, no finished sentence inside: how headlines and subheads look."""
-    tagged = bool(COLUMN_TAG.search(text))
-    limit = MAX_TAGGED_HEADING_CHARS if tagged else MAX_HEADING_CHARS
-    if len(text) > limit or ends_sentence(text) or CAPTION_START.match(text):
+    tag = COLUMN_TAG.search(text)
+    limit = MAX_TAGGED_HEADING_CHARS if tag else MAX_HEADING_CHARS
+    # A column tag is no part of the headline's wording: its commas and length do not count.
+    core = text[: tag.start()] if tag and tag.start() > 0 else text
+    if len(text) > limit or CAPTION_START.match(text):
         return False
-    if text[-1] in COMMAS or re.search(r"[。；;！？!?]", text):
+    if core is not text and is_tagged_question(core, text[len(core) :]):
+        return True
+    if ends_sentence(text) or text[-1] in COMMAS or re.search(r"[。；;！？!?]", core):
         return False
     if KICKER_DASHES.search(text):
         # A line ending with —— leads into the title under it: a kicker, commas or not.
         return True
     # An enumeration comma lists names ("湖南、广东、重庆、甘肃扎实推进…"); a comma splits clauses.
-    commas = sum(text.count(comma) for comma in COMMAS if comma != "、")
-    if commas > MAX_HEADING_COMMAS or text.count("、") > MAX_HEADING_ENUMERATION_MARKS:
+    commas = sum(core.count(comma) for comma in COMMAS if comma != "、")
+    if commas > MAX_HEADING_COMMAS or core.count("、") > MAX_HEADING_ENUMERATION_MARKS:
         return False
-    return not (commas and len(text) > MAX_HEADING_CHARS_WITH_COMMA)
+    return not (commas and len(core) > MAX_HEADING_CHARS_WITH_COMMA)
+
+
+def is_tagged_question(core: str, tag: str) -> bool:
+    """A headline may ask or exclaim before its column tag: "“首店经济”，如何延续开门红？
+    （评论员随笔）", "收莲藕喽！（暖相册）" — a tag, not a credit, after one short sentence."""
+    return bool(EXCLAIMED_HEADLINE.match(core)) and not BRACKETED_CREDIT.search(tag)
 
 
 def is_speaker_kicker(text: str) -> bool:
