@@ -268,6 +268,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # write(): a read-modify-write holds SQLite's write lock from its first read, so no other
         # writer commits in between (the lock is waited for at BEGIN, then retried, see write).
+        self._writer = writer
         self._write_sessions = async_sessionmaker(writer, expire_on_commit=False)
 
     @property
@@ -291,9 +292,8 @@ class Database:
         (SQLite: a write probe rolled back; it would otherwise fail at the first change)."""
         if self.backend != "sqlite":
             return
-        writer = self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         with self._write_refusals():
-            async with writer.connect() as connection:
+            async with self._writer.connect() as connection:
                 try:
                     version = (await connection.exec_driver_sql("PRAGMA user_version")).scalar()
                     await connection.exec_driver_sql(f"PRAGMA user_version={int(version or 0)}")
