@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from telegram import Bot
 
-from bot.clock import ManualClock, SystemClock
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.sender import DeliveryQueue, DeliverySender
@@ -69,30 +69,21 @@ class _LockMet(logging.Handler):
             self.met.set()
 
 
-def _hold_write_lock_until_met(path: Path, met: threading.Event) -> threading.Thread:
-    """Another process's writer that commits only once the path has met its lock (and retried),
-    so the test does not depend on how long the path computes before it writes (a page's parse
-    on a slow CI machine outlasted a fixed 0.4 s hold)."""
+def _hold_write_lock(
+    path: Path, seconds: float, *, until: threading.Event | None = None
+) -> threading.Thread:
+    """Another process's writer: takes the write lock now, commits after ``seconds``, or with
+    ``until``, once that event is set (and ``seconds`` more, so a retry meets the lock too).
+
+    ``until`` keeps a test from depending on how long a path computes before it writes (a page's
+    parse on a slow CI machine outlasted a fixed 0.4 s hold); it is waited for at most 30 s, so a
+    path that never writes cannot hang the suite."""
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
 
     def release() -> None:
-        met.wait(30.0)  # bounded: a path that never writes must not hang the suite
-        threading.Event().wait(0.2)  # and held a little longer, so a retry meets it too
-        other.execute("COMMIT")
-        other.close()
-
-    thread = threading.Thread(target=release)
-    thread.start()
-    return thread
-
-
-def _hold_write_lock(path: Path, seconds: float) -> threading.Thread:
-    """Another process's writer: takes the write lock now, commits after ``seconds``."""
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
-
-    def release() -> None:
+        if until is not None:
+            until.wait(30.0)
         threading.Event().wait(seconds)
         other.execute("COMMIT")
         other.close()
@@ -237,10 +228,13 @@ async def _scalar(db: Database, sql: str) -> object:
         return await session.scalar(text(sql))
 
 
-def _sender(db: Database, monkeypatch: pytest.MonkeyPatch) -> DeliverySender:
+def _sender(
+    db: Database, monkeypatch: pytest.MonkeyPatch, *, clock: Clock | None = None,
+    limits: DeliveryLimits | None = None,
+) -> DeliverySender:
     """A sender whose own outbox transaction is a no-op: what runs under the lock is only the
     chat write (deactivate / migrate) that follows it."""
-    sender = DeliverySender(db, Bot("1:test"), clock=ManualClock(NOW))
+    sender = DeliverySender(db, Bot("1:test"), clock=clock or ManualClock(NOW), limits=limits)
 
     async def nothing_claimed(*_args: object, **_kwargs: object) -> Claimed:
         return Claimed([], None)
@@ -493,7 +487,7 @@ async def test_every_reader_write_waits_out_another_writer(
         await path.setup(db, fixtures_dir)
         store_log.addHandler(lock_met)
         caplog.set_level(logging.INFO, logger="storage.database")
-        holder = _hold_write_lock_until_met(sqlite_file, lock_met.met)
+        holder = _hold_write_lock(sqlite_file, 0.2, until=lock_met.met)
         try:
             await path.act(db, monkeypatch)
         finally:
@@ -530,7 +524,6 @@ async def test_a_sender_chat_write_refused_as_busy_is_one_log_line_and_keeps_the
         await db.dispose()
 
 
-
 async def test_the_sender_loop_outlasts_a_lock_longer_than_its_budget_in_one_line_each_try(
     sqlite_file: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -540,13 +533,8 @@ async def test_the_sender_loop_outlasts_a_lock_longer_than_its_budget_in_one_lin
     releases the claim once the lock is gone."""
     db = Database(f"sqlite:///{sqlite_file}", busy_timeout_ms=SHORT_BUSY_MS,
                   lock_retry_delays=(0.01, 0.01), lock_wait_budget=0.1)
-    sender = DeliverySender(db, Bot("1:test"), clock=SystemClock(),
-                            limits=DeliveryLimits(backoff_base=0.05, backoff_max=0.2))
-
-    async def nothing_claimed(*_args: object, **_kwargs: object) -> Claimed:
-        return Claimed([], None)
-
-    monkeypatch.setattr(sender._store, "transact", nothing_claimed)
+    sender = _sender(db, monkeypatch, clock=SystemClock(),
+                     limits=DeliveryLimits(backoff_base=0.05, backoff_max=0.2))
     try:
         await _chat_with_stale_claim(db, fixtures_dir)
         holder = _hold_write_lock(sqlite_file, 0.6)
