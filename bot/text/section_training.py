@@ -255,8 +255,12 @@ class WeakItem:
     section: str
 
 
-def _weak_section(title: str, cues: Sequence[tuple[str, re.Pattern[str]]]) -> str | None:
-    hits = [section for section, pattern in cues if pattern.search(title)]
+_WEAK_CUES = [(section, re.compile(pattern)) for section, pattern in WEAK_TITLE_CUES]
+
+
+def _weak_section(title: str) -> str | None:
+    """The one section whose cues the title has; None for none or several."""
+    hits = [section for section, pattern in _WEAK_CUES if pattern.search(title)]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -273,7 +277,6 @@ def first_paragraph(text: str, skip: str = "") -> str:
 def weak_title_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
     """新闻联播 items whose titles have cues of exactly one section (eval items, roundups left
     out), with their first paragraph."""
-    cues = [(section, re.compile(pattern)) for section, pattern in WEAK_TITLE_CUES]
     found: list[WeakItem] = []
     with gzip.open(corpora / "xwlb" / "items.jsonl.gz", "rt", encoding="utf-8") as handle:
         for line in handle:
@@ -281,7 +284,7 @@ def weak_title_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
             title = item["title"]
             if f"xwlb:{item['date']}:{item['idx']}" in exclude or ROUNDUP_TITLES.search(title):
                 continue
-            section = _weak_section(title, cues)
+            section = _weak_section(title)
             if section:
                 found.append(WeakItem(title, first_paragraph(item.get("text", "")), section))
     return found
@@ -293,7 +296,6 @@ def weak_rmrb_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
     path = corpora / "rmrb-2019-10" / "articles.jsonl"
     if not path.is_file():
         return []
-    cues = [(section, re.compile(pattern)) for section, pattern in WEAK_TITLE_CUES]
     found: list[WeakItem] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         article = json.loads(line)
@@ -301,7 +303,7 @@ def weak_rmrb_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
         key = f"rmrb:{article['date']}:{article['page']}:{article['seq']}"
         if key in exclude or title.strip() in NOT_ARTICLES:
             continue
-        section = _weak_section(title, cues)
+        section = _weak_section(title)
         if section:
             found.append(WeakItem(title, first_paragraph(article.get("text", ""), title), section))
     return found
