@@ -22,6 +22,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.delivery.limits import DeliveryLimits
+from bot.delivery.send_window import SendWindow
 from bot.delivery.sender import (
     DeliveryQueue,
     DeliverySender,
@@ -81,10 +82,11 @@ class Harness:
     """A sender, its queue and its clock, stopped at the end of the test."""
 
     def __init__(self, db: Database, bot: Bot, limits: DeliveryLimits,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, window: SendWindow | None = None) -> None:
         self.clock = clock or SystemClock()
         self.queue = DeliveryQueue(db, self.clock)
-        self.sender = DeliverySender(db, bot, queue=self.queue, clock=self.clock, limits=limits)
+        self.sender = DeliverySender(db, bot, queue=self.queue, clock=self.clock, limits=limits,
+                                     window=window)
         self.db = db
 
     async def rows(self, chat_id: int) -> list[tuple[str, str, list[int]]]:
@@ -98,8 +100,8 @@ async def harness_factory(db: Database, tg_bot: Bot) -> AsyncIterator[object]:
     made: list[Harness] = []
 
     def make(limits: DeliveryLimits = FAST, clock: Clock | None = None,
-             bot: Bot | None = None) -> Harness:
-        harness = Harness(db, bot or tg_bot, limits, clock)
+             bot: Bot | None = None, window: SendWindow | None = None) -> Harness:
+        harness = Harness(db, bot or tg_bot, limits, clock, window)
         made.append(harness)
         return harness
 
@@ -540,6 +542,68 @@ async def test_sends_late_after_a_stall_still_keep_to_the_rate_in_any_second(
     clock.advance(timedelta(seconds=1.0))
     await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 12)
     assert h.sender.stats.peak_sends_per_second == 5
+
+
+class _CountingWindow(SendWindow):
+    """A shared window that counts how often a push asked it for room."""
+
+    asked = 0
+
+    def delay(self, mono: float, *, urgent: bool) -> float:
+        self.asked += 1
+        return super().delay(mono, urgent=urgent)
+
+
+async def test_pushes_wait_while_the_bots_shared_window_is_full_and_leave_room_to_replies(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    """Telegram's messages per second are the bot's: replies in flight or answered within the
+    last second leave no room for a push, and a reply waiting for room goes first."""
+    user = fake.add_user("r")
+    clock = ManualClock(START)
+    window = _CountingWindow(capacity=3)
+    for _ in range(3):  # three replies on their way
+        window.start()
+    h = harness_factory(INSTANT, clock, window=window)
+    await h.queue.enqueue(alert(user.id))
+    await h.sender.start()
+    async with asyncio.timeout(5):
+        while not window.asked:  # the push is claimed and waits for room
+            await asyncio.sleep(0.01)
+
+    async def advance_and_hold(seconds: float) -> None:
+        """Move the clock; the push looks again and must still wait."""
+        asked = window.asked
+        clock.advance(timedelta(seconds=seconds))
+        for _ in range(100):
+            await asyncio.sleep(0)
+        assert window.asked > asked
+        assert fake.sent_log == []
+
+    window.answered(clock.monotonic())  # answered, but Telegram counts it for a second yet
+    await advance_and_hold(0.5)
+    window.answered(clock.monotonic())
+    window.waiting_urgent = 1  # a reply waits for room: the push leaves it the next one
+    await advance_and_hold(0.6)  # the first answer has left the window
+    window.waiting_urgent = 0  # (the reply gave up: the push looks again when room is due)
+    clock.advance(timedelta(seconds=0.4))  # the second answer leaves the window
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    assert bot_texts(fake, user.id) == ["台风应急响应"]
+    assert window.in_flight == 1  # the third reply; the push's request is over
+
+
+async def test_paid_broadcasts_do_not_draw_on_the_free_shared_window(
+    fake: FakeBotApi, harness_factory
+) -> None:
+    user = fake.add_user("r")
+    window = SendWindow(capacity=1)
+    window.start()  # full
+    h = harness_factory(DeliveryLimits(per_chat_interval=0.0, allow_paid_broadcast=True,
+                                       claim_lease=30.0, write_linger=0.0), window=window)
+    await h.queue.enqueue(alert(user.id))
+    await h.sender.start()
+    await h.sender.wait_for(lambda: h.sender.stats.deliveries_done == 1)
+    assert window.in_flight == 1
 
 
 @pytest.mark.parametrize(("rate", "send_tick"), [(25.0, 0.2), (30.0, 0.2), (25.0, 0.3),

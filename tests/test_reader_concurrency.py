@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from bot.app.application import NewsBot
 from bot.app.replies import ReplyLimits, ReplyRateLimiter
 from bot.app.updates import ChatOrderedUpdates, RecentUpdateIds
 from bot.config import Settings
+from bot.delivery.send_window import SHARED_PER_SECOND, SendWindow
 from storage.database import Database
 
 TOKEN = "123456:TEST-token-for-the-concurrency-tests"
@@ -283,3 +285,79 @@ async def test_a_flooded_reply_is_retried_after_the_chats_pause() -> None:
     assert await time.run(
         limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, None))
     assert len(attempts) == 2 and attempts[1] - attempts[0] >= 20.0
+
+
+# --- one budget for the bot: replies and pushes share Telegram's messages per second ------------
+
+
+def _busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times if start <= t < start + 1.0) for start in times), default=0)
+
+
+async def _replies_and_pushes(with_pushes: bool) -> tuple[list[float], list[float], float]:
+    """500 replies to 50 readers and, meanwhile, a fan-out of 300 pushes paced at 25/s, through
+    one ``SendWindow``. Every 7th request stalls 0.3 s between its start and the wire (a busy
+    event loop). Returns the arrival times at Telegram of the replies and of the pushes, and
+    when the last reply was answered."""
+    time = VirtualTime()
+    window = SendWindow()
+    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep, window=window)
+    replies: list[float] = []
+    pushes: list[float] = []
+    count = itertools.count()
+
+    async def on_the_wire(arrived: list[float]) -> None:
+        if next(count) % 7 == 0:
+            await time.sleep(0.3)
+        arrived.append(time.now)
+        await time.sleep(0.03)  # the answer's way back
+
+    async def reply(chat_id: int) -> bool:
+        await on_the_wire(replies)
+        return True
+
+    async def push() -> None:
+        await on_the_wire(pushes)
+        window.answered(time.now)
+
+    async def fan_out() -> None:
+        sends = []
+        next_slot = 0.0
+        for _ in range(300):  # the sender's order: its own slot, then room in the window
+            await time.sleep(max(0.0, next_slot - time.now))
+            next_slot = time.now + 1 / 25
+            while (delay := window.delay(time.now, urgent=False)) > 0:
+                await time.sleep(delay)
+            window.start()
+            sends.append(asyncio.ensure_future(push()))
+        await asyncio.gather(*sends)
+
+    async def readers() -> float:
+        await asyncio.gather(*(
+            limiter.process_request(reply, (c,), {}, "sendMessage", {"chat_id": c}, None)
+            for c in [1000 + i % 50 for i in range(500)]
+        ))
+        return time.now
+
+    work = [readers(), fan_out()] if with_pushes else [readers()]
+    finished = (await time.run(asyncio.gather(*work)))[0]
+    return replies, pushes, finished
+
+
+async def test_replies_and_pushes_together_keep_the_bots_limit_and_replies_go_first() -> None:
+    alone, _, alone_done = await _replies_and_pushes(with_pushes=False)
+    replies, pushes, done = await _replies_and_pushes(with_pushes=True)
+    assert len(replies) == 500 and len(pushes) == 300
+    # Telegram's limit is the bot's: stalls and two senders never crowd one second past it
+    assert _busiest_second(alone) <= SHARED_PER_SECOND
+    assert _busiest_second(replies + pushes) <= SHARED_PER_SECOND
+    # readers are answered about as fast as with no fan-out going on: pushes take what is left
+    assert done <= alone_done * 1.1
+
+
+def test_the_bots_replies_and_pushes_share_one_window(news: NewsBot) -> None:
+    limiter = news.application.bot.rate_limiter
+    assert isinstance(limiter, ReplyRateLimiter)
+    assert limiter.window is not None
+    assert limiter.window is news.delivery.window is news.send_window

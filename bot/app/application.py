@@ -37,6 +37,7 @@ from bot.app.webhook import WebhookServer
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
+from bot.delivery.send_window import SendWindow
 from bot.delivery.sender import DeliveryQueue, DeliveryService
 from bot.ingest.inbox import Inbox
 from bot.ingest.service import IngestService
@@ -144,9 +145,11 @@ class NewsBot:
             settings, db, callback_secret=token, clock=clock, notify=self.queue.notify
         )
         root = (settings.telegram_api_base_url or TELEGRAM_ROOT).rstrip("/")
+        # Telegram's messages per second are the bot's: pushes and replies share them
+        self.send_window = SendWindow()
         self.delivery = DeliveryService(
             db, token, api_root=root, limits=limits or DeliveryLimits.from_settings(settings),
-            queue=self.queue, request=push_request or request,
+            queue=self.queue, request=push_request or request, window=self.send_window,
         )
         inbox = (Inbox(settings.inbox, IngestService(db, settings),
                        settle_seconds=settings.inbox_settle_seconds)
@@ -179,7 +182,7 @@ class NewsBot:
             ))
             # chats answered side by side, each in order; a 429 pauses only its own chat
             .concurrent_updates(ChatOrderedUpdates())
-            .rate_limiter(ReplyRateLimiter())
+            .rate_limiter(ReplyRateLimiter(window=self.send_window))
             .post_init(self.startup)
             .post_stop(self.stop)
             .post_shutdown(self.shutdown)

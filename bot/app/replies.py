@@ -19,8 +19,10 @@ Only requests that put a message in a chat are paced (``send*``, ``edit*``, ``co
 ``forward*``): ``answerCallbackQuery``, ``answerInlineQuery``, ``getMe`` and ``getChatMember``
 (the channel-admin check before each channel settings press) are not message sends, and pacing
 them would let a button's answer arrive after Telegram has expired the query.
-The limits are in-process: the delivery sender keeps its own
-(lower) overall rate for pushes.
+The limits are in-process. The overall one is Telegram's per bot, so the replies share it with the
+delivery sender's pushes (``window``, a :class:`~bot.delivery.send_window.SendWindow`): a reply also
+waits while the bot's messages of the last second fill it, and a reply waiting for room goes
+before the pushes.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery.policy import retry_after_seconds
+from bot.delivery.send_window import SendWindow
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +84,10 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        window: SendWindow | None = None,
     ) -> None:
         self.limits = limits or ReplyLimits()
+        self.window = window  # the bot's messages per second, shared with the pushes
         self._clock = clock  # tests pass a virtual clock and a sleep that advances it
         self._sleep = sleep
         self._next_slot = 0.0
@@ -112,9 +117,12 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         attempt = 0
         while True:
             await self._wait_for_turn(chat_id)
+            await self._wait_for_room()
+            refused = False
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                refused = True
                 wait = retry_after_seconds(exc)
                 self._pause(chat_id, wait)
                 if attempt >= max_retries or wait > self.limits.max_wait:
@@ -122,6 +130,23 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                 attempt += 1
                 logger.info("chat %s: %s answered 429, retrying in %.0f s (only this chat "
                             "waits)", chat_id, endpoint, wait)
+            finally:
+                if self.window is not None:
+                    self.window.answered(self._clock(), refused=refused)
+
+    async def _wait_for_room(self) -> None:
+        """Wait until the bot's shared window has room for one more message, and take it;
+        meanwhile the pushes leave that room to this reply."""
+        window = self.window
+        if window is None:
+            return
+        window.waiting_urgent += 1
+        try:
+            while (delay := window.delay(self._clock(), urgent=True)) > 0:
+                await self._sleep(delay)
+        finally:
+            window.waiting_urgent -= 1
+        window.start()
 
     def _pace(self, chat_id: int | str, now: float) -> _ChatPace:
         pace = self._chats.get(chat_id)

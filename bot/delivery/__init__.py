@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from bot.delivery.limits import DeliveryLimits
+from bot.delivery.send_window import SendWindow
 from bot.delivery.sender import DeliveryQueue, DeliveryService
 from bot.delivery.status import DeliveryStatusService
 
-__all__ = ["DeliveryLimits", "DeliveryQueue", "DeliveryService", "DeliveryStatusService"]
+__all__ = [
+    "DeliveryLimits", "DeliveryQueue", "DeliveryService", "DeliveryStatusService", "SendWindow",
+]

@@ -10,6 +10,10 @@ finished within ``global_429_window`` — the sign that the bot as a whole is ov
 every send, for ``retry_after`` capped at ``global_pause_cap``. A send answered 429 gives its
 overall slot back: it was refused, so it does not count toward the bot's sends per second, and the
 other chats keep their pace through a storm of per-chat 429s.
+
+The bot's free messages per second are shared with the handlers' replies (``SendWindow``, given
+by the Application): a push also waits while that window is full, and leaves room to replies
+waiting for it. Paid broadcasts have their own, larger allowance and do not use it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import math
 from collections import deque
 
 from bot.delivery.limits import DeliveryLimits
+from bot.delivery.send_window import SendWindow
 
 _CHAT_STATE_PRUNE_AT = 50_000
 
@@ -26,8 +31,9 @@ _CHAT_STATE_PRUNE_AT = 50_000
 class Pacer:
     """The sender's pacing state: per-chat ready times, group windows, overall slots, pauses."""
 
-    def __init__(self, limits: DeliveryLimits) -> None:
+    def __init__(self, limits: DeliveryLimits, window: SendWindow | None = None) -> None:
         self.limits = limits
+        self.shared = None if limits.allow_paid_broadcast else window
         self.paused_until = 0.0  # every send waits until then (a global 429)
         self.peak_sends_per_second = 0  # most sends started within one second
         self._chat_ready: dict[int, float] = {}
@@ -76,19 +82,22 @@ class Pacer:
         Slots are evenly spaced, but a send whose slot passed during an event-loop stall goes
         late, together with the on-time ones after it; this cap keeps such a bunch under the rate.
         """
+        shared = 0.0 if self.shared is None else self.shared.delay(mono, urgent=False)
         rate = self.limits.overall_rate
         if math.isinf(rate):
-            return 0.0
+            return shared
         window = self._send_window
         while window and window[0] <= mono - 1.0:
             window.popleft()
         if len(window) < max(1, int(rate)):
-            return 0.0
-        return window[0] + 1.0 - mono
+            return shared
+        return max(window[0] + 1.0 - mono, shared)
 
     def note_send(self, chat_id: int, mono: float) -> None:
         """A send to ``chat_id`` starts now."""
         self._chat_ready[chat_id] = mono + self.limits.per_chat_interval
+        if self.shared is not None:
+            self.shared.start()
         if not math.isinf(self.limits.overall_rate):
             self._send_window.append(mono)
             self.peak_sends_per_second = max(self.peak_sends_per_second, len(self._send_window))
@@ -99,6 +108,11 @@ class Pacer:
             self._group_sends = {c: w for c, w in self._group_sends.items() if w}
 
     # --- after a send ----------------------------------------------------------------------------
+
+    def note_answered(self, mono: float, *, refused: bool) -> None:
+        """The send's request is over (answered, refused with a 429, or failed)."""
+        if self.shared is not None:
+            self.shared.answered(mono, refused=refused)
 
     def note_accepted(self, chat_id: int, mono: float) -> None:
         """Telegram accepted a send (the burst rule counts it)."""

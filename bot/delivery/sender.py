@@ -34,9 +34,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
-from telegram.error import (
-    TelegramError,
-)
+from telegram.error import RetryAfter, TelegramError
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
@@ -53,6 +51,7 @@ from bot.delivery.policy import (
     Throttle,
     decide_after_error,
 )
+from bot.delivery.send_window import SendWindow
 from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
@@ -182,12 +181,15 @@ class DeliverySender:
         release_claims_on_start: bool = False,
         fence: Fence | None = None,
         on_fenced: Callable[[], None] | None = None,
+        window: SendWindow | None = None,
     ) -> None:
         """``release_claims_on_start``: this process holds the single-instance lock
         (``storage/instance_lock.py``), so every claim found at start is a dead process's and is
         released at once; without the lock, only claims older than ``claim_lease`` are.
         ``fence``: that lock's generation; once another bot holds a newer one the outbox refuses
-        this sender's transactions and it stops at once, calling ``on_fenced``."""
+        this sender's transactions and it stops at once, calling ``on_fenced``.
+        ``window``: the bot's messages per second, shared with the replies
+        (``bot/delivery/send_window.py``)."""
         self.db = db
         self.bot = bot
         self.clock = clock or (queue.clock if queue else SystemClock())
@@ -202,7 +204,7 @@ class DeliverySender:
         self._waiting: set[int] = set()  # of those, rows still waiting for their turn
         self._done: list[_Done] = []
         self._done_since = 0.0  # monotonic time the oldest uncommitted outcome arrived
-        self.pacer = Pacer(self.limits)
+        self.pacer = Pacer(self.limits, window)
         self._next_claim_check = 0.0
         self._next_due: float | None = 0.0  # monotonic; None: nothing pending as far as we know
         self._busy_blocked = False  # due rows wait for a chat we have in flight
@@ -499,7 +501,7 @@ class DeliverySender:
             self.stats.peak_sends_per_second = self.pacer.peak_sends_per_second
             started = mono
             try:
-                message_id = await self._send(row, row.parts[row.next_part])
+                message_id = await self._send_in_window(row)
             except TelegramError as exc:
                 decision = decide_after_error(exc, attempts=row.attempts,
                                               plain_text=row.plain_text, limits=self.limits,
@@ -524,6 +526,18 @@ class DeliverySender:
                     or len(self._sending) <= limits.max_in_flight - self._claim_batch
                     or (done is not None and done.slow is not None)):
                 self._wake.set()
+
+    async def _send_in_window(self, row: DueDelivery) -> int:
+        """Send the row's next part; the pacer hears when the request is over, however it ends
+        (the bot's shared window counts the message until a second after its answer)."""
+        refused = False
+        try:
+            return await self._send(row, row.parts[row.next_part])
+        except RetryAfter:
+            refused = True
+            raise
+        finally:
+            self.pacer.note_answered(self.clock.monotonic(), refused=refused)
 
     async def _send(self, row: DueDelivery, part: StoredPart) -> int:
         """Send one part; returns Telegram's message id."""
@@ -710,15 +724,18 @@ class DeliveryService:
         limits: DeliveryLimits | None = None,
         queue: DeliveryQueue | None = None,
         request: BaseRequest | None = None,
+        window: SendWindow | None = None,
     ) -> None:
         """``request``: the transport to send through (``newsbrief chat`` passes its in-process
-        one); by default one sized for ``max_in_flight``."""
+        one); by default one sized for ``max_in_flight``. ``window``: the messages per second the
+        pushes share with the replies."""
         self.db = db
         self.token = token
         self.api_root = api_root.rstrip("/")
         self.limits = limits or DeliveryLimits()
         self.queue = queue or DeliveryQueue(db)
         self.request = request
+        self.window = window
         self.sender: DeliverySender | None = None
         self.fence: Fence | None = None  # the instance lock's generation (``newsbrief run``)
         self.on_fenced: Callable[[], None] | None = None
@@ -731,7 +748,7 @@ class DeliveryService:
         # claim in the outbox now was left by a process that died: resend it at once.
         self.sender = DeliverySender(self.db, bot, queue=self.queue, limits=self.limits,
                                      release_claims_on_start=True, fence=self.fence,
-                                     on_fenced=self.on_fenced)
+                                     on_fenced=self.on_fenced, window=self.window)
         await self.sender.start()
 
     def halt(self) -> None:
