@@ -145,12 +145,11 @@ wait 20 s waits alone
 (others' p90 ratio ≈ 1.0) — before issue 18 one reader's 429 delayed another's reply by 19.5 s,
 and the same burst drew 16 × 429 with a 17.5 s p90.
 
-The 429s "from the limits" in the flooded run (not fixed yet) are the fake's 1-second window
-seeing 30: the bot starts at most 25 sends in any second by its own clock (a hard cap besides the
-spacing), so they come from sends bunched on the wire — they arrive in groups of 4–5 every few
-seconds, which points at the bot's event loop being blocked briefly (a job) so that requests
-started before the stall leave with the next ones. Each costs only its own chat a 1 s pause; the
-first burst, same code, drew none.
+429s "from the limits" in the flooded run: an earlier run (2026-12-05) drew 14, from requests
+bunched on the wire after a briefly blocked event loop (the bot then capped only the sends it
+*started* in any second). Since 2026-12-06 a message counts against the bot's window from its start
+until a second after its answer (`bot/delivery/send_window.py`, shared with the pushes), so
+requests held up on their way can no longer crowd one of Telegram's seconds.
 
 How: updates are handled concurrently across chats and in order within one
 (`bot/app/updates.py`, `ChatOrderedUpdates`: one FIFO lock per chat, at most 32 handlers running,
