@@ -204,14 +204,22 @@ async def test_unreachable_database_skips_what_depends_on_it(tmp_path: Path) -> 
 
 
 async def test_missing_sqlite_file_is_reported_not_created(tmp_path: Path) -> None:
+    """A fresh install before `db upgrade`: every check runs, and none creates the database file
+    or a lock file beside it (taking the instance lock would)."""
     path = tmp_path / "nothing-here.db"
     db = Database(f"sqlite:///{path}")
     try:
-        status, detail, fix = _check(await _doctor({}, db, "database"), "database")
+        report = await _doctor({}, db)
+        running = await _doctor({}, db, "lock", running=True)
     finally:
         await db.dispose()
+    status, detail, fix = _check(report, "database")
     assert status == "problem" and str(path) in detail and "db upgrade" in (fix or "")
-    assert not path.exists()
+    assert _check(report, "lock") == ("ok", f"free: no database file at {path} yet, so no bot "
+                                      "runs on it", None)
+    status, detail, _ = _check(running, "lock")
+    assert status == "problem" and "no bot runs on it" in detail
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- instance lock ---------------------------------------------------------------------------
