@@ -49,6 +49,12 @@ def _dockerfile_instructions() -> list[tuple[str, str]]:
     return result
 
 
+def dockerfile_healthcheck() -> list[str]:
+    """The image's HEALTHCHECK command (exec form), e.g. ``["newsbrief", "doctor", …]``."""
+    [health] = [args for keyword, args in _dockerfile_instructions() if keyword == "HEALTHCHECK"]
+    return json.loads(health.split("CMD", 1)[1])
+
+
 def _dockerignored(relative: Path) -> bool:
     patterns = [p.strip() for p in (REPO / ".dockerignore").read_text("utf-8").splitlines()
                 if p.strip() and not p.startswith("#")]
@@ -135,8 +141,7 @@ def test_dockerfile_image_shape() -> None:
     env = " ".join(args for keyword, args in steps if keyword == "ENV")
     assert "NEWSBRIEF_DATABASE_URL=sqlite:////data/" in env
     assert ("VOLUME", '["/data"]') in steps
-    [health] = [args for keyword, args in steps if keyword == "HEALTHCHECK"]
-    command = json.loads(health.split("CMD", 1)[1])
+    command = dockerfile_healthcheck()  # run against a live bot in tests/e2e/test_doctor.py
     assert command[:2] == ["newsbrief", "doctor"] and "--running" in command
     assert set(command[command.index("--only") + 1].split(",")) <= set(CHECK_NAMES)
     [cmd] = [args for keyword, args in steps if keyword == "CMD"]
