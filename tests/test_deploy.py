@@ -288,6 +288,17 @@ def test_readme_and_docs_link_only_files_in_the_repository() -> None:
     assert checked >= 5  # the README links its docs; guard against a regex that finds nothing
 
 
+def test_every_doctor_check_is_documented() -> None:
+    """docs/operations.md's table and docs/cli.md's JSON contract name each check, in order."""
+    table = re.findall(r"^\| `([a-z_]+)` \|", (REPO / "docs" / "operations.md").read_text("utf-8"),
+                       flags=re.MULTILINE)
+    assert [name for name in table if name in CHECK_NAMES] == list(CHECK_NAMES)
+    cli = (REPO / "docs" / "cli.md").read_text("utf-8")
+    contract = cli[cli.index("`newsbrief doctor [--json]"):]
+    named = [name for name in re.findall(r"`([a-z_]+)`", contract) if name in CHECK_NAMES]
+    assert list(dict.fromkeys(named)) == list(CHECK_NAMES)
+
+
 def test_link_checker_finds_dead_and_outside_links(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text("here", "utf-8")
