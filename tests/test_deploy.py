@@ -55,16 +55,31 @@ def dockerfile_healthcheck() -> list[str]:
     return json.loads(health.split("CMD", 1)[1])
 
 
+def _docker_pattern(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as Docker matches it: against the whole path from the context's
+    root (``*.db`` is only the root's), ``*`` and ``?`` within one path segment, ``**`` across
+    any number of them (``**/*.db`` anywhere)."""
+    pattern = pattern.strip("/")
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        else:
+            out += {"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i]))
+            i += 1
+    return re.compile(out + r"\Z")
+
+
 def _dockerignored(relative: Path) -> bool:
+    """Whether Docker leaves ``relative`` (or the folder it is in) out of the build context."""
     patterns = [p.strip() for p in (REPO / ".dockerignore").read_text("utf-8").splitlines()
-                if p.strip() and not p.startswith("#")]
-    text = relative.as_posix()
+                if p.strip() and not p.strip().startswith("#")]
+    assert not any(p.startswith("!") for p in patterns), "teach _dockerignored exceptions"
     parts = relative.parts
-    for pattern in patterns:
-        bare = pattern.removeprefix("**/")
-        if fnmatch.fnmatch(text, pattern) or any(fnmatch.fnmatch(part, bare) for part in parts):
-            return True
-    return False
+    paths = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]  # it and its folders
+    return any(_docker_pattern(p).match(path) for p in patterns for path in paths)
 
 
 # --- the image's steps ------------------------------------------------------------------------
@@ -149,12 +164,23 @@ def test_dockerfile_image_shape() -> None:
 
 
 def test_dockerignore_keeps_secrets_and_databases_out_of_the_image() -> None:
-    for name in (".env", "newsbrief.db", "newsbrief.db.bot.lock", ".git", ".venv",
-                 "bot/__pycache__"):
+    # Docker anchors a pattern at the context's root: a database or a .env kept in a folder of
+    # the checkout needs **/ to stay out of the build context (and the build cache).
+    for name in (".env", "newsbrief.db", "newsbrief.db.bot.lock", "newsbrief.db-wal", ".git",
+                 ".venv/bin/python", "bot/__pycache__/cli.cpython-311.pyc", "deploy/.env",
+                 "data/newsbrief.db", "data/newsbrief.db-wal", "data/newsbrief.db.bot.lock"):
         assert _dockerignored(Path(name)), name
     for name in ("bot/cli.py", "deploy/install.sh", "pyproject.toml", "README.md",
-                 "bot/samples/xsrb-2023-07-31-01.txt"):
+                 "bot/samples/xsrb-2023-07-31-01.txt", ".env.example", "bot/text/data"):
         assert not _dockerignored(Path(name)), name
+
+
+def test_the_dockerignore_model_matches_like_docker() -> None:
+    assert _docker_pattern("*.db").match("newsbrief.db")
+    assert not _docker_pattern("*.db").match("data/newsbrief.db")  # root only, as in Docker
+    assert _docker_pattern("**/*.db").match("data/x/newsbrief.db")
+    assert _docker_pattern("**/*.db").match("newsbrief.db")
+    assert not _docker_pattern("build").match("bot/build")
 
 
 # --- compose ----------------------------------------------------------------------------------
