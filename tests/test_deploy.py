@@ -265,10 +265,22 @@ def test_env_example_has_every_readme_setting_and_nothing_else() -> None:
     assert listed == _readme_settings()
 
 
+# Read by the program but no setting of the bot (not from .env, not in .env.example): the
+# terminal chat's input history file, documented with `newsbrief chat` in docs/cli.md.
+CLIENT_ONLY_VARIABLES = {"NEWSBRIEF_CHAT_HISTORY"}
+
+
 def test_readme_table_has_every_setting_the_code_reads() -> None:
-    config = (REPO / "bot" / "config.py").read_text("utf-8")
-    read = set(re.findall(r"\"((?:NEWSBRIEF|TELEGRAM)_[A-Z0-9_]+)\"", config))
-    assert read and read <= _readme_settings()
+    """Every NEWSBRIEF_*/TELEGRAM_* name anywhere in the program, not only in bot/config.py."""
+    read: set[str] = set()
+    for package in ("bot", "handlers", "storage"):
+        for source in (REPO / package).rglob("*.py"):
+            read |= set(re.findall(r"[\"']((?:NEWSBRIEF|TELEGRAM)_[A-Z0-9_]+)[\"']",
+                                   source.read_text("utf-8")))
+    assert {"NEWSBRIEF_DATABASE_URL", "NEWSBRIEF_SECTION_PAGES"} <= read
+    assert read - CLIENT_ONLY_VARIABLES <= _readme_settings()
+    cli = (REPO / "docs" / "cli.md").read_text("utf-8")
+    assert all(f"`{name}`" in cli for name in CLIENT_ONLY_VARIABLES)
 
 
 def test_env_example_as_is_gives_the_defaults() -> None:
