@@ -924,7 +924,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_db_copy)
 
     p = sub.add_parser("doctor", parents=[common], help="check this installation: token, "
-                       "database and migrations, instance lock, inbox, settings, search index")
+                       "database and migrations, instance lock, inbox, settings, search index, "
+                       "sources")
     p.add_argument("--running", action="store_true", help="health probe of a live bot: the "
                    "instance lock must be held (by the bot) instead of free")
     p.add_argument("--only", type=_check_names, metavar="NAME[,NAME]",

@@ -1,8 +1,11 @@
 """One bot process per database: a second ``newsbrief run`` refuses to start, never double-sends.
 
-SQLite: an exclusive OS lock (``flock``) on a lock file named after the database file's identity
-(device + inode, so a hard link or another path to the same file meets the same lock); the kernel
-drops it when the process dies, so a crash never leaves a stale lock. PostgreSQL: a session-level
+SQLite: exclusive OS locks (``flock``) on two lock files, both taken: one beside the database
+(``newsbrief.db.bot.lock``), which every process that can open the database meets whatever its
+temporary folder (systemd's ``PrivateTmp``, another ``TMPDIR``, a second container on the same
+volume), and one in the temporary folder named after the database file's identity (device +
+inode), which a hard link to the file in another folder meets. The kernel drops them when the
+process dies, so a crash never leaves a stale lock. PostgreSQL: a session-level
 ``pg_try_advisory_lock`` on a connection held for the life of the process (released when that
 connection closes, for the same reason).
 """
@@ -58,14 +61,13 @@ def _advisory_key(name: str) -> int:
 class InstanceLock:
     """Held while the bot runs; use ``async with await InstanceLock.acquire(db):`` or release()."""
 
-    def __init__(self, description: str, file: IO[str] | None = None,
+    def __init__(self, description: str, files: tuple[tuple[Path, IO[str]], ...] = (),
                  connection: AsyncConnection | None = None, key: int | None = None,
-                 path: Path | None = None, backend_pid: int | None = None) -> None:
+                 backend_pid: int | None = None) -> None:
         self.description = description
         self.name = "bot"
         self.fence: Fence | None = None  # set by acquire(fenced=True)
-        self._file = file
-        self._path = path
+        self._files = files  # SQLite: (lock file, its locked handle) pairs
         self._connection = connection
         self._key = key
         self._backend_pid = backend_pid  # PostgreSQL: the server process holding the lock
@@ -99,13 +101,14 @@ class InstanceLock:
         """Whether the lock is still ours, checked where it lives (the watcher's question).
 
         PostgreSQL: the lock's own session answers and ``pg_locks`` shows it granted to that
-        session (a cut connection raises or times out: not held). SQLite: the lock file at its
+        session (a cut connection raises or times out: not held). SQLite: each lock file at its
         path is still the one we hold a lock on (deleted or replaced: not held). Fenced locks also
         check the generation is still ours.
         """
-        if self._file is not None and self._path is not None:
+        if self._files:
             try:
-                held = os.stat(self._path).st_ino == os.fstat(self._file.fileno()).st_ino
+                held = all(os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+                           for path, handle in self._files)
             except OSError:
                 held = False
         elif self._connection is not None:
@@ -149,24 +152,34 @@ class InstanceLock:
         if not database or database == ":memory:":
             return cls("in-memory database (nothing to share)")
         path = Path(database).expanduser().resolve()
-        lock_path = file_lock_path(path, name)
-        handle = _open_lock_file(lock_path)
+        taken: list[tuple[Path, IO[str]]] = []
         try:
-            _lock_exclusive(handle)
-        except BlockingIOError as exc:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise InstanceLockedError(
-                f"another newsbrief bot ({holder}) is already running on {path} "
-                f"(lock {lock_path}); stop it first — one bot per database"
-            ) from exc
-        if handle.writable():
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()} on {path}\n")
-            handle.flush()
-        return cls(f"lock file {lock_path} (for {path})", file=handle, path=lock_path)
+            for lock_path in (beside_lock_path(path, name), file_lock_path(path, name)):
+                handle = _open_lock_file(lock_path)
+                try:
+                    _lock_exclusive(handle)
+                except BlockingIOError as exc:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise InstanceLockedError(
+                        f"another newsbrief bot ({holder}) is already running on {path} "
+                        f"(lock {lock_path}); stop it first — one bot per database"
+                    ) from exc
+                taken.append((lock_path, handle))
+                if handle.writable():
+                    handle.seek(0)
+                    handle.truncate()
+                    handle.write(f"pid {os.getpid()} on {path}\n")
+                    handle.flush()
+        except BaseException:
+            for _, handle in taken:
+                with contextlib.suppress(OSError):
+                    _unlock(handle)
+                handle.close()
+            raise
+        paths = " and ".join(str(lock_path) for lock_path, _ in taken)
+        return cls(f"lock files {paths} (for {path})", files=tuple(taken))
 
     @classmethod
     async def _acquire_advisory(cls, db: Database, name: str) -> InstanceLock:
@@ -192,11 +205,11 @@ class InstanceLock:
                    backend_pid=backend_pid)
 
     async def release(self) -> None:
-        if self._file is not None:
+        files, self._files = self._files, ()
+        for _, handle in files:
             with contextlib.suppress(OSError):
-                _unlock(self._file)
-            self._file.close()
-            self._file = None
+                _unlock(handle)
+            handle.close()
         if self._connection is not None:
             connection, self._connection = self._connection, None
             with contextlib.suppress(Exception):
@@ -253,12 +266,19 @@ async def _end_orphaned_session(db: Database, backend_pid: int) -> None:
             await connection.commit()
 
 
+def beside_lock_path(database: Path, name: str = "bot") -> Path:
+    """The lock file beside a SQLite database (``newsbrief.db.bot.lock``): the folder every
+    process that opens the database can reach, whatever temporary folder it was given."""
+    return database.with_name(f"{database.name}.{name}.lock")
+
+
 def file_lock_path(database: Path, name: str = "bot") -> Path:
     """The lock file for a SQLite database, named after the file's identity (device + inode), not
     its path: a hard link or another spelling of the path is the same database, so the same lock.
 
-    It lives in the system's temporary folder, not beside the database, because a hard link may
-    sit in another folder. The database file is created (empty, which SQLite accepts) if missing.
+    It lives in the system's temporary folder because a hard link may sit in another folder; the
+    lock beside the database (:func:`beside_lock_path`) covers processes with another temporary
+    folder. The database file is created (empty, which SQLite accepts) if missing.
     """
     database.touch(exist_ok=True)
     identity = database.stat()

@@ -49,16 +49,37 @@ def _dockerfile_instructions() -> list[tuple[str, str]]:
     return result
 
 
+def dockerfile_healthcheck() -> list[str]:
+    """The image's HEALTHCHECK command (exec form), e.g. ``["newsbrief", "doctor", …]``."""
+    [health] = [args for keyword, args in _dockerfile_instructions() if keyword == "HEALTHCHECK"]
+    return json.loads(health.split("CMD", 1)[1])
+
+
+def _docker_pattern(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as Docker matches it: against the whole path from the context's
+    root (``*.db`` is only the root's), ``*`` and ``?`` within one path segment, ``**`` across
+    any number of them (``**/*.db`` anywhere)."""
+    pattern = pattern.strip("/")
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        else:
+            out += {"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i]))
+            i += 1
+    return re.compile(out + r"\Z")
+
+
 def _dockerignored(relative: Path) -> bool:
+    """Whether Docker leaves ``relative`` (or the folder it is in) out of the build context."""
     patterns = [p.strip() for p in (REPO / ".dockerignore").read_text("utf-8").splitlines()
-                if p.strip() and not p.startswith("#")]
-    text = relative.as_posix()
+                if p.strip() and not p.strip().startswith("#")]
+    assert not any(p.startswith("!") for p in patterns), "teach _dockerignored exceptions"
     parts = relative.parts
-    for pattern in patterns:
-        bare = pattern.removeprefix("**/")
-        if fnmatch.fnmatch(text, pattern) or any(fnmatch.fnmatch(part, bare) for part in parts):
-            return True
-    return False
+    paths = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]  # it and its folders
+    return any(_docker_pattern(p).match(path) for p in patterns for path in paths)
 
 
 # --- the image's steps ------------------------------------------------------------------------
@@ -135,8 +156,7 @@ def test_dockerfile_image_shape() -> None:
     env = " ".join(args for keyword, args in steps if keyword == "ENV")
     assert "NEWSBRIEF_DATABASE_URL=sqlite:////data/" in env
     assert ("VOLUME", '["/data"]') in steps
-    [health] = [args for keyword, args in steps if keyword == "HEALTHCHECK"]
-    command = json.loads(health.split("CMD", 1)[1])
+    command = dockerfile_healthcheck()  # run against a live bot in tests/e2e/test_doctor.py
     assert command[:2] == ["newsbrief", "doctor"] and "--running" in command
     assert set(command[command.index("--only") + 1].split(",")) <= set(CHECK_NAMES)
     [cmd] = [args for keyword, args in steps if keyword == "CMD"]
@@ -144,12 +164,23 @@ def test_dockerfile_image_shape() -> None:
 
 
 def test_dockerignore_keeps_secrets_and_databases_out_of_the_image() -> None:
-    for name in (".env", "newsbrief.db", "newsbrief.db.bot.lock", ".git", ".venv",
-                 "bot/__pycache__"):
+    # Docker anchors a pattern at the context's root: a database or a .env kept in a folder of
+    # the checkout needs **/ to stay out of the build context (and the build cache).
+    for name in (".env", "newsbrief.db", "newsbrief.db.bot.lock", "newsbrief.db-wal", ".git",
+                 ".venv/bin/python", "bot/__pycache__/cli.cpython-311.pyc", "deploy/.env",
+                 "data/newsbrief.db", "data/newsbrief.db-wal", "data/newsbrief.db.bot.lock"):
         assert _dockerignored(Path(name)), name
     for name in ("bot/cli.py", "deploy/install.sh", "pyproject.toml", "README.md",
-                 "bot/samples/xsrb-2023-07-31-01.txt"):
+                 "bot/samples/xsrb-2023-07-31-01.txt", ".env.example", "bot/text/data"):
         assert not _dockerignored(Path(name)), name
+
+
+def test_the_dockerignore_model_matches_like_docker() -> None:
+    assert _docker_pattern("*.db").match("newsbrief.db")
+    assert not _docker_pattern("*.db").match("data/newsbrief.db")  # root only, as in Docker
+    assert _docker_pattern("**/*.db").match("data/x/newsbrief.db")
+    assert _docker_pattern("**/*.db").match("newsbrief.db")
+    assert not _docker_pattern("build").match("bot/build")
 
 
 # --- compose ----------------------------------------------------------------------------------
@@ -234,10 +265,22 @@ def test_env_example_has_every_readme_setting_and_nothing_else() -> None:
     assert listed == _readme_settings()
 
 
+# Read by the program but no setting of the bot (not from .env, not in .env.example): the
+# terminal chat's input history file, documented with `newsbrief chat` in docs/cli.md.
+CLIENT_ONLY_VARIABLES = {"NEWSBRIEF_CHAT_HISTORY"}
+
+
 def test_readme_table_has_every_setting_the_code_reads() -> None:
-    config = (REPO / "bot" / "config.py").read_text("utf-8")
-    read = set(re.findall(r"\"((?:NEWSBRIEF|TELEGRAM)_[A-Z0-9_]+)\"", config))
-    assert read and read <= _readme_settings()
+    """Every NEWSBRIEF_*/TELEGRAM_* name anywhere in the program, not only in bot/config.py."""
+    read: set[str] = set()
+    for package in ("bot", "handlers", "storage"):
+        for source in (REPO / package).rglob("*.py"):
+            read |= set(re.findall(r"[\"']((?:NEWSBRIEF|TELEGRAM)_[A-Z0-9_]+)[\"']",
+                                   source.read_text("utf-8")))
+    assert {"NEWSBRIEF_DATABASE_URL", "NEWSBRIEF_SECTION_PAGES"} <= read
+    assert read - CLIENT_ONLY_VARIABLES <= _readme_settings()
+    cli = (REPO / "docs" / "cli.md").read_text("utf-8")
+    assert all(f"`{name}`" in cli for name in CLIENT_ONLY_VARIABLES)
 
 
 def test_env_example_as_is_gives_the_defaults() -> None:
@@ -281,6 +324,17 @@ def test_readme_and_docs_link_only_files_in_the_repository() -> None:
     checked, broken = broken_links(documents, REPO)
     assert not broken, "links that do not resolve inside the repository:\n" + "\n".join(broken)
     assert checked >= 5  # the README links its docs; guard against a regex that finds nothing
+
+
+def test_every_doctor_check_is_documented() -> None:
+    """docs/operations.md's table and docs/cli.md's JSON contract name each check, in order."""
+    table = re.findall(r"^\| `([a-z_]+)` \|", (REPO / "docs" / "operations.md").read_text("utf-8"),
+                       flags=re.MULTILINE)
+    assert [name for name in table if name in CHECK_NAMES] == list(CHECK_NAMES)
+    cli = (REPO / "docs" / "cli.md").read_text("utf-8")
+    contract = cli[cli.index("`newsbrief doctor [--json]"):]
+    named = [name for name in re.findall(r"`([a-z_]+)`", contract) if name in CHECK_NAMES]
+    assert list(dict.fromkeys(named)) == list(CHECK_NAMES)
 
 
 def test_link_checker_finds_dead_and_outside_links(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +48,36 @@ async def test_a_hard_link_to_the_sqlite_file_meets_the_same_lock(tmp_path, db: 
         await linked.dispose()
     again = await InstanceLock.acquire(linked)
     await again.release()
+
+
+async def test_a_process_with_another_temporary_folder_meets_the_same_lock(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The systemd unit gives the bot its own temporary folder (PrivateTmp, TMPDIR), a container
+    has its own /tmp: a CLI or second bot started from a shell or another container on the same
+    database file must still be refused, by the lock file beside the database."""
+    if db.backend != "sqlite":
+        pytest.skip("a file lock: SQLite only")
+    service_tmp, shell_tmp = tmp_path / "service-tmp", tmp_path / "shell-tmp"
+    service_tmp.mkdir()
+    shell_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(service_tmp))
+    first = await InstanceLock.acquire(db)
+    try:
+        assert first.description.startswith(f"lock files {db.url.database}.bot.lock and ")
+        monkeypatch.setattr(tempfile, "tempdir", str(shell_tmp))
+        with pytest.raises(InstanceLockedError, match=r"already running .*\.db\.bot\.lock"):
+            await InstanceLock.acquire(db)
+        assert list(shell_tmp.iterdir()) == []  # refused before its own temporary lock
+    finally:
+        await first.release()
+    again = await InstanceLock.acquire(db)  # released: both lock files free again
+    try:
+        assert await again.still_held(db)
+        os.unlink(f"{db.url.database}.bot.lock")  # removed: another process could lock anew
+        assert not await again.still_held(db)
+    finally:
+        await again.release()
 
 
 async def test_each_acquisition_bumps_the_fencing_generation(db: Database) -> None:

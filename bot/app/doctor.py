@@ -290,6 +290,13 @@ class Doctor:
     async def check_lock(self) -> CheckResult:
         if self.db is None or (not self._reachable and self.db.backend != "sqlite"):
             return _skipped("lock", "the database does not answer", "fix `database` first")
+        missing = self._missing_sqlite_file()
+        if missing is not None:  # taking the lock would create the database file (and its lock)
+            if self.options.running:
+                return _problem("lock", f"no database file at {missing}: no bot runs on it",
+                                "start the bot (`newsbrief run`, systemctl start newsbrief) with "
+                                "this NEWSBRIEF_DATABASE_URL")
+            return _ok("lock", f"free: no database file at {missing} yet, so no bot runs on it")
         try:
             lock = await InstanceLock.acquire(self.db)
         except InstanceLockedError as exc:

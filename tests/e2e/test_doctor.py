@@ -24,7 +24,9 @@ from storage.search_index import SearchIndex
 from storage.sources import SourceRepository
 from tests.conftest import scratch_database
 from tests.e2e.fake_bot_api import FakeBotApi
+from tests.e2e.test_bot_e2e import _env, running_bot
 from tests.sources_site import SourcesSite, rss
+from tests.test_deploy import dockerfile_healthcheck
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "fixtures" / "xsrb-2023-07-31-01.txt"
@@ -204,14 +206,22 @@ async def test_unreachable_database_skips_what_depends_on_it(tmp_path: Path) -> 
 
 
 async def test_missing_sqlite_file_is_reported_not_created(tmp_path: Path) -> None:
+    """A fresh install before `db upgrade`: every check runs, and none creates the database file
+    or a lock file beside it (taking the instance lock would)."""
     path = tmp_path / "nothing-here.db"
     db = Database(f"sqlite:///{path}")
     try:
-        status, detail, fix = _check(await _doctor({}, db, "database"), "database")
+        report = await _doctor({}, db)
+        running = await _doctor({}, db, "lock", running=True)
     finally:
         await db.dispose()
+    status, detail, fix = _check(report, "database")
     assert status == "problem" and str(path) in detail and "db upgrade" in (fix or "")
-    assert not path.exists()
+    assert _check(report, "lock") == ("ok", f"free: no database file at {path} yet, so no bot "
+                                      "runs on it", None)
+    status, detail, _ = _check(running, "lock")
+    assert status == "problem" and "no bot runs on it" in detail
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- instance lock ---------------------------------------------------------------------------
@@ -343,3 +353,26 @@ async def test_doctor_text_bad_settings_and_bad_db_url(tmp_path: Path) -> None:
     assert "names no database file" in database["detail"] and migrations["status"] == "skipped"
     code, _, err = await _cli({}, tmp_path, "doctor", "--only", "everything")
     assert code == 2 and "unknown check" in err
+
+
+@pytest.mark.e2e
+async def test_the_images_healthcheck_passes_while_the_bot_runs_and_fails_once_it_stopped(
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], tmp_path: Path,
+    e2e_database_url: str,
+) -> None:
+    """The Dockerfile's HEALTHCHECK, run as written against a live `newsbrief run`. The bot gets
+    its own temporary folder, as the systemd unit gives it (PrivateTmp, TMPDIR): the doctor run
+    from elsewhere (a shell, `docker exec`) must still find the bot's lock."""
+    command = dockerfile_healthcheck()
+    assert command[:2] == ["newsbrief", "doctor"]
+    service_tmp = tmp_path / "service-tmp"
+    service_tmp.mkdir()
+    settings = {"NEWSBRIEF_DATABASE_URL": e2e_database_url}
+    env = {**_env(fake_bot_env, e2e_database_url), "TMPDIR": str(service_tmp)}
+    async with running_bot(fake_bot_api, env, tmp_path) as bot:
+        code, out, err = await _cli(settings, tmp_path, *command[1:])
+        assert code == 0, out + err
+        assert "held by the running bot" in out and out.rstrip().endswith("all checks passed")
+        assert await bot.terminate() == 0
+    code, out, _ = await _cli(settings, tmp_path, *command[1:])
+    assert code == 1 and "the bot is not running" in out
