@@ -633,11 +633,59 @@ async def test_an_index_page_follows_a_bounded_number_of_links_per_poll(
     await sources.add(site.url("/n/index.html"))
     [first] = await sources.poll_all()
     assert first.articles_new == MAX_LINKS_PER_POLL
-    site.put("/n/index.html", f"<html><body><ul>{''.join(links)} </ul></body></html>",
-             "text/html")
+    # The index has not changed, yet the next poll is not answered by a 304 that would leave the
+    # rest unread until it does: links left over keep the validators from being stored.
     [second] = await sources.poll_all()
-    assert second.articles_new == 5  # the rest, on the next poll
+    assert (second.status, second.articles_new) == ("ok", 5)  # the rest, on the next poll
     assert len(await stored_titles(db)) == MAX_LINKS_PER_POLL + 5
+    [third] = await sources.poll_all()  # nothing left over: conditional again
+    assert third.status == "not_modified"
+
+
+async def test_an_index_link_that_failed_is_tried_again_at_the_next_poll(
+    db: Database, site: SourcesSite
+) -> None:
+    site.put("/news/index.html", f"""<html><body><ul>
+<li><a href="/news/a1.html">{TYPHOON_TITLE}</a></li>
+<li><a href="/news/a2.html">区图书馆新馆开放</a></li></ul></body></html>""", "text/html")
+    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
+    sources = service(db)
+    await sources.add(site.url("/news/index.html"))
+    [first] = await sources.poll_all()  # a2 is not there yet (404)
+    assert (first.articles_new, len(first.skipped)) == (1, 1)
+    site.put("/news/a2.html", article_page("区图书馆新馆开放", QUIET_BODY), "text/html")
+    [second] = await sources.poll_all()  # the index is unchanged
+    assert (second.status, second.articles_new, second.skipped) == ("ok", 1, [])
+    assert site.hits["/news/a1.html"] == 1
+    assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+
+
+async def test_summary_only_items_over_the_bound_wait_for_the_next_poll_for_their_page(
+    db: Database, site: SourcesSite
+) -> None:
+    """Not stored for good with only their summary: their pages are read at the next poll."""
+    from bot.sources.service import MAX_LINKS_PER_POLL
+
+    items = []
+    for number in range(MAX_LINKS_PER_POLL + 3):
+        title = f"第{number}条新闻：区图书馆新馆开放"
+        site.put(f"/s/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
+                 "text/html")
+        items.append({"title": title, "link": site.url(f"/s/{number}.html"),
+                      "guid": f"s-{number}", "description": "新馆今天开放。"})
+    site.put("/feed.xml", rss(items), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/feed.xml"))
+    [first] = await sources.poll_all()
+    assert first.articles_new == MAX_LINKS_PER_POLL
+    [second] = await sources.poll_all()  # the feed is unchanged
+    assert (second.status, second.articles_new) == ("ok", 3)
+    async with db.session() as session:
+        articles = await ArticleRepository(session).ingested_since(0)
+    assert len(articles) == MAX_LINKS_PER_POLL + 3
+    assert all(len(a.paragraphs) == len(QUIET_BODY) for a in articles)  # never the summary
+    [third] = await sources.poll_all()
+    assert third.status == "not_modified"
 
 
 def test_pdf_reader_keeps_stacked_stories_wrapped_headlines_and_spaced_datelines() -> None:

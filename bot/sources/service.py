@@ -159,6 +159,10 @@ class PollResult:
 class _Read:
     records: list[SourceRecord]
     skipped: list[str]
+    # False when the poll left work for the next one (links over the per-poll bound, linked pages
+    # that failed): the validators are then not kept, so the next GET is not answered by a 304
+    # that would hide that work until the page or feed changes.
+    complete: bool = True
 
 
 class SourceService:
@@ -319,7 +323,8 @@ class SourceService:
                 result.skipped = read.skipped
                 async with self._store_lock:
                     await self._store(source, read.records, result)
-                validators = (fetched.etag, fetched.last_modified)
+                validators = (fetched.etag, fetched.last_modified) if read.complete else (
+                    None, None)
         except (FetchError, FeedError, UndecodableError, PdfPageError,
                 UnusableInputError, DatabaseBusyError) as exc:
             result.status = "error"
@@ -355,13 +360,19 @@ class SourceService:
         records: list[SourceRecord] = []
         skipped: list[str] = []
         fetches = 0
+        deferred = False
         for item in items:
             paragraphs = fragment_paragraphs(item.content_html) if item.content_html else ()
             published = item.published
             edition: date | None = None
             if not paragraphs and item.key in known:
                 continue  # summary-only and stored before: don't fetch its page again
-            if not paragraphs and item.link and fetches < MAX_LINKS_PER_POLL:
+            if not paragraphs and item.link:
+                if fetches >= MAX_LINKS_PER_POLL:
+                    # Over this poll's bound: its page is read at the next poll, rather than the
+                    # item being stored for good with only its summary.
+                    deferred = True
+                    continue
                 fetches += 1
                 page = await self._linked_article(item.link, fetcher, skipped)
                 if page is not None:
@@ -372,7 +383,7 @@ class SourceService:
             record = _record(item.key, item.title, paragraphs, item.link, published, edition)
             if record is not None:
                 records.append(record)
-        return _Read(records, skipped)
+        return _Read(records, skipped, complete=not deferred)
 
     async def _linked_article(self, url: str, fetcher: Fetcher, skipped: list[str]) -> Any:
         try:
@@ -395,14 +406,17 @@ class SourceService:
             known = await SourceRepository(session).known_items(source.id, links)
         records: list[SourceRecord] = []
         skipped: list[str] = []
-        for link in [link for link in links if link not in known][:MAX_LINKS_PER_POLL]:
+        new_links = [link for link in links if link not in known]
+        for link in new_links[:MAX_LINKS_PER_POLL]:
             page = await self._linked_article(link, fetcher, skipped)
             if page is None:
                 continue
             record = _record(link, page.title, page.paragraphs, link, None, page.published)
             if record is not None:
                 records.append(record)
-        return _Read(records, skipped)
+        # The links over the bound, and the pages that failed, are tried again at the next poll.
+        return _Read(records, skipped,
+                     complete=len(new_links) <= MAX_LINKS_PER_POLL and not skipped)
 
     def _pdf_record(self, fetched: Fetched) -> SourceRecord:
         """A PDF page: its text laid out as the page parser expects; the parser finds its
