@@ -642,6 +642,32 @@ async def test_an_index_page_follows_a_bounded_number_of_links_per_poll(
     assert third.status == "not_modified"
 
 
+async def test_an_index_page_menu_does_not_use_up_the_links_of_a_poll(
+    db: Database, site: SourcesSite
+) -> None:
+    """A section front opens with dozens of menu links (首页, 新闻, 体育…) before its list: only
+    links carrying a headline (or a dated URL) are followed, and never files that are not pages."""
+    from bot.sources.service import MAX_LINKS_PER_POLL
+
+    menu = " | ".join(f'<a href="/c/{n}/">栏目{n}</a>' for n in range(MAX_LINKS_PER_POLL + 10))
+    for n in range(MAX_LINKS_PER_POLL + 10):
+        site.put(f"/c/{n}/", f"<html><body>{menu}</body></html>", "text/html")
+    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
+    site.put("/2023-07/28/b.html", article_page("区图书馆新馆开放", QUIET_BODY), "text/html")
+    site.put("/epaper/01.pdf", make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS), "application/pdf")
+    site.put("/n/index.html", f"""<html><body><div class="nav">{menu}</div><ul>
+<li><a href="/news/a1.html">{TYPHOON_TITLE}</a></li>
+<li><a href="/2023-07/28/b.html">详情</a></li>
+<li><a href="/epaper/01.pdf">第01版PDF版面下载</a></li></ul></body></html>""", "text/html")
+    sources = service(db)
+    await sources.add(site.url("/n/index.html"))
+    [result] = await sources.poll_all()
+    assert (result.status, result.articles_new) == ("ok", 2)
+    assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+    assert not any(path.startswith("/c/") for path in site.hits)
+    assert site.hits["/epaper/01.pdf"] == 0
+
+
 async def test_an_index_link_that_failed_is_tried_again_at_the_next_poll(
     db: Database, site: SourcesSite
 ) -> None:

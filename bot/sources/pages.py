@@ -20,6 +20,15 @@ from lxml import etree
 from bot.sources.records import date_from_url
 
 MIN_ARTICLE_CHARS = 30  # less main text than this: an index page or a stub, not an article
+# An index page's link to an article carries its headline (or the URL its date); the site's
+# navigation (首页, 新闻, 体育, 萧山新闻, 数字报) carries neither. Only the former are followed, or
+# dozens of menu links ahead of the list would use up the per-poll bound at every poll.
+MIN_LINK_TEXT_CHARS = 5
+_NOT_PAGES = re.compile(
+    r"\.(?:pdf|jpe?g|png|gif|webp|bmp|svg|ico|zip|rar|7z|gz|docx?|xlsx?|pptx?|mp3|mp4|m4a|avi|"
+    r"mov|flv|wmv|apk|exe|css|js)$",
+    re.IGNORECASE,
+)
 INDEX_LINK_SHARE = 0.5  # an index page's visible text is mostly link text
 _BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
                      "blockquote", "section", "article", "figcaption", "pre", "dd", "dt"})
@@ -156,7 +165,8 @@ def is_index_page(html: str) -> bool:
 
 
 def same_host_links(html: str, url: str, *, limit: int) -> list[str]:
-    """Links to other pages of the same host, in page order, at most ``limit``; never off-host."""
+    """Links to other article pages of the same host, in page order, at most ``limit``; never
+    off-host, never menu links (see MIN_LINK_TEXT_CHARS) nor files that are not pages."""
     root = _document(html)
     if root is None:
         return []
@@ -173,6 +183,11 @@ def same_host_links(html: str, url: str, *, limit: int) -> list[str]:
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != host:
             continue
         if parts.port != port or target == own or target in found:
+            continue
+        if _NOT_PAGES.search(parts.path):
+            continue
+        text = "".join(anchor.text_content().split())
+        if len(text) < MIN_LINK_TEXT_CHARS and date_from_url(parts.path) is None:
             continue
         found.append(target)
         if len(found) >= limit:
