@@ -799,3 +799,51 @@ async def test_a_poll_is_one_transaction_so_a_failure_leaves_nothing_half_record
     [result] = await sources.poll_all()
     assert (result.status, result.articles_new, result.articles_duplicate) == ("ok", 2, 0)
     assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+
+
+async def test_a_poll_that_read_its_source_writes_exactly_one_transaction(
+    db: Database, site: SourcesSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Articles, item keys, validators and health together: one ``Database.write`` for a poll
+    with new items, and one for a poll with none."""
+    site.put("/a.xml", typhoon_feed(site), "application/rss+xml", etag=False)
+    sources = service(db)
+    await sources.add(site.url("/a.xml"))
+    writes = 0
+    real_write = db.write
+
+    async def counted(work):  # type: ignore[no-untyped-def]
+        nonlocal writes
+        writes += 1
+        return await real_write(work)
+
+    monkeypatch.setattr(db, "write", counted)
+    [stored] = await sources.poll_all()
+    assert (stored.status, stored.articles_new, writes) == ("ok", 2, 1)
+    [again] = await sources.poll_all()  # no validators: read again, nothing new
+    assert (again.status, again.articles_duplicate, writes) == ("ok", 2, 2)
+    [info] = await sources.sources()
+    assert (info.last_status, info.consecutive_failures) == ("ok", 0)
+
+
+async def test_a_source_whose_status_cannot_be_recorded_does_not_lose_the_others(
+    db: Database, site: SourcesSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed poll's status is written on its own; when even that write fails, the pass still
+    returns every source's result and the good source's poll stays committed."""
+    site.put("/b.xml", typhoon_feed(site), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/missing.xml"))
+    await sources.add(site.url("/b.xml"))
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(sources, "_record_health", broken)
+    results = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
+    assert results["missing.xml"].status == "error"
+    assert (results["b.xml"].status, results["b.xml"].articles_new) == ("ok", 2)
+    listed = {s.url.rsplit("/", 1)[1]: s for s in await sources.sources()}
+    assert listed["b.xml"].last_status == "ok"  # in the poll's own transaction
+    assert listed["missing.xml"].last_status is None  # not recorded: still due
+

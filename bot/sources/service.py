@@ -1,12 +1,13 @@
 """Sources polled on a schedule: add, list, pause, remove, and poll (due ones, or all now).
 
 A poll reads everything first — the feed or page, the linked pages it needs, decoded and
-extracted — and stores only when all of that worked, so a bad source stores nothing. New items go
-through :class:`~bot.ingest.service.IngestService` (sections, search index, alert detection) in
-one transaction; the item → article map, the validators and the source's health follow in a
-second one. Should the process die between the two, the next poll finds the articles by content
-hash and only records the map: nothing is stored twice. An item whose text changed in its source
-updates its article in place (re-indexed, alerts re-detected) instead of adding a second one.
+extracted — and stores only when all of that worked, so a bad source stores nothing. A poll that
+read its source writes one transaction: the new items through
+:class:`~bot.ingest.service.IngestService` (sections, search index, alert detection), the
+item → article map, the edits, the validators and the source's health, all or nothing. A poll
+that failed, or got a 304, writes only the source's health. An item whose text changed in its
+source updates its article in place (re-indexed, alerts re-detected) instead of adding a second
+one.
 """
 
 from __future__ import annotations
@@ -307,7 +308,7 @@ class SourceService:
     async def poll_source(self, source: SourceInfo, fetcher: Fetcher) -> PollResult:
         """One poll; never raises for the source's own faults (they become ``error``)."""
         result = PollResult(source.id, source.url)
-        validators: tuple[str | None, str | None] | None = None
+        recorded = False  # the health went into the poll's one transaction
         try:
             async with self.db.session() as session:
                 row = await SourceRepository(session).get(source.id)
@@ -321,10 +322,11 @@ class SourceService:
             else:
                 read = await self._read(source, fetched, fetcher)
                 result.skipped = read.skipped
-                async with self._store_lock:
-                    await self._store(source, read.records, result)
                 validators = (fetched.etag, fetched.last_modified) if read.complete else (
                     None, None)
+                async with self._store_lock:
+                    await self._store(source, read.records, result, validators)
+                recorded = True
         except (FetchError, FeedError, UndecodableError, PdfPageError,
                 UnusableInputError, DatabaseBusyError) as exc:
             result.status = "error"
@@ -336,7 +338,13 @@ class SourceService:
             result.status = "error"
             result.error = f"storing failed ({type(exc).__name__}); retried at the next poll"
             logger.exception("source %d (%s): polling failed", source.id, source.url)
-        await self._record_health(source, result, validators)
+        if not recorded:
+            try:
+                await self._record_health(source, result)
+            except Exception as exc:  # the others' results still count (and are reported)
+                # The source stays due, so the next check polls it again.
+                logger.warning("source %d (%s): its status was not recorded (%s: %s)",
+                               source.id, source.url, type(exc).__name__, exc)
         return result
 
     # --- reading ----------------------------------------------------------------------------
@@ -430,15 +438,16 @@ class SourceService:
     # --- storing ----------------------------------------------------------------------------
 
     async def _store(
-        self, source: SourceInfo, records: Sequence[SourceRecord], result: PollResult
+        self, source: SourceInfo, records: Sequence[SourceRecord], result: PollResult,
+        validators: tuple[str | None, str | None],
     ) -> None:
         records = _first_per_key([(r.key, r) for r in records])
-        if not records:
-            return
         options = IngestOptions(paper=source.paper, section=source.section)
         name = f"source-{source.id} {source.url}"
-        page = records[0] if records[0].page_text is not None else None
-        if page is not None:
+        page = records[0] if records and records[0].page_text is not None else None
+        if not records:
+            prepared, keyed = None, []
+        elif page is not None:
             # A page's articles are known by page and headline: an edited body updates them.
             prepared = self._prepare_page(page, options, name)
             keyed = [(f"{page.key}#{d.title}", d) for d in prepared.drafts]
@@ -450,9 +459,10 @@ class SourceService:
         rows = await asyncio.to_thread(self.ingest.index_rows, [d for _, d in keyed])
         now = self.clock.now()
         # One transaction for the whole poll: the new articles, their index rows and alerts, the
-        # item keys that say they came from this source, and the edits. A failure leaves none of
-        # it, and the next poll starts from the same state; a lock held by another writer is
-        # waited out by running the whole transaction again, so its counts start afresh.
+        # item keys that say they came from this source, the edits, the validators and the
+        # source's health. A failure leaves none of it, and the next poll starts from the same
+        # state; a lock held by another writer is waited out by running the whole transaction
+        # again, so its counts start afresh.
 
         async def work(session: WriteSession) -> PollResult:
             done = PollResult(source.id, source.url)
@@ -463,6 +473,7 @@ class SourceService:
                       if k in known and known[k].content_hash != d.content_hash]
             done.articles_duplicate += len(keyed) - len(fresh) - len(edited)
             if fresh:
+                assert prepared is not None
                 report = await self.ingest.store_in(
                     session, replace(prepared, drafts=tuple(d for _, d in fresh)), rows
                 )
@@ -472,6 +483,9 @@ class SourceService:
                 done.add_counts(report)
             for key, draft in edited:
                 await self._apply_edit(session, repository, source.id, known[key], draft, done)
+            row = await repository.get(source.id)
+            if row is not None:  # None: removed while it was being polled
+                self._apply_health(row, done, validators, now)
             return done
 
         result.add_counts(await self.db.write(work))
@@ -533,32 +547,36 @@ class SourceService:
         result.articles_updated += 1
         result.alerts_new += len(alerts)
 
-    async def _record_health(
-        self, source: SourceInfo, result: PollResult,
-        validators: tuple[str | None, str | None] | None,
-    ) -> None:
+    async def _record_health(self, source: SourceInfo, result: PollResult) -> None:
+        """The health of a poll that stored nothing (an error or a 304), on its own."""
         now = self.clock.now()
 
         async def work(session: WriteSession) -> None:
             row = await SourceRepository(session).get(source.id)
-            if row is None:  # removed while it was being polled
-                return
-            row.last_polled_at = now
-            row.last_status = result.status
-            if result.status == "error":
-                row.last_error = result.error
-                row.consecutive_failures += 1
-                row.failing_since = row.failing_since or now
-                row.next_poll_at = now + self.backoff(row.every_seconds, row.consecutive_failures)
-                return
-            row.last_error = None
-            row.consecutive_failures = 0
-            row.failing_since = None
-            row.next_poll_at = now + timedelta(seconds=row.every_seconds)
-            if validators is not None:
-                row.etag, row.last_modified = validators
+            if row is not None:  # None: removed while it was being polled
+                self._apply_health(row, result, None, now)
 
         await self.db.write(work)  # retried if an ingest holds SQLite's write lock
+
+    def _apply_health(
+        self, row: Source, result: PollResult,
+        validators: tuple[str | None, str | None] | None, now: datetime,
+    ) -> None:
+        """Status, failures and the next poll time; after an error, exponential backoff."""
+        row.last_polled_at = now
+        row.last_status = result.status
+        if result.status == "error":
+            row.last_error = result.error
+            row.consecutive_failures += 1
+            row.failing_since = row.failing_since or now
+            row.next_poll_at = now + self.backoff(row.every_seconds, row.consecutive_failures)
+            return
+        row.last_error = None
+        row.consecutive_failures = 0
+        row.failing_since = None
+        row.next_poll_at = now + timedelta(seconds=row.every_seconds)
+        if validators is not None:
+            row.etag, row.last_modified = validators
 
     def backoff(self, every_seconds: int, failures: int) -> timedelta:
         """Exponential in the failures since the last success, capped, with ±25 % jitter."""
