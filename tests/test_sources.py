@@ -366,6 +366,35 @@ async def test_bad_sources_fail_clearly_and_the_others_are_still_polled(
     assert failing["never"].consecutive_failures == 1 and failing["never"].last_error
 
 
+async def test_answers_that_are_no_feed_page_or_pdf_are_refused_by_their_content_type(
+    db: Database, site: SourcesSite
+) -> None:
+    """An image, a JSON API or a zip is an error naming the URL and its type (a JSON API was an
+    'ok' poll that stored nothing); a linked page that is an image is skipped, saying why; a
+    page sent as text/plain or without a type is still read."""
+    site.put("/photo.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "image/png")
+    site.put("/api.json", json.dumps({"data": list(QUIET_BODY)}, ensure_ascii=False),
+             "application/json")
+    site.put("/news/photo.html", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40, "image/jpeg")
+    site.put("/news/plain.html", article_page("区图书馆新馆开放", QUIET_BODY), "text/plain")
+    site.put("/index.html", f"""<html><body><ul>
+<li><a href="/news/photo.html">{TYPHOON_TITLE}</a></li>
+<li><a href="/news/plain.html">区图书馆新馆开放</a></li></ul></body></html>""", "text/html")
+    sources = service(db)
+    for path in ("/photo.png", "/api.json", "/index.html"):
+        await sources.add(site.url(path))
+    results = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
+    assert results["photo.png"].status == "error"
+    assert results["photo.png"].error == (
+        f"{site.url('/photo.png')}: not a feed, a web page or a PDF (image/png)")
+    assert results["api.json"].status == "error"
+    assert "not a feed, a web page or a PDF (application/json)" in (results["api.json"].error or "")
+    index = results["index.html"]
+    assert (index.status, index.articles_new) == ("ok", 1)
+    assert index.skipped == [f"{site.url('/news/photo.html')}: not a web page (image/jpeg)"]
+    assert await stored_titles(db) == ["区图书馆新馆开放"]
+
+
 async def test_truncated_feed_stores_nothing_even_items_before_the_cut(
     db: Database, site: SourcesSite
 ) -> None:

@@ -62,6 +62,10 @@ class ConnectionFailedError(FetchError):
     pass
 
 
+class UnexpectedContentError(FetchError):
+    """The answer is not what a source can be: an image, an archive, a JSON API…"""
+
+
 def check_url(url: str) -> str:
     """The URL if it is an absolute http(s) URL with a host; UnsupportedSchemeError otherwise."""
     parts = urlsplit(url.strip())

@@ -41,6 +41,30 @@ _FURNITURE = re.compile(
 _TAIL_HEADINGS = re.compile(r"^(?:相关新闻|相关阅读|相关链接|延伸阅读|推荐阅读|热点新闻)\s*[：:]?$")
 
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Declared media types that are never a page (nor a feed or a PDF, which are tried first).
+_NEVER_PAGES = re.compile(
+    r"^(?:image|audio|video|font|model)/|^application/(?!.*xml)(?!octet-stream$)"
+)
+_MARKUP = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|title|meta|div|p|h1)[\s>/]", re.IGNORECASE
+)
+
+
+def never_a_page(content_type: str | None) -> bool:
+    """An image, audio, video, font, or an ``application/*`` type other than XML and
+    octet-stream (JSON, zip, msword…)."""
+    return content_type is not None and _NEVER_PAGES.match(content_type) is not None
+
+
+def looks_like_html(content_type: str | None, body: bytes) -> bool:
+    """An HTML page: declared so, or not declared as something else and opening with markup
+    (servers send pages as text/plain or octet-stream too)."""
+    if content_type in HTML_TYPES:
+        return True
+    return not never_a_page(content_type) and _MARKUP.search(body[:2048]) is not None
+
+
 @dataclass(frozen=True)
 class PageArticle:
     title: str

@@ -31,12 +31,20 @@ from bot.ingest.source_files import SourceText, UnusableInputError
 from bot.search.service import index_articles
 from bot.search.tokens import index_entries
 from bot.sources.charset import UndecodableError, decode_body
-from bot.sources.feeds import FeedError, FeedItem, looks_like_feed, parse_feed
-from bot.sources.fetch import Fetched, Fetcher, FetchError, check_url
+from bot.sources.feeds import (
+    FEED_CONTENT_TYPES,
+    FeedError,
+    FeedItem,
+    looks_like_feed,
+    parse_feed,
+)
+from bot.sources.fetch import Fetched, Fetcher, FetchError, UnexpectedContentError, check_url
 from bot.sources.pages import (
     extract_article,
     fragment_paragraphs,
     is_index_page,
+    looks_like_html,
+    never_a_page,
     same_host_links,
 )
 from bot.sources.records import SourceRecord, date_from_url
@@ -353,9 +361,16 @@ class SourceService:
         kind = source.kind
         if kind == "pdf" or (kind == "auto" and is_pdf(fetched.content_type, fetched.body)):
             return _Read([self._pdf_record(fetched)], [])
-        text, _ = decode_body(fetched.body, fetched.charset)
+        if never_a_page(fetched.content_type) and fetched.content_type not in FEED_CONTENT_TYPES:
+            raise UnexpectedContentError(_not_a_page(fetched, "a feed, a web page or a PDF"))
+        try:
+            text, _ = decode_body(fetched.body, fetched.charset)
+        except UndecodableError as exc:
+            raise UndecodableError(f"{fetched.url}: {exc}") from exc
         if kind == "feed" or (kind == "auto" and looks_like_feed(fetched.content_type, text)):
             return await self._feed_records(source, parse_feed(text), fetcher)
+        if not looks_like_html(fetched.content_type, fetched.body):
+            raise UnexpectedContentError(_not_a_page(fetched, "a feed, a web page or a PDF"))
         return await self._page_records(source, text, fetched.url, fetcher)
 
     async def _feed_records(
@@ -396,8 +411,13 @@ class SourceService:
     async def _linked_article(self, url: str, fetcher: Fetcher, skipped: list[str]) -> Any:
         try:
             page = await fetcher.get(url, accept=HTML_ACCEPT)
+            if not looks_like_html(page.content_type, page.body):
+                raise UnexpectedContentError(_not_a_page(page, "a web page"))
             text, _ = decode_body(page.body, page.charset)
-        except (FetchError, UndecodableError) as exc:
+        except UndecodableError as exc:
+            skipped.append(f"{url}: {exc}")
+            return None
+        except FetchError as exc:
             skipped.append(str(exc))
             return None
         return extract_article(text, page.url)
@@ -598,6 +618,10 @@ def _record(
         return None
     return SourceRecord(key=key, title=title[:MAX_TITLE_CHARS], paragraphs=paragraphs, url=url,
                         published=published, edition=edition)
+
+
+def _not_a_page(fetched: Fetched, expected: str) -> str:
+    return f"{fetched.url}: not {expected} ({fetched.content_type or 'no content type'})"
 
 
 def _first_per_key(pairs: Sequence[tuple[str, _T]]) -> list[_T]:
