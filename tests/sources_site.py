@@ -3,7 +3,8 @@
 It serves what a test puts in it (feeds, GBK and UTF-8 article pages wrapped in real-looking
 boilerplate, an index page, a generated PDF) with ETag / Last-Modified support, and the bad cases
 as fixed routes: ``/never`` (no answer), ``/huge`` (a 60 MB body, streamed), ``/loop-a`` ⇄
-``/loop-b`` (a redirect loop). It counts hits, bytes sent, and requests in flight per path.
+``/loop-b`` (a redirect loop), ``/redirect?to=URL`` (a redirect anywhere). It counts hits, bytes
+sent, and requests in flight per path.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class SourcesSite:
         for path, target in (("/loop-a", "/loop-b"), ("/loop-b", "/loop-a"),
                              ("/to-file", "file:///etc/passwd")):
             app.router.add_get(path, self._redirect_to(target))
+        app.router.add_get("/redirect", self._redirect_to_query)
         app.router.add_get("/{tail:.*}", self._resource)
         self._runner = web.AppRunner(app, shutdown_timeout=0.1)
         await self._runner.setup()
@@ -157,6 +159,10 @@ class SourcesSite:
             raise web.HTTPFound(target)
 
         return redirect
+
+    async def _redirect_to_query(self, request: web.Request) -> web.Response:
+        self.hits[request.path] += 1
+        raise web.HTTPFound(request.query["to"])
 
 
 def http_date(epoch: float) -> str:

@@ -428,6 +428,63 @@ async def test_a_redirect_to_a_file_url_is_refused(site: SourcesSite) -> None:
             await fetcher.get(site.url("/to-file"))
 
 
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [("93.184.216.34", True), ("2606:2800:220:1::1", True), ("127.0.0.1", False),
+     ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
+     ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("::1", False),
+     ("fe80::1%eth0", False), ("fd00::1", False), ("::ffff:127.0.0.1", False),
+     ("224.0.0.1", False), ("localhost", False)],
+)
+def test_public_addresses(address: str, public: bool) -> None:
+    from bot.sources.fetch import is_public_address
+
+    assert is_public_address(address) is public
+
+
+async def test_links_and_redirects_reach_a_non_public_address_only_at_the_sources_own_host(
+    db: Database, site: SourcesSite
+) -> None:
+    """A feed's item links and redirects are the site's word, not the operator's: a link or a
+    redirect to a loopback, private or link-local address (a cloud metadata service) is refused
+    — its answer would become an article readers can read — while the operator's own URL may be
+    on such an address (this loopback site; ``localhost`` resolved, not only IP literals)."""
+    from bot.sources.fetch import NonPublicAddressError
+
+    inside = site.url("/news/internal.html", host="localhost")  # another host: not the source's
+    site.put("/news/internal.html", article_page("内部服务页面", QUIET_BODY), "text/html")
+    site.put("/feed.xml", rss([{"title": "区图书馆新馆开放", "link": inside, "guid": "i-1",
+                                "description": QUIET_BODY[0]}]), "application/rss+xml")
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    sources = service(db)
+    await sources.add(site.url("/feed.xml"))
+    await sources.add(site.url(f"/redirect?to={metadata}"))
+    await sources.add(site.url(f"/redirect?to={site.url('/feed.xml', host='localhost')}"))
+    await sources.add(site.url("/news/internal.html", host="localhost"))  # the operator's own
+    feed, to_metadata, to_localhost, own = await sources.poll_all()
+    assert (feed.status, feed.articles_new) == ("ok", 1)
+    assert feed.skipped == [f"{inside}: localhost resolves to a non-public address "
+                            f"({site_host_address(feed.skipped[0])}); only the source's own "
+                            "host may be one"]
+    assert to_metadata.status == "error" and to_metadata.error == (
+        f"{metadata}: 169.254.169.254 is a non-public address; only the source's own host may "
+        "be one")
+    assert to_localhost.status == "error" and "non-public address" in (to_localhost.error or "")
+    assert (own.status, own.articles_new) == ("ok", 1), own.error
+    assert site.hits["/news/internal.html"] == 1  # only as the operator's own source
+    async with db.session() as session:
+        by_title = {a.title: a for a in await ArticleRepository(session).ingested_since(0)}
+    assert by_title["区图书馆新馆开放"].paragraphs == [QUIET_BODY[0]]  # its summary, not the page
+    with pytest.raises(NonPublicAddressError):
+        async with Fetcher(SystemClock(), timeout=1, host_delay=0) as fetcher:
+            await fetcher.get(site.url("/news/internal.html", host="localhost"),
+                              named=site.url("/feed.xml"))
+
+
+def site_host_address(reason: str) -> str:
+    return reason.split("(", 1)[1].split(")", 1)[0]
+
+
 async def test_failures_back_off_exponentially_and_a_day_of_them_is_reported(
     db: Database, site: SourcesSite
 ) -> None:

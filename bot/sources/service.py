@@ -397,7 +397,7 @@ class SourceService:
                     deferred = True
                     continue
                 fetches += 1
-                page = await self._linked_article(item.link, fetcher, skipped)
+                page = await self._linked_article(item.link, source, fetcher, skipped)
                 if page is not None:
                     paragraphs = page.paragraphs
                     edition = page.published
@@ -408,9 +408,14 @@ class SourceService:
                 records.append(record)
         return _Read(records, skipped, complete=not deferred)
 
-    async def _linked_article(self, url: str, fetcher: Fetcher, skipped: list[str]) -> Any:
+    async def _linked_article(
+        self, url: str, source: SourceInfo, fetcher: Fetcher, skipped: list[str]
+    ) -> Any:
+        """A linked page's article; None (and why, in ``skipped``) when it gives none. Only the
+        source's own host may be at a non-public address (the link is the site's, not the
+        operator's, word)."""
         try:
-            page = await fetcher.get(url, accept=HTML_ACCEPT)
+            page = await fetcher.get(url, accept=HTML_ACCEPT, named=source.url)
             if not looks_like_html(page.content_type, page.body):
                 raise UnexpectedContentError(_not_a_page(page, "a web page"))
             text, _ = decode_body(page.body, page.charset)
@@ -436,7 +441,7 @@ class SourceService:
         skipped: list[str] = []
         new_links = [link for link in links if link not in known]
         for link in new_links[:MAX_LINKS_PER_POLL]:
-            page = await self._linked_article(link, fetcher, skipped)
+            page = await self._linked_article(link, source, fetcher, skipped)
             if page is None:
                 continue
             record = _record(link, page.title, page.paragraphs, link, None, page.published)
