@@ -230,9 +230,10 @@ def article_page(title: str, paragraphs: tuple[str, ...] | list[str], *,
 
 
 def make_pdf_page(headline: str, columns: list[list[str]], *,
-                  subheadline: str | None = None) -> bytes:
+                  subheadline: str | None = None, kicker: str | None = None) -> bytes:
     """A newspaper page as a PDF: a 20 pt headline across the page over three columns of 10 pt
-    body text (paragraphs indented two characters), in the CID font STSong-Light."""
+    body text (paragraphs indented two characters), in the CID font STSong-Light; a 14 pt
+    kicker above the headline and a 14 pt subheadline below it when given."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -241,6 +242,9 @@ def make_pdf_page(headline: str, columns: list[list[str]], *,
     pdfmetrics.registerFont(UnicodeCIDFont(font))
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=(595, 842))
+    if kicker:
+        page.setFont(font, 14)
+        page.drawString(40, 812, kicker)
     page.setFont(font, 20)
     page.drawString(40, 790, headline)
     top = 760

@@ -322,6 +322,29 @@ def test_pdf_page_text_reads_columns_in_order_with_the_headline_first(headline: 
     assert blocks[1:] == [p for column in PDF_COLUMNS for p in column]
 
 
+@pytest.mark.parametrize(
+    ("kicker", "subtitle"),
+    [
+        (None, "全区转移群众一千二百余人 开放避灾安置点八十六个"),  # two halves: read as a title
+        ("今年第5号台风“杜苏芮”正向我省靠近", None),
+        ("今年第5号台风“杜苏芮”正向我省靠近", "全区转移群众一千二百余人"),
+    ],
+)
+def test_pdf_font_sizes_give_the_headline_levels(kicker: str | None, subtitle: str | None) -> None:
+    """The 20 pt line is the title, a 14 pt line above it the kicker and one below it the
+    subtitle — whatever their words suggest (a deck in two halves reads like a title under a
+    kicker when only the text is seen)."""
+    from datetime import date
+
+    from bot.ingest.page_parser import parse_page
+    from bot.ingest.pdf_pages import pdf_page_text
+
+    data = make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS, kicker=kicker, subheadline=subtitle)
+    [article] = parse_page(pdf_page_text(data, "page.pdf"), date(2023, 7, 28)).articles
+    assert (article.kicker, article.title, article.subtitle) == (kicker, TYPHOON_TITLE, subtitle)
+    assert list(article.paragraphs) == [p for column in PDF_COLUMNS for p in column]
+
+
 async def test_pdf_page_source_becomes_an_article_with_its_alert(
     db: Database, site: SourcesSite
 ) -> None:
