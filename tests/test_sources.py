@@ -343,6 +343,13 @@ def test_pdf_font_sizes_give_the_headline_levels(kicker: str | None, subtitle: s
     [article] = parse_page(pdf_page_text(data, "page.pdf"), date(2023, 7, 28)).articles
     assert (article.kicker, article.title, article.subtitle) == (kicker, TYPHOON_TITLE, subtitle)
     assert list(article.paragraphs) == [p for column in PDF_COLUMNS for p in column]
+    # A page ear set as large as a kicker is left for the parser's furniture rules, unmarked.
+    eared = make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS, kicker="第01版：要闻",
+                          subheadline=subtitle)
+    text = pdf_page_text(eared, "page.pdf")
+    assert text.startswith("第01版：要闻\n\n")
+    [article] = parse_page(text, date(2023, 7, 28)).articles
+    assert (article.kicker, article.title, article.subtitle) == (None, TYPHOON_TITLE, subtitle)
 
 
 async def test_pdf_page_source_becomes_an_article_with_its_alert(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +26,9 @@ import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
+from bot.ingest.page_parser.furniture import is_furniture_seed, is_zone_ear
+from bot.ingest.page_parser.patterns import KICKER_DASHES, SUBTITLE_DASHES
 from bot.ingest.source_files import SourceText, UnusableInputError
-
-SUBTITLE_DASH = re.compile(r"^(?:——|—|--|－－)")
-KICKER_DASH = re.compile(r"(?:——|--|－－)$")
 
 PDF_MAGIC = b"%PDF-"
 PDF_SUFFIX = ".pdf"
@@ -118,8 +116,9 @@ def _headline_levels(blocks: Sequence[tuple[str, float]], body_size: float) -> l
             titles = [i for i in run if blocks[i][1] >= largest - SIZE_TOLERANCE]
             for i in run:
                 text = texts[i]
-                if SUBTITLE_DASH.match(text) or KICKER_DASH.search(text):
-                    continue  # marked already
+                if (SUBTITLE_DASHES.match(text) or KICKER_DASHES.search(text)
+                        or is_furniture_seed(text) or is_zone_ear(text)):
+                    continue  # marked already, or a page ear / box line set large
                 if i < titles[0]:
                     texts[i] = f"{text}——"
                 elif i > titles[-1]:
