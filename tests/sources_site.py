@@ -30,6 +30,7 @@ class Resource:
     content_type: str
     etag: bool = True
     last_modified: str | None = None
+    status: int = 200
 
 
 @dataclass
@@ -50,9 +51,9 @@ class SourcesSite:
         return f"http://{host}:{self.port}{path}"
 
     def put(self, path: str, body: bytes | str, content_type: str, *, etag: bool = True,
-            last_modified: str | None = None) -> None:
+            last_modified: str | None = None, status: int = 200) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.resources[path] = Resource(data, content_type, etag, last_modified)
+        self.resources[path] = Resource(data, content_type, etag, last_modified, status)
 
     # --- serving ---------------------------------------------------------------------------
 
@@ -115,6 +116,8 @@ class SourcesSite:
             resource = self.resources.get(request.path)
             if resource is None:
                 raise web.HTTPNotFound()
+            if resource.status != 200:
+                return web.Response(status=resource.status, body=resource.body)
             headers = {"Content-Type": resource.content_type}
             if resource.etag:
                 tag = '"' + hashlib.sha256(resource.body).hexdigest()[:16] + '"'

@@ -423,6 +423,8 @@ async def test_answers_that_are_no_feed_page_or_pdf_are_refused_by_their_content
     assert (index.status, index.articles_new) == ("ok", 1)
     assert index.skipped == [f"{site.url('/news/photo.html')}: not a web page (image/jpeg)"]
     assert await stored_titles(db) == ["区图书馆新馆开放"]
+    again = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
+    assert again["index.html"].status == "not_modified"  # an image stays one: not retried
 
 
 async def test_truncated_feed_stores_nothing_even_items_before_the_cut(
@@ -513,6 +515,74 @@ async def test_links_and_redirects_reach_a_non_public_address_only_at_the_source
 
 def site_host_address(reason: str) -> str:
     return reason.split("(", 1)[1].split(")", 1)[0]
+
+
+async def test_linked_pages_obey_robots_txt_but_the_operators_own_url_is_polled(
+    db: Database, site: SourcesSite
+) -> None:
+    """An index page's links and a feed item's link are what a crawler fetches: the site's
+    robots.txt decides (the group naming newsbrief over ``*``), read once and kept. The URL the
+    operator named is polled as a feed reader polls a subscribed feed."""
+    site.put("/robots.txt", "User-agent: *\nDisallow: /\n\n"
+             "User-agent: newsbrief\nDisallow: /private/\n", "text/plain")
+    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
+    site.put("/private/p1.html", article_page("不应被读到的页面", QUIET_BODY), "text/html")
+    site.put("/news/index.html", f"""<html><body><ul>
+<li><a href="/private/p1.html">不应被读到的页面</a></li>
+<li><a href="/news/a1.html">{TYPHOON_TITLE}</a></li></ul></body></html>""", "text/html")
+    site.put("/private/feed.xml", rss([{"title": "区图书馆新馆开放",
+                                        "link": site.url("/private/p2.html"), "guid": "p-2",
+                                        "description": QUIET_BODY[0]}]), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/news/index.html"))
+    await sources.add(site.url("/private/feed.xml"))
+    index, feed = await sources.poll_all()
+    assert (index.status, index.articles_new) == ("ok", 1)
+    assert index.skipped == [f"{site.url('/private/p1.html')}: disallowed by its site's robots.txt"]
+    assert (feed.status, feed.articles_new) == ("ok", 1)  # its own URL: polled
+    assert feed.skipped == [f"{site.url('/private/p2.html')}: disallowed by its site's robots.txt"]
+    assert site.hits["/private/p1.html"] == site.hits["/private/p2.html"] == 0
+    assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+    [again, _] = await sources.poll_all()  # a barred link is no work left for the next poll
+    assert again.status == "not_modified"
+    assert site.hits["/robots.txt"] == 1  # read once, kept
+
+
+async def test_an_unreadable_robots_txt_holds_linked_pages_back_until_it_answers(
+    db: Database, site: SourcesSite
+) -> None:
+    site.put("/robots.txt", "busy", "text/plain", status=503)
+    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
+    site.put("/news/index.html", f'<html><body><a href="/news/a1.html">{TYPHOON_TITLE}</a>'
+             "</body></html>", "text/html")
+    sources = service(db)
+    await sources.add(site.url("/news/index.html"))
+    [first] = await sources.poll_all()
+    assert (first.status, first.articles_new, site.hits["/news/a1.html"]) == ("ok", 0, 0)
+    assert "robots.txt could not be read" in first.skipped[0]
+    site.put("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
+    [second] = await sources.poll_all()  # the index is unchanged: no 304 hides the page
+    assert (second.status, second.articles_new) == ("ok", 1)
+
+
+async def test_a_crawl_delay_lengthens_the_pause_between_requests_to_the_host(
+    db: Database, site: SourcesSite
+) -> None:
+    site.put("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", "text/plain")
+    links = []
+    for number in range(3):
+        title = f"第{number}条新闻：区图书馆新馆开放"
+        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
+                 "text/html")
+        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    site.put("/n/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>", "text/html")
+    sources = service(db, host_delay=0.0)
+    await sources.add(site.url("/n/index.html"))
+    [result] = await sources.poll_all()
+    assert result.articles_new == 3
+    pages = sorted((start, end) for path, start, end in site.arrivals if path.startswith("/n/")
+                   and path != "/n/index.html")
+    assert all(later[0] - earlier[1] >= 0.99 for earlier, later in itertools.pairwise(pages))
 
 
 async def test_failures_back_off_exponentially_and_a_day_of_them_is_reported(

@@ -86,6 +86,13 @@ class NonPublicAddressError(FetchError):
     """A URL the operator did not name leads to a loopback, private or link-local address."""
 
 
+# Failures that may be gone at the next try (a page not published yet, a server down); the
+# others (no page, off limits, too large, a redirect loop) will not be.
+RETRYABLE_ERRORS: tuple[type[FetchError], ...] = (
+    FetchTimeoutError, ConnectionFailedError, HTTPStatusError,
+)
+
+
 class _NonPublicResolution(OSError):
     """Raised inside aiohttp's connect by the resolver; turned into NonPublicAddressError."""
 
@@ -193,13 +200,20 @@ class _HostGate:
         self.locks: dict[str, asyncio.Lock] = {}
         self.last_done: dict[str, float] = {}
 
+        self.delays: dict[str, float] = {}  # longer pauses a host asked for (Crawl-delay)
+
     def lock(self, host: str) -> asyncio.Lock:
         return self.locks.setdefault(host, asyncio.Lock())
+
+    def slow_down(self, host: str, delay: float) -> None:
+        """Pause at least ``delay`` seconds between two requests to ``host``."""
+        self.delays[host] = max(delay, self.delays.get(host, 0.0))
 
     async def pause(self, host: str) -> None:
         last = self.last_done.get(host)
         if last is not None:
-            await self.clock.wait([], self.delay - (self.clock.monotonic() - last))
+            delay = max(self.delay, self.delays.get(host, 0.0))
+            await self.clock.wait([], delay - (self.clock.monotonic() - last))
 
     def done(self, host: str) -> None:
         self.last_done[host] = self.clock.monotonic()

@@ -38,7 +38,14 @@ from bot.sources.feeds import (
     looks_like_feed,
     parse_feed,
 )
-from bot.sources.fetch import Fetched, Fetcher, FetchError, UnexpectedContentError, check_url
+from bot.sources.fetch import (
+    RETRYABLE_ERRORS,
+    Fetched,
+    Fetcher,
+    FetchError,
+    UnexpectedContentError,
+    check_url,
+)
 from bot.sources.pages import (
     extract_article,
     fragment_paragraphs,
@@ -48,6 +55,7 @@ from bot.sources.pages import (
     same_host_links,
 )
 from bot.sources.records import SourceRecord, date_from_url
+from bot.sources.robots import RobotsRules
 from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, DatabaseBusyError, Transaction, WriteSession
@@ -164,6 +172,19 @@ class PollResult:
         }
 
 
+@dataclass
+class _Trouble:
+    """What went wrong with a poll's linked pages: one reason each; ``retry`` when one of them
+    may work next time."""
+
+    skipped: list[str] = field(default_factory=list)
+    retry: bool = False
+
+    def add(self, reason: str, *, retry: bool) -> None:
+        self.skipped.append(reason)
+        self.retry = self.retry or retry
+
+
 @dataclass(frozen=True)
 class _Read:
     records: list[SourceRecord]
@@ -193,6 +214,7 @@ class SourceService:
         self.ingest = ingest or IngestService(db, settings, clock=clock.now)
         self.fetcher_factory = fetcher_factory or (lambda: Fetcher(clock))
         self.rng = rng or random.Random()
+        self.robots = RobotsRules(clock)
         # Sources fetch in parallel but store one at a time: two feeds carrying the same story
         # must not both insert it (the second finds it by content hash).
         self._store_lock = asyncio.Lock()
@@ -381,7 +403,7 @@ class SourceService:
                 source.id, [item.key for item in items]
             )
         records: list[SourceRecord] = []
-        skipped: list[str] = []
+        trouble = _Trouble()
         fetches = 0
         deferred = False
         for item in items:
@@ -397,7 +419,7 @@ class SourceService:
                     deferred = True
                     continue
                 fetches += 1
-                page = await self._linked_article(item.link, source, fetcher, skipped)
+                page = await self._linked_article(item.link, source, fetcher, trouble)
                 if page is not None:
                     paragraphs = page.paragraphs
                     edition = page.published
@@ -406,24 +428,33 @@ class SourceService:
             record = _record(item.key, item.title, paragraphs, item.link, published, edition)
             if record is not None:
                 records.append(record)
-        return _Read(records, skipped, complete=not deferred)
+        # A summary-only item whose page failed keeps its summary: nothing is left to retry.
+        return _Read(records, trouble.skipped, complete=not deferred)
 
     async def _linked_article(
-        self, url: str, source: SourceInfo, fetcher: Fetcher, skipped: list[str]
+        self, url: str, source: SourceInfo, fetcher: Fetcher, trouble: _Trouble
     ) -> Any:
-        """A linked page's article; None (and why, in ``skipped``) when it gives none. Only the
-        source's own host may be at a non-public address (the link is the site's, not the
-        operator's, word)."""
+        """A linked page's article; None (and why, in ``trouble``) when it gives none. The site's
+        robots.txt is obeyed for it (the bot found the link; the operator did not name it), and
+        only the source's own host may be at a non-public address."""
+        allowed = await self.robots.allowed(url, fetcher, named=source.url)
+        if allowed is None:
+            trouble.add(f"{url}: its site's robots.txt could not be read; tried again later",
+                        retry=True)
+            return None
+        if not allowed:
+            trouble.add(f"{url}: disallowed by its site's robots.txt", retry=False)
+            return None
         try:
             page = await fetcher.get(url, accept=HTML_ACCEPT, named=source.url)
             if not looks_like_html(page.content_type, page.body):
                 raise UnexpectedContentError(_not_a_page(page, "a web page"))
             text, _ = decode_body(page.body, page.charset)
         except UndecodableError as exc:
-            skipped.append(f"{url}: {exc}")
+            trouble.add(f"{url}: {exc}", retry=False)
             return None
         except FetchError as exc:
-            skipped.append(str(exc))
+            trouble.add(str(exc), retry=isinstance(exc, RETRYABLE_ERRORS))
             return None
         return extract_article(text, page.url)
 
@@ -438,18 +469,25 @@ class SourceService:
         async with self.db.session() as session:
             known = await SourceRepository(session).known_items(source.id, links)
         records: list[SourceRecord] = []
-        skipped: list[str] = []
+        trouble = _Trouble()
         new_links = [link for link in links if link not in known]
+        # Links robots.txt keeps the bot from do not use up the poll's bound (rules are cached).
+        barred = [link for link in new_links
+                  if await self.robots.allowed(link, fetcher, named=source.url) is False]
+        for link in barred:
+            trouble.add(f"{link}: disallowed by its site's robots.txt", retry=False)
+        new_links = [link for link in new_links if link not in barred]
         for link in new_links[:MAX_LINKS_PER_POLL]:
-            page = await self._linked_article(link, source, fetcher, skipped)
+            page = await self._linked_article(link, source, fetcher, trouble)
             if page is None:
                 continue
             record = _record(link, page.title, page.paragraphs, link, None, page.published)
             if record is not None:
                 records.append(record)
-        # The links over the bound, and the pages that failed, are tried again at the next poll.
-        return _Read(records, skipped,
-                     complete=len(new_links) <= MAX_LINKS_PER_POLL and not skipped)
+        # The links over the bound, and the pages that may work next time, are tried again at
+        # the next poll; a link that is no page, or off limits, is not fetched again for it.
+        return _Read(records, trouble.skipped,
+                     complete=len(new_links) <= MAX_LINKS_PER_POLL and not trouble.retry)
 
     def _pdf_record(self, fetched: Fetched) -> SourceRecord:
         """A PDF page: its text laid out as the page parser expects; the parser finds its
