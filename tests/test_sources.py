@@ -1033,3 +1033,33 @@ async def test_a_source_whose_status_cannot_be_recorded_does_not_lose_the_others
     assert listed["b.xml"].last_status == "ok"  # in the poll's own transaction
     assert listed["missing.xml"].last_status is None  # not recorded: still due
 
+
+
+async def test_the_bot_job_polls_due_sources_and_queues_watch_notices_for_what_they_brought(
+    db: Database, site: SourcesSite
+) -> None:
+    """``newsbrief run``'s JobQueue pass: due sources polled, then the same pushes as any ingest
+    (a keyword watch here; the alert notice is the e2e test's) — and nothing twice."""
+    from bot.app.jobs import SourceJob
+    from bot.pushes.service import PushService
+    from bot.render.callback_data import CallbackCodec
+    from bot.subscriptions.settings import ChatIdentity, SubscriptionService
+    from bot.subscriptions.watches import WatchService
+    from tests.conftest import deliveries_for_chat
+
+    clock = SystemClock()
+    await SubscriptionService(db, clock).settings(ChatIdentity(1))
+    await WatchService(db, clock).add(1, "图书馆")
+    site.put("/feed.xml", typhoon_feed(site), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/feed.xml"))
+    job = SourceJob(sources, PushService(db, CallbackCodec("t"), clock, Settings()), interval=60)
+    await job.run_pass()
+    assert [(r.status, r.articles_new) for r in job.last_results] == [("ok", 2)]
+    async with db.session() as session:
+        [notice] = await deliveries_for_chat(session, 1)
+    assert notice.kind == "watch" and "区图书馆新馆开放" in notice.parts[0]["text"]
+    await job.run_pass()  # not due again yet
+    assert job.last_results == []
+    async with db.session() as session:
+        assert len(await deliveries_for_chat(session, 1)) == 1
