@@ -682,6 +682,39 @@ def test_cli_sources_add_list_poll_remove(capsys: pytest.CaptureFixture[str],
         site.stop_thread()
 
 
+def test_cli_sources_poll_json_reports_each_bad_case_and_still_polls_the_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The bad cases through the CLI contract: exit 0, one object per source, a one-line
+    ``error`` for each bad one, the good one stored, nothing from the bad ones. (The server that
+    never answers is the service test's: the CLI's timeout is 20 s.)"""
+    from bot.cli import main
+
+    site = SourcesSite()
+    site.start_in_thread()
+    try:
+        site.put("/feed.xml", typhoon_feed(site), "application/rss+xml")
+        site.put("/truncated.xml", typhoon_feed(site)[:-60], "application/rss+xml")
+        db = ["--db", f"sqlite:///{tmp_path / 'bad.db'}"]
+        for path in ("/huge", "/loop-a", "/truncated.xml", "/feed.xml"):
+            assert main(["sources", "add", site.url(path), *db]) == 0
+        capsys.readouterr()
+        assert main(["sources", "poll", "--json", *db]) == 0
+        polled = {p["url"].rsplit("/", 1)[1]: p for p in json.loads(capsys.readouterr().out)}
+        assert (polled["feed.xml"]["status"], polled["feed.xml"]["articles_new"]) == ("ok", 2)
+        errors = {name: p["error"] for name, p in polled.items() if p["status"] == "error"}
+        assert set(errors) == {"huge", "loop-a", "truncated.xml"}
+        assert "over the 20 MB limit" in errors["huge"]
+        assert "redirect loop" in errors["loop-a"]
+        assert "not well-formed XML" in errors["truncated.xml"]
+        assert all("\n" not in e for e in errors.values())
+        assert all(p["articles_new"] == 0 for n, p in polled.items() if n in errors)
+        assert main(["search", "图书馆", "--json", *db]) == 0
+        assert json.loads(capsys.readouterr().out)["total"] == 1
+    finally:
+        site.stop_thread()
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x.xml"])
 def test_cli_refuses_other_schemes_with_exit_2_and_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str
