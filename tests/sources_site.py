@@ -275,3 +275,33 @@ def make_pdf_page(headline: str, columns: list[list[str]], *,
                 y -= size * 1.5
     page.save()
     return buffer.getvalue()
+
+
+def portal_page(title: str, paragraphs: tuple[str, ...] | list[str], *,
+                charset: str = "utf-8") -> str:
+    """An article page as a news portal makes them: breadcrumbs, a font-size and print bar,
+    share buttons, a QR-code prompt and the original title under the text, an 【编辑】 line,
+    previous/next links, a 热点推荐 box, a licence and ICP footer."""
+    return f"""<!DOCTYPE html><html><head><meta charset="{charset}">
+<title>{title}-萧山网</title></head><body>
+<div class="header"><a href="/">萧山网</a> <a href="/news/">新闻</a> <a href="/zw/">政务</a>
+<a href="/ms/">民生</a></div>
+<div class="position">您当前的位置 ： <a href="/">萧山网</a> &gt;&gt;
+<a href="/news/">新闻中心</a> &gt;&gt; 正文</div>
+<div class="article"><h1>{title}</h1>
+<div class="info">2023-07-27 21:05:33 来源：萧山网 作者：李四 【字号 <a>大</a> <a>中</a>
+<a>小</a>】 <a href="javascript:window.print()">打印本页</a></div>
+<div class="share">分享到：<a>微信</a> <a>微博</a> <a>QQ空间</a></div>
+<div id="content">{html_paragraphs(paragraphs)}
+<p><img src="/qr.png"/>扫一扫，关注萧山发布微信公众号</p>
+<p>（原标题：{title[:6]}）</p>
+<p>【编辑：王五】</p></div>
+<div class="pages"><a href="/news/1.html">上一篇：萧山开展防汛防台应急演练</a><br>
+<a href="/news/2.html">下一篇：台风天出行安全提示</a></div></div>
+<div class="hot"><h3>热点推荐</h3><ul><li><a href="/n/1.html">湘湖景区迎来暑期游客高峰</a></li>
+<li><a href="/n/2.html">萧山机场新增航线</a></li></ul></div>
+<div class="footer"><p>萧山网版权所有，未经书面授权禁止使用</p>
+<p>Copyright &copy; 2003-2023 www.xsnet.cn All Rights Reserved</p>
+<p>互联网新闻信息服务许可证：33120170005 浙ICP备05056488号</p>
+<p>举报电话：0571-12345678</p></div></body></html>"""
+

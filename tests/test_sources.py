@@ -30,6 +30,7 @@ from tests.sources_site import (
     article_page,
     http_date,
     make_pdf_page,
+    portal_page,
     rss,
 )
 
@@ -265,6 +266,29 @@ async def test_article_page_gives_headline_and_main_text_only(
     assert article.title == TYPHOON_TITLE
     assert article.paragraphs == list(TYPHOON_BODY)
     assert article.edition_date.isoformat() == "2023-07-27"
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gbk"])
+async def test_portal_article_page_loses_its_share_bar_qr_prompt_and_original_title(
+    db: Database, site: SourcesSite, charset: str
+) -> None:
+    page = portal_page(TYPHOON_TITLE, TYPHOON_BODY, charset=charset)
+    site.put("/news/2023-07/27/content_2.html", page.encode(charset), "text/html")
+    sources = service(db)
+    await sources.add(site.url("/news/2023-07/27/content_2.html"), kind="html")
+    [result] = await sources.poll_all()
+    assert (result.status, result.articles_new) == ("ok", 1), result.error
+    async with db.session() as session:
+        [article] = await ArticleRepository(session).ingested_since(0)
+    assert (article.title, article.edition_date.isoformat()) == (TYPHOON_TITLE, "2023-07-27")
+    assert article.paragraphs == list(TYPHOON_BODY)
+
+
+def test_a_paragraph_that_starts_like_a_qr_prompt_is_kept() -> None:
+    from bot.sources.pages import fragment_paragraphs
+
+    long = "扫码预约的市民可在7月28日起到区行政服务中心一楼窗口领取防汛物资，每户限领一份。"
+    assert fragment_paragraphs(f"<p>{long}</p><p>扫码关注萧山发布</p>") == (long,)
 
 
 async def test_index_page_follows_same_host_links_one_level_only(

@@ -34,10 +34,14 @@ _BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6",
                      "blockquote", "section", "article", "figcaption", "pre", "dd", "dt"})
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|—|--| - )\s*")
 _FURNITURE = re.compile(
-    r"^(?:[（(]?\s*(?:责任编辑|编辑|责编|审核|校对|来源|稿源)\s*[：:]|版权所有|Copyright|©|"
-    r".*ICP[备证]|.*未经授权.*(?:转载|复制))",
+    r"^(?:[（(【\[]?\s*(?:责任编辑|编辑|责编|审核|校对|来源|稿源|原标题)\s*[：:]|版权所有|"
+    r"Copyright|©|.*ICP[备证]|.*未经授权.*(?:转载|复制))",
     re.IGNORECASE,
 )
+# A QR-code prompt under the text ("扫一扫，关注萧山发布微信公众号"); only a short line is one —
+# a paragraph of a service story may well start "扫码预约…".
+_QR_PROMPT = re.compile(r"^(?:微信)?扫一扫|^扫码|^长按(?:识别)?(?:图中)?二维码")
+MAX_QR_PROMPT_CHARS = 30
 _TAIL_HEADINGS = re.compile(r"^(?:相关新闻|相关阅读|相关链接|延伸阅读|推荐阅读|热点新闻)\s*[：:]?$")
 
 
@@ -122,7 +126,7 @@ def _clean_lines(lines: list[str]) -> tuple[str, ...]:
             continue
         if _TAIL_HEADINGS.match(line):
             break
-        if _FURNITURE.match(line):
+        if _FURNITURE.match(line) or (len(line) <= MAX_QR_PROMPT_CHARS and _QR_PROMPT.match(line)):
             continue
         kept.append(line)
     return tuple(kept)
