@@ -576,17 +576,24 @@ async def test_an_unreadable_robots_txt_holds_linked_pages_back_until_it_answers
     db: Database, site: SourcesSite
 ) -> None:
     site.put("/robots.txt", "busy", "text/plain", status=503)
-    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
-    site.put("/news/index.html", f'<html><body><a href="/news/a1.html">{TYPHOON_TITLE}</a>'
-             "</body></html>", "text/html")
+    links = []
+    for number in range(3):
+        title = f"第{number}条新闻：区图书馆新馆开放"
+        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
+                 "text/html")
+        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    site.put("/news/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>",
+             "text/html")
     sources = service(db)
     await sources.add(site.url("/news/index.html"))
     [first] = await sources.poll_all()
-    assert (first.status, first.articles_new, site.hits["/news/a1.html"]) == ("ok", 0, 0)
-    assert "robots.txt could not be read" in first.skipped[0]
+    assert (first.status, first.articles_new) == ("ok", 0)
+    assert not any(path.startswith("/n/") for path in site.hits)
+    assert len(first.skipped) == 3 and "robots.txt could not be read" in first.skipped[0]
+    assert site.hits["/robots.txt"] == 1  # one try per poll, not one per link
     site.put("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
-    [second] = await sources.poll_all()  # the index is unchanged: no 304 hides the page
-    assert (second.status, second.articles_new) == ("ok", 1)
+    [second] = await sources.poll_all()  # the index is unchanged: no 304 hides the pages
+    assert (second.status, second.articles_new) == ("ok", 3)
 
 
 async def test_a_crawl_delay_lengthens_the_pause_between_requests_to_the_host(

@@ -8,8 +8,9 @@ the fetcher's pause between two requests to the host lengthens that pause (at mo
 
 Per RFC 9309: a robots.txt that does not exist (any 4xx) allows everything; one that cannot be
 read (5xx, timeout, connection refused) allows nothing for now and is asked again at the next
-poll. A rule set read is kept for a day. A robots.txt the fetcher refuses for good (a non-public
-address, a redirect loop, too large) sets no rules: the page's own fetch then says what is wrong.
+poll (not again in the same poll: an index page's hundred links cost one try). A rule set read
+is kept for a day. A robots.txt the fetcher refuses for good (a non-public address, a redirect
+loop, too large) sets no rules: the page's own fetch then says what is wrong.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import asyncio
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
+from weakref import WeakKeyDictionary
 
 from bot.clock import Clock
 from bot.sources.fetch import (
@@ -41,6 +43,8 @@ class RobotsRules:
         self.clock = clock
         self._rules: dict[str, tuple[RobotFileParser | None, datetime]] = {}  # None: no file
         self._locks: dict[str, asyncio.Lock] = {}
+        # Sites whose robots.txt could not be read, per pass (a pass has its own Fetcher).
+        self._unreadable: WeakKeyDictionary[Fetcher, set[str]] = WeakKeyDictionary()
 
     async def allowed(self, url: str, fetcher: Fetcher, *, named: str) -> bool | None:
         """Whether ``url`` may be fetched; None when its site's robots.txt cannot be read now.
@@ -50,9 +54,13 @@ class RobotsRules:
         async with self._locks.setdefault(origin, asyncio.Lock()):  # one fetch per site
             entry = self._rules.get(origin)
             if entry is None or self.clock.now() - entry[1] >= ROBOTS_TTL:
+                unreadable = self._unreadable.setdefault(fetcher, set())
+                if origin in unreadable:
+                    return None
                 try:
                     rules = await self._read(origin, fetcher, named)
                 except RETRYABLE_ERRORS:
+                    unreadable.add(origin)
                     return None
                 except FetchError:
                     rules = None

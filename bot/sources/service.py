@@ -190,8 +190,8 @@ class _Read:
     records: list[SourceRecord]
     skipped: list[str]
     # False when the poll left work for the next one (links over the per-poll bound, linked pages
-    # that failed): the validators are then not kept, so the next GET is not answered by a 304
-    # that would hide that work until the page or feed changes.
+    # that may work next time): the validators are then not kept, so the next GET is not
+    # answered by a 304 that would hide that work until the page or feed changes.
     complete: bool = True
 
 
