@@ -821,6 +821,39 @@ async def test_status_and_the_sources_list_report_a_day_of_failures(
     assert "paused" in english.html and english.keyboard[0][0].text == f"▶ {info.id}"
 
 
+def test_a_long_sources_list_is_several_messages_each_within_telegrams_limit() -> None:
+    """A dozen failing sources with long URLs and errors outgrew one message (4096 characters),
+    so /sources failed; now each message holds at most ten, within the limit, and a press knows
+    which sources its message lists."""
+    from bot.render.html_text import plain_text
+    from bot.render.i18n import Translator
+    from bot.render.sources import (
+        MAX_SOURCES_PER_MESSAGE,
+        render_source_messages,
+        source_ids_in,
+    )
+    from bot.sources.service import SourceInfo
+
+    now = datetime.now(UTC)
+    failing = [
+        SourceInfo(id=n, url=f"https://epaper.example.com.cn/html/2023-07/31/node_{n}_{'x' * 90}",
+                   kind="html", every_minutes=15, paper=None, section=None, paused=False,
+                   last_status="error", last_error="https://epaper.example.com.cn/" + "y" * 200,
+                   last_polled_at=now, consecutive_failures=9, failing_since=now - timedelta(2),
+                   next_poll_at=now, failing_long=True)
+        for n in range(1, 26)
+    ]
+    for locale in ("zh-Hans", "zh-Hant", "en"):
+        parts = render_source_messages(failing, Translator(locale), Settings().timezone)
+        assert len(parts) >= 3
+        assert all(len(plain_text(part.html)) <= 4096 for part in parts)
+        shown = [source_ids_in(b.callback_data for row in part.keyboard for b in row)
+                 for part in parts]
+        assert all(len(ids) <= MAX_SOURCES_PER_MESSAGE for ids in shown)
+        assert sorted(i for ids in shown for i in ids) == list(range(1, 26))
+        assert all("25" in part.html.split("\n", 1)[0] for part in parts)  # the total
+
+
 def test_cli_status_lists_sources_failing_for_a_day(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
