@@ -284,6 +284,16 @@ async def test_portal_article_page_loses_its_share_bar_qr_prompt_and_original_ti
     assert article.paragraphs == list(TYPHOON_BODY)
 
 
+def test_a_logo_set_as_h1_is_not_the_headline() -> None:
+    from bot.sources.pages import extract_article
+
+    page = article_page(TYPHOON_TITLE, TYPHOON_BODY).replace(
+        '<div class="top">', '<div class="top"><h1 class="logo"><a href="/">萧山网</a></h1>')
+    article = extract_article(page, "http://127.0.0.1/2023-07/27/content_3.html")
+    assert article is not None and article.title == TYPHOON_TITLE
+    assert list(article.paragraphs) == list(TYPHOON_BODY)
+
+
 def test_a_paragraph_that_starts_like_a_qr_prompt_is_kept() -> None:
     from bot.sources.pages import fragment_paragraphs
 

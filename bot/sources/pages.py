@@ -152,14 +152,18 @@ def extract_article(html: str, url: str) -> PageArticle | None:
 
 
 def _headline(html: str) -> str | None:
+    """The page's ``<h1>``; when it has several (a logo set as one, "萧山网"), the longest one
+    the ``<title>`` contains, else the first."""
     root = _document(html)
     if root is None:
         return None
-    for heading in root.iter("h1"):
-        text = " ".join(heading.text_content().split())
-        if text:
-            return text
-    return None
+    headings = [text for heading in root.iter("h1")
+                if (text := " ".join(heading.text_content().split()))]
+    if len(headings) <= 1:
+        return headings[0] if headings else None
+    title = " ".join((root.findtext(".//title") or "").split())
+    in_title = [text for text in headings if text in title]
+    return max(in_title, key=len) if in_title else headings[0]
 
 
 def _site_free_title(title: str) -> str:
