@@ -292,6 +292,10 @@ def test_a_logo_set_as_h1_is_not_the_headline() -> None:
     article = extract_article(page, "http://127.0.0.1/2023-07/27/content_3.html")
     assert article is not None and article.title == TYPHOON_TITLE
     assert list(article.paragraphs) == list(TYPHOON_BODY)
+    # The logo the only <h1> (the headline an <h2>): the <title> without the site's name.
+    only_logo = page.replace(f"<h1>{TYPHOON_TITLE}</h1>", f"<h2>{TYPHOON_TITLE}</h2>")
+    article = extract_article(only_logo, "http://127.0.0.1/2023-07/27/content_3.html")
+    assert article is not None and article.title == TYPHOON_TITLE
 
 
 def test_a_paragraph_that_starts_like_a_qr_prompt_is_kept() -> None:

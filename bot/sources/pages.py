@@ -143,7 +143,7 @@ def extract_article(html: str, url: str) -> PageArticle | None:
     paragraphs = _clean_lines(document.text.splitlines())
     if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
         return None
-    title = _headline(html) or _site_free_title(document.title or "")
+    title = _headline(html) or _site_free_title(_page_title(html) or document.title or "")
     if paragraphs and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
     if not title or not paragraphs:
@@ -152,18 +152,29 @@ def extract_article(html: str, url: str) -> PageArticle | None:
 
 
 def _headline(html: str) -> str | None:
-    """The page's ``<h1>``; when it has several (a logo set as one, "萧山网"), the longest one
-    the ``<title>`` contains, else the first."""
+    """The page's ``<h1>``, unless it is the site's name (a logo set as one: "萧山网", a piece
+    of the ``<title>`` beside the headline); of several, the longest the ``<title>`` contains,
+    else the first."""
     root = _document(html)
     if root is None:
         return None
+    title = _page_title(html) or ""
+    pieces = [p for p in _TITLE_SEPARATORS.split(title) if p]
+    site_names = set(pieces) - {max(pieces, key=len)} if len(pieces) > 1 else set()
     headings = [text for heading in root.iter("h1")
-                if (text := " ".join(heading.text_content().split()))]
+                if (text := " ".join(heading.text_content().split())) and text not in site_names]
     if len(headings) <= 1:
         return headings[0] if headings else None
-    title = " ".join((root.findtext(".//title") or "").split())
     in_title = [text for text in headings if text in title]
     return max(in_title, key=len) if in_title else headings[0]
+
+
+def _page_title(html: str) -> str | None:
+    """The page's ``<title>``, spaces folded."""
+    root = _document(html)
+    if root is None:
+        return None
+    return " ".join((root.findtext(".//title") or "").split()) or None
 
 
 def _site_free_title(title: str) -> str:
