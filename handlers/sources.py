@@ -6,7 +6,13 @@ from telegram import Update
 
 from bot.render.callback_data import CallbackDataError
 from bot.render.parts import MessagePart
-from bot.render.sources import SOURCES_PREFIX, parse_source_action, render_sources
+from bot.render.sources import (
+    SOURCES_PREFIX,
+    parse_source_action,
+    render_source_messages,
+    render_sources,
+    source_ids_in,
+)
 from bot.sources.fetch import UnsupportedSchemeError
 from bot.sources.service import SourceExistsError, SourceInputError
 from handlers.common import edit, reply, translator_for
@@ -18,7 +24,7 @@ SOURCES_PATTERN = rf"^{SOURCES_PREFIX}"
 async def sources(update: Update, context: NewsContext) -> None:
     tr, deps = await translator_for(update, context), context.services
     listed = await deps.sources.sources()
-    await reply(update, [render_sources(listed, tr, deps.settings.timezone)])
+    await reply(update, render_source_messages(listed, tr, deps.settings.timezone))
 
 
 async def source_add(update: Update, context: NewsContext) -> None:
@@ -63,4 +69,15 @@ async def on_sources_button(update: Update, context: NewsContext) -> None:
     await query.answer(tr.text(answers[press.action], id=press.source_id) if done
                        else tr.text("callback.expired"))
     listed = await deps.sources.sources()
-    await edit(update, render_sources(listed, tr, deps.settings.timezone))
+    # Only the sources this message lists (a long list is several messages).
+    markup = getattr(query.message, "reply_markup", None)
+    on_message = source_ids_in(
+        button.callback_data if isinstance(button.callback_data, str) else None
+        for row in (markup.inline_keyboard if markup is not None else ())
+        for button in row
+    ) or {press.source_id}
+    shown = [s for s in listed if s.id in on_message]
+    if not shown and listed:  # its last source was removed; the others are on other messages
+        await edit(update, MessagePart(tr.html("sources.removed", id=press.source_id)))
+        return
+    await edit(update, render_sources(shown, tr, deps.settings.timezone, total=len(listed)))

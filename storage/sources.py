@@ -1,7 +1,7 @@
 """Sources the bot polls and the items they gave: the only SQL for ``bot.sources``.
 
 Callers own the transaction. A poll's bookkeeping (the item → article map, validators, health)
-is written in one session after the articles themselves are stored by the ingest path.
+is written in the same transaction as the articles the ingest path stores.
 """
 
 from __future__ import annotations

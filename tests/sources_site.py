@@ -3,7 +3,8 @@
 It serves what a test puts in it (feeds, GBK and UTF-8 article pages wrapped in real-looking
 boilerplate, an index page, a generated PDF) with ETag / Last-Modified support, and the bad cases
 as fixed routes: ``/never`` (no answer), ``/huge`` (a 60 MB body, streamed), ``/loop-a`` ⇄
-``/loop-b`` (a redirect loop). It counts hits, bytes sent, and requests in flight per path.
+``/loop-b`` (a redirect loop), ``/redirect?to=URL`` (a redirect anywhere). It counts hits, bytes
+sent, and requests in flight per path.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Resource:
     content_type: str
     etag: bool = True
     last_modified: str | None = None
+    status: int = 200
 
 
 @dataclass
@@ -49,9 +51,9 @@ class SourcesSite:
         return f"http://{host}:{self.port}{path}"
 
     def put(self, path: str, body: bytes | str, content_type: str, *, etag: bool = True,
-            last_modified: str | None = None) -> None:
+            last_modified: str | None = None, status: int = 200) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.resources[path] = Resource(data, content_type, etag, last_modified)
+        self.resources[path] = Resource(data, content_type, etag, last_modified, status)
 
     # --- serving ---------------------------------------------------------------------------
 
@@ -63,6 +65,7 @@ class SourcesSite:
         for path, target in (("/loop-a", "/loop-b"), ("/loop-b", "/loop-a"),
                              ("/to-file", "file:///etc/passwd")):
             app.router.add_get(path, self._redirect_to(target))
+        app.router.add_get("/redirect", self._redirect_to_query)
         app.router.add_get("/{tail:.*}", self._resource)
         self._runner = web.AppRunner(app, shutdown_timeout=0.1)
         await self._runner.setup()
@@ -113,6 +116,8 @@ class SourcesSite:
             resource = self.resources.get(request.path)
             if resource is None:
                 raise web.HTTPNotFound()
+            if resource.status != 200:
+                return web.Response(status=resource.status, body=resource.body)
             headers = {"Content-Type": resource.content_type}
             if resource.etag:
                 tag = '"' + hashlib.sha256(resource.body).hexdigest()[:16] + '"'
@@ -157,6 +162,10 @@ class SourcesSite:
             raise web.HTTPFound(target)
 
         return redirect
+
+    async def _redirect_to_query(self, request: web.Request) -> web.Response:
+        self.hits[request.path] += 1
+        raise web.HTTPFound(request.query["to"])
 
 
 def http_date(epoch: float) -> str:
@@ -224,9 +233,10 @@ def article_page(title: str, paragraphs: tuple[str, ...] | list[str], *,
 
 
 def make_pdf_page(headline: str, columns: list[list[str]], *,
-                  subheadline: str | None = None) -> bytes:
+                  subheadline: str | None = None, kicker: str | None = None) -> bytes:
     """A newspaper page as a PDF: a 20 pt headline across the page over three columns of 10 pt
-    body text (paragraphs indented two characters), in the CID font STSong-Light."""
+    body text (paragraphs indented two characters), in the CID font STSong-Light; a 14 pt
+    kicker above the headline and a 14 pt subheadline below it when given."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -235,6 +245,9 @@ def make_pdf_page(headline: str, columns: list[list[str]], *,
     pdfmetrics.registerFont(UnicodeCIDFont(font))
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=(595, 842))
+    if kicker:
+        page.setFont(font, 14)
+        page.drawString(40, 812, kicker)
     page.setFont(font, 20)
     page.drawString(40, 790, headline)
     top = 760
@@ -262,3 +275,33 @@ def make_pdf_page(headline: str, columns: list[list[str]], *,
                 y -= size * 1.5
     page.save()
     return buffer.getvalue()
+
+
+def portal_page(title: str, paragraphs: tuple[str, ...] | list[str], *,
+                charset: str = "utf-8") -> str:
+    """An article page as a news portal makes them: breadcrumbs, a font-size and print bar,
+    share buttons, a QR-code prompt and the original title under the text, an 【编辑】 line,
+    previous/next links, a 热点推荐 box, a licence and ICP footer."""
+    return f"""<!DOCTYPE html><html><head><meta charset="{charset}">
+<title>{title}-萧山网</title></head><body>
+<div class="header"><a href="/">萧山网</a> <a href="/news/">新闻</a> <a href="/zw/">政务</a>
+<a href="/ms/">民生</a></div>
+<div class="position">您当前的位置 ： <a href="/">萧山网</a> &gt;&gt;
+<a href="/news/">新闻中心</a> &gt;&gt; 正文</div>
+<div class="article"><h1>{title}</h1>
+<div class="info">2023-07-27 21:05:33 来源：萧山网 作者：李四 【字号 <a>大</a> <a>中</a>
+<a>小</a>】 <a href="javascript:window.print()">打印本页</a></div>
+<div class="share">分享到：<a>微信</a> <a>微博</a> <a>QQ空间</a></div>
+<div id="content">{html_paragraphs(paragraphs)}
+<p><img src="/qr.png"/>扫一扫，关注萧山发布微信公众号</p>
+<p>（原标题：{title[:6]}）</p>
+<p>【编辑：王五】</p></div>
+<div class="pages"><a href="/news/1.html">上一篇：萧山开展防汛防台应急演练</a><br>
+<a href="/news/2.html">下一篇：台风天出行安全提示</a></div></div>
+<div class="hot"><h3>热点推荐</h3><ul><li><a href="/n/1.html">湘湖景区迎来暑期游客高峰</a></li>
+<li><a href="/n/2.html">萧山机场新增航线</a></li></ul></div>
+<div class="footer"><p>萧山网版权所有，未经书面授权禁止使用</p>
+<p>Copyright &copy; 2003-2023 www.xsnet.cn All Rights Reserved</p>
+<p>互联网新闻信息服务许可证：33120170005 浙ICP备05056488号</p>
+<p>举报电话：0571-12345678</p></div></body></html>"""
+

@@ -205,6 +205,19 @@ def test_kicker_title_and_subtitle() -> None:
     )
 
 
+def test_a_subtitle_marked_with_dashes_is_never_read_as_the_title_under_a_kicker() -> None:
+    """A deck in two halves under a line reads like a title under its kicker; marked as a
+    subtitle ("——", as the PDF reader marks a smaller line under the title), it is one."""
+    page = blocks(
+        "区防指启动防台风Ⅳ级应急响应",
+        "——全区转移群众一千二百余人 开放避灾安置点八十六个",
+        "本报讯(记者 张某)" + BODY,
+    )
+    [article] = parse_page(page, EDITION).articles
+    assert (article.kicker, article.title, article.subtitle) == (
+        None, "区防指启动防台风Ⅳ级应急响应", "全区转移群众一千二百余人 开放避灾安置点八十六个")
+
+
 def test_photo_caption_with_credit_is_a_photo() -> None:
     page = blocks(
         "标题一二三四",

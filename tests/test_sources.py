@@ -30,6 +30,7 @@ from tests.sources_site import (
     article_page,
     http_date,
     make_pdf_page,
+    portal_page,
     rss,
 )
 
@@ -267,6 +268,43 @@ async def test_article_page_gives_headline_and_main_text_only(
     assert article.edition_date.isoformat() == "2023-07-27"
 
 
+@pytest.mark.parametrize("charset", ["utf-8", "gbk"])
+async def test_portal_article_page_loses_its_share_bar_qr_prompt_and_original_title(
+    db: Database, site: SourcesSite, charset: str
+) -> None:
+    page = portal_page(TYPHOON_TITLE, TYPHOON_BODY, charset=charset)
+    site.put("/news/2023-07/27/content_2.html", page.encode(charset), "text/html")
+    sources = service(db)
+    await sources.add(site.url("/news/2023-07/27/content_2.html"), kind="html")
+    [result] = await sources.poll_all()
+    assert (result.status, result.articles_new) == ("ok", 1), result.error
+    async with db.session() as session:
+        [article] = await ArticleRepository(session).ingested_since(0)
+    assert (article.title, article.edition_date.isoformat()) == (TYPHOON_TITLE, "2023-07-27")
+    assert article.paragraphs == list(TYPHOON_BODY)
+
+
+def test_a_logo_set_as_h1_is_not_the_headline() -> None:
+    from bot.sources.pages import extract_article
+
+    page = article_page(TYPHOON_TITLE, TYPHOON_BODY).replace(
+        '<div class="top">', '<div class="top"><h1 class="logo"><a href="/">萧山网</a></h1>')
+    article = extract_article(page, "http://127.0.0.1/2023-07/27/content_3.html")
+    assert article is not None and article.title == TYPHOON_TITLE
+    assert list(article.paragraphs) == list(TYPHOON_BODY)
+    # The logo the only <h1> (the headline an <h2>): the <title> without the site's name.
+    only_logo = page.replace(f"<h1>{TYPHOON_TITLE}</h1>", f"<h2>{TYPHOON_TITLE}</h2>")
+    article = extract_article(only_logo, "http://127.0.0.1/2023-07/27/content_3.html")
+    assert article is not None and article.title == TYPHOON_TITLE
+
+
+def test_a_paragraph_that_starts_like_a_qr_prompt_is_kept() -> None:
+    from bot.sources.pages import fragment_paragraphs
+
+    long = "扫码预约的市民可在7月28日起到区行政服务中心一楼窗口领取防汛物资，每户限领一份。"
+    assert fragment_paragraphs(f"<p>{long}</p><p>扫码关注萧山发布</p>") == (long,)
+
+
 async def test_index_page_follows_same_host_links_one_level_only(
     db: Database, site: SourcesSite
 ) -> None:
@@ -322,6 +360,36 @@ def test_pdf_page_text_reads_columns_in_order_with_the_headline_first(headline: 
     assert blocks[1:] == [p for column in PDF_COLUMNS for p in column]
 
 
+@pytest.mark.parametrize(
+    ("kicker", "subtitle"),
+    [
+        (None, "全区转移群众一千二百余人 开放避灾安置点八十六个"),  # two halves: read as a title
+        ("今年第5号台风“杜苏芮”正向我省靠近", None),
+        ("今年第5号台风“杜苏芮”正向我省靠近", "全区转移群众一千二百余人"),
+    ],
+)
+def test_pdf_font_sizes_give_the_headline_levels(kicker: str | None, subtitle: str | None) -> None:
+    """The 20 pt line is the title, a 14 pt line above it the kicker and one below it the
+    subtitle — whatever their words suggest (a deck in two halves reads like a title under a
+    kicker when only the text is seen)."""
+    from datetime import date
+
+    from bot.ingest.page_parser import parse_page
+    from bot.ingest.pdf_pages import pdf_page_text
+
+    data = make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS, kicker=kicker, subheadline=subtitle)
+    [article] = parse_page(pdf_page_text(data, "page.pdf"), date(2023, 7, 28)).articles
+    assert (article.kicker, article.title, article.subtitle) == (kicker, TYPHOON_TITLE, subtitle)
+    assert list(article.paragraphs) == [p for column in PDF_COLUMNS for p in column]
+    # A page ear set as large as a kicker is left for the parser's furniture rules, unmarked.
+    eared = make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS, kicker="第01版：要闻",
+                          subheadline=subtitle)
+    text = pdf_page_text(eared, "page.pdf")
+    assert text.startswith("第01版：要闻\n\n")
+    [article] = parse_page(text, date(2023, 7, 28)).articles
+    assert (article.kicker, article.title, article.subtitle) == (None, TYPHOON_TITLE, subtitle)
+
+
 async def test_pdf_page_source_becomes_an_article_with_its_alert(
     db: Database, site: SourcesSite
 ) -> None:
@@ -366,6 +434,37 @@ async def test_bad_sources_fail_clearly_and_the_others_are_still_polled(
     assert failing["never"].consecutive_failures == 1 and failing["never"].last_error
 
 
+async def test_answers_that_are_no_feed_page_or_pdf_are_refused_by_their_content_type(
+    db: Database, site: SourcesSite
+) -> None:
+    """An image, a JSON API or a zip is an error naming the URL and its type (a JSON API was an
+    'ok' poll that stored nothing); a linked page that is an image is skipped, saying why; a
+    page sent as text/plain or without a type is still read."""
+    site.put("/photo.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "image/png")
+    site.put("/api.json", json.dumps({"data": list(QUIET_BODY)}, ensure_ascii=False),
+             "application/json")
+    site.put("/news/photo.html", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40, "image/jpeg")
+    site.put("/news/plain.html", article_page("区图书馆新馆开放", QUIET_BODY), "text/plain")
+    site.put("/index.html", f"""<html><body><ul>
+<li><a href="/news/photo.html">{TYPHOON_TITLE}</a></li>
+<li><a href="/news/plain.html">区图书馆新馆开放</a></li></ul></body></html>""", "text/html")
+    sources = service(db)
+    for path in ("/photo.png", "/api.json", "/index.html"):
+        await sources.add(site.url(path))
+    results = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
+    assert results["photo.png"].status == "error"
+    assert results["photo.png"].error == (
+        f"{site.url('/photo.png')}: not a feed, a web page or a PDF (image/png)")
+    assert results["api.json"].status == "error"
+    assert "not a feed, a web page or a PDF (application/json)" in (results["api.json"].error or "")
+    index = results["index.html"]
+    assert (index.status, index.articles_new) == ("ok", 1)
+    assert index.skipped == [f"{site.url('/news/photo.html')}: not a web page (image/jpeg)"]
+    assert await stored_titles(db) == ["区图书馆新馆开放"]
+    again = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
+    assert again["index.html"].status == "not_modified"  # an image stays one: not retried
+
+
 async def test_truncated_feed_stores_nothing_even_items_before_the_cut(
     db: Database, site: SourcesSite
 ) -> None:
@@ -397,6 +496,138 @@ async def test_a_redirect_to_a_file_url_is_refused(site: SourcesSite) -> None:
     async with Fetcher(SystemClock(), timeout=1, host_delay=0) as fetcher:
         with pytest.raises(UnsupportedSchemeError, match="only http and https"):
             await fetcher.get(site.url("/to-file"))
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [("93.184.216.34", True), ("2606:2800:220:1::1", True), ("127.0.0.1", False),
+     ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
+     ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("::1", False),
+     ("fe80::1%eth0", False), ("fd00::1", False), ("::ffff:127.0.0.1", False),
+     ("224.0.0.1", False), ("localhost", False)],
+)
+def test_public_addresses(address: str, public: bool) -> None:
+    from bot.sources.fetch import is_public_address
+
+    assert is_public_address(address) is public
+
+
+async def test_links_and_redirects_reach_a_non_public_address_only_at_the_sources_own_host(
+    db: Database, site: SourcesSite
+) -> None:
+    """A feed's item links and redirects are the site's word, not the operator's: a link or a
+    redirect to a loopback, private or link-local address (a cloud metadata service) is refused
+    — its answer would become an article readers can read — while the operator's own URL may be
+    on such an address (this loopback site; ``localhost`` resolved, not only IP literals)."""
+    from bot.sources.fetch import NonPublicAddressError
+
+    inside = site.url("/news/internal.html", host="localhost")  # another host: not the source's
+    site.put("/news/internal.html", article_page("内部服务页面", QUIET_BODY), "text/html")
+    site.put("/feed.xml", rss([{"title": "区图书馆新馆开放", "link": inside, "guid": "i-1",
+                                "description": QUIET_BODY[0]}]), "application/rss+xml")
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    sources = service(db)
+    await sources.add(site.url("/feed.xml"))
+    await sources.add(site.url(f"/redirect?to={metadata}"))
+    await sources.add(site.url(f"/redirect?to={site.url('/feed.xml', host='localhost')}"))
+    await sources.add(site.url("/news/internal.html", host="localhost"))  # the operator's own
+    feed, to_metadata, to_localhost, own = await sources.poll_all()
+    assert (feed.status, feed.articles_new) == ("ok", 1)
+    assert feed.skipped == [f"{inside}: localhost resolves to a non-public address "
+                            f"({site_host_address(feed.skipped[0])}); only the source's own "
+                            "host may be one"]
+    assert to_metadata.status == "error" and to_metadata.error == (
+        f"{metadata}: 169.254.169.254 is a non-public address; only the source's own host may "
+        "be one")
+    assert to_localhost.status == "error" and "non-public address" in (to_localhost.error or "")
+    assert (own.status, own.articles_new) == ("ok", 1), own.error
+    assert site.hits["/news/internal.html"] == 1  # only as the operator's own source
+    async with db.session() as session:
+        by_title = {a.title: a for a in await ArticleRepository(session).ingested_since(0)}
+    assert by_title["区图书馆新馆开放"].paragraphs == [QUIET_BODY[0]]  # its summary, not the page
+    with pytest.raises(NonPublicAddressError):
+        async with Fetcher(SystemClock(), timeout=1, host_delay=0) as fetcher:
+            await fetcher.get(site.url("/news/internal.html", host="localhost"),
+                              named=site.url("/feed.xml"))
+
+
+def site_host_address(reason: str) -> str:
+    return reason.split("(", 1)[1].split(")", 1)[0]
+
+
+async def test_linked_pages_obey_robots_txt_but_the_operators_own_url_is_polled(
+    db: Database, site: SourcesSite
+) -> None:
+    """An index page's links and a feed item's link are what a crawler fetches: the site's
+    robots.txt decides (the group naming newsbrief over ``*``), read once and kept. The URL the
+    operator named is polled as a feed reader polls a subscribed feed."""
+    site.put("/robots.txt", "User-agent: *\nDisallow: /\n\n"
+             "User-agent: newsbrief\nDisallow: /private/\n", "text/plain")
+    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
+    site.put("/private/p1.html", article_page("不应被读到的页面", QUIET_BODY), "text/html")
+    site.put("/news/index.html", f"""<html><body><ul>
+<li><a href="/private/p1.html">不应被读到的页面</a></li>
+<li><a href="/news/a1.html">{TYPHOON_TITLE}</a></li></ul></body></html>""", "text/html")
+    site.put("/private/feed.xml", rss([{"title": "区图书馆新馆开放",
+                                        "link": site.url("/private/p2.html"), "guid": "p-2",
+                                        "description": QUIET_BODY[0]}]), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/news/index.html"))
+    await sources.add(site.url("/private/feed.xml"))
+    index, feed = await sources.poll_all()
+    assert (index.status, index.articles_new) == ("ok", 1)
+    assert index.skipped == [f"{site.url('/private/p1.html')}: disallowed by its site's robots.txt"]
+    assert (feed.status, feed.articles_new) == ("ok", 1)  # its own URL: polled
+    assert feed.skipped == [f"{site.url('/private/p2.html')}: disallowed by its site's robots.txt"]
+    assert site.hits["/private/p1.html"] == site.hits["/private/p2.html"] == 0
+    assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+    [again, _] = await sources.poll_all()  # a barred link is no work left for the next poll
+    assert again.status == "not_modified"
+    assert site.hits["/robots.txt"] == 1  # read once, kept
+
+
+async def test_an_unreadable_robots_txt_holds_linked_pages_back_until_it_answers(
+    db: Database, site: SourcesSite
+) -> None:
+    site.put("/robots.txt", "busy", "text/plain", status=503)
+    links = []
+    for number in range(3):
+        title = f"第{number}条新闻：区图书馆新馆开放"
+        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
+                 "text/html")
+        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    site.put("/news/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>",
+             "text/html")
+    sources = service(db)
+    await sources.add(site.url("/news/index.html"))
+    [first] = await sources.poll_all()
+    assert (first.status, first.articles_new) == ("ok", 0)
+    assert not any(path.startswith("/n/") for path in site.hits)
+    assert len(first.skipped) == 3 and "robots.txt could not be read" in first.skipped[0]
+    assert site.hits["/robots.txt"] == 1  # one try per poll, not one per link
+    site.put("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
+    [second] = await sources.poll_all()  # the index is unchanged: no 304 hides the pages
+    assert (second.status, second.articles_new) == ("ok", 3)
+
+
+async def test_a_crawl_delay_lengthens_the_pause_between_requests_to_the_host(
+    db: Database, site: SourcesSite
+) -> None:
+    site.put("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", "text/plain")
+    links = []
+    for number in range(3):
+        title = f"第{number}条新闻：区图书馆新馆开放"
+        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
+                 "text/html")
+        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    site.put("/n/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>", "text/html")
+    sources = service(db, host_delay=0.0)
+    await sources.add(site.url("/n/index.html"))
+    [result] = await sources.poll_all()
+    assert result.articles_new == 3
+    pages = sorted((start, end) for path, start, end in site.arrivals if path.startswith("/n/")
+                   and path != "/n/index.html")
+    assert all(later[0] - earlier[1] >= 0.99 for earlier, later in itertools.pairwise(pages))
 
 
 async def test_failures_back_off_exponentially_and_a_day_of_them_is_reported(
@@ -496,6 +727,39 @@ def test_cli_sources_add_list_poll_remove(capsys: pytest.CaptureFixture[str],
         site.stop_thread()
 
 
+def test_cli_sources_poll_json_reports_each_bad_case_and_still_polls_the_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The bad cases through the CLI contract: exit 0, one object per source, a one-line
+    ``error`` for each bad one, the good one stored, nothing from the bad ones. (The server that
+    never answers is the service test's: the CLI's timeout is 20 s.)"""
+    from bot.cli import main
+
+    site = SourcesSite()
+    site.start_in_thread()
+    try:
+        site.put("/feed.xml", typhoon_feed(site), "application/rss+xml")
+        site.put("/truncated.xml", typhoon_feed(site)[:-60], "application/rss+xml")
+        db = ["--db", f"sqlite:///{tmp_path / 'bad.db'}"]
+        for path in ("/huge", "/loop-a", "/truncated.xml", "/feed.xml"):
+            assert main(["sources", "add", site.url(path), *db]) == 0
+        capsys.readouterr()
+        assert main(["sources", "poll", "--json", *db]) == 0
+        polled = {p["url"].rsplit("/", 1)[1]: p for p in json.loads(capsys.readouterr().out)}
+        assert (polled["feed.xml"]["status"], polled["feed.xml"]["articles_new"]) == ("ok", 2)
+        errors = {name: p["error"] for name, p in polled.items() if p["status"] == "error"}
+        assert set(errors) == {"huge", "loop-a", "truncated.xml"}
+        assert "over the 20 MB limit" in errors["huge"]
+        assert "redirect loop" in errors["loop-a"]
+        assert "not well-formed XML" in errors["truncated.xml"]
+        assert all("\n" not in e for e in errors.values())
+        assert all(p["articles_new"] == 0 for n, p in polled.items() if n in errors)
+        assert main(["search", "图书馆", "--json", *db]) == 0
+        assert json.loads(capsys.readouterr().out)["total"] == 1
+    finally:
+        site.stop_thread()
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x.xml"])
 def test_cli_refuses_other_schemes_with_exit_2_and_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str
@@ -571,6 +835,39 @@ async def test_status_and_the_sources_list_report_a_day_of_failures(
     assert "paused" in english.html and english.keyboard[0][0].text == f"▶ {info.id}"
 
 
+def test_a_long_sources_list_is_several_messages_each_within_telegrams_limit() -> None:
+    """A dozen failing sources with long URLs and errors outgrew one message (4096 characters),
+    so /sources failed; now each message holds at most ten, within the limit, and a press knows
+    which sources its message lists."""
+    from bot.render.html_text import plain_text
+    from bot.render.i18n import Translator
+    from bot.render.sources import (
+        MAX_SOURCES_PER_MESSAGE,
+        render_source_messages,
+        source_ids_in,
+    )
+    from bot.sources.service import SourceInfo
+
+    now = datetime.now(UTC)
+    failing = [
+        SourceInfo(id=n, url=f"https://epaper.example.com.cn/html/2023-07/31/node_{n}_{'x' * 90}",
+                   kind="html", every_minutes=15, paper=None, section=None, paused=False,
+                   last_status="error", last_error="https://epaper.example.com.cn/" + "y" * 200,
+                   last_polled_at=now, consecutive_failures=9, failing_since=now - timedelta(2),
+                   next_poll_at=now, failing_long=True)
+        for n in range(1, 26)
+    ]
+    for locale in ("zh-Hans", "zh-Hant", "en"):
+        parts = render_source_messages(failing, Translator(locale), Settings().timezone)
+        assert len(parts) >= 3
+        assert all(len(plain_text(part.html)) <= 4096 for part in parts)
+        shown = [source_ids_in(b.callback_data for row in part.keyboard for b in row)
+                 for part in parts]
+        assert all(len(ids) <= MAX_SOURCES_PER_MESSAGE for ids in shown)
+        assert sorted(i for ids in shown for i in ids) == list(range(1, 26))
+        assert all("25" in part.html.split("\n", 1)[0] for part in parts)  # the total
+
+
 def test_cli_status_lists_sources_failing_for_a_day(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -633,11 +930,85 @@ async def test_an_index_page_follows_a_bounded_number_of_links_per_poll(
     await sources.add(site.url("/n/index.html"))
     [first] = await sources.poll_all()
     assert first.articles_new == MAX_LINKS_PER_POLL
-    site.put("/n/index.html", f"<html><body><ul>{''.join(links)} </ul></body></html>",
-             "text/html")
+    # The index has not changed, yet the next poll is not answered by a 304 that would leave the
+    # rest unread until it does: links left over keep the validators from being stored.
     [second] = await sources.poll_all()
-    assert second.articles_new == 5  # the rest, on the next poll
+    assert (second.status, second.articles_new) == ("ok", 5)  # the rest, on the next poll
     assert len(await stored_titles(db)) == MAX_LINKS_PER_POLL + 5
+    [third] = await sources.poll_all()  # nothing left over: conditional again
+    assert third.status == "not_modified"
+
+
+async def test_an_index_page_menu_does_not_use_up_the_links_of_a_poll(
+    db: Database, site: SourcesSite
+) -> None:
+    """A section front opens with dozens of menu links (首页, 新闻, 体育…) before its list: only
+    links carrying a headline (or a dated URL) are followed, and never files that are not pages."""
+    from bot.sources.service import MAX_LINKS_PER_POLL
+
+    menu = " | ".join(f'<a href="/c/{n}/">栏目{n}</a>' for n in range(MAX_LINKS_PER_POLL + 10))
+    for n in range(MAX_LINKS_PER_POLL + 10):
+        site.put(f"/c/{n}/", f"<html><body>{menu}</body></html>", "text/html")
+    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
+    site.put("/2023-07/28/b.html", article_page("区图书馆新馆开放", QUIET_BODY), "text/html")
+    site.put("/epaper/01.pdf", make_pdf_page(TYPHOON_TITLE, PDF_COLUMNS), "application/pdf")
+    site.put("/n/index.html", f"""<html><body><div class="nav">{menu}</div><ul>
+<li><a href="/news/a1.html">{TYPHOON_TITLE}</a></li>
+<li><a href="/2023-07/28/b.html">详情</a></li>
+<li><a href="/epaper/01.pdf">第01版PDF版面下载</a></li></ul></body></html>""", "text/html")
+    sources = service(db)
+    await sources.add(site.url("/n/index.html"))
+    [result] = await sources.poll_all()
+    assert (result.status, result.articles_new) == ("ok", 2)
+    assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+    assert not any(path.startswith("/c/") for path in site.hits)
+    assert site.hits["/epaper/01.pdf"] == 0
+
+
+async def test_an_index_link_that_failed_is_tried_again_at_the_next_poll(
+    db: Database, site: SourcesSite
+) -> None:
+    site.put("/news/index.html", f"""<html><body><ul>
+<li><a href="/news/a1.html">{TYPHOON_TITLE}</a></li>
+<li><a href="/news/a2.html">区图书馆新馆开放</a></li></ul></body></html>""", "text/html")
+    site.put("/news/a1.html", article_page(TYPHOON_TITLE, TYPHOON_BODY), "text/html")
+    sources = service(db)
+    await sources.add(site.url("/news/index.html"))
+    [first] = await sources.poll_all()  # a2 is not there yet (404)
+    assert (first.articles_new, len(first.skipped)) == (1, 1)
+    site.put("/news/a2.html", article_page("区图书馆新馆开放", QUIET_BODY), "text/html")
+    [second] = await sources.poll_all()  # the index is unchanged
+    assert (second.status, second.articles_new, second.skipped) == ("ok", 1, [])
+    assert site.hits["/news/a1.html"] == 1
+    assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+
+
+async def test_summary_only_items_over_the_bound_wait_for_the_next_poll_for_their_page(
+    db: Database, site: SourcesSite
+) -> None:
+    """Not stored for good with only their summary: their pages are read at the next poll."""
+    from bot.sources.service import MAX_LINKS_PER_POLL
+
+    items = []
+    for number in range(MAX_LINKS_PER_POLL + 3):
+        title = f"第{number}条新闻：区图书馆新馆开放"
+        site.put(f"/s/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
+                 "text/html")
+        items.append({"title": title, "link": site.url(f"/s/{number}.html"),
+                      "guid": f"s-{number}", "description": "新馆今天开放。"})
+    site.put("/feed.xml", rss(items), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/feed.xml"))
+    [first] = await sources.poll_all()
+    assert first.articles_new == MAX_LINKS_PER_POLL
+    [second] = await sources.poll_all()  # the feed is unchanged
+    assert (second.status, second.articles_new) == ("ok", 3)
+    async with db.session() as session:
+        articles = await ArticleRepository(session).ingested_since(0)
+    assert len(articles) == MAX_LINKS_PER_POLL + 3
+    assert all(len(a.paragraphs) == len(QUIET_BODY) for a in articles)  # never the summary
+    [third] = await sources.poll_all()
+    assert third.status == "not_modified"
 
 
 def test_pdf_reader_keeps_stacked_stories_wrapped_headlines_and_spaced_datelines() -> None:
@@ -725,3 +1096,81 @@ async def test_a_poll_is_one_transaction_so_a_failure_leaves_nothing_half_record
     [result] = await sources.poll_all()
     assert (result.status, result.articles_new, result.articles_duplicate) == ("ok", 2, 0)
     assert sorted(await stored_titles(db)) == sorted([TYPHOON_TITLE, "区图书馆新馆开放"])
+
+
+async def test_a_poll_that_read_its_source_writes_exactly_one_transaction(
+    db: Database, site: SourcesSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Articles, item keys, validators and health together: one ``Database.write`` for a poll
+    with new items, and one for a poll with none."""
+    site.put("/a.xml", typhoon_feed(site), "application/rss+xml", etag=False)
+    sources = service(db)
+    await sources.add(site.url("/a.xml"))
+    writes = 0
+    real_write = db.write
+
+    async def counted(work):  # type: ignore[no-untyped-def]
+        nonlocal writes
+        writes += 1
+        return await real_write(work)
+
+    monkeypatch.setattr(db, "write", counted)
+    [stored] = await sources.poll_all()
+    assert (stored.status, stored.articles_new, writes) == ("ok", 2, 1)
+    [again] = await sources.poll_all()  # no validators: read again, nothing new
+    assert (again.status, again.articles_duplicate, writes) == ("ok", 2, 2)
+    [info] = await sources.sources()
+    assert (info.last_status, info.consecutive_failures) == ("ok", 0)
+
+
+async def test_a_source_whose_status_cannot_be_recorded_does_not_lose_the_others(
+    db: Database, site: SourcesSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed poll's status is written on its own; when even that write fails, the pass still
+    returns every source's result and the good source's poll stays committed."""
+    site.put("/b.xml", typhoon_feed(site), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/missing.xml"))
+    await sources.add(site.url("/b.xml"))
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(sources, "_record_health", broken)
+    results = {r.url.rsplit("/", 1)[1]: r for r in await sources.poll_all()}
+    assert results["missing.xml"].status == "error"
+    assert (results["b.xml"].status, results["b.xml"].articles_new) == ("ok", 2)
+    listed = {s.url.rsplit("/", 1)[1]: s for s in await sources.sources()}
+    assert listed["b.xml"].last_status == "ok"  # in the poll's own transaction
+    assert listed["missing.xml"].last_status is None  # not recorded: still due
+
+
+
+async def test_the_bot_job_polls_due_sources_and_queues_watch_notices_for_what_they_brought(
+    db: Database, site: SourcesSite
+) -> None:
+    """``newsbrief run``'s JobQueue pass: due sources polled, then the same pushes as any ingest
+    (a keyword watch here; the alert notice is the e2e test's) — and nothing twice."""
+    from bot.app.jobs import SourceJob
+    from bot.pushes.service import PushService
+    from bot.render.callback_data import CallbackCodec
+    from bot.subscriptions.settings import ChatIdentity, SubscriptionService
+    from bot.subscriptions.watches import WatchService
+    from tests.conftest import deliveries_for_chat
+
+    clock = SystemClock()
+    await SubscriptionService(db, clock).settings(ChatIdentity(1))
+    await WatchService(db, clock).add(1, "图书馆")
+    site.put("/feed.xml", typhoon_feed(site), "application/rss+xml")
+    sources = service(db)
+    await sources.add(site.url("/feed.xml"))
+    job = SourceJob(sources, PushService(db, CallbackCodec("t"), clock, Settings()), interval=60)
+    await job.run_pass()
+    assert [(r.status, r.articles_new) for r in job.last_results] == [("ok", 2)]
+    async with db.session() as session:
+        [notice] = await deliveries_for_chat(session, 1)
+    assert notice.kind == "watch" and "区图书馆新馆开放" in notice.parts[0]["text"]
+    await job.run_pass()  # not due again yet
+    assert job.last_results == []
+    async with db.session() as session:
+        assert len(await deliveries_for_chat(session, 1)) == 1

@@ -5,6 +5,12 @@ columns. Here the characters are grouped into line pieces per column, the page i
 pieces wider than a column (a headline across the page), and each band is read column by column,
 top to bottom. Blocks are separated by blank lines, as the page parser expects: a change of font
 size (a headline over body text), a vertical gap, or an indented first line starts a new block.
+
+Font size also gives a headline's levels, which the text alone cannot: in a run of display lines
+(larger than the body text), the largest is the 主题 title, a smaller line above it the 引题
+kicker and a smaller line below it the 副题 subtitle. They are marked the way papers mark them and
+the page parser reads them — a kicker ends with "——", a subtitle starts with it — unless already
+marked; the parser drops the dashes from what it stores.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
+from bot.ingest.page_parser.furniture import is_furniture_seed, is_zone_ear
+from bot.ingest.page_parser.patterns import KICKER_DASHES, SUBTITLE_DASHES
 from bot.ingest.source_files import SourceText, UnusableInputError
 
 PDF_MAGIC = b"%PDF-"
@@ -32,6 +40,7 @@ INDENT_FACTOR = 1.5  # a line starting this many sizes right of its column start
 SIZE_TOLERANCE = 0.5
 WIDE_FACTOR = 1.6  # a piece wider than this many column widths spans columns
 HEADLINE_FACTOR = 1.3  # this much larger than the body text: a headline line
+DECK_FACTOR = 1.15  # a kicker or subtitle beside a headline may be set a little smaller
 FULL_LINE_SHARE = 0.93  # a line this wide ran out of room: the next line goes on with it
 MIN_COLUMN_SHARE = 0.05  # a column's left edge starts at least this share of a band's pieces
 BAND_GAP_FACTOR = 1.2  # white space this many body sizes high across the page separates stories
@@ -85,11 +94,37 @@ def _page_text(chars: Sequence[dict[str, object]]) -> str:
     body_size = statistics.median(p.size for p in pieces)
     column_width = _column_width(pieces, body_size)
     text_width = max(p.x1 for p in pieces) - min(p.x0 for p in pieces)
-    blocks: list[str] = []
+    blocks: list[tuple[str, float]] = []
     for band in _bands(pieces, column_width, body_size):
         for column in _columns(band, body_size):
             blocks.extend(_blocks(column, body_size, text_width))
-    return "\n\n".join(blocks) + "\n"
+    return "\n\n".join(_headline_levels(blocks, body_size)) + "\n"
+
+
+def _headline_levels(blocks: Sequence[tuple[str, float]], body_size: float) -> list[str]:
+    """Block texts, with the kicker and subtitle lines of each headline group dash-marked by
+    their size against the group's title (see the module's docstring)."""
+    texts = [text for text, _ in blocks]
+    start = 0
+    while start < len(blocks):
+        end = start
+        while end < len(blocks) and blocks[end][1] > body_size * DECK_FACTOR:
+            end += 1
+        run = range(start, end)
+        if end > start and any(blocks[i][1] > body_size * HEADLINE_FACTOR for i in run):
+            largest = max(blocks[i][1] for i in run)
+            titles = [i for i in run if blocks[i][1] >= largest - SIZE_TOLERANCE]
+            for i in run:
+                text = texts[i]
+                if (SUBTITLE_DASHES.match(text) or KICKER_DASHES.search(text)
+                        or is_furniture_seed(text) or is_zone_ear(text)):
+                    continue  # marked already, or a page ear / box line set large
+                if i < titles[0]:
+                    texts[i] = f"{text}——"
+                elif i > titles[-1]:
+                    texts[i] = f"——{text}"
+        start = max(end, start + 1)
+    return texts
 
 
 def _pieces(chars: Sequence[dict[str, object]]) -> list[_Piece]:
@@ -174,9 +209,13 @@ def _columns(band: Sequence[_Piece], body_size: float) -> list[list[_Piece]]:
     return [sorted(c, key=lambda p: p.top) for c in columns if c]
 
 
-def _blocks(column: Sequence[_Piece], body_size: float, text_width: float) -> list[str]:
+def _blocks(
+    column: Sequence[_Piece], body_size: float, text_width: float
+) -> list[tuple[str, float]]:
+    """The column's blocks in order, each with the size of its first line."""
     left = min(p.x0 for p in column)
     blocks: list[list[str]] = []
+    sizes: list[float] = []
     previous: _Piece | None = None
     for piece in column:
         same_line = previous is not None and abs(piece.bottom - previous.bottom) <= piece.size * 0.3
@@ -195,13 +234,15 @@ def _blocks(column: Sequence[_Piece], body_size: float, text_width: float) -> li
         ))
         if new_block:
             blocks.append([piece.text])
+            sizes.append(piece.size)
         else:
             # Latin words broken across lines were set apart by a space; digits never are.
             words = _latin(blocks[-1][-1][-1:]) and _latin(piece.text[:1])
             joiner = " " if words or same_line else ""
             blocks[-1].append(joiner + piece.text)
         previous = piece
-    return ["".join(lines).strip() for lines in blocks if "".join(lines).strip()]
+    joined = [("".join(lines).strip(), size) for lines, size in zip(blocks, sizes, strict=True)]
+    return [(text, size) for text, size in joined if text]
 
 
 def _latin(char: str) -> bool:

@@ -1,5 +1,8 @@
 """The admins' list of sources (/sources) with pause / resume / remove buttons.
 
+A long list is sent as several messages (at most ten sources and well under Telegram's 4096
+characters each); a press re-renders only the sources of the message it came from.
+
 Button data is unsigned, like the watch buttons: it grants nothing, because the handler checks
 on every press that the presser is an admin.
 """
@@ -7,11 +10,12 @@ on every press that the presser is an admin.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.render.callback_data import CALLBACK_DATA_LIMIT, CallbackDataError
+from bot.render.html_text import plain_text
 from bot.render.i18n import Html, Translator
 from bot.render.layout import clip
 from bot.render.parts import Button, MessagePart
@@ -21,6 +25,8 @@ SOURCES_PREFIX = "src:"  # ``src:<action>:<source id>``
 SOURCE_ACTIONS = ("pause", "resume", "remove")
 MAX_ERROR_CHARS = 160
 MAX_URL_CHARS = 120
+MAX_SOURCES_PER_MESSAGE = 10  # 20 buttons
+MESSAGE_TEXT_BUDGET = 3600  # characters a message's text may take (Telegram's limit is 4096)
 _SOURCE_DATA = re.compile(r"src:(pause|resume|remove):([1-9][0-9]{0,17})")
 
 
@@ -45,24 +51,38 @@ def parse_source_action(data: str | None) -> SourcePress:
     return SourcePress(match[1], int(match[2]))
 
 
-def render_sources(sources: Sequence[SourceInfo], tr: Translator, tz: ZoneInfo) -> MessagePart:
-    """Each source with its kind, interval and health; a day of failures is flagged."""
+def render_source_messages(
+    sources: Sequence[SourceInfo], tr: Translator, tz: ZoneInfo
+) -> list[MessagePart]:
+    """The whole list as messages, in id order, each within MAX_SOURCES_PER_MESSAGE and the text
+    budget (a dozen failing sources with long URLs and errors outgrow one message)."""
+    if not sources:
+        return [render_sources(sources, tr, tz)]
+    header = len(plain_text(tr.html("sources.header", count=len(sources))))
+    chunks: list[list[SourceInfo]] = [[]]
+    used = header
+    for source in sources:
+        size = len(plain_text(Html("\n".join(_lines(source, tr, tz))))) + 1
+        if chunks[-1] and (len(chunks[-1]) >= MAX_SOURCES_PER_MESSAGE
+                           or used + size > MESSAGE_TEXT_BUDGET):
+            chunks.append([])
+            used = header
+        chunks[-1].append(source)
+        used += size
+    return [render_sources(chunk, tr, tz, total=len(sources)) for chunk in chunks]
+
+
+def render_sources(
+    sources: Sequence[SourceInfo], tr: Translator, tz: ZoneInfo, *, total: int | None = None
+) -> MessagePart:
+    """One message: each source with its kind, interval and health (a day of failures is
+    flagged) and its buttons; the header counts ``total`` sources (default: these)."""
     if not sources:
         return MessagePart(tr.html("sources.empty"))
-    lines = [tr.html("sources.header", count=len(sources))]
+    lines = [tr.html("sources.header", count=len(sources) if total is None else total)]
     rows: list[tuple[Button, ...]] = []
     for source in sources:
-        lines.append(tr.html(
-            "sources.line", id=source.id, url=clip(source.url, MAX_URL_CHARS),
-            kind=source.kind, every=f"{source.every_minutes:g}", state=_state(source, tr),
-        ))
-        if source.failing_long and source.failing_since is not None:
-            since = source.failing_since.astimezone(tz)
-            lines.append(tr.html("sources.failing",
-                                 since=f"{tr.date(since.date())} {since:%H:%M}"))
-        if source.last_error and not source.paused and source.last_status == "error":
-            lines.append(tr.html("sources.error_line",
-                                 error=clip(source.last_error, MAX_ERROR_CHARS)))
+        lines.extend(_lines(source, tr, tz))
         toggle = ("resume", "sources.button_resume") if source.paused else (
             "pause", "sources.button_pause")
         rows.append((
@@ -71,6 +91,30 @@ def render_sources(sources: Sequence[SourceInfo], tr: Translator, tz: ZoneInfo) 
                    source_action_data("remove", source.id)),
         ))
     return MessagePart(Html("\n".join(lines)), tuple(rows))
+
+
+def source_ids_in(callback_data: Iterable[str | None]) -> set[int]:
+    """The sources a /sources message lists, from its buttons' data."""
+    ids: set[int] = set()
+    for data in callback_data:
+        try:
+            ids.add(parse_source_action(data).source_id)
+        except CallbackDataError:
+            continue
+    return ids
+
+
+def _lines(source: SourceInfo, tr: Translator, tz: ZoneInfo) -> list[Html]:
+    lines = [tr.html(
+        "sources.line", id=source.id, url=clip(source.url, MAX_URL_CHARS),
+        kind=source.kind, every=f"{source.every_minutes:g}", state=_state(source, tr),
+    )]
+    if source.failing_long and source.failing_since is not None:
+        since = source.failing_since.astimezone(tz)
+        lines.append(tr.html("sources.failing", since=f"{tr.date(since.date())} {since:%H:%M}"))
+    if source.last_error and not source.paused and source.last_status == "error":
+        lines.append(tr.html("sources.error_line", error=clip(source.last_error, MAX_ERROR_CHARS)))
+    return lines
 
 
 def _state(source: SourceInfo, tr: Translator) -> str:

@@ -1,6 +1,17 @@
 """HTTP for sources: polite (one request per host at a time, a pause between them, a User-Agent
 naming the bot, conditional GET) and safe (http/https only, at most five redirects with loops
-reported, a timeout per request, a size limit enforced while the body streams in).
+reported, a timeout per request, a size limit enforced while the body streams in, and no
+non-public address reached through a URL the operator did not name).
+
+Non-public addresses (loopback, private networks, link-local — e.g. a cloud's metadata service at
+169.254.169.254 —, carrier-grade NAT, multicast, reserved) are reached only at the host and port
+of the URL the operator gave (``sources add``, ``/source_add``: a source on an intranet server
+is the operator's choice). A feed item's link, an index page's link or a redirect that leads
+anywhere else to such an address is refused, so what a third party writes in a feed cannot make
+the bot read an internal service and store its answer as an article. IP literals are checked
+before connecting; host names when they are resolved for the connection itself (the DNS cache is
+off, and no connection is kept alive), so a name that changes its answer between a check and the
+connection gains nothing.
 
 Every failure is a :class:`FetchError` subclass with a one-line reason, so a poll reports it and
 moves on to the next source.
@@ -9,12 +20,17 @@ moves on to the next source.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
 from bot.clock import Clock
 
@@ -62,6 +78,31 @@ class ConnectionFailedError(FetchError):
     pass
 
 
+class UnexpectedContentError(FetchError):
+    """The answer is not what a source can be: an image, an archive, a JSON API…"""
+
+
+class NonPublicAddressError(FetchError):
+    """A URL the operator did not name leads to a loopback, private or link-local address."""
+
+
+# Failures that may be gone at the next try (a page not published yet, a server down); the
+# others (no page, off limits, too large, a redirect loop) will not be.
+RETRYABLE_ERRORS: tuple[type[FetchError], ...] = (
+    FetchTimeoutError, ConnectionFailedError, HTTPStatusError,
+)
+
+
+class _NonPublicResolution(OSError):
+    """Raised inside aiohttp's connect by the resolver; turned into NonPublicAddressError."""
+
+
+# The host and port the request in this task may reach even at a non-public address (the
+# operator's own URL); read by the resolver, which runs in the requesting task.
+_TRUSTED_ENDPOINT: ContextVar[str | None] = ContextVar("newsbrief_trusted_endpoint",
+                                                       default=None)
+
+
 def check_url(url: str) -> str:
     """The URL if it is an absolute http(s) URL with a host; UnsupportedSchemeError otherwise."""
     parts = urlsplit(url.strip())
@@ -76,6 +117,61 @@ def check_url(url: str) -> str:
 def host_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def endpoint(url: str) -> str:
+    """``host:port`` with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return _endpoint(parts.hostname or "", port)
+
+
+def _endpoint(host: str, port: int) -> str:
+    return f"{host.lower().strip('[]')}:{port}"
+
+
+def is_public_address(address: str) -> bool:
+    """A globally routable unicast address (not loopback, private, link-local, CGNAT, …)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class _PublicOnlyResolver(AbstractResolver):
+    """Resolves as usual, then drops non-public addresses unless the request is to its trusted
+    endpoint; nothing left is an error."""
+
+    def __init__(self) -> None:
+        self._inner = DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        if _TRUSTED_ENDPOINT.get() == _endpoint(host, port):
+            return found
+        public = [info for info in found if is_public_address(info["host"])]
+        if not public and found:
+            raise _NonPublicResolution(
+                f"{host} resolves to a non-public address ({found[0]['host']}); only the "
+                "source's own host may be one"
+            )
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 @dataclass(frozen=True)
@@ -104,13 +200,20 @@ class _HostGate:
         self.locks: dict[str, asyncio.Lock] = {}
         self.last_done: dict[str, float] = {}
 
+        self.delays: dict[str, float] = {}  # longer pauses a host asked for (Crawl-delay)
+
     def lock(self, host: str) -> asyncio.Lock:
         return self.locks.setdefault(host, asyncio.Lock())
+
+    def slow_down(self, host: str, delay: float) -> None:
+        """Pause at least ``delay`` seconds between two requests to ``host``."""
+        self.delays[host] = max(delay, self.delays.get(host, 0.0))
 
     async def pause(self, host: str) -> None:
         last = self.last_done.get(host)
         if last is not None:
-            await self.clock.wait([], self.delay - (self.clock.monotonic() - last))
+            delay = max(self.delay, self.delays.get(host, 0.0))
+            await self.clock.wait([], delay - (self.clock.monotonic() - last))
 
     def done(self, host: str) -> None:
         self.last_done[host] = self.clock.monotonic()
@@ -140,6 +243,12 @@ class Fetcher:
             headers={"User-Agent": self.user_agent},
             timeout=aiohttp.ClientTimeout(total=self.timeout),
             auto_decompress=True,
+            # Every request opens its own connection and asks the resolver, which checks the
+            # address: no DNS cache, and no kept-alive connection that a request to the same
+            # host from a source trusted with it would hand to one that is not. (Requests to a
+            # host are a second apart anyway.)
+            connector=aiohttp.TCPConnector(resolver=_PublicOnlyResolver(), use_dns_cache=False,
+                                           force_close=True),
         )
         return self
 
@@ -156,9 +265,21 @@ class Fetcher:
 
     async def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-        accept: Sequence[str] = (),
+        accept: Sequence[str] = (), named: str | None = None,
     ) -> Fetched:
-        """GET ``url`` following at most MAX_REDIRECTS redirects; validators make it conditional."""
+        """GET ``url`` following at most MAX_REDIRECTS redirects; validators make it conditional.
+
+        ``named`` is the URL the operator gave (default: ``url`` itself); only its host and port
+        may be a non-public address (see the module's docstring)."""
+        token = _TRUSTED_ENDPOINT.set(endpoint(check_url(named or url)))
+        try:
+            return await self._get(url, etag, last_modified, accept)
+        finally:
+            _TRUSTED_ENDPOINT.reset(token)
+
+    async def _get(
+        self, url: str, etag: str | None, last_modified: str | None, accept: Sequence[str]
+    ) -> Fetched:
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -193,6 +314,12 @@ class Fetcher:
         if self._session is None:
             raise RuntimeError("use the Fetcher inside `async with`")
         host = host_key(url)
+        hostname = urlsplit(url).hostname or ""
+        if (_ip_literal(hostname) and endpoint(url) != _TRUSTED_ENDPOINT.get()
+                and not is_public_address(hostname.strip("[]"))):
+            raise NonPublicAddressError(
+                f"{url}: {hostname} is a non-public address; only the source's own host may be one"
+            )
         async with self.gate.lock(host):
             await self.gate.pause(host)
             try:
@@ -201,6 +328,10 @@ class Fetcher:
                 raise FetchTimeoutError(
                     f"{url}: no complete answer within {self.timeout:g} s"
                 ) from exc
+            except aiohttp.ClientConnectorError as exc:
+                if isinstance(exc.os_error, _NonPublicResolution):
+                    raise NonPublicAddressError(f"{url}: {exc.os_error}") from exc
+                raise ConnectionFailedError(f"{url}: {type(exc).__name__}: {exc}") from exc
             except aiohttp.ClientError as exc:
                 raise ConnectionFailedError(f"{url}: {type(exc).__name__}: {exc}") from exc
             finally:

@@ -20,16 +20,53 @@ from lxml import etree
 from bot.sources.records import date_from_url
 
 MIN_ARTICLE_CHARS = 30  # less main text than this: an index page or a stub, not an article
+# An index page's link to an article carries its headline (or the URL its date); the site's
+# navigation (首页, 新闻, 体育, 萧山新闻, 数字报) carries neither. Only the former are followed, or
+# dozens of menu links ahead of the list would use up the per-poll bound at every poll.
+MIN_LINK_TEXT_CHARS = 5
+_NOT_PAGES = re.compile(
+    r"\.(?:pdf|jpe?g|png|gif|webp|bmp|svg|ico|zip|rar|7z|gz|docx?|xlsx?|pptx?|mp3|mp4|m4a|avi|"
+    r"mov|flv|wmv|apk|exe|css|js)$",
+    re.IGNORECASE,
+)
 INDEX_LINK_SHARE = 0.5  # an index page's visible text is mostly link text
 _BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
                      "blockquote", "section", "article", "figcaption", "pre", "dd", "dt"})
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|—|--| - )\s*")
 _FURNITURE = re.compile(
-    r"^(?:[（(]?\s*(?:责任编辑|编辑|责编|审核|校对|来源|稿源)\s*[：:]|版权所有|Copyright|©|"
-    r".*ICP[备证]|.*未经授权.*(?:转载|复制))",
+    r"^(?:[（(【\[]?\s*(?:责任编辑|编辑|责编|审核|校对|来源|稿源|原标题)\s*[：:]|版权所有|"
+    r"Copyright|©|.*ICP[备证]|.*未经授权.*(?:转载|复制))",
     re.IGNORECASE,
 )
+# A QR-code prompt under the text ("扫一扫，关注萧山发布微信公众号"); only a short line is one —
+# a paragraph of a service story may well start "扫码预约…".
+_QR_PROMPT = re.compile(r"^(?:微信)?扫一扫|^扫码|^长按(?:识别)?(?:图中)?二维码")
+MAX_QR_PROMPT_CHARS = 30
 _TAIL_HEADINGS = re.compile(r"^(?:相关新闻|相关阅读|相关链接|延伸阅读|推荐阅读|热点新闻)\s*[：:]?$")
+
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Declared media types that are never a page (nor a feed or a PDF, which are tried first).
+_NEVER_PAGES = re.compile(
+    r"^(?:image|audio|video|font|model)/|^application/(?!.*xml)(?!octet-stream$)"
+)
+_MARKUP = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|title|meta|div|p|h1)[\s>/]", re.IGNORECASE
+)
+
+
+def never_a_page(content_type: str | None) -> bool:
+    """An image, audio, video, font, or an ``application/*`` type other than XML and
+    octet-stream (JSON, zip, msword…)."""
+    return content_type is not None and _NEVER_PAGES.match(content_type) is not None
+
+
+def looks_like_html(content_type: str | None, body: bytes) -> bool:
+    """An HTML page: declared so, or not declared as something else and opening with markup
+    (servers send pages as text/plain or octet-stream too)."""
+    if content_type in HTML_TYPES:
+        return True
+    return not never_a_page(content_type) and _MARKUP.search(body[:2048]) is not None
 
 
 @dataclass(frozen=True)
@@ -89,7 +126,7 @@ def _clean_lines(lines: list[str]) -> tuple[str, ...]:
             continue
         if _TAIL_HEADINGS.match(line):
             break
-        if _FURNITURE.match(line):
+        if _FURNITURE.match(line) or (len(line) <= MAX_QR_PROMPT_CHARS and _QR_PROMPT.match(line)):
             continue
         kept.append(line)
     return tuple(kept)
@@ -106,7 +143,7 @@ def extract_article(html: str, url: str) -> PageArticle | None:
     paragraphs = _clean_lines(document.text.splitlines())
     if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
         return None
-    title = _headline(html) or _site_free_title(document.title or "")
+    title = _headline(html) or _site_free_title(_page_title(html) or document.title or "")
     if paragraphs and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
     if not title or not paragraphs:
@@ -115,14 +152,29 @@ def extract_article(html: str, url: str) -> PageArticle | None:
 
 
 def _headline(html: str) -> str | None:
+    """The page's ``<h1>``, unless it is the site's name (a logo set as one: "萧山网", a piece
+    of the ``<title>`` beside the headline); of several, the longest the ``<title>`` contains,
+    else the first."""
     root = _document(html)
     if root is None:
         return None
-    for heading in root.iter("h1"):
-        text = " ".join(heading.text_content().split())
-        if text:
-            return text
-    return None
+    title = _page_title(html) or ""
+    pieces = [p for p in _TITLE_SEPARATORS.split(title) if p]
+    site_names = set(pieces) - {max(pieces, key=len)} if len(pieces) > 1 else set()
+    headings = [text for heading in root.iter("h1")
+                if (text := " ".join(heading.text_content().split())) and text not in site_names]
+    if len(headings) <= 1:
+        return headings[0] if headings else None
+    in_title = [text for text in headings if text in title]
+    return max(in_title, key=len) if in_title else headings[0]
+
+
+def _page_title(html: str) -> str | None:
+    """The page's ``<title>``, spaces folded."""
+    root = _document(html)
+    if root is None:
+        return None
+    return " ".join((root.findtext(".//title") or "").split()) or None
 
 
 def _site_free_title(title: str) -> str:
@@ -156,7 +208,8 @@ def is_index_page(html: str) -> bool:
 
 
 def same_host_links(html: str, url: str, *, limit: int) -> list[str]:
-    """Links to other pages of the same host, in page order, at most ``limit``; never off-host."""
+    """Links to other article pages of the same host, in page order, at most ``limit``; never
+    off-host, never menu links (see MIN_LINK_TEXT_CHARS) nor files that are not pages."""
     root = _document(html)
     if root is None:
         return []
@@ -173,6 +226,11 @@ def same_host_links(html: str, url: str, *, limit: int) -> list[str]:
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != host:
             continue
         if parts.port != port or target == own or target in found:
+            continue
+        if _NOT_PAGES.search(parts.path):
+            continue
+        text = "".join(anchor.text_content().split())
+        if len(text) < MIN_LINK_TEXT_CHARS and date_from_url(parts.path) is None:
             continue
         found.append(target)
         if len(found) >= limit:

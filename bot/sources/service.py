@@ -1,12 +1,13 @@
 """Sources polled on a schedule: add, list, pause, remove, and poll (due ones, or all now).
 
 A poll reads everything first — the feed or page, the linked pages it needs, decoded and
-extracted — and stores only when all of that worked, so a bad source stores nothing. New items go
-through :class:`~bot.ingest.service.IngestService` (sections, search index, alert detection) in
-one transaction; the item → article map, the validators and the source's health follow in a
-second one. Should the process die between the two, the next poll finds the articles by content
-hash and only records the map: nothing is stored twice. An item whose text changed in its source
-updates its article in place (re-indexed, alerts re-detected) instead of adding a second one.
+extracted — and stores only when all of that worked, so a bad source stores nothing. A poll that
+read its source writes one transaction: the new items through
+:class:`~bot.ingest.service.IngestService` (sections, search index, alert detection), the
+item → article map, the edits, the validators and the source's health, all or nothing. A poll
+that failed, or got a 304, writes only the source's health. An item whose text changed in its
+source updates its article in place (re-indexed, alerts re-detected) instead of adding a second
+one.
 """
 
 from __future__ import annotations
@@ -30,15 +31,31 @@ from bot.ingest.source_files import SourceText, UnusableInputError
 from bot.search.service import index_articles
 from bot.search.tokens import index_entries
 from bot.sources.charset import UndecodableError, decode_body
-from bot.sources.feeds import FeedError, FeedItem, looks_like_feed, parse_feed
-from bot.sources.fetch import Fetched, Fetcher, FetchError, check_url
+from bot.sources.feeds import (
+    FEED_CONTENT_TYPES,
+    FeedError,
+    FeedItem,
+    looks_like_feed,
+    parse_feed,
+)
+from bot.sources.fetch import (
+    RETRYABLE_ERRORS,
+    Fetched,
+    Fetcher,
+    FetchError,
+    UnexpectedContentError,
+    check_url,
+)
 from bot.sources.pages import (
     extract_article,
     fragment_paragraphs,
     is_index_page,
+    looks_like_html,
+    never_a_page,
     same_host_links,
 )
 from bot.sources.records import SourceRecord, date_from_url
+from bot.sources.robots import RobotsRules
 from bot.text.sections import resolve_section_name
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, DatabaseBusyError, Transaction, WriteSession
@@ -155,10 +172,27 @@ class PollResult:
         }
 
 
+@dataclass
+class _Trouble:
+    """What went wrong with a poll's linked pages: one reason each; ``retry`` when one of them
+    may work next time."""
+
+    skipped: list[str] = field(default_factory=list)
+    retry: bool = False
+
+    def add(self, reason: str, *, retry: bool) -> None:
+        self.skipped.append(reason)
+        self.retry = self.retry or retry
+
+
 @dataclass(frozen=True)
 class _Read:
     records: list[SourceRecord]
     skipped: list[str]
+    # False when the poll left work for the next one (links over the per-poll bound, linked pages
+    # that may work next time): the validators are then not kept, so the next GET is not
+    # answered by a 304 that would hide that work until the page or feed changes.
+    complete: bool = True
 
 
 class SourceService:
@@ -180,6 +214,7 @@ class SourceService:
         self.ingest = ingest or IngestService(db, settings, clock=clock.now)
         self.fetcher_factory = fetcher_factory or (lambda: Fetcher(clock))
         self.rng = rng or random.Random()
+        self.robots = RobotsRules(clock)
         # Sources fetch in parallel but store one at a time: two feeds carrying the same story
         # must not both insert it (the second finds it by content hash).
         self._store_lock = asyncio.Lock()
@@ -303,7 +338,7 @@ class SourceService:
     async def poll_source(self, source: SourceInfo, fetcher: Fetcher) -> PollResult:
         """One poll; never raises for the source's own faults (they become ``error``)."""
         result = PollResult(source.id, source.url)
-        validators: tuple[str | None, str | None] | None = None
+        recorded = False  # the health went into the poll's one transaction
         try:
             async with self.db.session() as session:
                 row = await SourceRepository(session).get(source.id)
@@ -317,9 +352,11 @@ class SourceService:
             else:
                 read = await self._read(source, fetched, fetcher)
                 result.skipped = read.skipped
+                validators = (fetched.etag, fetched.last_modified) if read.complete else (
+                    None, None)
                 async with self._store_lock:
-                    await self._store(source, read.records, result)
-                validators = (fetched.etag, fetched.last_modified)
+                    await self._store(source, read.records, result, validators)
+                recorded = True
         except (FetchError, FeedError, UndecodableError, PdfPageError,
                 UnusableInputError, DatabaseBusyError) as exc:
             result.status = "error"
@@ -331,7 +368,13 @@ class SourceService:
             result.status = "error"
             result.error = f"storing failed ({type(exc).__name__}); retried at the next poll"
             logger.exception("source %d (%s): polling failed", source.id, source.url)
-        await self._record_health(source, result, validators)
+        if not recorded:
+            try:
+                await self._record_health(source, result)
+            except Exception as exc:  # the others' results still count (and are reported)
+                # The source stays due, so the next check polls it again.
+                logger.warning("source %d (%s): its status was not recorded (%s: %s)",
+                               source.id, source.url, type(exc).__name__, exc)
         return result
 
     # --- reading ----------------------------------------------------------------------------
@@ -340,9 +383,16 @@ class SourceService:
         kind = source.kind
         if kind == "pdf" or (kind == "auto" and is_pdf(fetched.content_type, fetched.body)):
             return _Read([self._pdf_record(fetched)], [])
-        text, _ = decode_body(fetched.body, fetched.charset)
+        if never_a_page(fetched.content_type) and fetched.content_type not in FEED_CONTENT_TYPES:
+            raise UnexpectedContentError(_not_a_page(fetched, "a feed, a web page or a PDF"))
+        try:
+            text, _ = decode_body(fetched.body, fetched.charset)
+        except UndecodableError as exc:
+            raise UndecodableError(f"{fetched.url}: {exc}") from exc
         if kind == "feed" or (kind == "auto" and looks_like_feed(fetched.content_type, text)):
             return await self._feed_records(source, parse_feed(text), fetcher)
+        if not looks_like_html(fetched.content_type, fetched.body):
+            raise UnexpectedContentError(_not_a_page(fetched, "a feed, a web page or a PDF"))
         return await self._page_records(source, text, fetched.url, fetcher)
 
     async def _feed_records(
@@ -353,17 +403,23 @@ class SourceService:
                 source.id, [item.key for item in items]
             )
         records: list[SourceRecord] = []
-        skipped: list[str] = []
+        trouble = _Trouble()
         fetches = 0
+        deferred = False
         for item in items:
             paragraphs = fragment_paragraphs(item.content_html) if item.content_html else ()
             published = item.published
             edition: date | None = None
             if not paragraphs and item.key in known:
                 continue  # summary-only and stored before: don't fetch its page again
-            if not paragraphs and item.link and fetches < MAX_LINKS_PER_POLL:
+            if not paragraphs and item.link:
+                if fetches >= MAX_LINKS_PER_POLL:
+                    # Over this poll's bound: its page is read at the next poll, rather than the
+                    # item being stored for good with only its summary.
+                    deferred = True
+                    continue
                 fetches += 1
-                page = await self._linked_article(item.link, fetcher, skipped)
+                page = await self._linked_article(item.link, source, fetcher, trouble)
                 if page is not None:
                     paragraphs = page.paragraphs
                     edition = page.published
@@ -372,14 +428,33 @@ class SourceService:
             record = _record(item.key, item.title, paragraphs, item.link, published, edition)
             if record is not None:
                 records.append(record)
-        return _Read(records, skipped)
+        # A summary-only item whose page failed keeps its summary: nothing is left to retry.
+        return _Read(records, trouble.skipped, complete=not deferred)
 
-    async def _linked_article(self, url: str, fetcher: Fetcher, skipped: list[str]) -> Any:
+    async def _linked_article(
+        self, url: str, source: SourceInfo, fetcher: Fetcher, trouble: _Trouble
+    ) -> Any:
+        """A linked page's article; None (and why, in ``trouble``) when it gives none. The site's
+        robots.txt is obeyed for it (the bot found the link; the operator did not name it), and
+        only the source's own host may be at a non-public address."""
+        allowed = await self.robots.allowed(url, fetcher, named=source.url)
+        if allowed is None:
+            trouble.add(f"{url}: its site's robots.txt could not be read; tried again later",
+                        retry=True)
+            return None
+        if not allowed:
+            trouble.add(f"{url}: disallowed by its site's robots.txt", retry=False)
+            return None
         try:
-            page = await fetcher.get(url, accept=HTML_ACCEPT)
+            page = await fetcher.get(url, accept=HTML_ACCEPT, named=source.url)
+            if not looks_like_html(page.content_type, page.body):
+                raise UnexpectedContentError(_not_a_page(page, "a web page"))
             text, _ = decode_body(page.body, page.charset)
-        except (FetchError, UndecodableError) as exc:
-            skipped.append(str(exc))
+        except UndecodableError as exc:
+            trouble.add(f"{url}: {exc}", retry=False)
+            return None
+        except FetchError as exc:
+            trouble.add(str(exc), retry=isinstance(exc, RETRYABLE_ERRORS))
             return None
         return extract_article(text, page.url)
 
@@ -394,15 +469,25 @@ class SourceService:
         async with self.db.session() as session:
             known = await SourceRepository(session).known_items(source.id, links)
         records: list[SourceRecord] = []
-        skipped: list[str] = []
-        for link in [link for link in links if link not in known][:MAX_LINKS_PER_POLL]:
-            page = await self._linked_article(link, fetcher, skipped)
+        trouble = _Trouble()
+        new_links = [link for link in links if link not in known]
+        # Links robots.txt keeps the bot from do not use up the poll's bound (rules are cached).
+        barred = [link for link in new_links
+                  if await self.robots.allowed(link, fetcher, named=source.url) is False]
+        for link in barred:
+            trouble.add(f"{link}: disallowed by its site's robots.txt", retry=False)
+        new_links = [link for link in new_links if link not in barred]
+        for link in new_links[:MAX_LINKS_PER_POLL]:
+            page = await self._linked_article(link, source, fetcher, trouble)
             if page is None:
                 continue
             record = _record(link, page.title, page.paragraphs, link, None, page.published)
             if record is not None:
                 records.append(record)
-        return _Read(records, skipped)
+        # The links over the bound, and the pages that may work next time, are tried again at
+        # the next poll; a link that is no page, or off limits, is not fetched again for it.
+        return _Read(records, trouble.skipped,
+                     complete=len(new_links) <= MAX_LINKS_PER_POLL and not trouble.retry)
 
     def _pdf_record(self, fetched: Fetched) -> SourceRecord:
         """A PDF page: its text laid out as the page parser expects; the parser finds its
@@ -416,15 +501,16 @@ class SourceService:
     # --- storing ----------------------------------------------------------------------------
 
     async def _store(
-        self, source: SourceInfo, records: Sequence[SourceRecord], result: PollResult
+        self, source: SourceInfo, records: Sequence[SourceRecord], result: PollResult,
+        validators: tuple[str | None, str | None],
     ) -> None:
         records = _first_per_key([(r.key, r) for r in records])
-        if not records:
-            return
         options = IngestOptions(paper=source.paper, section=source.section)
         name = f"source-{source.id} {source.url}"
-        page = records[0] if records[0].page_text is not None else None
-        if page is not None:
+        page = records[0] if records and records[0].page_text is not None else None
+        if not records:
+            prepared, keyed = None, []
+        elif page is not None:
             # A page's articles are known by page and headline: an edited body updates them.
             prepared = self._prepare_page(page, options, name)
             keyed = [(f"{page.key}#{d.title}", d) for d in prepared.drafts]
@@ -436,9 +522,10 @@ class SourceService:
         rows = await asyncio.to_thread(self.ingest.index_rows, [d for _, d in keyed])
         now = self.clock.now()
         # One transaction for the whole poll: the new articles, their index rows and alerts, the
-        # item keys that say they came from this source, and the edits. A failure leaves none of
-        # it, and the next poll starts from the same state; a lock held by another writer is
-        # waited out by running the whole transaction again, so its counts start afresh.
+        # item keys that say they came from this source, the edits, the validators and the
+        # source's health. A failure leaves none of it, and the next poll starts from the same
+        # state; a lock held by another writer is waited out by running the whole transaction
+        # again, so its counts start afresh.
 
         async def work(session: WriteSession) -> PollResult:
             done = PollResult(source.id, source.url)
@@ -449,6 +536,7 @@ class SourceService:
                       if k in known and known[k].content_hash != d.content_hash]
             done.articles_duplicate += len(keyed) - len(fresh) - len(edited)
             if fresh:
+                assert prepared is not None
                 report = await self.ingest.store_in(
                     session, replace(prepared, drafts=tuple(d for _, d in fresh)), rows
                 )
@@ -458,6 +546,9 @@ class SourceService:
                 done.add_counts(report)
             for key, draft in edited:
                 await self._apply_edit(session, repository, source.id, known[key], draft, done)
+            row = await repository.get(source.id)
+            if row is not None:  # None: removed while it was being polled
+                self._apply_health(row, done, validators, now)
             return done
 
         result.add_counts(await self.db.write(work))
@@ -519,32 +610,36 @@ class SourceService:
         result.articles_updated += 1
         result.alerts_new += len(alerts)
 
-    async def _record_health(
-        self, source: SourceInfo, result: PollResult,
-        validators: tuple[str | None, str | None] | None,
-    ) -> None:
+    async def _record_health(self, source: SourceInfo, result: PollResult) -> None:
+        """The health of a poll that stored nothing (an error or a 304), on its own."""
         now = self.clock.now()
 
         async def work(session: WriteSession) -> None:
             row = await SourceRepository(session).get(source.id)
-            if row is None:  # removed while it was being polled
-                return
-            row.last_polled_at = now
-            row.last_status = result.status
-            if result.status == "error":
-                row.last_error = result.error
-                row.consecutive_failures += 1
-                row.failing_since = row.failing_since or now
-                row.next_poll_at = now + self.backoff(row.every_seconds, row.consecutive_failures)
-                return
-            row.last_error = None
-            row.consecutive_failures = 0
-            row.failing_since = None
-            row.next_poll_at = now + timedelta(seconds=row.every_seconds)
-            if validators is not None:
-                row.etag, row.last_modified = validators
+            if row is not None:  # None: removed while it was being polled
+                self._apply_health(row, result, None, now)
 
         await self.db.write(work)  # retried if an ingest holds SQLite's write lock
+
+    def _apply_health(
+        self, row: Source, result: PollResult,
+        validators: tuple[str | None, str | None] | None, now: datetime,
+    ) -> None:
+        """Status, failures and the next poll time; after an error, exponential backoff."""
+        row.last_polled_at = now
+        row.last_status = result.status
+        if result.status == "error":
+            row.last_error = result.error
+            row.consecutive_failures += 1
+            row.failing_since = row.failing_since or now
+            row.next_poll_at = now + self.backoff(row.every_seconds, row.consecutive_failures)
+            return
+        row.last_error = None
+        row.consecutive_failures = 0
+        row.failing_since = None
+        row.next_poll_at = now + timedelta(seconds=row.every_seconds)
+        if validators is not None:
+            row.etag, row.last_modified = validators
 
     def backoff(self, every_seconds: int, failures: int) -> timedelta:
         """Exponential in the failures since the last success, capped, with ±25 % jitter."""
@@ -566,6 +661,10 @@ def _record(
         return None
     return SourceRecord(key=key, title=title[:MAX_TITLE_CHARS], paragraphs=paragraphs, url=url,
                         published=published, edition=edition)
+
+
+def _not_a_page(fetched: Fetched, expected: str) -> str:
+    return f"{fetched.url}: not {expected} ({fetched.content_type or 'no content type'})"
 
 
 def _first_per_key(pairs: Sequence[tuple[str, _T]]) -> list[_T]:

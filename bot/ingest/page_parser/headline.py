@@ -2,7 +2,7 @@
 
 Papers mark them: a kicker may end with ——, a subtitle starts with ——; otherwise the first line
 is the title unless it reads as a kicker over the second (it ends with "强调", the second carries
-a column tag or is set in two parallel halves).
+a column tag or is set in two parallel halves) — never over a second line marked as a subtitle.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class HeadLine:
 def head_roles(group: list[str]) -> list[HeadLine]:
     """The role of each line of a headline group, in order (one entry per line)."""
     texts, kicker, title, subtitles = _marked_roles(group)
+    dashed = {i for i in subtitles if SUBTITLE_DASHES.match(group[i])}
     if title is None:
         # Only dashed lines: the first subtitle, else the kicker, is the title.
         if subtitles:
@@ -41,7 +42,8 @@ def head_roles(group: list[str]) -> list[HeadLine]:
         else:
             title, kicker = kicker, None
     assert title is not None  # a group has a line, and its first line is a kicker or a title
-    if kicker is None and subtitles and reads_as_kicker(texts[title], texts[subtitles[0]]):
+    if (kicker is None and subtitles and subtitles[0] not in dashed
+            and reads_as_kicker(texts[title], texts[subtitles[0]])):
         kicker, title = title, subtitles.pop(0)
     roles: dict[int, HeadRole] = dict.fromkeys(subtitles, "subtitle")
     roles[title] = "title"
