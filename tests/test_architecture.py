@@ -333,6 +333,42 @@ def test_third_party_boundaries() -> None:
     assert not stale, "THIRD_PARTY_EXCEPTIONS entries no longer needed:\n" + _describe(stale)
 
 
+def modules_without_docstring(modules: Mapping[str, Path]) -> list[str]:
+    """Modules whose file does not start with a docstring saying why it exists."""
+    return sorted(
+        name for name, path in modules.items()
+        if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
+    )
+
+
+def packages_without_exports(modules: Mapping[str, Path], root: str = "bot") -> list[str]:
+    """Packages directly under ``root`` whose ``__init__`` names no public ``__all__``."""
+    missing = []
+    for name, path in modules.items():
+        if path.name != "__init__.py" or name.count(".") != 1 or not name.startswith(root + "."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        exported = any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, ast.List | ast.Tuple) and node.value.elts
+            for node in tree.body
+        )
+        if not exported:
+            missing.append(name)
+    return sorted(missing)
+
+
+def test_every_module_says_why_it_exists() -> None:
+    missing = modules_without_docstring(discover_modules())
+    assert not missing, f"start these modules with a docstring: {missing}"
+
+
+def test_every_bot_package_exports_its_public_names() -> None:
+    missing = packages_without_exports(discover_modules())
+    assert not missing, f"export the public names from these packages' __init__: {missing}"
+
+
 # --------------------------------------------------------------------------------------------
 # Meta-tests: the checkers can fail.
 # --------------------------------------------------------------------------------------------
@@ -383,3 +419,21 @@ def test_relative_imports_and_submodules_resolve(tmp_path: Path) -> None:
     assert graph.internal["bot.pkg.b"] == {"bot.pkg"}  # inside a function: counted
     assert graph.external["bot.c"] == {"typing", "telegram"}
     assert find_cycles(graph.internal) == [["bot.pkg", "bot.pkg.a", "bot.pkg.b", "bot.pkg"]]
+
+
+def test_docstring_and_export_checkers_report_what_is_missing(tmp_path: Path) -> None:
+    files = {
+        "bot/__init__.py": '"""The app."""\n',
+        "bot/good/__init__.py": '"""Good."""\nfrom bot.good.a import f\n__all__ = ["f"]\n',
+        "bot/good/a.py": '"""A."""\ndef f() -> None: ...\n',
+        "bot/bare/__init__.py": '"""Says why, exports nothing."""\n',
+        "bot/bare/b.py": "x = 1\n",
+        "handlers/__init__.py": '"""Flat."""\n',
+        "storage/__init__.py": '"""Flat."""\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    modules = discover_modules(tmp_path)
+    assert modules_without_docstring(modules) == ["bot.bare.b"]
+    assert packages_without_exports(modules) == ["bot.bare"]
