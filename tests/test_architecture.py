@@ -73,7 +73,21 @@ FORBIDDEN_THIRD_PARTY: Mapping[str, tuple[str, ...]] = {
 # Third-party packages that only the listed first-party areas may import.
 OWNED_THIRD_PARTY: Mapping[str, tuple[str, ...]] = {
     "sqlalchemy": ("storage",),
+    "apscheduler": ("bot.app",),  # the JobQueue is Telegram wiring
 }
+
+# design.md: packages below ``handlers`` never import ``telegram`` except the Bot API transport
+# and render's keyboard conversion. Delivery is where Telegram's answers are acted on, so its
+# error policy (a pure function of PTB's exception types) and the sender that builds its Bot and
+# catches those types are the other two. Any other module below handlers fails the test.
+TELEGRAM_BELOW_HANDLERS: frozenset[str] = frozenset(
+    {
+        "bot.delivery.telegram_aiohttp",  # the transport: a PTB BaseRequest
+        "bot.delivery.policy",  # error -> outcome, by PTB exception type
+        "bot.delivery.sender",  # the send loop: its Bot, and the types the policy decides on
+        "bot.render.parts",  # MessagePart's keyboard -> InlineKeyboardMarkup
+    }
+)
 
 # Known (importer, third-party module) edges that break the two rules above. Same deal as
 # LAYER_EXCEPTIONS: documented here, new ones fail, stale ones fail.
@@ -285,6 +299,23 @@ def forbidden_third_party(
     return found
 
 
+def telegram_below_handlers(
+    external: Graph,
+    layers: Sequence[Sequence[str]] = LAYERS,
+    allowed: frozenset[str] = TELEGRAM_BELOW_HANDLERS,
+) -> set[Edge]:
+    """(importer, telegram module) pairs from a module below ``handlers`` not in ``allowed``."""
+    handlers_layer = layer_of("handlers", layers)
+    assert handlers_layer is not None
+    found: set[Edge] = set()
+    for importer, names in external.items():
+        position = layer_of(importer, layers)
+        if position is None or position <= handlers_layer or importer in allowed:
+            continue
+        found.update((importer, name) for name in names if _within(name, "telegram"))
+    return found
+
+
 def _describe(edges: Iterable[Edge]) -> str:
     return "\n".join(f"  {importer} -> {imported}" for importer, imported in sorted(edges))
 
@@ -369,6 +400,16 @@ def test_every_bot_package_exports_its_public_names() -> None:
     assert not missing, f"export the public names from these packages' __init__: {missing}"
 
 
+def test_telegram_stays_above_the_services() -> None:
+    found = telegram_below_handlers(GRAPH.external)
+    assert not found, "telegram imported below handlers (see TELEGRAM_BELOW_HANDLERS):\n" + (
+        _describe(found)
+    )
+    unused = {m for m in TELEGRAM_BELOW_HANDLERS
+              if not any(_within(n, "telegram") for n in GRAPH.external.get(m, ()))}
+    assert not unused, f"TELEGRAM_BELOW_HANDLERS entries that no longer import telegram: {unused}"
+
+
 # --------------------------------------------------------------------------------------------
 # Meta-tests: the checkers can fail.
 # --------------------------------------------------------------------------------------------
@@ -437,3 +478,20 @@ def test_docstring_and_export_checkers_report_what_is_missing(tmp_path: Path) ->
     modules = discover_modules(tmp_path)
     assert modules_without_docstring(modules) == ["bot.bare.b"]
     assert packages_without_exports(modules) == ["bot.bare"]
+
+
+def test_telegram_checker_allows_only_the_listed_modules_below_handlers() -> None:
+    external = {
+        "bot.app.jobs": {"telegram.ext"},  # above handlers: free to
+        "handlers.start": {"telegram"},
+        "bot.services": {"telegram"},
+        "bot.delivery.pacing": {"telegram.error"},
+        "bot.delivery.policy": {"telegram.error"},
+        "bot.render.views": {"telegram.helpers", "html"},
+        "bot.clock": {"asyncio"},
+    }
+    assert telegram_below_handlers(external) == {
+        ("bot.services", "telegram"),
+        ("bot.delivery.pacing", "telegram.error"),
+        ("bot.render.views", "telegram.helpers"),
+    }
