@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.ingest.service import IngestOptions, IngestService
 from bot.ingest.source_files import UnusableInputError
@@ -51,6 +52,17 @@ async def test_seed_page_is_stored_with_expected_sections(
     assert stored.page == 1
     assert stored.paper == "萧山日报"
     assert stored.reporters == ["黄婷", "盛振刚"]
+
+
+async def test_an_ingest_is_stamped_by_the_clock_it_was_given(db: Database, fixtures_dir: Path):
+    """The one Clock: what an ingest records as "now" (articles' ingested_at, the alert state's
+    reports) comes from the clock the service was built with, as tests and previews expect."""
+    at = datetime(2023, 7, 31, 6, 0, tzinfo=UTC)
+    service = IngestService(db, Settings(), clock=ManualClock(at))
+    report = await service.ingest([fixtures_dir / SEED])
+    async with db.session() as session:
+        stored = await ArticleRepository(session).get(report.articles[0].id)
+    assert stored is not None and stored.ingested_at.replace(tzinfo=UTC) == at
 
 
 async def test_ingesting_the_same_page_twice_stores_it_once(db: Database, fixtures_dir: Path):

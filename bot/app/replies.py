@@ -25,17 +25,16 @@ The limits are in-process: the delivery sender keeps its own
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.clock import Clock, SystemClock
 from bot.delivery.policy import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -75,16 +74,9 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
     """A ``BaseRateLimiter`` for the Application's bot (module doc). ``rate_limit_args``, when a
     caller passes one, is the number of retries for that request."""
 
-    def __init__(
-        self,
-        limits: ReplyLimits | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
+    def __init__(self, limits: ReplyLimits | None = None, *, clock: Clock | None = None) -> None:
         self.limits = limits or ReplyLimits()
-        self._clock = clock  # tests pass a virtual clock and a sleep that advances it
-        self._sleep = sleep
+        self._clock = clock or SystemClock()  # tests pass a virtual one: pacing without waiting
         self._next_slot = 0.0
         self._started: deque[float] = deque()  # when the sends of the last second started
         self._chats: dict[int | str, _ChatPace] = {}
@@ -141,7 +133,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
             del self._chats[key]
 
     def _pause(self, chat_id: int | str, seconds: float) -> None:
-        now = self._clock()
+        now = self._clock.monotonic()
         pace = self._pace(chat_id, now)
         pace.paused_until = max(pace.paused_until, now + seconds)
         self.chat_pauses += 1
@@ -154,7 +146,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         lim = self.limits
         is_group = isinstance(chat_id, str) or chat_id < 0
         while True:
-            now = self._clock()
+            now = self._clock.monotonic()
             pace = self._pace(chat_id, now)
             since = max(now, pace.updated)  # the chat's last slot may still be ahead
             tokens = min(float(lim.chat_burst),
@@ -167,7 +159,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                     ready = max(ready, pace.sent[-lim.group_per_minute] + lim.group_window)
             if ready <= now:
                 break
-            await self._sleep(ready - now)
+            await self._clock.wait((), ready - now)
         slot = max(now, self._next_slot)
         self._next_slot = slot + 1.0 / lim.overall_per_second
         pace.tokens = min(float(lim.chat_burst),
@@ -176,7 +168,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         if is_group:
             pace.sent.append(slot)  # slots only ever increase: the window stays in order
         if slot > now:
-            await self._sleep(slot - now)
+            await self._clock.wait((), slot - now)
         await self._within_second_cap()
 
     async def _within_second_cap(self) -> None:
@@ -184,10 +176,10 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         the clock, however the slots bunched (a busy event loop wakes several timers at once)."""
         cap = max(1, int(self.limits.overall_per_second))
         while True:
-            now = self._clock()
+            now = self._clock.monotonic()
             while self._started and self._started[0] <= now - 1.0 + 1e-6:  # float rounding
                 self._started.popleft()
             if len(self._started) < cap:
                 self._started.append(now)
                 return
-            await self._sleep(self._started[0] + 1.0 - now)
+            await self._clock.wait((), self._started[0] + 1.0 - now)
