@@ -53,7 +53,7 @@ from bot.delivery.policy import (
     Throttle,
     decide_after_error,
 )
-from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
+from bot.delivery.telegram_aiohttp import AiohttpRequest, bot_api_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
@@ -724,7 +724,7 @@ class DeliveryService:
         self.on_fenced: Callable[[], None] | None = None
 
     async def start(self, application: object = None) -> None:
-        request = self.request or delivery_request(self.limits.max_in_flight + 4)
+        request = self.request or bot_api_request(self.limits.max_in_flight + 4)
         bot = Bot(self.token, base_url=f"{self.api_root}/bot", request=request)
         await bot.initialize()
         # ``newsbrief run`` holds the single-instance lock before it starts its services, so any
