@@ -82,7 +82,7 @@ OWNED_THIRD_PARTY: Mapping[str, tuple[str, ...]] = {
 # catches those types are the other two. Any other module below handlers fails the test.
 TELEGRAM_BELOW_HANDLERS: frozenset[str] = frozenset(
     {
-        "bot.delivery.telegram_aiohttp",  # the transport: a PTB BaseRequest
+        "bot.delivery.transport",  # the transport: a PTB BaseRequest
         "bot.delivery.policy",  # error -> outcome, by PTB exception type
         "bot.delivery.sender",  # the send loop: its Bot, and the types the policy decides on
         "bot.render.parts",  # MessagePart's keyboard -> InlineKeyboardMarkup

@@ -27,7 +27,7 @@ from bot.delivery.sender import (
     DeliveryQueue,
     DeliverySender,
 )
-from bot.delivery.telegram_aiohttp import bot_api_request
+from bot.delivery.transport import bot_api_request
 from bot.render.i18n import Html
 from bot.render.parts import MessagePart
 from bot.subscriptions.chats import ChatService
@@ -640,7 +640,7 @@ async def test_status_shows_queue_last_hour_inactive_chats_and_last_error(db: Da
 def test_behind_a_proxy_the_sender_uses_ptbs_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     from telegram.request import HTTPXRequest
 
-    from bot.delivery.telegram_aiohttp import AiohttpRequest, bot_api_request, proxy_configured
+    from bot.delivery.transport import AiohttpRequest, bot_api_request, proxy_configured
 
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -658,7 +658,7 @@ def test_replies_polling_and_pushes_share_one_transport(
     through the same backend the sender uses — aiohttp, or PTB's httpx behind a proxy."""
     from bot.app.application import NewsBot
     from bot.config import Settings
-    from bot.delivery.telegram_aiohttp import AiohttpRequest
+    from bot.delivery.transport import AiohttpRequest
 
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -38,7 +38,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.sender import DeliveryQueue, DeliveryService
-from bot.delivery.telegram_aiohttp import bot_api_request
+from bot.delivery.transport import bot_api_request
 from bot.ingest.inbox import Inbox
 from bot.ingest.service import IngestService
 from bot.services import BotServices, warm_up
@@ -186,7 +186,7 @@ class NewsBot:
             .post_stop(self.stop)
             .post_shutdown(self.shutdown)
         )
-        if request is None:  # the one transport (bot/delivery/telegram_aiohttp.py), PTB's pools
+        if request is None:  # the one transport (bot/delivery/transport.py), PTB's pools
             builder = (builder.request(bot_api_request(REPLY_POOL_SIZE))
                        .get_updates_request(bot_api_request(1)))
         else:

@@ -34,7 +34,7 @@ from bot.config import (
     parse_admin_ids,
     parse_timezone,
 )
-from bot.delivery.telegram_aiohttp import bot_api_request
+from bot.delivery.transport import bot_api_request
 from bot.ingest.inbox import DONE_DIR, FAILED_DIR
 from bot.sources.fetch import Fetcher, FetchError
 from bot.text.section_choice import (

@@ -53,7 +53,7 @@ from bot.delivery.policy import (
     Throttle,
     decide_after_error,
 )
-from bot.delivery.telegram_aiohttp import AiohttpRequest, bot_api_request
+from bot.delivery.transport import AiohttpRequest, bot_api_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
@@ -697,7 +697,7 @@ class DeliveryService:
     """The sender as an ``AppService`` of the Telegram Application (``bot/app/application.py``).
 
     It sends through its own ``Bot`` (same token and server as the Application's) with a request
-    backend sized for ``max_in_flight`` and cheap on CPU (``bot/delivery/telegram_aiohttp.py``),
+    backend sized for ``max_in_flight`` and cheap on CPU (``bot/delivery/transport.py``),
     so a fan-out never competes with handler replies for connections.
     """
 
