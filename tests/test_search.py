@@ -41,7 +41,7 @@ async def _store(db: Database, *articles: NewArticle) -> list[int]:
     """Store and index articles the way the ingest does: one transaction."""
     async with db.session() as session:
         repo = ArticleRepository(session)
-        stored = [(await repo.add_if_new(a, ingested_at=NOW))[0] for a in articles]
+        stored = await repo.add_many(articles, ingested_at=NOW)
         await index_articles(session, stored)
     return [a.id for a in stored]
 
@@ -401,8 +401,8 @@ async def test_operators_are_searched_as_text(db: Database) -> None:
 async def test_rolled_back_ingest_leaves_no_index_rows(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.session() as session:
-            article, _ = await ArticleRepository(session).add_if_new(
-                _new("台风来袭"), ingested_at=NOW
+            [article] = await ArticleRepository(session).add_many(
+                [_new("台风来袭")], ingested_at=NOW
             )
             await index_articles(session, [article])
             raise RuntimeError("ingest failed")
