@@ -65,6 +65,21 @@ async def test_an_ingest_is_stamped_by_the_clock_it_was_given(db: Database, fixt
     assert stored is not None and stored.ingested_at.replace(tzinfo=UTC) == at
 
 
+async def test_an_admin_upload_is_stamped_by_the_bots_clock(db: Database, fixtures_dir: Path):
+    """The composition root's clock reaches the upload path too (BotServices -> UploadService)."""
+    from bot.services import BotServices
+
+    at = datetime(2023, 7, 31, 7, 0, tzinfo=UTC)
+    services = BotServices.create(Settings(), db, callback_secret="1:x", clock=ManualClock(at))
+    page = fixtures_dir / SEED
+    summary = await services.uploads.ingest_upload(page.name, page.read_bytes(), None)
+    assert summary.articles_new == 6
+    async with db.session() as session:
+        stamps = {a.ingested_at.replace(tzinfo=UTC) for a in await ArticleRepository(session)
+                  .in_edition(date(2023, 7, 31))}
+    assert stamps == {at}
+
+
 async def test_ingesting_the_same_page_twice_stores_it_once(db: Database, fixtures_dir: Path):
     first = await _service(db).ingest([fixtures_dir / SEED])
     second = await _service(db).ingest([fixtures_dir / SEED])
