@@ -83,7 +83,7 @@ class BotServices:
             subscriptions=SubscriptionService(db, clock),
             watches=WatchService(db, clock),
             chats=ChatService(db, clock),
-            uploads=UploadService(db, settings),
+            uploads=UploadService(db, settings, clock),
             pushes=PushService(db, codec, clock, settings, notify=notify,
                                digest_options=digest_options),
             languages=LanguageService(db, clock),

@@ -10,8 +10,6 @@ gets no results, never an API error.
 
 from __future__ import annotations
 
-import logging
-
 from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 
@@ -19,15 +17,11 @@ from bot.render.callback_data import DeepLinkError, OpenArticle
 from bot.render.i18n import Translator
 from bot.render.inline import InlineArticle, headline_description, render_inline_article
 from bot.render.parts import inline_markup
-from bot.search.browse import TEASER
-from bot.search.query import QueryError
+from bot.search.inline import InlineMatch, inline_page
 from bot.services import BotServices
 from handlers.common import translator_for
 from handlers.context import NewsContext
 from handlers.views import share_links
-from storage.models import Article
-
-logger = logging.getLogger(__name__)
 
 INLINE_PAGE_SIZE = 20  # Telegram allows 50; 20 keeps an answer small and quick
 MAX_INLINE_OFFSET = 500  # paging stops here: nobody scrolls further in an inline list
@@ -45,34 +39,23 @@ async def inline_results(
     services: BotServices, tr: Translator, text: str, offset: int, bot_username: str | None
 ) -> tuple[list[InlineArticle], str]:
     """The results for one inline query and the next offset ("" when there are no more)."""
-    found: list[tuple[Article, str]] = []
-    total = 0
-    shared = _shared_article(services, text)
-    if shared is not None:
-        article = await services.browse.article(shared) if offset == 0 else None
-        if article is not None and article.kind != TEASER:
-            found, total = [(article, headline_description(article, tr))], 1
-    elif not text:
-        articles, total = await services.browse.headlines(limit=INLINE_PAGE_SIZE, offset=offset)
-        found = [(a, headline_description(a, tr)) for a in articles]
-    else:
-        try:
-            page = await services.search.search(text, limit=INLINE_PAGE_SIZE, offset=offset)
-        except QueryError as exc:
-            logger.info("inline query %r refused: %s", text[:80], exc.key)
-            return [], ""
-        total = page.total
-        snippets = {hit.id: " ".join(tr.article_text(hit.snippet).split()) for hit in page.results}
-        articles = await services.browse.articles([hit.id for hit in page.results])
-        found = [(a, snippets[a.id]) for a in articles if a.kind != TEASER]
+    page = await inline_page(
+        services.browse, services.search, text, offset,
+        shared_article=_shared_article(services, text),
+        page_size=INLINE_PAGE_SIZE, max_offset=MAX_INLINE_OFFSET,
+    )
     results = [
-        render_inline_article(article, tr, description, share_links(services, bot_username,
-                                                                    article.id))
-        for article, description in found
+        render_inline_article(match.article, tr, _description(match, tr),
+                              share_links(services, bot_username, match.article.id))
+        for match in page.matches
     ]
-    following = offset + INLINE_PAGE_SIZE
-    next_offset = str(following) if following < total and following <= MAX_INLINE_OFFSET else ""
-    return results, next_offset
+    return results, "" if page.next_offset is None else str(page.next_offset)
+
+
+def _description(match: InlineMatch, tr: Translator) -> str:
+    if match.snippet is None:
+        return headline_description(match.article, tr)
+    return " ".join(tr.article_text(match.snippet).split())
 
 
 def _shared_article(services: BotServices, text: str) -> int | None:

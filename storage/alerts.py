@@ -143,11 +143,3 @@ class AlertRepository:
         )
         return list(rows)
 
-    async def events_by_id(self, ids: Sequence[int]) -> list[AlertEventRecord]:
-        if not ids:
-            return []
-        rows = await self.session.scalars(
-            select(AlertEventRecord).where(AlertEventRecord.id.in_(ids))
-        )
-        by_id = {row.id: row for row in rows}
-        return [by_id[i] for i in ids if i in by_id]

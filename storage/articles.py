@@ -91,18 +91,6 @@ class ArticleRepository:
         self.session.add_all(articles)
         return articles
 
-    async def add_if_new(
-        self, new: NewArticle, *, ingested_at: datetime, source_file_id: int | None = None
-    ) -> tuple[Article, bool]:
-        """Store the article unless one with the same content hash exists; say which happened."""
-        existing = await self.find_by_hash(new.content_hash)
-        if existing is not None:
-            return existing, False
-        [article] = await self.add_many(
-            [new], ingested_at=ingested_at, source_file_id=source_file_id
-        )
-        return article, True
-
     async def set_section(self, article_id: int, section: str) -> Article | None:
         """An operator's correction: kept as ``operator`` (re-ingest of the same text finds the
         row by content hash and leaves it; a source edit keeps it too), and the search filter

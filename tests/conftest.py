@@ -10,6 +10,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,9 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database
-from storage.models import Delivery
+from storage.models import Article, Delivery
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES = TESTS_DIR / "fixtures"
@@ -215,6 +217,21 @@ async def deliveries_for_chat(session: AsyncSession, chat_id: int) -> list[Deliv
         select(Delivery).where(Delivery.chat_id == chat_id).order_by(Delivery.id)
     )
     return list(rows)
+
+
+# --- storing articles in tests: the ingest's own steps, without a page to parse ----------------
+
+
+async def store_article(session: AsyncSession, draft: NewArticle, *, ingested_at: datetime
+                        ) -> Article:
+    """The stored article with ``draft``'s content hash, added if there is none: the ingest's
+    dedupe (``find_by_hashes``, then ``add_many`` for the rest), one draft at a time."""
+    repo = ArticleRepository(session)
+    found = await repo.find_by_hashes([draft.content_hash])
+    if draft.content_hash in found:
+        return found[draft.content_hash]
+    [article] = await repo.add_many([draft], ingested_at=ingested_at)
+    return article
 
 
 # --- whole PostgreSQL databases, for processes that only take a URL (the CLI, the bot) ---------

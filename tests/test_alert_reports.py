@@ -28,9 +28,10 @@ from bot.render.html_text import plain_text
 from bot.render.i18n import Translator, catalogue
 from bot.render.views import render_upload_summary
 from bot.subscriptions.digest import DigestPreferences, compose_digest
-from storage.articles import ArticleRepository, NewArticle
+from storage.articles import NewArticle
 from storage.database import Database
 from storage.models import AlertEventRecord
+from tests.conftest import store_article
 from tests.test_alert_notices import _event
 from tests.test_digest import PAPER, TYPHOON, article, material
 
@@ -133,7 +134,8 @@ async def test_every_dev_set_notice_headline_agrees_with_its_body(
         edition = date.fromisoformat(label["date"])
         paragraphs = tuple(item["text"].split("\n"))
         async with db.session() as session:
-            stored, _ = await ArticleRepository(session).add_if_new(
+            stored = await store_article(
+                session,
                 NewArticle(paper="新闻联播", edition_date=edition, title=item["title"],
                            content_hash=f"{number:064d}", section="应急", paragraphs=paragraphs),
                 ingested_at=now,

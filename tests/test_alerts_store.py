@@ -12,9 +12,9 @@ from sqlalchemy import text
 from bot.alerts.detector import detect_alerts
 from bot.alerts.state import AlertQueryService, AlertRecorder, change_direction
 from bot.clock import ManualClock
-from storage.articles import ArticleRepository, NewArticle
+from storage.articles import NewArticle
 from storage.database import Database, alembic_config
-from tests.conftest import scratch_database
+from tests.conftest import scratch_database, store_article
 
 NOW = datetime(2023, 7, 31, 1, 0, tzinfo=UTC)
 
@@ -27,7 +27,8 @@ def _query(db: Database, now: datetime = NOW + timedelta(days=1), **kwargs) -> A
 async def _record(db: Database, title: str, paragraphs: list[str], edition: date) -> list:
     events = detect_alerts(title, paragraphs, edition, home_region="萧山区")
     async with db.session() as session:
-        article, _ = await ArticleRepository(session).add_if_new(
+        article = await store_article(
+            session,
             NewArticle(
                 paper="萧山日报", edition_date=edition, title=title,
                 content_hash=f"{title}{edition}".encode().hex()[:64], section="应急",

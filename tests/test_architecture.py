@@ -73,7 +73,21 @@ FORBIDDEN_THIRD_PARTY: Mapping[str, tuple[str, ...]] = {
 # Third-party packages that only the listed first-party areas may import.
 OWNED_THIRD_PARTY: Mapping[str, tuple[str, ...]] = {
     "sqlalchemy": ("storage",),
+    "apscheduler": ("bot.app",),  # the JobQueue is Telegram wiring
 }
+
+# design.md: packages below ``handlers`` never import ``telegram`` except the Bot API transport
+# and render's keyboard conversion. Delivery is where Telegram's answers are acted on, so its
+# error policy (a pure function of PTB's exception types) and the sender that builds its Bot and
+# catches those types are the other two. Any other module below handlers fails the test.
+TELEGRAM_BELOW_HANDLERS: frozenset[str] = frozenset(
+    {
+        "bot.delivery.transport",  # the transport: a PTB BaseRequest
+        "bot.delivery.policy",  # error -> outcome, by PTB exception type
+        "bot.delivery.sender",  # the send loop: its Bot, and the types the policy decides on
+        "bot.render.parts",  # MessagePart's keyboard -> InlineKeyboardMarkup
+    }
+)
 
 # Known (importer, third-party module) edges that break the two rules above. Same deal as
 # LAYER_EXCEPTIONS: documented here, new ones fail, stale ones fail.
@@ -285,6 +299,23 @@ def forbidden_third_party(
     return found
 
 
+def telegram_below_handlers(
+    external: Graph,
+    layers: Sequence[Sequence[str]] = LAYERS,
+    allowed: frozenset[str] = TELEGRAM_BELOW_HANDLERS,
+) -> set[Edge]:
+    """(importer, telegram module) pairs from a module below ``handlers`` not in ``allowed``."""
+    handlers_layer = layer_of("handlers", layers)
+    assert handlers_layer is not None
+    found: set[Edge] = set()
+    for importer, names in external.items():
+        position = layer_of(importer, layers)
+        if position is None or position <= handlers_layer or importer in allowed:
+            continue
+        found.update((importer, name) for name in names if _within(name, "telegram"))
+    return found
+
+
 def _describe(edges: Iterable[Edge]) -> str:
     return "\n".join(f"  {importer} -> {imported}" for importer, imported in sorted(edges))
 
@@ -331,6 +362,52 @@ def test_third_party_boundaries() -> None:
         _describe(new)
     )
     assert not stale, "THIRD_PARTY_EXCEPTIONS entries no longer needed:\n" + _describe(stale)
+
+
+def modules_without_docstring(modules: Mapping[str, Path]) -> list[str]:
+    """Modules whose file does not start with a docstring saying why it exists."""
+    return sorted(
+        name for name, path in modules.items()
+        if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
+    )
+
+
+def packages_without_exports(modules: Mapping[str, Path], root: str = "bot") -> list[str]:
+    """Packages directly under ``root`` whose ``__init__`` names no public ``__all__``."""
+    missing = []
+    for name, path in modules.items():
+        if path.name != "__init__.py" or name.count(".") != 1 or not name.startswith(root + "."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        exported = any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, ast.List | ast.Tuple) and node.value.elts
+            for node in tree.body
+        )
+        if not exported:
+            missing.append(name)
+    return sorted(missing)
+
+
+def test_every_module_says_why_it_exists() -> None:
+    missing = modules_without_docstring(discover_modules())
+    assert not missing, f"start these modules with a docstring: {missing}"
+
+
+def test_every_bot_package_exports_its_public_names() -> None:
+    missing = packages_without_exports(discover_modules())
+    assert not missing, f"export the public names from these packages' __init__: {missing}"
+
+
+def test_telegram_stays_above_the_services() -> None:
+    found = telegram_below_handlers(GRAPH.external)
+    assert not found, "telegram imported below handlers (see TELEGRAM_BELOW_HANDLERS):\n" + (
+        _describe(found)
+    )
+    unused = {m for m in TELEGRAM_BELOW_HANDLERS
+              if not any(_within(n, "telegram") for n in GRAPH.external.get(m, ()))}
+    assert not unused, f"TELEGRAM_BELOW_HANDLERS entries that no longer import telegram: {unused}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,3 +460,38 @@ def test_relative_imports_and_submodules_resolve(tmp_path: Path) -> None:
     assert graph.internal["bot.pkg.b"] == {"bot.pkg"}  # inside a function: counted
     assert graph.external["bot.c"] == {"typing", "telegram"}
     assert find_cycles(graph.internal) == [["bot.pkg", "bot.pkg.a", "bot.pkg.b", "bot.pkg"]]
+
+
+def test_docstring_and_export_checkers_report_what_is_missing(tmp_path: Path) -> None:
+    files = {
+        "bot/__init__.py": '"""The app."""\n',
+        "bot/good/__init__.py": '"""Good."""\nfrom bot.good.a import f\n__all__ = ["f"]\n',
+        "bot/good/a.py": '"""A."""\ndef f() -> None: ...\n',
+        "bot/bare/__init__.py": '"""Says why, exports nothing."""\n',
+        "bot/bare/b.py": "x = 1\n",
+        "handlers/__init__.py": '"""Flat."""\n',
+        "storage/__init__.py": '"""Flat."""\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    modules = discover_modules(tmp_path)
+    assert modules_without_docstring(modules) == ["bot.bare.b"]
+    assert packages_without_exports(modules) == ["bot.bare"]
+
+
+def test_telegram_checker_allows_only_the_listed_modules_below_handlers() -> None:
+    external = {
+        "bot.app.jobs": {"telegram.ext"},  # above handlers: free to
+        "handlers.start": {"telegram"},
+        "bot.services": {"telegram"},
+        "bot.delivery.pacing": {"telegram.error"},
+        "bot.delivery.policy": {"telegram.error"},
+        "bot.render.views": {"telegram.helpers", "html"},
+        "bot.clock": {"asyncio"},
+    }
+    assert telegram_below_handlers(external) == {
+        ("bot.services", "telegram"),
+        ("bot.delivery.pacing", "telegram.error"),
+        ("bot.render.views", "telegram.helpers"),
+    }

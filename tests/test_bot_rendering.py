@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.app.local_chat import html_to_terminal
 from bot.render.callback_data import CallbackCodec
-from bot.render.html_text import plain_text
+from bot.render.html_text import html_to_terminal, plain_text
 from bot.render.i18n import Translator
 from bot.render.layout import TELEGRAM_TEXT_LIMIT, Block, pack_blocks, split_text, utf16_len
 from bot.render.views import render_article

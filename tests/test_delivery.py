@@ -14,6 +14,7 @@ import math
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,7 +28,7 @@ from bot.delivery.sender import (
     DeliveryQueue,
     DeliverySender,
 )
-from bot.delivery.telegram_aiohttp import delivery_request
+from bot.delivery.transport import bot_api_request
 from bot.render.i18n import Html
 from bot.render.parts import MessagePart
 from bot.subscriptions.chats import ChatService
@@ -68,7 +69,7 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 def make_bot(base_url: str, token: str, *, httpx: bool = False) -> Bot:
     """The sender's own request backend (JSON bodies over the keep-alive client), or PTB's."""
-    request = HTTPXRequest(connection_pool_size=64) if httpx else delivery_request(64)
+    request = HTTPXRequest(connection_pool_size=64) if httpx else bot_api_request(64)
     return Bot(token, base_url=base_url, request=request)
 
 
@@ -703,14 +704,38 @@ async def test_status_shows_queue_last_hour_inactive_chats_and_last_error(db: Da
 def test_behind_a_proxy_the_sender_uses_ptbs_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     from telegram.request import HTTPXRequest
 
-    from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request, proxy_configured
+    from bot.delivery.transport import AiohttpRequest, bot_api_request, proxy_configured
 
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    assert isinstance(delivery_request(4), AiohttpRequest)
+    assert isinstance(bot_api_request(4), AiohttpRequest)
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     assert proxy_configured()
-    assert isinstance(delivery_request(4), HTTPXRequest)
+    assert isinstance(bot_api_request(4), HTTPXRequest)
+
+
+@pytest.mark.parametrize("proxy", [None, "http://127.0.0.1:3128"])
+def test_replies_polling_and_pushes_share_one_transport(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, proxy: str | None
+) -> None:
+    """One way to talk HTTP to the Bot API (issue 11): the Application's replies and long poll go
+    through the same backend the sender uses — aiohttp, or PTB's httpx behind a proxy."""
+    from bot.app.application import NewsBot
+    from bot.config import Settings
+    from bot.delivery.transport import AiohttpRequest
+
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    news = NewsBot(Settings(database_url=url, telegram_bot_token="1:x"), Database(url))
+    expected = HTTPXRequest if proxy else AiohttpRequest
+    sender_backend = type(bot_api_request(4))
+    assert sender_backend is expected
+    bot = news.application.bot
+    assert type(bot.request) is expected  # replies, menus, answers
+    assert type(news.application.updater.bot._request[0]) is expected  # getUpdates (no public API)
 
 
 async def test_halt_starts_no_send_after_it_returns(fake: FakeBotApi, harness_factory) -> None:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from bot.clock import ManualClock
 from bot.pushes.digests import DigestOptions, DigestScheduler
 from bot.render.callback_data import CallbackCodec
-from storage.articles import ArticleRepository, NewArticle
+from storage.articles import NewArticle
 from storage.chats import ChatRepository
 from storage.database import Database
 from storage.models import Chat
-from tests.conftest import deliveries_for_chat
+from tests.conftest import deliveries_for_chat, store_article
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONDON = ZoneInfo("Europe/London")
@@ -27,9 +27,9 @@ def local(tz: ZoneInfo, *parts: int) -> datetime:
 async def add_articles(db: Database, edition: date, *items: tuple[str, str]) -> list[int]:
     ids = []
     async with db.session() as s:
-        repo = ArticleRepository(s)
         for title, section in items:
-            article, _ = await repo.add_if_new(
+            article = await store_article(
+                s,
                 NewArticle(
                     paper="萧山日报", edition_date=edition, title=title,
                     content_hash=f"{edition}-{title}", section=section, page=1,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.ingest.service import IngestOptions, IngestService
 from bot.ingest.source_files import UnusableInputError
@@ -51,6 +52,32 @@ async def test_seed_page_is_stored_with_expected_sections(
     assert stored.page == 1
     assert stored.paper == "萧山日报"
     assert stored.reporters == ["黄婷", "盛振刚"]
+
+
+async def test_an_ingest_is_stamped_by_the_clock_it_was_given(db: Database, fixtures_dir: Path):
+    """The one Clock: what an ingest records as "now" (articles' ingested_at, the alert state's
+    reports) comes from the clock the service was built with, as tests and previews expect."""
+    at = datetime(2023, 7, 31, 6, 0, tzinfo=UTC)
+    service = IngestService(db, Settings(), clock=ManualClock(at))
+    report = await service.ingest([fixtures_dir / SEED])
+    async with db.session() as session:
+        stored = await ArticleRepository(session).get(report.articles[0].id)
+    assert stored is not None and stored.ingested_at.replace(tzinfo=UTC) == at
+
+
+async def test_an_admin_upload_is_stamped_by_the_bots_clock(db: Database, fixtures_dir: Path):
+    """The composition root's clock reaches the upload path too (BotServices -> UploadService)."""
+    from bot.services import BotServices
+
+    at = datetime(2023, 7, 31, 7, 0, tzinfo=UTC)
+    services = BotServices.create(Settings(), db, callback_secret="1:x", clock=ManualClock(at))
+    page = fixtures_dir / SEED
+    summary = await services.uploads.ingest_upload(page.name, page.read_bytes(), None)
+    assert summary.articles_new == 6
+    async with db.session() as session:
+        stamps = {a.ingested_at.replace(tzinfo=UTC) for a in await ArticleRepository(session)
+                  .in_edition(date(2023, 7, 31))}
+    assert stamps == {at}
 
 
 async def test_ingesting_the_same_page_twice_stores_it_once(db: Database, fixtures_dir: Path):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from bot.app.updates import ChatOrderedUpdates, RecentUpdateIds
 from bot.config import Settings
 from bot.delivery.send_window import SHARED_PER_SECOND, SendWindow
 from storage.database import Database
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 TOKEN = "123456:TEST-token-for-the-concurrency-tests"
 WAIT = 5.0  # generous: only reached when the behaviour is wrong
@@ -157,21 +160,25 @@ async def test_a_429_for_one_chat_does_not_delay_another_chats_reply(news: NewsB
 
 
 class VirtualTime:
-    """A clock that only moves when every sleeper is asleep: it jumps to the earliest wake-up.
-    Pacing is checked without real waiting (``run`` drives it)."""
+    """A :class:`bot.clock.Clock` that only moves when every waiter is asleep: it jumps to the
+    earliest wake-up. Pacing is checked without real waiting (``run`` drives it)."""
 
     def __init__(self) -> None:
-        self.now = 0.0
+        self.seconds = 0.0
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._count = 0
 
-    def clock(self) -> float:
-        return self.now
+    def now(self) -> datetime:
+        return EPOCH + timedelta(seconds=self.seconds)
 
-    async def sleep(self, seconds: float) -> None:
+    def monotonic(self) -> float:
+        return self.seconds
+
+    async def wait(self, events: Sequence[asyncio.Event], timeout: float | None) -> None:
+        assert not events and timeout is not None  # the reply pacer only ever waits for time
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._count += 1
-        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), self._count, future))
+        heapq.heappush(self._sleepers, (self.seconds + max(0.0, timeout), self._count, future))
         await future
 
     async def run(self, work: Awaitable[Any]) -> Any:
@@ -181,7 +188,7 @@ class VirtualTime:
                 await asyncio.sleep(0)
             if self._sleepers and not task.done():
                 wake, _, future = heapq.heappop(self._sleepers)
-                self.now = max(self.now, wake)
+                self.seconds = max(self.seconds, wake)
                 future.set_result(None)
         return task.result()
 
@@ -191,7 +198,7 @@ async def _burst(limiter: ReplyRateLimiter, time: VirtualTime,
     sent: list[tuple[float, int]] = []
 
     async def send(chat_id: int) -> bool:
-        sent.append((time.now, chat_id))
+        sent.append((time.seconds, chat_id))
         return True
 
     await time.run(asyncio.gather(*(
@@ -203,7 +210,7 @@ async def _burst(limiter: ReplyRateLimiter, time: VirtualTime,
 
 async def test_replies_keep_the_overall_and_per_chat_limits() -> None:
     time = VirtualTime()
-    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    limiter = ReplyRateLimiter(clock=time)
     chats = [1000 + i % 50 for i in range(500)]  # 500 replies to 50 readers at once
     sent = await _burst(limiter, time, chats)
     assert len(sent) == 500
@@ -219,7 +226,7 @@ async def test_replies_keep_the_overall_and_per_chat_limits() -> None:
 
 async def test_a_group_gets_at_most_twenty_a_minute() -> None:
     time = VirtualTime()
-    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    limiter = ReplyRateLimiter(clock=time)
     sent = await _burst(limiter, time, [-100123] * 45)
     times = [t for t, _ in sent]
     assert max(sum(1 for t in times if start <= t < start + 60.0) for start in times) <= 20
@@ -227,21 +234,21 @@ async def test_a_group_gets_at_most_twenty_a_minute() -> None:
 
 async def test_requests_without_a_chat_are_not_paced() -> None:
     time = VirtualTime()
-    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    limiter = ReplyRateLimiter(clock=time)
 
     async def answer() -> bool:
         return True
 
     for _ in range(100):
         await time.run(limiter.process_request(answer, (), {}, "answerCallbackQuery", {}, None))
-    assert time.now == 0.0
+    assert time.seconds == 0.0
 
 
 async def test_reads_about_a_chat_are_not_paced_like_messages_to_it() -> None:
     """The channel-admin check (getChatMember on a channel) runs before every channel settings
     press; pacing it as a group message (20/min) made button answers arrive expired."""
     time = VirtualTime()
-    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    limiter = ReplyRateLimiter(clock=time)
 
     async def member() -> dict[str, str]:
         return {"status": "administrator"}
@@ -249,16 +256,16 @@ async def test_reads_about_a_chat_are_not_paced_like_messages_to_it() -> None:
     for _ in range(60):
         await time.run(limiter.process_request(member, (), {}, "getChatMember",
                                                {"chat_id": -1001234, "user_id": 7}, None))
-    assert time.now == 0.0
+    assert time.seconds == 0.0
     for _ in range(4):  # a message to that channel is still paced: burst of 3, then 1/s
         await time.run(limiter.process_request(member, (), {}, "sendMessage",
                                                {"chat_id": -1001234}, None))
-    assert time.now > 0.0
+    assert time.seconds > 0.0
 
 
 async def test_a_reply_told_to_wait_too_long_fails_instead_of_holding_the_chat() -> None:
     time = VirtualTime()
-    limiter = ReplyRateLimiter(ReplyLimits(max_wait=30.0), clock=time.clock, sleep=time.sleep)
+    limiter = ReplyRateLimiter(ReplyLimits(max_wait=30.0), clock=time)
     calls = 0
 
     async def send() -> bool:
@@ -273,11 +280,11 @@ async def test_a_reply_told_to_wait_too_long_fails_instead_of_holding_the_chat()
 
 async def test_a_flooded_reply_is_retried_after_the_chats_pause() -> None:
     time = VirtualTime()
-    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep)
+    limiter = ReplyRateLimiter(clock=time)
     attempts: list[float] = []
 
     async def send() -> bool:
-        attempts.append(time.now)
+        attempts.append(time.seconds)
         if len(attempts) == 1:
             raise RetryAfter(20)
         return True
@@ -302,16 +309,16 @@ async def _replies_and_pushes(with_pushes: bool) -> tuple[list[float], list[floa
     when the last reply was answered."""
     time = VirtualTime()
     window = SendWindow()
-    limiter = ReplyRateLimiter(clock=time.clock, sleep=time.sleep, window=window)
+    limiter = ReplyRateLimiter(clock=time, window=window)
     replies: list[float] = []
     pushes: list[float] = []
     count = itertools.count()
 
     async def on_the_wire(arrived: list[float]) -> None:
         if next(count) % 7 == 0:
-            await time.sleep(0.3)
-        arrived.append(time.now)
-        await time.sleep(0.03)  # the answer's way back
+            await time.wait((), 0.3)
+        arrived.append(time.seconds)
+        await time.wait((), 0.03)  # the answer's way back
 
     async def reply(chat_id: int) -> bool:
         await on_the_wire(replies)
@@ -319,16 +326,16 @@ async def _replies_and_pushes(with_pushes: bool) -> tuple[list[float], list[floa
 
     async def push() -> None:
         await on_the_wire(pushes)
-        window.answered(time.now)
+        window.answered(time.seconds)
 
     async def fan_out() -> None:
         sends = []
         next_slot = 0.0
         for _ in range(300):  # the sender's order: its own slot, then room in the window
-            await time.sleep(max(0.0, next_slot - time.now))
-            next_slot = time.now + 1 / 25
-            while (delay := window.delay(time.now, urgent=False)) > 0:
-                await time.sleep(delay)
+            await time.wait((), max(0.0, next_slot - time.seconds))
+            next_slot = time.seconds + 1 / 25
+            while (delay := window.delay(time.seconds, urgent=False)) > 0:
+                await time.wait((), delay)
             window.start()
             sends.append(asyncio.ensure_future(push()))
         await asyncio.gather(*sends)
@@ -338,7 +345,7 @@ async def _replies_and_pushes(with_pushes: bool) -> tuple[list[float], list[floa
             limiter.process_request(reply, (c,), {}, "sendMessage", {"chat_id": c}, None)
             for c in [1000 + i % 50 for i in range(500)]
         ))
-        return time.now
+        return time.seconds
 
     work = [readers(), fan_out()] if with_pushes else [readers()]
     finished = (await time.run(asyncio.gather(*work)))[0]

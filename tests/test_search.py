@@ -41,7 +41,7 @@ async def _store(db: Database, *articles: NewArticle) -> list[int]:
     """Store and index articles the way the ingest does: one transaction."""
     async with db.session() as session:
         repo = ArticleRepository(session)
-        stored = [(await repo.add_if_new(a, ingested_at=NOW))[0] for a in articles]
+        stored = await repo.add_many(articles, ingested_at=NOW)
         await index_articles(session, stored)
     return [a.id for a in stored]
 
@@ -401,8 +401,8 @@ async def test_operators_are_searched_as_text(db: Database) -> None:
 async def test_rolled_back_ingest_leaves_no_index_rows(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.session() as session:
-            article, _ = await ArticleRepository(session).add_if_new(
-                _new("台风来袭"), ingested_at=NOW
+            [article] = await ArticleRepository(session).add_many(
+                [_new("台风来袭")], ingested_at=NOW
             )
             await index_articles(session, [article])
             raise RuntimeError("ingest failed")
@@ -470,3 +470,41 @@ async def test_reindex_indexes_articles_stored_before_the_migration(db_at_0001: 
     assert await reindex(db_at_0001) == 1
     assert await _ids(db_at_0001, "经开") == list(stored)
     assert await _ids(db_at_0001, "台风") == list(stored)
+
+
+# --- inline queries ----------------------------------------------------------------------------
+
+
+async def test_inline_query_answers_a_search_a_share_or_the_headlines_never_a_teaser(
+    db: Database,
+) -> None:
+    """The inline answer's logic, as a service (bot.search.inline), not in the handler."""
+    from dataclasses import replace
+
+    from bot.search.browse import BrowseService
+    from bot.search.inline import inline_page
+
+    floods = [_new(f"防汛巡查第{n}组出发", "防汛巡查。") for n in range(3)]
+    teaser = replace(_new("防汛巡查导读", "见第2版。"), kind="teaser")
+    [*flood_ids, teaser_id] = await _store(db, *floods, teaser)
+    browse, search = BrowseService(db), SearchService(db)
+
+    async def page(text: str, offset: int = 0, shared: int | None = None):  # type: ignore[no-untyped-def]
+        return await inline_page(browse, search, text, offset, shared_article=shared,
+                                 page_size=2, max_offset=500)
+
+    first = await page("防汛巡查")  # 4 hits, 2 a page; the teaser is dropped from its page
+    assert first.next_offset == 2 and all(m.snippet for m in first.matches)
+    second = await page("防汛巡查", offset=2)
+    assert second.next_offset is None
+    found = [m.article.id for m in first.matches + second.matches]
+    assert sorted(found) == sorted(flood_ids)
+    shared = await page("a_x", shared=flood_ids[0])
+    assert [(m.article.id, m.snippet) for m in shared.matches] == [(flood_ids[0], None)]
+    assert (await page("a_x", shared=teaser_id)).matches == []
+    assert (await page("a_x", offset=20, shared=flood_ids[0])).matches == []
+    headlines = await page("")
+    assert headlines.matches and all(m.snippet is None for m in headlines.matches)
+    assert teaser_id not in {m.article.id for m in headlines.matches}
+    refused = await page('"')  # an unbalanced quote: the search refuses it, the answer is empty
+    assert refused.matches == [] and refused.next_offset is None

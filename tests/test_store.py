@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, DatabaseUnavailableError
@@ -30,8 +31,7 @@ def _article(title: str = "我区启动防台风Ⅳ级应急响应", digest: str
 
 async def test_article_round_trips_with_all_fields(db: Database) -> None:
     async with db.session() as session:
-        article, created = await ArticleRepository(session).add_if_new(_article(), ingested_at=NOW)
-    assert created
+        [article] = await ArticleRepository(session).add_many([_article()], ingested_at=NOW)
     async with db.session() as session:
         stored = await ArticleRepository(session).get(article.id)
     assert stored is not None
@@ -45,7 +45,7 @@ async def test_article_round_trips_with_all_fields(db: Database) -> None:
 
 async def test_json_columns_are_stored_as_utf8_and_escaped_rows_still_read(db: Database) -> None:
     async with db.session() as session:
-        article, _ = await ArticleRepository(session).add_if_new(_article(), ingested_at=NOW)
+        [article] = await ArticleRepository(session).add_many([_article()], ingested_at=NOW)
     async with db.session() as session:
         raw = await session.scalar(
             text("SELECT CAST(paragraphs AS TEXT) FROM articles WHERE id = :id"), {"id": article.id}
@@ -62,24 +62,27 @@ async def test_json_columns_are_stored_as_utf8_and_escaped_rows_still_read(db: D
     assert stored.reporters == ["黄婷"]
 
 
-async def test_same_content_hash_is_stored_once(db: Database) -> None:
+async def test_same_content_hash_is_found_and_never_stored_twice(db: Database) -> None:
+    """The ingest's dedupe: stored hashes are found in one lookup (the rest are new), and the
+    store itself refuses a second row with the same content hash."""
     async with db.session() as session:
-        first, created_first = await ArticleRepository(session).add_if_new(
-            _article(), ingested_at=NOW
-        )
+        [first] = await ArticleRepository(session).add_many([_article()], ingested_at=NOW)
     async with db.session() as session:
-        second, created_second = await ArticleRepository(session).add_if_new(
-            _article(), ingested_at=NOW
+        found = await ArticleRepository(session).find_by_hashes(
+            [_article().content_hash, "f" * 64, _article().content_hash]
         )
+    assert {h: a.id for h, a in found.items()} == {_article().content_hash: first.id}
+    with pytest.raises(IntegrityError):
+        async with db.session() as session:
+            await ArticleRepository(session).add_many([_article()], ingested_at=NOW)
+    async with db.session() as session:
         assert await ArticleRepository(session).count() == 1
-    assert created_first and not created_second
-    assert second.id == first.id
 
 
 async def test_failed_transaction_stores_nothing(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.session() as session:
-            await ArticleRepository(session).add_if_new(_article(), ingested_at=NOW)
+            await ArticleRepository(session).add_many([_article()], ingested_at=NOW)
             raise RuntimeError("the file turned out to be bad half-way")
     async with db.session() as session:
         assert await ArticleRepository(session).count() == 0
@@ -88,9 +91,8 @@ async def test_failed_transaction_stores_nothing(db: Database) -> None:
 async def test_sections_are_counted_and_listed_newest_first(db: Database) -> None:
     async with db.session() as session:
         repo = ArticleRepository(session)
-        await repo.add_if_new(_article("旧", "1" * 64), ingested_at=NOW)
         newer = replace(_article("新", "2" * 64), edition_date=date(2023, 8, 1))
-        await repo.add_if_new(newer, ingested_at=NOW)
+        await repo.add_many([_article("旧", "1" * 64), newer], ingested_at=NOW)
     async with db.session() as session:
         repo = ArticleRepository(session)
         assert await repo.section_counts() == {"应急": 2}
@@ -101,8 +103,8 @@ async def test_sections_are_counted_and_listed_newest_first(db: Database) -> Non
 async def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with db.session() as session:
-            await ArticleRepository(session).add_if_new(
-                _article(), ingested_at=datetime(2023, 7, 31, 1, 0)
+            await ArticleRepository(session).add_many(
+                [_article()], ingested_at=datetime(2023, 7, 31, 1, 0)
             )
 
 

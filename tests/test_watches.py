@@ -16,10 +16,10 @@ from bot.subscriptions.watches import (
     WatchService,
     parse_watch_query,
 )
-from storage.articles import ArticleRepository, NewArticle
+from storage.articles import NewArticle
 from storage.chats import ChatRepository
 from storage.database import Database
-from tests.conftest import deliveries_for_chat
+from tests.conftest import deliveries_for_chat, store_article
 
 NOW = datetime(2023, 8, 1, tzinfo=UTC)
 CODEC = CallbackCodec("test-token")
@@ -51,9 +51,9 @@ def test_regular_expression_characters_are_plain_text() -> None:
 
 async def add_articles(db: Database, *titles: str) -> None:
     async with db.session() as s:
-        repo = ArticleRepository(s)
         for title in titles:
-            await repo.add_if_new(
+            await store_article(
+                s,
                 NewArticle(paper="萧山日报", edition_date=date(2023, 7, 31), title=title,
                            content_hash=title, section="社会", paragraphs=(f"{title}。",)),
                 ingested_at=NOW,

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -139,12 +139,12 @@ class AlertRecorder:
     def __init__(
         self,
         session: AsyncSession,
-        clock_now: datetime | None = None,
+        now: datetime,
         tz: ZoneInfo = PAPER_TZ,
         stale_after: timedelta | None = DEFAULT_STALE_AFTER,
     ) -> None:
         self.repo = AlertRepository(session)
-        self.now = clock_now or datetime.now(UTC)
+        self.now = now  # the ingest's instant, from the one clock (never read here)
         self.tz = tz
         self.stale_after = stale_after  # a restatement must follow a report within this
 
@@ -262,8 +262,8 @@ async def detect_and_record(
     *,
     home_paper: str,
     home_region: str | None,
+    now: datetime,
     tz: ZoneInfo = PAPER_TZ,
-    now: datetime | None = None,
     stale_after: timedelta | None = DEFAULT_STALE_AFTER,
 ) -> list[StoredAlert]:
     """Run the detector over newly stored articles: new events are stored, known ones get

@@ -39,6 +39,7 @@ from bot.config import Settings
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.send_window import SendWindow
 from bot.delivery.sender import DeliveryQueue, DeliveryService
+from bot.delivery.transport import bot_api_request
 from bot.ingest.inbox import Inbox
 from bot.ingest.service import IngestService
 from bot.services import BotServices, warm_up
@@ -57,6 +58,7 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 TELEGRAM_ROOT = "https://api.telegram.org"
 POLL_TIMEOUT_SECONDS = 10
+REPLY_POOL_SIZE = 256  # connections for replies, as PTB's default backend has (long polling: 1)
 _IMPORTED_AT = time.monotonic()
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -187,7 +189,10 @@ class NewsBot:
             .post_stop(self.stop)
             .post_shutdown(self.shutdown)
         )
-        if request is not None:
+        if request is None:  # the one transport (bot/delivery/transport.py), PTB's pools
+            builder = (builder.request(bot_api_request(REPLY_POOL_SIZE))
+                       .get_updates_request(bot_api_request(1)))
+        else:
             builder = builder.request(request).get_updates_request(request)
         if not with_updater:
             builder = builder.updater(None)

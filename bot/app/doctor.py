@@ -24,7 +24,6 @@ from typing import Literal
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.app.application import TELEGRAM_ROOT
 from bot.clock import SystemClock
@@ -35,6 +34,7 @@ from bot.config import (
     parse_admin_ids,
     parse_timezone,
 )
+from bot.delivery.transport import bot_api_request
 from bot.ingest.inbox import DONE_DIR, FAILED_DIR
 from bot.sources.fetch import Fetcher, FetchError
 from bot.text.section_choice import (
@@ -221,8 +221,7 @@ class Doctor:
         if not token:
             return _problem("token", "TELEGRAM_BOT_TOKEN is not set", "create a bot with "
                             "@BotFather (/newbot) and set TELEGRAM_BOT_TOKEN to its token")
-        request = HTTPXRequest(connect_timeout=GET_ME_TIMEOUT_SECONDS,
-                               read_timeout=GET_ME_TIMEOUT_SECONDS)
+        request = bot_api_request(1, timeout=GET_ME_TIMEOUT_SECONDS)  # the bot's own transport
         bot = Bot(token, base_url=f"{root}/bot", base_file_url=f"{root}/file/bot",
                   request=request)
         try:

@@ -27,17 +27,16 @@ before the pushes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.clock import Clock, SystemClock
 from bot.delivery.policy import retry_after_seconds
 from bot.delivery.send_window import SendWindow
 
@@ -78,18 +77,11 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
     """A ``BaseRateLimiter`` for the Application's bot (module doc). ``rate_limit_args``, when a
     caller passes one, is the number of retries for that request."""
 
-    def __init__(
-        self,
-        limits: ReplyLimits | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        window: SendWindow | None = None,
-    ) -> None:
+    def __init__(self, limits: ReplyLimits | None = None, *, clock: Clock | None = None,
+                 window: SendWindow | None = None) -> None:
         self.limits = limits or ReplyLimits()
+        self._clock = clock or SystemClock()  # tests pass a virtual one: pacing without waiting
         self.window = window  # the bot's messages per second, shared with the pushes
-        self._clock = clock  # tests pass a virtual clock and a sleep that advances it
-        self._sleep = sleep
         self._next_slot = 0.0
         self._started: deque[float] = deque()  # when the sends of the last second started
         self._chats: dict[int | str, _ChatPace] = {}
@@ -132,7 +124,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                             "waits)", chat_id, endpoint, wait)
             finally:
                 if self.window is not None:
-                    self.window.answered(self._clock(), refused=refused)
+                    self.window.answered(self._clock.monotonic(), refused=refused)
 
     async def _wait_for_room(self) -> None:
         """Wait until the bot's shared window has room for one more message, and take it;
@@ -142,8 +134,8 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
             return
         window.waiting_urgent += 1
         try:
-            while (delay := window.delay(self._clock(), urgent=True)) > 0:
-                await self._sleep(delay)
+            while (delay := window.delay(self._clock.monotonic(), urgent=True)) > 0:
+                await self._clock.wait((), delay)
         finally:
             window.waiting_urgent -= 1
         window.start()
@@ -166,7 +158,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
             del self._chats[key]
 
     def _pause(self, chat_id: int | str, seconds: float) -> None:
-        now = self._clock()
+        now = self._clock.monotonic()
         pace = self._pace(chat_id, now)
         pace.paused_until = max(pace.paused_until, now + seconds)
         self.chat_pauses += 1
@@ -179,7 +171,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         lim = self.limits
         is_group = isinstance(chat_id, str) or chat_id < 0
         while True:
-            now = self._clock()
+            now = self._clock.monotonic()
             pace = self._pace(chat_id, now)
             since = max(now, pace.updated)  # the chat's last slot may still be ahead
             tokens = min(float(lim.chat_burst),
@@ -192,7 +184,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                     ready = max(ready, pace.sent[-lim.group_per_minute] + lim.group_window)
             if ready <= now:
                 break
-            await self._sleep(ready - now)
+            await self._clock.wait((), ready - now)
         slot = max(now, self._next_slot)
         self._next_slot = slot + 1.0 / lim.overall_per_second
         pace.tokens = min(float(lim.chat_burst),
@@ -201,7 +193,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         if is_group:
             pace.sent.append(slot)  # slots only ever increase: the window stays in order
         if slot > now:
-            await self._sleep(slot - now)
+            await self._clock.wait((), slot - now)
         await self._within_second_cap()
 
     async def _within_second_cap(self) -> None:
@@ -209,10 +201,10 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         the clock, however the slots bunched (a busy event loop wakes several timers at once)."""
         cap = max(1, int(self.limits.overall_per_second))
         while True:
-            now = self._clock()
+            now = self._clock.monotonic()
             while self._started and self._started[0] <= now - 1.0 + 1e-6:  # float rounding
                 self._started.popleft()
             if len(self._started) < cap:
                 self._started.append(now)
                 return
-            await self._sleep(self._started[0] + 1.0 - now)
+            await self._clock.wait((), self._started[0] + 1.0 - now)

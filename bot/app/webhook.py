@@ -17,7 +17,6 @@ through ``application.update_queue``. Here:
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -86,11 +85,3 @@ class WebhookServer:
         await self.application.update_queue.put(update)
         return web.Response(status=200)
 
-
-async def serve_until_stopped(stop: asyncio.Event, server: WebhookServer) -> None:
-    """Serve until ``stop`` is set (SIGTERM/SIGINT handlers set it), then stop listening."""
-    await server.start()
-    try:
-        await stop.wait()
-    finally:
-        await server.stop()

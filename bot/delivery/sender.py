@@ -52,7 +52,7 @@ from bot.delivery.policy import (
     decide_after_error,
 )
 from bot.delivery.send_window import SendWindow
-from bot.delivery.telegram_aiohttp import AiohttpRequest, delivery_request
+from bot.delivery.transport import AiohttpRequest, bot_api_request
 from bot.render.html_text import plain_text
 from bot.subscriptions.chats import deactivate_chat
 from storage.chats import ChatRepository
@@ -711,7 +711,7 @@ class DeliveryService:
     """The sender as an ``AppService`` of the Telegram Application (``bot/app/application.py``).
 
     It sends through its own ``Bot`` (same token and server as the Application's) with a request
-    backend sized for ``max_in_flight`` and cheap on CPU (``bot/delivery/telegram_aiohttp.py``),
+    backend sized for ``max_in_flight`` and cheap on CPU (``bot/delivery/transport.py``),
     so a fan-out never competes with handler replies for connections.
     """
 
@@ -741,7 +741,7 @@ class DeliveryService:
         self.on_fenced: Callable[[], None] | None = None
 
     async def start(self, application: object = None) -> None:
-        request = self.request or delivery_request(self.limits.max_in_flight + 4)
+        request = self.request or bot_api_request(self.limits.max_in_flight + 4)
         bot = Bot(self.token, base_url=f"{self.api_root}/bot", request=request)
         await bot.initialize()
         # ``newsbrief run`` holds the single-instance lock before it starts its services, so any

@@ -16,12 +16,13 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.alerts.state import StoredAlert, detect_and_record
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.ingest.jsonl_stream import StreamedSource, check_text_stream, text_lines
 from bot.ingest.page_parser import PageParseError, ParsedArticle, parse_page
@@ -51,7 +52,6 @@ from storage.models import SourceFile
 from storage.search_index import IndexEntry, SearchIndex
 
 InputFormat = Literal["auto", "page", "jsonl"]
-Clock = Callable[[], datetime]
 # (stage, done, total): stage "checking" counts articles read so far (total 0: not known yet),
 # "storing" counts articles stored out of the total the check found.
 ProgressCallback = Callable[[str, int, int], None]
@@ -184,10 +184,6 @@ class IngestReport:
         }
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def content_hash(
     paper: str, edition: date, kind: str, title: str, paragraphs: Sequence[str]
 ) -> str:
@@ -234,10 +230,10 @@ def detect_format(path: Path, requested: InputFormat) -> Literal["page", "jsonl"
 class IngestService:
     """Loads pages and article lists; the CLI, the inbox job and admin uploads all call this."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
         self.db = db
         self.settings = settings
-        self.clock = clock
+        self.clock = clock or SystemClock()  # stamps ingested_at and the alert state's "now"
         self.batch_articles = STORE_BATCH_ARTICLES
         self.batch_chars = STORE_BATCH_CHARS
         # Called with each batch just before it is stored (tests count what is held at once).
@@ -531,7 +527,7 @@ class IngestService:
         ``rows`` come from :meth:`index_rows`."""
         report = IngestReport()
         await self._store_batch_in(session, _header(item), item.drafts, rows, None,
-                                   self.clock(), report)
+                                   self.clock.now(), report)
         report.files = 1
         return report
 
@@ -546,7 +542,7 @@ class IngestService:
         """One file's articles in transactions of at most one batch each; the file's record is
         written with the first and its counts grow with each, so a store cut short is visible
         as a record with fewer articles than the file, and rerunning the ingest completes it."""
-        now = self.clock()
+        now = self.clock.now()
         record_id: int | None = None
         while True:
             batch, entries = await asyncio.to_thread(self._next_batch, drafts)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from bot.alerts.state import StoredAlert
+from bot.clock import Clock
 from bot.config import Settings
 from bot.ingest.pdf_pages import MAX_PDF_BYTES, is_pdf_name
 from bot.ingest.service import (
@@ -67,8 +68,8 @@ def check_upload(name: str | None, size: int | None) -> str:
 
 
 class UploadService:
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.ingest = IngestService(db, settings)
+    def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
+        self.ingest = IngestService(db, settings, clock)
 
     async def ingest_upload(self, name: str, data: bytes, caption: str | None) -> UploadSummary:
         options = IngestOptions(edition=edition_date_from_name(caption or ""))

@@ -19,7 +19,7 @@ from bot.render.callback_data import (
     parse_watch_remove,
 )
 from bot.render.digest import render_digest, render_nothing_new
-from bot.render.html_text import plain_text
+from bot.render.html_text import html_to_terminal, plain_text
 from bot.render.i18n import ECHO_CHARS, EN, ZH_HANS, Translator, echo
 from bot.render.layout import utf16_len
 from bot.render.parts import MessagePart, inline_markup
@@ -53,6 +53,7 @@ __all__ = [
     "SettingsPress",
     "Translator",
     "echo",
+    "html_to_terminal",
     "inline_markup",
     "parse_deep_link",
     "parse_settings_data",

@@ -8,7 +8,6 @@ Bot API JSON here and only here — once as plain JSON for the outbox, once as P
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,11 +74,6 @@ class MessagePart:
             for row in rows
         )
         return cls(Html(data["text"]), keyboard, bool(data.get("disable_notification")))
-
-
-def with_silence(parts: Sequence[MessagePart], silent: bool) -> list[MessagePart]:
-    """The same parts, sent with or without a notification sound."""
-    return [MessagePart(p.html, p.keyboard, silent) for p in parts]
 
 
 def keyboard_json(keyboard: Keyboard) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from bot.search.browse import (
     SectionPage,
     article_to_dict,
 )
+from bot.search.inline import InlineMatch, InlinePage, inline_page
 from bot.search.query import QueryError, parse_query
 from bot.search.service import SearchHit, SearchPage, SearchService, index_articles, reindex
 from bot.search.tokens import body_text, headline_text
@@ -19,6 +20,8 @@ __all__ = [
     "ArticleSummary",
     "BrowseService",
     "Edition",
+    "InlineMatch",
+    "InlinePage",
     "QueryError",
     "SearchHit",
     "SearchPage",
@@ -29,6 +32,7 @@ __all__ = [
     "body_text",
     "headline_text",
     "index_articles",
+    "inline_page",
     "parse_query",
     "reindex",
 ]

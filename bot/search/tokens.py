@@ -50,9 +50,10 @@ def _run_grams(runs: Iterable[str]) -> list[str]:
     return tokens
 
 
-def distinct_chars(folded: str) -> list[str]:
-    """Each letter/digit that occurs, once, in order of first occurrence."""
-    return list(dict.fromkeys("".join(word_runs(folded))))
+def distinct_chars(runs: Iterable[str]) -> list[str]:
+    """Each letter/digit of the runs, once, in order of first occurrence (single-character
+    lookups read this set instead of scanning the bigrams)."""
+    return list(dict.fromkeys("".join(runs)))
 
 
 def ranking_words(folded: str) -> list[str]:
@@ -122,8 +123,8 @@ def text_index_entry(article: IndexedText, article_id: int) -> IndexEntry:
         section=article.section,
         title_grams=_run_grams(title_runs),
         body_grams=_run_grams(body_runs),
-        title_chars=list(dict.fromkeys("".join(title_runs))),
-        body_chars=list(dict.fromkeys("".join(body_runs))),
+        title_chars=distinct_chars(title_runs),
+        body_chars=distinct_chars(body_runs),
         words=ranking_words(title + "\n" + body[:RANKING_LEAD_CHARS]),
         headline=" ".join(title_runs),
         phrase_text=" ".join(title_runs) + "\n" + " ".join(body_runs),

@@ -4,3 +4,30 @@
 :mod:`feeds` and :mod:`pages` read feeds and web pages into article records, and
 :mod:`service` stores them through the same ingest path as files (sections, search index, alerts).
 """
+
+from __future__ import annotations
+
+from bot.sources.fetch import Fetched, Fetcher, FetchError, UnsupportedSchemeError
+from bot.sources.service import (
+    DEFAULT_EVERY_MINUTES,
+    KINDS,
+    PollResult,
+    SourceExistsError,
+    SourceInfo,
+    SourceInputError,
+    SourceService,
+)
+
+__all__ = [
+    "DEFAULT_EVERY_MINUTES",
+    "KINDS",
+    "FetchError",
+    "Fetched",
+    "Fetcher",
+    "PollResult",
+    "SourceExistsError",
+    "SourceInfo",
+    "SourceInputError",
+    "SourceService",
+    "UnsupportedSchemeError",
+]

@@ -211,7 +211,7 @@ class SourceService:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self.ingest = ingest or IngestService(db, settings, clock=clock.now)
+        self.ingest = ingest or IngestService(db, settings, clock=clock)
         self.fetcher_factory = fetcher_factory or (lambda: Fetcher(clock))
         self.rng = rng or random.Random()
         self.robots = RobotsRules(clock)

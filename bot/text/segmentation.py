@@ -38,16 +38,6 @@ def load() -> None:
     _jieba()
 
 
-def words_for_search(text: str) -> list[str]:
-    """jieba's search-mode words (long words plus their shorter dictionary parts), in text order."""
-    return [word for word in _jieba().cut_for_search(text) if not word.isspace()]
-
-
-def words(text: str) -> list[str]:
-    """jieba's precise-mode words, in text order."""
-    return [word for word in _jieba().cut(text) if not word.isspace()]
-
-
 def dictionary_words(text: str) -> list[str]:
     """Words by greedy longest match against jieba's dictionary, in text order: each run of
     letters/digits is split into the longest dictionary word at each position (a single

@@ -27,7 +27,7 @@ from telegram.request import HTTPXRequest
 
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.sender import DeliverySender
-from bot.delivery.telegram_aiohttp import delivery_request
+from bot.delivery.transport import bot_api_request
 from storage.database import Database
 from storage.instance_lock import InstanceLock
 from storage.models import Delivery
@@ -85,7 +85,7 @@ async def run(args: argparse.Namespace, db: Database) -> dict[str, float]:
         **({} if args.write_linger is None else {"write_linger": args.write_linger}),
     )
     request = (HTTPXRequest(connection_pool_size=args.max_in_flight + 4) if args.http == "httpx"
-               else delivery_request(args.max_in_flight + 4))
+               else bot_api_request(args.max_in_flight + 4))
     bot = Bot(args.token, base_url=f"{args.api}/bot", request=request)
     async with bot:
         sender = DeliverySender(db, bot, limits=limits, release_claims_on_start=args.lock)
@@ -138,7 +138,7 @@ if __name__ == "__main__":
     parser.add_argument("--claim-lease", type=float, default=30.0)
     parser.add_argument("--paid", action="store_true")
     parser.add_argument("--http", choices=("aiohttp", "httpx"), default="aiohttp",
-                        help="PTB request backend (aiohttp: bot/delivery/telegram_aiohttp.py)")
+                        help="PTB request backend (aiohttp: bot/delivery/transport.py)")
     parser.add_argument("--write-linger", type=float, default=None)
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--profile", help="write cProfile stats of the whole run to this file")

@@ -77,9 +77,7 @@ def random_preferences(chat_id: int, rng: random.Random) -> tuple[DigestPreferen
 
 async def load(db: Database, articles: list[NewArticle]) -> None:
     async with db.session() as s:
-        repo = ArticleRepository(s)
-        for article in articles:
-            await repo.add_if_new(article, ingested_at=datetime(2023, 7, 31, tzinfo=UTC))
+        await ArticleRepository(s).add_many(articles, ingested_at=datetime(2023, 7, 31, tzinfo=UTC))
 
 
 async def one_digest_ms(db: Database, codec: CallbackCodec, repeats: int = 30) -> float:

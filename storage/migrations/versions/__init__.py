@@ -1,0 +1,1 @@
+"""One Alembic revision per module, chained by ``down_revision``."""

@@ -1,13 +1,16 @@
-"""A python-telegram-bot request backend over aiohttp, for the delivery sender's Bot.
+"""The one transport for the Bot API: a python-telegram-bot request backend over aiohttp.
 
-Why: PTB's default backend (httpx) costs about 2.7 ms of CPU per message on our benchmark machine,
-aiohttp about 0.3 ms; at a fan-out of 10,000 digests, or 1,000 messages a second with
+Every Bot this process builds talks HTTP through :func:`bot_api_request`: the Application's
+(replies, menus, long polling), the delivery sender's and the doctor's. Why aiohttp and not PTB's
+default (httpx): httpx costs about 2.7 ms of CPU per message on our benchmark machine, aiohttp
+about 0.3 ms; at a fan-out of 10,000 digests, or 1,000 messages a second with
 ``allow_paid_broadcast``, that is the difference between one core keeping up and not (figures:
-docs/performance.md, "Transport"). Only PTB's public ``BaseRequest`` API is used, so PTB still
-maps every answer to its error type (RetryAfter/Forbidden/ChatMigrated/...) and the sender's error
-policy is the same whichever backend runs. :meth:`AiohttpRequest.post_json` skips PTB's request
-encoding (a RequestParameter per field, then a form body): the sender encodes its JSON once.
-Behind a proxy :func:`delivery_request` falls back to PTB's own ``HTTPXRequest``.
+docs/performance.md, "Transport").
+Only PTB's public ``BaseRequest`` API is used, so PTB still maps every answer to its error type
+(RetryAfter/Forbidden/ChatMigrated/...) and the error policy is the same whichever backend runs.
+:meth:`AiohttpRequest.post_json` skips PTB's request encoding (a RequestParameter per field, then
+a form body): the sender encodes its JSON once. Behind a proxy :func:`bot_api_request` returns
+PTB's own ``HTTPXRequest`` instead, which honours the proxy variables (aiohttp here does not).
 """
 
 from __future__ import annotations
@@ -35,15 +38,18 @@ def proxy_configured(environ: Mapping[str, str] | None = None) -> bool:
     return any(env.get(name) for name in PROXY_VARIABLES)
 
 
-def delivery_request(pool_size: int) -> BaseRequest:
-    """The cheapest request backend with room for ``pool_size`` sends in flight.
+def bot_api_request(pool_size: int, *, timeout: float | None = None) -> BaseRequest:
+    """The request backend for a Bot with room for ``pool_size`` requests in flight; ``timeout``
+    replaces the default connect and read timeouts (the long poll adds its own wait to the read).
 
-    Behind a proxy the sender uses PTB's own httpx backend, which honours the proxy variables like
-    the handlers' requests do.
+    Behind a proxy: PTB's own httpx backend, which honours the proxy variables.
     """
+    connect = DEFAULT_CONNECT_TIMEOUT if timeout is None else timeout
+    read = DEFAULT_READ_TIMEOUT if timeout is None else timeout
     if proxy_configured():
-        return HTTPXRequest(connection_pool_size=pool_size)
-    return AiohttpRequest(pool_size=pool_size)
+        return HTTPXRequest(connection_pool_size=pool_size, connect_timeout=connect,
+                            read_timeout=read)
+    return AiohttpRequest(pool_size=pool_size, read_timeout=read, connect_timeout=connect)
 
 
 class JsonBody(RequestData):
@@ -64,13 +70,19 @@ def _seconds(value: object, default: float) -> float | None:
 class AiohttpRequest(BaseRequest):
     """``BaseRequest.do_request`` over one ``aiohttp.ClientSession`` with a bounded pool."""
 
-    def __init__(self, *, pool_size: int = 16, read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
+    def __init__(
+        self,
+        *,
+        pool_size: int = 16,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> None:
         self._pool_size = pool_size
         self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
         self._session: aiohttp.ClientSession | None = None
         self._urls: dict[str, yarl.URL] = {}  # parsed once, not per request
-        self._default_timeout = self._timeout(read_timeout, DEFAULT_CONNECT_TIMEOUT,
-                                              DEFAULT_POOL_TIMEOUT)
+        self._default_timeout = self._timeout(read_timeout, connect_timeout, DEFAULT_POOL_TIMEOUT)
 
     @staticmethod
     def _timeout(read: float | None, connect: float | None,
@@ -116,7 +128,7 @@ class AiohttpRequest(BaseRequest):
             timeout = self._default_timeout
         else:
             timeout = self._timeout(_seconds(read_timeout, self._read_timeout),
-                                    _seconds(connect_timeout, DEFAULT_CONNECT_TIMEOUT),
+                                    _seconds(connect_timeout, self._connect_timeout),
                                     _seconds(pool_timeout, DEFAULT_POOL_TIMEOUT))
         headers: Mapping[str, str] | None = None
         data: Any = None

@@ -1,5 +1,6 @@
-"""The sender's request backend against a local aiohttp server: JSON bodies posted as encoded,
-answers mapped to PTB's error types, timeouts and dead servers reported as PTB's network errors."""
+"""The Bot API transport (aiohttp behind PTB's BaseRequest) against a local aiohttp server: JSON
+bodies posted as encoded, answers mapped to PTB's error types, timeouts and dead servers reported
+as PTB's network errors."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.delivery.telegram_aiohttp import AiohttpRequest
+from bot.delivery.transport import AiohttpRequest
 
 
 class Recorder:
