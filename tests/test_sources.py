@@ -10,9 +10,11 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import bot.sources.service as source_service_module
 from bot.alerts.state import AlertQueryService
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
@@ -154,6 +156,31 @@ async def test_an_item_edited_later_updates_its_article(db: Database, site: Sour
     search = SearchService(db)
     assert [h.id for h in (await search.search("危旧房屋")).results] == [articles[0].id]
     assert (await search.search("人员转移")).total == 0
+
+
+async def test_an_edited_item_is_read_for_alerts_with_the_operators_stale_window(
+    db: Database, site: SourcesSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NEWSBRIEF_ALERT_STALE_HOURS holds for an article a source edits, as for a new one (the
+    edit path passed no window, so the detector's default applied)."""
+    seen: list[object] = []
+    detect = source_service_module.detect_and_record
+
+    async def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("stale_after", "default"))
+        return await detect(*args, **kwargs)
+
+    monkeypatch.setattr(source_service_module, "detect_and_record", spy)
+    site.put("/feed.xml", typhoon_feed(site), "application/rss+xml")
+    sources = service(db)
+    window = Settings().alert_stale_after
+    await sources.add(site.url("/feed.xml"))
+    await sources.poll_all()
+    corrected = (*TYPHOON_BODY[:2], "区防指提醒市民减少外出，远离河道和危旧房屋。")
+    site.put("/feed.xml", typhoon_feed(site, body=corrected), "application/rss+xml")
+    [result] = await sources.poll_all()
+    assert result.articles_updated == 1
+    assert seen == [window]  # the edit path (new items go through the ingest service)
 
 
 async def test_the_same_story_in_two_feeds_is_stored_once(db: Database, site: SourcesSite) -> None:

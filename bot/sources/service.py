@@ -605,6 +605,7 @@ class SourceService:
         alerts = await detect_and_record(
             session, [article], home_paper=self.settings.paper,
             home_region=self.settings.home_region, now=now, tz=self.settings.timezone,
+            stale_after=self.settings.alert_stale_after,
         )
         await repository.record_item(source_id, known.key, article.id, draft.content_hash, now)
         result.articles_updated += 1
