@@ -751,6 +751,13 @@ def test_explain_labels_every_input_line() -> None:
         "4 2019年10月25日 星期五",
         "人民日报 2019年10月25日 星期五 第4版",
         "第16版",
+        # Round four: dates in figures, no year, no weekday beside a page or section name.
+        "2019.10.25 星期五",
+        "2019/10/25 星期五 第4版",
+        "10月25日 星期五 第4版",
+        "人民日报 2019年10月25日",
+        "2019.10.25 国内",
+        "人民日报 第4版",
     ],
 )
 @pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
@@ -765,7 +772,7 @@ def test_page_ears_in_several_forms_are_furniture(ear: str, at_top: bool) -> Non
     )
 
 
-@pytest.mark.parametrize("ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016"])
+@pytest.mark.parametrize("ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016", "国际｜16", "16·理论"])
 @pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
 def test_section_and_page_number_ear_is_furniture(ear: str, at_top: bool) -> None:
     """Papers print the section with the page number as an ear ("要闻 4", "经济新闻 5")."""
@@ -796,6 +803,37 @@ def test_ears_stack_at_the_top_and_bottom_but_not_inside_the_page() -> None:
     # Inside the page the same shape is no ear: it is kept.
     assert "乡村振兴 2" in article.subheads + article.paragraphs
     assert {BODY, BODY_2} <= set(article.paragraphs)
+
+
+def test_a_signature_date_at_the_foot_is_no_ear() -> None:
+    """A date alone may close a signed piece at the page's foot: only a date with a page,
+    section or paper name beside it is an ear."""
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, "2019年10月6日"))
+    assert article.paragraphs[-1] == "2019年10月6日"
+
+
+@pytest.mark.parametrize("jump", ["（转第5版）", "（下转5版）", "（转A2版）", "（紧接第一版）"])
+def test_jump_lines_in_other_wordings_end_a_piece(jump: str) -> None:
+    page = blocks("第一篇标题在此", BODY, BODY_2, jump, "秋收时节农事忙", BODY, BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["第一篇标题在此", "秋收时节农事忙"]
+    assert all(jump not in article.paragraphs for article in articles)
+
+
+@pytest.mark.parametrize("credit", ["资料图片", "（资料图片）", "本版照片除署名外均为资料图片"])
+def test_file_picture_credit_is_no_heading(credit: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2))
+    assert article.title == "秋收时节农事忙"
+    assert article.subheads == ()
+    assert article.paragraphs == (BODY, credit, BODY_2)
+
+
+@pytest.mark.parametrize("label", ["背景资料", "新闻资料", "延伸阅读"])
+def test_box_label_at_the_end_of_the_page_heads_no_article(label: str) -> None:
+    """A box label left at the page's foot (its box set elsewhere) belongs to the story."""
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, label, "第4版"))
+    assert article.title == "秋收时节农事忙"
+    assert article.paragraphs[:2] == (BODY, BODY_2)
 
 
 @pytest.mark.parametrize("credit", ["人民视觉", "新华社发", "视觉中国", "中新社发"])
