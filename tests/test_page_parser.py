@@ -772,7 +772,9 @@ def test_page_ears_in_several_forms_are_furniture(ear: str, at_top: bool) -> Non
     )
 
 
-@pytest.mark.parametrize("ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016", "国际｜16", "16·理论"])
+@pytest.mark.parametrize(
+    "ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016", "国际｜16", "16·理论"]
+)
 @pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
 def test_section_and_page_number_ear_is_furniture(ear: str, at_top: bool) -> None:
     """Papers print the section with the page number as an ear ("要闻 4", "经济新闻 5")."""
