@@ -1094,3 +1094,20 @@ def test_picture_title_of_two_short_phrases_still_heads_a_photo() -> None:
     )
     articles = parse_page(page, EDITION).articles
     assert [(article.kind, article.title) for article in articles][1] == ("photo", "秋收，出发")
+
+
+def test_long_kicker_over_a_tagged_title_is_a_kicker() -> None:
+    """A kicker may run to a sentence or two ("…成效如何？记者在河北进行了调查采访"; "…多年苦头。
+    …终于——"): over a title closed by its column tag it is the kicker, neither body text nor
+    the first piece of a paragraph cut by a column break."""
+    for kicker in (
+        "深化增值税改革进展成效如何？记者在河北进行了调查采访",
+        "苦氟水让不少乡亲吃了多年苦头。为了啃下这块硬骨头，当地干部群众连轴转，终于——",
+    ):
+        page = blocks("第17版", kicker, "政策红包送来真金白银（财经眼）", BODY, BODY_2)
+        article = only_article(page)
+        assert (article.kicker, article.title) == (
+            kicker.removesuffix("——"),
+            "政策红包送来真金白银（财经眼）",
+        )
+        assert article.paragraphs == (BODY, BODY_2)

@@ -37,6 +37,7 @@ from bot.ingest.page_parser.shapes import (
     is_byline_line,
     is_byline_or_dateline,
     is_heading_like,
+    is_tagged_title,
 )
 
 
@@ -162,6 +163,8 @@ def _cannot_continue(previous: Line, block: Line) -> bool:
     if previous.is_teaser_label or block.is_teaser_label or previous.is_jump or block.is_jump:
         return True
     if ends_sentence(before) or is_byline_line(before) or is_byline_or_dateline(after):
+        return True
+    if is_tagged_title(after):
         return True
     return bool(SUBTITLE_DASHES.match(after) or KICKER_DASHES.search(before))
 
