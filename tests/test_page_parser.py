@@ -1111,3 +1111,20 @@ def test_long_kicker_over_a_tagged_title_is_a_kicker() -> None:
             "政策红包送来真金白银（财经眼）",
         )
         assert article.paragraphs == (BODY, BODY_2)
+
+
+def test_block_opening_with_a_time_starts_a_paragraph_after_a_whole_word() -> None:
+    """A long subhead with a comma ("…，确保中国航船行稳致远", too long to look like a heading)
+    ends on a whole word, and the block under it opens with when ("2019年6月29日，"): no column
+    break cut there, so the two are not glued. A word leading to a time still joins ("截至" |
+    "2019年9月底，…")."""
+    head = "坚持和完善中国特色社会主义制度体系，推进国家治理能力现代化，确保中国航船行稳致远"
+    opening = "2019年6月29日，国家主席习近平在大阪会见了日本首相，双方进行了友好交谈。"
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, head, opening, BODY_2))
+    assert article.paragraphs == (BODY, head, opening, BODY_2)
+    cut = (
+        "今年以来，全市上下聚焦重点项目建设，累计完成固定资产投资超过百亿元，截至",
+        "2019年9月底，已有三十个项目建成投产，带动就业近万人。",
+    )
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, *cut, BODY_2))
+    assert article.paragraphs == (BODY, "".join(cut), BODY_2)

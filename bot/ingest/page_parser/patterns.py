@@ -155,6 +155,12 @@ CONTINUATION_END = re.compile(
     r"并且|而且|但是|因为|所以|如果|虽然|对于|关于|为了|由于|随着|不仅|仍然|一直|逐步)$"
 )
 
+# A paragraph often opens with when it happened: "2019年6月29日，", "近年来，", "如今，".
+TIME_OPENING = re.compile(
+    r"^(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日|近日|日前|近年来|近期|数日前|"
+    r"前不久|不久前|如今|今年以来|当前|目前|当天|连日来)[^，。]{0,8}，"
+)
+
 # The date under a signature: "2019年10月6日", "2019年10月25日于北京".
 SIGNATURE_DATE = r"^(?:\d{4}|[〇零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日(?:于\S{1,6})?$"
 # A piece signed by its writer: "——@好日子", "——郑　光（中国社会科学院考古所研究员）".
