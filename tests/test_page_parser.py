@@ -1128,3 +1128,12 @@ def test_block_opening_with_a_time_starts_a_paragraph_after_a_whole_word() -> No
     )
     article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, *cut, BODY_2))
     assert article.paragraphs == (BODY, "".join(cut), BODY_2)
+
+
+def test_numbered_paragraph_with_a_point_is_no_continuation() -> None:
+    """"1.筑牢…" opens a numbered paragraph under a section head ("二、重点任务"), and "10.20 …"
+    a programme line: a number and a point start no cut sentence."""
+    numbered = "1.筑牢理想信念之基。人民有信仰，国家有力量，民族有希望。"
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, "二、重点任务", numbered, BODY_2)
+    article = only_article(page)
+    assert article.paragraphs == (BODY, "二、重点任务", numbered, BODY_2)

@@ -143,7 +143,7 @@ NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|
 CONTINUATION_START = re.compile(
     # A numbered paragraph ("一、应…邀请") starts with a numeral and 、: no continuation.
     r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|(?![一二三四五六七八九十])[^\s，、,；。][、，,；]|"
-    r"\d+(?:\.\d+)?(?:%|‰|个百分点|\.))"
+    r"\d+(?:\.\d+)?(?:%|‰|个百分点))"
 )
 
 # No headline ends with a word that needs what follows: a preposition, a conjunction, 的, 昨日.
