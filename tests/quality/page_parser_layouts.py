@@ -27,7 +27,9 @@ in one split already) with another seed (SEALED_SEED), so the page texts differ 
 Its settings use parameters no other setting uses: one width all page long at 12 or 17, a width
 per paragraph mixed 12/17 on one page, ears "第02版：要闻", "经济新闻 5", "5 要闻", an ear with the
 paper's English name and an English date, an editor line at the foot, other credits, box labels,
-countdown and jump-line forms. Its figures are printed; `--classes` does not look at it.
+countdown and jump-line forms. It was reported in round three and is no longer blind; since round
+four `--classes` counts it too, and a fresh group (FRESH, below) is sealed instead: scored only with
+`--groups fresh`, never by `--classes`.
 
 Figures are those of page_parser_eval (headline precision/recall, paragraphs exact); teasers are not
 articles of the page and are left out of the headline figures. `--classes` also counts lines of
