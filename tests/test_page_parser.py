@@ -764,6 +764,13 @@ def test_explain_labels_every_input_line() -> None:
         "4 2019年10月25日 星期五",
         "人民日报 2019年10月25日 星期五 第4版",
         "第16版",
+        # Round four: dates in figures, no year, no weekday beside a page or section name.
+        "2019.10.25 星期五",
+        "2019/10/25 星期五 第4版",
+        "10月25日 星期五 第4版",
+        "人民日报 2019年10月25日",
+        "2019.10.25 国内",
+        "人民日报 第4版",
     ],
 )
 @pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
@@ -778,7 +785,9 @@ def test_page_ears_in_several_forms_are_furniture(ear: str, at_top: bool) -> Non
     )
 
 
-@pytest.mark.parametrize("ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016"])
+@pytest.mark.parametrize(
+    "ear", ["要闻 4", "4 要闻", "经济新闻 5", "国际\u300016", "国际｜16", "16·理论"]
+)
 @pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
 def test_section_and_page_number_ear_is_furniture(ear: str, at_top: bool) -> None:
     """Papers print the section with the page number as an ear ("要闻 4", "经济新闻 5")."""
@@ -809,6 +818,37 @@ def test_ears_stack_at_the_top_and_bottom_but_not_inside_the_page() -> None:
     # Inside the page the same shape is no ear: it is kept.
     assert "乡村振兴 2" in article.subheads + article.paragraphs
     assert {BODY, BODY_2} <= set(article.paragraphs)
+
+
+def test_a_signature_date_at_the_foot_is_no_ear() -> None:
+    """A date alone may close a signed piece at the page's foot: only a date with a page,
+    section or paper name beside it is an ear."""
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, "2019年10月6日"))
+    assert article.paragraphs[-1] == "2019年10月6日"
+
+
+@pytest.mark.parametrize("jump", ["（转第5版）", "（下转5版）", "（转A2版）", "（紧接第一版）"])
+def test_jump_lines_in_other_wordings_end_a_piece(jump: str) -> None:
+    page = blocks("第一篇标题在此", BODY, BODY_2, jump, "秋收时节农事忙", BODY, BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["第一篇标题在此", "秋收时节农事忙"]
+    assert all(jump not in article.paragraphs for article in articles)
+
+
+@pytest.mark.parametrize("credit", ["资料图片", "（资料图片）", "本版照片除署名外均为资料图片"])
+def test_file_picture_credit_is_no_heading(credit: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2))
+    assert article.title == "秋收时节农事忙"
+    assert article.subheads == ()
+    assert article.paragraphs == (BODY, credit, BODY_2)
+
+
+@pytest.mark.parametrize("label", ["背景资料", "新闻资料", "延伸阅读"])
+def test_box_label_at_the_end_of_the_page_heads_no_article(label: str) -> None:
+    """A box label left at the page's foot (its box set elsewhere) belongs to the story."""
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, label, "第4版"))
+    assert article.title == "秋收时节农事忙"
+    assert article.paragraphs[:2] == (BODY, BODY_2)
 
 
 @pytest.mark.parametrize("credit", ["人民视觉", "新华社发", "视觉中国", "中新社发"])
@@ -1067,3 +1107,46 @@ def test_picture_title_of_two_short_phrases_still_heads_a_photo() -> None:
     )
     articles = parse_page(page, EDITION).articles
     assert [(article.kind, article.title) for article in articles][1] == ("photo", "秋收，出发")
+
+
+def test_long_kicker_over_a_tagged_title_is_a_kicker() -> None:
+    """A kicker may run to a sentence or two ("…成效如何？记者在河北进行了调查采访"; "…多年苦头。
+    …终于——"): over a title closed by its column tag it is the kicker, neither body text nor
+    the first piece of a paragraph cut by a column break."""
+    for kicker in (
+        "深化增值税改革进展成效如何？记者在河北进行了调查采访",
+        "苦氟水让不少乡亲吃了多年苦头。为了啃下这块硬骨头，当地干部群众连轴转，终于——",
+    ):
+        page = blocks("第17版", kicker, "政策红包送来真金白银（财经眼）", BODY, BODY_2)
+        article = only_article(page)
+        assert (article.kicker, article.title) == (
+            kicker.removesuffix("——"),
+            "政策红包送来真金白银（财经眼）",
+        )
+        assert article.paragraphs == (BODY, BODY_2)
+
+
+def test_block_opening_with_a_time_starts_a_paragraph_after_a_whole_word() -> None:
+    """A long subhead with a comma ("…，确保中国航船行稳致远", too long to look like a heading)
+    ends on a whole word, and the block under it opens with when ("2019年6月29日，"): no column
+    break cut there, so the two are not glued. A word leading to a time still joins ("截至" |
+    "2019年9月底，…")."""
+    head = "坚持和完善中国特色社会主义制度体系，推进国家治理能力现代化，确保中国航船行稳致远"
+    opening = "2019年6月29日，国家主席习近平在大阪会见了日本首相，双方进行了友好交谈。"
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, head, opening, BODY_2))
+    assert article.paragraphs == (BODY, head, opening, BODY_2)
+    cut = (
+        "今年以来，全市上下聚焦重点项目建设，累计完成固定资产投资超过百亿元，截至",
+        "2019年9月底，已有三十个项目建成投产，带动就业近万人。",
+    )
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, *cut, BODY_2))
+    assert article.paragraphs == (BODY, "".join(cut), BODY_2)
+
+
+def test_numbered_paragraph_with_a_point_is_no_continuation() -> None:
+    """"1.筑牢…" opens a numbered paragraph under a section head ("二、重点任务"), and "10.20 …"
+    a programme line: a number and a point start no cut sentence."""
+    numbered = "1.筑牢理想信念之基。人民有信仰，国家有力量，民族有希望。"
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, "二、重点任务", numbered, BODY_2)
+    article = only_article(page)
+    assert article.paragraphs == (BODY, "二、重点任务", numbered, BODY_2)

@@ -6,8 +6,11 @@ from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     BARE_PAGE_NUMBER,
     COUNTDOWN,
+    DATE_IN_FIGURES,
+    EAR_REST_PUNCTUATION,
     EAR_ZONE_LINES,
     JUMP_LINE,
+    MAX_EAR_REST_CHARS,
     PAGE_EAR,
     SECTION_EAR,
     TEASER_LABEL,
@@ -62,7 +65,17 @@ def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
 
 def is_zone_ear(text: str) -> bool:
     """A line that is an ear when it stands at the top or bottom of the page."""
-    return bool(BARE_PAGE_NUMBER.match(text) or SECTION_EAR.match(text))
+    return bool(BARE_PAGE_NUMBER.match(text) or SECTION_EAR.match(text)) or _is_dated_ear(text)
+
+
+def _is_dated_ear(text: str) -> bool:
+    """A full date with a page number, section or paper name beside it ("第4版 2019年10月25日",
+    "人民日报 2019.10.25"); a date alone may be a signature's."""
+    date = DATE_IN_FIGURES.search(text)
+    if date is None:
+        return False
+    rest = (text[: date.start()] + text[date.end() :]).strip()
+    return 0 < len(rest) <= MAX_EAR_REST_CHARS and not EAR_REST_PUNCTUATION.search(rest)
 
 
 def _is_box_caption(line: Line, box: Line) -> bool:

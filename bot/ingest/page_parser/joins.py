@@ -29,6 +29,7 @@ from bot.ingest.page_parser.patterns import (
     MIN_COLUMN_SHARE,
     NUMBER_UNITS,
     SUBTITLE_DASHES,
+    TIME_OPENING,
     WORD_WINDOW_CHARS,
 )
 from bot.ingest.page_parser.shapes import (
@@ -37,6 +38,7 @@ from bot.ingest.page_parser.shapes import (
     is_byline_line,
     is_byline_or_dateline,
     is_heading_like,
+    is_tagged_title,
 )
 
 
@@ -163,7 +165,24 @@ def _cannot_continue(previous: Line, block: Line) -> bool:
         return True
     if ends_sentence(before) or is_byline_line(before) or is_byline_or_dateline(after):
         return True
+    if is_tagged_title(after) or _opens_with_a_time(before, after):
+        return True
     return bool(SUBTITLE_DASHES.match(after) or KICKER_DASHES.search(before))
+
+
+# Words that lead to a time: "截至" | "10月底".
+TIME_PREPOSITIONS = ("截至", "截止", "直到", "到", "至", "自", "始于")
+
+
+def _opens_with_a_time(before: str, after: str) -> bool:
+    """A block that opens with when ("2019年6月29日，", "近年来，", "如今，") starts a paragraph
+    after a whole word: the line above is a heading or a paragraph of its own, unless a column
+    break cut a word, a number or a phrase that needs what follows ("截至" | "10月底")."""
+    if not TIME_OPENING.match(after):
+        return False
+    if before[-1].isdigit() or has_open_bracket(before) or CONTINUATION_END.search(before):
+        return False
+    return not (before.endswith(TIME_PREPOSITIONS) or cuts_a_word(before, after))
 
 
 def _fills_whole_lines(text: str, width: int) -> bool:

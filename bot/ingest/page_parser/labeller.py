@@ -29,6 +29,7 @@ from bot.ingest.page_parser.patterns import (
     KICKER_DASHES,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
+    MAX_LONG_HEADLINE_CHARS,
     MAX_PHOTO_PHRASE_CHARS,
     MAX_SECTION_HEAD_CHARS,
     MIN_SECTION_SERIES,
@@ -46,6 +47,7 @@ from bot.ingest.page_parser.shapes import (
     is_long_headline,
     is_speaker_kicker,
     is_standalone_credit,
+    is_tagged_title,
 )
 
 
@@ -172,6 +174,8 @@ class _Labeller:
             return True
         if is_long_headline(text) and is_byline_or_dateline(following):
             return True
+        if is_long_kicker(text) and is_tagged_title(following):
+            return True
         return self._is_exclaimed_headline(position)
 
     def _never_heading(self, position: int) -> bool:
@@ -293,6 +297,17 @@ class _Labeller:
         if len(group) == 1 and len(parts) > 1 and not short:
             return False
         return is_photo_caption(self.lines, end)
+
+
+def is_long_kicker(text: str) -> bool:
+    """A kicker may run to a sentence or two ("深化增值税改革进展成效如何？记者在河北进行了调查
+    采访", "苦氟水让…乡亲吃了多年苦头。…终于——"): a line of at most MAX_LONG_HEADLINE_CHARS
+    that ends no sentence, or ends with ——."""
+    return (
+        len(text) <= MAX_LONG_HEADLINE_CHARS
+        and text[-1] not in COMMAS
+        and (bool(KICKER_DASHES.search(text)) or not ends_sentence(text))
+    )
 
 
 def is_signature(lines: list[Line], position: int) -> bool:

@@ -53,27 +53,49 @@ PAGE_EAR = re.compile(
     r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$|"
     r"https?://|www\.)"
     # A dated ear in any arrangement: "2019年10月28日 星期一 第16版", "4 2019年10月25日 星期五",
-    # "人民日报 2019年10月25日 星期五 第4版": a short line holding a full date and weekday.
-    r"|^[^。，；！？,;!?]{0,12}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期[一二三四五六日天]"
+    # "人民日报 2019年10月25日 星期五 第4版", "2019.10.25 星期五", "10月25日 星期五 第4版": a short
+    # line holding a date and its weekday.
+    r"|^[^。，；！？,;!?]{0,12}(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期[一二三四五六日天]"
+    r"[^。，；！？,;!?]{0,12}$"
+    r"|^[^。，；！？,;!?]{0,12}\d{4}\s*[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2}\s*星期[一二三四五六日天]"
     r"[^。，；！？,;!?]{0,12}$"
 )
+# At the top or bottom of the page a short line holding a full date with the page number, the
+# section or the paper's name is an ear even without its weekday: "第4版 2019年10月25日",
+# "2019.10.25 要闻". A date alone there may be a signature's ("2019年10月6日"), so something
+# else must stand on the line.
+DATE_IN_FIGURES = re.compile(
+    r"\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2})"
+)
+# ... and what else stands on it is short and unpunctuated.
+MAX_EAR_REST_CHARS = 12
+EAR_REST_PUNCTUATION = re.compile(r"[。，；！？,;!?：:、]")
 # A jump line sends the reader to the rest of a story on another page: "（下转第二版）",
 # "（上接第一版）". The story's piece on this page ends (or starts) there.
+# Papers word it several ways: "（转第3版）", "（下转3版）", "（紧接第一版）", "（转A2版）".
 JUMP_LINE = re.compile(
-    r"^[（(]?(?:下转|上接|接|续)第?\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)]?$"
+    r"^[（(]?(?:下转|上接|紧接|接上|转至|转到|转|接|续)第?\s*[A-Za-z]?"
+    r"[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)]?$"
 )
 # A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
-BARE_PAGE_NUMBER = re.compile(r"^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版$")
+# With the paper's or the section's name before it ("人民日报 第4版") it is an ear there too.
+BARE_PAGE_NUMBER = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,8}[ \u3000\xa0·•｜|]*)?第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版$"
+)
 # A section ear: the page's section and number on a line alone, "要闻 4", "4 要闻", "经济新闻 5"
 # ("第02版：要闻" is a PAGE_EAR). Like a bare page number it is an ear only at the top or bottom.
+# The section and the number are set apart by a space or a separator mark ("要闻｜4").
 SECTION_EAR = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]+[0-9０-９]{1,2}|"
-    r"[0-9０-９]{1,2}[ \u3000\xa0]+[\u4e00-\u9fff]{2,6})$"
+    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[0-9０-９]{1,2}|"
+    r"[0-9０-９]{1,2}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[\u4e00-\u9fff]{2,6})$"
 )
 # Ears are the first or the last line of the page, or stacked on an ear there.
 EAR_ZONE_LINES = 1
 # Labels of boxes set inside or after a story: they head a box of the story, never an article.
-BOX_LABEL = re.compile(r"^(?:相关|新闻|背景)?链接$|^(?:延伸阅读|小贴士|记者手记|编后|短评|背景)$")
+BOX_LABEL = re.compile(
+    r"^(?:相关|新闻|背景|延伸)?链接$|^(?:相关|新闻|背景|延伸)(?:阅读|资料)$|"
+    r"^(?:小贴士|记者手记|编后|短评|背景)$"
+)
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
 TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$")
@@ -121,7 +143,7 @@ NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|
 CONTINUATION_START = re.compile(
     # A numbered paragraph ("一、应…邀请") starts with a numeral and 、: no continuation.
     r"^(?:[，、。；：！？”’）》%‰,.;:!?)]|[的地得了着们]|(?![一二三四五六七八九十])[^\s，、,；。][、，,；]|"
-    r"\d+(?:\.\d+)?(?:%|‰|个百分点|\.))"
+    r"\d+(?:\.\d+)?(?:%|‰|个百分点))"
 )
 
 # No headline ends with a word that needs what follows: a preposition, a conjunction, 的, 昨日.
@@ -131,6 +153,12 @@ CONTINUATION_END = re.compile(
     r"(?:[的在对把将从向于和与及被让给或而但也]|(?<!求)是|[昨今明前当][日天]|日前|"
     r"必须|应当|应该|能够|可以|正在|已经|不断|更加|通过|按照|根据|围绕|包括|以及|"
     r"并且|而且|但是|因为|所以|如果|虽然|对于|关于|为了|由于|随着|不仅|仍然|一直|逐步)$"
+)
+
+# A paragraph often opens with when it happened: "2019年6月29日，", "近年来，", "如今，".
+TIME_OPENING = re.compile(
+    r"^(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日|近日|日前|近年来|近期|数日前|"
+    r"前不久|不久前|如今|今年以来|当前|目前|当天|连日来)[^，。]{0,8}，"
 )
 
 # The date under a signature: "2019年10月6日", "2019年10月25日于北京".
@@ -148,6 +176,8 @@ LETTER_SIGNATURE = (
 # Picture credits and source notes end a block though they carry no punctuation.
 CREDIT_LINE = re.compile(
     r"(?:摄|摄影报道|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]|"
+    # A file picture's credit, and the page's note on them ("本版照片除署名外均为资料图片").
+    r"资料(?:图片|照片)[）)]?$|^[（(]?图片由\S{1,16}提供[）)]?$|"
     # Credits for a page's graphics, pictures and planning: "本版制图：汪哲平", "本期统筹：杨烁壁".
     r"^(?:本版|本期)?(?:制图|摄影|统筹|策划|绘图|漫画|设计)[：:]|"
     # A commentary's drawing and text credit: "曹  一图  吕  岩文".

@@ -101,6 +101,18 @@ def is_heading_like(text: str) -> bool:
     return not (commas and len(core) > MAX_HEADING_CHARS_WITH_COMMA)
 
 
+def is_tagged_title(text: str) -> bool:
+    """A title closed by its column tag ("政策红包送来真金白银(财经眼)"), not a credit: what
+    stands right over it and ends no sentence is its kicker, never a cut sentence it ends."""
+    tag = COLUMN_TAG.search(text)
+    return (
+        tag is not None
+        and tag.start() > 0
+        and not BRACKETED_CREDIT.search(tag.group())
+        and is_heading_like(text)
+    )
+
+
 def is_tagged_question(core: str, tag: str) -> bool:
     """A headline may ask or exclaim before its column tag: "“首店经济”，如何延续开门红？
     （评论员随笔）", "收莲藕喽！（暖相册）" — a tag, not a credit, after one short sentence."""
