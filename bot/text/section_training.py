@@ -5,13 +5,15 @@ logistic regression over characters, character bigrams and jieba words (normalis
 title three times over the lead) on THUCNews dev, the weak 应急 items, and 新闻联播 items and
 人民日报 2019-10 articles weakly labelled by title cues (WEAK_TITLE_CUES: exactly one section's
 cue in the title; items of the hand-labelled evaluation set are left out) — the 新闻联播 titles
-alone and, like the 人民日报 ones, with their first paragraph. It then adds per-section offsets
-to the intercepts, fitted on the tuning split of the evaluation set (`calibrate`: a prior
-calibration for national news; `--no-calibration` leaves them out), and ships the weights as
-integers (WEIGHT_SCALE). Settings were chosen on the tuning split of
-`tests/fixtures/sections_eval.jsonl` (`tests/quality/sections_eval.py`; the offsets' gain on
-items they were not fitted on by `tests/quality/section_offsets_cv.py`); the held-out quarter
-is never read here and was scored once, afterwards.
+alone and, like the 人民日报 ones, with their first paragraph — and on the hand-labelled
+national-news training set (HAND_SET, 875 items, none of them in the evaluation set; each
+weighing HAND_WEIGHT weak examples), and ships the weights as integers (WEIGHT_SCALE).
+`--calibrate` adds per-section offsets to the intercepts, fitted on the tuning split of the
+evaluation set (`calibrate`); with the hand-labelled set they no longer gain on items they were
+not fitted on (`tests/quality/section_offsets_cv.py`), so the shipped model has none. Settings
+were chosen on the tuning split of `tests/fixtures/sections_eval.jsonl`
+(`tests/quality/sections_eval.py`); the held-out quarter is never read here and was scored
+once, afterwards.
 
 Operator corrections close the loop: `--labels FILE` (what `newsbrief sections export-labels FILE`
 writes, format in `bot.text.section_labels`) adds each corrected article as a training example
@@ -232,6 +234,13 @@ WEAK_TITLE_CUES: tuple[tuple[str, str], ...] = (
              r"环境|生态|垃圾"),
 )
 EVAL_SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "sections_eval.jsonl"
+# Hand-labelled national-news TRAINING items (drawn by tests/quality/section_training_set.py,
+# its TRAINING_SET; none of them in EVAL_SET): id, title and section; the lead is read from the
+# corpora by id (`hand_labelled_items`).
+HAND_SET = EVAL_SET.with_name("sections_train.jsonl")
+# One hand-labelled item against a weak example's 1: chosen on the tuning split among 1, 3, 10,
+# 20, 30 (30 costs THUCNews test its floor).
+HAND_WEIGHT = 20.0
 LINEAR_C = 100.0  # chosen on the eval tuning split among 3, 30, 100, 300
 WEIGHT_SCALE = 1000  # weights ship as integers in thousandths
 MIN_WEIGHT = 1.0  # smaller weights are dropped: ~1.1 MB instead of 1.9 at 0.5, tuning unchanged
@@ -309,6 +318,37 @@ def weak_rmrb_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
     return found
 
 
+def corpus_leads(corpora: Path, ids: set[str]) -> dict[str, str]:
+    """The lead (first paragraph, WEAK_LEAD_CHARS, as the evaluation set keeps it) of each
+    新闻联播 item (`xwlb:date:idx`) and 人民日报 article (`rmrb:date:page:seq`) named in `ids`."""
+    leads: dict[str, str] = {}
+    with gzip.open(corpora / "xwlb" / "items.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            key = f"xwlb:{item['date']}:{item['idx']}"
+            if key in ids:
+                leads[key] = first_paragraph(item.get("text", ""))
+    path = corpora / "rmrb-2019-10" / "articles.jsonl"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            article = json.loads(line)
+            key = f"rmrb:{article['date']}:{article['page']}:{article['seq']}"
+            if key in ids:
+                leads[key] = first_paragraph(article.get("text", ""), article["title"])
+    return leads
+
+
+def hand_labelled_items(corpora: Path, path: Path = HAND_SET) -> list[SectionLabel]:
+    """The hand-labelled training set with each item's lead from the corpora (an item whose
+    source is absent keeps its title alone)."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    leads = corpus_leads(corpora, {row["id"] for row in rows})
+    return [
+        SectionLabel(row["id"], row["title"], leads.get(row["id"], ""), row["section"])
+        for row in rows
+    ]
+
+
 def fit_offsets(
     scored: Sequence[Mapping[str, float]], gold: Sequence[str]
 ) -> dict[str, float]:
@@ -352,14 +392,19 @@ def train_linear(
     corpora: Path,
     labels: Sequence[SectionLabel] = (),
     label_weight: float = LABEL_WEIGHT,
-    calibrated: bool = True,
+    calibrated: bool = False,
+    hand: Sequence[SectionLabel] = (),
+    hand_weight: float = HAND_WEIGHT,
+    linear_c: float = LINEAR_C,
 ) -> dict:
     """Fit the logistic regression and return the JSON-ready model.
 
     `labels` (operator corrections, `bot.text.section_labels`) join the training set with
     `label_weight` each (a weak example weighs 1): their features are title and lead weighted as
-    at run time, so the corrected article itself scores the way it was trained. `calibrated`
-    folds the tuning split's per-section offsets (`calibrate`) into the intercepts.
+    at run time, so the corrected article itself scores the way it was trained. `hand` (the
+    hand-labelled training set, `hand_labelled_items`) joins the same way with `hand_weight`;
+    its items are left out of the weak ones. `calibrated` folds the tuning split's per-section
+    offsets (`calibrate`) into the intercepts.
     """
     from sklearn.feature_extraction import DictVectorizer  # training-only dependency
     from sklearn.linear_model import LogisticRegression
@@ -368,6 +413,7 @@ def train_linear(
     class_names = (thuc / "class.txt").read_text(encoding="utf-8").split()
     dev = read_titles(thuc / "dev.txt", class_names)
     exclude = {json.loads(line)["id"] for line in EVAL_SET.read_text("utf-8").splitlines()}
+    exclude |= {item.id for item in hand}
     weak = weak_title_examples(corpora, exclude)
     weak_rmrb = weak_rmrb_examples(corpora, exclude)
     texts = [e.text for e in dev] + [e.text for e in emergency_examples(corpora)]
@@ -383,7 +429,7 @@ def train_linear(
         [e.text for e in dev]
         + [item.title for item in weak]
         + [item.title for item in weak_rmrb]
-        + [label.title for label in labels],
+        + [label.title for label in [*labels, *hand]],
         2,
     )
     lengths = sorted({len(w) for w in words})
@@ -402,13 +448,14 @@ def train_linear(
     rows += [features([(item.title, TITLE_WEIGHT), (item.lead, 1.0)]) for item in with_leads]
     rows += [
         features([(label.title, TITLE_WEIGHT), (article_lead([label.lead]), 1.0)])
-        for label in labels
+        for label in [*labels, *hand]
     ]
-    labels_out += [label.section for label in labels]
-    sample_weight = [1.0] * (len(texts) + len(with_leads)) + [label_weight] * len(labels)
+    labels_out += [label.section for label in [*labels, *hand]]
+    sample_weight = [1.0] * (len(texts) + len(with_leads))
+    sample_weight += [label_weight] * len(labels) + [hand_weight] * len(hand)
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform(rows)
-    classifier = LogisticRegression(C=LINEAR_C, max_iter=3000, class_weight="balanced")
+    classifier = LogisticRegression(C=linear_c, max_iter=3000, class_weight="balanced")
     classifier.fit(matrix, labels_out, sample_weight=sample_weight)
     order = [list(classifier.classes_).index(section) for section in SECTIONS]
     weights: dict[str, list[int]] = {}
@@ -419,8 +466,10 @@ def train_linear(
     kept_words = sorted(w for w in words if w in weights)
     training: dict[str, object] = {
         "thucnews_dev": len(dev), "weak_titles": len(weak), "weak_rmrb": len(weak_rmrb),
-        "C": LINEAR_C, "min_weight": MIN_WEIGHT,
+        "C": linear_c, "min_weight": MIN_WEIGHT,
     }
+    if hand:
+        training.update(hand_labelled=len(hand), hand_weight=hand_weight)
     if labels:
         training.update(labels=len(labels), label_weight=label_weight)
     model_json = {
@@ -455,8 +504,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         "bot/text/data/section_model.json); a trial model goes elsewhere")
     parser.add_argument("--corpora", type=Path, default=CORPORA, metavar="DIR",
                         help="the shared corpora (default ../shared/data/corpora)")
-    parser.add_argument("--no-calibration", action="store_true",
-                        help="leave the intercepts as fitted (no tuning-split offsets)")
+    parser.add_argument("--hand-weight", type=float, default=HAND_WEIGHT, metavar="W",
+                        help=f"weight of one hand-labelled training item (tests/fixtures/"
+                        f"sections_train.jsonl) against a weak example's 1 (default "
+                        f"{HAND_WEIGHT:g}; 0 leaves the set out)")
+    parser.add_argument("--C", type=float, default=LINEAR_C, dest="linear_c",
+                        help=f"inverse regularisation strength (default {LINEAR_C:g})")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="add per-section offsets fitted on the eval tuning split to the "
+                        "intercepts (not shipped: no off-fold gain with the hand-labelled set)")
     parser.add_argument("--nb", action="store_true", help="train the old naive Bayes model")
     parser.add_argument("--quick", action="store_true", help="--nb: one grid point")
     parser.add_argument("--cv-only", action="store_true", help="--nb: choose, write nothing")
@@ -477,8 +533,10 @@ def main(argv: Sequence[str] = ()) -> int:
         print(f"section_training: {exc}", file=sys.stderr)
         return 2
     jieba.setLogLevel(60)
+    hand = hand_labelled_items(args.corpora) if args.hand_weight > 0 else []
     model_json = train_linear(
-        args.corpora, labels, args.label_weight, calibrated=not args.no_calibration
+        args.corpora, labels, args.label_weight, calibrated=args.calibrate,
+        hand=hand, hand_weight=args.hand_weight, linear_c=args.linear_c,
     )
     text = json.dumps(model_json, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     args.out.parent.mkdir(parents=True, exist_ok=True)

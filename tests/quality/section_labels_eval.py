@@ -7,7 +7,7 @@ and retrains with `--labels`. Reports how many of the N corrected items the retr
 files as corrected, and the macro-F1 of all the *other* tuning items before and after — a
 correction should fix its own article without moving the rest much.
 
-    /tmp/venv/bin/python -m tests.quality.section_labels_eval                # weight 10
+    /tmp/venv/bin/python -m tests.quality.section_labels_eval                # LABEL_WEIGHT
     /tmp/venv/bin/python -m tests.quality.section_labels_eval --weights 1,3,10,30
 
 Needs the shared corpora and the `train` extra; each training run takes about a minute.

@@ -2,7 +2,7 @@
 were not fitted on: repeated 4-fold cross-validation inside the tuning split. The held-out
 quarter is not read.
 
-    /tmp/venv/bin/python -m bot.text.section_training --no-calibration --out /tmp/raw.json
+    /tmp/venv/bin/python -m bot.text.section_training --out /tmp/raw.json   # no offsets
     /tmp/venv/bin/python -m tests.quality.section_offsets_cv /tmp/raw.json
 
 For each of REPEATS shuffles (seeds 0…), offsets are fitted on three folds and the fourth is

@@ -1,0 +1,217 @@
+"""Draw the candidates of the hand-labelled section TRAINING set (seeded, reproducible).
+
+    /tmp/venv/bin/python -m tests.quality.section_training_set > /tmp/candidates.jsonl
+
+`tests/fixtures/sections_train.jsonl` holds what this draws, in the same order, each line with the
+section given by hand (docs/quality.md, "Hand-labelled training set"). Only the id, title and
+section are kept in the repository; the trainer reads the lead (first paragraph, 150 characters,
+as in the evaluation set) from the shared corpora by id.
+
+Kept apart from the evaluation set (`tests/fixtures/sections_eval.jsonl`, tuning and held-out
+alike; only its ids, titles and leads are read here, never its sections):
+- no item whose id is in it;
+- no item whose normalised title (NFKC, letters and CJK only) equals one of its titles;
+- no item sharing TEXT_OVERLAP or more of its 8-character shingles (title + lead) with any
+  evaluation item (the same story told twice, on another day or in the other source).
+Inside the drawn set the same two tests drop repeats.
+
+Strata, from 新闻联播 items (roundups skipped) and 人民日报 2019-10 articles (广告, 图片报道
+skipped), one seeded shuffle of each source, the two alternating (half each, as in the evaluation
+set); each stratum takes the first fitting items of what the strata before it left:
+- `random`: RANDOM_COUNT items at random;
+- `predicted:<section>`: items the model of MODEL_REVISION (the one the set was drawn for)
+  files under that section, PREDICTED_COUNTS each — extra weight on the weak sections;
+- `boundary`: the BOUNDARY_COUNT items with the smallest margin between the model's two best
+  sections (from a random BOUNDARY_POOL of the rest), the confusable cases;
+- `cue`: CUE_COUNT items whose titles carry a weak section's word (WEAK_SECTION_WORDS) the weak
+  labels never used;
+- `extra:<section>`: EXTRA_COUNTS more items the model files under 社会 and 科教, drawn after
+  the first 735 were labelled had left those two thinnest (appended: the items before them are
+  unchanged).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.text.section_training import (
+    CORPORA,
+    EVAL_SET,
+    NOT_ARTICLES,
+    ROUNDUP_TITLES,
+    first_paragraph,
+)
+from bot.text.sections import MODEL_PATH, SECTIONS, SectionModel, section_scores
+
+TRAINING_SET = EVAL_SET.with_name("sections_train.jsonl")  # what the trainer reads (HAND_SET)
+SEED = 27
+MODEL_REVISION = "1f3b10e"
+RANDOM_COUNT = 160
+PREDICTED_COUNTS = {"时政": 50, "经济": 50, "社会": 90, "科教": 90, "文体": 90, "应急": 25}
+BOUNDARY_COUNT = 120
+BOUNDARY_POOL = 4000
+CUE_COUNT = 60
+# A second round for the two sections the first 735 items left thinnest (社会 111, 科教 79).
+EXTRA_COUNTS = {"社会": 70, "科教": 70}
+WEAK_SECTION_WORDS = re.compile(
+    r"医院|医生|患者|法院|检察|消费者|慈善|公益|老年|儿童|妇女|困难群众|低保|社保|工资|农民工|食品安全|"
+    r"污染|植树|雷锋|见义勇为|劳模|物业|电视剧|纪录片|艺术|书法|戏曲|展览|文学|作家|图书|阅读|景区|"
+    r"媒体|联赛|世界杯|芯片|量子|算力|研究院|职业教育|课程|考试|招生|论文|创新大赛"
+)
+SHINGLE = 8
+TEXT_OVERLAP = 0.3
+MIN_TITLE_CHARS = 4
+
+
+def normal_title(title: str) -> str:
+    """The title with only its letters, digits and CJK characters, NFKC-folded."""
+    folded = unicodedata.normalize("NFKC", title).lower()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def shingles(text: str) -> set[str]:
+    folded = normal_title(text)
+    return {folded[i : i + SHINGLE] for i in range(len(folded) - SHINGLE + 1)}
+
+
+def overlaps(candidate: set[str], seen: set[str]) -> bool:
+    return bool(candidate) and len(candidate & seen) / len(candidate) >= TEXT_OVERLAP
+
+
+def corpus_items(corpora: Path = CORPORA) -> Iterator[dict]:
+    """Every candidate: {id, title, lead}, 新闻联播 first, in corpus order."""
+    with gzip.open(corpora / "xwlb" / "items.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            title = item["title"].strip()
+            if ROUNDUP_TITLES.search(title):
+                continue
+            yield {"id": f"xwlb:{item['date']}:{item['idx']}", "title": title,
+                   "lead": first_paragraph(item.get("text", ""))}
+    path = corpora / "rmrb-2019-10" / "articles.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        article = json.loads(line)
+        title = article["title"].strip()
+        if title in NOT_ARTICLES:
+            continue
+        yield {"id": f"rmrb:{article['date']}:{article['page']}:{article['seq']}", "title": title,
+               "lead": first_paragraph(article.get("text", ""), article["title"])}
+
+
+def drawing_model() -> SectionModel:
+    text = subprocess.run(
+        ["git", "show", f"{MODEL_REVISION}:bot/text/data/section_model.json"],
+        check=True, capture_output=True, text=True, cwd=MODEL_PATH.parents[3],
+    ).stdout
+    return SectionModel.from_json(json.loads(text))
+
+
+def draw() -> list[dict]:
+    evaluation = [json.loads(line) for line in EVAL_SET.read_text("utf-8").splitlines()]
+    eval_ids = {item["id"] for item in evaluation}
+    eval_titles = {normal_title(item["title"]) for item in evaluation}
+    eval_shingles: set[str] = set()
+    for item in evaluation:
+        eval_shingles |= shingles(item["title"] + item["lead"])
+
+    pool = []
+    for item in corpus_items():
+        text_shingles = shingles(item["title"] + item["lead"])
+        if (item["id"] in eval_ids or len(normal_title(item["title"])) < MIN_TITLE_CHARS
+                or not item["lead"] or normal_title(item["title"]) in eval_titles
+                or overlaps(text_shingles, eval_shingles)):
+            continue
+        pool.append(item)
+
+    model = drawing_model()
+    rng = random.Random(SEED)
+    by_source = [[item for item in pool if item["id"].startswith(source)]
+                 for source in ("xwlb:", "rmrb:")]
+    for items in by_source:
+        rng.shuffle(items)
+    # The two sources alternate (half each, like the evaluation set) until 人民日报 runs out.
+    pool = [item for pair in zip(*by_source, strict=False) for item in pair]
+    pool += by_source[0][len(by_source[1]):]
+    taken: list[dict] = []
+    taken_titles: set[str] = set()
+    taken_shingles: set[str] = set()
+
+    def take(item: dict, stratum: str) -> bool:
+        text_shingles = shingles(item["title"] + item["lead"])
+        if normal_title(item["title"]) in taken_titles or overlaps(text_shingles, taken_shingles):
+            return False
+        taken.append({"id": item["id"], "title": item["title"], "lead": item["lead"],
+                      "sample": stratum})
+        taken_titles.add(normal_title(item["title"]))
+        taken_shingles.update(text_shingles)
+        return True
+
+    def rest() -> list[dict]:
+        ids = {item["id"] for item in taken}
+        return [item for item in pool if item["id"] not in ids]
+
+    for item in pool:
+        if sum(1 for t in taken if t["sample"] == "random") >= RANDOM_COUNT:
+            break
+        take(item, "random")
+
+    scored: dict[str, dict[str, float]] = {}
+
+    def scores_of(item: dict) -> dict[str, float]:
+        if item["id"] not in scored:
+            scored[item["id"]] = section_scores(item["title"], (item["lead"],), model)
+        return scored[item["id"]]
+
+    for section in SECTIONS:
+        wanted = PREDICTED_COUNTS[section]
+        for item in rest():
+            if wanted == 0:
+                break
+            item_scores = scores_of(item)
+            if max(SECTIONS, key=item_scores.__getitem__) == section:
+                wanted -= take(item, f"predicted:{section}")
+
+    def margin(item: dict) -> float:
+        top, second = sorted(scores_of(item).values(), reverse=True)[:2]
+        return top - second
+
+    boundary = sorted(rest()[:BOUNDARY_POOL], key=lambda item: (margin(item), item["id"]))
+    wanted = BOUNDARY_COUNT
+    for item in boundary:
+        if wanted == 0:
+            break
+        wanted -= take(item, "boundary")
+
+    wanted = CUE_COUNT
+    for item in rest():
+        if wanted == 0:
+            break
+        if WEAK_SECTION_WORDS.search(item["title"]):
+            wanted -= take(item, "cue")
+
+    for section, wanted in EXTRA_COUNTS.items():
+        for item in rest():
+            if wanted == 0:
+                break
+            item_scores = scores_of(item)
+            if max(SECTIONS, key=item_scores.__getitem__) == section:
+                wanted -= take(item, f"extra:{section}")
+    return taken
+
+
+def main(argv: list[str]) -> int:
+    for item in draw():
+        print(json.dumps(item, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
