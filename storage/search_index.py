@@ -852,7 +852,7 @@ def _pg_phrases(
 # candidates are read from the table; a phrase is then checked on the row's tsvector, a TOASTed
 # value of ~5 KB (10-30 us per row), lazily, newest first, until enough matches are found.
 PG_SLICES = 4
-PG_PARTITION_IDS = 4096
+PG_PARTITION_IDS = 16384
 # Planner settings for the search's own transaction (``set_config(..., true)``), set in the round
 # trip that reads the newest id, and given back afterwards in a caller's transaction.
 # - force_generic_plan: asyncpg prepares each statement once per connection; its plan is made

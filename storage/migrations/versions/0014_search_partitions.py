@@ -29,7 +29,7 @@ branch_labels = None
 depends_on = None
 
 # Frozen here; storage.search_index.PG_PARTITION_IDS must stay equal (tested).
-PARTITION_IDS = 4096
+PARTITION_IDS = 16384
 
 COLUMNS = "article_id, edition_date, section, grams, chars, headline, lead_words, long_text"
 COLUMN_TYPES = (
