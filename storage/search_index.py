@@ -902,10 +902,12 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
     found = " AND ".join(exact)
     later = ("WHERE " + " AND ".join(checks)) if checks else ""
     columns = "f.article_id AS id, f.edition_date, f.headline, f.lead_words"
+    if checks:  # the checks read these after the sort; otherwise the sort does not carry them
+        columns += ", f.grams, f.chars, f.long_text"
 
     def branch(bounds: str) -> str:
         return f"""SELECT f.id, f.edition_date, f.headline, f.lead_words FROM (
-    SELECT {columns}, f.grams, f.chars, f.long_text
+    SELECT {columns}
       FROM search_documents AS f WHERE {found} AND {bounds}
     ORDER BY f.article_id DESC OFFSET 0
   ) AS f {later}"""

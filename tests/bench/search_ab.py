@@ -158,6 +158,9 @@ async def main() -> None:
         "--partition", type=int, default=0, help="new statement on a copy partitioned by this"
     )
     parser.add_argument("--only", help="run only these queries (comma-separated)")
+    parser.add_argument(
+        "--both-partitioned", action="store_true", help="old statement on the copy too"
+    )
     args = parser.parse_args()
     old = load_old(args.old)
     segmentation.load()
@@ -170,6 +173,10 @@ async def main() -> None:
         if args.partition:
             new_schema = await partitioned_copy(args.size, args.partition)
             search_index.PG_PARTITION_IDS = args.partition
+            if args.both_partitioned:
+                old.PG_PARTITION_IDS = args.partition
+                await db.dispose()
+                db = Database(PG_URL, schema=new_schema)
         new_db = Database(PG_URL, schema=new_schema)
     connections = []
     targets: list[Any] = [new_db.engine, db.engine]  # [new, old]
