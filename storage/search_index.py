@@ -18,7 +18,7 @@ Cost is bounded: only the newest ``window`` matches (by article id) are ranked a
 counted up to ``count_limit``, so a term found in half the archive costs about the same as one
 found in a thousand articles; a search is one statement.
 
-Schema: migrations 0002 and 0006.
+Schema: migrations 0002 and 0006; on PostgreSQL, 0013 (``long_text``) and 0014 (partitions).
 
 Match strings are built only from quoted tokens produced by our own tokenizer (letters and digits),
 and every value is a bound parameter.
@@ -259,6 +259,64 @@ def insert_statements(
     ]
 
 
+def partition_of(article_id: int) -> int:
+    """The number of the PostgreSQL partition that holds ``article_id`` (``search_documents_<n>``
+    holds ids ``n * PG_PARTITION_IDS`` up to the next partition's first)."""
+    return article_id // PG_PARTITION_IDS
+
+
+async def ensure_partitions(
+    session: AsyncSession | AsyncConnection, article_ids: Sequence[int]
+) -> list[int]:
+    """Create the PostgreSQL partitions these ids need and lack, in the caller's transaction;
+    returns the numbers of those created.
+
+    Each is created as a plain table and then attached: ``CREATE TABLE … PARTITION OF`` would take
+    an ACCESS EXCLUSIVE lock on ``search_documents`` until the writer commits (an ingest can be
+    one long transaction), blocking every search; ``ATTACH PARTITION`` takes SHARE UPDATE
+    EXCLUSIVE, which readers and other writers' inserts do not wait for. Its foreign key to
+    ``articles`` takes SHARE ROW EXCLUSIVE there: until the writer commits, another transaction
+    adding or changing articles waits (readers do not) — once per PG_PARTITION_IDS ids. Creating
+    partitions inside the writer's transaction keeps the promise that a rolled-back ingest
+    changes nothing; an advisory lock makes two writers needing the same partition take turns
+    (the second then finds it)."""
+    numbers = sorted({partition_of(i) for i in article_ids})
+    missing = await _missing_partitions(session, numbers)
+    if not missing:
+        return []
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.search_documents'))")
+    )
+    missing = await _missing_partitions(session, missing)
+    for number in missing:
+        for statement in partition_statements(number):
+            await session.execute(text(statement))
+    return missing
+
+
+async def _missing_partitions(
+    session: AsyncSession | AsyncConnection, numbers: Sequence[int]
+) -> list[int]:
+    rows = await session.execute(
+        text(
+            "SELECT n FROM unnest(CAST(:numbers AS integer[])) AS n"
+            " WHERE to_regclass('search_documents_' || n) IS NULL ORDER BY n"
+        ),
+        {"numbers": list(numbers)},
+    )
+    return [int(row[0]) for row in rows]
+
+
+def partition_statements(number: int) -> list[str]:
+    """DDL adding partition ``number`` to ``search_documents`` (see ``ensure_partitions``)."""
+    name = f"search_documents_{int(number)}"
+    low, high = number * PG_PARTITION_IDS, (number + 1) * PG_PARTITION_IDS
+    return [
+        f"CREATE TABLE {name} (LIKE search_documents INCLUDING DEFAULTS)",
+        f"ALTER TABLE search_documents ATTACH PARTITION {name} FOR VALUES FROM ({low}) TO ({high})",
+    ]
+
+
 def clear_statements(dialect: str) -> list[str]:
     if dialect == "sqlite":
         return [
@@ -336,6 +394,8 @@ class SearchIndex:
             )
             present.update(int(row[0]) for row in rows)
         fresh = list({e.article_id: e for e in entries if e.article_id not in present}.values())
+        if self.dialect == "postgresql" and fresh:
+            await ensure_partitions(self.session, [e.article_id for e in fresh])
         for statement, parameters in insert_statements(self.dialect, fresh):
             await self.session.execute(statement, parameters)
         return len(fresh)
@@ -425,22 +485,15 @@ class SearchIndex:
             if driver is not None and hasattr(driver, "execute_fetchall"):
                 return list(await driver.execute_fetchall(sql, params))
         else:
-            # asyncpg prepares statements, and after five runs PostgreSQL may switch to a generic
-            # plan that cannot see how rare a term is (a backwards scan of every article for a
-            # word found nowhere: 0.9 s instead of 2 ms). Plan each search for its own terms.
-            # Plain index scans are off for the search (see ``_pg_newest_first``): within an id
-            # slice the planner otherwise tests each row's tsvector instead of ANDing the GIN
-            # bitmap with the slice, as it cannot know how many rows a slice holds. The same
-            # round trip reads the newest id, where the first slice starts.
-            # A caller's own transaction gets its setting back afterwards.
-            previous, _, _, top = (await self.session.execute(text(_PG_PRELUDE))).one()
+            # The planner settings of PG_SEARCH_SETTINGS are set for the search's transaction in
+            # the round trip that also reads the newest article id, where the search starts.
+            # A caller's own transaction gets its settings back afterwards.
+            row = (await self.session.execute(text(_PG_PRELUDE))).one()
+            previous, top = dict(zip(PG_SEARCH_SETTINGS, row, strict=False)), row[-1]
             params = {**params, "top": int(top or 0)}
             rows = (await self.session.execute(text(sql), params)).all()
-            if previous != "off" and isinstance(self.session, AsyncSession):
-                await self.session.execute(
-                    text("SELECT set_config('enable_indexscan', :value, true)"),
-                    {"value": previous},
-                )
+            if previous != PG_SEARCH_SETTINGS and isinstance(self.session, AsyncSession):
+                await self.session.execute(text(_PG_RESTORE), previous)
             return rows
         return (await self.session.execute(text(sql), params)).all()
 
@@ -654,23 +707,29 @@ def _page_sql(
     age_days: str,
     count_sql: str,
     text_columns: str,
+    carried: bool = False,
 ) -> str:
     """The one search statement both backends run: the newest ``:window`` ``hits`` ranked, the
     page joined to its text, the total. Only the dialect's pieces differ: how a float parameter
-    is written (``number``), the age in days of a row (``age_days``) and the text columns."""
+    is written (``number``), the age in days of a row (``age_days``), the text columns, and
+    whether the ``hits`` carry the ranking columns (``carried``: ``id``, ``edition_date``,
+    ``headline``, ``lead_words``) or are ids joined to ``search_documents`` for them."""
     title_weight, word_weight = number("title_weight"), number("word_weight")
     terms = number("terms")
+    documents = (
+        "hits AS d" if carried else "hits AS h JOIN search_documents AS d ON d.article_id = h.id"
+    )
     return f"""
 WITH found AS MATERIALIZED (
   {hits} LIMIT :count_limit + 1
 ),
-hits AS MATERIALIZED (SELECT id FROM found ORDER BY id DESC LIMIT :window),
+hits AS MATERIALIZED (SELECT {"*" if carried else "id"} FROM found ORDER BY id DESC LIMIT :window),
 bounds AS MATERIALIZED (SELECT count(*) AS n FROM found),
 scored AS MATERIALIZED (
-  SELECT h.id AS id, d.edition_date AS edition_date,
+  SELECT d.{"id" if carried else "article_id"} AS id, d.edition_date AS edition_date,
     {" + ".join(title_parts)} AS title_terms,
     {" + ".join(word_parts) or "0"} AS word_terms
-  FROM hits AS h JOIN search_documents AS d ON d.article_id = h.id
+  FROM {documents}
 ),
 ranked AS MATERIALIZED (
   SELECT id, edition_date, title_terms, word_terms,
@@ -752,7 +811,6 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
 
     title_parts, word_parts = _rank_parts(query, params, "strpos")
     _common_params(params, query)
-    params["slice"] = PG_FIRST_SLICE
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1) AS c"
     sql = _page_sql(
         hits=_pg_newest_first(exact, checks),
@@ -762,6 +820,7 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
         age_days="(SELECT max(edition_date) FROM scored) - edition_date",
         count_sql=count_sql,
         text_columns=_PG_TEXT_COLUMNS if query.with_text else "",
+        carried=True,
     )
     return sql, params, count_sql
 
@@ -783,54 +842,82 @@ def _pg_phrases(
             f" ELSE ({in_text}) END)")
 
 
-# PostgreSQL finds the newest matches slice by slice, newest ids first: the first slice is the
-# newest PG_FIRST_SLICE ids, each next one twice as long, until enough matches are found. In each
-# slice the GIN bitmap is ANDed with the primary key's range, so only the slice's candidates are
-# read from the table (a phrase is rechecked on the row's tsvector, a TOASTed value of ~5 KB: that
-# recheck was the cost, 10-30 us per row). One GIN scan over the whole archive instead rechecked
-# every candidate (進一步: 10,964 rows, 200 ms cold), and walking the primary key backwards
-# rechecked every article until enough matched (a rarer character: 14,000 rows, 370 ms).
-PG_FIRST_SLICE = 1000
+# PostgreSQL keeps the index in partitions of PG_PARTITION_IDS article ids (migration 0014;
+# ``search_documents_<n>`` holds ids n * PG_PARTITION_IDS up to the next partition's first), each
+# with its own GIN indexes, and finds the newest matches partition by partition, newest first:
+# the PG_SLICES newest partitions one by one, then all older ones together, until enough matches
+# are found. A GIN bitmap is built from the whole posting list of its index, so with one index
+# over the archive each step cost as much as the archive (a common term: ~2 ms at 100k articles,
+# ~40 ms at 1M); a partition's posting lists hold its own ids only. Within a partition only the
+# candidates are read from the table; a phrase is then checked on the row's tsvector, a TOASTed
+# value of ~5 KB (10-30 us per row), lazily, newest first, until enough matches are found.
 PG_SLICES = 4
+PG_PARTITION_IDS = 16384
+# Planner settings for the search's own transaction (``set_config(..., true)``), set in the round
+# trip that reads the newest id, and given back afterwards in a caller's transaction.
+# - force_generic_plan: asyncpg prepares each statement once per connection; its plan is made
+#   once and reused (planning over 40 partitions cost 2-6 ms a search, as much as running it).
+#   The plan cannot depend on a term's frequency (GIN is the only way in, below), and the steps
+#   a search does not need are pruned when it starts, from ``:top`` ("Subplans Removed").
+# - enable_seqscan and enable_indexscan off: GIN is then the only way into a partition. Testing
+#   ``grams @@ …`` on a row reads its TOASTed tsvector, which the planner prices like an integer
+#   comparison; on a small partition (the newest, just started) it would otherwise read every
+#   row's tsvector. (There is no btree on ``article_id`` for the same reason, see 0014.)
+# - no parallel workers: a search stops after its first matches; workers would scan everything.
+PG_SEARCH_SETTINGS = {
+    "plan_cache_mode": "force_generic_plan",
+    "enable_indexscan": "off",
+    "enable_seqscan": "off",
+    "max_parallel_workers_per_gather": "0",
+}
 _PG_PRELUDE = (
-    "SELECT current_setting('enable_indexscan'),"
-    " set_config('plan_cache_mode', 'force_custom_plan', true),"
-    " set_config('enable_indexscan', 'off', true),"
-    " (SELECT max(article_id) FROM search_documents)"
+    "SELECT "
+    + "".join(f"current_setting('{name}'), " for name in PG_SEARCH_SETTINGS)
+    + "".join(f"set_config('{n}', '{v}', true), " for n, v in PG_SEARCH_SETTINGS.items())
+    + "(SELECT max(id) FROM articles)"
+)
+_PG_RESTORE = "SELECT " + ", ".join(
+    f"set_config('{name}', :{name}, true)" for name in PG_SEARCH_SETTINGS
 )
 
 
 def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
-    """The matches newest first, one id slice after another.
+    """The matches newest first, partition after partition, each row carrying the columns the
+    ranking reads (``id``, ``edition_date``, ``headline``, ``lead_words``).
 
-    In each slice the ``exact`` conditions (GIN without phrases, filters) give candidates, sorted
+    In each step the ``exact`` conditions (GIN without phrases, filters) give candidates, sorted
     newest first without reading any tsvector; the ``checks`` (phrases, exclusions: they read
     the row's TOASTed tsvector) then run candidate by candidate and stop with the caller's
-    LIMIT. In a single GIN scan PostgreSQL rechecks every candidate of the archive before any
-    other filter, so a slice would have cost as much as the whole archive.
+    LIMIT. In a single GIN scan PostgreSQL rechecks every candidate before any other filter.
 
-    The rows come out in descending id order because the slices are joined in order (a LATERAL
-    join is a nested loop over ``generate_series``) and each slice is sorted; the caller's LIMIT
-    then stops at the first slice that completes it. Sorting by ``article_id + 0`` keeps the
-    planner from walking the primary key backwards through a slice."""
-    top, size = "CAST(:top AS bigint)", "CAST(:slice AS bigint)"
-    rest = f"{top} - {size} * {(1 << PG_SLICES) - 1}"
+    The steps are branches of one UNION ALL, run in order and only until the caller's LIMIT is
+    met: the partition holding ``:top`` (the newest article id), the PG_SLICES - 1 before it,
+    then every older id. Their bounds are computed from ``:top`` alone, so PostgreSQL prunes
+    the partitions a step does not overlap when the statement starts, in a generic plan too
+    (EXPLAIN ANALYZE: "Subplans Removed: 36" and one Bitmap Heap Scan on
+    ``search_documents_<n>`` per step): a step reads only its own partitions' GIN indexes. The
+    bounds cover every id up to ``:top`` once, whatever partitions exist."""
+    width = PG_PARTITION_IDS
+    newest = f"CAST(:top AS bigint) / {width}"  # the partition holding the newest id
     found = " AND ".join(exact)
     later = ("WHERE " + " AND ".join(checks)) if checks else ""
-    return f"""SELECT s.id FROM generate_series(0, {PG_SLICES - 1}) AS k
-  CROSS JOIN LATERAL (
-    SELECT f.id FROM (
-      SELECT f.article_id AS id, f.grams, f.chars, f.long_text
-        FROM search_documents AS f WHERE {found}
-        AND f.article_id <= {top} - {size} * ((CAST(1 AS bigint) << k) - 1)
-        AND f.article_id > {top} - {size} * ((CAST(1 AS bigint) << (k + 1)) - 1)
-      ORDER BY f.article_id + 0 DESC OFFSET 0
-    ) AS f {later}
-  ) AS s
-  UNION ALL
-  SELECT f.id FROM (
-    SELECT f.article_id AS id, f.grams, f.chars, f.long_text
-        FROM search_documents AS f WHERE {found}
-      AND f.article_id + 0 <= {rest}
-    ORDER BY f.article_id + 0 DESC OFFSET 0
+    columns = "f.article_id AS id, f.edition_date, f.headline, f.lead_words"
+    if checks:  # the checks read these after the sort; otherwise the sort does not carry them
+        columns += ", f.grams, f.chars, f.long_text"
+
+    def branch(bounds: str) -> str:
+        return f"""SELECT f.id, f.edition_date, f.headline, f.lead_words FROM (
+    SELECT {columns}
+      FROM search_documents AS f WHERE {found} AND {bounds}
+    ORDER BY f.article_id DESC OFFSET 0
   ) AS f {later}"""
+
+    branches = [
+        branch(
+            f"f.article_id >= ({newest} - {k}) * {width}"
+            f" AND f.article_id < ({newest} - {k - 1}) * {width}"
+        )
+        for k in range(PG_SLICES)
+    ]
+    branches.append(branch(f"f.article_id < ({newest} - {PG_SLICES - 1}) * {width}"))
+    return "\n  UNION ALL\n  ".join(f"({b})" for b in branches)

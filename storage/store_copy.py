@@ -24,7 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.database import Database
 from storage.models import Article, Base
-from storage.search_index import IndexEntry, clear_statements, insert_statements
+from storage.search_index import (
+    IndexEntry,
+    clear_statements,
+    ensure_partitions,
+    insert_statements,
+)
 from storage.watches import Watch
 
 # Every table, parents before children (foreign keys hold at each insert).
@@ -165,6 +170,8 @@ async def copy_store(
                     await writer.execute(insert(table), rows)
                     if table.name == Article.__tablename__:
                         entries = index_articles([Article(**row) for row in rows])
+                        if target.backend == "postgresql":
+                            await ensure_partitions(writer, [row["id"] for row in rows])
                         for statement, parameters in insert_statements(
                             target.backend, list(entries)
                         ):

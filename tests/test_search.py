@@ -17,7 +17,7 @@ from storage import search_index
 from storage.articles import ArticleRepository, NewArticle
 from storage.database import Database, alembic_config
 from storage.search_index import IndexQuery, SearchIndex
-from tests.conftest import scratch_database
+from tests.conftest import migrated_database, scratch_database
 
 NOW = datetime(2023, 7, 31, 1, 0, tzinfo=UTC)
 DAY = date(2023, 7, 31)
@@ -246,13 +246,15 @@ async def test_total_is_counted_exactly_beyond_the_ranking_window(db: Database) 
     assert [m.article_id for m in page.matches] == sorted(ids, reverse=True)[:3]
 
 
-@pytest.mark.parametrize("first_slice", [1, 2, 1000])
-async def test_the_window_is_the_newest_matches_whatever_the_slices(
-    db: Database, monkeypatch: pytest.MonkeyPatch, first_slice: int
+@pytest.mark.parametrize("width", [1, 2, 3, 1000])
+async def test_the_window_is_the_newest_matches_whatever_the_partitions(
+    db: Database, monkeypatch: pytest.MonkeyPatch, width: int
 ) -> None:
-    """PostgreSQL looks for the newest matches in id slices of growing length: the window must
-    be the newest matches and the total exact (or capped) wherever the slices fall."""
-    monkeypatch.setattr(search_index, "PG_FIRST_SLICE", first_slice)
+    """PostgreSQL keeps the index in partitions of ``PG_PARTITION_IDS`` article ids and looks for
+    the newest matches partition by partition: the window must be the newest matches and the
+    total exact (or capped) wherever the partition boundaries fall (40 ids straddle 14 of them
+    at width 3, more than the statement names one by one)."""
+    monkeypatch.setattr(search_index, "PG_PARTITION_IDS", width)
     ids = await _store(
         db,
         *[
@@ -271,12 +273,85 @@ async def test_the_window_is_the_newest_matches_whatever_the_slices(
         newest = await index.search(IndexQuery(include=(storm,), limit=5, window=5, count_limit=10))
         everything = await index.search(IndexQuery(include=(storm, news), limit=100, window=100))
         in_section = await index.search(IndexQuery(include=(storm,), section="经济", window=100))
+        every_id = await index.search(IndexQuery(include=(news,), limit=100, window=100))
     assert sorted(m.article_id for m in newest.matches) == sorted(matching)[-5:]
     assert (newest.total, newest.total_exact) == (10, False)
     assert sorted(m.article_id for m in everything.matches) == sorted(matching)
     assert (everything.total, everything.total_exact) == (len(matching), True)
     expected = [a for i, a in enumerate(ids) if i % 5 and not i % 4]
     assert in_section.total == len(expected)
+    assert sorted(m.article_id for m in every_id.matches) == sorted(ids)
+
+
+@pytest.fixture
+async def pg_db(
+    tmp_path: Path, migrated_sqlite_file: Path, migrated_postgres_script: str | None
+) -> AsyncIterator[Database]:
+    async with migrated_database(
+        "postgresql", tmp_path, migrated_sqlite_file, migrated_postgres_script
+    ) as database:
+        yield database
+
+
+@pytest.mark.postgres
+async def test_new_ids_get_their_partition_and_a_rollback_removes_it(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indexing creates the partitions its ids need (without them the insert fails), inside the
+    writer's transaction: a rolled-back ingest leaves no partition behind."""
+    monkeypatch.setattr(search_index, "PG_PARTITION_IDS", 4)
+    ids = await _store(pg_db, *[_new(f"台风{i}号") for i in range(10)])
+    with pytest.raises(RuntimeError):
+        async with pg_db.session() as session:
+            repo = ArticleRepository(session)
+            stored = [
+                (await repo.add_if_new(_new(f"台风{i}"), ingested_at=NOW))[0] for i in range(9)
+            ]
+            await index_articles(session, stored)
+            raise RuntimeError("ingest failed")
+    async with pg_db.session() as session:
+        partitions = set(await _partitions(session))
+    assert partitions == {f"search_documents_{n}" for n in {i // 4 for i in ids}}
+    found = await SearchService(pg_db).search("台风", limit=10)
+    assert found.total == 10 and sorted(h.id for h in found.results) == sorted(ids)
+
+
+@pytest.mark.postgres
+async def test_a_search_does_not_wait_for_an_ingest_that_added_a_partition(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partition is attached, not created as one: the writer's lock on ``search_documents``
+    lets searches run while its (long) transaction is still open."""
+    import asyncio
+
+    monkeypatch.setattr(search_index, "PG_PARTITION_IDS", 4)
+    [first] = await _store(pg_db, _new("台风来袭"))
+    async with pg_db.session() as session:
+        repo = ArticleRepository(session)
+        stored = [(await repo.add_if_new(_new(f"台风{i}"), ingested_at=NOW))[0] for i in range(8)]
+        await index_articles(session, stored)  # a new partition, not committed yet
+        page = await asyncio.wait_for(SearchService(pg_db).search("台风"), timeout=10)
+        assert [h.id for h in page.results] == [first]
+
+
+async def _partitions(session: object) -> list[str]:
+    from sqlalchemy import text
+
+    rows = await session.execute(  # type: ignore[attr-defined]
+        text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = to_regclass('search_documents')"
+        )
+    )
+    return [row[0] for row in rows]
+
+
+async def test_a_corrected_section_is_what_the_section_filter_finds(db: Database) -> None:
+    [a, b] = await _store(db, _new("台风来袭", section="经济"), _new("台风过境", section="经济"))
+    async with db.session() as session:
+        assert await ArticleRepository(session).set_section(a, "社会") is not None
+    assert await _ids(db, "台风", section="社会") == [a]
+    assert await _ids(db, "台风", section="经济") == [b]
 
 
 async def test_no_match_gives_empty_page(db: Database) -> None:
@@ -508,3 +583,74 @@ async def test_inline_query_answers_a_search_a_share_or_the_headlines_never_a_te
     assert teaser_id not in {m.article.id for m in headlines.matches}
     refused = await page('"')  # an unbalanced quote: the search refuses it, the answer is empty
     assert refused.matches == [] and refused.next_offset is None
+
+
+def test_the_write_path_makes_partitions_as_wide_as_migration_0014() -> None:
+    import importlib
+
+    migration = importlib.import_module("storage.migrations.versions.0014_search_partitions")
+    assert migration.PARTITION_IDS == search_index.PG_PARTITION_IDS
+
+
+@pytest.mark.postgres
+async def test_migration_0014_partitions_an_index_and_its_downgrade_restores_it(
+    tmp_path: Path,
+) -> None:
+    """An index built before 0014 (one table) is moved into partitions, ids on both sides of a
+    partition boundary included, and found the same; the downgrade puts it back in one table."""
+    from alembic import command
+    from sqlalchemy import insert, text
+
+    from bot.search.tokens import index_entries
+    from storage.models import Article
+    from storage.search_index import PG_PARTITION_IDS, insert_statements
+
+    width = PG_PARTITION_IDS
+    ids = [1, width - 1, width, 2 * width + 5]
+
+    def downgrade_to_0013(connection: object) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+
+    async def kinds(database: Database) -> set[str]:
+        async with database.engine.connect() as connection:
+            rows = await connection.execute(text(
+                "SELECT CAST(c.relkind AS text) FROM pg_class c WHERE c.relnamespace ="
+                " to_regnamespace(current_schema()) AND c.relname LIKE 'search_documents%'"
+                " AND c.relkind IN ('r', 'p')"
+            ))
+            return {str(row[0]) for row in rows}
+
+    async with scratch_database("postgresql", tmp_path) as database:
+        await database.upgrade("0013")
+        async with database.session() as session:
+            rows = [
+                {"id": i, "paper": "萧山日报", "edition_date": DAY, "section": "经济",
+                 "section_source": "auto", "kind": "article", "title": f"台风{n}号",
+                 "reporters": [], "paragraphs": ["台风过境"], "subheads": [],
+                 "content_hash": uuid.uuid4().hex, "ingested_at": NOW}
+                for n, i in enumerate(ids)
+            ]
+            await session.execute(insert(Article), rows)
+            await session.execute(text(
+                "SELECT setval(pg_get_serial_sequence('articles', 'id'), max(id)) FROM articles"
+            ))
+            entries = index_entries([Article(**row) for row in rows])
+            for statement, parameters in insert_statements("postgresql", list(entries)):
+                await session.execute(statement, parameters)
+        assert await kinds(database) == {"r"}
+        await database.upgrade()
+        assert await kinds(database) == {"p", "r"}  # the partitioned table and its partitions
+        async with database.session() as session:
+            assert sorted(await _partitions(session)) == [
+                f"search_documents_{n}" for n in (0, 1, 2)
+            ]
+        page = await SearchService(database).search("台风", limit=10)
+        assert page.total == 4 and [h.id for h in page.results] == sorted(ids, reverse=True)
+        [new] = await _store(database, _new("台风又来"))  # the write path adds to partitions
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade_to_0013)
+        assert await kinds(database) == {"r"}
+        page = await SearchService(database).search("台风", limit=10)
+        assert sorted(h.id for h in page.results) == sorted([*ids, new])

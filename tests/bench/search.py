@@ -606,6 +606,9 @@ async def main() -> None:
     parser.add_argument("--ingest-only", action="store_true")
     parser.add_argument("--print-mix", action="store_true", help="print the broad mix and stop")
     parser.add_argument("--rss-probe")
+    parser.add_argument(
+        "--pg-schema", help="search this PostgreSQL schema (e.g. a copy search_ab.py made)"
+    )
     args = parser.parse_args()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     docs = real_corpus()
@@ -626,7 +629,7 @@ async def main() -> None:
     print(f"real corpus: {len(docs)} articles, {chars / 1e6:.1f} M characters", file=sys.stderr)
     sqlite_path = args.cache_dir / f"search-{args.size}.db"
     oracle = args.cache_dir / f"oracle-{args.size}.db"
-    schema = f"bench_search_{args.size}"
+    schema = args.pg_schema or f"bench_search_{args.size}"
     sqlite_db = None if args.no_sqlite else Database(f"sqlite:///{sqlite_path}")
     pg_db = None if args.no_postgres else Database(PG_URL, schema=schema)
     import sqlite3

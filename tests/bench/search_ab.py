@@ -1,7 +1,8 @@
 """Old against new search statement in one process, alternating query by query (run by hand).
 
     /tmp/venv/bin/python tests/bench/search_ab.py --old /path/to/old/storage/search_index.py \
-        --size 100000 [--backend postgresql|sqlite] [--rounds 3] [--cache-dir DIR]
+        --size 100000 [--backend postgresql|sqlite] [--rounds 3] [--cache-dir DIR] \
+        [--partition 16384]
 
 On a shared machine a latency measured minutes apart moves with everyone else's load; here the
 previous ``storage/search_index.py`` (e.g. ``git show main:storage/search_index.py > old.py``)
@@ -11,6 +12,11 @@ mix, against the databases ``tests/bench/search.py`` built. Reported: p50 / p99 
 ratio, wall and CPU (this process + the PostgreSQL backend, read from /proc: unlike wall
 time it hardly moves with the machine's load), the slowest queries, and whether both returned
 the same page.
+
+A schema change is measured the same way: ``--partition WIDTH`` runs the new statement on a copy of
+the PostgreSQL index partitioned by article id in partitions of WIDTH ids (``bench_search_<size>_p
+<WIDTH>``, built once from ``bench_search_<size>`` and reused; its ``articles`` is a view of the
+original's), the old one on the original, each on its own connection, alternating as above.
 """
 
 from __future__ import annotations
@@ -47,6 +53,64 @@ def load_old(path: Path) -> types.ModuleType:
     return module
 
 
+async def partitioned_copy(size: int, width: int) -> str:
+    """``bench_search_<size>_p<width>``: the index of ``bench_search_<size>`` moved into a table
+    partitioned by article id as migration 0014 builds it, with the partition width given
+    (built once; ``bench_done`` holds the build seconds)."""
+    source, schema = f"bench_search_{size}", f"bench_search_{size}_p{width}"
+    db = Database(PG_URL, schema=schema)
+    async with db.engine.connect() as connection:
+        try:
+            await connection.execute(text("SELECT count(*) FROM bench_done"))
+            await db.dispose()
+            return schema
+        except Exception:
+            await connection.rollback()
+    began = time.perf_counter()
+    async with db.engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await connection.execute(text(f'SET search_path TO "{schema}"'))
+        await connection.execute(text(f"CREATE VIEW articles AS SELECT * FROM {source}.articles"))
+        top = await connection.scalar(
+            text(f"SELECT max(article_id) FROM {source}.search_documents")
+        )
+        await connection.execute(
+            text(
+                "CREATE TABLE search_documents (LIKE "
+                f"{source}.search_documents INCLUDING DEFAULTS) PARTITION BY RANGE (article_id)"
+            )
+        )
+        for number in range(int(top) // width + 1):
+            await connection.execute(
+                text(
+                    f"CREATE TABLE search_documents_{number} PARTITION OF search_documents "
+                    f"FOR VALUES FROM ({number * width}) TO ({(number + 1) * width})"
+                )
+            )
+        await connection.execute(
+            text(
+                f"INSERT INTO search_documents SELECT * FROM {source}.search_documents "
+                "ORDER BY article_id"
+            )
+        )
+        for statement in (
+            "CREATE INDEX ix_search_documents_id ON search_documents USING hash (article_id)",
+            "CREATE INDEX ix_search_documents_grams ON search_documents USING gin (grams)",
+            "CREATE INDEX ix_search_documents_chars ON search_documents USING gin (chars)",
+            "VACUUM ANALYZE search_documents",
+            "CREATE TABLE bench_done (n INTEGER)",
+        ):
+            await connection.execute(text(statement))
+        await connection.execute(
+            text("INSERT INTO bench_done VALUES (:n)"), {"n": round(time.perf_counter() - began)}
+        )
+    print(f"{schema}: built in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    await db.dispose()
+    return schema
+
+
 def server_cpu_ns(pid: int | None) -> int:
     """CPU time the PostgreSQL backend ``pid`` has used (0 for SQLite, which runs in-process)."""
     if pid is None:
@@ -56,8 +120,8 @@ def server_cpu_ns(pid: int | None) -> int:
 
 
 async def run(
-    target: Any,
-    pid: int | None,
+    targets: Any,
+    pids: Any,
     old: types.ModuleType,
     timings: dict[str, dict[str, list[float]]],
     which: str,
@@ -68,6 +132,7 @@ async def run(
     connection whose backend is ``pid``); wall ms go to ``timings[keep or which]`` and CPU ms
     (this process + the backend) to ``timings[(keep or which) + " cpu"]``."""
     module = old if which == "old" else search_index
+    target, pid = targets[which == "old"], pids[which == "old"]
     matchers = tuple(m for m in (term_matcher(t.folded) for t in parse_query(q).include) if m)
     query = module.IndexQuery(include=matchers, limit=10, with_text=True)
     server, cpu, started = server_cpu_ns(pid), time.process_time(), time.perf_counter()
@@ -89,41 +154,62 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--cache-dir", type=Path, default=OUT)
+    parser.add_argument(
+        "--partition", type=int, default=0, help="new statement on a copy partitioned by this"
+    )
+    parser.add_argument("--only", help="run only these queries (comma-separated)")
+    parser.add_argument(
+        "--both-partitioned", action="store_true", help="old statement on the copy too"
+    )
     args = parser.parse_args()
     old = load_old(args.old)
     segmentation.load()
     if args.backend == "sqlite":
         db = Database(f"sqlite:///{args.cache_dir / f'search-{args.size}.db'}")
+        new_db = db
     else:
         db = Database(PG_URL, schema=f"bench_search_{args.size}")
-    connection = None
-    target: Any = db.engine
-    pid = None
+        new_schema = f"bench_search_{args.size}"
+        if args.partition:
+            new_schema = await partitioned_copy(args.size, args.partition)
+            search_index.PG_PARTITION_IDS = args.partition
+            if args.both_partitioned:
+                old.PG_PARTITION_IDS = args.partition
+                await db.dispose()
+                db = Database(PG_URL, schema=new_schema)
+        new_db = Database(PG_URL, schema=new_schema)
+    connections = []
+    targets: list[Any] = [new_db.engine, db.engine]  # [new, old]
+    pids: list[int | None] = [None, None]
     if args.backend == "postgresql":
-        connection = await db.engine.connect()
-        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
-        await connection.commit()
-        target = connection
+        for n, database in enumerate((new_db, db)):
+            connection = await database.engine.connect()
+            pids[n] = await connection.scalar(text("SELECT pg_backend_pid()"))
+            await connection.commit()
+            targets[n] = connection
+            connections.append(connection)
     mixes = {
         "fixed 26": QUERIES,
         f"broad 300 (seed {args.seed})": broad_mix(real_corpus(), args.seed),
     }
     for name, mix in mixes.items():
         queries = [q for kind in mix.values() for q in kind]
+        if args.only:
+            queries = [q for q in queries if q in args.only.split(",")] or args.only.split(",")
         timings: dict[str, dict[str, list[float]]] = {
             k: {} for k in ("old", "new", "warm", "old cpu", "new cpu", "warm cpu")
         }
         differing: set[str] = set()
 
         for q in queries:  # warm both once
-            if await run(target, pid, old, timings, "old", q, "warm") != await run(
-                target, pid, old, timings, "new", q, "warm"
+            if await run(targets, pids, old, timings, "old", q, "warm") != await run(
+                targets, pids, old, timings, "new", q, "warm"
             ):
                 differing.add(q)
         for _ in range(args.rounds):
             for q in queries:
                 for which in ("old", "new", "new", "old"):
-                    await run(target, pid, old, timings, which, q)
+                    await run(targets, pids, old, timings, which, q)
         del timings["warm"], timings["warm cpu"]
         flat = {w: [x for v in t.values() for x in v] for w, t in timings.items()}
         p50 = {w: statistics.median(v) for w, v in flat.items()}
@@ -151,9 +237,11 @@ async def main() -> None:
         print("slowest 20 with the new statement (median CPU ms, client + backend, old → new):\n")
         for q, before, after in sorted(rows, key=lambda r: -r[2])[:20]:
             print(f"- {q}: {before:.2f} → {after:.2f}")
-    if connection is not None:
+    for connection in connections:
         await connection.close()
     await db.dispose()
+    if new_db is not db:
+        await new_db.dispose()
 
 
 if __name__ == "__main__":
