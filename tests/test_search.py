@@ -304,9 +304,7 @@ async def test_new_ids_get_their_partition_and_a_rollback_removes_it(
     with pytest.raises(RuntimeError):
         async with pg_db.session() as session:
             repo = ArticleRepository(session)
-            stored = [
-                (await repo.add_if_new(_new(f"台风{i}"), ingested_at=NOW))[0] for i in range(9)
-            ]
+            stored = await repo.add_many([_new(f"台风{i}") for i in range(9)], ingested_at=NOW)
             await index_articles(session, stored)
             raise RuntimeError("ingest failed")
     async with pg_db.session() as session:
@@ -328,7 +326,7 @@ async def test_a_search_does_not_wait_for_an_ingest_that_added_a_partition(
     [first] = await _store(pg_db, _new("台风来袭"))
     async with pg_db.session() as session:
         repo = ArticleRepository(session)
-        stored = [(await repo.add_if_new(_new(f"台风{i}"), ingested_at=NOW))[0] for i in range(8)]
+        stored = await repo.add_many([_new(f"台风{i}") for i in range(8)], ingested_at=NOW)
         await index_articles(session, stored)  # a new partition, not committed yet
         page = await asyncio.wait_for(SearchService(pg_db).search("台风"), timeout=10)
         assert [h.id for h in page.results] == [first]
