@@ -368,3 +368,16 @@ def test_the_bots_replies_and_pushes_share_one_window(news: NewsBot) -> None:
     assert isinstance(limiter, ReplyRateLimiter)
     assert limiter.window is not None
     assert limiter.window is news.delivery.window is news.send_window
+
+
+def test_the_operators_chat_spacing_holds_for_replies_too(tmp_path: Path) -> None:
+    """NEWSBRIEF_DELIVERY_CHAT_INTERVAL is Telegram's per-chat limit: pushes and replies alike."""
+    url = f"sqlite:///{tmp_path / 'spacing.db'}"
+    news = NewsBot(Settings(database_url=url, telegram_bot_token=TOKEN,
+                            delivery_chat_interval=0.5), Database(url))
+    limiter = news.application.bot.rate_limiter
+    assert isinstance(limiter, ReplyRateLimiter)
+    assert limiter.limits.chat_per_second == 2.0
+    assert news.delivery.limits.per_chat_interval == 0.5
+    unspaced = ReplyLimits.from_settings(Settings(delivery_chat_interval=0.0))
+    assert unspaced.chat_per_second >= 1000 and unspaced.chat_burst == ReplyLimits().chat_burst

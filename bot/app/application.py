@@ -31,7 +31,7 @@ from telegram.request import BaseRequest
 
 from bot.app.jobs import DigestJob, FeedJob, SourceJob
 from bot.app.lock_watch import LockWatch
-from bot.app.replies import ReplyRateLimiter
+from bot.app.replies import ReplyLimits, ReplyRateLimiter
 from bot.app.updates import ChatOrderedUpdates
 from bot.app.webhook import WebhookServer
 from bot.clock import Clock
@@ -184,7 +184,8 @@ class NewsBot:
             ))
             # chats answered side by side, each in order; a 429 pauses only its own chat
             .concurrent_updates(ChatOrderedUpdates())
-            .rate_limiter(ReplyRateLimiter(window=self.send_window))
+            .rate_limiter(ReplyRateLimiter(ReplyLimits.from_settings(self.settings),
+                                           window=self.send_window))
             .post_init(self.startup)
             .post_stop(self.stop)
             .post_shutdown(self.shutdown)

@@ -37,6 +37,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.clock import Clock, SystemClock
+from bot.config import Settings
 from bot.delivery.policy import retry_after_seconds
 from bot.delivery.send_window import SendWindow
 
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
 PACED_PREFIXES = ("send", "edit", "copy", "forward")  # endpoints that post into a chat
+NO_CHAT_SPACING = 1e6  # messages a second to one chat when the operator set no spacing
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,13 @@ class ReplyLimits:
     group_window: float = 61.0  # a minute, and a second for clock jitter
     max_retries: int = 3  # a reply answered 429 is retried this many times at most
     max_wait: float = 60.0  # a longer retry_after fails the reply instead of holding the chat
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReplyLimits:
+        """The operator's spacing of messages to one chat (``NEWSBRIEF_DELIVERY_CHAT_INTERVAL``)
+        holds for replies as for pushes: it is one Telegram limit. 0 means no spacing."""
+        interval = settings.delivery_chat_interval
+        return cls(chat_per_second=1.0 / interval if interval > 0 else NO_CHAT_SPACING)
 
 
 class _ChatPace:

@@ -550,6 +550,7 @@ def find_auto_entities(text: str) -> list[dict[str, Any]]:
 
 PRIVATE, GROUP, SUPERGROUP, CHANNEL = "private", "group", "supergroup", "channel"
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+RECHECK_SECONDS = 0.1  # how often wait_for looks at conditions outside the fake
 
 
 @dataclass
@@ -1081,7 +1082,8 @@ class FakeBotApi:
     async def wait_for(
         self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition"
     ) -> Any:
-        """Wait until ``predicate()`` is truthy (re-checked on every state change); return it."""
+        """Wait until ``predicate()`` is truthy (re-checked on every state change, and every
+        ``RECHECK_SECONDS`` for what the fake does not see: a file the bot moved); return it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -1093,7 +1095,7 @@ class FakeBotApi:
             if remaining <= 0:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+                await asyncio.wait_for(event.wait(), min(remaining, RECHECK_SECONDS))
 
     # ---------------------------------------------------------------- HTTP plumbing
 

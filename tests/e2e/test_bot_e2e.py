@@ -359,9 +359,6 @@ async def _group(fake: FakeBotApi) -> None:
 async def test_polling_bot_serves_every_kind_of_reader(
     fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], bot_db: str, tmp_path: Path
 ) -> None:
-    # Readers here type faster than Telegram's 1 message/s per chat; the fake still throttles
-    # (burst 3), so replies that hit 429 must wait and retry, just quicker than real time.
-    fake_bot_api.rate_limits.per_chat_per_second = 5.0
     env = _env(fake_bot_env, bot_db)
     async with running_bot(fake_bot_api, env, tmp_path) as bot:
         assert fake_bot_api.commands() and fake_bot_api.commands(language_code="en")
@@ -465,7 +462,6 @@ async def test_admin_section_button_correction_survives_reingest(
 ) -> None:
     """An admin's 版块 button files an article elsewhere (operator), a reader sees no such
     button, and loading the same page again keeps the correction."""
-    fake_bot_api.rate_limits.per_chat_per_second = 5.0
     admin_user = fake_bot_api.add_user("编辑", user_id=4242, language_code="zh-hans")
     reader_user = fake_bot_api.add_user("读者", language_code="zh-hans")
     env = {**_env(fake_bot_env, bot_db), "NEWSBRIEF_ADMIN_IDS": "4242"}

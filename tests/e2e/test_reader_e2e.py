@@ -235,7 +235,6 @@ async def test_reader_experience_end_to_end(
     fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], reader_db: str, tmp_path: Path
 ) -> None:
     fake_bot_api.inline_mode = True
-    fake_bot_api.rate_limits.per_chat_per_second = 5.0
     env = _env(fake_bot_env, reader_db)
     async with running_bot(fake_bot_api, env, tmp_path) as bot:
         await _nothing_is_silent(fake_bot_api)
