@@ -440,6 +440,13 @@ def test_third_party_checker_reports_telegram_and_sqlalchemy() -> None:
     }
 
 
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    """A small source tree for the checkers: relative path -> text."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
 def test_relative_imports_and_submodules_resolve(tmp_path: Path) -> None:
     """``from . import b``, ``from ..c import d`` and re-exporting ``__init__`` files."""
     files = {
@@ -451,9 +458,7 @@ def test_relative_imports_and_submodules_resolve(tmp_path: Path) -> None:
         "handlers/__init__.py": "",
         "storage/__init__.py": "",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    _write_tree(tmp_path, files)
     graph = build_graph(tmp_path)
     assert graph.internal["bot.pkg"] == {"bot.pkg.a"}
     assert graph.internal["bot.pkg.a"] == {"bot.pkg.b", "bot.c"}
@@ -472,9 +477,7 @@ def test_docstring_and_export_checkers_report_what_is_missing(tmp_path: Path) ->
         "handlers/__init__.py": '"""Flat."""\n',
         "storage/__init__.py": '"""Flat."""\n',
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    _write_tree(tmp_path, files)
     modules = discover_modules(tmp_path)
     assert modules_without_docstring(modules) == ["bot.bare.b"]
     assert packages_without_exports(modules) == ["bot.bare"]

@@ -941,17 +941,23 @@ async def test_summary_item_whose_page_fails_keeps_its_summary_and_says_why(
     assert bad.status == "error" and "not valid JSON" in (bad.error or "")
 
 
+def _numbered_pages(site: SourcesSite, folder: str, count: int) -> list[tuple[str, str]]:
+    """``count`` article pages ``folder/N.html`` told apart by their number: (path, title)."""
+    pages = []
+    for number in range(count):
+        title, path = f"第{number}条新闻：区图书馆新馆开放", f"{folder}/{number}.html"
+        site.put(path, article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]), "text/html")
+        pages.append((path, title))
+    return pages
+
+
 async def test_an_index_page_follows_a_bounded_number_of_links_per_poll(
     db: Database, site: SourcesSite
 ) -> None:
     from bot.sources.service import MAX_LINKS_PER_POLL
 
-    links = []
-    for number in range(MAX_LINKS_PER_POLL + 5):
-        title = f"第{number}条新闻：区图书馆新馆开放"
-        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
-                 "text/html")
-        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    links = [f'<li><a href="{path}">{title}</a></li>'
+             for path, title in _numbered_pages(site, "/n", MAX_LINKS_PER_POLL + 5)]
     site.put("/n/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>", "text/html")
     sources = service(db)
     await sources.add(site.url("/n/index.html"))
@@ -1016,13 +1022,10 @@ async def test_summary_only_items_over_the_bound_wait_for_the_next_poll_for_thei
     """Not stored for good with only their summary: their pages are read at the next poll."""
     from bot.sources.service import MAX_LINKS_PER_POLL
 
-    items = []
-    for number in range(MAX_LINKS_PER_POLL + 3):
-        title = f"第{number}条新闻：区图书馆新馆开放"
-        site.put(f"/s/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
-                 "text/html")
-        items.append({"title": title, "link": site.url(f"/s/{number}.html"),
-                      "guid": f"s-{number}", "description": "新馆今天开放。"})
+    items = [{"title": title, "link": site.url(path), "guid": f"s-{number}",
+              "description": "新馆今天开放。"}
+             for number, (path, title) in enumerate(
+                 _numbered_pages(site, "/s", MAX_LINKS_PER_POLL + 3))]
     site.put("/feed.xml", rss(items), "application/rss+xml")
     sources = service(db)
     await sources.add(site.url("/feed.xml"))
