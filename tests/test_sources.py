@@ -64,6 +64,16 @@ def service(db: Database, *, clock: ManualClock | SystemClock | None = None,
     )
 
 
+def _numbered_pages(site: SourcesSite, folder: str, count: int) -> list[tuple[str, str]]:
+    """``count`` article pages ``folder/N.html`` told apart by their number: (path, title)."""
+    pages = []
+    for number in range(count):
+        title, path = f"第{number}条新闻：区图书馆新馆开放", f"{folder}/{number}.html"
+        site.put(path, article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]), "text/html")
+        pages.append((path, title))
+    return pages
+
+
 def typhoon_feed(site: SourcesSite, *, body: tuple[str, ...] = TYPHOON_BODY) -> str:
     return rss([
         {"title": TYPHOON_TITLE, "link": site.url("/news/typhoon.html"), "guid": "xs-1001",
@@ -617,12 +627,8 @@ async def test_an_unreadable_robots_txt_holds_linked_pages_back_until_it_answers
     db: Database, site: SourcesSite
 ) -> None:
     site.put("/robots.txt", "busy", "text/plain", status=503)
-    links = []
-    for number in range(3):
-        title = f"第{number}条新闻：区图书馆新馆开放"
-        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
-                 "text/html")
-        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    links = [f'<li><a href="{path}">{title}</a></li>'
+             for path, title in _numbered_pages(site, "/n", 3)]
     site.put("/news/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>",
              "text/html")
     sources = service(db)
@@ -641,12 +647,8 @@ async def test_a_crawl_delay_lengthens_the_pause_between_requests_to_the_host(
     db: Database, site: SourcesSite
 ) -> None:
     site.put("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", "text/plain")
-    links = []
-    for number in range(3):
-        title = f"第{number}条新闻：区图书馆新馆开放"
-        site.put(f"/n/{number}.html", article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]),
-                 "text/html")
-        links.append(f'<li><a href="/n/{number}.html">{title}</a></li>')
+    links = [f'<li><a href="{path}">{title}</a></li>'
+             for path, title in _numbered_pages(site, "/n", 3)]
     site.put("/n/index.html", f"<html><body><ul>{''.join(links)}</ul></body></html>", "text/html")
     sources = service(db, host_delay=0.0)
     await sources.add(site.url("/n/index.html"))
@@ -939,16 +941,6 @@ async def test_summary_item_whose_page_fails_keeps_its_summary_and_says_why(
         [article] = await ArticleRepository(session).ingested_since(0)
     assert article.paragraphs == [QUIET_BODY[0]]
     assert bad.status == "error" and "not valid JSON" in (bad.error or "")
-
-
-def _numbered_pages(site: SourcesSite, folder: str, count: int) -> list[tuple[str, str]]:
-    """``count`` article pages ``folder/N.html`` told apart by their number: (path, title)."""
-    pages = []
-    for number in range(count):
-        title, path = f"第{number}条新闻：区图书馆新馆开放", f"{folder}/{number}.html"
-        site.put(path, article_page(title, [f"{p}（{number}）" for p in QUIET_BODY]), "text/html")
-        pages.append((path, title))
-    return pages
 
 
 async def test_an_index_page_follows_a_bounded_number_of_links_per_poll(
