@@ -170,14 +170,17 @@ def draw() -> list[dict]:
             scored[item["id"]] = section_scores(item["title"], (item["lead"],), model)
         return scored[item["id"]]
 
-    for section in SECTIONS:
-        wanted = PREDICTED_COUNTS[section]
+    def take_predicted(section: str, wanted: int, why: str) -> None:
+        """Take the next ``wanted`` items the model files under ``section``."""
         for item in rest():
             if wanted == 0:
                 break
             item_scores = scores_of(item)
             if max(SECTIONS, key=item_scores.__getitem__) == section:
-                wanted -= take(item, f"predicted:{section}")
+                wanted -= take(item, why)
+
+    for section in SECTIONS:
+        take_predicted(section, PREDICTED_COUNTS[section], f"predicted:{section}")
 
     def margin(item: dict) -> float:
         top, second = sorted(scores_of(item).values(), reverse=True)[:2]
@@ -198,12 +201,7 @@ def draw() -> list[dict]:
             wanted -= take(item, "cue")
 
     for section, wanted in EXTRA_COUNTS.items():
-        for item in rest():
-            if wanted == 0:
-                break
-            item_scores = scores_of(item)
-            if max(SECTIONS, key=item_scores.__getitem__) == section:
-                wanted -= take(item, f"extra:{section}")
+        take_predicted(section, wanted, f"extra:{section}")
     return taken
 
 
