@@ -193,6 +193,11 @@ class VirtualTime:
         return task.result()
 
 
+def _busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times if start <= t < start + 1.0) for start in times), default=0)
+
+
 async def _burst(limiter: ReplyRateLimiter, time: VirtualTime,
                  chat_ids: list[int]) -> list[tuple[float, int]]:
     sent: list[tuple[float, int]] = []
@@ -215,8 +220,7 @@ async def test_replies_keep_the_overall_and_per_chat_limits() -> None:
     sent = await _burst(limiter, time, chats)
     assert len(sent) == 500
     times = sorted(t for t, _ in sent)
-    worst_second = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert worst_second <= 30  # Telegram's overall limit
+    assert _busiest_second(times) <= 30  # Telegram's overall limit
     for chat in set(chats):
         own = [t for t, c in sent if c == chat]
         burst = ReplyLimits().chat_burst
@@ -295,11 +299,6 @@ async def test_a_flooded_reply_is_retried_after_the_chats_pause() -> None:
 
 
 # --- one budget for the bot: replies and pushes share Telegram's messages per second ------------
-
-
-def _busiest_second(times: list[float]) -> int:
-    times = sorted(times)
-    return max((sum(1 for t in times if start <= t < start + 1.0) for start in times), default=0)
 
 
 async def _replies_and_pushes(with_pushes: bool) -> tuple[list[float], list[float], float]:

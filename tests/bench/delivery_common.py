@@ -53,6 +53,18 @@ def digest_parts(chat_id: int) -> list[StoredPart]:
              "disable_notification": True}]
 
 
+def busiest_second(times: list[float]) -> int:
+    """Most of ``times`` within any 1 s window."""
+    window: deque[float] = deque()
+    peak = 0
+    for at in sorted(times):
+        window.append(at)
+        while window[0] <= at - 1.0:
+            window.popleft()
+        peak = max(peak, len(window))
+    return peak
+
+
 @dataclass
 class Bench:
     fake: FakeBotApi
@@ -126,14 +138,7 @@ class Bench:
 
     def peak_per_second(self) -> int:
         """Most sends the server accepted within any 1 s window (its own clock)."""
-        window: deque[float] = deque()
-        peak = 0
-        for at in sorted(r.at for r in self.fake.sent_log):
-            window.append(at)
-            while window[0] <= at - 1.0:
-                window.popleft()
-            peak = max(peak, len(window))
-        return peak
+        return busiest_second([r.at for r in self.fake.sent_log])
 
     async def close(self) -> None:
         await self.fake.stop()

@@ -22,21 +22,11 @@ import time
 from collections import Counter
 
 from tests.bench.bot_latency import _env, percentile
-from tests.bench.delivery_common import Bench
+from tests.bench.delivery_common import Bench, busiest_second
 from tests.bench.reader_load import TIMEOUT, burst
 from tests.e2e.fake_bot_api import RateLimits
 
 PUSHES_BEFORE_BURST = 50  # the fan-out is under way
-
-
-def busiest_second(times: list[float]) -> int:
-    times = sorted(times)
-    best, first = 0, 0
-    for last, at in enumerate(times):
-        while times[first] <= at - 1.0:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
