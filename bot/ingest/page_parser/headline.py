@@ -34,7 +34,6 @@ class HeadLine:
 def head_roles(group: list[str]) -> list[HeadLine]:
     """The role of each line of a headline group, in order (one entry per line)."""
     texts, kicker, title, subtitles = _marked_roles(group)
-    dashed = {i for i in subtitles if SUBTITLE_DASHES.match(group[i])}
     if title is None:
         # Only dashed lines: the first subtitle, else the kicker, is the title.
         if subtitles:
@@ -42,7 +41,7 @@ def head_roles(group: list[str]) -> list[HeadLine]:
         else:
             title, kicker = kicker, None
     assert title is not None  # a group has a line, and its first line is a kicker or a title
-    if (kicker is None and subtitles and subtitles[0] not in dashed
+    if (kicker is None and subtitles and not SUBTITLE_DASHES.match(group[subtitles[0]])
             and reads_as_kicker(texts[title], texts[subtitles[0]])):
         kicker, title = title, subtitles.pop(0)
     roles: dict[int, HeadRole] = dict.fromkeys(subtitles, "subtitle")
