@@ -211,7 +211,8 @@ def test_thucnews_test_macro_f1(corpora_dir: Path) -> None:
 
 def test_cross_source_eval_set_is_well_formed() -> None:
     """The hand-labelled set: unique ids, one of the six sections each, held-out quarter intact."""
-    from tests.quality.sections_eval import EVAL_SET, load_items
+    from bot.text.section_training import EVAL_SET
+    from tests.quality.sections_eval import load_items
 
     lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
     items = [json.loads(line) for line in lines]
@@ -225,8 +226,8 @@ def test_cross_source_eval_set_is_well_formed() -> None:
 def test_hand_labelled_training_set_is_kept_apart_from_the_eval_set() -> None:
     """The training items share no id and no normalised title with the evaluation set (tuning
     and held-out alike), and each has one of the six sections."""
+    from bot.text.section_training import EVAL_SET
     from tests.quality.section_training_set import TRAINING_SET, normal_title
-    from tests.quality.sections_eval import EVAL_SET
 
     def rows(path: Path) -> list[dict]:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

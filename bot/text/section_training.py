@@ -368,10 +368,16 @@ def fit_offsets(
     return offsets
 
 
-def tuning_items() -> list[dict]:
-    """The eval set's tuning split (index % 4 != 3); the held-out quarter is never read here."""
+def eval_items(held_out: bool) -> list[dict]:
+    """The eval set's tuning split (index % 4 != 3) or its held-out quarter: the one split rule
+    for training, calibration and the evaluation scripts."""
     lines = [line for line in EVAL_SET.read_text("utf-8").splitlines() if line.strip()]
-    return [json.loads(line) for i, line in enumerate(lines) if i % 4 != 3]
+    return [json.loads(line) for i, line in enumerate(lines) if (i % 4 == 3) == held_out]
+
+
+def tuning_items() -> list[dict]:
+    """The eval set's tuning split; the held-out quarter is never read here."""
+    return eval_items(held_out=False)
 
 
 def calibrate(model_json: dict) -> dict[str, float]:
@@ -423,13 +429,14 @@ def train_linear(
     labels_out += [item.section for item in weak]
     # The weak items once more as title + lead (weighted as at run time): the leads teach the
     # national-news wording of bodies, which THUCNews titles never show.
+    corrections = [*labels, *hand]  # operator corrections, then the hand-labelled set
     with_leads = [*weak, *weak_rmrb]
     labels_out += [item.section for item in with_leads]
     words = jieba_words(
         [e.text for e in dev]
         + [item.title for item in weak]
         + [item.title for item in weak_rmrb]
-        + [label.title for label in [*labels, *hand]],
+        + [label.title for label in corrections],
         2,
     )
     lengths = sorted({len(w) for w in words})
@@ -448,9 +455,9 @@ def train_linear(
     rows += [features([(item.title, TITLE_WEIGHT), (item.lead, 1.0)]) for item in with_leads]
     rows += [
         features([(label.title, TITLE_WEIGHT), (article_lead([label.lead]), 1.0)])
-        for label in [*labels, *hand]
+        for label in corrections
     ]
-    labels_out += [label.section for label in [*labels, *hand]]
+    labels_out += [label.section for label in corrections]
     sample_weight = [1.0] * (len(texts) + len(with_leads))
     sample_weight += [label_weight] * len(labels) + [hand_weight] * len(hand)
     vectorizer = DictVectorizer()

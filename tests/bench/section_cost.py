@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.text.section_training import EVAL_SET
 from bot.text.sections import MODEL_PATH, SectionModel, classify_section
-from tests.quality.sections_eval import EVAL_SET
 
 BASELINE_REVISION = "5773c96"
 ROUNDS = 5

@@ -45,13 +45,14 @@ from pathlib import Path
 from bot.text.section_training import (
     CORPORA,
     EVAL_SET,
+    HAND_SET,
     NOT_ARTICLES,
     ROUNDUP_TITLES,
     first_paragraph,
 )
 from bot.text.sections import MODEL_PATH, SECTIONS, SectionModel, section_scores
 
-TRAINING_SET = EVAL_SET.with_name("sections_train.jsonl")  # what the trainer reads (HAND_SET)
+TRAINING_SET = HAND_SET  # what the trainer reads
 SEED = 27
 MODEL_REVISION = "1f3b10e"
 RANDOM_COUNT = 160

@@ -12,21 +12,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.text.section_training import eval_items
 from bot.text.sections import SECTIONS, SectionModel, classify_section, load_model
 
-EVAL_SET = Path(__file__).resolve().parents[1] / "fixtures" / "sections_eval.jsonl"
-
-
-def load_items(held_out: bool) -> list[dict]:
-    """The tuning split (index % 4 != 3) or the held-out quarter."""
-    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
-    items = [json.loads(line) for line in lines if line.strip()]
-    return [item for i, item in enumerate(items) if (i % 4 == 3) == held_out]
+load_items = eval_items  # the tuning split (index % 4 != 3) or the held-out quarter
 
 
 def scores(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, float]]:
