@@ -143,7 +143,10 @@ def extract_article(html: str, url: str) -> PageArticle | None:
     paragraphs = _clean_lines(document.text.splitlines())
     if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
         return None
-    title = _headline(html) or _site_free_title(_page_title(html) or document.title or "")
+    root = _document(html)  # parsed once for the headline and the <title>
+    page_title = _page_title(root)
+    title = _headline(root, page_title or "") or _site_free_title(
+        page_title or document.title or "")
     if paragraphs and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
     if not title or not paragraphs:
@@ -151,14 +154,12 @@ def extract_article(html: str, url: str) -> PageArticle | None:
     return PageArticle(title=title, paragraphs=paragraphs, published=_page_date(document, url))
 
 
-def _headline(html: str) -> str | None:
+def _headline(root: etree._Element | None, title: str) -> str | None:
     """The page's ``<h1>``, unless it is the site's name (a logo set as one: "萧山网", a piece
     of the ``<title>`` beside the headline); of several, the longest the ``<title>`` contains,
     else the first."""
-    root = _document(html)
     if root is None:
         return None
-    title = _page_title(html) or ""
     pieces = [p for p in _TITLE_SEPARATORS.split(title) if p]
     site_names = set(pieces) - {max(pieces, key=len)} if len(pieces) > 1 else set()
     headings = [text for heading in root.iter("h1")
@@ -169,9 +170,8 @@ def _headline(html: str) -> str | None:
     return max(in_title, key=len) if in_title else headings[0]
 
 
-def _page_title(html: str) -> str | None:
+def _page_title(root: etree._Element | None) -> str | None:
     """The page's ``<title>``, spaces folded."""
-    root = _document(html)
     if root is None:
         return None
     return " ".join((root.findtext(".//title") or "").split()) or None
