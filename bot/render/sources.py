@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.render.callback_data import CALLBACK_DATA_LIMIT, CallbackDataError
 from bot.render.html_text import plain_text
 from bot.render.i18n import Html, Translator
-from bot.render.layout import clip
+from bot.render.layout import TELEGRAM_TEXT_LIMIT, clip, utf16_len
 from bot.render.parts import Button, MessagePart
 from bot.sources.service import SourceInfo
 
@@ -26,7 +26,8 @@ SOURCE_ACTIONS = ("pause", "resume", "remove")
 MAX_ERROR_CHARS = 160
 MAX_URL_CHARS = 120
 MAX_SOURCES_PER_MESSAGE = 10  # 20 buttons
-MESSAGE_TEXT_BUDGET = 3600  # characters a message's text may take (Telegram's limit is 4096)
+# UTF-16 units a message's text may take, as Telegram counts them (room left for the header)
+MESSAGE_TEXT_BUDGET = TELEGRAM_TEXT_LIMIT - 496
 _SOURCE_DATA = re.compile(r"src:(pause|resume|remove):([1-9][0-9]{0,17})")
 
 
@@ -58,11 +59,11 @@ def render_source_messages(
     budget (a dozen failing sources with long URLs and errors outgrow one message)."""
     if not sources:
         return [render_sources(sources, tr, tz)]
-    header = len(plain_text(tr.html("sources.header", count=len(sources))))
+    header = utf16_len(plain_text(tr.html("sources.header", count=len(sources))))
     chunks: list[list[SourceInfo]] = [[]]
     used = header
     for source in sources:
-        size = len(plain_text(Html("\n".join(_lines(source, tr, tz))))) + 1
+        size = utf16_len(plain_text(Html("\n".join(_lines(source, tr, tz))))) + 1
         if chunks[-1] and (len(chunks[-1]) >= MAX_SOURCES_PER_MESSAGE
                            or used + size > MESSAGE_TEXT_BUDGET):
             chunks.append([])
