@@ -9,9 +9,8 @@ from bot.render.parts import MessagePart
 from bot.render.sources import (
     SOURCES_PREFIX,
     parse_source_action,
+    render_pressed_sources,
     render_source_messages,
-    render_sources,
-    source_ids_in,
 )
 from bot.sources.fetch import UnsupportedSchemeError
 from bot.sources.service import SourceExistsError, SourceInputError
@@ -69,15 +68,9 @@ async def on_sources_button(update: Update, context: NewsContext) -> None:
     await query.answer(tr.text(answers[press.action], id=press.source_id) if done
                        else tr.text("callback.expired"))
     listed = await deps.sources.sources()
-    # Only the sources this message lists (a long list is several messages).
     markup = getattr(query.message, "reply_markup", None)
-    on_message = source_ids_in(
-        button.callback_data if isinstance(button.callback_data, str) else None
-        for row in (markup.inline_keyboard if markup is not None else ())
-        for button in row
-    ) or {press.source_id}
-    shown = [s for s in listed if s.id in on_message]
-    if not shown and listed:  # its last source was removed; the others are on other messages
-        await edit(update, MessagePart(tr.html("sources.removed", id=press.source_id)))
-        return
-    await edit(update, render_sources(shown, tr, deps.settings.timezone, total=len(listed)))
+    button_data = [button.callback_data
+                   for row in (markup.inline_keyboard if markup is not None else ())
+                   for button in row]
+    await edit(update, render_pressed_sources(listed, button_data, press.source_id, tr,
+                                              deps.settings.timezone))

@@ -94,15 +94,30 @@ def render_sources(
     return MessagePart(Html("\n".join(lines)), tuple(rows))
 
 
-def source_ids_in(callback_data: Iterable[str | None]) -> set[int]:
-    """The sources a /sources message lists, from its buttons' data."""
+def source_ids_in(callback_data: Iterable[object]) -> set[int]:
+    """The sources a /sources message lists, from its buttons' data (other data skipped)."""
     ids: set[int] = set()
     for data in callback_data:
+        if not isinstance(data, str):
+            continue
         try:
             ids.add(parse_source_action(data).source_id)
         except CallbackDataError:
             continue
     return ids
+
+
+def render_pressed_sources(
+    listed: Sequence[SourceInfo], callback_data: Iterable[object], pressed_id: int,
+    tr: Translator, tz: ZoneInfo,
+) -> MessagePart:
+    """The /sources message a button was pressed on, anew: only the sources it lists (a long
+    list is several messages), or a line saying its last source was removed."""
+    on_message = source_ids_in(callback_data) or {pressed_id}
+    shown = [s for s in listed if s.id in on_message]
+    if not shown and listed:  # its last source was removed; the others are on other messages
+        return MessagePart(tr.html("sources.removed", id=pressed_id))
+    return render_sources(shown, tr, tz, total=len(listed))
 
 
 def _lines(source: SourceInfo, tr: Translator, tz: ZoneInfo) -> list[Html]:
