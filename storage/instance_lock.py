@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -173,10 +174,7 @@ class InstanceLock:
                     handle.write(f"pid {os.getpid()} on {path}\n")
                     handle.flush()
         except BaseException:
-            for _, handle in taken:
-                with contextlib.suppress(OSError):
-                    _unlock(handle)
-                handle.close()
+            _release_files(taken)
             raise
         paths = " and ".join(str(lock_path) for lock_path, _ in taken)
         return cls(f"lock files {paths} (for {path})", files=tuple(taken))
@@ -206,10 +204,7 @@ class InstanceLock:
 
     async def release(self) -> None:
         files, self._files = self._files, ()
-        for _, handle in files:
-            with contextlib.suppress(OSError):
-                _unlock(handle)
-            handle.close()
+        _release_files(files)
         if self._connection is not None:
             connection, self._connection = self._connection, None
             with contextlib.suppress(Exception):
@@ -284,6 +279,14 @@ def file_lock_path(database: Path, name: str = "bot") -> Path:
     identity = database.stat()
     folder = Path(tempfile.gettempdir())
     return folder / f"newsbrief-{identity.st_dev:x}-{identity.st_ino:x}.{name}.lock"
+
+
+def _release_files(files: Iterable[tuple[Path, IO[str]]]) -> None:
+    """Unlock and close lock files (a half-taken set on failure, or all of them on release)."""
+    for _, handle in files:
+        with contextlib.suppress(OSError):
+            _unlock(handle)
+        handle.close()
 
 
 def _open_lock_file(lock_path: Path) -> IO[str]:
