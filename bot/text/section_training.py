@@ -41,7 +41,7 @@ import json
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,59 +283,56 @@ def first_paragraph(text: str, skip: str = "") -> str:
     return ""
 
 
-def weak_title_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
-    """新闻联播 items whose titles have cues of exactly one section (eval items, roundups left
-    out), with their first paragraph."""
-    found: list[WeakItem] = []
+def xwlb_records(corpora: Path) -> Iterator[tuple[str, str, str]]:
+    """(``xwlb:date:idx``, title as stored, lead) of every 新闻联播 item."""
     with gzip.open(corpora / "xwlb" / "items.jsonl.gz", "rt", encoding="utf-8") as handle:
         for line in handle:
             item = json.loads(line)
-            title = item["title"]
-            if f"xwlb:{item['date']}:{item['idx']}" in exclude or ROUNDUP_TITLES.search(title):
-                continue
-            section = _weak_section(title)
-            if section:
-                found.append(WeakItem(title, first_paragraph(item.get("text", "")), section))
-    return found
+            yield (f"xwlb:{item['date']}:{item['idx']}", item["title"],
+                   first_paragraph(item.get("text", "")))
+
+
+def rmrb_records(corpora: Path) -> Iterator[tuple[str, str, str]]:
+    """(``rmrb:date:page:seq``, title as stored, lead) of every 人民日报 2019-10 article;
+    absent corpus, none."""
+    path = corpora / "rmrb-2019-10" / "articles.jsonl"
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        article = json.loads(line)
+        yield (f"rmrb:{article['date']}:{article['page']}:{article['seq']}", article["title"],
+               first_paragraph(article.get("text", ""), article["title"]))
+
+
+def corpus_records(corpora: Path) -> Iterator[tuple[str, str, str]]:
+    """Every 新闻联播 item, then every 人民日报 article: the one reader of the corpora for weak
+    labels, hand-set leads and the hand-set draw."""
+    yield from xwlb_records(corpora)
+    yield from rmrb_records(corpora)
+
+
+def weak_title_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
+    """新闻联播 items whose titles have cues of exactly one section (eval items, roundups left
+    out), with their first paragraph."""
+    return [WeakItem(title, lead, section)
+            for key, title, lead in xwlb_records(corpora)
+            if key not in exclude and not ROUNDUP_TITLES.search(title)
+            and (section := _weak_section(title))]
 
 
 def weak_rmrb_examples(corpora: Path, exclude: set[str]) -> list[WeakItem]:
     """人民日报 2019-10 articles labelled the same way by their titles (page numbers are not
     used: that month's pages mix sections). Absent corpus, none."""
-    path = corpora / "rmrb-2019-10" / "articles.jsonl"
-    if not path.is_file():
-        return []
-    found: list[WeakItem] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        article = json.loads(line)
-        title = article["title"]
-        key = f"rmrb:{article['date']}:{article['page']}:{article['seq']}"
-        if key in exclude or title.strip() in NOT_ARTICLES:
-            continue
-        section = _weak_section(title)
-        if section:
-            found.append(WeakItem(title, first_paragraph(article.get("text", ""), title), section))
-    return found
+    return [WeakItem(title, lead, section)
+            for key, title, lead in rmrb_records(corpora)
+            if key not in exclude and title.strip() not in NOT_ARTICLES
+            and (section := _weak_section(title))]
 
 
 def corpus_leads(corpora: Path, ids: set[str]) -> dict[str, str]:
     """The lead (first paragraph, WEAK_LEAD_CHARS, as the evaluation set keeps it) of each
-    新闻联播 item (`xwlb:date:idx`) and 人民日报 article (`rmrb:date:page:seq`) named in `ids`."""
-    leads: dict[str, str] = {}
-    with gzip.open(corpora / "xwlb" / "items.jsonl.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            item = json.loads(line)
-            key = f"xwlb:{item['date']}:{item['idx']}"
-            if key in ids:
-                leads[key] = first_paragraph(item.get("text", ""))
-    path = corpora / "rmrb-2019-10" / "articles.jsonl"
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            article = json.loads(line)
-            key = f"rmrb:{article['date']}:{article['page']}:{article['seq']}"
-            if key in ids:
-                leads[key] = first_paragraph(article.get("text", ""), article["title"])
-    return leads
+    新闻联播 item and 人民日报 article named in `ids`."""
+    return {key: lead for key, _, lead in corpus_records(corpora) if key in ids}
 
 
 def hand_labelled_items(corpora: Path, path: Path = HAND_SET) -> list[SectionLabel]:

@@ -32,7 +32,6 @@ set); each stratum takes the first fitting items of what the strata before it le
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 import re
@@ -48,7 +47,7 @@ from bot.text.section_training import (
     HAND_SET,
     NOT_ARTICLES,
     ROUNDUP_TITLES,
-    first_paragraph,
+    corpus_records,
 )
 from bot.text.sections import MODEL_PATH, SECTIONS, SectionModel, section_scores
 
@@ -89,22 +88,11 @@ def overlaps(candidate: set[str], seen: set[str]) -> bool:
 
 def corpus_items(corpora: Path = CORPORA) -> Iterator[dict]:
     """Every candidate: {id, title, lead}, 新闻联播 first, in corpus order."""
-    with gzip.open(corpora / "xwlb" / "items.jsonl.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            item = json.loads(line)
-            title = item["title"].strip()
-            if ROUNDUP_TITLES.search(title):
-                continue
-            yield {"id": f"xwlb:{item['date']}:{item['idx']}", "title": title,
-                   "lead": first_paragraph(item.get("text", ""))}
-    path = corpora / "rmrb-2019-10" / "articles.jsonl"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        article = json.loads(line)
-        title = article["title"].strip()
-        if title in NOT_ARTICLES:
+    for key, raw_title, lead in corpus_records(corpora):
+        title = raw_title.strip()
+        if ROUNDUP_TITLES.search(title) if key.startswith("xwlb:") else title in NOT_ARTICLES:
             continue
-        yield {"id": f"rmrb:{article['date']}:{article['page']}:{article['seq']}", "title": title,
-               "lead": first_paragraph(article.get("text", ""), article["title"])}
+        yield {"id": key, "title": title, "lead": lead}
 
 
 def drawing_model() -> SectionModel:
