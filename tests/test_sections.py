@@ -239,3 +239,24 @@ def test_hand_labelled_training_set_is_kept_apart_from_the_eval_set() -> None:
     assert not {item["id"] for item in training} & {item["id"] for item in evaluation}
     eval_titles = {normal_title(item["title"]) for item in evaluation}
     assert not {normal_title(item["title"]) for item in training} & eval_titles
+
+
+def test_second_labeller_and_adjudicated_sets_match_the_held_out_quarter() -> None:
+    """Both files label exactly the held-out ids with one of the six sections; the adjudicated
+    set keeps both labellers' sections and gives a reason where, and only where, they differ."""
+    from tests.quality.sections_eval import load_items
+    from tests.quality.sections_second_labeller import ADJUDICATED, SECOND_LABELLER
+
+    held_out = {item["id"]: item["section"] for item in load_items(held_out=True)}
+    second = [json.loads(line) for line in SECOND_LABELLER.read_text("utf-8").splitlines()]
+    assert [row["id"] for row in second] == list(held_out)
+    assert {row["section"] for row in second} <= set(SECTIONS)
+    adjudicated = [json.loads(line) for line in ADJUDICATED.read_text("utf-8").splitlines()]
+    assert [row["id"] for row in adjudicated] == list(held_out)
+    for row, other in zip(adjudicated, second, strict=True):
+        assert row["labeller1"] == held_out[row["id"]]
+        assert row["labeller2"] == other["section"]
+        assert row["section"] in SECTIONS
+        differ = row["labeller1"] != row["labeller2"]
+        assert bool(row.get("reason")) == differ
+        assert differ or row["section"] == row["labeller1"]
