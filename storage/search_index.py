@@ -26,6 +26,7 @@ and every value is a bound parameter.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -488,14 +489,23 @@ class SearchIndex:
             # The planner settings of PG_SEARCH_SETTINGS are set for the search's transaction in
             # the round trip that also reads the newest article id, where the search starts.
             # A caller's own transaction gets its settings back afterwards.
-            row = (await self.session.execute(text(_PG_PRELUDE))).one()
+            row = (await self.session.execute(_statement(_PG_PRELUDE))).one()
             previous, top = dict(zip(PG_SEARCH_SETTINGS, row, strict=False)), row[-1]
             params = {**params, "top": int(top or 0)}
-            rows = (await self.session.execute(text(sql), params)).all()
+            rows = (await self.session.execute(_statement(sql), params)).all()
             if previous != PG_SEARCH_SETTINGS and isinstance(self.session, AsyncSession):
-                await self.session.execute(text(_PG_RESTORE), previous)
+                await self.session.execute(_statement(_PG_RESTORE), previous)
             return rows
-        return (await self.session.execute(text(sql), params)).all()
+        return (await self.session.execute(_statement(sql), params)).all()
+
+
+# A search statement's text depends only on the query's shape (how many terms, of which kind,
+# which filters), never on its values, which are bound parameters. Building a ``text()`` of it
+# parses every parameter name anew: 0.6 ms for a one-term PostgreSQL search, a tenth of its CPU.
+@functools.lru_cache(maxsize=512)
+def _statement(sql: str) -> TextClause:
+    """The ``text()`` of ``sql``, built once per statement shape."""
+    return text(sql)
 
 
 # --- in-place SQLite reads ------------------------------------------------------------------
