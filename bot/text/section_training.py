@@ -40,6 +40,7 @@ import gzip
 import json
 import re
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -271,6 +272,13 @@ def _weak_section(title: str) -> str | None:
     """The one section whose cues the title has; None for none or several."""
     hits = [section for section, pattern in _WEAK_CUES if pattern.search(title)]
     return hits[0] if len(hits) == 1 else None
+
+
+def normal_title(title: str) -> str:
+    """The title with only its letters, digits and CJK characters, NFKC-folded: how the sets
+    compare titles (the same headline with other punctuation is the same headline)."""
+    folded = unicodedata.normalize("NFKC", title).lower()
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def first_paragraph(text: str, skip: str = "") -> str:

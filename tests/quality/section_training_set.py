@@ -37,7 +37,6 @@ import random
 import re
 import subprocess
 import sys
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +47,7 @@ from bot.text.section_training import (
     NOT_ARTICLES,
     ROUNDUP_TITLES,
     corpus_records,
+    normal_title,
 )
 from bot.text.sections import MODEL_PATH, SECTIONS, SectionModel, section_scores
 
@@ -69,12 +69,6 @@ WEAK_SECTION_WORDS = re.compile(
 SHINGLE = 8
 TEXT_OVERLAP = 0.3
 MIN_TITLE_CHARS = 4
-
-
-def normal_title(title: str) -> str:
-    """The title with only its letters, digits and CJK characters, NFKC-folded."""
-    folded = unicodedata.normalize("NFKC", title).lower()
-    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def shingles(text: str) -> set[str]:
