@@ -260,3 +260,53 @@ def test_second_labeller_and_adjudicated_sets_match_the_held_out_quarter() -> No
         differ = row["labeller1"] != row["labeller2"]
         assert bool(row.get("reason")) == differ
         assert differ or row["section"] == row["labeller1"]
+
+
+def test_fresh_held_out_set_is_well_formed_and_kept_apart() -> None:
+    """350 hand-labelled items sharing no id and no normalised title with the evaluation set or
+    the hand-labelled training set."""
+    from bot.text.section_training import EVAL_SET, HAND_SET, normal_title
+    from tests.quality.sections_fresh_set import fresh_items
+
+    def rows(path: Path) -> list[dict]:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    fresh = fresh_items()
+    assert len(fresh) == 350
+    assert len({item["id"] for item in fresh}) == len(fresh)
+    assert {item["section"] for item in fresh} == set(SECTIONS)
+    assert {item["sample"] for item in fresh} == {"random", "no-leader"}
+    assert all(item["title"] and item["lead"] for item in fresh)
+    others = rows(EVAL_SET) + rows(HAND_SET)
+    assert not {item["id"] for item in fresh} & {item["id"] for item in others}
+    assert not ({normal_title(item["title"]) for item in fresh}
+                & {normal_title(item["title"]) for item in others})
+
+
+def test_trainer_leaves_every_evaluation_item_out_of_its_weak_labels() -> None:
+    """The ids and titles the weak labels must not use cover the eval set and the fresh set."""
+    from bot.text.section_training import EVAL_SET, evaluation_exclusions, normal_title
+    from tests.quality.sections_fresh_set import fresh_items
+
+    evaluation = [json.loads(line) for line in EVAL_SET.read_text("utf-8").splitlines()]
+    evaluation += fresh_items()
+    ids, titles = evaluation_exclusions()
+    assert {item["id"] for item in evaluation} <= ids
+    assert {normal_title(item["title"]) for item in evaluation} <= titles
+
+
+@pytest.mark.corpus
+def test_no_weak_label_comes_from_an_evaluation_headline(corpora_dir: Path) -> None:
+    """No weak training text repeats an evaluation title, under its own id or another."""
+    from bot.text.section_training import (
+        evaluation_exclusions,
+        normal_title,
+        weak_rmrb_examples,
+        weak_title_examples,
+    )
+
+    ids, titles = evaluation_exclusions()
+    weak = [*weak_title_examples(corpora_dir, ids, titles),
+            *weak_rmrb_examples(corpora_dir, ids, titles)]
+    assert len(weak) > 5000
+    assert not {normal_title(item.title) for item in weak} & titles

@@ -8,6 +8,11 @@
     /tmp/venv/bin/python tests/quality/sections_eval.py --held-out   # sealed split, once
     /tmp/venv/bin/python tests/quality/sections_eval.py --title-only # titles alone
     /tmp/venv/bin/python tests/quality/sections_eval.py --model /tmp/trial.json  # a trial model
+    /tmp/venv/bin/python tests/quality/sections_eval.py --fresh      # the fresh held-out set
+
+`--fresh` scores `tests/fixtures/sections_fresh.jsonl` (350 items drawn apart from both sets,
+labelled before any model ran on them; `tests/quality/sections_fresh_set.py`) and splits it by
+whether the title carries one section's weak-label cue (`WEAK_TITLE_CUES`) or none.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.text.section_training import eval_items
+from bot.text.section_training import _weak_section, eval_items
 from bot.text.sections import SECTIONS, SectionModel, classify_section, load_model
+from tests.quality.sections_fresh_set import fresh_items
 
 load_items = eval_items  # the tuning split (index % 4 != 3) or the held-out quarter
 
@@ -46,11 +52,12 @@ def main(argv: list[str]) -> int:
     held_out = "--held-out" in argv
     title_only = "--title-only" in argv
     model = load_model(Path(argv[argv.index("--model") + 1])) if "--model" in argv else load_model()
-    items = load_items(held_out)
+    fresh = "--fresh" in argv
+    items = fresh_items() if fresh else load_items(held_out)
     gold = [item["section"] for item in items]
     predicted = predict(items, model, title_only)
     macro, per_section = scores(gold, predicted)
-    split = "held-out" if held_out else "tuning"
+    split = "fresh" if fresh else "held-out" if held_out else "tuning"
     print(f"{split} ({len(items)} items{', titles only' if title_only else ''}): "
           f"macro-F1 {macro:.3f}")
     print("  " + "  ".join(f"{s} {f:.3f}" for s, f in per_section.items()))
@@ -58,6 +65,13 @@ def main(argv: list[str]) -> int:
     print("gold \\ predicted  " + " ".join(SECTIONS))
     for g in SECTIONS:
         print(f"  {g}  " + " ".join(f"{confusion[(g, p)]:4d}" for p in SECTIONS))
+    if fresh:
+        cued = [_weak_section(item["title"]) is not None for item in items]
+        for name, keep in (("title with a cue", True), ("cue-less title", False)):
+            pairs = [(g, p) for g, p, c in zip(gold, predicted, cued, strict=True) if c == keep]
+            part, part_sections = scores([g for g, _ in pairs], [p for _, p in pairs])
+            print(f"  {name} ({len(pairs)} items): macro-F1 {part:.3f}  "
+                  + " ".join(f"{s} {f:.3f}" for s, f in part_sections.items()))
     if "--errors" in argv and not held_out:
         for item, g, p in zip(items, gold, predicted, strict=True):
             if g != p:

@@ -8,8 +8,9 @@ section given by hand **before any model was run on it** (docs/quality.md, "Fres
 
 Kept apart from everything a model was trained or tuned on: no item of the evaluation set
 (tuning and held-out) nor of the hand-labelled training set by id, by normalised title, or by
-TEXT_OVERLAP of 8-character shingles (the same story on another day or in the other source); the
-trainer leaves the fresh ids and titles out of its weak labels (`section_training.WEAK_EXCLUDED`).
+TEXT_OVERLAP of 8-character shingles (the same story on another day or in the other source);
+the trainer leaves the fresh ids and titles out of its weak labels
+(`section_training.evaluation_exclusions`).
 The same two tests drop repeats inside the set.
 
 Strata, from 新闻联播 items (roundups skipped) and 人民日报 2019-10 articles (广告, 图片报道
@@ -27,10 +28,9 @@ import random
 import re
 import sys
 
-from bot.text.section_training import EVAL_SET, HAND_SET, normal_title
+from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
 from tests.quality.section_training_set import MIN_TITLE_CHARS, corpus_items, overlaps, shingles
 
-FRESH_SET = EVAL_SET.with_name("sections_fresh.jsonl")
 SEED = 2029
 RANDOM_COUNT = 150
 FILTERED_COUNT = 200
