@@ -1150,3 +1150,79 @@ def test_numbered_paragraph_with_a_point_is_no_continuation() -> None:
     page = blocks("秋收时节农事忙", "■记者 王某", BODY, "二、重点任务", numbered, BODY_2)
     article = only_article(page)
     assert article.paragraphs == (BODY, "二、重点任务", numbered, BODY_2)
+
+
+# Round five (issue 14): furniture in forms no rule named before, written from how papers set
+# them (the NOVEL group prints these forms, so its gain from them is not blind).
+@pytest.mark.parametrize(
+    "ear",
+    [
+        "二〇一九年十月二十五日 星期五",
+        "10月25日 周五",
+        "—4—",
+        "人民日报｜要闻｜4",
+        "第四版 要闻",
+        "本版主编：刘洋 美术编辑：王伟",
+    ],
+)
+@pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
+def test_ears_with_chinese_numerals_dashes_and_editor_lines_are_furniture(
+    ear: str, at_top: bool
+) -> None:
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    page = blocks(ear, *story) if at_top else blocks(*story, ear)
+    article = only_article(page)
+    assert (article.kicker, article.title, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        (BODY, BODY_2),
+    )
+
+
+@pytest.mark.parametrize("credit", ["图/视觉中国", "图：人民网", "影像中国", "本报记者 郑磊摄影"])
+def test_picture_credits_after_tu_and_with_sheying_are_no_headings(credit: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2))
+    assert article.title == "秋收时节农事忙"
+    assert article.subheads == ()
+
+
+@pytest.mark.parametrize("label", ["知识链接", "【相关新闻】", "相关新闻"])
+def test_box_labels_in_brackets_and_knowledge_links_head_no_article(label: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, label, "第4版"))
+    assert article.title == "秋收时节农事忙"
+    assert article.paragraphs[:2] == (BODY, BODY_2)
+
+
+def test_jump_line_with_xiajie_ends_a_piece() -> None:
+    page = blocks("第一篇标题在此", BODY, BODY_2, "（下接第5版）", "秋收时节农事忙", BODY, BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["第一篇标题在此", "秋收时节农事忙"]
+    assert articles[0].paragraphs == (BODY, BODY_2)
+
+
+@pytest.mark.parametrize("rule", ["★", "————————", "＊＊＊"])
+def test_cut_rule_between_stories_is_furniture_and_ends_the_story(rule: str) -> None:
+    """A cut rule left as a line of its own separates two stories: it is no headline, and the
+    single heading line after it opens an article (without the rule it would be a subhead)."""
+    page = blocks("第一篇标题在此", "■记者 王某", BODY, BODY_2, rule, "秋收时节农事忙", BODY, rule)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["第一篇标题在此", "秋收时节农事忙"]
+    assert articles[1].paragraphs == (BODY,)
+
+
+def test_advert_page_under_a_countdown_naming_its_event_is_one_article() -> None:
+    """An advertisement page is listed as one article "广告"; a countdown that names its event
+    takes no caption, so the advert is not dropped with the box (the page used to be refused)."""
+    page = blocks("要闻 4", "广告", "距北京冬奥会开幕还有 100 天", "2019年10月25日 星期五 第4版")
+    articles = parse_page(page, EDITION).articles
+    assert [(article.title, article.paragraphs) for article in articles] == [("广告", ())]
+
+
+def test_advert_after_a_teaser_box_is_no_teaser() -> None:
+    page = blocks("导读", "金秋时节农事忙（详见第9版）", "第10版", "广告", "广告")
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kind, article.title) for article in articles] == [
+        ("teaser", "金秋时节农事忙"),
+        ("article", "广告"),
+        ("article", "广告"),
+    ]

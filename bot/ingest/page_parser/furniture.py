@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
+    ADVERT_LABEL,
     BARE_PAGE_NUMBER,
     COUNTDOWN,
     DATE_IN_FIGURES,
@@ -12,6 +13,7 @@ from bot.ingest.page_parser.patterns import (
     JUMP_LINE,
     MAX_EAR_REST_CHARS,
     PAGE_EAR,
+    RULE_LINE,
     SECTION_EAR,
     TEASER_LABEL,
 )
@@ -26,7 +28,8 @@ def is_furniture_seed(text: str) -> bool:
 
 
 def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
-    """Remove countdown boxes, page ears and English box lines; mark 导读 labels and jump lines.
+    """Remove countdown boxes, page ears, English box lines and cut rules; mark 导读 labels,
+    jump lines and the line after a cut rule (a story ended at the rule).
 
     A countdown box is a cluster of English lines and a "倒计时 N 天" line, usually under a short
     Chinese caption ("杭州第19届亚运会"): that caption goes with the box.
@@ -38,13 +41,16 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
         if not seeds[index] and index + 1 < len(lines) and seeds[index + 1]:
             drop[index] = _is_box_caption(line, lines[index + 1])
     kept: list[Line] = []
+    after_rule = False
     for line, dropped in zip(lines, drop, strict=True):
-        if dropped:
+        if dropped or RULE_LINE.match(line.text):
             trace.update(dict.fromkeys(line.sources, "ear"))
+            after_rule = after_rule or not dropped
             continue
         if TEASER_LABEL.match(line.text):
             line.is_teaser_label = True
         line.is_jump = bool(JUMP_LINE.match(line.text))
+        line.after_rule, after_rule = after_rule and bool(kept), False
         kept.append(line)
     return kept
 
@@ -79,6 +85,16 @@ def _is_dated_ear(text: str) -> bool:
 
 
 def _is_box_caption(line: Line, box: Line) -> bool:
-    """A short heading-like line right over the English or countdown line of a box."""
-    box_follows = is_latin_line(box.text) or bool(COUNTDOWN.search(box.text))
-    return box_follows and is_heading_like(line.text) and len(line.text) <= MAX_BOX_CAPTION_CHARS
+    """A short heading-like line right over the English or countdown line of a box. A
+    countdown naming its event ("距北京冬奥会开幕还有 100 天") needs no caption, and an
+    advertisement ("广告") is nobody's caption."""
+    names_its_event = box.text.startswith("距") and len(box.text) > MAX_BOX_CAPTION_CHARS // 2
+    box_follows = is_latin_line(box.text) or (
+        bool(COUNTDOWN.search(box.text)) and not names_its_event
+    )
+    return (
+        box_follows
+        and is_heading_like(line.text)
+        and len(line.text) <= MAX_BOX_CAPTION_CHARS
+        and not ADVERT_LABEL.match(line.text)
+    )

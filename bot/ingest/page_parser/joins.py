@@ -94,6 +94,7 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
                 line.gap_before,
                 line.is_teaser_label,
                 line.is_jump,
+                after_rule=line.after_rule,
             )
         )
     return _drop_jump_lines(joined, trace)
@@ -162,6 +163,8 @@ def _cannot_continue(previous: Line, block: Line) -> bool:
     line, after a byline, before a dateline, around a subtitle or kicker dash."""
     before, after = previous.text, block.text
     if previous.is_teaser_label or block.is_teaser_label or previous.is_jump or block.is_jump:
+        return True
+    if block.after_rule:  # a cut rule stood between them
         return True
     if ends_sentence(before) or is_byline_line(before) or is_byline_or_dateline(after):
         return True

@@ -17,6 +17,7 @@ from bot.ingest.page_parser.headline import head_roles
 from bot.ingest.page_parser.lines import layout_signals
 from bot.ingest.page_parser.model import ArticleKind, Label, Line, Trace
 from bot.ingest.page_parser.patterns import (
+    ADVERT_LABEL,
     BOX_LABEL,
     BYLINE_LINE,
     BYLINE_MARKED,
@@ -100,6 +101,11 @@ class _Labeller:
             self.emit(index, "dropped")
             self.assembler.close()
             return index + 1
+        if ADVERT_LABEL.match(line.text):
+            # An advertisement is listed as one article titled "广告", never a teaser.
+            self.in_teasers = False
+            self.emit(index, "title", opens="article")
+            return index + 1
         if self.in_teasers:
             after_teaser = self._teaser_step(index)
             if after_teaser is not None:
@@ -148,7 +154,7 @@ class _Labeller:
         return True
 
     def _is_box_label(self, line: Line) -> bool:
-        """"相关链接", "延伸阅读": the label of a box belonging to the article being read."""
+        """ "相关链接", "延伸阅读": the label of a box belonging to the article being read."""
         return self.assembler.current is not None and bool(BOX_LABEL.match(line.text))
 
     def _is_indented_subhead(self, line: Line) -> bool:
@@ -210,7 +216,9 @@ class _Labeller:
         while end < len(self.lines) and self.is_heading(end):
             if self.gaps_separate_articles and self.lines[end].gap_before:
                 break
-            if PAGE_REFERENCE.match(self.lines[end].text):
+            if PAGE_REFERENCE.match(self.lines[end].text) or ADVERT_LABEL.match(
+                self.lines[end].text
+            ):
                 break
             end += 1
         return end + 1 if is_deck(self.lines, end) else end
@@ -271,7 +279,7 @@ class _Labeller:
         line, following = self.lines[index], self.lines[end]
         if is_byline_or_dateline(following.text) or self._photo_follows(group, end):
             return True
-        if self.gaps_separate_articles and line.gap_before:
+        if (self.gaps_separate_articles and line.gap_before) or line.after_rule:
             return True
         if index > 0 and self.lines[index - 1].before_jump:
             # The piece before ended at its jump line ("（下转第5版）"): a new one starts here.

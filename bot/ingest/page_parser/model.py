@@ -105,6 +105,8 @@ class Line:
     is_teaser_label: bool = False
     is_jump: bool = False
     before_jump: bool = False
+    # A cut rule ("★", "————") stood between this line and the one before: a story ended there.
+    after_rule: bool = False
 
 
 # Labels given to input lines while the page is read, by input line number.

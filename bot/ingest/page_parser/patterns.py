@@ -45,9 +45,20 @@ PARALLEL_HALVES = re.compile(r"^\S{3,}[ \u3000]+\S{3,}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 LATIN_ONLY = re.compile(r"^[\x20-\x7e\u00a0\u2018\u2019\u201c\u201d]+$")
-COUNTDOWN = re.compile(r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^距.{1,20}还有\s*\d+\s*天")
+# "距开幕 10 天" names no event: the caption over its box does ("…进口博览会").
+COUNTDOWN = re.compile(
+    r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^距.{1,20}?(?:还有|还剩|仅剩)?\s*\d+\s*天$"
+)
+# A date's parts in figures or in Chinese numerals ("二〇一九年十月二十五日"), and a weekday
+# written 星期五 or 周五.
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*"
+_DAY_NUMBER = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_MONTH_DAY = rf"{_DAY_NUMBER}\s*月\s*{_DAY_NUMBER}\s*日"
+_WEEKDAY = r"(?:星期|周)[一二三四五六日天]"
 PAGE_EAR = re.compile(
     r"^(?:今日\s*\d+\s*版|本版(?:责编|编辑)|责任编辑|责编|版式|美编|校对|组版|"
+    # The editors named at a page's foot: "本版主编：刘洋 美术编辑：王伟".
+    r"(?:本版|本期)?(?:主编|美术编辑|图片编辑|值班编辑|执行编辑|视觉设计)\s*[：:]|"
     r"第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版\s*[：:]|"
     r"国内统一连续出版物号|国内统一刊号|邮发代号|CN\s?\d{2}-\d{4}|第\s*\d+\s*期|"
     r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$|"
@@ -55,10 +66,10 @@ PAGE_EAR = re.compile(
     # A dated ear in any arrangement: "2019年10月28日 星期一 第16版", "4 2019年10月25日 星期五",
     # "人民日报 2019年10月25日 星期五 第4版", "2019.10.25 星期五", "10月25日 星期五 第4版": a short
     # line holding a date and its weekday.
-    r"|^[^。，；！？,;!?]{0,12}(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期[一二三四五六日天]"
+    rf"|^[^。，；！？,;!?]{{0,12}}(?:{_YEAR})?{_MONTH_DAY}\s*{_WEEKDAY}"
     r"[^。，；！？,;!?]{0,12}$"
-    r"|^[^。，；！？,;!?]{0,12}\d{4}\s*[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2}\s*星期[一二三四五六日天]"
-    r"[^。，；！？,;!?]{0,12}$"
+    r"|^[^。，；！？,;!?]{0,12}\d{4}\s*[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2}\s*"
+    rf"{_WEEKDAY}[^。，；！？,;!?]{{0,12}}$"
 )
 # At the top or bottom of the page a short line holding a full date with the page number, the
 # section or the paper's name is an ear even without its weekday: "第4版 2019年10月25日",
@@ -74,28 +85,36 @@ EAR_REST_PUNCTUATION = re.compile(r"[。，；！？,;!?：:、]")
 # "（上接第一版）". The story's piece on this page ends (or starts) there.
 # Papers word it several ways: "（转第3版）", "（下转3版）", "（紧接第一版）", "（转A2版）".
 JUMP_LINE = re.compile(
-    r"^[（(]?(?:下转|上接|紧接|接上|转至|转到|转|接|续)第?\s*[A-Za-z]?"
+    r"^[（(]?(?:下转|下接|上接|紧接|接上|转至|转到|转|接|续)第?\s*[A-Za-z]?"
     r"[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)]?$"
 )
 # A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
 # With the paper's or the section's name before it ("人民日报 第4版") it is an ear there too.
+# So is a number between dashes ("—4—") and a page number before the section ("第四版 要闻").
 BARE_PAGE_NUMBER = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,8}[ \u3000\xa0·•｜|]*)?第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版$"
+    r"^(?:[\u4e00-\u9fff]{2,8}[ \u3000\xa0·•｜|]*)?第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版"
+    r"(?:[ \u3000\xa0·•｜|]+[\u4e00-\u9fff]{2,6})?$|^[—－-]+\s*[0-9０-９]{1,3}\s*[—－-]+$"
 )
 # A section ear: the page's section and number on a line alone, "要闻 4", "4 要闻", "经济新闻 5"
 # ("第02版：要闻" is a PAGE_EAR). Like a bare page number it is an ear only at the top or bottom.
 # The section and the number are set apart by a space or a separator mark ("要闻｜4").
+# The paper's name may stand before the section: "人民日报｜要闻｜4".
 SECTION_EAR = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[0-9０-９]{1,2}|"
-    r"[0-9０-９]{1,2}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[\u4e00-\u9fff]{2,6})$"
+    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*){1,2}[0-9０-９]{1,2}$|"
+    r"^[0-9０-９]{1,2}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[\u4e00-\u9fff]{2,6}$"
 )
 # Ears are the first or the last line of the page, or stacked on an ear there.
 EAR_ZONE_LINES = 1
 # Labels of boxes set inside or after a story: they head a box of the story, never an article.
+# A label may stand in lenticular brackets: "【相关新闻】".
 BOX_LABEL = re.compile(
-    r"^(?:相关|新闻|背景|延伸)?链接$|^(?:相关|新闻|背景|延伸)(?:阅读|资料)$|"
-    r"^(?:小贴士|记者手记|编后|短评|背景)$"
+    r"^【?(?:(?:相关|新闻|背景|延伸|知识)?链接|(?:相关|新闻|背景|延伸)(?:阅读|资料|新闻)|"
+    r"小贴士|记者手记|编后|短评|背景)】?$"
 )
+# A cut rule left between two stories as a line of its own: "★", "————", "＊＊＊".
+RULE_LINE = re.compile(r"^[\s★☆◆◇●○■□▲△※＊*—－_=~～]{1,40}$")
+# An advertisement's page or box is listed as one article titled "广告".
+ADVERT_LABEL = re.compile(r"^广\s*告$")
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
 TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$")
@@ -195,14 +214,16 @@ CLOSING_CREDIT = re.compile(rf"^[（(][^（）()]{{2,60}}[）)]$|摄$|{SIGN_OFF}
 # "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
 # Picture agencies whose name alone under a picture is its credit.
 PICTURE_AGENCIES = (
-    r"人民视觉|视觉中国|人民图片|东方IC|CFP|IC\s?photo|图虫创意|中新社发|新华网发|人民网发"
+    r"人民视觉|视觉中国|人民图片|影像中国|东方IC|CFP|IC\s?photo|图虫创意|中新社发|新华网发|人民网发"
 )
 STANDALONE_CREDIT = re.compile(
-    rf"^(?:(?:{ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发|"
-    rf"(?:{PICTURE_AGENCIES}))"
+    rf"^(?:(?:{ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|(?:{ROLE})[\u4e00-\u9fff·]{{2,8}}摄影|"
+    rf"新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发|(?:{PICTURE_AGENCIES}))"
     r"(?:[（(][^（）()]{1,12}[）)])?$|"
     # A drawing and its verse: "曹一图吕岩文".
-    r"^[\u4e00-\u9fff]{2,4}图[\u4e00-\u9fff]{2,4}文$"
+    r"^[\u4e00-\u9fff]{2,4}图[\u4e00-\u9fff]{2,4}文$|"
+    # A credit naming the picture's source after 图: "图/视觉中国", "图：人民网".
+    r"^图片?[/／：:][\u4e00-\u9fffA-Za-z·]{2,12}$"
 )
 # Service information set as "label：value" is no heading: "栏目投稿邮箱：yxxz8494@163.com",
 # "咨询电话：028—6871409", "开馆时间：周三至周日9：00—16：30", "主办单位：…".
