@@ -89,9 +89,10 @@ def corpus_items(corpora: Path = CORPORA) -> Iterator[dict]:
         yield {"id": key, "title": title, "lead": lead}
 
 
-def drawing_model() -> SectionModel:
+def drawing_model(revision: str = MODEL_REVISION) -> SectionModel:
+    """The shipped model as it was at `revision` (the one a draw was made for)."""
     text = subprocess.run(
-        ["git", "show", f"{MODEL_REVISION}:bot/text/data/section_model.json"],
+        ["git", "show", f"{revision}:bot/text/data/section_model.json"],
         check=True, capture_output=True, text=True, cwd=MODEL_PATH.parents[3],
     ).stdout
     return SectionModel.from_json(json.loads(text))
