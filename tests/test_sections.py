@@ -310,3 +310,22 @@ def test_no_weak_label_comes_from_an_evaluation_headline(corpora_dir: Path) -> N
             *weak_rmrb_examples(corpora_dir, ids, titles)]
     assert len(weak) > 5000
     assert not {normal_title(item.title) for item in weak} & titles
+
+
+def test_third_round_training_items_are_kept_apart_from_every_evaluation_set() -> None:
+    """The cue-less training round shares no id or normalised title with the eval set, the
+    fresh set or the first 875 training items, and each has one of the six sections."""
+    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
+    from tests.quality.section_training_round3 import ROUND3_SET
+
+    def rows(path: Path) -> list[dict]:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    round3 = rows(ROUND3_SET)
+    assert len(round3) == 240
+    assert len({item["id"] for item in round3}) == len(round3)
+    assert {item["section"] for item in round3} == set(SECTIONS)
+    others = rows(EVAL_SET) + rows(FRESH_SET) + rows(HAND_SET)
+    assert not {item["id"] for item in round3} & {item["id"] for item in others}
+    assert not ({normal_title(item["title"]) for item in round3}
+                & {normal_title(item["title"]) for item in others})

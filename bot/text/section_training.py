@@ -424,6 +424,7 @@ def train_linear(
     hand: Sequence[SectionLabel] = (),
     hand_weight: float = HAND_WEIGHT,
     linear_c: float = LINEAR_C,
+    title_weight: float = TITLE_WEIGHT,
 ) -> dict:
     """Fit the logistic regression and return the JSON-ready model.
 
@@ -432,7 +433,8 @@ def train_linear(
     at run time, so the corrected article itself scores the way it was trained. `hand` (the
     hand-labelled training set, `hand_labelled_items`) joins the same way with `hand_weight`;
     its items are left out of the weak ones. `calibrated` folds the tuning split's per-section
-    offsets (`calibrate`) into the intercepts.
+    offsets (`calibrate`) into the intercepts. `title_weight` weighs a title against its lead
+    (training rows and, kept in the model, the run time).
     """
     from sklearn.feature_extraction import DictVectorizer  # training-only dependency
     from sklearn.linear_model import LogisticRegression
@@ -474,9 +476,9 @@ def train_linear(
         return {feature: count / total for feature, count in found.items()}
 
     rows = [features([(text, 1.0)]) for text in texts]
-    rows += [features([(item.title, TITLE_WEIGHT), (item.lead, 1.0)]) for item in with_leads]
+    rows += [features([(item.title, title_weight), (item.lead, 1.0)]) for item in with_leads]
     rows += [
-        features([(label.title, TITLE_WEIGHT), (article_lead([label.lead]), 1.0)])
+        features([(label.title, title_weight), (article_lead([label.lead]), 1.0)])
         for label in corrections
     ]
     labels_out += [label.section for label in corrections]
@@ -511,6 +513,8 @@ def train_linear(
         "weights": dict(sorted(weights.items())),
         "training": training,
     }
+    if title_weight != TITLE_WEIGHT:  # the run time reads it from the model
+        model_json["title_weight"] = title_weight
     if calibrated:
         offsets = calibrate(model_json)
         training["offsets"] = {section: offsets[section] for section in SECTIONS}
@@ -539,6 +543,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         f"{HAND_WEIGHT:g}; 0 leaves the set out)")
     parser.add_argument("--C", type=float, default=LINEAR_C, dest="linear_c",
                         help=f"inverse regularisation strength (default {LINEAR_C:g})")
+    parser.add_argument("--title-weight", type=float, default=TITLE_WEIGHT, metavar="W",
+                        help=f"weight of the title against the lead's 1, in training and (kept "
+                        f"in the model) at run time (default {TITLE_WEIGHT:g})")
     parser.add_argument("--calibrate", action="store_true",
                         help="add per-section offsets fitted on the eval tuning split to the "
                         "intercepts (not shipped: no off-fold gain with the hand-labelled set)")
@@ -566,6 +573,7 @@ def main(argv: Sequence[str] = ()) -> int:
     model_json = train_linear(
         args.corpora, labels, args.label_weight, calibrated=args.calibrate,
         hand=hand, hand_weight=args.hand_weight, linear_c=args.linear_c,
+        title_weight=args.title_weight,
     )
     text = json.dumps(model_json, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
