@@ -1226,3 +1226,39 @@ def test_advert_after_a_teaser_box_is_no_teaser() -> None:
         ("article", "广告"),
         ("article", "广告"),
     ]
+
+
+@pytest.mark.parametrize(
+    "heads",
+    [
+        ("一、招聘岗位（35人）", "二、报名条件"),
+        ("（一）资格审查", "（二）面试安排"),
+        ("第二章  核心密码", "第三章  商用密码"),
+    ],
+)
+def test_numbered_section_heads_open_no_article(heads: tuple[str, str]) -> None:
+    """"一、…", "（二）…", "第二章 …" number the parts of one piece, even with a bracket that
+    looks like a column tag ("（35人）")."""
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, heads[0], BODY_2, heads[1], BODY)
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    assert article.subheads == heads
+
+
+def test_picture_credit_is_never_glued_to_the_heading_under_it() -> None:
+    """"地点：…" starts with 地, which also opens the rest of a cut sentence; after a credit it
+    is a heading of its own."""
+    place = "地点：青海祁连县峨堡镇"
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, "人民视觉", place, BODY_2)
+    article = only_article(page)
+    assert "人民视觉" in article.paragraphs
+    assert place in article.subheads
+
+
+@pytest.mark.parametrize(
+    "credit", ["采访整理：陈亚楠  申  茜", "本版文字由庄红韬、乔雪峰、赵超整理"]
+)
+def test_write_up_credit_at_the_foot_heads_no_article(credit: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, credit))
+    assert article.title == "秋收时节农事忙"
+    assert article.paragraphs == (BODY, BODY_2, credit)

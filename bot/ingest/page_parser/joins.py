@@ -38,6 +38,7 @@ from bot.ingest.page_parser.shapes import (
     is_byline_line,
     is_byline_or_dateline,
     is_heading_like,
+    is_standalone_credit,
     is_tagged_title,
 )
 
@@ -159,14 +160,17 @@ def continues(
 
 
 def _cannot_continue(previous: Line, block: Line) -> bool:
-    """Boundaries no column break makes: after a finished sentence, at a 导读 label or a jump
-    line, after a byline, before a dateline, around a subtitle or kicker dash."""
+    """Boundaries no column break makes: after a finished sentence, at a 导读 label, a jump
+    line or a cut rule, after a byline or a picture credit, before a dateline, around a subtitle
+    or kicker dash."""
     before, after = previous.text, block.text
     if previous.is_teaser_label or block.is_teaser_label or previous.is_jump or block.is_jump:
         return True
     if block.after_rule:  # a cut rule stood between them
         return True
     if ends_sentence(before) or is_byline_line(before) or is_byline_or_dateline(after):
+        return True
+    if is_standalone_credit(before):  # "人民视觉" | "地点：…": a credit is a whole block
         return True
     if is_tagged_title(after) or _opens_with_a_time(before, after):
         return True

@@ -34,6 +34,7 @@ from bot.ingest.page_parser.patterns import (
     MAX_PHOTO_PHRASE_CHARS,
     MAX_SECTION_HEAD_CHARS,
     MIN_SECTION_SERIES,
+    NUMBERED_HEAD,
     PAGE_REFERENCE,
     PARALLEL_LEAD,
     PHOTO_CREDIT,
@@ -252,6 +253,9 @@ class _Labeller:
         """Whether a headline group opens a new article rather than heading a section."""
         if self.assembler.current is None or end >= len(self.lines):
             return True
+        if NUMBERED_HEAD.match(group[0]):
+            # "一、招聘岗位（35人）", "九、蒋巷村": a numbered part of what is being read.
+            return False
         if self._strong_opening(index, end, group):
             return True
         by_rule = len(group) > 1 and index not in self.section_heads

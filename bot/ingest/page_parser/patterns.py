@@ -198,7 +198,9 @@ CREDIT_LINE = re.compile(
     # A file picture's credit, and the page's note on them ("本版照片除署名外均为资料图片").
     r"资料(?:图片|照片)[）)]?$|^[（(]?图片由\S{1,16}提供[）)]?$|"
     # Credits for a page's graphics, pictures and planning: "本版制图：汪哲平", "本期统筹：杨烁壁".
-    r"^(?:本版|本期)?(?:制图|摄影|统筹|策划|绘图|漫画|设计)[：:]|"
+    r"^(?:本版|本期)?(?:制图|摄影|统筹|策划|绘图|漫画|设计|采访整理|整理)[：:]|"
+    # Who wrote up a page of voices: "本版文字由庄红韬、乔雪峰整理".
+    r"^(?:本版|本期)(?:文字|图文)?由[^。，；！？]{2,40}整理$|"
     # A commentary's drawing and text credit: "曹  一图  吕  岩文".
     r"^[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}图[\s\u3000\xa0]+"
     r"[\u4e00-\u9fff][\s\u3000\xa0]*[\u4e00-\u9fff]{1,3}文$|"
@@ -242,6 +244,12 @@ BRACKETED_CREDIT = re.compile(
 DOCUMENT_TITLE = re.compile(
     r"(?:讲话|致辞|声明|公告|通告|公报|意见|决定|决议|通知|名单|条例|办法|规定|贺信|贺电|主席令|"
     r"启事|倡议书|白皮书)$"
+)
+# A numbered section head ("一、招聘岗位", "（二）面试安排", "第二章 …", "第四十四条") heads a part
+# of a document or a feature, never an article of its own.
+NUMBERED_HEAD = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|"
+    r"第[一二三四五六七八九十百零〇0-9]{1,4}[章节条][\s\u3000\xa0])"
 )
 # A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
 CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
