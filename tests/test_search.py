@@ -246,15 +246,17 @@ async def test_total_is_counted_exactly_beyond_the_ranking_window(db: Database) 
     assert [m.article_id for m in page.matches] == sorted(ids, reverse=True)[:3]
 
 
-@pytest.mark.parametrize("width", [1, 2, 3, 1000])
+@pytest.mark.parametrize(("width", "block"), [(1, 1), (2, 1), (3, 2), (7, 3), (1000, 1024)])
 async def test_the_window_is_the_newest_matches_whatever_the_partitions(
-    db: Database, monkeypatch: pytest.MonkeyPatch, width: int
+    db: Database, monkeypatch: pytest.MonkeyPatch, width: int, block: int
 ) -> None:
     """PostgreSQL keeps the index in partitions of ``PG_PARTITION_IDS`` article ids and looks for
-    the newest matches partition by partition: the window must be the newest matches and the
-    total exact (or capped) wherever the partition boundaries fall (40 ids straddle 14 of them
-    at width 3, more than the statement names one by one)."""
+    the newest matches block by block, then partition by partition: the window must be the
+    newest matches and the total exact (or capped) wherever the block and partition boundaries
+    fall (40 ids straddle 14 partitions at width 3, more than the statement names one by one;
+    blocks of 3 ids end inside partitions of 7)."""
     monkeypatch.setattr(search_index, "PG_PARTITION_IDS", width)
+    monkeypatch.setattr(search_index, "PG_BLOCK_IDS", block)
     ids = await _store(
         db,
         *[
@@ -601,6 +603,71 @@ def test_the_write_path_makes_partitions_as_wide_as_migration_0014() -> None:
     assert migration.PARTITION_IDS == search_index.PG_PARTITION_IDS
 
 
+def test_the_search_asks_for_blocks_as_wide_as_migration_0015_indexes() -> None:
+    import importlib
+
+    migration = importlib.import_module("storage.migrations.versions.0015_search_blocks")
+    assert migration.BLOCK_IDS == search_index.PG_BLOCK_IDS
+    assert migration.BLOCK_INDEXES[0].split()[2] == search_index.PG_BLOCK_INDEX
+
+
+def _rows_with_ids(ids: Sequence[int], matching: Sequence[int] = ()) -> list[dict[str, object]]:
+    """Article rows with the given ids (a title with 台风 for those in ``matching``, or all)."""
+    return [
+        {"id": i, "paper": "萧山日报", "edition_date": DAY, "section": "经济",
+         "section_source": "auto", "kind": "article",
+         "title": f"台风{n}号" if not matching or i in matching else f"晴天{n}号",
+         "reporters": [], "paragraphs": ["台风过境" if not matching or i in matching else "天晴"],
+         "subheads": [], "content_hash": uuid.uuid4().hex, "ingested_at": NOW}
+        for n, i in enumerate(ids)
+    ]
+
+
+async def _store_with_ids(database: Database, rows: list[dict[str, object]]) -> None:
+    """Store articles with these exact ids and index them, as the ingest would."""
+    from sqlalchemy import insert, text
+
+    from bot.search.tokens import index_entries
+    from storage.models import Article
+
+    async with database.session() as session:
+        await session.execute(insert(Article), rows)
+        await session.execute(text(
+            "SELECT setval(pg_get_serial_sequence('articles', 'id'), max(id)) FROM articles"
+        ))
+        await SearchIndex(session).add(list(index_entries([Article(**row) for row in rows])))
+
+
+@pytest.mark.postgres
+async def test_the_newest_matches_are_found_across_block_and_partition_boundaries(
+    pg_db: Database,
+) -> None:
+    """With the real widths (blocks of 1,024 ids through the block GIN index, partitions of
+    16,384): ids on both sides of each block boundary the four block steps meet, of the cut
+    between the block steps and the partition steps, and of a partition boundary. Every window
+    is the newest matches, for a word, a phrase (checked on the row) and an exclusion."""
+    block, width = search_index.PG_BLOCK_IDS, search_index.PG_PARTITION_IDS
+    top = width + 4 * block + 1  # block steps: blocks 20..17; the partition steps below 17 * 1024
+    ids = sorted({1, block - 1, block, width - 1, width, width + 1, top}
+                 | {width + k * block + d for k in range(1, 5) for d in (-1, 0)})
+    matching = [i for n, i in enumerate(ids) if n % 3 != 1]
+    await _store_with_ids(pg_db, _rows_with_ids(ids, matching))
+    storm = term_matcher(normalize_for_matching("台风"))
+    phrase = term_matcher(normalize_for_matching("台风过境"))
+    sunny = term_matcher(normalize_for_matching("天晴"))
+    assert storm is not None and phrase is not None and sunny is not None
+    async with pg_db.session() as session:
+        index = SearchIndex(session)
+        for window in range(1, len(matching) + 1):
+            for include, exclude in (((storm,), ()), ((phrase,), ()), ((storm,), (sunny,))):
+                page = await index.search(IndexQuery(
+                    include=include, exclude=exclude, limit=window, window=window,
+                    count_limit=window,
+                ))
+                assert [m.article_id for m in page.matches] == sorted(matching)[::-1][:window]
+                assert page.total_exact == (window == len(matching))
+
+
 @pytest.mark.postgres
 async def test_migration_0014_partitions_an_index_and_its_downgrade_restores_it(
     tmp_path: Path,
@@ -663,3 +730,104 @@ async def test_migration_0014_partitions_an_index_and_its_downgrade_restores_it(
         assert await kinds(database) == {"r"}
         page = await SearchService(database).search("台风", limit=10)
         assert sorted(h.id for h in page.results) == sorted([*ids, new])
+
+
+async def _index_definitions(database: Database, table: str = "search_documents") -> set[str]:
+    from sqlalchemy import text
+
+    async with database.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                 " AND tablename = :table"),
+            {"table": table},
+        )
+        return {str(row[0]) for row in rows}
+
+
+_BOUNDARY_IDS = sorted({
+    1, 1023, 1024, 2047, 2048, 16383, 16384, 16385, 17407, 17408, 18431, 18432, 20479, 20480,
+    20481, 32767, 32768, 32769,
+})
+
+
+@pytest.mark.postgres
+async def test_migration_0015_indexes_blocks_and_its_downgrade_restores_0014s_indexes(
+    tmp_path: Path,
+) -> None:
+    """0015 replaces each partition's GIN indexes by ones led by the block of ids, and a
+    partition made afterwards gets them too; the downgrade restores the plain ones. Ids on both
+    sides of block and partition boundaries are found the same at every stage."""
+    from alembic import command
+
+    def downgrade_to_0014(connection: object) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014")
+
+    plain = {"ix_search_documents_id", "ix_search_documents_grams", "ix_search_documents_chars"}
+    blocks = {"ix_search_documents_id", "ix_search_documents_block_grams",
+              "ix_search_documents_block_chars"}
+    async with scratch_database("postgresql", tmp_path) as database:
+        await database.upgrade("0014")
+        await _store_with_ids(database, _rows_with_ids(_BOUNDARY_IDS))
+        assert await _index_definitions(database) == plain
+        await database.upgrade()
+        assert await _index_definitions(database) == blocks
+        page = await SearchService(database).search("台风", limit=50)
+        assert [h.id for h in page.results] == _BOUNDARY_IDS[::-1]
+        await _store_with_ids(database, _rows_with_ids([50_000]))  # a new partition, number 3
+        assert len(await _index_definitions(database, "search_documents_3")) == 3
+        async with database.engine.connect() as connection:
+            definitions = await connection.run_sync(
+                lambda c: c.exec_driver_sql(
+                    "SELECT indexdef FROM pg_indexes WHERE tablename = 'search_documents_3'"
+                    " AND schemaname = current_schema() AND indexdef LIKE '%gin%'"
+                ).scalars().all()
+            )
+        assert definitions and all("article_id / 1024" in d for d in definitions)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade_to_0014)
+        assert await _index_definitions(database) == plain
+        page = await SearchService(database).search("台风", limit=50)
+        assert [h.id for h in page.results] == [50_000, *_BOUNDARY_IDS[::-1]]
+
+
+@pytest.mark.postgres
+async def test_without_btree_gin_0015_keeps_the_plain_indexes_and_the_search_still_finds_all(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Where the extension cannot be created, 0015 logs a warning and changes nothing; the search
+    sees no block index, skips its block steps and still finds every match, newest first."""
+    import importlib.util
+    import logging
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    path = Path(search_index.__file__).parent / "migrations" / "versions" / "0015_search_blocks.py"
+    spec = importlib.util.spec_from_file_location("migration_0015_without_btree_gin", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    migration.EXTENSION = "no_such_extension_here"
+
+    def upgrade(connection: object) -> None:
+        with Operations.context(MigrationContext.configure(connection)):  # type: ignore[arg-type]
+            migration.upgrade()
+
+    async with scratch_database("postgresql", tmp_path) as database:
+        await database.upgrade("0014")
+        await _store_with_ids(database, _rows_with_ids(_BOUNDARY_IDS))
+        with caplog.at_level(logging.WARNING):
+            async with database.engine.begin() as connection:
+                await connection.run_sync(upgrade)
+        assert "no_such_extension_here unavailable" in caplog.text
+        assert await _index_definitions(database) == {
+            "ix_search_documents_id", "ix_search_documents_grams", "ix_search_documents_chars"
+        }
+        for window in (1, 5, len(_BOUNDARY_IDS)):
+            page = await SearchService(database).search("台风", limit=window)
+            assert [h.id for h in page.results] == _BOUNDARY_IDS[::-1][:window]
+        await _store_with_ids(database, _rows_with_ids([50_000]))  # the write path still works
+        page = await SearchService(database).search("台风过境", limit=3)
+        assert [h.id for h in page.results] == [50_000, *_BOUNDARY_IDS[::-1][:2]]

@@ -17,6 +17,12 @@ A schema change is measured the same way: ``--partition WIDTH`` runs the new sta
 the PostgreSQL index partitioned by article id in partitions of WIDTH ids (``bench_search_<size>_p
 <WIDTH>``, built once from ``bench_search_<size>`` and reused; its ``articles`` is a view of the
 original's), the old one on the original, each on its own connection, alternating as above.
+``--both-partitioned`` runs the old statement on that copy too. ``--blocks 1024`` (with
+``--partition``) runs the new statement on a copy whose GIN indexes are led by the block of ids, as
+migration 0015 builds them (``bench_search_<size>_p<WIDTH>_b<BLOCK>``), and, with
+``--both-partitioned``, the old one on the plain partitioned copy: the previous schema and
+statement against the new ones. ``--new-schema NAME`` runs the new statement on an existing schema
+instead (e.g. one built by ``tests/bench/search.py``).
 """
 
 from __future__ import annotations
@@ -53,11 +59,14 @@ def load_old(path: Path) -> types.ModuleType:
     return module
 
 
-async def partitioned_copy(size: int, width: int) -> str:
+async def partitioned_copy(size: int, width: int, blocks: int = 0) -> str:
     """``bench_search_<size>_p<width>``: the index of ``bench_search_<size>`` moved into a table
-    partitioned by article id as migration 0014 builds it, with the partition width given
-    (built once; ``bench_done`` holds the build seconds)."""
+    partitioned by article id as migration 0014 builds it, with the partition width given; with
+    ``blocks``, ``…_b<blocks>`` whose GIN indexes are led by ``article_id / blocks`` as migration
+    0015 builds them (built once; ``bench_done`` holds the build seconds)."""
     source, schema = f"bench_search_{size}", f"bench_search_{size}_p{width}"
+    if blocks:
+        schema += f"_b{blocks}"
     db = Database(PG_URL, schema=schema)
     async with db.engine.connect() as connection:
         try:
@@ -95,10 +104,17 @@ async def partitioned_copy(size: int, width: int) -> str:
                 "ORDER BY article_id"
             )
         )
+        lead, name = (f"(article_id / {blocks}), ", "block_") if blocks else ("", "")
+        if blocks:
+            await connection.execute(
+                text("CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public")
+            )
         for statement in (
             "CREATE INDEX ix_search_documents_id ON search_documents USING hash (article_id)",
-            "CREATE INDEX ix_search_documents_grams ON search_documents USING gin (grams)",
-            "CREATE INDEX ix_search_documents_chars ON search_documents USING gin (chars)",
+            f"CREATE INDEX ix_search_documents_{name}grams ON search_documents"
+            f" USING gin ({lead}grams)",
+            f"CREATE INDEX ix_search_documents_{name}chars ON search_documents"
+            f" USING gin ({lead}chars)",
             "VACUUM ANALYZE search_documents",
             "CREATE TABLE bench_done (n INTEGER)",
         ):
@@ -161,6 +177,10 @@ async def main() -> None:
     parser.add_argument(
         "--both-partitioned", action="store_true", help="old statement on the copy too"
     )
+    parser.add_argument(
+        "--blocks", type=int, default=0, help="new statement on a copy with block-led GIN"
+    )
+    parser.add_argument("--new-schema", help="new statement on this existing schema")
     args = parser.parse_args()
     old = load_old(args.old)
     segmentation.load()
@@ -177,7 +197,13 @@ async def main() -> None:
                 old.PG_PARTITION_IDS = args.partition
                 await db.dispose()
                 db = Database(PG_URL, schema=new_schema)
+            if args.blocks:
+                new_schema = await partitioned_copy(args.size, args.partition, args.blocks)
+                search_index.PG_BLOCK_IDS = args.blocks
+        if args.new_schema:
+            new_schema = args.new_schema
         new_db = Database(PG_URL, schema=new_schema)
+        print(f"old: {db.schema}, new: {new_schema}", file=sys.stderr)
     connections = []
     targets: list[Any] = [new_db.engine, db.engine]  # [new, old]
     pids: list[int | None] = [None, None]
