@@ -1262,3 +1262,41 @@ def test_write_up_credit_at_the_foot_heads_no_article(credit: str) -> None:
     article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, credit))
     assert article.title == "秋收时节农事忙"
     assert article.paragraphs == (BODY, BODY_2, credit)
+
+
+@pytest.mark.parametrize(
+    "marks",
+    [
+        ("河南兰考——", "香港同胞——"),
+        ("地点：云南普洱", "地点：重庆丰都百集山村"),
+    ],
+)
+def test_sections_of_a_package_headed_in_one_marked_form_stay_in_the_package(
+    marks: tuple[str, str],
+) -> None:
+    """A package whose sections are headed in one marked form (a short kicker ending with ——,
+    a label "地点：…"), each over a title and a byline, is one article: the mark recurs, so the
+    sections belong together. Unmarked pieces with their own title and byline stay articles
+    (test_package_title_heads_its_first_piece_and_later_pieces_are_articles)."""
+    page = blocks(
+        "奋斗新时代",
+        "■记者 王某",
+        BODY,
+        marks[0],
+        "脱贫大干一场 收获幸福久长",
+        "本报记者  毕京津",
+        BODY_2,
+        marks[1],
+        "把握湾区机遇 追梦齐心协力",
+        "本报记者  张庆波",
+        BODY,
+    )
+    article = only_article(page)
+    assert article.title == "奋斗新时代"
+    assert article.subheads == (
+        marks[0],
+        "脱贫大干一场 收获幸福久长",
+        marks[1],
+        "把握湾区机遇 追梦齐心协力",
+    )
+    assert "本报记者  张庆波" in article.paragraphs

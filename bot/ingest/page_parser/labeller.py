@@ -31,10 +31,12 @@ from bot.ingest.page_parser.patterns import (
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
     MAX_LONG_HEADLINE_CHARS,
+    MAX_PACKAGE_KICKER_CHARS,
     MAX_PHOTO_PHRASE_CHARS,
     MAX_SECTION_HEAD_CHARS,
     MIN_SECTION_SERIES,
     NUMBERED_HEAD,
+    PACKAGE_LABEL,
     PAGE_REFERENCE,
     PARALLEL_LEAD,
     PHOTO_CREDIT,
@@ -77,6 +79,7 @@ class _Labeller:
         self.trace = trace
         self.gaps_separate_articles, self.indentation_marks_body = layout_signals(lines)
         self.section_heads = section_head_series(lines)
+        self.package_sections = package_section_series(lines)
         # Without blank-line or indentation cues a learned model weighs the cues of a group.
         self.learned_groups = not (self.gaps_separate_articles or self.indentation_marks_body)
         self.assembler = PageAssembler()
@@ -253,8 +256,9 @@ class _Labeller:
         """Whether a headline group opens a new article rather than heading a section."""
         if self.assembler.current is None or end >= len(self.lines):
             return True
-        if NUMBERED_HEAD.match(group[0]):
-            # "一、招聘岗位（35人）", "九、蒋巷村": a numbered part of what is being read.
+        if NUMBERED_HEAD.match(group[0]) or index in self.package_sections:
+            # "一、招聘岗位（35人）", "九、蒋巷村": a numbered part of what is being read; "河南
+            # 兰考——", "地点：云南普洱": a marked section of the package being read.
             return False
         if self._strong_opening(index, end, group):
             return True
@@ -419,3 +423,27 @@ def _section_head_shape(lines: list[Line], position: int) -> tuple[int, bool] | 
         return None
     # Speaker kickers ("北京大学：", "山西：") form one series whatever their length.
     return (0, True) if speaker else (len(re.sub(r"\s", "", core)), core != text)
+
+
+def package_section_series(lines: list[Line]) -> set[int]:
+    """Positions of the marked heads of a package's sections: a short kicker ending with ——
+    ("河南兰考——") or a label ("地点：云南普洱") after body text, over a title, in the same
+    mark at least MIN_SECTION_SERIES times on the page."""
+    marks: dict[str, list[int]] = {}
+    for position in range(1, len(lines) - 1):
+        text = lines[position].text
+        if not is_heading_like(text) or is_heading_like(lines[position - 1].text):
+            continue
+        if not is_heading_like(lines[position + 1].text):
+            continue
+        label = PACKAGE_LABEL.match(text)
+        if label:
+            marks.setdefault(label.group(1), []).append(position)
+        elif KICKER_DASHES.search(text) and len(text) <= MAX_PACKAGE_KICKER_CHARS:
+            marks.setdefault("——", []).append(position)
+    return {
+        position
+        for positions in marks.values()
+        if len(positions) >= MIN_SECTION_SERIES
+        for position in positions
+    }

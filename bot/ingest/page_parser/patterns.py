@@ -261,6 +261,12 @@ MAX_PHOTO_PHRASE_CHARS = 6
 # Section heads of one long feature come in a series of the same shape ("观念之变", "方式之变",
 # "机制之变"; "把握新方位——", "打造新优势——"): short, and repeated at least this often.
 MAX_SECTION_HEAD_CHARS = 10
+# The sections of one package are headed in one marked form each time: a place or label kicker
+# ending with —— ("河南兰考——", "香港同胞——") or a label ("地点：云南普洱"), over the section's
+# title and byline. The same mark at least MIN_SECTION_SERIES times after body text makes them
+# sections of the package being read, not articles.
+PACKAGE_LABEL = re.compile(r"^([\u4e00-\u9fff]{1,4})[：:]\S")
+MAX_PACKAGE_KICKER_CHARS = 12
 # Parallel section heads open with a short lead and a comma: "得天时，一步“先手棋”落子正当时".
 PARALLEL_LEAD = re.compile(r"^([\u4e00-\u9fff]{2,4})[，,]")
 MIN_SECTION_SERIES = 2
