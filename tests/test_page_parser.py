@@ -1300,3 +1300,24 @@ def test_sections_of_a_package_headed_in_one_marked_form_stay_in_the_package(
         "把握湾区机遇 追梦齐心协力",
     )
     assert "本报记者  张庆波" in article.paragraphs
+
+
+def test_voices_of_a_forum_each_over_its_author_stay_in_the_forum() -> None:
+    """A forum prints each voice as a title over "（country）name" and closes it with a credit;
+    the archive keeps the forum as one article, and the repeated author form says the voices
+    belong together (a closing credit alone would open an article)."""
+    page = blocks(
+        "讲述亲历故事  见证辉煌历程（风从东方来）",
+        BODY,
+        "（作者为摩洛哥驻华大使，本报记者李琰采访整理）",
+        "中国将创造更多绿色发展奇迹",
+        "（法国）让—弗朗索瓦·唐泽尔",
+        BODY_2,
+        "（作者为流域组织国际网常设技术秘书处秘书长，本报驻法国记者刘玲玲采访整理）",
+        "中国为创新打下坚实基础",
+        "（英国）大卫·安德鲁·菲尼克斯",
+        BODY,
+    )
+    article = only_article(page)
+    assert article.title == "讲述亲历故事  见证辉煌历程（风从东方来）"
+    assert "中国为创新打下坚实基础" in article.subheads

@@ -27,6 +27,7 @@ from bot.ingest.page_parser.patterns import (
     CREDIT_LINE,
     DOCUMENT_TITLE,
     EXCLAIMED_HEADLINE,
+    FORUM_AUTHOR,
     KICKER_DASHES,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
@@ -427,8 +428,9 @@ def _section_head_shape(lines: list[Line], position: int) -> tuple[int, bool] | 
 
 def package_section_series(lines: list[Line]) -> set[int]:
     """Positions of the marked heads of a package's sections: a short kicker ending with ——
-    ("河南兰考——") or a label ("地点：云南普洱") after body text, over a title, in the same
-    mark at least MIN_SECTION_SERIES times on the page."""
+    ("河南兰考——") or a label ("地点：云南普洱") over a title, or a title over its author
+    ("（法国）让—弗朗索瓦·唐泽尔"), after body text, in the same mark at least
+    MIN_SECTION_SERIES times on the page."""
     marks: dict[str, list[int]] = {}
     for position in range(1, len(lines) - 1):
         text = lines[position].text
@@ -437,7 +439,9 @@ def package_section_series(lines: list[Line]) -> set[int]:
         if not is_heading_like(lines[position + 1].text):
             continue
         label = PACKAGE_LABEL.match(text)
-        if label:
+        if FORUM_AUTHOR.match(lines[position + 1].text):
+            marks.setdefault("author", []).append(position)
+        elif label:
             marks.setdefault(label.group(1), []).append(position)
         elif KICKER_DASHES.search(text) and len(text) <= MAX_PACKAGE_KICKER_CHARS:
             marks.setdefault("——", []).append(position)
