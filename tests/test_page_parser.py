@@ -1321,3 +1321,14 @@ def test_voices_of_a_forum_each_over_its_author_stay_in_the_forum() -> None:
     article = only_article(page)
     assert article.title == "讲述亲历故事  见证辉煌历程（风从东方来）"
     assert "中国为创新打下坚实基础" in article.subheads
+
+
+@pytest.mark.parametrize("label", ["致读者", "编者的话", "图片报道"])
+def test_piece_label_between_paragraphs_heads_a_piece_of_its_own(label: str) -> None:
+    """"致读者", "图片报道" head a piece alone: a single line between two paragraphs that would
+    otherwise be read as a subhead of the story above, and no part of the headline under it."""
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, label, BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["秋收时节农事忙", label]
+    assert articles[1].paragraphs[-1] == BODY_2
+

@@ -41,6 +41,7 @@ from bot.ingest.page_parser.patterns import (
     PAGE_REFERENCE,
     PARALLEL_LEAD,
     PHOTO_CREDIT,
+    PIECE_LABEL,
     SIGNATURE_DATE,
     SUBTITLE_DASHES,
     TRAILING_PAGE_REFERENCE,
@@ -225,6 +226,8 @@ class _Labeller:
                 self.lines[end].text
             ):
                 break
+            if PIECE_LABEL.match(self.lines[index].text):  # "图片报道" heads a piece alone
+                break
             end += 1
         return end + 1 if is_deck(self.lines, end) else end
 
@@ -296,6 +299,8 @@ class _Labeller:
         if self.indentation_marks_body and not line.indented:
             return True
         if any(COLUMN_TAG.search(entry) for entry in group) or DOCUMENT_TITLE.search(group[-1]):
+            return True
+        if PIECE_LABEL.match(group[0]):
             return True
         last_paragraph = self.assembler.last_paragraph
         return (

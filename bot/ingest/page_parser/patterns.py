@@ -115,6 +115,8 @@ BOX_LABEL = re.compile(
 RULE_LINE = re.compile(r"^[\s★☆◆◇●○■□▲△※＊*—－_=~～]{1,40}$")
 # An advertisement's page or box is listed as one article titled "广告".
 ADVERT_LABEL = re.compile(r"^广\s*告$")
+# Labels that head a piece of their own, alone: a picture report, a note to readers.
+PIECE_LABEL = re.compile(r"^(?:图片报道|图片新闻|致读者|编者的话)$")
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
 TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$")
