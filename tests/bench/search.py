@@ -55,11 +55,11 @@ from storage.articles import NewArticle  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Article  # noqa: E402
 from storage.search_index import (  # noqa: E402
-    COUNT_LIMIT,
     DEFAULT_WINDOW,
     IndexEntry,
     IndexQuery,
     SearchIndex,
+    count_limit,
 )
 
 CORPORA = ROOT.parent / "shared" / "data" / "corpora"
@@ -421,7 +421,8 @@ async def recall(
 ) -> Recall:
     """Every query against LIKE over folded text, twice: all matches (window unbounded) must be
     the oracle's set; the product's window (the newest ``DEFAULT_WINDOW`` matches, ranked) must be
-    the oracle's newest ids and its total ``min(n, COUNT_LIMIT)`` with the right exactness.
+    the oracle's newest ids and its total ``min(n, cap)`` with the right exactness (the cap is
+    ``COUNT_LIMIT``, or the window for a phrase on PostgreSQL: ``search_index.count_limit``).
 
     The mix runs ``like_reps`` times through LIKE: with one pass its p99 is simply its slowest
     statement, which swung by 60 % with the machine's load from one run to the next."""
@@ -453,14 +454,14 @@ async def recall(
                 assert page.total == len(found)
                 hit = len(found & expected)
                 results[q] = (len(found), len(expected), hit / len(expected) if expected else 1.0)
-                window = await SearchIndex(db.engine).search(
-                    IndexQuery(include=matchers, limit=DEFAULT_WINDOW)
-                )
+                product = IndexQuery(include=matchers, limit=DEFAULT_WINDOW)
+                window = await SearchIndex(db.engine).search(product)
                 newest = set(sorted(expected)[-DEFAULT_WINDOW:])
+                cap = count_limit(db.engine.dialect.name, product)
                 total_ok = (
                     (window.total, window.total_exact) == (len(expected), True)
-                    if len(expected) <= COUNT_LIMIT
-                    else (window.total, window.total_exact) == (COUNT_LIMIT, False)
+                    if len(expected) <= cap
+                    else (window.total, window.total_exact) == (cap, False)
                 )
                 if {m.article_id for m in window.matches} != newest or not total_ok:
                     window_errors.append(q)

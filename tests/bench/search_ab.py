@@ -22,7 +22,7 @@ original's), the old one on the original, each on its own connection, alternatin
 migration 0015 builds them (``bench_search_<size>_p<WIDTH>_b<BLOCK>``), and, with
 ``--both-partitioned``, the old one on the plain partitioned copy: the previous schema and
 statement against the new ones. ``--new-schema NAME`` runs the new statement on an existing schema
-instead (e.g. one built by ``tests/bench/search.py``).
+instead (e.g. one built by ``tests/bench/search.py``), ``--old-schema NAME`` the old one.
 """
 
 from __future__ import annotations
@@ -181,6 +181,7 @@ async def main() -> None:
         "--blocks", type=int, default=0, help="new statement on a copy with block-led GIN"
     )
     parser.add_argument("--new-schema", help="new statement on this existing schema")
+    parser.add_argument("--old-schema", help="old statement on this existing schema")
     args = parser.parse_args()
     old = load_old(args.old)
     segmentation.load()
@@ -202,6 +203,9 @@ async def main() -> None:
                 search_index.PG_BLOCK_IDS = args.blocks
         if args.new_schema:
             new_schema = args.new_schema
+        if args.old_schema:
+            await db.dispose()
+            db = Database(PG_URL, schema=args.old_schema)
         new_db = Database(PG_URL, schema=new_schema)
         print(f"old: {db.schema}, new: {new_schema}", file=sys.stderr)
     connections = []
