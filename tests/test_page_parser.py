@@ -1332,3 +1332,20 @@ def test_piece_label_between_paragraphs_heads_a_piece_of_its_own(label: str) -> 
     assert [article.title for article in articles] == ["秋收时节农事忙", label]
     assert articles[1].paragraphs[-1] == BODY_2
 
+
+
+def test_programme_listing_lines_and_their_entries_head_nothing() -> None:
+    """A listing's lines open with a date and time ("11.3 13:00 上海国际舞蹈中心"); they and the
+    programme over each ("芭蕾大师公开课（辛丽丽）", whose bracket looks like a column tag) are
+    lines of the listing, not headlines."""
+    listing = (
+        "芭蕾大师公开课（辛丽丽）",
+        "11.3 10:30 上海国际舞蹈中心",
+        "《新生》编导工作坊",
+        "11.3 13:00 上海国际舞蹈中心",
+        "上海歌舞团舞剧《永不消逝的电波》",
+        "10.23—10.28 上海国际舞蹈中心",
+    )
+    article = only_article(blocks("上海国际艺术节今晚开幕", "■记者 王某", BODY, *listing))
+    assert article.title == "上海国际艺术节今晚开幕"
+    assert article.paragraphs == (BODY, *listing)

@@ -29,6 +29,7 @@ from bot.ingest.page_parser.patterns import (
     EXCLAIMED_HEADLINE,
     FORUM_AUTHOR,
     KICKER_DASHES,
+    LISTING_LINE,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
     MAX_LONG_HEADLINE_CHARS,
@@ -195,10 +196,18 @@ class _Labeller:
         line = self.lines[position]
         if line.is_teaser_label or line.before_jump or is_byline_or_dateline(line.text):
             return True
-        if self.indentation_marks_body and line.indented:
+        if (self.indentation_marks_body and line.indented) or self._in_listing(position):
             return True
         # A picture credit alone on a line ("人民视觉", "新华社发") heads nothing.
         return is_standalone_credit(line.text) or is_signature(self.lines, position)
+
+    def _in_listing(self, position: int) -> bool:
+        """A programme listing's line ("11.3 13:00 上海国际舞蹈中心") and the entry over one
+        ("芭蕾大师公开课（辛丽丽）") list; they head nothing."""
+        return bool(
+            LISTING_LINE.match(self.lines[position].text)
+            or LISTING_LINE.match(self.text_at(position + 1))
+        )
 
     def _is_exclaimed_headline(self, position: int) -> bool:
         """A headline may exclaim ("我爱你，中国！") when a subtitle or byline follows it, or

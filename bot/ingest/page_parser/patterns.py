@@ -253,6 +253,12 @@ NUMBERED_HEAD = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|"
     r"第[一二三四五六七八九十百零〇0-9]{1,4}[章节条][\s\u3000\xa0])"
 )
+# A programme listing's line opens with its date and time: "11.3 13:00 上海国际舞蹈中心",
+# "10.23—10.28 上海大剧院". It lists; it heads nothing.
+LISTING_LINE = re.compile(
+    r"^\d{1,2}\.\d{1,2}(?:\s*[—－~～-]\s*\d{1,2}(?:\.\d{1,2})?)?"
+    r"(?:[\s\u3000\xa0]+\d{1,2}[:：]\d{2})?[\s\u3000\xa0]+\S"
+)
 # A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
 CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
 # A picture story: a short title, a caption of a few blocks, the credit line.
