@@ -1349,3 +1349,20 @@ def test_programme_listing_lines_and_their_entries_head_nothing() -> None:
     article = only_article(blocks("上海国际艺术节今晚开幕", "■记者 王某", BODY, *listing))
     assert article.title == "上海国际艺术节今晚开幕"
     assert article.paragraphs == (BODY, *listing)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # A dash inside an open quotation leads on within the quotation, not to a title.
+        ("本届论坛主题为“新时代、新期待——", "中日在维护亚洲和平中的责任”，由两国机构共同主办。"),
+        # "有" and "尤其" need what follows.
+        ("目前在印中资公司有", "1000多家，投资总额80多亿美元，创造了20余万个就业机会。"),
+        ("西部大开发20年尤其", "是党的十八大以来，西部地区经济社会发展取得了新的成就。"),
+    ],
+)
+def test_column_cut_after_a_quoted_dash_or_a_word_needing_more_is_joined(
+    first: str, second: str
+) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, first, second, BODY_2))
+    assert article.paragraphs == (BODY, first + second, BODY_2)

@@ -174,7 +174,9 @@ def _cannot_continue(previous: Line, block: Line) -> bool:
         return True
     if is_tagged_title(after) or _opens_with_a_time(before, after):
         return True
-    return bool(SUBTITLE_DASHES.match(after) or KICKER_DASHES.search(before))
+    # A dash inside an open quotation ("主题为“新时代、新期待——") leads on within it.
+    kicker_dash = bool(KICKER_DASHES.search(before)) and not has_open_bracket(before)
+    return bool(SUBTITLE_DASHES.match(after)) or kicker_dash
 
 
 # Words that lead to a time: "截至" | "10月底".
