@@ -1366,3 +1366,20 @@ def test_column_cut_after_a_quoted_dash_or_a_word_needing_more_is_joined(
 ) -> None:
     article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, first, second, BODY_2))
     assert article.paragraphs == (BODY, first + second, BODY_2)
+
+
+def test_piece_opening_with_a_time_under_a_subhead_is_a_paragraph_not_a_headline() -> None:
+    """"2018年10月，首届" under a subhead is the cut first piece of a paragraph: no headline line
+    opens with when, so it is joined to its rest and the subhead opens no article."""
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "平台赋值：用好成果促发展",
+        "2018年10月，首届",
+        "世界VR产业大会在江西南昌成功举办。",
+        BODY_2,
+    )
+    article = only_article(page)
+    assert article.subheads == ("平台赋值：用好成果促发展",)
+    assert "2018年10月，首届世界VR产业大会在江西南昌成功举办。" in article.paragraphs

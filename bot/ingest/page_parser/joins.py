@@ -40,6 +40,7 @@ from bot.ingest.page_parser.shapes import (
     is_heading_like,
     is_standalone_credit,
     is_tagged_title,
+    opens_with_a_time,
 )
 
 
@@ -150,13 +151,19 @@ def continues(
         return True
     if CONTINUATION_END.search(before) or cuts_a_word(before, after):
         return True
-    if is_heading_like(before):
+    if _stands_alone(before):
         return False
     # A finished-looking body block followed by a headline that opens an article stays apart.
     next_opens_article = following is not None and (
         is_byline_or_dateline(following.text) or bool(SUBTITLE_DASHES.match(following.text))
     )
     return not (is_heading_like(after) and next_opens_article)
+
+
+def _stands_alone(text: str) -> bool:
+    """A heading-like block ends where it is, unless it opens with a time ("2018年10月，首届"):
+    then it is a paragraph's first piece."""
+    return is_heading_like(text) and not opens_with_a_time(text)
 
 
 def _cannot_continue(previous: Line, block: Line) -> bool:

@@ -55,6 +55,7 @@ from bot.ingest.page_parser.shapes import (
     is_speaker_kicker,
     is_standalone_credit,
     is_tagged_title,
+    opens_with_a_time,
 )
 
 
@@ -195,6 +196,8 @@ class _Labeller:
         """导读 labels, the piece before a jump line, bylines, indented web lines, signatures."""
         line = self.lines[position]
         if line.is_teaser_label or line.before_jump or is_byline_or_dateline(line.text):
+            return True
+        if opens_with_a_time(line.text):  # "2018年10月，首届": a paragraph's first piece
             return True
         if (self.indentation_marks_body and line.indented) or self._in_listing(position):
             return True

@@ -34,6 +34,7 @@ from bot.ingest.page_parser.patterns import (
     SENTENCE_FINAL,
     SERVICE_LINE,
     STANDALONE_CREDIT,
+    TIME_OPENING,
 )
 
 
@@ -99,6 +100,12 @@ def is_heading_like(text: str) -> bool:
     if commas > MAX_HEADING_COMMAS or core.count("、") > MAX_HEADING_ENUMERATION_MARKS:
         return False
     return not (commas and len(core) > MAX_HEADING_CHARS_WITH_COMMA)
+
+
+def opens_with_a_time(text: str) -> bool:
+    """A block opening with when ("2018年10月，首届", "近年来，…") is the start of a paragraph,
+    never a headline line, unless it leads on with —— ("11时23分许，空中梯队来了——")."""
+    return bool(TIME_OPENING.match(text)) and not KICKER_DASHES.search(text)
 
 
 def is_tagged_title(text: str) -> bool:
