@@ -1383,3 +1383,20 @@ def test_piece_opening_with_a_time_under_a_subhead_is_a_paragraph_not_a_headline
     article = only_article(page)
     assert article.subheads == ("平台赋值：用好成果促发展",)
     assert "2018年10月，首届世界VR产业大会在江西南昌成功举办。" in article.paragraphs
+
+
+def test_voices_each_over_a_role_and_a_spaced_name_stay_in_the_forum() -> None:
+    page = blocks(
+        "推动媒体融合向纵深发展",
+        BODY,
+        "坚持线上线下一盘棋",
+        "广州市委宣传部副部长  江永忠",
+        BODY_2,
+        "（本报记者 王某整理）",
+        "集约建设县级融媒体中心",
+        "河北滦平县委书记  赵振清",
+        BODY,
+    )
+    article = only_article(page)
+    assert article.title == "推动媒体融合向纵深发展"
+    assert "集约建设县级融媒体中心" in article.subheads

@@ -274,8 +274,12 @@ MAX_SECTION_HEAD_CHARS = 10
 # title and byline. The same mark at least MIN_SECTION_SERIES times after body text makes them
 # sections of the package being read, not articles.
 PACKAGE_LABEL = re.compile(r"^([\u4e00-\u9fff]{1,4})[：:]\S")
-# A forum's voices: a title over its author's country and name, "（法国）让—弗朗索瓦·唐泽尔".
-FORUM_AUTHOR = re.compile(r"^[（(][\u4e00-\u9fff]{1,8}[）)][\u4e00-\u9fff·—－]{2,24}$")
+# A forum's voices: a title over its author's country and name, "（法国）让—弗朗索瓦·唐泽尔", or
+# role and name set apart by a wide space, "河北滦平县委书记  赵振清".
+FORUM_AUTHOR = re.compile(
+    r"^[（(][\u4e00-\u9fff]{1,8}[）)][\u4e00-\u9fff·—－]{2,24}$|"
+    r"^[\u4e00-\u9fff]{3,20}[ \u3000\xa0]{2,}[\u4e00-\u9fff](?:[ \u3000\xa0]*[\u4e00-\u9fff]){1,3}$"
+)
 MAX_PACKAGE_KICKER_CHARS = 12
 # Parallel section heads open with a short lead and a comma: "得天时，一步“先手棋”落子正当时".
 PARALLEL_LEAD = re.compile(r"^([\u4e00-\u9fff]{2,4})[，,]")
