@@ -1400,3 +1400,21 @@ def test_voices_each_over_a_role_and_a_spaced_name_stay_in_the_forum() -> None:
     article = only_article(page)
     assert article.title == "推动媒体融合向纵深发展"
     assert "集约建设县级融媒体中心" in article.subheads
+
+
+def test_long_kicker_over_a_title_over_a_dateline_is_the_kicker() -> None:
+    kicker = (
+        "李克强将出席上合组织成员国政府首脑（总理）理事会第十八次会议并对乌兹别克斯坦进行正式访问、"
+        "出席东亚合作领导人系列会议并对泰国进行正式访问"
+    )
+    page = blocks(
+        kicker,
+        "外交部举行中外媒体吹风会介绍有关情况",
+        "本报北京10月28日电  （记者白阳）" + BODY,
+        BODY_2,
+    )
+    article = only_article(page)
+    # The long line heads the article (it used to be read as a paragraph of no article).
+    assert article.kicker == kicker or article.title == kicker
+    assert "外交部举行中外媒体吹风会介绍有关情况" in (article.title, article.subtitle)
+    assert article.paragraphs == (BODY, BODY_2)

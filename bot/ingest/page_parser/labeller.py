@@ -188,9 +188,18 @@ class _Labeller:
             return True
         if is_long_headline(text) and is_byline_or_dateline(following):
             return True
-        if is_long_kicker(text) and is_tagged_title(following):
+        if is_long_kicker(text) and (
+            is_tagged_title(following) or self._title_over_a_dateline(position + 1)
+        ):
             return True
         return self._is_exclaimed_headline(position)
+
+    def _title_over_a_dateline(self, position: int) -> bool:
+        """A headline line with a byline or dateline right under it: what stands over it and
+        ends no sentence is its kicker, however long ("李克强将出席…并对泰国进行正式访问")."""
+        return is_heading_like(self.text_at(position)) and is_byline_or_dateline(
+            self.text_at(position + 1)
+        )
 
     def _never_heading(self, position: int) -> bool:
         """导读 labels, the piece before a jump line, bylines, indented web lines, signatures."""
