@@ -1418,3 +1418,12 @@ def test_long_kicker_over_a_title_over_a_dateline_is_the_kicker() -> None:
     assert article.kicker == kicker or article.title == kicker
     assert "外交部举行中外媒体吹风会介绍有关情况" in (article.title, article.subtitle)
     assert article.paragraphs == (BODY, BODY_2)
+
+
+def test_designer_credit_in_the_page_closes_a_section_and_the_next_heading_opens_one() -> None:
+    """"版式设计：张丹峰" closes a page's section; a single heading line after it opens an
+    article (it would be a subhead of the story above otherwise)."""
+    credit = "版式设计：张丹峰"
+    page = blocks("第一篇标题在此", "■记者 王某", BODY, credit, "黑土地上桃花源", BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["第一篇标题在此", "黑土地上桃花源"]

@@ -10,6 +10,7 @@ from bot.ingest.page_parser.patterns import (
     DATE_IN_FIGURES,
     EAR_REST_PUNCTUATION,
     EAR_ZONE_LINES,
+    EDITOR_CREDIT,
     JUMP_LINE,
     MAX_EAR_REST_CHARS,
     PAGE_EAR,
@@ -45,7 +46,8 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
     for line, dropped in zip(lines, drop, strict=True):
         if dropped or RULE_LINE.match(line.text):
             trace.update(dict.fromkeys(line.sources, "ear"))
-            after_rule = after_rule or not dropped
+            # A cut rule, or the editors' credit closing a section, ends the story above.
+            after_rule = after_rule or not dropped or bool(EDITOR_CREDIT.match(line.text))
             continue
         if TEASER_LABEL.match(line.text):
             line.is_teaser_label = True

@@ -111,6 +111,10 @@ BOX_LABEL = re.compile(
     r"^【?(?:(?:相关|新闻|背景|延伸|知识)?链接|(?:相关|新闻|背景|延伸)(?:阅读|资料|新闻)|"
     r"小贴士|记者手记|编后|短评|背景)】?$"
 )
+# The editors' and designer's credit closes a page's section: "版式设计：张丹峰", "责编：王某".
+EDITOR_CREDIT = re.compile(
+    r"^(?:本版|本期)?(?:责编|编辑|责任编辑|版式(?:设计)?|美编|美术编辑|主编|校对)\s*[：:]"
+)
 # A cut rule left between two stories as a line of its own: "★", "————", "＊＊＊".
 RULE_LINE = re.compile(r"^[\s★☆◆◇●○■□▲△※＊*—－_=~～]{1,40}$")
 # An advertisement's page or box is listed as one article titled "广告".
