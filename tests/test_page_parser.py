@@ -1427,3 +1427,13 @@ def test_designer_credit_in_the_page_closes_a_section_and_the_next_heading_opens
     page = blocks("第一篇标题在此", "■记者 王某", BODY, credit, "黑土地上桃花源", BODY_2)
     articles = parse_page(page, EDITION).articles
     assert [article.title for article in articles] == ["第一篇标题在此", "黑土地上桃花源"]
+
+
+def test_picture_credit_under_a_subhead_is_no_byline_opening_an_article() -> None:
+    """"本报记者 张三摄" credits a picture: under a heading line it is no reporter's byline, so
+    the heading stays a subhead of the story being read."""
+    subhead = "“为各国共享发展红利创造机遇”"
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, subhead, "本报记者 张三摄", BODY_2)
+    article = only_article(page)
+    assert article.subheads == (subhead,)
+    assert article.byline == "记者 王某"

@@ -160,6 +160,9 @@ def is_byline_line(text: str) -> bool:
 
 
 def is_byline_or_dateline(text: str) -> bool:
+    """A reporter line or a dateline; a picture's credit ("本报记者 张三摄") is neither."""
+    if text.endswith("摄"):
+        return bool(DATELINE.match(text)) and not is_standalone_credit(text)
     return bool(BYLINE_LINE.match(text) or BYLINE_MARKED.match(text) or DATELINE.match(text))
 
 
