@@ -498,7 +498,8 @@ class SearchIndex:
             # A caller's own transaction gets its settings back afterwards.
             row = (await self.session.execute(_statement(_PG_PRELUDE))).one()
             previous = dict(zip(PG_SEARCH_SETTINGS, row, strict=False))
-            params = {**params, **_pg_steps(int(row[-1] or 0), blocks=bool(row[-2]))}
+            steps = _pg_steps(int(row[-1] or 0), blocks=bool(row[-2]), steps=params["steps"])
+            params = {**params, **steps}
             rows = (await self.session.execute(_statement(sql), params)).all()
             if previous != PG_SEARCH_SETTINGS and isinstance(self.session, AsyncSession):
                 await self.session.execute(_statement(_PG_RESTORE), previous)
@@ -845,8 +846,9 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     title_parts, word_parts = _rank_parts(query, params, "strpos")
     _common_params(params, query, "postgresql")
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1) AS c"
+    params["steps"] = PG_BLOCKS if checks else PG_WORD_BLOCKS
     sql = _page_sql(
-        hits=_pg_newest_first(exact, checks),
+        hits=_pg_newest_first(exact, checks, params["steps"]),
         title_parts=title_parts,
         word_parts=word_parts,
         number=lambda name: f"CAST(:{name} AS float8)",
@@ -890,9 +892,14 @@ PG_PARTITION_IDS = 16384
 # 0015): each partition's GIN indexes are led by the block, ``article_id / PG_BLOCK_IDS``
 # (btree_gin), so a step asks GIN for one block entry and visits only that block's candidates.
 # A very common term then costs four blocks' candidates, not a whole partition's (新闻联播 at
-# 100k: 28 -> 7 ms). Where btree_gin was missing (0015 kept the plain indexes; PG_BLOCK_INDEX
-# does not exist) the block steps are skipped: they would each visit the whole partition.
+# 100k: 28 -> 7 ms). A query GIN answers alone is counted to COUNT_LIMIT, so it looks at
+# PG_WORD_BLOCKS blocks: with four, a word in 5-10 % of articles found too few there and went on
+# to visit a whole partition (会议, 思想 at 100k: 10 ms; 5.5 ms with eight blocks, while a phrase,
+# counted to PG_CHECKED_COUNT_LIMIT, got dearer with eight). Where btree_gin was missing (0015
+# kept the plain indexes; PG_BLOCK_INDEX does not exist) the block steps are skipped: they would
+# each visit the whole partition.
 PG_BLOCKS = 4
+PG_WORD_BLOCKS = 8
 PG_BLOCK_IDS = 1024
 PG_BLOCK_INDEX = "ix_search_documents_block_grams"
 _NO_CUT = 2**31 - 1  # above every id: with no block steps the partition steps cover every id
@@ -924,18 +931,19 @@ _PG_RESTORE = "SELECT " + ", ".join(
 )
 
 
-def _pg_steps(top: int, *, blocks: bool) -> dict[str, int]:
+def _pg_steps(top: int, *, blocks: bool, steps: int) -> dict[str, int]:
     """The parameters placing the steps of ``_pg_newest_first``: ``top`` (the newest id),
     ``block`` (the block holding it) and ``cut`` (the first id of the oldest block step, below
-    which the partition steps start). Without block steps, ``block`` names blocks of negative
-    ids, which no partition holds (pruned when the statement starts), and ``cut`` no id."""
+    which the partition steps start), for a statement of ``steps`` block steps. Without block
+    steps, ``block`` names blocks of negative ids, which no partition holds (pruned when the
+    statement starts), and ``cut`` no id."""
     if not blocks:
-        return {"top": top, "block": -1 - PG_BLOCKS, "cut": _NO_CUT}
+        return {"top": top, "block": -1 - steps, "cut": _NO_CUT}
     block = top // PG_BLOCK_IDS
-    return {"top": top, "block": block, "cut": (block - PG_BLOCKS + 1) * PG_BLOCK_IDS}
+    return {"top": top, "block": block, "cut": (block - steps + 1) * PG_BLOCK_IDS}
 
 
-def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
+def _pg_newest_first(exact: Sequence[str], checks: Sequence[str], steps: int) -> str:
     """The matches newest first, block after block, then partition after partition, each row
     carrying the columns the ranking reads (``id``, ``edition_date``, ``headline``,
     ``lead_words``).
@@ -946,7 +954,7 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
     LIMIT. In a single GIN scan PostgreSQL rechecks every candidate before any other filter.
 
     The steps are branches of one UNION ALL, run in order and only until the caller's LIMIT is
-    met: the block holding ``:top`` (the newest article id) and the PG_BLOCKS - 1 before it,
+    met: the block holding ``:top`` (the newest article id) and the ``steps`` - 1 before it,
     each through its one GIN block entry (``= :block - k``, an ``integer`` as the index's
     expression is); then, below ``:cut``, the partition holding ``:top``, the PG_SLICES - 1
     before it, then every older id. Their bounds are computed from parameters alone, so
@@ -976,7 +984,7 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str]) -> str:
             f" AND f.article_id >= ({block} - {k}) * {size}"
             f" AND f.article_id < ({block} - {k - 1}) * {size}"
         )
-        for k in range(PG_BLOCKS)
+        for k in range(steps)
     ]
     branches += [
         branch(

@@ -670,9 +670,10 @@ async def test_the_newest_matches_are_found_across_block_and_partition_boundarie
     pg_db: Database,
 ) -> None:
     """With the real widths (blocks of 1,024 ids through the block GIN index, partitions of
-    16,384): ids on both sides of each block boundary the four block steps meet, of the cut
-    between the block steps and the partition steps, and of a partition boundary. Every window
-    is the newest matches, for a word, a phrase (checked on the row) and an exclusion."""
+    16,384): ids on both sides of each block boundary the four block steps of a phrase meet, of
+    the cut between the block steps and the partition steps, and of a partition boundary (which
+    the eight block steps of a word cross). Every window is the newest matches, for a word, a
+    phrase (checked on the row) and an exclusion."""
     block, width = search_index.PG_BLOCK_IDS, search_index.PG_PARTITION_IDS
     top = width + 4 * block + 1  # block steps: blocks 20..17; the partition steps below 17 * 1024
     ids = sorted({1, block - 1, block, width - 1, width, width + 1, top}
