@@ -1437,3 +1437,23 @@ def test_picture_credit_under_a_subhead_is_no_byline_opening_an_article() -> Non
     article = only_article(page)
     assert article.subheads == (subhead,)
     assert article.byline == "记者 王某"
+
+
+def test_letters_signed_with_place_and_name_in_a_series_stay_in_their_column() -> None:
+    """A column of readers' letters: each letter's title over its text and a signature "山西阳城县
+    刘凡渝". One signature closes a piece; several in a series are the letters of one column."""
+    page = blocks(
+        "建议",
+        "体育课不应随意占用",
+        BODY,
+        "广东深圳市 聂耀文",
+        "图书馆应尽量便民",
+        BODY_2,
+        "河南汤阴县 原金贵",
+        "参观博物馆须讲礼仪",
+        BODY,
+        "山西阳城县 刘凡渝",
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["建议"]
+    assert articles[0].subheads == ("图书馆应尽量便民", "参观博物馆须讲礼仪")

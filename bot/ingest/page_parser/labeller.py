@@ -29,6 +29,7 @@ from bot.ingest.page_parser.patterns import (
     EXCLAIMED_HEADLINE,
     FORUM_AUTHOR,
     KICKER_DASHES,
+    LETTER_SIGNATURE,
     LISTING_LINE,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
@@ -84,6 +85,10 @@ class _Labeller:
         self.gaps_separate_articles, self.indentation_marks_body = layout_signals(lines)
         self.section_heads = section_head_series(lines)
         self.package_sections = package_section_series(lines)
+        # Letters signed "山西阳城县 刘凡渝" in a series are the letters of one column.
+        self.letters_column = (
+            sum(1 for line in lines if re.match(LETTER_SIGNATURE, line.text)) >= MIN_SECTION_SERIES
+        )
         # Without blank-line or indentation cues a learned model weighs the cues of a group.
         self.learned_groups = not (self.gaps_separate_articles or self.indentation_marks_body)
         self.assembler = PageAssembler()
@@ -323,12 +328,17 @@ class _Labeller:
             return True
         if PIECE_LABEL.match(group[0]):
             return True
+        return self._closed_by_a_credit()
+
+    def _closed_by_a_credit(self) -> bool:
+        """The piece being read ended with its closing credit ("（本报记者 某某）"): not a
+        picture's credit, and not a letter's signature in a column of letters."""
         last_paragraph = self.assembler.last_paragraph
-        return (
-            last_paragraph is not None
-            and bool(CLOSING_CREDIT.search(last_paragraph))
-            and not is_standalone_credit(last_paragraph)
-        )
+        if last_paragraph is None or is_standalone_credit(last_paragraph):
+            return False
+        if self.letters_column and re.match(LETTER_SIGNATURE, last_paragraph):
+            return False
+        return bool(CLOSING_CREDIT.search(last_paragraph))
 
     def _photo_follows(self, group: list[str], end: int) -> bool:
         """A picture's caption and credit follow the group. A picture's title is one phrase or
