@@ -1234,6 +1234,8 @@ def test_advert_after_a_teaser_box_is_no_teaser() -> None:
         ("一、招聘岗位（35人）", "二、报名条件"),
         ("（一）资格审查", "（二）面试安排"),
         ("第二章  核心密码", "第三章  商用密码"),
+        # A document's front and back matter.
+        ("目 录", "结束语"),
     ],
 )
 def test_numbered_section_heads_open_no_article(heads: tuple[str, str]) -> None:

@@ -253,9 +253,11 @@ DOCUMENT_TITLE = re.compile(
 )
 # A numbered section head ("一、招聘岗位", "（二）面试安排", "第二章 …", "第四十四条") heads a part
 # of a document or a feature, never an article of its own.
+# So does a document's front or back matter: "前 言", "目 录", "结束语".
 NUMBERED_HEAD = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|"
-    r"第[一二三四五六七八九十百零〇0-9]{1,4}[章节条][\s\u3000\xa0])"
+    r"第[一二三四五六七八九十百零〇0-9]{1,4}[章节条][\s\u3000\xa0])|"
+    r"^(?:前[\s\u3000\xa0]*言|目[\s\u3000\xa0]*录|结束语|后[\s\u3000\xa0]*记)$"
 )
 # A programme listing's line opens with its date and time: "11.3 13:00 上海国际舞蹈中心",
 # "10.23—10.28 上海大剧院". It lists; it heads nothing.
