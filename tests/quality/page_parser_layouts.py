@@ -233,7 +233,8 @@ FRESH_SEED = 20261207
 # "图：人民网", "影像中国", "…摄影", "通讯员 … 摄"; box labels 知识链接 and 【相关新闻】; a
 # countdown "距开幕 10 天" under an English line; the jump line "（下接第N版）"; a cut rule (★, a
 # row of dashes) between stories; widths 11 all page, 13/18 and 9/15/20 mixed per paragraph.
-# Scored by `--groups novel` only, once before the round and once after; never by `--classes`.
+# Scored by `--groups novel` only, never by `--classes`; round five scored it four times (before,
+# after its furniture change, twice after; docs/quality.md).
 NOVEL: dict[str, Setting] = {
     "novel-11-chinese-date-ears": Setting(
         widths=(11, 11),
