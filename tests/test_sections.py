@@ -330,3 +330,20 @@ def test_third_round_training_items_are_kept_apart_from_every_evaluation_set() -
     assert not {item["id"] for item in round3} & {item["id"] for item in others}
     assert not ({normal_title(item["title"]) for item in round3}
                 & {normal_title(item["title"]) for item in others})
+
+
+def test_fourth_round_training_items_are_kept_apart_from_every_other_set() -> None:
+    """The fourth (experimental) round shares no id or normalised title with any other set."""
+    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
+    from tests.quality.section_training_round3 import ROUND3_SET, ROUND4_SET
+
+    def rows(path: Path) -> list[dict]:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    round4 = rows(ROUND4_SET)
+    assert len(round4) == 120 and len({item["id"] for item in round4}) == 120
+    assert {item["section"] for item in round4} == set(SECTIONS)
+    others = rows(EVAL_SET) + rows(FRESH_SET) + rows(HAND_SET) + rows(ROUND3_SET)
+    assert not {item["id"] for item in round4} & {item["id"] for item in others}
+    assert not ({normal_title(item["title"]) for item in round4}
+                & {normal_title(item["title"]) for item in others})
