@@ -224,22 +224,31 @@ def test_cross_source_eval_set_is_well_formed() -> None:
     assert len(load_items(held_out=True)) == 122
 
 
-def test_hand_labelled_training_set_is_kept_apart_from_the_eval_set() -> None:
-    """The training items share no id and no normalised title with the evaluation set (tuning
-    and held-out alike), and each has one of the six sections."""
-    from bot.text.section_training import EVAL_SET
-    from tests.quality.section_training_set import TRAINING_SET, normal_title
+@pytest.mark.parametrize(("drawn", "count", "apart_from"), [
+    ("hand", 875, ("eval",)),
+    ("fresh", 350, ("eval", "hand")),
+    ("round3", 240, ("eval", "fresh", "hand")),
+    ("round4", 120, ("eval", "fresh", "hand", "round3")),
+])
+def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
+        drawn: str, count: int, apart_from: tuple[str, ...]) -> None:
+    """Every hand-labelled set (the training rounds and the fresh held-out set) shares no id and
+    no normalised title with the sets it was drawn apart from, and each of its items has one of
+    the six sections, all six used."""
+    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
+    from tests.quality.section_training_round3 import ROUND3_SET, ROUND4_SET
+    from tests.quality.section_training_set import jsonl_rows
 
-    def rows(path: Path) -> list[dict]:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-    training, evaluation = rows(TRAINING_SET), rows(EVAL_SET)
-    assert len(training) == 875
-    assert len({item["id"] for item in training}) == len(training)
-    assert {item["section"] for item in training} == set(SECTIONS)
-    assert not {item["id"] for item in training} & {item["id"] for item in evaluation}
-    eval_titles = {normal_title(item["title"]) for item in evaluation}
-    assert not {normal_title(item["title"]) for item in training} & eval_titles
+    paths = {"eval": EVAL_SET, "hand": HAND_SET, "fresh": FRESH_SET, "round3": ROUND3_SET,
+             "round4": ROUND4_SET}
+    items = jsonl_rows(paths[drawn])
+    assert len(items) == count
+    assert len({item["id"] for item in items}) == count
+    assert {item["section"] for item in items} == set(SECTIONS)
+    others = [item for name in apart_from for item in jsonl_rows(paths[name])]
+    assert not {item["id"] for item in items} & {item["id"] for item in others}
+    assert not ({normal_title(item["title"]) for item in items}
+                & {normal_title(item["title"]) for item in others})
 
 
 def test_second_labeller_and_adjudicated_sets_match_the_held_out_quarter() -> None:
@@ -263,25 +272,13 @@ def test_second_labeller_and_adjudicated_sets_match_the_held_out_quarter() -> No
         assert differ or row["section"] == row["labeller1"]
 
 
-def test_fresh_held_out_set_is_well_formed_and_kept_apart() -> None:
-    """350 hand-labelled items sharing no id and no normalised title with the evaluation set or
-    the hand-labelled training set."""
-    from bot.text.section_training import EVAL_SET, HAND_SET, normal_title
+def test_fresh_held_out_set_keeps_its_strata_and_leads() -> None:
+    """The fresh set is read with its leads (scored on title and lead) in its two strata."""
     from tests.quality.sections_fresh_set import fresh_items
 
-    def rows(path: Path) -> list[dict]:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
     fresh = fresh_items()
-    assert len(fresh) == 350
-    assert len({item["id"] for item in fresh}) == len(fresh)
-    assert {item["section"] for item in fresh} == set(SECTIONS)
     assert {item["sample"] for item in fresh} == {"random", "no-leader"}
     assert all(item["title"] and item["lead"] for item in fresh)
-    others = rows(EVAL_SET) + rows(HAND_SET)
-    assert not {item["id"] for item in fresh} & {item["id"] for item in others}
-    assert not ({normal_title(item["title"]) for item in fresh}
-                & {normal_title(item["title"]) for item in others})
 
 
 def test_trainer_leaves_every_evaluation_item_out_of_its_weak_labels() -> None:
@@ -311,39 +308,3 @@ def test_no_weak_label_comes_from_an_evaluation_headline(corpora_dir: Path) -> N
             *weak_rmrb_examples(corpora_dir, ids, titles)]
     assert len(weak) > 5000
     assert not {normal_title(item.title) for item in weak} & titles
-
-
-def test_third_round_training_items_are_kept_apart_from_every_evaluation_set() -> None:
-    """The cue-less training round shares no id or normalised title with the eval set, the
-    fresh set or the first 875 training items, and each has one of the six sections."""
-    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
-    from tests.quality.section_training_round3 import ROUND3_SET
-
-    def rows(path: Path) -> list[dict]:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-    round3 = rows(ROUND3_SET)
-    assert len(round3) == 240
-    assert len({item["id"] for item in round3}) == len(round3)
-    assert {item["section"] for item in round3} == set(SECTIONS)
-    others = rows(EVAL_SET) + rows(FRESH_SET) + rows(HAND_SET)
-    assert not {item["id"] for item in round3} & {item["id"] for item in others}
-    assert not ({normal_title(item["title"]) for item in round3}
-                & {normal_title(item["title"]) for item in others})
-
-
-def test_fourth_round_training_items_are_kept_apart_from_every_other_set() -> None:
-    """The fourth (experimental) round shares no id or normalised title with any other set."""
-    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
-    from tests.quality.section_training_round3 import ROUND3_SET, ROUND4_SET
-
-    def rows(path: Path) -> list[dict]:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-    round4 = rows(ROUND4_SET)
-    assert len(round4) == 120 and len({item["id"] for item in round4}) == 120
-    assert {item["section"] for item in round4} == set(SECTIONS)
-    others = rows(EVAL_SET) + rows(FRESH_SET) + rows(HAND_SET) + rows(ROUND3_SET)
-    assert not {item["id"] for item in round4} & {item["id"] for item in others}
-    assert not ({normal_title(item["title"]) for item in round4}
-                & {normal_title(item["title"]) for item in others})

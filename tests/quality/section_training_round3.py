@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Callable
 
 from bot.text.section_training import (
     _WEAK_CUES,
@@ -28,10 +29,11 @@ from bot.text.section_training import (
 from bot.text.sections import SECTIONS, section_scores
 from tests.quality.section_training_set import (
     MIN_TITLE_CHARS,
+    DistinctDraw,
+    KeptApart,
     corpus_items,
     drawing_model,
-    overlaps,
-    shingles,
+    jsonl_rows,
 )
 
 ROUND3_SET = EVAL_SET.with_name("sections_train_round3.jsonl")
@@ -46,53 +48,33 @@ ROUND4_MODEL_REVISION = "2e15e97"
 ROUND4_COUNTS = {"random": 40, "科教": 40, "社会": 40}
 
 
-def _rows(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
 def draw(round_number: int = 3) -> list[dict]:
     """The candidates in order: {id, title, lead, sample}."""
-    kept_apart = _rows(EVAL_SET) + _rows(FRESH_SET) + _rows(HAND_SET)
+    kept_apart = jsonl_rows(EVAL_SET) + jsonl_rows(FRESH_SET) + jsonl_rows(HAND_SET)
     seed, revision, counts = SEED, MODEL_REVISION, ROUND3_COUNTS
     if round_number == 4:
-        kept_apart += _rows(ROUND3_SET)
+        kept_apart += jsonl_rows(ROUND3_SET)
         seed, revision, counts = ROUND4_SEED, ROUND4_MODEL_REVISION, ROUND4_COUNTS
-    apart_ids = {item["id"] for item in kept_apart}
-    apart_titles = {normal_title(item["title"]) for item in kept_apart}
-    apart_shingles: set[str] = set()
-    for item in kept_apart:
-        apart_shingles |= shingles(item["title"] + item.get("lead", ""))
+    kept = KeptApart(kept_apart)
     pool = [
         item for item in corpus_items()
-        if item["id"] not in apart_ids and item["lead"]
-        and len(normal_title(item["title"])) >= MIN_TITLE_CHARS
-        and normal_title(item["title"]) not in apart_titles
+        if item["lead"] and len(normal_title(item["title"])) >= MIN_TITLE_CHARS
         and not any(pattern.search(item["title"]) for _, pattern in _WEAK_CUES)
-        and not overlaps(shingles(item["title"] + item["lead"]), apart_shingles)
+        and kept.admits(item)
     ]
-    rng = random.Random(seed)
-    rng.shuffle(pool)
+    random.Random(seed).shuffle(pool)
     model = drawing_model(revision)
-    taken: list[dict] = []
-    taken_titles: set[str] = set()
-    taken_shingles: set[str] = set()
+
+    def filed_under(stratum: str) -> Callable[[dict], bool]:
+        if stratum == "random":
+            return lambda item: True
+        return lambda item: max(SECTIONS, key=section_scores(
+            item["title"], (item["lead"],), model).__getitem__) == stratum
+
+    drawn = DistinctDraw()
     for stratum, wanted in counts.items():
-        for item in pool:
-            if wanted == 0:
-                break
-            text_shingles = shingles(item["title"] + item["lead"])
-            if normal_title(item["title"]) in taken_titles or overlaps(text_shingles,
-                                                                        taken_shingles):
-                continue
-            if stratum != "random":
-                scores = section_scores(item["title"], (item["lead"],), model)
-                if max(SECTIONS, key=scores.__getitem__) != stratum:
-                    continue
-            taken.append({**item, "sample": stratum})
-            taken_titles.add(normal_title(item["title"]))
-            taken_shingles |= text_shingles
-            wanted -= 1
-    return taken
+        drawn.take_first(pool, wanted, stratum, filed_under(stratum))
+    return drawn.items
 
 
 def main(argv: list[str]) -> int:

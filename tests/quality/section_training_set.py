@@ -37,7 +37,7 @@ import random
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from bot.text.section_training import (
@@ -71,6 +71,11 @@ TEXT_OVERLAP = 0.3
 MIN_TITLE_CHARS = 4
 
 
+def jsonl_rows(path: Path) -> list[dict]:
+    """The items of a fixture, one JSON object a line."""
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
 def shingles(text: str) -> set[str]:
     folded = normal_title(text)
     return {folded[i : i + SHINGLE] for i in range(len(folded) - SHINGLE + 1)}
@@ -78,6 +83,73 @@ def shingles(text: str) -> set[str]:
 
 def overlaps(candidate: set[str], seen: set[str]) -> bool:
     return bool(candidate) and len(candidate & seen) / len(candidate) >= TEXT_OVERLAP
+
+
+class KeptApart:
+    """Items a draw must not repeat: by id, normalised title or TEXT_OVERLAP of shingles.
+
+    One definition of "the same story" for every set drawn here, so that the evaluation, fresh
+    and training sets stay apart by the same test they were drawn with.
+    """
+
+    def __init__(self, items: Iterable[dict] = ()) -> None:
+        self._ids: set[str] = set()
+        self._titles: set[str] = set()
+        self._shingles: set[str] = set()
+        for item in items:
+            self.add(item)
+
+    def add(self, item: dict) -> None:
+        self._ids.add(item["id"])
+        self._titles.add(normal_title(item["title"]))
+        self._shingles |= shingles(item["title"] + item.get("lead", ""))  # the hand set has none
+
+    def admits(self, item: dict) -> bool:
+        return (item["id"] not in self._ids
+                and normal_title(item["title"]) not in self._titles
+                and not overlaps(shingles(item["title"] + item.get("lead", "")), self._shingles))
+
+
+class DistinctDraw:
+    """The items drawn so far, in order, none repeating another (`KeptApart`)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+        self._seen = KeptApart()
+
+    def take(self, item: dict, sample: str) -> bool:
+        """Take ``item`` as a ``sample`` item unless it repeats one already taken."""
+        if not self._seen.admits(item):
+            return False
+        self.items.append({"id": item["id"], "title": item["title"], "lead": item["lead"],
+                           "sample": sample})
+        self._seen.add(item)
+        return True
+
+    def take_first(self, pool: Iterable[dict], wanted: int, sample: str,
+                   fits: Callable[[dict], bool] = lambda item: True) -> None:
+        """Take the first ``wanted`` items of ``pool`` that fit and repeat nothing taken."""
+        for item in pool:
+            if wanted == 0:
+                break
+            if self._seen.admits(item) and fits(item):
+                wanted -= self.take(item, sample)
+
+
+def alternate_sources(pool: list[dict], seed: int, *, keep_rest: bool) -> list[dict]:
+    """新闻联播 and 人民日报 items alternating, each source shuffled by one seeded generator.
+
+    With ``keep_rest`` the 新闻联播 items left when 人民日报 runs out follow.
+    """
+    rng = random.Random(seed)
+    by_source = [[item for item in pool if item["id"].startswith(source)]
+                 for source in ("xwlb:", "rmrb:")]
+    for items in by_source:
+        rng.shuffle(items)
+    alternated = [item for pair in zip(*by_source, strict=False) for item in pair]
+    if keep_rest:
+        alternated += by_source[0][len(by_source[1]):]
+    return alternated
 
 
 def corpus_items(corpora: Path = CORPORA) -> Iterator[dict]:
@@ -99,53 +171,21 @@ def drawing_model(revision: str = MODEL_REVISION) -> SectionModel:
 
 
 def draw() -> list[dict]:
-    evaluation = [json.loads(line) for line in EVAL_SET.read_text("utf-8").splitlines()]
-    eval_ids = {item["id"] for item in evaluation}
-    eval_titles = {normal_title(item["title"]) for item in evaluation}
-    eval_shingles: set[str] = set()
-    for item in evaluation:
-        eval_shingles |= shingles(item["title"] + item["lead"])
-
-    pool = []
-    for item in corpus_items():
-        text_shingles = shingles(item["title"] + item["lead"])
-        if (item["id"] in eval_ids or len(normal_title(item["title"])) < MIN_TITLE_CHARS
-                or not item["lead"] or normal_title(item["title"]) in eval_titles
-                or overlaps(text_shingles, eval_shingles)):
-            continue
-        pool.append(item)
-
+    evaluation = KeptApart(jsonl_rows(EVAL_SET))
+    pool = [item for item in corpus_items()
+            if len(normal_title(item["title"])) >= MIN_TITLE_CHARS and item["lead"]
+            and evaluation.admits(item)]
     model = drawing_model()
-    rng = random.Random(SEED)
-    by_source = [[item for item in pool if item["id"].startswith(source)]
-                 for source in ("xwlb:", "rmrb:")]
-    for items in by_source:
-        rng.shuffle(items)
     # The two sources alternate (half each, like the evaluation set) until 人民日报 runs out.
-    pool = [item for pair in zip(*by_source, strict=False) for item in pair]
-    pool += by_source[0][len(by_source[1]):]
-    taken: list[dict] = []
-    taken_titles: set[str] = set()
-    taken_shingles: set[str] = set()
-
-    def take(item: dict, stratum: str) -> bool:
-        text_shingles = shingles(item["title"] + item["lead"])
-        if normal_title(item["title"]) in taken_titles or overlaps(text_shingles, taken_shingles):
-            return False
-        taken.append({"id": item["id"], "title": item["title"], "lead": item["lead"],
-                      "sample": stratum})
-        taken_titles.add(normal_title(item["title"]))
-        taken_shingles.update(text_shingles)
-        return True
+    pool = alternate_sources(pool, SEED, keep_rest=True)
+    drawn = DistinctDraw()
+    taken = drawn.items
 
     def rest() -> list[dict]:
         ids = {item["id"] for item in taken}
         return [item for item in pool if item["id"] not in ids]
 
-    for item in pool:
-        if sum(1 for t in taken if t["sample"] == "random") >= RANDOM_COUNT:
-            break
-        take(item, "random")
+    drawn.take_first(pool, RANDOM_COUNT, "random")
 
     scored: dict[str, dict[str, float]] = {}
 
@@ -156,12 +196,8 @@ def draw() -> list[dict]:
 
     def take_predicted(section: str, wanted: int, why: str) -> None:
         """Take the next ``wanted`` items the model files under ``section``."""
-        for item in rest():
-            if wanted == 0:
-                break
-            item_scores = scores_of(item)
-            if max(SECTIONS, key=item_scores.__getitem__) == section:
-                wanted -= take(item, why)
+        drawn.take_first(rest(), wanted, why, lambda item: max(
+            SECTIONS, key=scores_of(item).__getitem__) == section)
 
     for section in SECTIONS:
         take_predicted(section, PREDICTED_COUNTS[section], f"predicted:{section}")
@@ -171,18 +207,9 @@ def draw() -> list[dict]:
         return top - second
 
     boundary = sorted(rest()[:BOUNDARY_POOL], key=lambda item: (margin(item), item["id"]))
-    wanted = BOUNDARY_COUNT
-    for item in boundary:
-        if wanted == 0:
-            break
-        wanted -= take(item, "boundary")
-
-    wanted = CUE_COUNT
-    for item in rest():
-        if wanted == 0:
-            break
-        if WEAK_SECTION_WORDS.search(item["title"]):
-            wanted -= take(item, "cue")
+    drawn.take_first(boundary, BOUNDARY_COUNT, "boundary")
+    drawn.take_first(rest(), CUE_COUNT, "cue",
+                     lambda item: bool(WEAK_SECTION_WORDS.search(item["title"])))
 
     for section, wanted in EXTRA_COUNTS.items():
         take_predicted(section, wanted, f"extra:{section}")

@@ -24,12 +24,18 @@ skipped), one seeded shuffle of each source, the two alternating:
 from __future__ import annotations
 
 import json
-import random
 import re
 import sys
 
 from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
-from tests.quality.section_training_set import MIN_TITLE_CHARS, corpus_items, overlaps, shingles
+from tests.quality.section_training_set import (
+    MIN_TITLE_CHARS,
+    DistinctDraw,
+    KeptApart,
+    alternate_sources,
+    corpus_items,
+    jsonl_rows,
+)
 
 SEED = 2029
 RANDOM_COUNT = 150
@@ -42,58 +48,23 @@ LEADER_TITLE = re.compile(
 )
 
 
-def _rows(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
 def draw() -> list[dict]:
     """The fresh set's items in order: {id, title, lead, sample}."""
-    kept_apart = _rows(EVAL_SET) + _rows(HAND_SET)
-    apart_ids = {item["id"] for item in kept_apart}
-    apart_titles = {normal_title(item["title"]) for item in kept_apart}
-    apart_shingles: set[str] = set()
-    for item in kept_apart:  # the hand set keeps no lead: its titles alone
-        apart_shingles |= shingles(item["title"] + item.get("lead", ""))
-
-    pool = []
-    for item in corpus_items():
-        title = normal_title(item["title"])
-        if (item["id"] in apart_ids or len(title) < MIN_TITLE_CHARS or not item["lead"]
-                or title in apart_titles
-                or overlaps(shingles(item["title"] + item["lead"]), apart_shingles)):
-            continue
-        pool.append(item)
-    rng = random.Random(SEED)
-    by_source = [[item for item in pool if item["id"].startswith(source)]
-                 for source in ("xwlb:", "rmrb:")]
-    for items in by_source:
-        rng.shuffle(items)
-    pool = [item for pair in zip(*by_source, strict=False) for item in pair]
-
-    taken: list[dict] = []
-    taken_titles: set[str] = set()
-    taken_shingles: set[str] = set()
-    for stratum, wanted, fits in (
-        ("random", RANDOM_COUNT, lambda item: True),
-        ("no-leader", FILTERED_COUNT, lambda item: not LEADER_TITLE.search(item["title"])),
-    ):
-        for item in pool:
-            if wanted == 0:
-                break
-            text_shingles = shingles(item["title"] + item["lead"])
-            if (not fits(item) or normal_title(item["title"]) in taken_titles
-                    or overlaps(text_shingles, taken_shingles)):
-                continue
-            taken.append({**item, "sample": stratum})
-            taken_titles.add(normal_title(item["title"]))
-            taken_shingles |= text_shingles
-            wanted -= 1
-    return taken
+    kept_apart = KeptApart(jsonl_rows(EVAL_SET) + jsonl_rows(HAND_SET))
+    pool = [item for item in corpus_items()
+            if len(normal_title(item["title"])) >= MIN_TITLE_CHARS and item["lead"]
+            and kept_apart.admits(item)]
+    pool = alternate_sources(pool, SEED, keep_rest=False)
+    drawn = DistinctDraw()
+    drawn.take_first(pool, RANDOM_COUNT, "random")
+    drawn.take_first(pool, FILTERED_COUNT, "no-leader",
+                     lambda item: not LEADER_TITLE.search(item["title"]))
+    return drawn.items
 
 
 def fresh_items() -> list[dict]:
     """The labelled fresh set (empty when the fixture is absent)."""
-    return _rows(FRESH_SET) if FRESH_SET.is_file() else []
+    return jsonl_rows(FRESH_SET) if FRESH_SET.is_file() else []
 
 
 def main(argv: list[str]) -> int:
