@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.search_index import PG_SESSION_SEARCH_SETTINGS, PG_SESSION_SETTINGS
+
 logger = logging.getLogger(__name__)
 
 # What ``Database.session()`` yields: one open transaction. Code outside storage/ passes it on to
@@ -213,6 +215,14 @@ def begin_sqlite_transaction(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _session_settings(driver: str, settings: dict[str, str]) -> dict[str, Any]:
+    """``connect_args`` starting every connection with these settings: asyncpg sends them in
+    its startup message (no round trip); other drivers pass them as ``-c`` options."""
+    if driver == "asyncpg":
+        return {"server_settings": settings}
+    return {"options": " ".join(f"-c{name}={value}" for name, value in settings.items())}
+
+
 class Database:
     """An engine plus a session factory; the one object the rest of the program passes around."""
 
@@ -252,10 +262,9 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
             if schema is not None:
-                if self.url.get_driver_name() == "asyncpg":
-                    kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
-                else:
-                    kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+                kwargs["connect_args"] = _session_settings(
+                    self.url.get_driver_name(), {"search_path": schema}
+                )
         try:
             self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         except (ArgumentError, NoSuchModuleError) as exc:
@@ -270,6 +279,32 @@ class Database:
         # writer commits in between (the lock is waited for at BEGIN, then retried, see write).
         self._writer = writer
         self._write_sessions = async_sessionmaker(writer, expire_on_commit=False)
+        self._search_engine: AsyncEngine | None = None
+
+    @property
+    def search_engine(self) -> AsyncEngine:
+        """The engine searches read through (``SearchIndex``): on SQLite the one engine; on
+        PostgreSQL a pool of its own whose connections start with the search's planner settings
+        (``PG_SESSION_SEARCH_SETTINGS``), run each statement on its own (autocommit) and are not
+        pinged before use. Through the main pool a search was seven round trips: the ping
+        (BEGIN, a query, ROLLBACK), BEGIN, the settings and newest id, the statement, ROLLBACK;
+        here it is two (the newest id, the statement). A connection found dead is dropped with
+        the whole pool and the search run once more (``SearchIndex``), as the ping would have."""
+        if self.backend == "sqlite":
+            return self.engine
+        if self._search_engine is None:
+            self._search_engine = create_async_engine(
+                self.url,
+                json_serializer=json_text,
+                isolation_level="AUTOCOMMIT",
+                connect_args=_session_settings(
+                    self.url.get_driver_name(),
+                    {**({"search_path": self.schema} if self.schema else {}),
+                     **PG_SESSION_SEARCH_SETTINGS},
+                ),
+                execution_options={PG_SESSION_SETTINGS: True},
+            )
+        return self._search_engine
 
     @property
     def safe_url(self) -> str:
@@ -368,6 +403,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._search_engine is not None:
+            await self._search_engine.dispose()
 
 
 def _first_line(exc: BaseException) -> str:

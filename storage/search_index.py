@@ -40,6 +40,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 # Ranking: title matches first (a strict tier), then this score, then newer id.
@@ -480,6 +481,18 @@ class SearchIndex:
                 rows = _read_in_place(self.session, sql, params)
                 if rows is not None:
                     return rows
+            if not _has_session_settings(self.session):
+                async with self.session.connect() as connection:
+                    return await SearchIndex(connection)._rows(sql, params)
+            try:
+                async with self.session.connect() as connection:
+                    return await SearchIndex(connection)._rows(sql, params)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+            # The pooled connection was dead (a server restart, a network cut): SQLAlchemy has
+            # dropped it and every connection pooled before it; a search changes nothing, so it
+            # runs again on a fresh one (what the main pool's ping before each use does).
             async with self.session.connect() as connection:
                 return await SearchIndex(connection)._rows(sql, params)
         if self.dialect == "sqlite":
@@ -492,6 +505,11 @@ class SearchIndex:
             driver = raw.driver_connection
             if driver is not None and hasattr(driver, "execute_fetchall"):
                 return list(await driver.execute_fetchall(sql, params))
+        elif isinstance(self.session, AsyncConnection) and _has_session_settings(self.session):
+            # PG_SESSION_SEARCH_SETTINGS are in force for the connection's whole session.
+            row = (await self.session.execute(_statement(_PG_PRELUDE_SET))).one()
+            steps = _pg_steps(int(row[-1] or 0), blocks=bool(row[-2]), steps=params["steps"])
+            return (await self.session.execute(_statement(sql), {**params, **steps})).all()
         else:
             # The planner settings of PG_SEARCH_SETTINGS are set for the search's transaction in
             # the round trip that also reads the newest article id, where the search starts.
@@ -929,6 +947,25 @@ _PG_PRELUDE = (
 _PG_RESTORE = "SELECT " + ", ".join(
     f"set_config('{name}', :{name}, true)" for name in PG_SEARCH_SETTINGS
 )
+# Execution option of an engine whose connections start with PG_SESSION_SEARCH_SETTINGS in force
+# for their whole session, autocommit and unpinged (``Database.search_engine``): a search there
+# reads only the newest id first, and runs again once when its pooled connection turns out dead.
+# Without enable_indexscan: the search statement has no index a plain index scan could use on
+# ``search_documents`` (GIN has none, the hash index on article_id is for equality, which the
+# statement never asks), so it changes nothing there, while the newest id, ``max(id)`` read by an
+# index scan backwards, would become a scan of every article (18 ms at 100k).
+PG_SESSION_SETTINGS = "newsbrief_search_settings"
+PG_SESSION_SEARCH_SETTINGS = {
+    name: value for name, value in PG_SEARCH_SETTINGS.items() if name != "enable_indexscan"
+}
+_PG_PRELUDE_SET = (
+    f"SELECT to_regclass('{PG_BLOCK_INDEX}') IS NOT NULL, (SELECT max(id) FROM articles)"
+)
+
+
+def _has_session_settings(bind: AsyncConnection | AsyncEngine) -> bool:
+    """Whether ``bind`` comes from an engine marked PG_SESSION_SETTINGS."""
+    return bool(bind.sync_engine.get_execution_options().get(PG_SESSION_SETTINGS))
 
 
 def _pg_steps(top: int, *, blocks: bool, steps: int) -> dict[str, int]:

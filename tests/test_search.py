@@ -361,6 +361,40 @@ async def test_a_search_does_not_wait_for_an_ingest_that_added_a_partition(
         assert [h.id for h in page.results] == [first]
 
 
+@pytest.mark.postgres
+async def test_a_search_survives_its_pooled_connection_being_dropped(pg_db: Database) -> None:
+    """The search pool does not ping before each use: a connection the server has dropped (a
+    restart, a cut) fails the first try, and the search runs again on a fresh connection."""
+    from sqlalchemy import text
+
+    [first] = await _store(pg_db, _new("台风来袭"))
+    service = SearchService(pg_db)
+    assert [h.id for h in (await service.search("台风")).results] == [first]
+    async with pg_db.search_engine.connect() as connection:
+        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+    async with pg_db.engine.connect() as connection:
+        await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert [h.id for h in (await service.search("台风")).results] == [first]
+
+
+@pytest.mark.postgres
+async def test_the_search_pool_starts_its_connections_with_the_search_settings(
+    pg_db: Database,
+) -> None:
+    """Settings for the session, not per search (no round trip for them); the main pool's
+    connections keep the server's defaults."""
+    from sqlalchemy import text
+
+    names = list(search_index.PG_SEARCH_SETTINGS)
+    read = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
+    async with pg_db.search_engine.connect() as connection:
+        session = dict(zip(names, (await connection.execute(text(read))).one(), strict=True))
+    async with pg_db.engine.connect() as connection:
+        main = dict(zip(names, (await connection.execute(text(read))).one(), strict=True))
+    assert session == {**search_index.PG_SEARCH_SETTINGS, "enable_indexscan": "on"}
+    assert main["enable_seqscan"] == "on" and main["plan_cache_mode"] == "auto"
+
+
 async def _partitions(session: object) -> list[str]:
     from sqlalchemy import text
 

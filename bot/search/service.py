@@ -136,7 +136,7 @@ class SearchService:
             with_text=True,
         )
         # One read, outside any transaction: the index reads through the engine as it sees fit.
-        page = await SearchIndex(self.db.engine).search(index_query)
+        page = await SearchIndex(self.db.search_engine).search(index_query)
         needles = _needles([term.folded for term in parsed.include])
         hits = [_hit(match, needles, len(parsed.include)) for match in page.matches]
         took_ms = round((time.perf_counter() - started) * 1000, 3)

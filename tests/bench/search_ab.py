@@ -23,6 +23,12 @@ migration 0015 builds them (``bench_search_<size>_p<WIDTH>_b<BLOCK>``), and, wit
 ``--both-partitioned``, the old one on the plain partitioned copy: the previous schema and
 statement against the new ones. ``--new-schema NAME`` runs the new statement on an existing schema
 instead (e.g. one built by ``tests/bench/search.py``), ``--old-schema NAME`` the old one.
+
+On PostgreSQL the new statement runs on a connection of ``Database.search_engine`` (settings for
+the session, autocommit), the old one on the main engine's, each held for the whole run (no
+checkout per search). ``--through-engine`` instead hands each search the engine, as
+``SearchService`` does: a checkout per search, with the main pool's ping for the old one (each
+pool then keeps the one connection whose backend is measured).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
 
 from bot.search.query import parse_query  # noqa: E402
 from bot.search.tokens import term_matcher  # noqa: E402
@@ -153,7 +160,7 @@ async def run(
     query = module.IndexQuery(include=matchers, limit=10, with_text=True)
     server, cpu, started = server_cpu_ns(pid), time.process_time(), time.perf_counter()
     page = await module.SearchIndex(target).search(query)
-    if pid is not None:
+    if pid is not None and isinstance(target, AsyncConnection):
         await target.commit()  # the search's SET LOCALs end with its transaction, as in the app
     elapsed = (time.perf_counter() - started) * 1000
     used = (time.process_time() - cpu) * 1000 + (server_cpu_ns(pid) - server) / 1e6
@@ -182,6 +189,9 @@ async def main() -> None:
     )
     parser.add_argument("--new-schema", help="new statement on this existing schema")
     parser.add_argument("--old-schema", help="old statement on this existing schema")
+    parser.add_argument(
+        "--through-engine", action="store_true", help="a checkout per search, as the app"
+    )
     args = parser.parse_args()
     old = load_old(args.old)
     segmentation.load()
@@ -211,15 +221,18 @@ async def main() -> None:
         new_db = Database(PG_URL, schema=new_schema)
         print(f"old: {db.schema}, new: {new_schema}", file=sys.stderr)
     connections = []
-    targets: list[Any] = [new_db.engine, db.engine]  # [new, old]
+    targets: list[Any] = [new_db.search_engine, db.engine]  # [new, old]
     pids: list[int | None] = [None, None]
     if args.backend == "postgresql":
-        for n, database in enumerate((new_db, db)):
-            connection = await database.engine.connect()
+        for n, engine in enumerate(targets):
+            connection = await engine.connect()
             pids[n] = await connection.scalar(text("SELECT pg_backend_pid()"))
             await connection.commit()
-            targets[n] = connection
-            connections.append(connection)
+            if args.through_engine:
+                await connection.close()  # back to its pool, which hands it to every search
+            else:
+                targets[n] = connection
+                connections.append(connection)
     mixes = {
         "fixed 26": QUERIES,
         f"broad 300 (seed {args.seed})": broad_mix(real_corpus(), args.seed),
