@@ -235,17 +235,16 @@ def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
     """Every hand-labelled set (the training rounds and the fresh held-out set) shares no id and
     no normalised title with the sets it was drawn apart from, and each of its items has one of
     the six sections, all six used."""
-    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
+    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title, read_jsonl
     from tests.quality.section_training_round3 import ROUND3_SET, ROUND4_SET
-    from tests.quality.section_training_set import jsonl_rows
 
     paths = {"eval": EVAL_SET, "hand": HAND_SET, "fresh": FRESH_SET, "round3": ROUND3_SET,
              "round4": ROUND4_SET}
-    items = jsonl_rows(paths[drawn])
+    items = read_jsonl(paths[drawn])
     assert len(items) == count
     assert len({item["id"] for item in items}) == count
     assert {item["section"] for item in items} == set(SECTIONS)
-    others = [item for name in apart_from for item in jsonl_rows(paths[name])]
+    others = [item for name in apart_from for item in read_jsonl(paths[name])]
     assert not {item["id"] for item in items} & {item["id"] for item in others}
     assert not ({normal_title(item["title"]) for item in items}
                 & {normal_title(item["title"]) for item in others})

@@ -281,10 +281,20 @@ class WeakItem:
 _WEAK_CUES = [(section, re.compile(pattern)) for section, pattern in WEAK_TITLE_CUES]
 
 
-def _weak_section(title: str) -> str | None:
+def cued_sections(title: str) -> list[str]:
+    """The sections whose weak-label cues the title has (WEAK_TITLE_CUES)."""
+    return [section for section, pattern in _WEAK_CUES if pattern.search(title)]
+
+
+def weak_section(title: str) -> str | None:
     """The one section whose cues the title has; None for none or several."""
-    hits = [section for section, pattern in _WEAK_CUES if pattern.search(title)]
+    hits = cued_sections(title)
     return hits[0] if len(hits) == 1 else None
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """The items of a labelled set, one JSON object a line."""
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 def normal_title(title: str) -> str:
@@ -336,8 +346,7 @@ def evaluation_exclusions() -> tuple[set[str], set[str]]:
     """Ids and normalised titles of every evaluation item (the eval set, tuning and held-out,
     and the fresh set): no weak label may come from them, nor from the same headline stored
     under another id (a repeat on another day, the other source)."""
-    rows = [json.loads(line) for path in (EVAL_SET, FRESH_SET) if path.is_file()
-            for line in path.read_text("utf-8").splitlines() if line.strip()]
+    rows = [row for path in (EVAL_SET, FRESH_SET) if path.is_file() for row in read_jsonl(path)]
     return {row["id"] for row in rows}, {normal_title(row["title"]) for row in rows}
 
 
@@ -350,7 +359,7 @@ def weak_title_examples(
             for key, title, lead in xwlb_records(corpora)
             if key not in exclude and not ROUNDUP_TITLES.search(title)
             and normal_title(title) not in exclude_titles
-            and (section := _weak_section(title))]
+            and (section := weak_section(title))]
 
 
 def weak_rmrb_examples(
@@ -362,7 +371,7 @@ def weak_rmrb_examples(
             for key, title, lead in rmrb_records(corpora)
             if key not in exclude and title.strip() not in NOT_ARTICLES
             and normal_title(title) not in exclude_titles
-            and (section := _weak_section(title))]
+            and (section := weak_section(title))]
 
 
 def corpus_leads(corpora: Path, ids: set[str]) -> dict[str, str]:
@@ -376,8 +385,7 @@ def hand_labelled_items(
 ) -> list[SectionLabel]:
     """The hand-labelled training sets with each item's lead from the corpora (an item whose
     source is absent keeps its title alone)."""
-    rows = [json.loads(line) for path in paths
-            for line in path.read_text("utf-8").splitlines() if line.strip()]
+    rows = [row for path in paths for row in read_jsonl(path)]
     leads = corpus_leads(corpora, {row["id"] for row in rows})
     return [
         SectionLabel(row["id"], row["title"], leads.get(row["id"], ""), row["section"])
@@ -407,8 +415,7 @@ def fit_offsets(
 def eval_items(held_out: bool) -> list[dict]:
     """The eval set's tuning split (index % 4 != 3) or its held-out quarter: the one split rule
     for training, calibration and the evaluation scripts."""
-    lines = [line for line in EVAL_SET.read_text("utf-8").splitlines() if line.strip()]
-    return [json.loads(line) for i, line in enumerate(lines) if (i % 4 == 3) == held_out]
+    return [item for i, item in enumerate(read_jsonl(EVAL_SET)) if (i % 4 == 3) == held_out]
 
 
 def tuning_items() -> list[dict]:

@@ -20,11 +20,12 @@ import sys
 from collections.abc import Callable
 
 from bot.text.section_training import (
-    _WEAK_CUES,
     EVAL_SET,
     FRESH_SET,
     HAND_SET,
+    cued_sections,
     normal_title,
+    read_jsonl,
 )
 from bot.text.sections import SECTIONS, section_scores
 from tests.quality.section_training_set import (
@@ -33,7 +34,6 @@ from tests.quality.section_training_set import (
     KeptApart,
     corpus_items,
     drawing_model,
-    jsonl_rows,
 )
 
 ROUND3_SET = EVAL_SET.with_name("sections_train_round3.jsonl")
@@ -50,16 +50,16 @@ ROUND4_COUNTS = {"random": 40, "科教": 40, "社会": 40}
 
 def draw(round_number: int = 3) -> list[dict]:
     """The candidates in order: {id, title, lead, sample}."""
-    kept_apart = jsonl_rows(EVAL_SET) + jsonl_rows(FRESH_SET) + jsonl_rows(HAND_SET)
+    kept_apart = read_jsonl(EVAL_SET) + read_jsonl(FRESH_SET) + read_jsonl(HAND_SET)
     seed, revision, counts = SEED, MODEL_REVISION, ROUND3_COUNTS
     if round_number == 4:
-        kept_apart += jsonl_rows(ROUND3_SET)
+        kept_apart += read_jsonl(ROUND3_SET)
         seed, revision, counts = ROUND4_SEED, ROUND4_MODEL_REVISION, ROUND4_COUNTS
     kept = KeptApart(kept_apart)
     pool = [
         item for item in corpus_items()
         if item["lead"] and len(normal_title(item["title"])) >= MIN_TITLE_CHARS
-        and not any(pattern.search(item["title"]) for _, pattern in _WEAK_CUES)
+        and not cued_sections(item["title"])
         and kept.admits(item)
     ]
     random.Random(seed).shuffle(pool)

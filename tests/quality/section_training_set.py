@@ -48,6 +48,7 @@ from bot.text.section_training import (
     ROUNDUP_TITLES,
     corpus_records,
     normal_title,
+    read_jsonl,
 )
 from bot.text.sections import MODEL_PATH, SECTIONS, SectionModel, section_scores
 
@@ -69,11 +70,6 @@ WEAK_SECTION_WORDS = re.compile(
 SHINGLE = 8
 TEXT_OVERLAP = 0.3
 MIN_TITLE_CHARS = 4
-
-
-def jsonl_rows(path: Path) -> list[dict]:
-    """The items of a fixture, one JSON object a line."""
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 def shingles(text: str) -> set[str]:
@@ -171,7 +167,7 @@ def drawing_model(revision: str = MODEL_REVISION) -> SectionModel:
 
 
 def draw() -> list[dict]:
-    evaluation = KeptApart(jsonl_rows(EVAL_SET))
+    evaluation = KeptApart(read_jsonl(EVAL_SET))
     pool = [item for item in corpus_items()
             if len(normal_title(item["title"])) >= MIN_TITLE_CHARS and item["lead"]
             and evaluation.admits(item)]

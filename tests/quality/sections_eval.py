@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.text.section_training import _weak_section, eval_items
+from bot.text.section_training import eval_items, weak_section
 from bot.text.sections import SECTIONS, SectionModel, classify_section, load_model
 from tests.quality.sections_fresh_set import fresh_items
 
@@ -66,7 +66,7 @@ def main(argv: list[str]) -> int:
     for g in SECTIONS:
         print(f"  {g}  " + " ".join(f"{confusion[(g, p)]:4d}" for p in SECTIONS))
     if fresh:
-        cued = [_weak_section(item["title"]) is not None for item in items]
+        cued = [weak_section(item["title"]) is not None for item in items]
         for name, keep in (("title with a cue", True), ("cue-less title", False)):
             pairs = [(g, p) for g, p, c in zip(gold, predicted, cued, strict=True) if c == keep]
             part, part_sections = scores([g for g, _ in pairs], [p for _, p in pairs])

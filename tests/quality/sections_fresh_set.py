@@ -27,14 +27,13 @@ import json
 import re
 import sys
 
-from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title
+from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title, read_jsonl
 from tests.quality.section_training_set import (
     MIN_TITLE_CHARS,
     DistinctDraw,
     KeptApart,
     alternate_sources,
     corpus_items,
-    jsonl_rows,
 )
 
 SEED = 2029
@@ -50,7 +49,7 @@ LEADER_TITLE = re.compile(
 
 def draw() -> list[dict]:
     """The fresh set's items in order: {id, title, lead, sample}."""
-    kept_apart = KeptApart(jsonl_rows(EVAL_SET) + jsonl_rows(HAND_SET))
+    kept_apart = KeptApart(read_jsonl(EVAL_SET) + read_jsonl(HAND_SET))
     pool = [item for item in corpus_items()
             if len(normal_title(item["title"])) >= MIN_TITLE_CHARS and item["lead"]
             and kept_apart.admits(item)]
@@ -64,7 +63,7 @@ def draw() -> list[dict]:
 
 def fresh_items() -> list[dict]:
     """The labelled fresh set (empty when the fixture is absent)."""
-    return jsonl_rows(FRESH_SET) if FRESH_SET.is_file() else []
+    return read_jsonl(FRESH_SET) if FRESH_SET.is_file() else []
 
 
 def main(argv: list[str]) -> int:

@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.text.section_training import EVAL_SET, eval_items
+from bot.text.section_training import EVAL_SET, eval_items, read_jsonl
 from bot.text.sections import SECTIONS, load_model
 from tests.quality.sections_eval import predict, scores
 
@@ -29,8 +29,7 @@ ADJUDICATED = EVAL_SET.with_name("sections_heldout_adjudicated.jsonl")
 
 def read_sections(path: Path) -> dict[str, str]:
     """id -> section of a labels file (one JSON object per line)."""
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    return {row["id"]: row["section"] for row in rows}
+    return {row["id"]: row["section"] for row in read_jsonl(path)}
 
 
 def cohen_kappa(first: list[str], second: list[str]) -> float:
