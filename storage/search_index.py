@@ -481,18 +481,17 @@ class SearchIndex:
                 rows = _read_in_place(self.session, sql, params)
                 if rows is not None:
                     return rows
-            if not _has_session_settings(self.session):
-                async with self.session.connect() as connection:
-                    return await SearchIndex(connection)._rows(sql, params)
+            unpinged = _has_session_settings(self.session)
             try:
                 async with self.session.connect() as connection:
                     return await SearchIndex(connection)._rows(sql, params)
             except DBAPIError as exc:
-                if not exc.connection_invalidated:
+                if not (unpinged and exc.connection_invalidated):
                     raise
-            # The pooled connection was dead (a server restart, a network cut): SQLAlchemy has
-            # dropped it and every connection pooled before it; a search changes nothing, so it
-            # runs again on a fresh one (what the main pool's ping before each use does).
+            # The search pool's connection was dead (a server restart, a network cut):
+            # SQLAlchemy has dropped it and every connection pooled before it; a search changes
+            # nothing, so it runs again on a fresh one (what the main pool's ping before each use
+            # does).
             async with self.session.connect() as connection:
                 return await SearchIndex(connection)._rows(sql, params)
         if self.dialect == "sqlite":

@@ -794,7 +794,7 @@ async def test_migration_0014_partitions_an_index_and_its_downgrade_restores_it(
         assert sorted(h.id for h in page.results) == sorted([*ids, new])
 
 
-async def _index_definitions(database: Database, table: str = "search_documents") -> set[str]:
+async def _index_names(database: Database, table: str = "search_documents") -> set[str]:
     from sqlalchemy import text
 
     async with database.engine.connect() as connection:
@@ -806,6 +806,9 @@ async def _index_definitions(database: Database, table: str = "search_documents"
         return {str(row[0]) for row in rows}
 
 
+_PLAIN_INDEXES = {
+    "ix_search_documents_id", "ix_search_documents_grams", "ix_search_documents_chars"
+}
 _BOUNDARY_IDS = sorted({
     1, 1023, 1024, 2047, 2048, 16383, 16384, 16385, 17407, 17408, 18431, 18432, 20479, 20480,
     20481, 32767, 32768, 32769,
@@ -826,19 +829,18 @@ async def test_migration_0015_indexes_blocks_and_its_downgrade_restores_0014s_in
         config.attributes["connection"] = connection
         command.downgrade(config, "0014")
 
-    plain = {"ix_search_documents_id", "ix_search_documents_grams", "ix_search_documents_chars"}
     blocks = {"ix_search_documents_id", "ix_search_documents_block_grams",
               "ix_search_documents_block_chars"}
     async with scratch_database("postgresql", tmp_path) as database:
         await database.upgrade("0014")
         await _store_with_ids(database, _rows_with_ids(_BOUNDARY_IDS))
-        assert await _index_definitions(database) == plain
+        assert await _index_names(database) == _PLAIN_INDEXES
         await database.upgrade()
-        assert await _index_definitions(database) == blocks
+        assert await _index_names(database) == blocks
         page = await SearchService(database).search("台风", limit=50)
         assert [h.id for h in page.results] == _BOUNDARY_IDS[::-1]
         await _store_with_ids(database, _rows_with_ids([50_000]))  # a new partition, number 3
-        assert len(await _index_definitions(database, "search_documents_3")) == 3
+        assert len(await _index_names(database, "search_documents_3")) == 3
         async with database.engine.connect() as connection:
             definitions = await connection.run_sync(
                 lambda c: c.exec_driver_sql(
@@ -849,7 +851,7 @@ async def test_migration_0015_indexes_blocks_and_its_downgrade_restores_0014s_in
         assert definitions and all("article_id / 1024" in d for d in definitions)
         async with database.engine.begin() as connection:
             await connection.run_sync(downgrade_to_0014)
-        assert await _index_definitions(database) == plain
+        assert await _index_names(database) == _PLAIN_INDEXES
         page = await SearchService(database).search("台风", limit=50)
         assert [h.id for h in page.results] == [50_000, *_BOUNDARY_IDS[::-1]]
 
@@ -884,9 +886,7 @@ async def test_without_btree_gin_0015_keeps_the_plain_indexes_and_the_search_sti
             async with database.engine.begin() as connection:
                 await connection.run_sync(upgrade)
         assert "no_such_extension_here unavailable" in caplog.text
-        assert await _index_definitions(database) == {
-            "ix_search_documents_id", "ix_search_documents_grams", "ix_search_documents_chars"
-        }
+        assert await _index_names(database) == _PLAIN_INDEXES
         for window in (1, 5, len(_BOUNDARY_IDS)):
             page = await SearchService(database).search("台风", limit=window)
             assert [h.id for h in page.results] == _BOUNDARY_IDS[::-1][:window]
