@@ -30,7 +30,8 @@ paper's English name and an English date, an editor line at the foot, other cred
 countdown and jump-line forms. It was reported in round three and is no longer blind; since round
 four `--classes` counts it too, and a fresh group (FRESH, below) was sealed instead. FRESH was
 reported in round four; round five seals NOVEL (below, `--groups novel`, never by `--classes`),
-which also sets a cut rule (★, a row of dashes) between stories.
+which also sets a cut rule (★, a row of dashes) between stories. NOVEL was reported in round
+five; round six seals SIXTH (`--groups sixth`, never by `--classes`).
 
 Figures are those of page_parser_eval (headline precision/recall, paragraphs exact); teasers are not
 articles of the page and are left out of the headline figures. `--classes` also counts lines of
@@ -277,6 +278,59 @@ NOVEL: dict[str, Setting] = {
     ),
 }
 NOVEL_SEED = 20261208
+# Round six (issue 14, 2026-12-06): NOVEL was reported in round five, so SIXTH is sealed before
+# any change of round six, committed on its own with its figure before the parser is touched.
+# Odd-numbered pages, another seed (SIXTH_SEED). Forms no other group prints: the paper's name in
+# pinyin ("人民日报 RENMIN RIBAO") over a weekday set before its date ("星期五 2019年10月25日");
+# a letter-prefixed page with a middle dot ("A04·要闻"); a date with the lunar year
+# ("2019年10月25日 农历己亥年"); a foot with section, page and editor on one line
+# ("要闻 第4版 责编：李明") or editor and proofreader ("编辑：孙敏 校对：周强"); jump lines with
+# the page in Chinese numerals ("（下转第五版）") or in full-width figures ("（下转第５版）");
+# credits 光明图片, "图片来源：新华社", 本报资料照片, "中新社发 张强 摄", "本报通讯员 林海摄",
+# "人民网记者 翁奇羽摄"; box labels 名词解释, 新闻背景, 知识窗; countdowns "离开幕还有 200 天",
+# "还有 500 天"; widths 16 all page, 11/16 and 10/14/17 mixed per paragraph. Scored by
+# `--groups sixth` only, never by `--classes`.
+SIXTH: dict[str, Setting] = {
+    "sixth-16-pinyin-ears": Setting(
+        widths=(16, 16),
+        ears_top=("人民日报 RENMIN RIBAO", "星期{w} {y}年{m}月{d}日"),
+        credits=("光明图片", "本报通讯员 林海摄"),
+        credit_share=0.12,
+        jump_share=0.25,
+        jump_form="（下转第{cn}版）",
+        box_labels=("名词解释",),
+        split_share=0.4,
+    ),
+    "sixth-mixed-11-16": Setting(
+        widths=(11, 16),
+        paragraph_widths=(11, 16),
+        ears_top=("A{pp}·要闻",),
+        ears_bottom=("编辑：孙敏 校对：周强",),
+        credits=("图片来源：新华社", "中新社发 张强 摄"),
+        credit_share=0.12,
+        teasers=True,
+        jump_share=0.2,
+        jump_form="（下转第{fn}版）",
+        countdowns=("第十一届中国花卉博览会\n离开幕还有 200 天",),
+        box_labels=("新闻背景",),
+        split_share=0.45,
+    ),
+    "sixth-mixed-10-14-17": Setting(
+        widths=(10, 17),
+        paragraph_widths=(10, 14, 17),
+        ears_top=("{y}年{m}月{d}日 农历己亥年",),
+        ears_bottom=("要闻 第{p}版 责编：李明",),
+        credits=("本报资料照片", "人民网记者 翁奇羽摄"),
+        credit_share=0.15,
+        jump_share=0.3,
+        jump_form="（下转第{cn}版）",
+        countdowns=("北京2022年冬残奥会\n还有 500 天",),
+        box_labels=("知识窗",),
+        split_share=0.5,
+    ),
+}
+SIXTH_SEED = 20261209
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 CHINESE_DIGITS = "〇一二三四五六七八九"
 WEEKDAYS = "一二三四五六日"
 ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -345,7 +399,14 @@ def set_page(page: CorpusPage, setting: Setting, rng: random.Random) -> str:
         following = raw_lines[position + 1] if position + 1 < len(raw_lines) else ""
         story_ends = is_paragraph and following[:1] not in ("\u3000", " ", "\xa0")
         if story_ends and rng.random() < setting.jump_share:
-            blocks.append(setting.jump_form.format(n=rng.randint(2, 20)))
+            jump_page = rng.randint(2, 20)
+            blocks.append(
+                setting.jump_form.format(
+                    n=jump_page,
+                    cn=_chinese_number(jump_page),
+                    fn=str(jump_page).translate(FULL_WIDTH_DIGITS),
+                )
+            )
         elif is_paragraph and setting.credits and rng.random() < setting.credit_share:
             blocks.append(rng.choice(setting.credits))
         if setting.story_rule and story_ends and following:
@@ -450,8 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--groups",
         default="tuning,held,sealed",
-        help="comma-separated groups to score: tuning, held, sealed, fresh, novel (novel: the "
-        "sealed group of round five; score it only for the figures before and after the round)",
+        help="comma-separated groups to score: tuning, held, sealed, fresh, novel, sixth (sixth: "
+        "the sealed group of round six; score it only for the figures before and after the round)",
     )
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
@@ -470,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         ("sealed", "sealed", SEALED, held_out_pages(pages), SEALED_SEED),
         ("fresh", "fresh sealed", FRESH, held_out_pages(pages), FRESH_SEED),
         ("novel", "novel sealed", NOVEL, held_out_pages(pages), NOVEL_SEED),
+        ("sixth", "sixth sealed", SIXTH, held_out_pages(pages), SIXTH_SEED),
     ):
         if group not in groups:
             continue
@@ -481,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     if timings:
         print(f"\nmean parse time per page: {1000 * sum(timings) / len(timings):.1f} ms")
     if args.classes:
-        # Never the novel sealed group: its errors are not looked at.
+        # Never the novel or sixth sealed groups: their errors are not looked at.
         for group, split, settings, chosen, seed in (
             ("tuning", "tuning", TUNING, tuning_pages(pages), 20191001),
             ("held", "held out", HELD_OUT, held_out_pages(pages), 20191001),
