@@ -55,12 +55,13 @@ RECENCY_HALF_SCORE_DAYS = 365.0
 # (an exact count of 经济 or 习近平 at 100k articles costs 2-8 ms, more than all the rest).
 DEFAULT_WINDOW = 200
 COUNT_LIMIT = 500
-# On PostgreSQL a match of a phrase (or of a query with exclusions) is confirmed on the row's
-# tsvector, read from TOAST (10-30 us a row), so counting such matches to COUNT_LIMIT + 1 was most
-# of the slowest searches (现代化 社会主义 建立 at 100k: 21 -> 8.5 ms CPU). They are counted up to
-# this instead (the ranking window reads as many): beyond it the total is "more than 200". GIN
-# alone answers a query of words and characters, which is still counted to COUNT_LIMIT.
-PG_CHECKED_COUNT_LIMIT = DEFAULT_WINDOW
+# PostgreSQL counts every query only as far as the ranking window reads (beyond it the total is
+# "more than 200"): each match counted is a row visited, newest first, block after block and
+# partition after partition, and its phrase confirmed on the row's TOASTed tsvector (10-30 us).
+# Counting past the window to COUNT_LIMIT + 1 was most of the slowest searches: phrases
+# (现代化 社会主义 建立 at 100k: 21 -> 8.5 ms CPU), and at 1M words in 0.1-1 % of the articles,
+# which walked 5-30 partitions for their 501st match.
+PG_COUNT_LIMIT = DEFAULT_WINDOW
 
 # PostgreSQL tsvector limits: positions are 1..16383 and at most 255 are kept per lexeme.
 PG_MAX_POSITION = 16383
@@ -720,18 +721,11 @@ def _rank_parts(
 def count_limit(dialect: str, query: IndexQuery) -> int:
     """How far ``query``'s matches are counted on ``dialect``: beyond it ``MatchPage.total`` is
     this number with ``total_exact`` false. Never below the window; on PostgreSQL at most
-    PG_CHECKED_COUNT_LIMIT when matches are confirmed row by row (phrases, exclusions)."""
+    PG_COUNT_LIMIT (every match counted there is a row visited)."""
     window = max(1, query.window)
-    if dialect == "postgresql" and _pg_checks_rows(query):
-        return max(window, min(query.count_limit, PG_CHECKED_COUNT_LIMIT))
+    if dialect == "postgresql":
+        return max(window, min(query.count_limit, PG_COUNT_LIMIT))
     return max(query.count_limit, window)
-
-
-def _pg_checks_rows(query: IndexQuery) -> bool:
-    """Whether PostgreSQL confirms matches on each row (see ``_postgres_search``'s ``checks``):
-    a phrase of more than one gram, or any exclusion."""
-    phrases = any(len(m.tokens) > 1 for m in query.include if not m.single_char)
-    return phrases or bool(query.exclude)
 
 
 def _common_params(params: dict[str, Any], query: IndexQuery, dialect: str) -> None:

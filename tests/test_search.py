@@ -246,23 +246,27 @@ async def test_total_is_counted_exactly_beyond_the_ranking_window(db: Database) 
     assert [m.article_id for m in page.matches] == sorted(ids, reverse=True)[:3]
 
 
-async def test_a_phrase_is_counted_as_far_as_its_backend_confirms_it_cheaply(
+async def test_postgresql_counts_every_query_only_as_far_as_the_window(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """PostgreSQL confirms a phrase on each row, so it counts phrases only up to
-    ``PG_CHECKED_COUNT_LIMIT`` (and says "more than that"); words are counted to the caller's
-    limit on both backends, and the window is the newest matches either way."""
-    monkeypatch.setattr(search_index, "PG_CHECKED_COUNT_LIMIT", 5)
+    """Every match PostgreSQL counts is a row it visits, so it counts phrases, words,
+    characters and exclusions alike only up to ``PG_COUNT_LIMIT`` (and says "more than that");
+    SQLite counts to the caller's limit; the window is the newest matches either way."""
+    monkeypatch.setattr(search_index, "PG_COUNT_LIMIT", 5)
     ids = await _store(db, *[_new(f"台风过境{i}") for i in range(12)])
     phrase = term_matcher(normalize_for_matching("台风过境"))
     word = term_matcher(normalize_for_matching("台风"))
+    char = term_matcher(normalize_for_matching("台"))
     other = term_matcher(normalize_for_matching("暴雨"))
-    assert phrase is not None and word is not None and other is not None
-    checked = 5 if db.engine.dialect.name == "postgresql" else 10
+    assert phrase is not None and word is not None and char is not None and other is not None
+    counted = 5 if db.engine.dialect.name == "postgresql" else 10
     async with db.session() as session:
         index = SearchIndex(session)
         for include, exclude, total in (
-            ((phrase,), (), checked), ((word,), (), 10), ((word,), (other,), checked)
+            ((phrase,), (), counted),
+            ((word,), (), counted),
+            ((char,), (), counted),
+            ((word,), (other,), counted),
         ):
             query = IndexQuery(include=include, exclude=exclude, limit=3, window=3, count_limit=10)
             page = await index.search(query)

@@ -84,8 +84,8 @@ class SearchHit:
 class SearchPage:
     """One page of results, best first. ``total`` is the number of matching articles, exact when
     ``total_exact``; a term found in more than ``COUNT_LIMIT`` articles is not counted further
-    (``total`` is then that limit: show it as "500+"; on PostgreSQL a phrase is counted to the
-    ranking window only, "200+", see ``storage.search_index.count_limit``)."""
+    (``total`` is then that limit: show it as "500+"; PostgreSQL counts to the ranking window
+    only, "200+", see ``storage.search_index.count_limit``)."""
 
     query: str
     total: int

@@ -28,7 +28,9 @@ On PostgreSQL the new statement runs on a connection of ``Database.search_engine
 the session, autocommit), the old one on the main engine's, each held for the whole run (no
 checkout per search). ``--through-engine`` instead hands each search the engine, as
 ``SearchService`` does: a checkout per search, with the main pool's ping for the old one (each
-pool then keeps the one connection whose backend is measured).
+pool then keeps the one connection whose backend is measured). ``--old-search-pool`` runs the old
+statement through ``Database.search_engine`` as well, for old code that reads through it too (both
+sides then differ in their statement only).
 """
 
 from __future__ import annotations
@@ -192,6 +194,11 @@ async def main() -> None:
     parser.add_argument(
         "--through-engine", action="store_true", help="a checkout per search, as the app"
     )
+    parser.add_argument(
+        "--old-search-pool",
+        action="store_true",
+        help="the old statement through Database.search_engine too (old code that has it)",
+    )
     args = parser.parse_args()
     old = load_old(args.old)
     segmentation.load()
@@ -221,7 +228,8 @@ async def main() -> None:
         new_db = Database(PG_URL, schema=new_schema)
         print(f"old: {db.schema}, new: {new_schema}", file=sys.stderr)
     connections = []
-    targets: list[Any] = [new_db.search_engine, db.engine]  # [new, old]
+    old_engine = db.search_engine if args.old_search_pool else db.engine
+    targets: list[Any] = [new_db.search_engine, old_engine]  # [new, old]
     pids: list[int | None] = [None, None]
     if args.backend == "postgresql":
         for n, engine in enumerate(targets):
