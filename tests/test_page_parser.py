@@ -1019,15 +1019,21 @@ def test_group_model_runs_without_scikit_learn() -> None:
 
 @pytest.mark.parametrize(
     "head",
-    [("大湾区建设按下快进键——", "十个字的新闻标题在此"), ("合作共赢（大使随笔）",)],
-    ids=["title-under-kicker", "column-tag"],
+    [
+        ("大湾区建设按下快进键——", "十个字的新闻标题在此"),
+        ("合作共赢（大使随笔）",),
+        ("（下转第2版）", "丁石孙同志遗体火化了"),
+        ("国务院关于监管的决定",),
+    ],
+    ids=["title-under-kicker", "column-tag", "after-a-jump-line", "document-title"],
 )
 def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
     head: tuple[str, ...],
 ) -> None:
-    """On a page whose cut pieces show a 12-character column, a title under a —— kicker or a
-    title ending with a column tag ("合作共赢（大使随笔）") is a headline even when its length
-    is a whole line less the indent (10 characters): it is not glued to the paragraph under it."""
+    """On a page whose cut pieces show a 12-character column, a title under a —— kicker, a
+    title ending with a column tag ("合作共赢（大使随笔）"), the first block after a jump line
+    and a document's title are headlines even when their length is a whole line less the indent
+    (10 characters): they are not glued to the paragraph under them."""
     cut = [
         ("各地各部门认真贯彻落实为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
         ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
@@ -1042,6 +1048,41 @@ def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
     articles = parse_page(page, EDITION).articles
     assert [article.title for article in articles] == ["秋收时节农事忙", head[-1]]
     assert articles[1].paragraphs == ("城乡活力增强，企业群众获益。", BODY)
+
+
+def test_cut_piece_under_a_subhead_is_joined_when_only_certain_cuts_show_the_column() -> None:
+    """On a page of many headings their lengths hide the column width among the unfinished
+    blocks; the blocks certainly cut (ending on a comma) still show it (12 characters). A block of
+    whole lines of it under a subhead ("苏州稻香村将持续提升", 10 characters) is the first piece
+    of the paragraph under it, not a second headline line making the subhead a title."""
+    cut = [
+        ("各地各部门认真贯彻，", "落实会议精神，取得了明显成效。"),
+        ("全市上下凝心聚力地，", "推动重点项目建设取得新进展。"),
+        ("广大干部群众都积极，", "投身乡村振兴实践，农民生活更加富足。"),
+    ]
+    pieces = [piece for pair in cut for piece in pair]
+    paragraph = "苏州稻香村将持续提升产品标准，通过科技赋能，引领行业发展。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        *pieces,
+        BODY,
+        "科技赋能产业升级",
+        paragraph[:10],
+        paragraph[10:],
+        BODY_2,
+        "金秋十月硕果累累",
+        "——各地丰收节活动综述",
+        "■记者 李某",
+        BODY,
+        "乡村振兴谱新篇",
+        "——来自基层的报道",
+        "■记者 赵某",
+        BODY_2,
+    )
+    articles = parse_page(page, EDITION).articles
+    assert any(paragraph in article.paragraphs for article in articles)
+    assert all(article.subtitle != paragraph[:10] for article in articles)
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,12 @@ from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     CJK,
     COLUMN_TAG,
+    COMMAS,
     CONTINUATION_END,
     CONTINUATION_START,
+    DOCUMENT_TITLE,
+    EDITOR_CREDIT,
+    FORUM_AUTHOR,
     KICKER_DASHES,
     MAX_COLUMN_CHARS,
     MAX_CUT_WORD_CHARS,
@@ -27,7 +31,11 @@ from bot.ingest.page_parser.patterns import (
     MIN_COLUMN_CHARS,
     MIN_COLUMN_EVIDENCE,
     MIN_COLUMN_SHARE,
+    MIN_CUT_EVIDENCE,
+    MIN_CUT_LEAD,
+    MIN_CUT_SHARE,
     NUMBER_UNITS,
+    PAGE_REFERENCE,
     SUBTITLE_DASHES,
     TIME_OPENING,
     WORD_WINDOW_CHARS,
@@ -58,11 +66,46 @@ def column_width(lines: list[Line]) -> int | None:
     ]
     best, best_count = None, 0
     for width in range(MIN_COLUMN_CHARS, MAX_COLUMN_CHARS + 1):
-        count = sum(1 for length in lengths if length >= width - 2 and (length + 2) % width == 0)
+        count = sum(1 for length in lengths if _fills_whole_lines_of(length, width))
         if count >= best_count:
             best, best_count = width, count
     enough = max(MIN_COLUMN_EVIDENCE, MIN_COLUMN_SHARE * len(lengths))
+    return best if best_count >= enough else _width_of_certain_cuts(lines)
+
+
+def _width_of_certain_cuts(lines: list[Line]) -> int | None:
+    """The column width shown by the blocks that were certainly cut (ending on a comma, inside
+    a word or a quotation, on a word needing more): headlines do not muddle them as they do
+    the unfinished blocks above, so on a page full of headings the width still shows. One width
+    must fit at least half of them, and twice as many as any other width."""
+    lengths = [
+        len(line.text)
+        for line, following in pairwise(lines)
+        if not ends_sentence(line.text)
+        and not is_byline_or_dateline(following.text)
+        and _certainly_cut(line.text, following.text)
+    ]
+    fits = sorted(
+        (
+            (sum(1 for length in lengths if _fills_whole_lines_of(length, width)), width)
+            for width in range(MIN_COLUMN_CHARS, MAX_COLUMN_CHARS + 1)
+        ),
+        reverse=True,
+    )
+    (best_count, best), (second_count, _) = fits[0], fits[1]
+    enough = max(MIN_CUT_EVIDENCE, MIN_CUT_SHARE * len(lengths), MIN_CUT_LEAD * second_count)
     return best if best_count >= enough else None
+
+
+def _certainly_cut(before: str, after: str) -> bool:
+    """A block a column break cut for certain: it ends on a comma, inside an open quotation
+    or bracket, on a word that needs what follows, or inside a word."""
+    return (
+        before[-1] in COMMAS
+        or has_open_bracket(before)
+        or bool(CONTINUATION_END.search(before))
+        or cuts_a_word(before, after)
+    )
 
 
 def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
@@ -104,11 +147,24 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
 
 def _set_as_headline(joined: list[Line]) -> bool:
     """The last block is a headline however whole its lines look: it sits under a kicker ending
-    with —— ("…引起热烈反响——" / "让奋斗成为人生底色") or ends with a column tag
-    ("…与日俱增（大使随笔）"). The page's first block is its headline too."""
+    with —— ("…引起热烈反响——" / "让奋斗成为人生底色"), ends with a column tag ("…与日俱增
+    （大使随笔）") or follows what ends a piece (a jump line, a page pointer, the editors'
+    credit). The page's first block is its headline too; an author line ("（英国）拉尔夫·
+    马丁") and a document's title ("…关于…的决定") are no cut pieces whatever their length."""
     last = joined[-1].text
-    under_kicker = len(joined) > 1 and bool(KICKER_DASHES.search(joined[-2].text))
-    return len(joined) < 2 or under_kicker or bool(COLUMN_TAG.search(last))
+    if len(joined) < 2 or _ends_a_piece(joined[-2]):
+        return True
+    if FORUM_AUTHOR.match(last) or DOCUMENT_TITLE.search(last):
+        return True
+    return bool(KICKER_DASHES.search(joined[-2].text)) or bool(COLUMN_TAG.search(last))
+
+
+def _ends_a_piece(block: Line) -> bool:
+    """A jump line, a page pointer or the editors' credit ends a piece: the block after one
+    opens something, it is not the rest of a cut paragraph. (A picture credit does not: one
+    may stand between two paragraphs of a story.)"""
+    text = block.text
+    return block.is_jump or bool(PAGE_REFERENCE.match(text) or EDITOR_CREDIT.match(text))
 
 
 def _drop_jump_lines(lines: list[Line], trace: Trace) -> list[Line]:
@@ -203,7 +259,12 @@ def _opens_with_a_time(before: str, after: str) -> bool:
 
 def _fills_whole_lines(text: str, width: int) -> bool:
     """A block of whole column lines, the first indented: what a column break leaves."""
-    return len(text) >= width - 2 and (len(text) + 2) % width == 0
+    return _fills_whole_lines_of(len(text), width)
+
+
+def _fills_whole_lines_of(length: int, width: int) -> bool:
+    """A length of whole lines ``width`` wide, the first indented by two characters."""
+    return length >= width - 2 and (length + 2) % width == 0
 
 
 @cache

@@ -299,6 +299,12 @@ MAX_COLUMN_CHARS = 20
 MIN_COLUMN_EVIDENCE = 4
 # ... and at least this share of the unfinished blocks (headlines, cut pieces) do.
 MIN_COLUMN_SHARE = 0.6
+# Failing that, blocks certainly cut (on a comma, inside a word) show it: at least
+# MIN_CUT_EVIDENCE and MIN_CUT_SHARE of them fit one width, MIN_CUT_LEAD times as many as fit
+# any other.
+MIN_CUT_EVIDENCE = 3
+MIN_CUT_SHARE = 0.5
+MIN_CUT_LEAD = 2
 MAX_CUT_WORD_CHARS = 4
 # A speaker kicker ("国台办：") is short; a headline set over several lines may run long.
 MAX_SPEAKER_KICKER_CHARS = 16
