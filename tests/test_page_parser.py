@@ -1050,6 +1050,34 @@ def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
     assert articles[1].paragraphs == ("城乡活力增强，企业群众获益。", BODY)
 
 
+@pytest.mark.parametrize(
+    "piece_end", ["（下转第20版）", "本版摄影：李 舸 翁奇羽"], ids=["jump-line", "page-credit"]
+)
+def test_headline_after_a_piece_end_is_no_cut_piece_whatever_word_it_ends_on(
+    piece_end: str,
+) -> None:
+    """ "晾禾把" ends on 把, a word that needs what follows in a sentence; right after a jump line
+    or the page's credit it heads the next piece (a picture here) and is not glued to the
+    caption under it."""
+    caption = "10月24日，侗族妇女在风雨桥上晾晒禾把。"
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        piece_end,
+        "晾禾把",
+        caption,
+        "黎寒池摄（人民视觉）",
+        "金秋十月硕果累累",
+        "■记者 李某",
+        BODY_2,
+    )
+    articles = parse_page(page, EDITION).articles
+    titles = [article.title for article in articles]
+    assert titles == ["秋收时节农事忙", "晾禾把", "金秋十月硕果累累"]
+    assert articles[1].paragraphs == (caption,)
+
+
 def test_cut_piece_under_a_subhead_is_joined_when_only_certain_cuts_show_the_column() -> None:
     """On a page of many headings their lengths hide the column width among the unfinished
     blocks; the blocks certainly cut (ending on a comma) still show it (12 characters). A block of

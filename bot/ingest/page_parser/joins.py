@@ -35,6 +35,7 @@ from bot.ingest.page_parser.patterns import (
     MIN_CUT_LEAD,
     MIN_CUT_SHARE,
     NUMBER_UNITS,
+    PAGE_CREDIT,
     PAGE_REFERENCE,
     SUBTITLE_DASHES,
     TIME_OPENING,
@@ -121,7 +122,7 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
             continue
         following = lines[index + 1] if index + 1 < len(lines) else None
         column = width if len(joined) > 1 and not _set_as_headline(joined) else None
-        if joined and continues(joined[-1], line, following, column):
+        if joined and not _heads_a_piece(joined) and continues(joined[-1], line, following, column):
             previous = joined[-1]
             joined[-1] = Line(
                 previous.text + line.text,
@@ -159,12 +160,21 @@ def _set_as_headline(joined: list[Line]) -> bool:
     return bool(KICKER_DASHES.search(joined[-2].text)) or bool(COLUMN_TAG.search(last))
 
 
+def _heads_a_piece(joined: list[Line]) -> bool:
+    """A heading-like block right after what ends a piece is the next piece's headline: it is
+    never the first piece of a cut paragraph ("（下转第20版）" / "晾禾把" / "10月24日，…"),
+    whatever word it ends on."""
+    return len(joined) > 1 and _ends_a_piece(joined[-2]) and is_heading_like(joined[-1].text)
+
+
 def _ends_a_piece(block: Line) -> bool:
-    """A jump line, a page pointer or the editors' credit ends a piece: the block after one
-    opens something, it is not the rest of a cut paragraph. (A picture credit does not: one
-    may stand between two paragraphs of a story.)"""
+    """A jump line, a page pointer, the editors' or the page's credit ("本版摄影：…") ends a
+    piece: the block after one opens something, it is not the rest of a cut paragraph. (A
+    picture credit does not: one may stand between two paragraphs of a story.)"""
     text = block.text
-    return block.is_jump or bool(PAGE_REFERENCE.match(text) or EDITOR_CREDIT.match(text))
+    if block.is_jump or PAGE_REFERENCE.match(text):
+        return True
+    return bool(EDITOR_CREDIT.match(text) or PAGE_CREDIT.match(text))
 
 
 def _drop_jump_lines(lines: list[Line], trace: Trace) -> list[Line]:

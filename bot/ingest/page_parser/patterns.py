@@ -115,6 +115,8 @@ BOX_LABEL = re.compile(
 EDITOR_CREDIT = re.compile(
     r"^(?:本版|本期)?(?:责编|编辑|责任编辑|版式(?:设计)?|美编|美术编辑|主编|校对)\s*[：:]"
 )
+# The page's credits for its pictures, graphics or planning: "本版摄影：李 舸", "本期统筹：杨烁壁".
+PAGE_CREDIT = re.compile(r"^(?:本版|本期)[\u4e00-\u9fff]{1,6}[：:]")
 # A cut rule left between two stories as a line of its own: "★", "————", "＊＊＊".
 RULE_LINE = re.compile(r"^[\s★☆◆◇●○■□▲△※＊*—－_=~～]{1,40}$")
 # An advertisement's page or box is listed as one article titled "广告".
