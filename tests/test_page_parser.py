@@ -1507,3 +1507,26 @@ def test_letters_signed_with_place_and_name_in_a_series_stay_in_their_column() -
     articles = parse_page(page, EDITION).articles
     assert [article.title for article in articles] == ["建议"]
     assert articles[0].subheads == ("图书馆应尽量便民", "参观博物馆须讲礼仪")
+
+
+def test_briefs_of_a_column_box_stay_in_the_column() -> None:
+    """Briefs under a column label ("医学资讯") each have a title, a text opening with "本报电"
+    and the writer's name: the archive keeps them as one article, and a "本报电" dateline under
+    the second brief's title opens none."""
+    first = "本报电 近日，国家卫健委对22个省份近200家公立医院开展满意度调查结果现场核查工作。"
+    second = "本报电 《战略的中医药：国情分析和国策建议》日前由社会科学文献出版社出版发行。"
+    page = blocks(
+        "医学资讯",
+        "公立医院满意度调查现场核查启动",
+        first,
+        "（钟艳宇）",
+        "中医药国情分析调研报告发布",
+        second,
+        "（新 彦）",
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["医学资讯", "秋收时节农事忙"]
+    assert second in articles[0].paragraphs

@@ -19,6 +19,7 @@ from bot.ingest.page_parser.model import ArticleKind, Label, Line, Trace
 from bot.ingest.page_parser.patterns import (
     ADVERT_LABEL,
     BOX_LABEL,
+    BRIEF_DATELINE,
     BYLINE_LINE,
     BYLINE_MARKED,
     CLOSING_CREDIT,
@@ -290,12 +291,24 @@ class _Labeller:
             # "一、招聘岗位（35人）", "九、蒋巷村": a numbered part of what is being read; "河南
             # 兰考——", "地点：云南普洱": a marked section of the package being read.
             return False
+        if self._next_brief_of_a_column(end):
+            return False
         if self._strong_opening(index, end, group):
             return True
         by_rule = len(group) > 1 and index not in self.section_heads
         if self.learned_groups:
             return group_model.overrule(by_rule, self._group_context(index, end))
         return by_rule
+
+    def _next_brief_of_a_column(self, end: int) -> bool:
+        """Briefs set in a column box ("医学资讯", "财经短波") each have a title and a text
+        opening with "本报电" and close with the writer's name: after the first, the next
+        brief is one more item of the column, not an article of its own."""
+        current = self.assembler.current
+        if current is None or not BRIEF_DATELINE.match(self.text_at(end)):
+            return False
+        opened = [current.byline or "", *current.paragraphs]
+        return any(BRIEF_DATELINE.match(text) for text in opened)
 
     def _group_context(self, index: int, end: int) -> group_model.GroupContext:
         current = self.assembler.current

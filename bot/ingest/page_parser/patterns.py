@@ -151,6 +151,8 @@ DATELINE_SOURCE = (
     r"[^\s，。,、（(“”]{0,12}?(?:\d{1,2}月\d{1,2}日)?电)"
 )
 DATELINE_PREFIX = re.compile(DATELINE_SOURCE)
+# A brief's dateline names neither place nor day: "本报电 近日，…" (the items of a column box).
+BRIEF_DATELINE = re.compile(r"^本报电(?:[\s\u3000\xa0]|$)")
 DATELINE = re.compile(
     DATELINE_SOURCE + r"(?:[\s\u3000\xa0]*[（(][^（）()]{1,80}[）)])?"
     rf"(?:[\s\u3000\xa0]+(?:{ROLE})[\s\u3000\xa0]*{NAME}"
