@@ -2,11 +2,13 @@
 
 Replies go through the Application's rate limiter (``bot.app.replies.ReplyRateLimiter``), which
 paces them within Telegram's limits and retries a 429 as told (pausing only that chat), so no
-handler waits or retries by itself.
+handler waits or retries by itself. A reply is a handler's last step: once it is queued there, the
+chat's next update may already start (``bot.app.updates.hand_over_chat``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from telegram import Update
@@ -34,13 +36,26 @@ async def translator_for(update: Update, context: NewsContext) -> Translator:
 
 
 async def reply(update: Update, parts: Sequence[MessagePart]) -> None:
-    """Send the parts in order to the chat the update came from (HTML parse mode by default)."""
+    """Send the parts in order to the chat the update came from (HTML parse mode by default).
+
+    Every part is queued in the reply pacer before any is awaited (tasks start in the order they
+    are made): the chat's next update may start as soon as the first is queued, and its reply must
+    not slip in between. After a failed part the later ones are not sent."""
     chat = update.effective_chat
     if chat is None:
         return
-    for part in parts:
-        await chat.send_message(part.html, reply_markup=inline_markup(part.keyboard),
-                                disable_notification=part.silent or None)
+    sends = [asyncio.ensure_future(chat.send_message(
+        part.html, reply_markup=inline_markup(part.keyboard),
+        disable_notification=part.silent or None)) for part in parts]
+    try:
+        for send in sends:
+            await send
+    finally:
+        for send in sends:
+            if not send.done():
+                send.cancel()
+            elif not send.cancelled():
+                send.exception()  # a part merged into a failed one failed too: reported once
 
 
 async def edit(update: Update, part: MessagePart) -> None:

@@ -13,7 +13,12 @@ pause is over:
 * groups and channels (negative ids): also at most ``group_per_minute`` in any minute;
 * a 429 for a chat: that chat waits ``retry_after`` and the request is retried (at most
   ``max_retries`` times, and never for a wait over ``max_wait``: then the ``RetryAfter`` is
-  raised, the handler fails, and the error handler logs it).
+  raised, the handler fails, and the error handler logs it);
+* order and merging: a chat's messages leave in the order they were queued, and a reply still
+  waiting absorbs the chat's next plain replies, one message for several answers
+  (:mod:`bot.app.reply_queue`). Once its reply is queued, a handler hands its chat on to the chat's
+  next update (:func:`bot.app.updates.hand_over_chat`): a reader's burst of commands is answered
+  in a message or two instead of one a second.
 
 Only requests that put a message in a chat are paced (``send*``, ``edit*``, ``copy*``,
 ``forward*``): ``answerCallbackQuery``, ``answerInlineQuery``, ``getMe`` and ``getChatMember``
@@ -36,6 +41,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.app.reply_queue import ChatReplies, MergePolicy, QueuedReply
+from bot.app.updates import hand_over_chat, running_update
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.policy import retry_after_seconds
@@ -73,9 +80,10 @@ class ReplyLimits:
 class _ChatPace:
     """One chat's state: its token bucket, its pause after a 429, its group window."""
 
-    __slots__ = ("paused_until", "sent", "tokens", "updated")
+    __slots__ = ("paused_until", "replies", "sent", "tokens", "updated")
 
     def __init__(self, burst: int, now: float) -> None:
+        self.replies = ChatReplies()  # waiting to be sent, in order
         self.tokens = float(burst)
         self.updated = now
         self.paused_until = 0.0
@@ -94,7 +102,9 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         self._next_slot = 0.0
         self._started: deque[float] = deque()  # when the sends of the last second started
         self._chats: dict[int | str, _ChatPace] = {}
+        self.merge_policy = MergePolicy()
         self.chat_pauses = 0  # 429s seen (tests and diagnostics)
+        self.merged = 0  # replies sent as part of an earlier one (tests and diagnostics)
 
     async def initialize(self) -> None:
         """Nothing to set up: the state is made per chat on demand."""
@@ -114,14 +124,42 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         if chat_id is None or not endpoint.startswith(PACED_PREFIXES):
             return await callback(*args, **kwargs)
-        max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
+        queue = self._pace(chat_id, self._clock.monotonic()).replies
+        origin = running_update()
+        merged = queue.merge(self.merge_policy, endpoint, data, origin)
+        if merged is not None:
+            self.merged += 1
+            hand_over_chat()  # this reply's place is taken: the chat's next update may start
+            return await merged
+        queued = queue.enqueue(data, may_lead=self.merge_policy.may_lead(endpoint, args, data),
+                               origin=origin)
+        hand_over_chat()
+        try:
+            await queued.ready.wait()
+            max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
+            result = await self._send(chat_id, queued, max_retries,
+                                      lambda: callback(*args, **kwargs), endpoint)
+        except BaseException as exc:
+            queued.failed(exc)
+            raise
+        finally:
+            queue.remove(queued)
+        queued.succeeded(result)
+        return result
+
+    async def _send(self, chat_id: int | str, queued: QueuedReply, max_retries: int,
+                    post: Callable[[], Coroutine[Any, Any, ApiResult]],
+                    endpoint: str) -> ApiResult:
+        """Post the chat's first queued message when the limits allow, retrying a 429 after the
+        chat's pause; others may still be merged into it until it is on the wire."""
         attempt = 0
         while True:
             await self._wait_for_turn(chat_id)
             await self._wait_for_room()
+            queued.open = False
             refused = False
             try:
-                return await callback(*args, **kwargs)
+                return await post()
             except RetryAfter as exc:
                 refused = True
                 wait = retry_after_seconds(exc)
@@ -129,6 +167,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                 if attempt >= max_retries or wait > self.limits.max_wait:
                     raise
                 attempt += 1
+                queued.open = queued.may_lead  # waiting again: replies may still join it
                 logger.info("chat %s: %s answered 429, retrying in %.0f s (only this chat "
                             "waits)", chat_id, endpoint, wait)
             finally:
@@ -162,7 +201,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
             return
         lim = self.limits
         for key in [k for k, p in self._chats.items()
-                    if p.paused_until <= now and not p.sent
+                    if p.paused_until <= now and not p.sent and not p.replies
                     and p.tokens + (now - p.updated) * lim.chat_per_second >= lim.chat_burst]:
             del self._chats[key]
 

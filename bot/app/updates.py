@@ -11,6 +11,14 @@ Why not wait for the chat inside PTB's own semaphore: an update waiting for its 
 one of the slots, so 50 queued updates from one chat could fill them all and stall the others.
 Here PTB's bound only counts admitted updates (a memory bound); the running bound is taken after
 the chat's turn has come.
+
+A handler that is only waiting for its reply to leave hands its chat on (:func:`hand_over_chat`,
+called by the reply pacer once the reply has its place in the chat's queue): the chat's next
+update starts meanwhile, and its reply queues behind — or is merged into — the waiting one, so a
+reader who sends ten commands at once gets one combined answer instead of ten paced a second
+apart. Order is kept because the pacer sends a chat's messages in the order they were queued;
+it holds because a handler's reply is its last step (``handlers.common.reply`` queues all of
+its parts before waiting for any).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Coroutine, Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +47,42 @@ class _ChatTurn:
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0
+
+
+class _Hold:
+    """A running update's chat turn and running slot, let go once: when its handler returns, or
+    earlier when the handler only waits for its queued reply (:func:`hand_over_chat`)."""
+
+    __slots__ = ("_lock", "_running", "released")
+
+    def __init__(self, lock: asyncio.Lock, running: asyncio.Semaphore) -> None:
+        self._lock = lock
+        self._running = running
+        self.released = False
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self._running.release()
+            self._lock.release()
+
+
+_RUNNING_HOLD: ContextVar[_Hold | None] = ContextVar("newsbrief_running_hold", default=None)
+
+
+def running_update() -> object | None:
+    """A token for the update whose handler runs in this context (the same for every task the
+    handler starts), or None outside :class:`ChatOrderedUpdates`."""
+    return _RUNNING_HOLD.get()
+
+
+def hand_over_chat() -> None:
+    """The running update's reply has its place in its chat's queue: let the chat's next update
+    start now (and free the running slot: waiting for the wire needs no connection or CPU).
+    Outside an update handled by :class:`ChatOrderedUpdates` it does nothing."""
+    hold = _RUNNING_HOLD.get()
+    if hold is not None:
+        hold.release()
 
 
 class RecentUpdateIds:
@@ -123,8 +168,19 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             turn = self._turns[key] = _ChatTurn()
         turn.users += 1
         try:
-            async with turn.lock, self._running:
+            await turn.lock.acquire()
+            try:
+                await self._running.acquire()
+            except BaseException:
+                turn.lock.release()
+                raise
+            hold = _Hold(turn.lock, self._running)
+            token = _RUNNING_HOLD.set(hold)
+            try:
                 await coroutine
+            finally:
+                _RUNNING_HOLD.reset(token)
+                hold.release()
         finally:
             turn.users -= 1
             if turn.users == 0:

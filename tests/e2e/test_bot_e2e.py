@@ -446,6 +446,32 @@ async def test_webhook_refuses_bad_json_and_handles_a_repeated_update_once(
     assert "error handling update" not in bot.log
 
 
+async def test_a_reader_flooding_the_bot_gets_the_waiting_answers_combined(
+    fake_bot_api: FakeBotApi, fake_bot_env: dict[str, str], bot_db: str, tmp_path: Path
+) -> None:
+    """Telegram lets a chat get about one message a second. Ten /ping at once used to be ten
+    messages, the last ~7 s after the first; now the answers still waiting for the chat's turn
+    go out together, in order (a handler hands its chat on once its reply is queued)."""
+    fake_bot_api.rate_limits.per_chat_per_second = 1.0  # Telegram's own, not the scaled one
+    env = _env(fake_bot_env, bot_db) | {"NEWSBRIEF_DELIVERY_CHAT_INTERVAL": "1"}
+    async with running_bot(fake_bot_api, env, tmp_path) as bot:
+        user = fake_bot_api.add_user("Flood", language_code="en")
+        chat = fake_bot_api.private_chat(user)
+        for _ in range(10):
+            fake_bot_api.send_text(user, chat, "/ping")
+
+        def answers() -> list[str]:
+            return [piece for m in fake_bot_api.messages_in(chat, from_bot=True)
+                    for piece in (m.text or "").split("\n\n")]
+
+        await fake_bot_api.wait_for(lambda: len(answers()) >= 10, STEP_TIMEOUT, "ten answers")
+        assert answers() == ["pong"] * 10
+        assert len(fake_bot_api.messages_in(chat, from_bot=True)) < 10
+        assert not fake_bot_api.throttle_log
+        assert await bot.terminate() == 0
+    assert "Traceback" not in bot.log, bot.log
+
+
 async def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env["PYTHONPATH"] = str(REPO)
