@@ -8,6 +8,7 @@ a word (checked with jieba's dictionary). Jump lines ("（下转第二版）") e
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from itertools import pairwise
 
@@ -17,6 +18,7 @@ from bot.ingest.page_parser.lines import layout_signals
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     CJK,
+    CLOSING_BRACKETS,
     COLUMN_TAG,
     COMMAS,
     CONTINUATION_END,
@@ -168,11 +170,12 @@ def _heads_a_piece(joined: list[Line]) -> bool:
 
 
 def _ends_a_piece(block: Line) -> bool:
-    """A jump line, a page pointer, the editors' or the page's credit ("本版摄影：…") ends a
-    piece: the block after one opens something, it is not the rest of a cut paragraph. (A
-    picture credit does not: one may stand between two paragraphs of a story.)"""
+    """A jump line, a page pointer, a closing line in brackets ("（本报布鲁塞尔10月29日电）"),
+    the editors' or the page's credit ("本版摄影：…") ends a piece: the block after one opens
+    something, it is not the rest of a cut paragraph. (A picture credit does not: one may stand
+    between two paragraphs of a story.)"""
     text = block.text
-    if block.is_jump or PAGE_REFERENCE.match(text):
+    if block.is_jump or PAGE_REFERENCE.match(text) or re.match(CLOSING_BRACKETS, text):
         return True
     return bool(EDITOR_CREDIT.match(text) or PAGE_CREDIT.match(text))
 

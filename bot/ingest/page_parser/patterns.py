@@ -221,7 +221,9 @@ CREDIT_LINE = re.compile(
     rf"{SIGN_OFF}|{LETTER_SIGNATURE}"
 )
 # A credit closing a story: "（倪光辉、刘侃）", "（本报记者 某某）", "（新华社北京9月30日电）".
-CLOSING_CREDIT = re.compile(rf"^[（(][^（）()]{{2,60}}[）)]$|摄$|{SIGN_OFF}|{LETTER_SIGNATURE}")
+# A line in brackets alone closes a piece: "（本报记者 程龙）", "（本报布鲁塞尔10月29日电）".
+CLOSING_BRACKETS = r"^[（(][^（）()]{2,60}[）)]$"
+CLOSING_CREDIT = re.compile(rf"{CLOSING_BRACKETS}|摄$|{SIGN_OFF}|{LETTER_SIGNATURE}")
 # A picture's credit set as its own line under the caption: "杨梅清摄（影像中国）", "新华社发",
 # "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
 # Picture agencies whose name alone under a picture is its credit.
