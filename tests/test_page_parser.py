@@ -807,6 +807,53 @@ def test_section_and_page_number_ear_is_furniture(ear: str, at_top: bool) -> Non
     )
 
 
+# Round six (issue 14): furniture in forms no rule named before, written from how papers set
+# them (the SIXTH group prints these forms, so its gain from them is not blind).
+@pytest.mark.parametrize(
+    "ear",
+    [
+        "星期五 2019年10月25日",
+        "星期五 10月25日 第4版",
+        "人民日报 RENMIN RIBAO",
+        "PEOPLE'S DAILY 人民日报",
+        "A04·要闻",
+        "要闻 B2",
+        "编辑：孙敏 校对：周强",
+        "要闻 第4版 责编：李明",
+    ],
+)
+@pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
+def test_ears_with_weekday_first_romanised_name_lettered_page_or_staff_are_furniture(
+    ear: str, at_top: bool
+) -> None:
+    """A weekday before the date, the paper's romanised name beside its own, a page numbered
+    with a letter ("A04"), the page's staff at its foot: ears, not headlines."""
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    page = blocks(ear, *story) if at_top else blocks(*story, ear)
+    article = only_article(page)
+    assert (article.kicker, article.title, article.subtitle, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        None,
+        (BODY, BODY_2),
+    )
+
+
+@pytest.mark.parametrize(
+    "box", ["第十一届中国花卉博览会\n离开幕还有 200 天", "北京2022年冬残奥会\n还有 500 天"]
+)
+def test_countdown_with_li_or_haiyou_under_its_event_is_furniture(box: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, box))
+    assert (article.title, article.paragraphs) == ("秋收时节农事忙", (BODY, BODY_2))
+
+
+@pytest.mark.parametrize("label", ["名词解释", "新闻背景", "知识窗"])
+def test_explanation_and_background_box_labels_head_no_article(label: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, label, "第4版"))
+    assert article.title == "秋收时节农事忙"
+    assert article.paragraphs[:2] == (BODY, BODY_2)
+
+
 def test_ears_stack_at_the_top_and_bottom_but_not_inside_the_page() -> None:
     page = blocks(
         "第16版",
@@ -1229,7 +1276,9 @@ def test_numbered_paragraph_with_a_point_is_no_continuation() -> None:
     assert article.paragraphs == (BODY, "二、重点任务", numbered, BODY_2)
 
 
-@pytest.mark.parametrize("credit", ["图/视觉中国", "图：人民网", "影像中国", "本报记者 郑磊摄影"])
+@pytest.mark.parametrize(
+    "credit", ["图/视觉中国", "图：人民网", "影像中国", "本报记者 郑磊摄影", "光明图片"]
+)
 def test_picture_credits_after_tu_and_with_sheying_are_no_headings(credit: str) -> None:
     article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2))
     assert article.title == "秋收时节农事忙"

@@ -7,6 +7,7 @@ from bot.ingest.page_parser.patterns import (
     ADVERT_LABEL,
     BARE_PAGE_NUMBER,
     COUNTDOWN,
+    COUNTDOWN_WORDS,
     DATE_IN_FIGURES,
     EAR_REST_PUNCTUATION,
     EAR_ZONE_LINES,
@@ -14,14 +15,19 @@ from bot.ingest.page_parser.patterns import (
     JUMP_LINE,
     MAX_EAR_REST_CHARS,
     PAGE_EAR,
+    PAPER_NAME_EAR,
     RULE_LINE,
     SECTION_EAR,
+    STAFF_EAR,
     TEASER_LABEL,
 )
 from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 
 # A caption over a countdown box ("杭州第19届亚运会") is this short.
 MAX_BOX_CAPTION_CHARS = 20
+# A countdown names its event when this much is left of it without the counting words:
+# "距北京冬奥会开幕还有 100 天" does, "距开幕 10 天" and "离开幕还有 200 天" do not.
+MIN_EVENT_NAME_CHARS = 2
 
 
 def is_furniture_seed(text: str) -> bool:
@@ -72,8 +78,11 @@ def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
 
 
 def is_zone_ear(text: str) -> bool:
-    """A line that is an ear when it stands at the top or bottom of the page."""
-    return bool(BARE_PAGE_NUMBER.match(text) or SECTION_EAR.match(text)) or _is_dated_ear(text)
+    """A line that is an ear when it stands at the top or bottom of the page: a page number, a
+    section ear, the paper's name with its romanised name, the page's staff, a dated ear."""
+    if BARE_PAGE_NUMBER.match(text) or SECTION_EAR.match(text) or PAPER_NAME_EAR.match(text):
+        return True
+    return bool(STAFF_EAR.match(text)) or _is_dated_ear(text)
 
 
 def _is_dated_ear(text: str) -> bool:
@@ -90,7 +99,7 @@ def _is_box_caption(line: Line, box: Line) -> bool:
     """A short heading-like line right over the English or countdown line of a box. A
     countdown naming its event ("距北京冬奥会开幕还有 100 天") needs no caption, and an
     advertisement ("广告") is nobody's caption."""
-    names_its_event = box.text.startswith("距") and len(box.text) > MAX_BOX_CAPTION_CHARS // 2
+    names_its_event = len(COUNTDOWN_WORDS.sub("", box.text)) >= MIN_EVENT_NAME_CHARS
     box_follows = is_latin_line(box.text) or (
         bool(COUNTDOWN.search(box.text)) and not names_its_event
     )

@@ -46,9 +46,12 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 LATIN_ONLY = re.compile(r"^[\x20-\x7e\u00a0\u2018\u2019\u201c\u201d]+$")
 # "距开幕 10 天" names no event: the caption over its box does ("…进口博览会").
+# "离开幕还有 200 天", "还有 500 天" under the event's name count down too.
 COUNTDOWN = re.compile(
-    r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^距.{1,20}?(?:还有|还剩|仅剩)?\s*\d+\s*天$"
+    r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^[距离].{1,20}?(?:还有|还剩|仅剩)?\s*\d+\s*天$|"
+    r"^(?:还有|还剩|仅剩)\s*\d+\s*天$"
 )
+COUNTDOWN_WORDS = re.compile(r"^[距离]|开幕|闭幕|还有|还剩|仅剩|倒计时|[0-9０-９]+|天$|\s")
 # A date's parts in figures or in Chinese numerals ("二〇一九年十月二十五日"), and a weekday
 # written 星期五 or 周五.
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*"
@@ -70,6 +73,8 @@ PAGE_EAR = re.compile(
     r"[^。，；！？,;!?]{0,12}$"
     r"|^[^。，；！？,;!?]{0,12}\d{4}\s*[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2}\s*"
     rf"{_WEEKDAY}[^。，；！？,;!?]{{0,12}}$"
+    # ... or with the weekday first: "星期五 2019年10月25日".
+    rf"|^[^。，；！？,;!?]{{0,12}}{_WEEKDAY}\s*(?:{_YEAR})?{_MONTH_DAY}[^。，；！？,;!?]{{0,12}}$"
 )
 # At the top or bottom of the page a short line holding a full date with the page number, the
 # section or the paper's name is an ear even without its weekday: "第4版 2019年10月25日",
@@ -100,8 +105,19 @@ BARE_PAGE_NUMBER = re.compile(
 # The section and the number are set apart by a space or a separator mark ("要闻｜4").
 # The paper's name may stand before the section: "人民日报｜要闻｜4".
 SECTION_EAR = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*){1,2}[0-9０-９]{1,2}$|"
-    r"^[0-9０-９]{1,2}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[\u4e00-\u9fff]{2,6}$"
+    r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*){1,2}"
+    r"[A-Za-z]?[0-9０-９]{1,2}$|"
+    r"^[A-Za-z]?[0-9０-９]{1,2}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[\u4e00-\u9fff]{2,6}$"
+)
+# The paper's name beside its romanised or English name: "人民日报 RENMIN RIBAO".
+PAPER_NAME_EAR = re.compile(
+    r"^[\u4e00-\u9fff]{2,8}[ \u3000\xa0]+[A-Z][A-Z'’. ]{3,40}$|"
+    r"^[A-Z][A-Z'’. ]{3,40}[ \u3000\xa0]+[\u4e00-\u9fff]{2,8}$"
+)
+# The page's staff at its foot, with or without section and page: "编辑：孙敏 校对：周强",
+# "要闻 第4版 责编：李明".
+STAFF_EAR = re.compile(
+    r"^[^。，；！？,;!?：:]{0,16}(?:责编|责任编辑|编辑|校对|美编)\s*[：:][^。，；！？,;!?]{1,24}$"
 )
 # Ears are the first or the last line of the page, or stacked on an ear there.
 EAR_ZONE_LINES = 1
@@ -109,7 +125,7 @@ EAR_ZONE_LINES = 1
 # A label may stand in lenticular brackets: "【相关新闻】".
 BOX_LABEL = re.compile(
     r"^【?(?:(?:相关|新闻|背景|延伸|知识)?链接|(?:相关|新闻|背景|延伸)(?:阅读|资料|新闻)|"
-    r"小贴士|记者手记|编后|短评|背景)】?$"
+    r"小贴士|小知识|知识窗|名词解释|新闻背景|记者手记|编后|短评|背景)】?$"
 )
 # The editors' and designer's credit closes a page's section: "版式设计：张丹峰", "责编：王某".
 EDITOR_CREDIT = re.compile(
@@ -228,7 +244,8 @@ CLOSING_CREDIT = re.compile(rf"{CLOSING_BRACKETS}|摄$|{SIGN_OFF}|{LETTER_SIGNAT
 # "本报记者  殷新宇摄", "温素威  范江旭摄影报道" (compared with the spaces taken out).
 # Picture agencies whose name alone under a picture is its credit.
 PICTURE_AGENCIES = (
-    r"人民视觉|视觉中国|人民图片|影像中国|东方IC|CFP|IC\s?photo|图虫创意|中新社发|新华网发|人民网发"
+    r"人民视觉|视觉中国|人民图片|影像中国|光明图片|东方IC|CFP|IC\s?photo|图虫创意|中新社发|新华网发|"
+    r"人民网发"
 )
 STANDALONE_CREDIT = re.compile(
     rf"^(?:(?:{ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|(?:{ROLE})[\u4e00-\u9fff·]{{2,8}}摄影|"
