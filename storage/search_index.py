@@ -891,22 +891,30 @@ def _pg_phrases(
 # PostgreSQL keeps the index in partitions of PG_PARTITION_IDS article ids (migration 0014;
 # ``search_documents_<n>`` holds ids n * PG_PARTITION_IDS up to the next partition's first), each
 # with its own GIN indexes, and finds the newest matches partition by partition, newest first:
-# the PG_SLICES newest partitions one by one, then all older ones together, until enough matches
-# are found. A GIN bitmap is built from the whole posting list of its index, so with one index
-# over the archive each step cost as much as the archive (a common term: ~2 ms at 100k articles,
-# ~40 ms at 1M); a partition's posting lists hold its own ids only. Within a partition only the
-# candidates are read from the table; a phrase is then checked on the row's tsvector, a TOASTed
-# value of ~5 KB (10-30 us per row), lazily, newest first, until enough matches are found.
+# the PG_SLICES newest partitions one by one, then spans of older ones doubling in width (4, 8,
+# 16, 32 partitions), then all older than PG_SPANS_END together, until enough matches are found.
+# A step visits every candidate of its partitions (they are sorted by id first), so a term whose
+# newest matches run out after the first slices visits at most about twice the partitions it
+# needs; with all older partitions in one step, a term in 0.1-1 % of a million articles visited
+# every one of its thousands of candidates for the last of its 200 (扶贫 at 1M: 13.5 -> 4.6 ms
+# CPU with the spans). A GIN bitmap is built from the whole posting list of its index, so with
+# one index over the archive each step cost as much as the archive (a common term: ~2 ms at 100k
+# articles, ~40 ms at 1M); a partition's posting lists hold its own ids only. Within a
+# partition only the candidates are read from the table; a phrase is then checked on the row's
+# tsvector, a TOASTed value of ~5 KB (10-30 us per row), lazily, newest first, until enough
+# matches are found.
 PG_SLICES = 4
+PG_SPANS_END = 64
 PG_PARTITION_IDS = 16384
 # Before the partitions, the PG_BLOCKS newest blocks of PG_BLOCK_IDS ids, one by one (migration
 # 0015): each partition's GIN indexes are led by the block, ``article_id / PG_BLOCK_IDS``
 # (btree_gin), so a step asks GIN for one block entry and visits only that block's candidates.
 # A very common term then costs four blocks' candidates, not a whole partition's (新闻联播 at
-# 100k: 28 -> 7 ms). A query GIN answers alone is counted to COUNT_LIMIT, so it looks at
-# PG_WORD_BLOCKS blocks: with four, a word in 5-10 % of articles found too few there and went on
-# to visit a whole partition (会议, 思想 at 100k: 10 ms; 5.5 ms with eight blocks, while a phrase,
-# counted to PG_CHECKED_COUNT_LIMIT, got dearer with eight). Where btree_gin was missing (0015
+# 100k: 28 -> 7 ms). A query GIN answers alone looks at PG_WORD_BLOCKS blocks: when words were
+# counted to COUNT_LIMIT, with four a word in 5-10 % of articles found too few there and went on
+# to visit a whole partition (会议, 思想 at 100k: 10 ms; 5.5 ms with eight blocks, while a phrase
+# got dearer with eight). Counted to PG_COUNT_LIMIT since, four and eight measured the same at
+# 100k (CPU p99 5.5 / 5.8 ms fixed mix). Where btree_gin was missing (0015
 # kept the plain indexes; PG_BLOCK_INDEX does not exist) the block steps are skipped: they would
 # each visit the whole partition.
 PG_BLOCKS = 4
@@ -973,6 +981,20 @@ def _pg_steps(top: int, *, blocks: bool, steps: int) -> dict[str, int]:
     return {"top": top, "block": block, "cut": (block - steps + 1) * PG_BLOCK_IDS}
 
 
+def _pg_partition_spans() -> list[tuple[int, int | None]]:
+    """The partition steps as (first, last) partitions counted back from the newest (0): the
+    PG_SLICES newest one by one, then spans doubling in width up to PG_SPANS_END, then every
+    older partition (``last`` None)."""
+    spans: list[tuple[int, int | None]] = [(k, k) for k in range(PG_SLICES)]
+    first = PG_SLICES
+    while first < PG_SPANS_END:
+        last = min(2 * first, PG_SPANS_END) - 1
+        spans.append((first, last))
+        first = last + 1
+    spans.append((first, None))
+    return spans
+
+
 def _pg_newest_first(exact: Sequence[str], checks: Sequence[str], steps: int) -> str:
     """The matches newest first, block after block, then partition after partition, each row
     carrying the columns the ranking reads (``id``, ``edition_date``, ``headline``,
@@ -986,12 +1008,13 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str], steps: int) ->
     The steps are branches of one UNION ALL, run in order and only until the caller's LIMIT is
     met: the block holding ``:top`` (the newest article id) and the ``steps`` - 1 before it,
     each through its one GIN block entry (``= :block - k``, an ``integer`` as the index's
-    expression is); then, below ``:cut``, the partition holding ``:top``, the PG_SLICES - 1
-    before it, then every older id. Their bounds are computed from parameters alone, so
-    PostgreSQL prunes the partitions a step does not overlap when the statement starts, in a
-    generic plan too (EXPLAIN ANALYZE: "Subplans Removed: 36" and one Bitmap Heap Scan on
-    ``search_documents_<n>`` per step): a step reads only its own partitions' GIN indexes. The
-    bounds cover every id up to ``:top`` once, whatever partitions and blocks exist."""
+    expression is); then, below ``:cut``, the partition holding ``:top`` and older ones in the
+    spans of ``_pg_partition_spans``, the last of them every older id. Their bounds are
+    computed from parameters alone, so PostgreSQL prunes the partitions a step does not
+    overlap when the statement starts, in a generic plan too (EXPLAIN ANALYZE: "Subplans
+    Removed: 36" and one Bitmap Heap Scan on ``search_documents_<n>`` per step): a step reads
+    only its own partitions' GIN indexes. The bounds cover every id up to ``:top`` once,
+    whatever partitions and blocks exist."""
     width, size = PG_PARTITION_IDS, PG_BLOCK_IDS
     newest = f"CAST(:top AS bigint) / {width}"  # the partition holding the newest id
     block, cut = "CAST(:block AS integer)", "CAST(:cut AS bigint)"
@@ -1016,14 +1039,10 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str], steps: int) ->
         )
         for k in range(steps)
     ]
-    branches += [
-        branch(
-            f"f.article_id >= ({newest} - {k}) * {width}"
-            f" AND f.article_id < least(({newest} - {k - 1}) * {width}, {cut})"
-        )
-        for k in range(PG_SLICES)
-    ]
-    branches.append(
-        branch(f"f.article_id < least(({newest} - {PG_SLICES - 1}) * {width}, {cut})")
-    )
+    for first, last in _pg_partition_spans():  # partitions ``first``..``last`` before the newest
+        below = f"f.article_id < least(({newest} - {first - 1}) * {width}, {cut})"
+        if last is None:
+            branches.append(branch(below))
+        else:
+            branches.append(branch(f"f.article_id >= ({newest} - {last}) * {width} AND {below}"))
     return "\n  UNION ALL\n  ".join(f"({b})" for b in branches)

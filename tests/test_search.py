@@ -285,9 +285,12 @@ async def test_the_window_is_the_newest_matches_whatever_the_partitions(
     the newest matches block by block, then partition by partition: the window must be the
     newest matches and the total exact (or capped) wherever the block and partition boundaries
     fall (40 ids straddle 14 partitions at width 3, more than the statement names one by one;
-    blocks of 3 ids end inside partitions of 7)."""
+    blocks of 3 ids end inside partitions of 7). The spans of older partitions end at 8
+    partitions back here, so 40 partitions of one id meet every kind of step: one by one, a
+    span of four, and all older ones."""
     monkeypatch.setattr(search_index, "PG_PARTITION_IDS", width)
     monkeypatch.setattr(search_index, "PG_BLOCK_IDS", block)
+    monkeypatch.setattr(search_index, "PG_SPANS_END", 8)
     ids = await _store(
         db,
         *[
