@@ -40,7 +40,8 @@ async def reply(update: Update, parts: Sequence[MessagePart]) -> None:
 
     Every part is queued in the reply pacer before any is awaited (tasks start in the order they
     are made): the chat's next update may start as soon as the first is queued, and its reply must
-    not slip in between. After a failed part the later ones are not sent."""
+    not slip in between. After a failed part the later ones are not sent (the pacer withdraws
+    them; cancelling here covers this coroutine's own cancellation)."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -55,7 +56,7 @@ async def reply(update: Update, parts: Sequence[MessagePart]) -> None:
             if not send.done():
                 send.cancel()
             elif not send.cancelled():
-                send.exception()  # a part merged into a failed one failed too: reported once
+                send.exception()  # retrieved: only the first failure is raised, and reported
 
 
 async def edit(update: Update, part: MessagePart) -> None:

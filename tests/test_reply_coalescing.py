@@ -22,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import Defaults, ExtBot
 
 from bot.app.replies import ReplyLimits, ReplyRateLimiter
@@ -216,3 +216,37 @@ async def test_the_parts_of_one_reply_stay_apart_and_the_next_update_follows_the
         processor.process_update(updates[0], answer(updates[0], "part 1", "part 2", "part 3")),
         processor.process_update(updates[1], answer(updates[1], "pong")))
     assert _texts(fake, chat) == ["first", "part 1", "part 2", "part 3\n\npong"]
+
+
+async def test_a_caller_that_stops_waiting_takes_back_only_its_own_text(
+        fake: FakeBotApi, paced: ExtBot[Any], reader: tuple[User, Chat]) -> None:
+    _, chat = reader
+    await paced.send_message(chat.id, "first")
+    sends = [asyncio.ensure_future(paced.send_message(chat.id, t)) for t in ("a", "b", "c")]
+    await asyncio.sleep(0)  # all three queued: "b" and "c" merged into "a"
+    sends[0].cancel()  # the message's own first caller gives up: the others' texts still go
+    await asyncio.gather(*sends, return_exceptions=True)
+    assert _texts(fake, chat) == ["first", "b\n\nc"]
+    assert sends[0].cancelled() and sends[1].result().message_id == sends[2].result().message_id
+
+
+async def test_after_a_failed_part_the_rest_of_that_reply_is_withdrawn_but_not_others_replies(
+        fake: FakeBotApi, paced: ExtBot[Any], reader: tuple[User, Chat]) -> None:
+    _, chat = reader
+    processor = ChatOrderedUpdates()
+    await paced.send_message(chat.id, "first")
+    updates = [_update(n, chat.id) for n in (1, 2)]
+    for update in updates:
+        assert update.effective_chat is not None
+        update.effective_chat.set_bot(paced)
+
+    async def answer(update: Update, *texts: str) -> None:
+        await reply(update, [MessagePart(Html(text)) for text in texts])
+
+    outcomes = await asyncio.gather(
+        processor.process_update(updates[0], answer(updates[0], "<b>unclosed", "two", "three")),
+        processor.process_update(updates[1], answer(updates[1], "pong")),
+        return_exceptions=True)
+    assert isinstance(outcomes[0], BadRequest) and outcomes[1] is None
+    # "pong" was merged into "three": it goes out alone
+    assert _texts(fake, chat) == ["first", "pong"]

@@ -32,6 +32,7 @@ before the pushes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -103,6 +104,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         self._started: deque[float] = deque()  # when the sends of the last second started
         self._chats: dict[int | str, _ChatPace] = {}
         self.merge_policy = MergePolicy()
+        self._deliveries: set[asyncio.Task[None]] = set()  # the queued messages' senders
         self.chat_pauses = 0  # 429s seen (tests and diagnostics)
         self.merged = 0  # replies sent as part of an earlier one (tests and diagnostics)
 
@@ -110,7 +112,10 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         """Nothing to set up: the state is made per chat on demand."""
 
     async def shutdown(self) -> None:
-        """Nothing to release."""
+        """Stop the messages still waiting: their callers see them cancelled."""
+        for delivery in list(self._deliveries):
+            delivery.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
 
     async def process_request(
         self,
@@ -126,39 +131,56 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
             return await callback(*args, **kwargs)
         queue = self._pace(chat_id, self._clock.monotonic()).replies
         origin = running_update()
-        merged = queue.merge(self.merge_policy, endpoint, data, origin)
-        if merged is not None:
+        answer = queue.join(self.merge_policy, endpoint, data, origin)
+        if answer is not None:
             self.merged += 1
-            hand_over_chat()  # this reply's place is taken: the chat's next update may start
-            return await merged
-        queued = queue.enqueue(data, may_lead=self.merge_policy.may_lead(endpoint, args, data),
-                               origin=origin)
-        hand_over_chat()
+        else:
+            queued = queue.enqueue(data, may_lead=self.merge_policy.may_lead(endpoint, args, data))
+            answer = queued.add(data, origin)
+            max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
+            delivery = asyncio.create_task(self._deliver(
+                chat_id, queue, queued, lambda: callback(*args, **kwargs), endpoint, max_retries))
+            self._deliveries.add(delivery)
+            delivery.add_done_callback(self._deliveries.discard)
+        hand_over_chat()  # this reply has its place: the chat's next update may start
+        return await answer
+
+    async def _deliver(self, chat_id: int | str, queue: ChatReplies, queued: QueuedReply,
+                       post: Callable[[], Coroutine[Any, Any, ApiResult]], endpoint: str,
+                       max_retries: int) -> None:
+        """Send ``queued`` when the chat's earlier messages have gone, and give every caller in
+        it the answer. The pacer's own task: a caller that stops waiting only takes its text
+        back, it does not cancel the others'."""
+        failed = False
         try:
             await queued.ready.wait()
-            max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
-            result = await self._send(chat_id, queued, max_retries,
-                                      lambda: callback(*args, **kwargs), endpoint)
-        except BaseException as exc:
+            result = await self._send(chat_id, queued, max_retries, post, endpoint)
+        except Exception as exc:  # the callers get it; nobody awaits this task's own outcome
+            failed = True
+            queued.failed(exc)
+        except asyncio.CancelledError as exc:  # shutdown
             queued.failed(exc)
             raise
+        else:
+            queued.succeeded(result)
         finally:
-            queue.remove(queued)
-        queued.succeeded(result)
-        return result
+            queue.remove(queued, failed=failed)
 
     async def _send(self, chat_id: int | str, queued: QueuedReply, max_retries: int,
                     post: Callable[[], Coroutine[Any, Any, ApiResult]],
-                    endpoint: str) -> ApiResult:
+                    endpoint: str) -> ApiResult | None:
         """Post the chat's first queued message when the limits allow, retrying a 429 after the
-        chat's pause; others may still be merged into it until it is on the wire."""
+        chat's pause; others may still be merged into it until it is on the wire. None: every
+        caller stopped waiting before it left, nothing was sent."""
         attempt = 0
-        while True:
+        while queued.awaited:
             await self._wait_for_turn(chat_id)
             await self._wait_for_room()
-            queued.open = False
             refused = False
             try:
+                if not queued.seal():
+                    refused = True  # nothing went out: the room is given back
+                    return None
                 return await post()
             except RetryAfter as exc:
                 refused = True
@@ -173,6 +195,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
             finally:
                 if self.window is not None:
                     self.window.answered(self._clock.monotonic(), refused=refused)
+        return None
 
     async def _wait_for_room(self) -> None:
         """Wait until the bot's shared window has room for one more message, and take it;

@@ -12,6 +12,11 @@ one (a button's callback edits its message: two keyboards cannot share one), and
 within Telegram's 4096 units once the HTML is parsed. Edits, documents and anything else are
 never merged; they queue like a message that cannot merge.
 
+The text is written into the message when it goes on the wire, from the callers still waiting:
+one that stopped waiting (its handler was cancelled) takes its own text back, never another's.
+When a message fails, the later parts of the replies it carried are withdrawn, as a handler
+sending its parts one by one would have stopped.
+
 Only the handlers' replies pass here: the delivery sender's pushes have their own outbox, one
 row per message, and are never merged.
 """
@@ -22,6 +27,7 @@ import asyncio
 import copy
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.render.html_text import plain_text
@@ -48,20 +54,16 @@ class MergePolicy:
                 and data.get("parse_mode") in (None, HTML)
                 and any(arg is data for arg in args))
 
-    def merged_text(self, waiting: dict[str, Any], endpoint: str,
-                    data: dict[str, Any]) -> str | None:
-        """The joined text when ``data`` may be appended to the ``waiting`` message; else None."""
-        if endpoint != MERGEABLE_ENDPOINT or "entities" in data:
-            return None
+    def may_join(self, waiting: QueuedReply, endpoint: str, data: dict[str, Any]) -> bool:
+        """Whether ``data`` may be appended to the ``waiting`` message: same options, and the
+        joined text within Telegram's limit."""
         text = data.get("text")
-        if not isinstance(text, str) or waiting.get("reply_markup") is not None:
-            return None  # a keyboard must stay under the message it was sent with
-        if _options(waiting) != _options(data):
-            return None
-        joined = waiting["text"] + MERGE_SEPARATOR + text
-        if self._parsed_length(joined, waiting.get("parse_mode")) > self.text_limit:
-            return None
-        return joined
+        if endpoint != MERGEABLE_ENDPOINT or "entities" in data or not isinstance(text, str):
+            return False
+        if _options(waiting.data) != _options(data):
+            return False
+        joined = MERGE_SEPARATOR.join([*waiting.texts(), text])
+        return self._parsed_length(joined, data.get("parse_mode")) <= self.text_limit
 
     @staticmethod
     def _parsed_length(text: str, parse_mode: str | None) -> int:
@@ -73,34 +75,74 @@ def _options(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key not in NOT_COMPARED}
 
 
+@dataclass(slots=True)
+class _Caller:
+    """A request whose text went into a queued message; it awaits ``future``."""
+
+    future: asyncio.Future[Any]
+    text: str
+    markup: Any  # its keyboard: only a message's last caller may have one
+    origin: object | None  # the update it answers (None: not known)
+
+
 class QueuedReply:
-    """One message waiting in its chat's queue, and the callers merged into it."""
+    """One message waiting in its chat's queue, and the callers whose texts it carries. A caller
+    that stops waiting (cancelled) before the message leaves takes its text back out."""
 
-    __slots__ = ("data", "followers", "may_lead", "open", "origin", "ready")
+    __slots__ = ("callers", "data", "may_lead", "open", "ready")
 
-    def __init__(self, data: dict[str, Any], *, may_lead: bool, origin: object | None) -> None:
-        self.data = data
+    def __init__(self, data: dict[str, Any], *, may_lead: bool) -> None:
+        self.data = data  # what is posted: the first caller's, the joined text written in later
         self.may_lead = may_lead
-        self.origin = origin  # the update it answers (None: not known)
         self.open = may_lead  # True while not on the wire: others may still be appended
         self.ready = asyncio.Event()  # set when every message queued before it has been sent
-        self.followers: list[asyncio.Future[Any]] = []
+        self.callers: list[_Caller] = []
+
+    def add(self, data: dict[str, Any], origin: object | None) -> asyncio.Future[Any]:
+        """One more caller (the first is the message's own); the future it awaits."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.callers.append(_Caller(future, str(data.get("text", "")),
+                                    data.get("reply_markup"), origin))
+        return future
+
+    def _waiting(self) -> list[_Caller]:
+        return [caller for caller in self.callers if not caller.future.done()]
+
+    @property
+    def awaited(self) -> bool:
+        """Somebody still waits for this message (else it need not be sent)."""
+        return any(not caller.future.done() for caller in self.callers)
+
+    def texts(self) -> list[str]:
+        return [caller.text for caller in self._waiting()]
+
+    def seal(self) -> bool:
+        """The message goes on the wire: no more merging, and its text is the texts of the
+        callers still waiting, with the last one's keyboard. False: nobody waits any more."""
+        self.open = False
+        waiting = self._waiting()
+        if not waiting:
+            return False
+        if self.may_lead:
+            self.data["text"] = MERGE_SEPARATOR.join(caller.text for caller in waiting)
+            if waiting[-1].markup is None:
+                self.data.pop("reply_markup", None)
+            else:
+                self.data["reply_markup"] = waiting[-1].markup
+        return True
 
     def succeeded(self, result: Any) -> None:
-        """Every merged caller gets Telegram's answer (its own copy: PTB builds a Message of it)."""
-        for future in self.followers:
-            if not future.done():
-                future.set_result(copy.deepcopy(result))
+        """Every caller gets Telegram's answer (its own copy: PTB builds a Message of it)."""
+        for caller in self._waiting():
+            caller.future.set_result(copy.deepcopy(result))
 
     def failed(self, error: BaseException) -> None:
-        """Every merged caller sees the failure of the message it was merged into."""
-        for future in self.followers:
-            if future.done():
-                continue
+        """Every caller sees the failure of the message its text was in."""
+        for caller in self._waiting():
             if isinstance(error, asyncio.CancelledError):
-                future.cancel()
+                caller.future.cancel()
             else:
-                future.set_exception(error)
+                caller.future.set_exception(error)
 
 
 class ChatReplies:
@@ -114,35 +156,38 @@ class ChatReplies:
     def __bool__(self) -> bool:
         return bool(self._queue)
 
-    def merge(self, policy: MergePolicy, endpoint: str, data: dict[str, Any],
-              origin: object | None) -> asyncio.Future[Any] | None:
-        """Append ``data`` to the last waiting message when the policy allows and it answers
-        another update; the future the caller awaits for Telegram's answer, or None (then
-        :meth:`enqueue` it)."""
+    def join(self, policy: MergePolicy, endpoint: str, data: dict[str, Any],
+             origin: object | None) -> asyncio.Future[Any] | None:
+        """Append ``data`` to the last waiting message when it answers other updates, ends
+        without a keyboard and the policy allows; the future the caller awaits for Telegram's
+        answer, or None (then :meth:`enqueue` it)."""
         if not self._queue or not (last := self._queue[-1]).open:
             return None
-        if origin is not None and last.origin is origin:
+        if last.callers[-1].markup is not None:
+            return None  # a keyboard must stay under the text it was sent with
+        if origin is not None and any(caller.origin is origin for caller in last.callers):
             return None  # another part of the same reply
-        joined = policy.merged_text(last.data, endpoint, data)
-        if joined is None:
+        if not policy.may_join(last, endpoint, data):
             return None
-        last.data["text"] = joined
-        if data.get("reply_markup") is not None:
-            last.data["reply_markup"] = data["reply_markup"]
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        last.followers.append(future)
-        return future
+        return last.add(data, origin)
 
-    def enqueue(self, data: dict[str, Any], *, may_lead: bool,
-                origin: object | None) -> QueuedReply:
-        reply = QueuedReply(data, may_lead=may_lead, origin=origin)
+    def enqueue(self, data: dict[str, Any], *, may_lead: bool) -> QueuedReply:
+        reply = QueuedReply(data, may_lead=may_lead)
         self._queue.append(reply)
         if len(self._queue) == 1:
             reply.ready.set()
         return reply
 
-    def remove(self, reply: QueuedReply) -> None:
-        """``reply`` is sent or given up: the next one's turn comes when it was first."""
+    def remove(self, reply: QueuedReply, *, failed: bool = False) -> None:
+        """``reply`` is sent or given up: the next one's turn comes when it was first. After a
+        failure the later parts of the replies it carried are withdrawn (as a handler sending
+        them one by one would have stopped); other replies merged with them still go."""
+        if failed:
+            origins = [c.origin for c in reply.callers if c.origin is not None]
+            for later in self._queue:
+                for caller in later.callers:
+                    if any(caller.origin is origin for origin in origins):
+                        caller.future.cancel()
         was_first = self._queue[0] is reply
         self._queue.remove(reply)
         if was_first and self._queue:
