@@ -8,8 +8,9 @@ queued for ``--chats`` subscribers, so its sender fans out at 25/s; once that is
 ``users × per_user`` ``/ping`` updates arrive at once. The fake Bot API on loopback enforces
 Telegram's flood limits (30/s overall, ~1/s per chat after a burst of 3) and answers 429 like
 Telegram. Reported, for the time from the burst to its last reply: the 429s by reason, the most
-messages the fake accepted in any one second, the replies' latency (update queued → reply
-stored) and the pushes' rate meanwhile. Figures and commands: docs/performance.md.
+messages the fake accepted in any one second, the replies' latency (update queued → the message
+holding the answer stored; waiting answers to one chat are merged) and the pushes' rate meanwhile.
+Figures and commands: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         users = [fake.add_user(f"Reader{i}", language_code="zh-hans") for i in range(args.users)]
         throttled_before, sent_before = len(fake.throttle_log), len(fake.sent_log)
         started = time.monotonic()
-        latencies = await burst(fake, users, args.per_user)
+        answered = await burst(fake, users, args.per_user)
         elapsed = time.monotonic() - started
         throttled = fake.throttle_log[throttled_before:]
         sent = fake.sent_log[sent_before:]
@@ -52,10 +53,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             process.terminate()
         await process.wait()
         await bench.close()
-    replies = [x for values in latencies.values() for x in values]
+    replies = [x for values in answered.latencies.values() for x in values]
     pushes = sum(1 for r in sent if r.chat_id in pushed)
     return {
         "replies": len(replies),
+        "reply_messages": answered.total_messages,
         "fan_out_chats": args.chats,
         "burst_s": round(elapsed, 2),
         "throttled_by_reason": dict(Counter(t.reason for t in throttled)),
