@@ -298,6 +298,26 @@ async def test_a_flooded_reply_is_retried_after_the_chats_pause() -> None:
     assert len(attempts) == 2 and attempts[1] - attempts[0] >= 20.0
 
 
+async def test_shutdown_stops_the_replies_still_waiting() -> None:
+    limiter = ReplyRateLimiter()
+    refused = asyncio.Event()
+    calls = 0
+
+    async def send() -> bool:
+        nonlocal calls
+        calls += 1
+        refused.set()
+        raise RetryAfter(20)
+
+    waiting = asyncio.ensure_future(
+        limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, None))
+    await asyncio.wait_for(refused.wait(), WAIT)  # now waiting out its chat's 20 s
+    await asyncio.wait_for(limiter.shutdown(), WAIT)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, WAIT)
+    assert calls == 1
+
+
 # --- one budget for the bot: replies and pushes share Telegram's messages per second ------------
 
 
