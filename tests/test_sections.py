@@ -237,8 +237,16 @@ def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
     """Every hand-labelled set (the training rounds and the fresh held-out set) shares no id and
     no normalised title with the sets it was drawn apart from, and each of its items has one of
     the six sections (all six used, unless the draw aimed at fewer)."""
-    from bot.text.section_training import EVAL_SET, FRESH_SET, HAND_SET, normal_title, read_jsonl
-    from tests.quality.section_training_round3 import ROUND3_SET, ROUND4_SET, ROUND5_SET
+    from bot.text.section_training import (
+        EVAL_SET,
+        FRESH_SET,
+        HAND_SET,
+        ROUND3_SET,
+        ROUND4_SET,
+        ROUND5_SET,
+        normal_title,
+        read_jsonl,
+    )
 
     paths = {"eval": EVAL_SET, "hand": HAND_SET, "fresh": FRESH_SET, "round3": ROUND3_SET,
              "round4": ROUND4_SET, "round5": ROUND5_SET}

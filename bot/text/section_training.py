@@ -7,7 +7,8 @@ title three times over the lead) on THUCNews dev, the weak 应急 items, and 新
 cue in the title; items of the hand-labelled evaluation set are left out) — the 新闻联播 titles
 alone and, like the 人民日报 ones, with their first paragraph — and on the hand-labelled
 national-news training sets (HAND_SET, 875 items, each weighing HAND_WEIGHT weak examples;
-ROUND3_SET, 240 items with cue-less titles, each weighing ROUND3_WEIGHT; none of them in the
+ROUND3_SET, 240 items with cue-less titles, each weighing ROUND3_WEIGHT, and later cue-less
+rounds at CUELESS_WEIGHTS; none of them in the
 evaluation or fresh sets), titles weighing TRAIN_TITLE_WEIGHT against the lead (kept in the model
 for the run time), and ships the weights as integers (WEIGHT_SCALE).
 `--calibrate` adds per-section offsets to the intercepts, fitted on the tuning split of the
@@ -241,9 +242,14 @@ EVAL_SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "section
 # its TRAINING_SET; none of them in EVAL_SET): id, title and section; the lead is read from the
 # corpora by id (`hand_labelled_items`).
 HAND_SET = EVAL_SET.with_name("sections_train.jsonl")
-# A third round of 240 items whose titles carry no cue (tests/quality/section_training_round3.py),
-# the weakness both held-out sets showed; same format as HAND_SET.
+# Later rounds of items whose titles carry no cue (tests/quality/section_training_round3.py,
+# `--round N`), the weakness both held-out sets showed; same format as HAND_SET. Round 3 (240
+# items) is in the shipped model; rounds 4 and 5 (120 each, the second aimed at 科教 / 社会 and
+# their boundaries) were experiments (docs/quality.md) and weigh 0 unless given a weight.
 ROUND3_SET = EVAL_SET.with_name("sections_train_round3.jsonl")
+ROUND4_SET = EVAL_SET.with_name("sections_train_round4.jsonl")
+ROUND5_SET = EVAL_SET.with_name("sections_train_round5.jsonl")
+CUELESS_ROUNDS: dict[int, Path] = {3: ROUND3_SET, 4: ROUND4_SET, 5: ROUND5_SET}
 # The fresh held-out set (tests/quality/sections_fresh_set.py): never trained on, like EVAL_SET.
 FRESH_SET = EVAL_SET.with_name("sections_fresh.jsonl")
 # One hand-labelled item against a weak example's 1: chosen on the tuning split among 1, 3, 10,
@@ -252,6 +258,7 @@ HAND_WEIGHT = 20.0
 # One third-round (cue-less) item: 10 rather than 20, the one of the settings tried that keeps the
 # seed page 6/6 and THUCNews test >= 0.78 (docs/quality.md, "Third round").
 ROUND3_WEIGHT = 10.0
+CUELESS_WEIGHTS: dict[int, float] = {3: ROUND3_WEIGHT, 4: 0.0, 5: 0.0}
 # The title against the lead's 1 in training (and, kept in the model, at run time): 2 rather
 # than the run-time default TITLE_WEIGHT 3 (docs/quality.md, "Third round").
 TRAIN_TITLE_WEIGHT = 2.0
@@ -446,8 +453,7 @@ def train_linear(
     hand_weight: float = HAND_WEIGHT,
     linear_c: float = LINEAR_C,
     title_weight: float = TRAIN_TITLE_WEIGHT,
-    round3: Sequence[SectionLabel] = (),
-    round3_weight: float = ROUND3_WEIGHT,
+    rounds: Mapping[int, tuple[Sequence[SectionLabel], float]] | None = None,
 ) -> dict:
     """Fit the logistic regression and return the JSON-ready model.
 
@@ -457,8 +463,9 @@ def train_linear(
     hand-labelled training set, `hand_labelled_items`) joins the same way with `hand_weight`;
     its items are left out of the weak ones. `calibrated` folds the tuning split's per-section
     offsets (`calibrate`) into the intercepts. `title_weight` weighs a title against its lead
-    (training rows and, kept in the model, the run time). `round3` (the cue-less third round)
-    joins like `hand`, with `round3_weight`, before it.
+    (training rows and, kept in the model, the run time). `rounds` (the cue-less rounds: round
+    number -> its items and the weight of each) join like `hand`, before it, the latest round
+    first.
     """
     from sklearn.feature_extraction import DictVectorizer  # training-only dependency
     from sklearn.linear_model import LogisticRegression
@@ -467,7 +474,10 @@ def train_linear(
     class_names = (thuc / "class.txt").read_text(encoding="utf-8").split()
     dev = read_titles(thuc / "dev.txt", class_names)
     exclude, exclude_titles = evaluation_exclusions()
-    exclude |= {item.id for item in [*round3, *hand]}
+    rounds = rounds or {}
+    cueless = [(number, *rounds[number]) for number in sorted(rounds, reverse=True)]
+    round_items = [item for _, items, _ in cueless for item in items]
+    exclude |= {item.id for item in [*round_items, *hand]}
     weak = weak_title_examples(corpora, exclude, exclude_titles)
     weak_rmrb = weak_rmrb_examples(corpora, exclude, exclude_titles)
     texts = [e.text for e in dev] + [e.text for e in emergency_examples(corpora)]
@@ -478,7 +488,7 @@ def train_linear(
     # The weak items once more as title + lead (weighted as at run time): the leads teach the
     # national-news wording of bodies, which THUCNews titles never show.
     # Operator corrections, then the hand-labelled sets (this order: the shipped fit used it).
-    corrections = [*labels, *round3, *hand]
+    corrections = [*labels, *round_items, *hand]
     with_leads = [*weak, *weak_rmrb]
     labels_out += [item.section for item in with_leads]
     words = jieba_words(
@@ -508,7 +518,8 @@ def train_linear(
     ]
     labels_out += [label.section for label in corrections]
     sample_weight = [1.0] * (len(texts) + len(with_leads))
-    sample_weight += [label_weight] * len(labels) + [round3_weight] * len(round3)
+    sample_weight += [label_weight] * len(labels)
+    sample_weight += [weight for _, items, weight in cueless for _ in items]
     sample_weight += [hand_weight] * len(hand)
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform(rows)
@@ -527,8 +538,9 @@ def train_linear(
     }
     if hand:
         training.update(hand_labelled=len(hand), hand_weight=hand_weight)
-    if round3:
-        training.update(round3=len(round3), round3_weight=round3_weight)
+    for number, items, weight in sorted(cueless):
+        if items:
+            training.update({f"round{number}": len(items), f"round{number}_weight": weight})
     if title_weight != TITLE_WEIGHT:
         training.update(title_weight=title_weight)
     if labels:
@@ -571,9 +583,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help=f"weight of one hand-labelled training item (tests/fixtures/"
                         f"sections_train.jsonl) against a weak example's 1 (default "
                         f"{HAND_WEIGHT:g}; 0 leaves the set out)")
-    parser.add_argument("--round3-weight", type=float, default=ROUND3_WEIGHT, metavar="W",
-                        help=f"weight of one third-round (cue-less) item (tests/fixtures/"
-                        f"sections_train_round3.jsonl; default {ROUND3_WEIGHT:g}; 0 leaves it out)")
+    for number, path in CUELESS_ROUNDS.items():
+        parser.add_argument(f"--round{number}-weight", type=float,
+                            default=CUELESS_WEIGHTS[number], metavar="W",
+                            help=f"weight of one round-{number} (cue-less) item (tests/fixtures/"
+                            f"{path.name}; default {CUELESS_WEIGHTS[number]:g}; 0 leaves it out)")
     parser.add_argument("--C", type=float, default=LINEAR_C, dest="linear_c",
                         help=f"inverse regularisation strength (default {LINEAR_C:g})")
     parser.add_argument("--title-weight", type=float, default=TRAIN_TITLE_WEIGHT, metavar="W",
@@ -607,8 +621,11 @@ def main(argv: Sequence[str] = ()) -> int:
         args.corpora, labels, args.label_weight, calibrated=args.calibrate,
         hand=hand, hand_weight=args.hand_weight, linear_c=args.linear_c,
         title_weight=args.title_weight,
-        round3=hand_labelled_items(args.corpora, (ROUND3_SET,)) if args.round3_weight > 0 else [],
-        round3_weight=args.round3_weight,
+        rounds={
+            number: (hand_labelled_items(args.corpora, (path,)), weight)
+            for number, path in CUELESS_ROUNDS.items()
+            if (weight := getattr(args, f"round{number}_weight")) > 0
+        },
     )
     text = json.dumps(model_json, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,8 @@ from bot.text.section_training import (
     EVAL_SET,
     FRESH_SET,
     HAND_SET,
+    ROUND3_SET,
+    ROUND4_SET,
     cued_sections,
     normal_title,
     read_jsonl,
@@ -36,13 +38,11 @@ from tests.quality.section_training_set import (
     drawing_model,
 )
 
-ROUND3_SET = EVAL_SET.with_name("sections_train_round3.jsonl")
 SEED = 3031
 MODEL_REVISION = "4eb9c2b"
 ROUND3_COUNTS = {"random": 60, "社会": 60, "科教": 60, "经济": 60}
 # `--round 4`: 120 more, drawn the same way with the model of round 3 (2e15e97), also kept apart
 # from round 3's items (an experiment: docs/quality.md, "Third round").
-ROUND4_SET = EVAL_SET.with_name("sections_train_round4.jsonl")
 ROUND4_SEED = 4041
 ROUND4_MODEL_REVISION = "2e15e97"
 ROUND4_COUNTS = {"random": 40, "科教": 40, "社会": 40}
@@ -50,7 +50,6 @@ ROUND4_COUNTS = {"random": 40, "科教": 40, "社会": 40}
 # confusion shows (社会 read as 经济 or 时政, 科教 as 经济): what the model of round 3 files under
 # 科教 / 社会, and items whose two best sections are such a pair (`boundary:A|B`). Kept apart from
 # rounds 3 and 4 too.
-ROUND5_SET = EVAL_SET.with_name("sections_train_round5.jsonl")
 ROUND5_SEED = 5051
 ROUND5_COUNTS = {"科教": 30, "社会": 30, "boundary:社会|时政": 20, "boundary:科教|经济": 20,
                  "boundary:社会|经济": 20}
