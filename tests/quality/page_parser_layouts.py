@@ -486,13 +486,18 @@ def failure_classes(
                 for a in articles
                 if a.title and a.kind != "teaser"
             )
+            paragraphs = [line for article in page.articles for line in article.paragraphs]
             for title, count in (parsed - expected).items():
-                counts[_failure_class(title)] += count
+                counts[_failure_class(title, paragraphs)] += count
             counts["missed headline"] += sum((expected - parsed).values())
     return counts
 
 
-def _failure_class(title: str) -> str:
+def _failure_class(title: str, paragraphs: list[str]) -> str:
+    """The class of a wrong headline: furniture by its form; else, by the archive's text of the
+    page, the first piece of a paragraph a column cut, or a line the archive keeps inside an
+    article (a subhead, a package piece's or a brief's title: its articles hold such lines as
+    paragraphs); else other (a kicker or subtitle standing alone, a deck, a line of no article)."""
     for name, pattern in (
         ("page ear read as headline", _EAR),
         ("credit read as headline", _CREDIT),
@@ -501,7 +506,13 @@ def _failure_class(title: str) -> str:
     ):
         if pattern.search(title):
             return name
-    return "other wrong headline (subhead, cut paragraph, …)"
+    squeezed = re.sub(r"\s+", "", title)
+    lines = {re.sub(r"\s+", "", paragraph) for paragraph in paragraphs}
+    if squeezed in lines:
+        return "line inside an article read as headline (subhead, package piece, brief)"
+    if any(line.startswith(squeezed) for line in lines):
+        return "cut first piece of a paragraph read as headline"
+    return "other wrong headline (kicker or subtitle alone, deck, …)"
 
 
 def main(argv: list[str] | None = None) -> int:
