@@ -507,7 +507,7 @@ def _failure_class(title: str, paragraphs: list[str]) -> str:
         if pattern.search(title):
             return name
     squeezed = re.sub(r"\s+", "", title)
-    lines = {re.sub(r"\s+", "", paragraph) for paragraph in paragraphs}
+    lines = {re.sub(r"\s+", "", _headline_key(paragraph)) for paragraph in paragraphs}
     if squeezed in lines:
         return "line inside an article read as headline (subhead, package piece, brief)"
     if any(line.startswith(squeezed) for line in lines):
