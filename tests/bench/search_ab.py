@@ -29,8 +29,8 @@ the session, autocommit), the old one on the main engine's, each held for the wh
 checkout per search). ``--through-engine`` instead hands each search the engine, as
 ``SearchService`` does: a checkout per search, with the main pool's ping for the old one (each
 pool then keeps the one connection whose backend is measured). ``--old-search-pool`` runs the old
-statement through ``Database.search_engine`` as well, for old code that reads through it too (both
-sides then differ in their statement only).
+statement through ``Database.search_engine`` as well, its connections started with the old
+module's session settings, for old code that reads through it too.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ import time
 import types
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -54,7 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
 from bot.search.query import parse_query  # noqa: E402
 from bot.search.tokens import term_matcher  # noqa: E402
 from bot.text import segmentation  # noqa: E402
-from storage import search_index  # noqa: E402
+from storage import database, search_index  # noqa: E402
 from storage.database import Database  # noqa: E402
 from tests.bench.search import OUT, PG_URL, QUERIES, broad_mix, percentile, real_corpus  # noqa: E402
 
@@ -228,7 +229,12 @@ async def main() -> None:
         new_db = Database(PG_URL, schema=new_schema)
         print(f"old: {db.schema}, new: {new_schema}", file=sys.stderr)
     connections = []
-    old_engine = db.search_engine if args.old_search_pool else db.engine
+    old_engine = db.engine
+    if args.old_search_pool:  # the pool starts its connections with the old module's settings
+        with mock.patch.object(
+            database, "PG_SESSION_SEARCH_SETTINGS", old.PG_SESSION_SEARCH_SETTINGS
+        ):
+            old_engine = db.search_engine
     targets: list[Any] = [new_db.search_engine, old_engine]  # [new, old]
     pids: list[int | None] = [None, None]
     if args.backend == "postgresql":
