@@ -1581,3 +1581,13 @@ def test_briefs_of_a_column_box_stay_in_the_column() -> None:
     articles = parse_page(page, EDITION).articles
     assert [article.title for article in articles] == ["医学资讯", "秋收时节农事忙"]
     assert second in articles[0].paragraphs
+
+
+def test_paragraph_telling_of_a_countdown_is_text_not_furniture() -> None:
+    """A countdown box's line is short and no sentence; a paragraph that mentions one ("…举行
+    军运会倒计时1天专题新闻发布会。") is a paragraph of the story, not furniture."""
+    paragraph = (
+        "17日上午，国防部在武汉举行军运会倒计时1天专题新闻发布会。记者从会上获悉，筹备工作已全部就绪。"
+    )
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, paragraph, BODY_2))
+    assert article.paragraphs == (BODY, paragraph, BODY_2)

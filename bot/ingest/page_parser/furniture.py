@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     ADVERT_LABEL,
@@ -25,13 +27,26 @@ from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 
 # A caption over a countdown box ("杭州第19届亚运会") is this short.
 MAX_BOX_CAPTION_CHARS = 20
+# A countdown line is this short, and holds no sentence.
+MAX_COUNTDOWN_CHARS = 30
+SENTENCE_MARKS = re.compile(r"[。，；！？,;!?]")
 # A countdown names its event when this much is left of it without the counting words:
 # "距北京冬奥会开幕还有 100 天" does, "距开幕 10 天" and "离开幕还有 200 天" do not.
 MIN_EVENT_NAME_CHARS = 2
 
 
 def is_furniture_seed(text: str) -> bool:
-    return is_latin_line(text) or bool(COUNTDOWN.search(text)) or bool(PAGE_EAR.match(text))
+    return is_latin_line(text) or is_countdown(text) or bool(PAGE_EAR.match(text))
+
+
+def is_countdown(text: str) -> bool:
+    """A countdown line of a box ("倒计时 54 天", "距北京冬奥会开幕还有 100 天"): short and no
+    sentence. A paragraph telling of one ("…举行军运会倒计时1天专题新闻发布会。") is text."""
+    return (
+        len(text) <= MAX_COUNTDOWN_CHARS
+        and not SENTENCE_MARKS.search(text)
+        and bool(COUNTDOWN.search(text))
+    )
 
 
 def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
@@ -100,9 +115,7 @@ def _is_box_caption(line: Line, box: Line) -> bool:
     countdown naming its event ("距北京冬奥会开幕还有 100 天") needs no caption, and an
     advertisement ("广告") is nobody's caption."""
     names_its_event = len(COUNTDOWN_WORDS.sub("", box.text)) >= MIN_EVENT_NAME_CHARS
-    box_follows = is_latin_line(box.text) or (
-        bool(COUNTDOWN.search(box.text)) and not names_its_event
-    )
+    box_follows = is_latin_line(box.text) or (is_countdown(box.text) and not names_its_event)
     return (
         box_follows
         and is_heading_like(line.text)
