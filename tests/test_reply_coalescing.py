@@ -122,15 +122,16 @@ async def test_replies_are_merged_only_within_telegrams_length_once_parsed(
     assert _texts(fake, chat) == ["first", "<" * 1500 + "\n\n" + "<" * 1500, "x" * 3000]
 
 
-async def test_two_keyboards_never_share_a_message(
+async def test_a_message_with_a_keyboard_is_never_merged(
         fake: FakeBotApi, paced: ExtBot[Any], reader: tuple[User, Chat]) -> None:
+    # a button's callback edits the whole message it sits under: merged with another answer,
+    # paging a search would wipe that answer away
     _, chat = reader
-    await _together(paced, chat, "plain", "menu", "second menu", "after",
+    await _together(paced, chat, "plain", "menu", "second menu", "after", "last",
                     markups={"menu": _keyboard("a"), "second menu": _keyboard("b")})
     messages = fake.messages_in(chat, from_bot=True)
-    assert [m.text for m in messages] == ["first", "plain\n\nmenu", "second menu", "after"]
-    # each keyboard stays under the text it was sent with, at the end of its message
-    assert [[b["text"] for b in m.buttons] for m in messages] == [[], ["a"], ["b"], []]
+    assert [m.text for m in messages] == ["first", "plain", "menu", "second menu", "after\n\nlast"]
+    assert [[b["text"] for b in m.buttons] for m in messages] == [[], [], ["a"], ["b"], []]
 
 
 async def test_different_options_are_not_merged(

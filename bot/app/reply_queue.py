@@ -7,8 +7,9 @@ same chat is appended to it instead — texts joined by a blank line — and bot
 message Telegram answers (or the same error). Only replies to different updates are merged: the
 parts of one reply were cut apart on purpose (a keyboard per message, ten sources per message, a
 notice of its own). :class:`MergePolicy` says when two messages may be merged: the same options
-(parse mode, link preview, silence, reply target...), no entities, a keyboard only on the later
-one (a button's callback edits its message: two keyboards cannot share one), and the joined text
+(parse mode, link preview, silence, reply target...), no entities, no keyboard on either (a
+button's callback edits the whole message it sits under: it would wipe the other answers), and
+the joined text
 within Telegram's 4096 units once the HTML is parsed. Edits, documents and anything else are
 never merged; they queue like a message that cannot merge.
 
@@ -36,7 +37,7 @@ from bot.render.layout import TELEGRAM_TEXT_LIMIT, utf16_len
 MERGE_SEPARATOR = "\n\n"
 MERGEABLE_ENDPOINT = "sendMessage"
 HTML = "HTML"
-NOT_COMPARED = frozenset({"text", "reply_markup"})  # the fields a merge combines
+NOT_COMPARED = frozenset({"text", "reply_markup"})  # the text is combined; keyboards: none
 
 
 class MergePolicy:
@@ -60,6 +61,8 @@ class MergePolicy:
         text = data.get("text")
         if endpoint != MERGEABLE_ENDPOINT or "entities" in data or not isinstance(text, str):
             return False
+        if data.get("reply_markup") is not None or waiting.data.get("reply_markup") is not None:
+            return False  # its buttons would edit the others' answers away
         if _options(waiting.data) != _options(data):
             return False
         joined = MERGE_SEPARATOR.join([*waiting.texts(), text])
@@ -81,7 +84,6 @@ class _Caller:
 
     future: asyncio.Future[Any]
     text: str
-    markup: Any  # its keyboard: only a message's last caller may have one
     origin: object | None  # the update it answers (None: not known)
 
 
@@ -101,8 +103,7 @@ class QueuedReply:
     def add(self, data: dict[str, Any], origin: object | None) -> asyncio.Future[Any]:
         """One more caller (the first is the message's own); the future it awaits."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.callers.append(_Caller(future, str(data.get("text", "")),
-                                    data.get("reply_markup"), origin))
+        self.callers.append(_Caller(future, str(data.get("text", "")), origin))
         return future
 
     def _waiting(self) -> list[_Caller]:
@@ -118,17 +119,13 @@ class QueuedReply:
 
     def seal(self) -> bool:
         """The message goes on the wire: no more merging, and its text is the texts of the
-        callers still waiting, with the last one's keyboard. False: nobody waits any more."""
+        callers still waiting. False: nobody waits any more."""
         self.open = False
         waiting = self._waiting()
         if not waiting:
             return False
         if self.may_lead:
             self.data["text"] = MERGE_SEPARATOR.join(caller.text for caller in waiting)
-            if waiting[-1].markup is None:
-                self.data.pop("reply_markup", None)
-            else:
-                self.data["reply_markup"] = waiting[-1].markup
         return True
 
     def succeeded(self, result: Any) -> None:
@@ -158,13 +155,11 @@ class ChatReplies:
 
     def join(self, policy: MergePolicy, endpoint: str, data: dict[str, Any],
              origin: object | None) -> asyncio.Future[Any] | None:
-        """Append ``data`` to the last waiting message when it answers other updates, ends
-        without a keyboard and the policy allows; the future the caller awaits for Telegram's
-        answer, or None (then :meth:`enqueue` it)."""
+        """Append ``data`` to the last waiting message when it answers other updates and the
+        policy allows; the future the caller awaits for Telegram's answer, or None (then
+        :meth:`enqueue` it)."""
         if not self._queue or not (last := self._queue[-1]).open:
             return None
-        if last.callers[-1].markup is not None:
-            return None  # a keyboard must stay under the text it was sent with
         if origin is not None and any(caller.origin is origin for caller in last.callers):
             return None  # another part of the same reply
         if not policy.may_join(last, endpoint, data):
