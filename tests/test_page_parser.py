@@ -1127,6 +1127,27 @@ def test_headline_after_a_piece_end_is_no_cut_piece_whatever_word_it_ends_on(
     assert articles[1].paragraphs == (caption,)
 
 
+def test_heading_of_two_spaced_phrases_is_never_a_cut_piece() -> None:
+    """ "稻谷飘香  丰收在望" fills a 12-character column line less the indent, and "望" with "城"
+    under it reads as a cut word (望城), but two phrases set apart by a space are a heading's way
+    (running text has no space between Chinese words): it is not glued to the paragraph under it."""
+    cut = [
+        ("各地各部门认真贯彻为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
+        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
+        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
+        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
+    ]
+    pieces = [piece for first, rest in cut for piece in (first[:10], first[10:] + rest)]
+    heading = "稻谷飘香  丰收在望"
+    page = blocks(
+        "秋收时节农事忙", "■记者 王某", *pieces, heading, "城乡活力增强，企业群众获益。", BODY
+    )
+    articles = parse_page(page, EDITION).articles
+    paragraphs = [paragraph for article in articles for paragraph in article.paragraphs]
+    assert "城乡活力增强，企业群众获益。" in paragraphs
+    assert heading + "城乡活力增强，企业群众获益。" not in paragraphs
+
+
 def test_cut_piece_under_a_subhead_is_joined_when_only_certain_cuts_show_the_column() -> None:
     """On a page of many headings their lengths hide the column width among the unfinished
     blocks; the blocks certainly cut (ending on a comma) still show it (12 characters). A block of

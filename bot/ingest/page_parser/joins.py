@@ -39,6 +39,7 @@ from bot.ingest.page_parser.patterns import (
     NUMBER_UNITS,
     PAGE_CREDIT,
     PAGE_REFERENCE,
+    SPACED_PHRASES,
     SUBTITLE_DASHES,
     TIME_OPENING,
     WORD_WINDOW_CHARS,
@@ -124,7 +125,8 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
             continue
         following = lines[index + 1] if index + 1 < len(lines) else None
         column = width if len(joined) > 1 and not _set_as_headline(joined) else None
-        if joined and not _heads_a_piece(joined) and continues(joined[-1], line, following, column):
+        heading = bool(joined) and _stands_as_a_heading(joined)
+        if joined and not heading and continues(joined[-1], line, following, column):
             previous = joined[-1]
             joined[-1] = Line(
                 previous.text + line.text,
@@ -162,11 +164,15 @@ def _set_as_headline(joined: list[Line]) -> bool:
     return bool(KICKER_DASHES.search(joined[-2].text)) or bool(COLUMN_TAG.search(last))
 
 
-def _heads_a_piece(joined: list[Line]) -> bool:
-    """A heading-like block right after what ends a piece is the next piece's headline: it is
-    never the first piece of a cut paragraph ("（下转第20版）" / "晾禾把" / "10月24日，…"),
-    whatever word it ends on."""
-    return len(joined) > 1 and _ends_a_piece(joined[-2]) and is_heading_like(joined[-1].text)
+def _stands_as_a_heading(joined: list[Line]) -> bool:
+    """A heading-like block right after what ends a piece is the next piece's headline, and so
+    is one of two phrases set apart by a space ("稻谷飘香  丰收在望": running text has no space
+    between Chinese words): it is never the first piece of a cut paragraph ("（下转第20版）" /
+    "晾禾把" / "10月24日，…"), whatever word it ends on."""
+    last = joined[-1].text
+    if not is_heading_like(last):
+        return False
+    return bool(SPACED_PHRASES.search(last)) or (len(joined) > 1 and _ends_a_piece(joined[-2]))
 
 
 def _ends_a_piece(block: Line) -> bool:

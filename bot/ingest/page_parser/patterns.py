@@ -41,6 +41,9 @@ KICKER_ENDINGS = ("强调", "指出", "表示", "要求", "提出", "时说", "�
 # One level of nesting is common: "（长三角见证高质量发展·江苏篇（上））".
 COLUMN_TAG = re.compile(r"[（(](?:[^（）()]|[（(][^（）()]{0,10}[）)]){1,60}[）)]$")
 PARALLEL_HALVES = re.compile(r"^\S{3,}[ \u3000]+\S{3,}$")
+# Two phrases set apart by a space ("我为祖国自豪  我为祖国祝福", "洋山港 吞吐忙"): a headline's
+# way; running text has no space between Chinese words.
+SPACED_PHRASES = re.compile(r"[\u4e00-\u9fff][ \u3000]+[\u4e00-\u9fff]")
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
