@@ -251,3 +251,17 @@ async def test_after_a_failed_part_the_rest_of_that_reply_is_withdrawn_but_not_o
     assert isinstance(outcomes[0], BadRequest) and outcomes[1] is None
     # "pong" was merged into "three": it goes out alone
     assert _texts(fake, chat) == ["first", "pong"]
+
+
+async def test_a_message_refused_for_its_text_sends_each_merged_answer_alone(
+        fake: FakeBotApi, paced: ExtBot[Any], reader: tuple[User, Chat]) -> None:
+    """A 400 is about the request: one update's malformed answer must not take down the other
+    answers merged into its message. The old pacer failed them all with its BadRequest."""
+    _, chat = reader
+    await paced.send_message(chat.id, "first")
+    results = await asyncio.gather(*(paced.send_message(chat.id, text)
+                                     for text in ("one", "<b>unclosed", "three")),
+                                   return_exceptions=True)
+    assert isinstance(results[1], BadRequest)
+    assert isinstance(results[0], Message) and isinstance(results[2], Message), results
+    assert _texts(fake, chat) == ["first", "one", "three"]

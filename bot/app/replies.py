@@ -39,7 +39,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.app.reply_queue import ChatReplies, MergePolicy, QueuedReply
@@ -151,20 +151,34 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         """Send ``queued`` when the chat's earlier messages have gone, and give every caller in
         it the answer. The pacer's own task: a caller that stops waiting only takes its text
         back, it does not cancel the others'."""
-        failed = False
         try:
             await queued.ready.wait()
-            result = await self._send(chat_id, queued, max_retries, post, endpoint)
-        except Exception as exc:  # the callers get it; nobody awaits this task's own outcome
-            failed = True
-            queued.failed(exc)
+            await self._answer(chat_id, queued, max_retries, post, endpoint)
         except asyncio.CancelledError as exc:  # shutdown
             queued.failed(exc)
             raise
+        finally:
+            queue.remove(queued)
+
+    async def _answer(self, chat_id: int | str, queued: QueuedReply, max_retries: int,
+                      post: Callable[[], Coroutine[Any, Any, ApiResult]], endpoint: str) -> None:
+        """Send ``queued`` and give its callers the outcome. A merged message refused for its
+        content (400: one answer's HTML, say) goes again one answer at a time, so that only the
+        malformed answer fails, not the other updates' answers merged with it."""
+        try:
+            result = await self._send(chat_id, queued, max_retries, post, endpoint)
+        except BadRequest as exc:
+            if not queued.merged:
+                queued.failed(exc)
+                return
+            logger.info("chat %s: a merged %s refused (%s), its answers go one by one",
+                        chat_id, endpoint, exc)
+            for part in queued.apart():
+                await self._answer(chat_id, part, max_retries, post, endpoint)
+        except Exception as exc:  # the callers get it; nobody awaits the task's own outcome
+            queued.failed(exc)
         else:
             queued.succeeded(result)
-        finally:
-            queue.remove(queued, failed=failed)
 
     async def _send(self, chat_id: int | str, queued: QueuedReply, max_retries: int,
                     post: Callable[[], Coroutine[Any, Any, ApiResult]],

@@ -4,14 +4,14 @@ Telegram lets a bot send about one message a second to a chat (after a short bur
 who sends ten commands at once would get the tenth answer ten seconds later. While a reply to a
 chat is still waiting for its turn (not yet on the wire), a further plain ``sendMessage`` to the
 same chat is appended to it instead — texts joined by a blank line — and both callers get the one
-message Telegram answers (or the same error). Only replies to different updates are merged: the
-parts of one reply were cut apart on purpose (a keyboard per message, ten sources per message, a
-notice of its own). :class:`MergePolicy` says when two messages may be merged: the same options
-(parse mode, link preview, silence, reply target...), no entities, no keyboard on either (a
-button's callback edits the whole message it sits under: it would wipe the other answers), and
-the joined text
-within Telegram's 4096 units once the HTML is parsed. Edits, documents and anything else are
-never merged; they queue like a message that cannot merge.
+message Telegram answers (or the same error; but a merged message refused for its content, a 400,
+goes again one answer at a time, so one update's malformed answer fails alone). Only replies to
+different updates are merged: the parts of one reply were cut apart on purpose (a keyboard per
+message, ten sources per message, a notice of its own). :class:`MergePolicy` says when two messages
+may be merged: the same options (parse mode, link preview, silence, reply target...), no entities,
+no keyboard on either (a button's callback edits the whole message it sits under: it would wipe the
+other answers), and the joined text within Telegram's 4096 units once the HTML is parsed. Edits,
+documents and anything else are never merged; they queue like a message that cannot merge.
 
 The text is written into the message when it goes on the wire, from the callers still waiting:
 one that stopped waiting (its handler was cancelled) takes its own text back, never another's.
@@ -85,6 +85,7 @@ class _Caller:
     future: asyncio.Future[Any]
     text: str
     origin: object | None  # the update it answers (None: not known)
+    failed: bool = False  # its message failed: the later parts of its reply are withdrawn
 
 
 class QueuedReply:
@@ -114,6 +115,23 @@ class QueuedReply:
         """Somebody still waits for this message (else it need not be sent)."""
         return any(not caller.future.done() for caller in self.callers)
 
+    @property
+    def merged(self) -> bool:
+        """More than one caller still waits: the message carries several answers."""
+        return len(self._waiting()) > 1
+
+    def apart(self) -> list[QueuedReply]:
+        """One message per caller still waiting, in order, each to be sent alone (Telegram
+        refused the merged one for its content: only the malformed answer should fail). They
+        share this message's ``data`` (the dict that is posted), so they go one after another."""
+        parts = []
+        for caller in self._waiting():
+            part = QueuedReply(self.data, may_lead=self.may_lead)
+            part.open = False  # not in the chat's queue: nothing joins it
+            part.callers.append(caller)
+            parts.append(part)
+        return parts
+
     def texts(self) -> list[str]:
         return [caller.text for caller in self._waiting()]
 
@@ -139,6 +157,7 @@ class QueuedReply:
             if isinstance(error, asyncio.CancelledError):
                 caller.future.cancel()
             else:
+                caller.failed = True
                 caller.future.set_exception(error)
 
 
@@ -173,12 +192,12 @@ class ChatReplies:
             reply.ready.set()
         return reply
 
-    def remove(self, reply: QueuedReply, *, failed: bool = False) -> None:
-        """``reply`` is sent or given up: the next one's turn comes when it was first. After a
-        failure the later parts of the replies it carried are withdrawn (as a handler sending
-        them one by one would have stopped); other replies merged with them still go."""
-        if failed:
-            origins = [c.origin for c in reply.callers if c.origin is not None]
+    def remove(self, reply: QueuedReply) -> None:
+        """``reply`` is sent or given up: the next one's turn comes when it was first. The later
+        parts of the replies that failed in it are withdrawn (as a handler sending them one by
+        one would have stopped); other replies merged with them still go."""
+        origins = [c.origin for c in reply.callers if c.failed and c.origin is not None]
+        if origins:
             for later in self._queue:
                 for caller in later.callers:
                     if any(caller.origin is origin for origin in origins):
