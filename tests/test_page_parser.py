@@ -1148,6 +1148,25 @@ def test_heading_of_two_spaced_phrases_is_never_a_cut_piece() -> None:
     assert heading + "城乡活力增强，企业群众获益。" not in paragraphs
 
 
+def test_title_over_a_deck_and_a_dateline_is_never_a_cut_piece() -> None:
+    """What stands right over a dateline is a headline (here a long deck with commas), never the
+    rest of a paragraph: the title over it is not glued to it, whatever its length (10
+    characters, a whole 12-character column line less the indent)."""
+    cut = [
+        ("各地各部门认真贯彻为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
+        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
+        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
+        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
+    ]
+    pieces = [piece for first, rest in cut for piece in (first[:10], first[10:] + rest)]
+    title = "总理主持召开常务会议"
+    deck = "听取今年减税降费政策实施汇报，要求确保为企业减负担、为发展增动力，部署做好稳外资工作"
+    dateline = "新华社北京10月16日电 国务院总理10月16日主持召开国务院常务会议。"
+    page = blocks("秋收时节农事忙", "■记者 王某", *pieces, title, deck, dateline, BODY)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["秋收时节农事忙", title]
+
+
 def test_cut_piece_under_a_subhead_is_joined_when_only_certain_cuts_show_the_column() -> None:
     """On a page of many headings their lengths hide the column width among the unfinished
     blocks; the blocks certainly cut (ending on a comma) still show it (12 characters). A block of

@@ -218,7 +218,10 @@ def continues(
     before, after = previous.text, block.text
     if _cannot_continue(previous, block):
         return False
-    if width and _fills_whole_lines(before, width) and not is_heading_like(after):
+    # What stands right over a byline or dateline is a headline (a deck), never a paragraph's rest.
+    heads_a_story = following is not None and is_byline_or_dateline(following.text)
+    headline_after = is_heading_like(after) or heads_a_story
+    if width and _fills_whole_lines(before, width) and not headline_after:
         return True
     if before[-1].isdigit() and (after[0].isdigit() or after[0] in NUMBER_UNITS):
         return True
