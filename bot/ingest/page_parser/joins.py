@@ -218,10 +218,7 @@ def continues(
     before, after = previous.text, block.text
     if _cannot_continue(previous, block):
         return False
-    # What stands right over a byline or dateline is a headline (a deck), never a paragraph's rest.
-    heads_a_story = following is not None and is_byline_or_dateline(following.text)
-    headline_after = is_heading_like(after) or heads_a_story
-    if width and _fills_whole_lines(before, width) and not headline_after:
+    if width and _whole_lines_run_on(before, after, following, width):
         return True
     if before[-1].isdigit() and (after[0].isdigit() or after[0] in NUMBER_UNITS):
         return True
@@ -236,6 +233,14 @@ def continues(
         is_byline_or_dateline(following.text) or bool(SUBTITLE_DASHES.match(following.text))
     )
     return not (is_heading_like(after) and next_opens_article)
+
+
+def _whole_lines_run_on(before: str, after: str, following: Line | None, width: int) -> bool:
+    """A block of whole column lines runs on into the next block, unless that one is a headline
+    line: heading-like, or right over a byline or dateline (a deck "听取…，要求…"), which is
+    never a paragraph's rest."""
+    heads_a_story = following is not None and is_byline_or_dateline(following.text)
+    return _fills_whole_lines(before, width) and not (is_heading_like(after) or heads_a_story)
 
 
 def _stands_alone(text: str) -> bool:
