@@ -32,7 +32,7 @@ from bot.render.parts import MessagePart
 from handlers.common import reply
 from tests.e2e.conftest import E2E_CHAT_PER_SECOND
 from tests.e2e.fake_bot_api import Chat, FakeBotApi, User
-from tests.test_reader_concurrency import _update
+from tests.test_reader_concurrency import VirtualTime, _update
 
 ONE_AT_A_TIME = ReplyLimits(chat_burst=1, chat_per_second=10.0)
 
@@ -265,3 +265,32 @@ async def test_a_message_refused_for_its_text_sends_each_merged_answer_alone(
     assert isinstance(results[1], BadRequest)
     assert isinstance(results[0], Message) and isinstance(results[2], Message), results
     assert _texts(fake, chat) == ["first", "one", "three"]
+
+
+async def test_a_chat_flooding_answers_that_cannot_merge_is_paced_by_its_replies() -> None:
+    """A chat's next update starts while its reply waits; but answers that cannot merge (a
+    search with its buttons) queue one message each, so a chat flooding the bot would have all
+    its handlers run at once and their messages held for minutes. Past a short backlog the next
+    update waits for the reply, as before merging. Unbounded, all 20 handlers ran at once."""
+    time = VirtualTime()
+    limits = ReplyLimits()
+    limiter = ReplyRateLimiter(limits, clock=time)
+    processor = ChatOrderedUpdates()
+    started = sent = ahead = 0
+
+    async def post(data: dict[str, Any]) -> bool:
+        nonlocal sent
+        sent += 1
+        return True
+
+    async def search(n: int) -> None:
+        nonlocal started, ahead
+        started += 1
+        ahead = max(ahead, started - sent)  # handlers run whose reply has not gone yet
+        data = {"chat_id": 7, "text": f"results {n}", "reply_markup": {"inline_keyboard": []}}
+        await limiter.process_request(post, (data,), {}, "sendMessage", data, None)
+
+    await time.run(asyncio.gather(*(processor.process_update(_update(n, 7), search(n))
+                                    for n in range(1, 21))))
+    assert sent == 20
+    assert ahead <= limits.chat_backlog + 1

@@ -18,7 +18,8 @@ pause is over:
   waiting absorbs the chat's next plain replies, one message for several answers
   (:mod:`bot.app.reply_queue`). Once its reply is queued, a handler hands its chat on to the chat's
   next update (:func:`bot.app.updates.hand_over_chat`): a reader's burst of commands is answered
-  in a message or two instead of one a second.
+  in a message or two instead of one a second. Past ``chat_backlog`` messages waiting (answers
+  that cannot merge) the next update waits for the reply instead.
 
 Only requests that put a message in a chat are paced (``send*``, ``edit*``, ``copy*``,
 ``forward*``): ``answerCallbackQuery``, ``answerInlineQuery``, ``getMe`` and ``getChatMember``
@@ -69,6 +70,9 @@ class ReplyLimits:
     group_window: float = 61.0  # a minute, and a second for clock jitter
     max_retries: int = 3  # a reply answered 429 is retried this many times at most
     max_wait: float = 60.0  # a longer retry_after fails the reply instead of holding the chat
+    # a chat's messages waiting (or on the wire) past which its next update waits for the reply:
+    # answers that cannot merge would otherwise let a flooding chat run all its handlers ahead
+    chat_backlog: int = 3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReplyLimits:
@@ -142,7 +146,9 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                 chat_id, queue, queued, lambda: callback(*args, **kwargs), endpoint, max_retries))
             self._deliveries.add(delivery)
             delivery.add_done_callback(self._deliveries.discard)
-        hand_over_chat()  # this reply has its place: the chat's next update may start
+        # this reply has its place: the chat's next update may start, unless the chat's messages
+        # pile up (answers that cannot merge): then it waits for this reply to leave
+        hand_over_chat(keep_turn=len(queue) > self.limits.chat_backlog)
         return await answer
 
     async def _deliver(self, chat_id: int | str, queue: ChatReplies, queued: QueuedReply,

@@ -172,6 +172,10 @@ class ChatReplies:
     def __bool__(self) -> bool:
         return bool(self._queue)
 
+    def __len__(self) -> int:
+        """Messages waiting, and the one on the wire."""
+        return len(self._queue)
+
     def join(self, policy: MergePolicy, endpoint: str, data: dict[str, Any],
              origin: object | None) -> asyncio.Future[Any] | None:
         """Append ``data`` to the last waiting message when it answers other updates and the

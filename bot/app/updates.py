@@ -13,12 +13,14 @@ Here PTB's bound only counts admitted updates (a memory bound); the running boun
 the chat's turn has come.
 
 A handler that is only waiting for its reply to leave hands its chat on (:func:`hand_over_chat`,
-called by the reply pacer once the reply has its place in the chat's queue): the chat's next
-update starts meanwhile, and its reply queues behind — or is merged into — the waiting one, so a
-reader who sends ten commands at once gets one combined answer instead of ten paced a second
-apart. Order is kept because the pacer sends a chat's messages in the order they were queued;
-it holds because a handler's reply is its last step (``handlers.common.reply`` queues all of
-its parts before waiting for any).
+called by the reply pacer once the reply has its place in the chat's queue): the chat's next update
+starts meanwhile, and its reply queues behind — or is merged into — the waiting one, so a reader
+who sends ten commands at once gets one combined answer instead of ten paced a second apart. When
+the chat's messages pile up instead (answers that cannot merge), the next update waits for the
+reply as before: a flooding chat's handlers never run far ahead of its replies. Order is kept
+because the pacer sends a chat's messages in the order they were queued; it holds because a
+handler's reply is its last step (``handlers.common.reply`` queues all of its parts before waiting
+for any).
 """
 
 from __future__ import annotations
@@ -50,20 +52,27 @@ class _ChatTurn:
 
 
 class _Hold:
-    """A running update's chat turn and running slot, let go once: when its handler returns, or
-    earlier when the handler only waits for its queued reply (:func:`hand_over_chat`)."""
+    """A running update's running slot and chat turn, each let go once: when its handler
+    returns, or earlier when the handler only waits for its queued reply
+    (:func:`hand_over_chat`)."""
 
-    __slots__ = ("_lock", "_running", "released")
+    __slots__ = ("_lock", "_running", "_slot_held", "_turn_held")
 
     def __init__(self, lock: asyncio.Lock, running: asyncio.Semaphore) -> None:
         self._lock = lock
         self._running = running
-        self.released = False
+        self._slot_held = True
+        self._turn_held = True
+
+    def free_slot(self) -> None:
+        if self._slot_held:
+            self._slot_held = False
+            self._running.release()
 
     def release(self) -> None:
-        if not self.released:
-            self.released = True
-            self._running.release()
+        self.free_slot()
+        if self._turn_held:
+            self._turn_held = False
             self._lock.release()
 
 
@@ -76,12 +85,18 @@ def running_update() -> object | None:
     return _RUNNING_HOLD.get()
 
 
-def hand_over_chat() -> None:
-    """The running update's reply has its place in its chat's queue: let the chat's next update
-    start now (and free the running slot: waiting for the wire needs no connection or CPU).
-    Outside an update handled by :class:`ChatOrderedUpdates` it does nothing."""
+def hand_over_chat(*, keep_turn: bool = False) -> None:
+    """The running update's reply has its place in its chat's queue: free its running slot
+    (waiting for the wire needs no connection or CPU) and let the chat's next update start now.
+    ``keep_turn``: the chat's messages pile up, so the next update waits for this handler's end
+    (a flooding chat is paced by its replies). Outside :class:`ChatOrderedUpdates` it does
+    nothing."""
     hold = _RUNNING_HOLD.get()
-    if hold is not None:
+    if hold is None:
+        return
+    if keep_turn:
+        hold.free_slot()
+    else:
         hold.release()
 
 
