@@ -1099,15 +1099,20 @@ def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
 
 @pytest.mark.parametrize(
     "piece_end",
-    ["（下转第20版）", "本版摄影：李 舸 翁奇羽", "（本报布鲁塞尔10月29日电）"],
-    ids=["jump-line", "page-credit", "closing-credit"],
+    [
+        "（下转第20版）",
+        "本版摄影：李 舸 翁奇羽",
+        "（本报布鲁塞尔10月29日电）",
+        "曹  一图  于  石文",
+    ],
+    ids=["jump-line", "page-credit", "closing-credit", "cartoon-credit"],
 )
 def test_headline_after_a_piece_end_is_no_cut_piece_whatever_word_it_ends_on(
     piece_end: str,
 ) -> None:
     """ "晾禾把" ends on 把, a word that needs what follows in a sentence; right after a jump line,
-    the page's credit or a closing credit in brackets it heads the next piece (a picture here)
-    and is not glued to the caption under it."""
+    the page's credit, a closing credit in brackets or a cartoon's credit it heads the next piece
+    (a picture here) and is not glued to the caption under it."""
     caption = "10月24日，侗族妇女在风雨桥上晾晒禾把。"
     page = blocks(
         "秋收时节农事忙",

@@ -24,6 +24,7 @@ from bot.ingest.page_parser.patterns import (
     CONTINUATION_END,
     CONTINUATION_START,
     DOCUMENT_TITLE,
+    DRAWING_CREDIT,
     EDITOR_CREDIT,
     FORUM_AUTHOR,
     KICKER_DASHES,
@@ -177,11 +178,13 @@ def _stands_as_a_heading(joined: list[Line]) -> bool:
 
 def _ends_a_piece(block: Line) -> bool:
     """A jump line, a page pointer, a closing line in brackets ("（本报布鲁塞尔10月29日电）"),
-    the editors' or the page's credit ("本版摄影：…") ends a piece: the block after one opens
-    something, it is not the rest of a cut paragraph. (A picture credit does not: one may stand
-    between two paragraphs of a story.)"""
+    a cartoon's credit ("曹 一图 于 石文"), the editors' or the page's credit ("本版摄影：…") ends
+    a piece: the block after one opens something, it is not the rest of a cut paragraph. (A
+    picture credit does not: one may stand between two paragraphs of a story.)"""
     text = block.text
     if block.is_jump or PAGE_REFERENCE.match(text) or re.match(CLOSING_BRACKETS, text):
+        return True
+    if re.match(DRAWING_CREDIT, re.sub(r"\s", "", text)):
         return True
     return bool(EDITOR_CREDIT.match(text) or PAGE_CREDIT.match(text))
 

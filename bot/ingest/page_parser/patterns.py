@@ -250,12 +250,14 @@ PICTURE_AGENCIES = (
     r"人民视觉|视觉中国|人民图片|影像中国|光明图片|东方IC|CFP|IC\s?photo|图虫创意|中新社发|新华网发|"
     r"人民网发"
 )
+# A cartoon's credit for its drawing and its verse, spaces taken out: "曹一图吕岩文".
+DRAWING_CREDIT = r"^[\u4e00-\u9fff]{2,4}图[\u4e00-\u9fff]{2,4}文$"
 STANDALONE_CREDIT = re.compile(
     rf"^(?:(?:{ROLE})?[\u4e00-\u9fff·]{{2,16}}摄(?:影报道)?|(?:{ROLE})[\u4e00-\u9fff·]{{2,8}}摄影|"
     rf"新华社(?:记者[\u4e00-\u9fff·]{{2,12}})?发|(?:{PICTURE_AGENCIES}))"
     r"(?:[（(][^（）()]{1,12}[）)])?$|"
     # A drawing and its verse: "曹一图吕岩文".
-    r"^[\u4e00-\u9fff]{2,4}图[\u4e00-\u9fff]{2,4}文$|"
+    rf"{DRAWING_CREDIT}|"
     # A credit naming the picture's source after 图: "图/视觉中国", "图：人民网".
     r"^图片?[/／：:][\u4e00-\u9fffA-Za-z·]{2,12}$"
 )
