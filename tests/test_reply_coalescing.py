@@ -28,7 +28,7 @@ from telegram.ext import Defaults, ExtBot
 from bot.app.replies import ReplyLimits, ReplyRateLimiter
 from bot.app.updates import ChatOrderedUpdates
 from bot.render.i18n import Html
-from bot.render.parts import MessagePart
+from bot.render.parts import Button, MessagePart
 from handlers.common import reply
 from tests.e2e.conftest import E2E_CHAT_PER_SECOND
 from tests.e2e.fake_bot_api import Chat, FakeBotApi, User
@@ -294,3 +294,37 @@ async def test_a_chat_flooding_answers_that_cannot_merge_is_paced_by_its_replies
                                     for n in range(1, 21))))
     assert sent == 20
     assert ahead <= limits.chat_backlog + 1
+
+
+async def test_an_earlier_updates_late_message_is_not_merged_into_a_later_answer(
+        fake: FakeBotApi, reader: tuple[User, Chat]) -> None:
+    """A reply fails on the wire after its chat was handed on: the error handler's notice (still
+    the earlier update's) must not be appended to the next update's answer, where it would read
+    as that answer going wrong. The old pacer merged it: "b\\n\\nc\\n\\nerror"."""
+    _, chat = reader
+    bot: ExtBot[Any] = ExtBot(fake.token, base_url=fake.base_url,
+                              base_file_url=fake.base_file_url,
+                              defaults=Defaults(parse_mode=ParseMode.HTML),
+                              rate_limiter=ReplyRateLimiter(
+                                  ReplyLimits(chat_burst=1, chat_per_second=2.0)))
+    processor = ChatOrderedUpdates()
+    updates = [_update(n, chat.id) for n in (1, 2, 3)]
+    for update in updates:
+        assert update.effective_chat is not None
+        update.effective_chat.set_bot(bot)
+
+    async def failing(update: Update) -> None:
+        try:  # a menu (it cannot take other answers in) whose HTML Telegram refuses
+            await reply(update, [MessagePart(Html("<b>unclosed"), keyboard=((Button("x", "x"),),))])
+        except BadRequest:  # what handlers.errors.on_error does, in the update's own context
+            await reply(update, [MessagePart(Html("error"))])
+
+    async def answer(update: Update, text: str) -> None:
+        await reply(update, [MessagePart(Html(text))])
+
+    async with bot:
+        await bot.send_message(chat.id, "first")
+        await asyncio.gather(processor.process_update(updates[0], failing(updates[0])),
+                             processor.process_update(updates[1], answer(updates[1], "b")),
+                             processor.process_update(updates[2], answer(updates[2], "c")))
+    assert _texts(fake, chat) == ["first", "b\n\nc", "error"]

@@ -5,13 +5,15 @@ who sends ten commands at once would get the tenth answer ten seconds later. Whi
 chat is still waiting for its turn (not yet on the wire), a further plain ``sendMessage`` to the
 same chat is appended to it instead — texts joined by a blank line — and both callers get the one
 message Telegram answers (or the same error; but a merged message refused for its content, a 400,
-goes again one answer at a time, so one update's malformed answer fails alone). Only replies to
-different updates are merged: the parts of one reply were cut apart on purpose (a keyboard per
-message, ten sources per message, a notice of its own). :class:`MergePolicy` says when two messages
-may be merged: the same options (parse mode, link preview, silence, reply target...), no entities,
-no keyboard on either (a button's callback edits the whole message it sits under: it would wipe the
-other answers), and the joined text within Telegram's 4096 units once the HTML is parsed. Edits,
-documents and anything else are never merged; they queue like a message that cannot merge.
+goes again one answer at a time, so one update's malformed answer fails alone). Only a later
+update's reply is appended to an earlier update's: never to another part of its own reply (cut
+apart on purpose: a keyboard per message, ten sources per message, a notice of its own), nor to a
+later update's answer (an earlier update's late notice, its error, would read as part of that
+answer). :class:`MergePolicy` says when two messages may be merged: the same options (parse mode,
+link preview, silence, reply target...), no entities, no keyboard on either (a button's callback
+edits the whole message it sits under: it would wipe the other answers), and the joined text within
+Telegram's 4096 units once the HTML is parsed. Edits, documents and anything else are never merged;
+they queue like a message that cannot merge.
 
 The text is written into the message when it goes on the wire, from the callers still waiting:
 one that stopped waiting (its handler was cancelled) takes its own text back, never another's.
@@ -84,7 +86,7 @@ class _Caller:
 
     future: asyncio.Future[Any]
     text: str
-    origin: object | None  # the update it answers (None: not known)
+    origin: int | None  # the update it answers, by arrival (None: not known)
     failed: bool = False  # its message failed: the later parts of its reply are withdrawn
 
 
@@ -101,7 +103,7 @@ class QueuedReply:
         self.ready = asyncio.Event()  # set when every message queued before it has been sent
         self.callers: list[_Caller] = []
 
-    def add(self, data: dict[str, Any], origin: object | None) -> asyncio.Future[Any]:
+    def add(self, data: dict[str, Any], origin: int | None) -> asyncio.Future[Any]:
         """One more caller (the first is the message's own); the future it awaits."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.callers.append(_Caller(future, str(data.get("text", "")), origin))
@@ -177,14 +179,18 @@ class ChatReplies:
         return len(self._queue)
 
     def join(self, policy: MergePolicy, endpoint: str, data: dict[str, Any],
-             origin: object | None) -> asyncio.Future[Any] | None:
-        """Append ``data`` to the last waiting message when it answers other updates and the
-        policy allows; the future the caller awaits for Telegram's answer, or None (then
+             origin: int | None) -> asyncio.Future[Any] | None:
+        """Append ``data`` to the last waiting message when that answers only earlier updates
+        and the policy allows; the future the caller awaits for Telegram's answer, or None (then
         :meth:`enqueue` it)."""
         if not self._queue or not (last := self._queue[-1]).open:
             return None
-        if origin is not None and any(caller.origin is origin for caller in last.callers):
-            return None  # another part of the same reply
+        if origin is not None and any(caller.origin is not None and caller.origin >= origin
+                                      for caller in last.callers):
+            # another part of the same reply; or an earlier update's late message (the error
+            # notice of a reply that failed after the chat was handed on): appended to a later
+            # update's answer it would read as part of that answer
+            return None
         if not policy.may_join(last, endpoint, data):
             return None
         return last.add(data, origin)
@@ -204,7 +210,7 @@ class ChatReplies:
         if origins:
             for later in self._queue:
                 for caller in later.callers:
-                    if any(caller.origin is origin for origin in origins):
+                    if caller.origin in origins:
                         caller.future.cancel()
         was_first = self._queue[0] is reply
         self._queue.remove(reply)

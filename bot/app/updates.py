@@ -20,12 +20,15 @@ the chat's messages pile up instead (answers that cannot merge), the next update
 reply as before: a flooding chat's handlers never run far ahead of its replies. Order is kept
 because the pacer sends a chat's messages in the order they were queued; it holds because a
 handler's reply is its last step (``handlers.common.reply`` queues all of its parts before waiting
-for any).
+for any). The one step that can come after is the error handler of a reply that failed on the wire:
+its notice follows the next updates' answers already queued, and is never merged into them
+(:meth:`bot.app.reply_queue.ChatReplies.join`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Coroutine, Hashable
@@ -56,9 +59,10 @@ class _Hold:
     returns, or earlier when the handler only waits for its queued reply
     (:func:`hand_over_chat`)."""
 
-    __slots__ = ("_lock", "_running", "_slot_held", "_turn_held")
+    __slots__ = ("_lock", "_running", "_slot_held", "_turn_held", "arrival")
 
-    def __init__(self, lock: asyncio.Lock, running: asyncio.Semaphore) -> None:
+    def __init__(self, lock: asyncio.Lock, running: asyncio.Semaphore, arrival: int) -> None:
+        self.arrival = arrival  # the update's place in arrival order
         self._lock = lock
         self._running = running
         self._slot_held = True
@@ -79,10 +83,12 @@ class _Hold:
 _RUNNING_HOLD: ContextVar[_Hold | None] = ContextVar("newsbrief_running_hold", default=None)
 
 
-def running_update() -> object | None:
-    """A token for the update whose handler runs in this context (the same for every task the
-    handler starts), or None outside :class:`ChatOrderedUpdates`."""
-    return _RUNNING_HOLD.get()
+def running_update() -> int | None:
+    """The arrival number of the update whose handler runs in this context (the same for every
+    task the handler starts; a later update of the chat has a larger one), or None outside
+    :class:`ChatOrderedUpdates`."""
+    hold = _RUNNING_HOLD.get()
+    return hold.arrival if hold is not None else None
 
 
 def hand_over_chat(*, keep_turn: bool = False) -> None:
@@ -152,6 +158,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         self.max_running = max_running
         self._running = asyncio.Semaphore(max_running)
         self._turns: dict[Hashable, _ChatTurn] = {}
+        self._arrivals = itertools.count(1)
         self.recent_ids = RecentUpdateIds(remembered_ids)
         self.duplicates = 0
 
@@ -182,6 +189,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         if turn is None:
             turn = self._turns[key] = _ChatTurn()
         turn.users += 1
+        arrival = next(self._arrivals)
         try:
             await turn.lock.acquire()
             try:
@@ -189,7 +197,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             except BaseException:
                 turn.lock.release()
                 raise
-            hold = _Hold(turn.lock, self._running)
+            hold = _Hold(turn.lock, self._running, arrival)
             token = _RUNNING_HOLD.set(hold)
             try:
                 await coroutine
