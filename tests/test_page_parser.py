@@ -26,6 +26,19 @@ BODY = "会议强调,要深入学习贯彻习近平新时代中国特色社会�
 BODY_2 = "会议要求,各级各部门要压实责任,确保各项任务按时保质完成,以实际行动推动高质量发展。"
 
 
+# Paragraphs cut at a 10-character first line (a 12-character column less the indent): a page
+# made of them shows its column width, which the width join reads.
+TWELVE_COLUMN_CUTS = (
+    ("各地各部门认真贯彻落实为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
+    ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
+    ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
+    ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
+)
+TWELVE_COLUMN_PIECES = tuple(
+    piece for first, rest in TWELVE_COLUMN_CUTS for piece in (first[:10], first[10:] + rest)
+)
+
+
 def blocks(*parts: str) -> str:
     """A page as a PDF-to-text tool leaves it: every block on its own, blank lines between."""
     return "\n\n".join(parts) + "\n"
@@ -1081,13 +1094,7 @@ def test_headline_of_whole_column_lines_is_not_joined_to_the_paragraph(
     title ending with a column tag ("合作共赢（大使随笔）"), the first block after a jump line
     and a document's title are headlines even when their length is a whole line less the indent
     (10 characters): they are not glued to the paragraph under them."""
-    cut = [
-        ("各地各部门认真贯彻落实为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
-        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
-        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
-        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
-    ]
-    pieces = [piece for first, rest in cut for piece in (first[:10], first[10:] + rest)]
+    pieces = TWELVE_COLUMN_PIECES
     assert len(head[-1]) == 10
     page = blocks(
         "秋收时节农事忙", "■记者 王某", *pieces, *head, "城乡活力增强，企业群众获益。", BODY
@@ -1136,13 +1143,7 @@ def test_heading_of_two_spaced_phrases_is_never_a_cut_piece() -> None:
     """ "稻谷飘香  丰收在望" fills a 12-character column line less the indent, and "望" with "城"
     under it reads as a cut word (望城), but two phrases set apart by a space are a heading's way
     (running text has no space between Chinese words): it is not glued to the paragraph under it."""
-    cut = [
-        ("各地各部门认真贯彻为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
-        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
-        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
-        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
-    ]
-    pieces = [piece for first, rest in cut for piece in (first[:10], first[10:] + rest)]
+    pieces = TWELVE_COLUMN_PIECES
     heading = "稻谷飘香  丰收在望"
     page = blocks(
         "秋收时节农事忙", "■记者 王某", *pieces, heading, "城乡活力增强，企业群众获益。", BODY
@@ -1157,13 +1158,7 @@ def test_title_over_a_deck_and_a_dateline_is_never_a_cut_piece() -> None:
     """What stands right over a dateline is a headline (here a long deck with commas), never the
     rest of a paragraph: the title over it is not glued to it, whatever its length (10
     characters, a whole 12-character column line less the indent)."""
-    cut = [
-        ("各地各部门认真贯彻为实现经济高质量", "发展打下坚实基础，取得了明显成效。"),
-        ("全市上下凝心聚力攻坚克难推动重点项目建设", "取得新进展，为全年目标奠定基础。"),
-        ("广大干部群众积极投身乡村振兴实践努力", "建设美丽宜居乡村，农民生活更加富足。"),
-        ("今年以来全区坚持稳中求进工作总基调持续", "优化营商环境，市场主体活力不断增强。"),
-    ]
-    pieces = [piece for first, rest in cut for piece in (first[:10], first[10:] + rest)]
+    pieces = TWELVE_COLUMN_PIECES
     title = "总理主持召开常务会议"
     deck = "听取今年减税降费政策实施汇报，要求确保为企业减负担、为发展增动力，部署做好稳外资工作"
     dateline = "新华社北京10月16日电 国务院总理10月16日主持召开国务院常务会议。"
