@@ -328,3 +328,16 @@ async def test_an_earlier_updates_late_message_is_not_merged_into_a_later_answer
                              processor.process_update(updates[1], answer(updates[1], "b")),
                              processor.process_update(updates[2], answer(updates[2], "c")))
     assert _texts(fake, chat) == ["first", "b\n\nc", "error"]
+
+
+async def test_a_merged_message_refused_for_its_chat_is_not_sent_again_per_answer(
+        fake: FakeBotApi, paced: ExtBot[Any]) -> None:
+    """Only a refusal of the text is one answer's: "chat not found" is every answer's, and
+    sending each again would cost the chat a second per answer to learn the same."""
+    gone = 424242  # no such chat
+    with pytest.raises(BadRequest):
+        await paced.send_message(gone, "first")
+    results = await asyncio.gather(*(paced.send_message(gone, t) for t in ("a", "b", "c")),
+                                   return_exceptions=True)
+    assert all(isinstance(r, BadRequest) for r in results), results
+    assert len([c for c in fake.api_log if c.method == "sendMessage"]) == 2

@@ -55,6 +55,14 @@ logger = logging.getLogger(__name__)
 ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
 PACED_PREFIXES = ("send", "edit", "copy", "forward")  # endpoints that post into a chat
 NO_CHAT_SPACING = 1e6  # messages a second to one chat when the operator set no spacing
+# Bot API 400s about a message's text, which in a merged message is one answer's ("chat not
+# found", a bad option... are every answer's: sending each again would only repeat them)
+TEXT_REFUSALS = ("can't parse entities", "message is too long", "message text is empty",
+                 "text must be non-empty")
+
+
+def _refuses_the_text(error: BadRequest) -> bool:
+    return any(reason in error.message.lower() for reason in TEXT_REFUSALS)
 
 
 @dataclass(frozen=True)
@@ -169,12 +177,12 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
     async def _answer(self, chat_id: int | str, queued: QueuedReply, max_retries: int,
                       post: Callable[[], Coroutine[Any, Any, ApiResult]], endpoint: str) -> None:
         """Send ``queued`` and give its callers the outcome. A merged message refused for its
-        content (400: one answer's HTML, say) goes again one answer at a time, so that only the
+        text (one answer's HTML, say) goes again one answer at a time, so that only the
         malformed answer fails, not the other updates' answers merged with it."""
         try:
             result = await self._send(chat_id, queued, max_retries, post, endpoint)
         except BadRequest as exc:
-            if not queued.merged:
+            if not (queued.merged and _refuses_the_text(exc)):
                 queued.failed(exc)
                 return
             logger.info("chat %s: a merged %s refused (%s), its answers go one by one",

@@ -4,11 +4,11 @@ Telegram lets a bot send about one message a second to a chat (after a short bur
 who sends ten commands at once would get the tenth answer ten seconds later. While a reply to a
 chat is still waiting for its turn (not yet on the wire), a further plain ``sendMessage`` to the
 same chat is appended to it instead — texts joined by a blank line — and both callers get the one
-message Telegram answers (or the same error; but a merged message refused for its content, a 400,
-goes again one answer at a time, so one update's malformed answer fails alone). Only a later
-update's reply is appended to an earlier update's: never to another part of its own reply (cut
-apart on purpose: a keyboard per message, ten sources per message, a notice of its own), nor to a
-later update's answer (an earlier update's late notice, its error, would read as part of that
+message Telegram answers (or the same error; but a merged message refused for its text, unparsable
+HTML say, goes again one answer at a time, so one update's malformed answer fails alone). Only a
+later update's reply is appended to an earlier update's: never to another part of its own reply
+(cut apart on purpose: a keyboard per message, ten sources per message, a notice of its own), nor
+to a later update's answer (an earlier update's late notice, its error, would read as part of that
 answer). :class:`MergePolicy` says when two messages may be merged: the same options (parse mode,
 link preview, silence, reply target...), no entities, no keyboard on either (a button's callback
 edits the whole message it sits under: it would wipe the other answers), and the joined text within
