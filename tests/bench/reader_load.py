@@ -201,10 +201,11 @@ meet it: 500 messages at Telegram's 30/s take 16.7 s, so that p90 waits ≥ 15 s
 built (the before column: 1.2× that floor, the bot sends at 25/s; before issue 18 the same burst
 drew 16 × 429 with a 17.5 s p90, and one reader's 429 delayed another's reply by 19.5 s). The bot
 now sends fewer messages: a reply still waiting for its chat's turn absorbs the chat's next answers,
-joined by a blank line (`bot/app/reply_queue.py`: same options, no entities, a keyboard only on
-the later one, never two parts of one reply, ≤ 4096 characters once the HTML is parsed), and a
+joined by a blank line (`bot/app/reply_queue.py`: same options, no entities, never a message
+with buttons, never two parts of one reply, ≤ 4096 characters once the HTML is parsed), and a
 handler whose reply is queued hands its chat on to the chat's next update (`bot/app/updates.py`,
-`hand_over_chat`), so the burst's later answers are handled while the first waits. Each reader's
+`hand_over_chat`; unless 3 of the chat's messages already wait: answers that cannot merge), so
+the burst's later answers are handled while the first waits. Each reader's
 ten answers came in one or two messages. The flooded reader's first answer waits its 20 s; the
 answers that came meanwhile join the queue and arrive with it, instead of one a second after it.
 
