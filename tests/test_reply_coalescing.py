@@ -341,3 +341,23 @@ async def test_a_merged_message_refused_for_its_chat_is_not_sent_again_per_answe
                                    return_exceptions=True)
     assert all(isinstance(r, BadRequest) for r in results), results
     assert len([c for c in fake.api_log if c.method == "sendMessage"]) == 2
+
+
+async def test_a_chat_action_before_the_work_does_not_hand_the_chat_on(
+        fake: FakeBotApi, paced: ExtBot[Any], reader: tuple[User, Chat]) -> None:
+    """ "typing…" is sent before a handler's work, not as its last step: the chat's next update
+    must not start meanwhile (a /subscribe's write racing the /unsubscribe after it). Handing
+    over on any paced request started update 2 while update 1 still worked."""
+    _, chat = reader
+    processor = ChatOrderedUpdates()
+    log: list[str] = []
+
+    async def slow(n: int) -> None:
+        log.append(f"{n} start")
+        await paced.send_chat_action(chat.id, "typing")
+        log.append(f"{n} work")  # the handler's state change, after its chat action
+        await paced.send_message(chat.id, f"done {n}")
+
+    await asyncio.gather(*(processor.process_update(_update(n, chat.id), slow(n))
+                           for n in (1, 2)))
+    assert log == ["1 start", "1 work", "2 start", "2 work"]

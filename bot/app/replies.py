@@ -19,7 +19,8 @@ pause is over:
   (:mod:`bot.app.reply_queue`). Once its reply is queued, a handler hands its chat on to the chat's
   next update (:func:`bot.app.updates.hand_over_chat`): a reader's burst of commands is answered
   in a message or two instead of one a second. Past ``chat_backlog`` messages waiting (answers
-  that cannot merge) the next update waits for the reply instead.
+  that cannot merge) the next update waits for the reply instead. A chat action ("typing…")
+  never hands over: it comes before a handler's work, not as its last step.
 
 Only requests that put a message in a chat are paced (``send*``, ``edit*``, ``copy*``,
 ``forward*``): ``answerCallbackQuery``, ``answerInlineQuery``, ``getMe`` and ``getChatMember``
@@ -55,6 +56,9 @@ logger = logging.getLogger(__name__)
 ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
 PACED_PREFIXES = ("send", "edit", "copy", "forward")  # endpoints that post into a chat
 NO_CHAT_SPACING = 1e6  # messages a second to one chat when the operator set no spacing
+# paced, but not a handler's last step: "typing…" is sent before the work, so it never hands
+# the chat on to its next update
+BEFORE_THE_WORK = frozenset({"sendChatAction"})
 # Bot API 400s about a message's text, which in a merged message is one answer's ("chat not
 # found", a bad option... are every answer's: sending each again would only repeat them)
 TEXT_REFUSALS = ("can't parse entities", "message is too long", "message text is empty",
@@ -154,9 +158,10 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                 chat_id, queue, queued, lambda: callback(*args, **kwargs), endpoint, max_retries))
             self._deliveries.add(delivery)
             delivery.add_done_callback(self._deliveries.discard)
-        # this reply has its place: the chat's next update may start, unless the chat's messages
-        # pile up (answers that cannot merge): then it waits for this reply to leave
-        hand_over_chat(keep_turn=len(queue) > self.limits.chat_backlog)
+        if endpoint not in BEFORE_THE_WORK:
+            # this reply has its place: the chat's next update may start, unless the chat's
+            # messages pile up (answers that cannot merge): then it waits for this reply to leave
+            hand_over_chat(keep_turn=len(queue) > self.limits.chat_backlog)
         return await answer
 
     async def _deliver(self, chat_id: int | str, queue: ChatReplies, queued: QueuedReply,
