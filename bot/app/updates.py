@@ -69,11 +69,14 @@ class _Hold:
         self._turn_held = True
 
     def free_slot(self) -> None:
+        """Only the running slot: the handler keeps its chat's turn but uses no connection or
+        CPU while its reply waits."""
         if self._slot_held:
             self._slot_held = False
             self._running.release()
 
     def release(self) -> None:
+        """The slot and the turn: the chat's next update may start."""
         self.free_slot()
         if self._turn_held:
             self._turn_held = False
