@@ -26,6 +26,7 @@ from bot.delivery.policy import (
     SendDecision,
     Throttle,
     decide_after_error,
+    refuses_the_text,
 )
 
 LIMITS = DeliveryLimits(global_pause_cap=5.0, network_max_attempts=3, backoff_base=2.0,
@@ -79,3 +80,15 @@ def test_backoff_is_capped() -> None:
     decision = decide_after_error(NetworkError("down"), attempts=10, plain_text=False,
                                   limits=limits)
     assert decision == Backoff(60.0, 11, "NetworkError: down")
+
+
+@pytest.mark.parametrize(("message", "the_texts_fault"), [
+    (ENTITIES, True),
+    ("Bad Request: message is too long", True),
+    ("Bad Request: message text is empty", True),
+    ("Bad Request: chat not found", False),  # every text to that chat would fail the same
+    ("Bad Request: wrong parameter action in request", False),
+])
+def test_a_refusal_of_the_text_is_told_from_one_of_the_chat(message: str,
+                                                            the_texts_fault: bool) -> None:
+    assert refuses_the_text(BadRequest(message)) is the_texts_fault

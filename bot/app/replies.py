@@ -48,7 +48,7 @@ from bot.app.reply_queue import ChatReplies, MergePolicy, QueuedReply
 from bot.app.updates import hand_over_chat, running_update
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery.policy import retry_after_seconds
+from bot.delivery.policy import refuses_the_text, retry_after_seconds
 from bot.delivery.send_window import SendWindow
 
 logger = logging.getLogger(__name__)
@@ -59,14 +59,6 @@ NO_CHAT_SPACING = 1e6  # messages a second to one chat when the operator set no 
 # paced, but not a handler's last step: "typing…" is sent before the work, so it never hands
 # the chat on to its next update
 BEFORE_THE_WORK = frozenset({"sendChatAction"})
-# Bot API 400s about a message's text, which in a merged message is one answer's ("chat not
-# found", a bad option... are every answer's: sending each again would only repeat them)
-TEXT_REFUSALS = ("can't parse entities", "message is too long", "message text is empty",
-                 "text must be non-empty")
-
-
-def _refuses_the_text(error: BadRequest) -> bool:
-    return any(reason in error.message.lower() for reason in TEXT_REFUSALS)
 
 
 @dataclass(frozen=True)
@@ -187,7 +179,9 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         try:
             result = await self._send(chat_id, queued, max_retries, post, endpoint)
         except BadRequest as exc:
-            if not (queued.merged and _refuses_the_text(exc)):
+            # a 400 about the text is one answer's; one about the chat ("chat not found") or an
+            # option is every answer's, and sending each again would only repeat it
+            if not (queued.merged and refuses_the_text(exc)):
                 queued.failed(exc)
                 return
             logger.info("chat %s: a merged %s refused (%s), its answers go one by one",

@@ -24,6 +24,7 @@ from bot.delivery.limits import DeliveryLimits
 
 CHAT_NOT_FOUND = "chat_not_found"
 CANT_PARSE_ENTITIES = "cant_parse_entities"
+TEXT_REFUSED = "text_refused"  # too long or empty: the text's fault, not the chat's
 
 
 @dataclass(frozen=True)
@@ -107,18 +108,27 @@ def decide_after_error(
 
 
 def bad_request_reason(exc: BadRequest) -> str | None:
-    """Which BadRequest this is, for the two the policy treats specially.
+    """Which BadRequest this is, for those the policy and the reply pacer treat specially.
 
-    PTB has no exception subtype for "chat not found" or "can't parse entities" (both arrive as a
-    plain ``BadRequest``), so Telegram's message text is the only discriminator here. Keep every
-    such string match in this one function.
+    PTB has no exception subtype for "chat not found", "can't parse entities" or a refused text
+    (all arrive as a plain ``BadRequest``), so Telegram's message text is the only discriminator
+    here. Keep every such string match in this one function.
     """
     text = exc.message.lower()
     if "chat not found" in text:
         return CHAT_NOT_FOUND
     if "can't parse entities" in text or "can't find end" in text:
         return CANT_PARSE_ENTITIES
+    if any(refusal in text for refusal in ("message is too long", "message text is empty",
+                                           "text must be non-empty")):
+        return TEXT_REFUSED
     return None
+
+
+def refuses_the_text(exc: BadRequest) -> bool:
+    """Telegram refused the message for its text (its HTML, its length), not for its chat or
+    options: the same chat takes another text."""
+    return bad_request_reason(exc) in (CANT_PARSE_ENTITIES, TEXT_REFUSED)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
