@@ -69,11 +69,7 @@ def column_width(lines: list[Line]) -> int | None:
         for line, following in pairwise(lines)
         if not ends_sentence(line.text) and not is_byline_or_dateline(following.text)
     ]
-    best, best_count = None, 0
-    for width in range(MIN_COLUMN_CHARS, MAX_COLUMN_CHARS + 1):
-        count = sum(1 for length in lengths if _fills_whole_lines_of(length, width))
-        if count >= best_count:
-            best, best_count = width, count
+    best_count, best = _widths_by_fit(lengths)[0]
     enough = max(MIN_COLUMN_EVIDENCE, MIN_COLUMN_SHARE * len(lengths))
     return best if best_count >= enough else _width_of_certain_cuts(lines)
 
@@ -90,16 +86,21 @@ def _width_of_certain_cuts(lines: list[Line]) -> int | None:
         and not is_byline_or_dateline(following.text)
         and _certainly_cut(line.text, following.text)
     ]
-    fits = sorted(
+    (best_count, best), (second_count, _) = _widths_by_fit(lengths)[:2]
+    enough = max(MIN_CUT_EVIDENCE, MIN_CUT_SHARE * len(lengths), MIN_CUT_LEAD * second_count)
+    return best if best_count >= enough else None
+
+
+def _widths_by_fit(lengths: list[int]) -> list[tuple[int, int]]:
+    """Every column width with how many of ``lengths`` fill whole lines of it, as (count,
+    width), best first: both width guesses weigh the same evidence, the wider on a tie."""
+    return sorted(
         (
-            (sum(1 for length in lengths if _fills_whole_lines_of(length, width)), width)
+            (sum(1 for length in lengths if _fills_whole_lines(length, width)), width)
             for width in range(MIN_COLUMN_CHARS, MAX_COLUMN_CHARS + 1)
         ),
         reverse=True,
     )
-    (best_count, best), (second_count, _) = fits[0], fits[1]
-    enough = max(MIN_CUT_EVIDENCE, MIN_CUT_SHARE * len(lengths), MIN_CUT_LEAD * second_count)
-    return best if best_count >= enough else None
 
 
 def _certainly_cut(before: str, after: str) -> bool:
@@ -243,7 +244,7 @@ def _whole_lines_run_on(before: str, after: str, following: Line | None, width: 
     line: heading-like, or right over a byline or dateline (a deck "听取…，要求…"), which is
     never a paragraph's rest."""
     heads_a_story = following is not None and is_byline_or_dateline(following.text)
-    return _fills_whole_lines(before, width) and not (is_heading_like(after) or heads_a_story)
+    return _fills_whole_lines(len(before), width) and not (is_heading_like(after) or heads_a_story)
 
 
 def _stands_alone(text: str) -> bool:
@@ -287,13 +288,9 @@ def _opens_with_a_time(before: str, after: str) -> bool:
     return not (before.endswith(TIME_PREPOSITIONS) or cuts_a_word(before, after))
 
 
-def _fills_whole_lines(text: str, width: int) -> bool:
-    """A block of whole column lines, the first indented: what a column break leaves."""
-    return _fills_whole_lines_of(len(text), width)
-
-
-def _fills_whole_lines_of(length: int, width: int) -> bool:
-    """A length of whole lines ``width`` wide, the first indented by two characters."""
+def _fills_whole_lines(length: int, width: int) -> bool:
+    """A block of ``length`` characters is whole column lines ``width`` wide, the first
+    indented by two characters: what a column break leaves."""
     return length >= width - 2 and (length + 2) % width == 0
 
 
