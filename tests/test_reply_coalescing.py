@@ -81,6 +81,20 @@ def _merged(bot: ExtBot[Any]) -> int:
     return limiter.merged
 
 
+def _updates_of(bot: ExtBot[Any], chat: Chat, *numbers: int) -> list[Update]:
+    """Updates from ``chat`` whose replies go out through ``bot``, as PTB's own would."""
+    updates = [_update(n, chat.id) for n in numbers]
+    for update in updates:
+        assert update.effective_chat is not None
+        update.effective_chat.set_bot(bot)
+    return updates
+
+
+async def _answer(update: Update, *texts: str) -> None:
+    """A handler's last step: its reply, one part per text, through ``handlers.common.reply``."""
+    await reply(update, [MessagePart(Html(text)) for text in texts])
+
+
 async def _together(bot: ExtBot[Any], chat: Chat, *texts: str,
                     markups: dict[str, InlineKeyboardMarkup] | None = None) -> list[Message]:
     """Send ``texts`` to ``chat`` at once, after one message that leaves at once (the chat's
@@ -205,17 +219,10 @@ async def test_the_parts_of_one_reply_stay_apart_and_the_next_update_follows_the
     _, chat = reader
     processor = ChatOrderedUpdates()
     await paced.send_message(chat.id, "first")
-    updates = [_update(n, chat.id) for n in (1, 2)]
-    for update in updates:
-        assert update.effective_chat is not None
-        update.effective_chat.set_bot(paced)
-
-    async def answer(update: Update, *texts: str) -> None:
-        await reply(update, [MessagePart(Html(text)) for text in texts])
-
+    updates = _updates_of(paced, chat, 1, 2)
     await asyncio.gather(
-        processor.process_update(updates[0], answer(updates[0], "part 1", "part 2", "part 3")),
-        processor.process_update(updates[1], answer(updates[1], "pong")))
+        processor.process_update(updates[0], _answer(updates[0], "part 1", "part 2", "part 3")),
+        processor.process_update(updates[1], _answer(updates[1], "pong")))
     assert _texts(fake, chat) == ["first", "part 1", "part 2", "part 3\n\npong"]
 
 
@@ -236,17 +243,10 @@ async def test_after_a_failed_part_the_rest_of_that_reply_is_withdrawn_but_not_o
     _, chat = reader
     processor = ChatOrderedUpdates()
     await paced.send_message(chat.id, "first")
-    updates = [_update(n, chat.id) for n in (1, 2)]
-    for update in updates:
-        assert update.effective_chat is not None
-        update.effective_chat.set_bot(paced)
-
-    async def answer(update: Update, *texts: str) -> None:
-        await reply(update, [MessagePart(Html(text)) for text in texts])
-
+    updates = _updates_of(paced, chat, 1, 2)
     outcomes = await asyncio.gather(
-        processor.process_update(updates[0], answer(updates[0], "<b>unclosed", "two", "three")),
-        processor.process_update(updates[1], answer(updates[1], "pong")),
+        processor.process_update(updates[0], _answer(updates[0], "<b>unclosed", "two", "three")),
+        processor.process_update(updates[1], _answer(updates[1], "pong")),
         return_exceptions=True)
     assert isinstance(outcomes[0], BadRequest) and outcomes[1] is None
     # "pong" was merged into "three": it goes out alone
@@ -308,10 +308,7 @@ async def test_an_earlier_updates_late_message_is_not_merged_into_a_later_answer
                               rate_limiter=ReplyRateLimiter(
                                   ReplyLimits(chat_burst=1, chat_per_second=2.0)))
     processor = ChatOrderedUpdates()
-    updates = [_update(n, chat.id) for n in (1, 2, 3)]
-    for update in updates:
-        assert update.effective_chat is not None
-        update.effective_chat.set_bot(bot)
+    updates = _updates_of(bot, chat, 1, 2, 3)
 
     async def failing(update: Update) -> None:
         try:  # a menu (it cannot take other answers in) whose HTML Telegram refuses
@@ -319,14 +316,11 @@ async def test_an_earlier_updates_late_message_is_not_merged_into_a_later_answer
         except BadRequest:  # what handlers.errors.on_error does, in the update's own context
             await reply(update, [MessagePart(Html("error"))])
 
-    async def answer(update: Update, text: str) -> None:
-        await reply(update, [MessagePart(Html(text))])
-
     async with bot:
         await bot.send_message(chat.id, "first")
         await asyncio.gather(processor.process_update(updates[0], failing(updates[0])),
-                             processor.process_update(updates[1], answer(updates[1], "b")),
-                             processor.process_update(updates[2], answer(updates[2], "c")))
+                             processor.process_update(updates[1], _answer(updates[1], "b")),
+                             processor.process_update(updates[2], _answer(updates[2], "c")))
     assert _texts(fake, chat) == ["first", "b\n\nc", "error"]
 
 

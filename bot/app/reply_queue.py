@@ -33,12 +33,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from telegram.constants import ParseMode
+
 from bot.render.html_text import plain_text
 from bot.render.layout import TELEGRAM_TEXT_LIMIT, utf16_len
 
 MERGE_SEPARATOR = "\n\n"
 MERGEABLE_ENDPOINT = "sendMessage"
-HTML = "HTML"
 NOT_COMPARED = frozenset({"text", "reply_markup"})  # the text is combined; keyboards: none
 
 
@@ -54,7 +55,7 @@ class MergePolicy:
         very dict that will be posted (PTB passes it in ``args``), so its text can still change."""
         return (endpoint == MERGEABLE_ENDPOINT and "entities" not in data
                 and isinstance(data.get("text"), str)
-                and data.get("parse_mode") in (None, HTML)
+                and data.get("parse_mode") in (None, ParseMode.HTML)
                 and any(arg is data for arg in args))
 
     def may_join(self, waiting: QueuedReply, endpoint: str, data: dict[str, Any]) -> bool:
@@ -73,10 +74,12 @@ class MergePolicy:
     @staticmethod
     def _parsed_length(text: str, parse_mode: str | None) -> int:
         """Length as Telegram counts it once the entities are parsed out."""
-        return utf16_len(plain_text(text) if parse_mode == HTML else text)
+        return utf16_len(plain_text(text) if parse_mode == ParseMode.HTML else text)
 
 
 def _options(data: dict[str, Any]) -> dict[str, Any]:
+    """What must be equal for two messages to be one: every option but the text, which is
+    joined, and the keyboard, which neither may have."""
     return {key: value for key, value in data.items() if key not in NOT_COMPARED}
 
 
@@ -110,6 +113,7 @@ class QueuedReply:
         return future
 
     def _waiting(self) -> list[_Caller]:
+        """The callers still awaiting: a cancelled one's text is not sent."""
         return [caller for caller in self.callers if not caller.future.done()]
 
     @property
@@ -135,6 +139,7 @@ class QueuedReply:
         return parts
 
     def texts(self) -> list[str]:
+        """The texts the message would carry now, to measure a merge against the limit."""
         return [caller.text for caller in self._waiting()]
 
     def seal(self) -> bool:
@@ -196,6 +201,7 @@ class ChatReplies:
         return last.add(data, origin)
 
     def enqueue(self, data: dict[str, Any], *, may_lead: bool) -> QueuedReply:
+        """A message of its own at the end of the queue; the first in the queue may go at once."""
         reply = QueuedReply(data, may_lead=may_lead)
         self._queue.append(reply)
         if len(self._queue) == 1:

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.app.reply_queue import MERGE_SEPARATOR
 from tests.bench.bot_latency import REPO, _env, percentile, replace_doc_section
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits, StoredMessage
 
@@ -43,7 +44,6 @@ FLOOD_RETRY_AFTER = 20
 TARGET_P90_S = 3.0  # issue 18: answer p90 for the burst
 TARGET_OTHERS_RATIO = 1.1  # "other chats' p90 unchanged" by one chat's 429, within noise
 PONG = "pong"
-MERGE_SEPARATOR = "\n\n"  # bot/app/reply_queue.py: merged replies are joined by a blank line
 
 
 def answers_in(message: StoredMessage) -> int:
