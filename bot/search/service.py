@@ -83,9 +83,10 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchPage:
     """One page of results, best first. ``total`` is the number of matching articles, exact when
-    ``total_exact``; a term found in more than ``COUNT_LIMIT`` articles is not counted further
-    (``total`` is then that limit: show it as "500+"; PostgreSQL counts to the ranking window
-    only, "200+", see ``storage.search_index.count_limit``)."""
+    ``total_exact``. Matches are counted only as far as the backend's limit
+    (``storage.search_index.count_limit``: 500 on SQLite, the ranking window of 200 on
+    PostgreSQL, where each match counted is a row visited); beyond it ``total`` is that limit,
+    shown "500+" or "200+"."""
 
     query: str
     total: int
