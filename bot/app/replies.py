@@ -134,6 +134,10 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> ApiResult:
+        """Put a message into its chat's queue, appended to the reply still waiting there when
+        the merge policy allows, and answer with what Telegram answers for the message it went
+        out in. Its handler hands the chat on meanwhile (module doc). Requests that post nothing
+        into a chat are not paced."""
         chat_id = data.get("chat_id")
         if chat_id is None or not endpoint.startswith(PACED_PREFIXES):
             return await callback(*args, **kwargs)

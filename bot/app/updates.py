@@ -177,6 +177,9 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         return len(self._turns)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run ``coroutine`` once its chat's earlier updates have let the chat go and a running
+        slot is free; its hold lets both go early when the handler only waits for its reply
+        (:func:`hand_over_chat`). An update without a chat has no turn to keep."""
         if isinstance(update, Update) and self.recent_ids.seen(update.update_id):
             self.duplicates += 1
             logger.info("dropped update %d: already received", update.update_id)
