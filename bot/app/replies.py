@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
 PACED_PREFIXES = ("send", "edit", "copy", "forward")  # endpoints that post into a chat
 NO_CHAT_SPACING = 1e6  # messages a second to one chat when the operator set no spacing
+# chats remembered before the idle ones (full bucket, no pause, nothing queued) are forgotten
+CHATS_KEPT_IDLE = 1024
 # paced, but not a handler's last step: "typing…" is sent before the work, so it never hands
 # the chat on to its next update
 BEFORE_THE_WORK = frozenset({"sendChatAction"})
@@ -251,7 +253,7 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
 
     def _forget_idle(self, now: float) -> None:
         """Drop chats whose bucket is full again and that owe nothing (bounded memory)."""
-        if len(self._chats) < 1024:
+        if len(self._chats) < CHATS_KEPT_IDLE:
             return
         lim = self.limits
         for key in [k for k, p in self._chats.items()
