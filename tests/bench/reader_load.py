@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.app.replies import ReplyLimits
 from bot.app.reply_queue import MERGE_SEPARATOR
 from tests.bench.bot_latency import REPO, _env, percentile, replace_doc_section
 from tests.e2e.fake_bot_api import FakeBotApi, RateLimits, StoredMessage
@@ -131,8 +132,11 @@ async def run(args: argparse.Namespace, tree: Path) -> dict[str, object]:
         "tree": str(tree),
         "updates": total,
         "users": args.users,
+        "per_user": args.per_user,
         "burst_429": plain_429,
         "burst_messages": plain.total_messages,
+        "fewest_messages_per_reader": min(plain.messages.values()),
+        "most_messages_per_reader": max(plain.messages.values()),
         "burst_p50_s": round(percentile(all_plain, 50), 2),
         "burst_p90_s": round(percentile(all_plain, 90), 2),
         "burst_max_s": round(max(all_plain), 2),
@@ -157,6 +161,8 @@ def _row(label: str, cell: str, *results: dict[str, object]) -> str:
 
 
 def write_doc(result: dict[str, object], baseline: dict[str, object] | None) -> None:
+    """The "Reader load" section of docs/performance.md from the run's figures (and the
+    baseline's, as a before column): every count in it comes from the run's arguments."""
     runs = (baseline, result) if baseline is not None else (result,)
     head = ("| | before (one message per answer) | after (waiting answers merged) |\n|---|---|---|"
             if baseline is not None else "| | figure |\n|---|---|")
@@ -165,20 +171,27 @@ def write_doc(result: dict[str, object], baseline: dict[str, object] | None) -> 
     rows = "\n".join((
         head,
         _row("429 answers during the burst", "{burst_429}", *runs),
-        _row("messages sent for the 500 answers", "{burst_messages}", *runs),
+        _row(f"messages sent for the {result['updates']} answers", "{burst_messages}", *runs),
         _row("answer latency p50 / p90 / max",
              "{burst_p50_s} s / **{burst_p90_s} s** / {burst_max_s} s", *runs),
-        _row("same burst, one reader answered 429 `retry_after=20`: other readers' p90",
+        _row(f"same burst, one reader answered 429 `retry_after={FLOOD_RETRY_AFTER}`: other "
+             "readers' p90",
              "{others_p90_s} s vs {others_p90_without_flood_s} s without "
              "({others_p90_ratio}×)", *runs),
         _row("429s in that run: forced / from the limits",
              "{flood_429_forced} / {flood_429_other}", *runs),
-        _row("the flooded reader's 10 answers", "after {flooded_first_reply_s}–"
+        _row(f"the flooded reader's {result['per_user']} answers", "after {flooded_first_reply_s}–"
              "{flooded_last_reply_s} s, in {flooded_messages} message(s)", *runs),
     ))
     met = (result["burst_429"] == 0 and float(str(result["burst_p90_s"])) <= TARGET_P90_S
            and float(str(result["others_p90_ratio"])) <= TARGET_OTHERS_RATIO)
     verdict = "met" if met else "**missed**"
+    updates, per_user = int(str(result["updates"])), result["per_user"]
+    send_s = updates / OVERALL_PER_SECOND  # one message per answer, at Telegram's pace
+    before = ("" if baseline is None else f"the before column: {baseline['p90_over_floor']}× "
+              "that floor, the bot sends at 25/s; ")
+    messages = f"{result['fewest_messages_per_reader']}–{result['most_messages_per_reader']}"
+    backlog = ReplyLimits().chat_backlog
     section = f"""{SECTION_TITLE}
 
 Measured with
@@ -194,20 +207,22 @@ reply merging (a `git worktree` of it passed as `--baseline-tree`), run first in
 
 {rows}
 
-Issue 18's target — 0 × 429 and an answer p90 ≤ 3 s, other readers unaffected by one reader's
-20 s `retry_after` — is {verdict}: p90 {result['burst_p90_s']} s, {result['burst_429']} × 429,
-others' p90 {result['others_p90_ratio']}× the unflooded run's. One message per answer could not
-meet it: 500 messages at Telegram's 30/s take 16.7 s, so that p90 waits ≥ 15 s however the bot is
-built (the before column: 1.2× that floor, the bot sends at 25/s; before issue 18 the same burst
-drew 16 × 429 with a 17.5 s p90, and one reader's 429 delayed another's reply by 19.5 s). The bot
-now sends fewer messages: a reply still waiting for its chat's turn absorbs the chat's next answers,
-joined by a blank line (`bot/app/reply_queue.py`: same options, no entities, never a message
-with buttons, never two parts of one reply, ≤ 4096 characters once the HTML is parsed), and a
-handler whose reply is queued hands its chat on to the chat's next update (`bot/app/updates.py`,
-`hand_over_chat`; unless 3 of the chat's messages already wait: answers that cannot merge), so
-the burst's later answers are handled while the first waits. Each reader's
-ten answers came in one or two messages. The flooded reader's first answer waits its 20 s; the
-answers that came meanwhile join the queue and arrive with it, instead of one a second after it.
+Issue 18's target — 0 × 429 and an answer p90 ≤ {TARGET_P90_S:g} s, other readers unaffected by
+one reader's {FLOOD_RETRY_AFTER} s `retry_after` — is {verdict}: p90 {result['burst_p90_s']} s,
+{result['burst_429']} × 429, others' p90 {result['others_p90_ratio']}× the unflooded run's. One
+message per answer could not meet it: {updates} messages at Telegram's {OVERALL_PER_SECOND}/s take
+{send_s:.1f} s, so that p90 waits ≥ {result['floor_p90_s']} s however the bot is built
+({before}before issue 18 the same burst drew 16 × 429 with a 17.5 s p90, and one reader's 429
+delayed another's reply by 19.5 s). The bot now sends fewer messages: a reply still waiting for
+its chat's turn absorbs the chat's next answers, joined by a blank line
+(`bot/app/reply_queue.py`: same options, no entities, never a message with buttons, never two
+parts of one reply, never an earlier update's late message in a later answer, ≤ 4096 characters
+once the HTML is parsed), and a handler whose reply is queued hands its chat on to the chat's
+next update (`bot/app/updates.py`, `hand_over_chat`; unless {backlog} of the chat's messages
+already wait: answers that cannot merge), so the burst's later answers are handled while the
+first waits. Each reader's {per_user} answers came in {messages} messages. The flooded reader's
+first answer waits its {FLOOD_RETRY_AFTER} s; the answers that came meanwhile join the queue and
+arrive with it, instead of one a second after it.
 
 How the rest works: updates are handled concurrently across chats and in order within one
 (`bot/app/updates.py`, `ChatOrderedUpdates`: one FIFO lock per chat, at most 32 handlers running,
