@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     ADVERT_LABEL,
@@ -20,6 +18,7 @@ from bot.ingest.page_parser.patterns import (
     PAPER_NAME_EAR,
     RULE_LINE,
     SECTION_EAR,
+    SENTENCE_MARKS,
     STAFF_EAR,
     TEASER_LABEL,
 )
@@ -29,7 +28,6 @@ from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 MAX_BOX_CAPTION_CHARS = 20
 # A countdown line is this short, and holds no sentence.
 MAX_COUNTDOWN_CHARS = 30
-SENTENCE_MARKS = re.compile(r"[。，；！？,;!?]")
 # A countdown names its event when this much is left of it without the counting words:
 # "距北京冬奥会开幕还有 100 天" does, "距开幕 10 天" and "离开幕还有 200 天" do not.
 MIN_EVENT_NAME_CHARS = 2

@@ -89,6 +89,8 @@ DATE_IN_FIGURES = re.compile(
 # ... and what else stands on it is short and unpunctuated.
 MAX_EAR_REST_CHARS = 12
 EAR_REST_PUNCTUATION = re.compile(r"[。，；！？,;!?：:、]")
+# A mark inside or at the end of a sentence: a line holding one is text, not a box's line.
+SENTENCE_MARKS = re.compile(r"[。，；！？,;!?]")
 # A jump line sends the reader to the rest of a story on another page: "（下转第二版）",
 # "（上接第一版）". The story's piece on this page ends (or starts) there.
 # Papers word it several ways: "（转第3版）", "（下转3版）", "（紧接第一版）", "（转A2版）".
