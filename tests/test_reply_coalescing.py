@@ -39,13 +39,10 @@ ONE_AT_A_TIME = ReplyLimits(chat_burst=1, chat_per_second=10.0)
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi()
-    api.rate_limits.per_chat_per_second = E2E_CHAT_PER_SECOND
-    await api.start()
-    try:
+    """The fake Telegram with its flood limits on, a chat's pace scaled as the e2e tests'."""
+    async with FakeBotApi() as api:
+        api.rate_limits.per_chat_per_second = E2E_CHAT_PER_SECOND
         yield api
-    finally:
-        await api.stop()
 
 
 @pytest.fixture

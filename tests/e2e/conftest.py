@@ -41,12 +41,8 @@ E2E_CHAT_INTERVAL = "0.06"
 @pytest.fixture
 async def fake_bot_api() -> AsyncIterator[FakeBotApi]:
     """A fresh fake Telegram on 127.0.0.1 (free port), privacy mode and flood limits on."""
-    api = FakeBotApi()
-    await api.start()
-    try:
+    async with FakeBotApi() as api:
         yield api
-    finally:
-        await api.stop()
 
 
 @pytest.fixture
