@@ -263,6 +263,10 @@ CUELESS_WEIGHTS: dict[int, float] = {3: ROUND3_WEIGHT, 4: 0.0, 5: 0.0}
 # than the run-time default TITLE_WEIGHT 3 (docs/quality.md, "Third round").
 TRAIN_TITLE_WEIGHT = 2.0
 LINEAR_C = 100.0  # chosen on the eval tuning split among 3, 30, 100, 300
+# One THUCNews dev title against a weak example's 1 (docs/quality.md, "Fifth training round").
+THUCNEWS_WEIGHT = 1.0
+# Whether jieba's word vocabulary is drawn from the leads too, not only from the titles.
+LEAD_WORDS = False
 WEIGHT_SCALE = 1000  # weights ship as integers in thousandths
 MIN_WEIGHT = 1.0  # smaller weights are dropped: ~1.1 MB instead of 1.9 at 0.5, tuning unchanged
 # Leads of the weak items: the first paragraph, as in the evaluation set (150 characters).
@@ -454,6 +458,8 @@ def train_linear(
     linear_c: float = LINEAR_C,
     title_weight: float = TRAIN_TITLE_WEIGHT,
     rounds: Mapping[int, tuple[Sequence[SectionLabel], float]] | None = None,
+    thucnews_weight: float = THUCNEWS_WEIGHT,
+    lead_words: bool = LEAD_WORDS,
 ) -> dict:
     """Fit the logistic regression and return the JSON-ready model.
 
@@ -465,7 +471,8 @@ def train_linear(
     offsets (`calibrate`) into the intercepts. `title_weight` weighs a title against its lead
     (training rows and, kept in the model, the run time). `rounds` (the cue-less rounds: round
     number -> its items and the weight of each) join like `hand`, before it, the latest round
-    first.
+    first. `thucnews_weight` weighs each THUCNews dev title; `lead_words` draws the word
+    vocabulary from the leads of the weak and labelled items as well as from the titles.
     """
     from sklearn.feature_extraction import DictVectorizer  # training-only dependency
     from sklearn.linear_model import LogisticRegression
@@ -491,13 +498,16 @@ def train_linear(
     corrections = [*labels, *round_items, *hand]
     with_leads = [*weak, *weak_rmrb]
     labels_out += [item.section for item in with_leads]
-    words = jieba_words(
+    vocabulary_texts = (
         [e.text for e in dev]
         + [item.title for item in weak]
         + [item.title for item in weak_rmrb]
-        + [label.title for label in corrections],
-        2,
+        + [label.title for label in corrections]
     )
+    if lead_words:
+        vocabulary_texts += [item.lead for item in with_leads]
+        vocabulary_texts += [label.lead for label in corrections]
+    words = jieba_words(vocabulary_texts, 2)
     lengths = sorted({len(w) for w in words})
 
     def features(weighted: Sequence[tuple[str, float]]) -> dict[str, float]:
@@ -517,7 +527,7 @@ def train_linear(
         for label in corrections
     ]
     labels_out += [label.section for label in corrections]
-    sample_weight = [1.0] * (len(texts) + len(with_leads))
+    sample_weight = [thucnews_weight] * len(dev) + [1.0] * (len(texts) - len(dev) + len(with_leads))
     sample_weight += [label_weight] * len(labels)
     sample_weight += [weight for _, items, weight in cueless for _ in items]
     sample_weight += [hand_weight] * len(hand)
@@ -536,6 +546,10 @@ def train_linear(
         "thucnews_dev": len(dev), "weak_titles": len(weak), "weak_rmrb": len(weak_rmrb),
         "C": linear_c, "min_weight": MIN_WEIGHT,
     }
+    if thucnews_weight != 1.0:
+        training.update(thucnews_weight=thucnews_weight)
+    if lead_words:
+        training.update(lead_words=True)
     if hand:
         training.update(hand_labelled=len(hand), hand_weight=hand_weight)
     for number, items, weight in sorted(cueless):
@@ -588,6 +602,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                             default=CUELESS_WEIGHTS[number], metavar="W",
                             help=f"weight of one round-{number} (cue-less) item (tests/fixtures/"
                             f"{path.name}; default {CUELESS_WEIGHTS[number]:g}; 0 leaves it out)")
+    parser.add_argument("--thucnews-weight", type=float, default=THUCNEWS_WEIGHT, metavar="W",
+                        help=f"weight of one THUCNews dev title against a weak example's 1 "
+                        f"(default {THUCNEWS_WEIGHT:g})")
+    parser.add_argument("--lead-words", action=argparse.BooleanOptionalAction,
+                        default=LEAD_WORDS, help="draw the jieba word vocabulary from the leads "
+                        f"too, not only from the titles (default {LEAD_WORDS})")
     parser.add_argument("--C", type=float, default=LINEAR_C, dest="linear_c",
                         help=f"inverse regularisation strength (default {LINEAR_C:g})")
     parser.add_argument("--title-weight", type=float, default=TRAIN_TITLE_WEIGHT, metavar="W",
@@ -620,7 +640,8 @@ def main(argv: Sequence[str] = ()) -> int:
     model_json = train_linear(
         args.corpora, labels, args.label_weight, calibrated=args.calibrate,
         hand=hand, hand_weight=args.hand_weight, linear_c=args.linear_c,
-        title_weight=args.title_weight,
+        title_weight=args.title_weight, thucnews_weight=args.thucnews_weight,
+        lead_words=args.lead_words,
         rounds={
             number: (hand_labelled_items(args.corpora, (path,)), weight)
             for number, path in CUELESS_ROUNDS.items()
