@@ -24,7 +24,6 @@ from bot.ingest.page_parser.patterns import (
     CONTINUATION_END,
     CONTINUATION_START,
     DOCUMENT_TITLE,
-    DRAWING_CREDIT,
     EDITOR_CREDIT,
     FORUM_AUTHOR,
     KICKER_DASHES,
@@ -50,6 +49,7 @@ from bot.ingest.page_parser.shapes import (
     has_open_bracket,
     is_byline_line,
     is_byline_or_dateline,
+    is_drawing_credit,
     is_heading_like,
     is_standalone_credit,
     is_tagged_title,
@@ -185,7 +185,7 @@ def _ends_a_piece(block: Line) -> bool:
     text = block.text
     if block.is_jump or PAGE_REFERENCE.match(text) or re.match(CLOSING_BRACKETS, text):
         return True
-    if re.match(DRAWING_CREDIT, re.sub(r"\s", "", text)):
+    if is_drawing_credit(text):
         return True
     return bool(EDITOR_CREDIT.match(text) or PAGE_CREDIT.match(text))
 

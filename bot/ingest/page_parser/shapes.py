@@ -19,6 +19,7 @@ from bot.ingest.page_parser.patterns import (
     COMMAS,
     CREDIT_LINE,
     DATELINE,
+    DRAWING_CREDIT,
     EXCLAIMED_HEADLINE,
     KICKER_DASHES,
     LATIN_ONLY,
@@ -167,4 +168,14 @@ def is_byline_or_dateline(text: str) -> bool:
 
 
 def is_standalone_credit(text: str) -> bool:
-    return bool(STANDALONE_CREDIT.match(re.sub(r"[\s\u3000\xa0]+", "", text)))
+    return bool(STANDALONE_CREDIT.match(_without_spaces(text)))
+
+
+def is_drawing_credit(text: str) -> bool:
+    """A cartoon's credit ("曹 一图 于 石文"): unlike a picture's, it ends the piece it is under."""
+    return re.match(DRAWING_CREDIT, _without_spaces(text)) is not None
+
+
+def _without_spaces(text: str) -> str:
+    """Credits are compared with their spacing taken out: typesetters spread short names."""
+    return re.sub(r"[\s\u3000\xa0]+", "", text)
