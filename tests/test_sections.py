@@ -231,13 +231,15 @@ def test_cross_source_eval_set_is_well_formed() -> None:
     ("round4", 120, ("eval", "fresh", "hand", "round3"), 6),
     # Round 5 was drawn among 科教 / 社会 and their boundaries: no 应急 item came up.
     ("round5", 120, ("eval", "fresh", "hand", "round3", "round4"), 5),
+    ("blind", 322, ("eval", "fresh", "hand", "round3", "round4", "round5"), 6),
 ])
 def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
         drawn: str, count: int, apart_from: tuple[str, ...], sections_used: int) -> None:
-    """Every hand-labelled set (the training rounds and the fresh held-out set) shares no id and
-    no normalised title with the sets it was drawn apart from, and each of its items has one of
-    the six sections (all six used, unless the draw aimed at fewer)."""
+    """Every hand-labelled set (the training rounds, the fresh and blind held-out sets) shares
+    no id and no normalised title with the sets it was drawn apart from, and each of its items
+    has one of the six sections (all six used, unless the draw aimed at fewer)."""
     from bot.text.section_training import (
+        BLIND_SET,
         EVAL_SET,
         FRESH_SET,
         HAND_SET,
@@ -249,7 +251,7 @@ def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
     )
 
     paths = {"eval": EVAL_SET, "hand": HAND_SET, "fresh": FRESH_SET, "round3": ROUND3_SET,
-             "round4": ROUND4_SET, "round5": ROUND5_SET}
+             "round4": ROUND4_SET, "round5": ROUND5_SET, "blind": BLIND_SET}
     items = read_jsonl(paths[drawn])
     assert len(items) == count
     assert len({item["id"] for item in items}) == count
@@ -291,13 +293,35 @@ def test_fresh_held_out_set_keeps_its_strata_and_leads() -> None:
     assert all(item["title"] and item["lead"] for item in fresh)
 
 
+def test_blind_held_out_set_keeps_its_strata_and_leads() -> None:
+    """The blind set is read with its leads, in the strata of its draw."""
+    from tests.quality.sections_blind_set import blind_items
+
+    blind = blind_items()
+    assert [item["sample"] for item in blind] == (
+        ["random"] * 100 + ["no-leader"] * 80 + ["words:科教"] * 60 + ["words:社会"] * 60
+        + ["core:科教"] * 22)
+    assert all(item["title"] and item["lead"] for item in blind)
+
+
+@pytest.mark.corpus
+def test_blind_held_out_set_is_what_its_draw_gives(corpora_dir: Path) -> None:
+    """The committed blind set is the seeded draw, item for item (labels aside)."""
+    from tests.quality.sections_blind_set import blind_items, draw
+
+    assert [{key: item[key] for key in ("id", "title", "lead", "sample")}
+            for item in blind_items()] == draw()
+
+
 def test_trainer_leaves_every_evaluation_item_out_of_its_weak_labels() -> None:
-    """The ids and titles the weak labels must not use cover the eval set and the fresh set."""
+    """The ids and titles the weak labels must not use cover the eval, fresh and blind sets."""
     from bot.text.section_training import EVAL_SET, evaluation_exclusions, normal_title
+    from tests.quality.sections_blind_set import blind_items
     from tests.quality.sections_fresh_set import fresh_items
 
     evaluation = [json.loads(line) for line in EVAL_SET.read_text("utf-8").splitlines()]
-    evaluation += fresh_items()
+    evaluation += fresh_items() + blind_items()
+    assert len(blind_items()) == 322
     ids, titles = evaluation_exclusions()
     assert {item["id"] for item in evaluation} <= ids
     assert {normal_title(item["title"]) for item in evaluation} <= titles

@@ -13,6 +13,9 @@
 `--fresh` scores `tests/fixtures/sections_fresh.jsonl` (350 items drawn apart from both sets,
 labelled before any model ran on them; `tests/quality/sections_fresh_set.py`) and splits it by
 whether the title carries one section's weak-label cue (`WEAK_TITLE_CUES`) or none.
+`--blind` scores `tests/fixtures/sections_blind.jsonl` the same way (322 items sealed for issue
+13, labelled before any model ran on them; `tests/quality/sections_blind_set.py`), also per
+stratum of its draw.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from bot.text.section_training import eval_items, weak_section
 from bot.text.sections import SECTIONS, SectionModel, classify_section, load_model
+from tests.quality.sections_blind_set import blind_items
 from tests.quality.sections_fresh_set import fresh_items
 
 load_items = eval_items  # the tuning split (index % 4 != 3) or the held-out quarter
@@ -48,16 +52,27 @@ def predict(items: list[dict], model: SectionModel, title_only: bool = False) ->
     ]
 
 
+def print_parts(gold: list[str], predicted: list[str], parts: list[str]) -> None:
+    """Macro-F1 and per-section F1 of each part of a set (sections absent from a part score 0,
+    so a part's macro-F1 is comparable only with the same part of another model)."""
+    for name in dict.fromkeys(parts):
+        pairs = [(g, p) for g, p, part in zip(gold, predicted, parts, strict=True) if part == name]
+        part_score, part_sections = scores([g for g, _ in pairs], [p for _, p in pairs])
+        print(f"  {name} ({len(pairs)} items): macro-F1 {part_score:.3f}  "
+              + " ".join(f"{s} {f:.3f}" for s, f in part_sections.items()))
+
+
 def main(argv: list[str]) -> int:
     held_out = "--held-out" in argv
     title_only = "--title-only" in argv
     model = load_model(Path(argv[argv.index("--model") + 1])) if "--model" in argv else load_model()
     fresh = "--fresh" in argv
-    items = fresh_items() if fresh else load_items(held_out)
+    blind = "--blind" in argv
+    items = blind_items() if blind else fresh_items() if fresh else load_items(held_out)
     gold = [item["section"] for item in items]
     predicted = predict(items, model, title_only)
     macro, per_section = scores(gold, predicted)
-    split = "fresh" if fresh else "held-out" if held_out else "tuning"
+    split = "blind" if blind else "fresh" if fresh else "held-out" if held_out else "tuning"
     print(f"{split} ({len(items)} items{', titles only' if title_only else ''}): "
           f"macro-F1 {macro:.3f}")
     print("  " + "  ".join(f"{s} {f:.3f}" for s, f in per_section.items()))
@@ -65,14 +80,13 @@ def main(argv: list[str]) -> int:
     print("gold \\ predicted  " + " ".join(SECTIONS))
     for g in SECTIONS:
         print(f"  {g}  " + " ".join(f"{confusion[(g, p)]:4d}" for p in SECTIONS))
-    if fresh:
-        cued = [weak_section(item["title"]) is not None for item in items]
-        for name, keep in (("title with a cue", True), ("cue-less title", False)):
-            pairs = [(g, p) for g, p, c in zip(gold, predicted, cued, strict=True) if c == keep]
-            part, part_sections = scores([g for g, _ in pairs], [p for _, p in pairs])
-            print(f"  {name} ({len(pairs)} items): macro-F1 {part:.3f}  "
-                  + " ".join(f"{s} {f:.3f}" for s, f in part_sections.items()))
-    if "--errors" in argv and not held_out:
+    if fresh or blind:
+        cued = ["title with a cue" if weak_section(item["title"]) else "cue-less title"
+                for item in items]
+        print_parts(gold, predicted, cued)
+    if blind:
+        print_parts(gold, predicted, [f"stratum {item['sample']}" for item in items])
+    if "--errors" in argv and not (held_out or fresh or blind):
         for item, g, p in zip(items, gold, predicted, strict=True):
             if g != p:
                 print(f"{g}->{p}  {item['title']}")
