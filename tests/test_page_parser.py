@@ -1631,3 +1631,14 @@ def test_paragraph_telling_of_a_countdown_is_text_not_furniture() -> None:
     )
     article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, paragraph, BODY_2))
     assert article.paragraphs == (BODY, paragraph, BODY_2)
+
+
+def test_page_ending_on_a_long_unfinished_line_parses() -> None:
+    """A page whose last line is a long piece ending no sentence (its rest jumped to another
+    page) was asked whether the nothing after it is a heading, and raised IndexError."""
+    tail = (
+        "各地各部门认真贯彻落实党中央决策部署坚持稳中求进工作总基调推动经济高质量发展打下坚实基础"
+        "全市上下凝心聚力攻坚克难推动重点项目建设取得新进展"
+    )
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, tail))
+    assert (article.title, article.paragraphs) == ("秋收时节农事忙", (BODY, tail))

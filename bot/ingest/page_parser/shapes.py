@@ -82,7 +82,10 @@ def matching_opener(text: str) -> int:
 
 
 def is_heading_like(text: str) -> bool:
-    """Short, unpunctuated, no finished sentence inside: how headlines and subheads look."""
+    """Short, unpunctuated, no finished sentence inside: how headlines and subheads look.
+    Nothing (what follows the page's last line) is no heading."""
+    if not text:
+        return False
     tag = COLUMN_TAG.search(text)
     limit = MAX_TAGGED_HEADING_CHARS if tag else MAX_HEADING_CHARS
     # A column tag is no part of the headline's wording: its commas and length do not count.
