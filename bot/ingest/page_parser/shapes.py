@@ -86,10 +86,7 @@ def is_heading_like(text: str) -> bool:
     Nothing (what follows the page's last line) is no heading."""
     if not text:
         return False
-    tag = COLUMN_TAG.search(text)
-    limit = MAX_TAGGED_HEADING_CHARS if tag else MAX_HEADING_CHARS
-    # A column tag is no part of the headline's wording: its commas and length do not count.
-    core = text[: tag.start()] if tag and tag.start() > 0 else text
+    core, limit = _heading_core(text)
     if len(text) > limit or CAPTION_START.match(text):
         return False
     if core is not text and is_tagged_question(core, text[len(core) :]):
@@ -104,6 +101,14 @@ def is_heading_like(text: str) -> bool:
     if commas > MAX_HEADING_COMMAS or core.count("、") > MAX_HEADING_ENUMERATION_MARKS:
         return False
     return not (commas and len(core) > MAX_HEADING_CHARS_WITH_COMMA)
+
+
+def _heading_core(text: str) -> tuple[str, int]:
+    """A headline's wording without its column tag, which lengthens it and whose commas do not
+    count, and the longest a heading may run with that tag or without."""
+    tag = COLUMN_TAG.search(text)
+    core = text[: tag.start()] if tag and tag.start() > 0 else text
+    return core, MAX_TAGGED_HEADING_CHARS if tag else MAX_HEADING_CHARS
 
 
 def opens_with_a_time(text: str) -> bool:
