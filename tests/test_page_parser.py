@@ -1642,3 +1642,29 @@ def test_page_ending_on_a_long_unfinished_line_parses() -> None:
     )
     article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, tail))
     assert (article.title, article.paragraphs) == ("秋收时节农事忙", (BODY, tail))
+
+
+# Round seven (issue 14): an ear told by the shape of its number, not its wording. These forms
+# are not SEVENTH's (the sealed group of the round), and no rule names any of them.
+@pytest.mark.parametrize(
+    "ear",
+    ["12版 国内新闻", "No. 12 综合", "10月25日 12版", "总3056期", "零售价 2.00元", "多云 8～15℃"],
+)
+@pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
+def test_ear_told_by_a_page_day_issue_price_or_temperature_number(ear: str, at_top: bool) -> None:
+    """At the top or bottom, a short line whose numbers only furniture prints (a page number,
+    a day without its year, an issue number, a price, a temperature) is an ear."""
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    page = blocks(ear, *story) if at_top else blocks(*story, ear)
+    article = only_article(page)
+    assert (article.kicker, article.title, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        (BODY, BODY_2),
+    )
+
+
+@pytest.mark.parametrize("headline", ["10月25日起北京实施新规", "最低工资标准涨到2200元"])
+def test_a_headline_with_a_number_at_the_top_is_no_ear(headline: str) -> None:
+    article = only_article(blocks(headline, "■记者 王某", BODY, BODY_2))
+    assert (article.title, article.paragraphs) == (headline, (BODY, BODY_2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     ADVERT_LABEL,
@@ -12,8 +14,11 @@ from bot.ingest.page_parser.patterns import (
     EAR_REST_PUNCTUATION,
     EAR_ZONE_LINES,
     EDITOR_CREDIT,
+    FURNITURE_NUMBER,
     JUMP_LINE,
     MAX_EAR_REST_CHARS,
+    MAX_NUMBERED_EAR_CHARS,
+    MAX_NUMBERED_EAR_REST_CHARS,
     PAGE_EAR,
     PAPER_NAME_EAR,
     RULE_LINE,
@@ -95,7 +100,17 @@ def is_zone_ear(text: str) -> bool:
     section ear, the paper's name with its romanised name, the page's staff, a dated ear."""
     if BARE_PAGE_NUMBER.match(text) or SECTION_EAR.match(text) or PAPER_NAME_EAR.match(text):
         return True
-    return bool(STAFF_EAR.match(text)) or _is_dated_ear(text)
+    return bool(STAFF_EAR.match(text)) or _is_dated_ear(text) or _is_numbered_ear(text)
+
+
+def _is_numbered_ear(text: str) -> bool:
+    """A short line whose numbers are furniture's ("04版 要闻", "总第25508期", "10月25日 第4版",
+    "每份定价1.50元") and little else: an ear at the top or bottom, whatever its wording. A
+    jump line or a pointer there ("（下转第17版）") is no ear: it ends the piece above it."""
+    if len(text) > MAX_NUMBERED_EAR_CHARS or SENTENCE_MARKS.search(text) or text[0] in "（(":
+        return False
+    rest = FURNITURE_NUMBER.sub("", text)
+    return rest != text and len(re.sub(r"\s+", "", rest)) <= MAX_NUMBERED_EAR_REST_CHARS
 
 
 def _is_dated_ear(text: str) -> bool:
