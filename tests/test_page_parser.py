@@ -1668,3 +1668,15 @@ def test_ear_told_by_a_page_day_issue_price_or_temperature_number(ear: str, at_t
 def test_a_headline_with_a_number_at_the_top_is_no_ear(headline: str) -> None:
     article = only_article(blocks(headline, "■记者 王某", BODY, BODY_2))
     assert (article.title, article.paragraphs) == (headline, (BODY, BODY_2))
+
+
+def test_a_line_printed_at_the_head_and_the_foot_of_the_page_is_an_ear() -> None:
+    """An ear repeated at the top and the bottom is furniture whatever its words: no rule names
+    "综合新闻 · 今日关注" (a form of no sealed group either)."""
+    ear = "综合新闻 · 今日关注"
+    article = only_article(blocks(ear, "秋收时节农事忙", "■记者 王某", BODY, BODY_2, ear))
+    assert (article.kicker, article.title, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        (BODY, BODY_2),
+    )

@@ -33,6 +33,8 @@ from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 MAX_BOX_CAPTION_CHARS = 20
 # A countdown line is this short, and holds no sentence.
 MAX_COUNTDOWN_CHARS = 30
+# An ear printed at both the head and the foot is among this many lines of each.
+REPEATED_EAR_ZONE_LINES = 3
 # A countdown names its event when this much is left of it without the counting words:
 # "距北京冬奥会开幕还有 100 天" does, "距开幕 10 天" and "离开幕还有 200 天" do not.
 MIN_EVENT_NAME_CHARS = 2
@@ -84,15 +86,32 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
 def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
     """Mark bare page numbers and section ears ("第16版", "要闻 4") at the top or bottom of the
     page: the first or last line, or a line next to an ear there (ears stack: "第16版" over
-    "要闻 4"). Elsewhere such a line is a page pointer or a heading."""
+    "要闻 4"). Elsewhere such a line is a page pointer or a heading. A short line printed both
+    at the top and at the bottom is an ear there whatever its words."""
+    repeated = _printed_at_top_and_bottom(lines)
     for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
         previous: int | None = None
         for count, index in enumerate(order):
             if count >= EAR_ZONE_LINES and previous is not None and not seeds[previous]:
                 break
-            if is_zone_ear(lines[index].text):
+            if is_zone_ear(lines[index].text) or lines[index].text in repeated:
                 seeds[index] = True
             previous = index
+
+
+def _printed_at_top_and_bottom(lines: list[Line]) -> set[str]:
+    """Short unpunctuated lines among the first and again among the last few of the page: an
+    ear repeated at the head and the foot ("04版 要闻" twice), never a headline."""
+    def zone(part: list[Line]) -> set[str]:
+        return {
+            line.text
+            for line in part
+            if len(line.text) <= MAX_NUMBERED_EAR_CHARS and not SENTENCE_MARKS.search(line.text)
+        }
+
+    if len(lines) < 2 * REPEATED_EAR_ZONE_LINES:
+        return set()
+    return zone(lines[:REPEATED_EAR_ZONE_LINES]) & zone(lines[-REPEATED_EAR_ZONE_LINES:])
 
 
 def is_zone_ear(text: str) -> bool:
