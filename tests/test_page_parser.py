@@ -1680,3 +1680,17 @@ def test_a_line_printed_at_the_head_and_the_foot_of_the_page_is_an_ear() -> None
         "秋收时节农事忙",
         (BODY, BODY_2),
     )
+
+
+# Round seven: a column name between marks, in forms neither a rule nor a sealed group names.
+@pytest.mark.parametrize("label", ["【乡村振兴进行时】", "〖法治在线〗", "◆聚焦进博会◆"])
+def test_column_name_in_marks_over_a_head_is_no_part_of_any_headline(label: str) -> None:
+    """A column's name set between marks over a story's head ends the story above (it opens
+    the next) and is neither its kicker nor its title."""
+    page = blocks("第一篇标题在此", "■记者 王某", BODY, label, "秋收时节农事忙", BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kicker, article.title) for article in articles] == [
+        (None, "第一篇标题在此"),
+        (None, "秋收时节农事忙"),
+    ]
+    assert articles[1].paragraphs == (BODY_2,)

@@ -8,6 +8,8 @@ from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
     ADVERT_LABEL,
     BARE_PAGE_NUMBER,
+    BOX_LABEL,
+    COLUMN_LABEL,
     COUNTDOWN,
     COUNTDOWN_WORDS,
     DATE_IN_FIGURES,
@@ -69,8 +71,8 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
             drop[index] = _is_box_caption(line, lines[index + 1])
     kept: list[Line] = []
     after_rule = False
-    for line, dropped in zip(lines, drop, strict=True):
-        if dropped or RULE_LINE.match(line.text):
+    for index, (line, dropped) in enumerate(zip(lines, drop, strict=True)):
+        if dropped or RULE_LINE.match(line.text) or _is_column_label(lines, index):
             trace.update(dict.fromkeys(line.sources, "ear"))
             # A cut rule, or the editors' credit closing a section, ends the story above.
             after_rule = after_rule or not dropped or bool(EDITOR_CREDIT.match(line.text))
@@ -81,6 +83,16 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
         line.after_rule, after_rule = after_rule and bool(kept), False
         kept.append(line)
     return kept
+
+
+def _is_column_label(lines: list[Line], index: int) -> bool:
+    """A column's name set in marks over a story's head ("【乡村振兴进行时】", "◆聚焦进博会◆"):
+    told by its enclosing marks, not its wording. Like a cut rule it ends the story above and
+    is no part of the headline under it. A box label ("【相关新闻】") heads its box instead."""
+    text = lines[index].text
+    if not COLUMN_LABEL.match(text) or BOX_LABEL.match(text) or index + 1 >= len(lines):
+        return False
+    return is_heading_like(lines[index + 1].text)
 
 
 def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:

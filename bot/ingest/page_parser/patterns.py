@@ -145,6 +145,12 @@ BOX_LABEL = re.compile(
     r"^【?(?:(?:相关|新闻|背景|延伸|知识)?链接|(?:相关|新闻|背景|延伸)(?:阅读|资料|新闻)|"
     r"小贴士|小知识|知识窗|名词解释|新闻背景|记者手记|编后|短评|背景)】?$"
 )
+# A column's name over a story's head, set between marks: "【乡村振兴进行时】", "〖法治在线〗",
+# "◆聚焦进博会◆", "·深度·". The marks, not the words, tell it.
+COLUMN_LABEL = re.compile(
+    r"^(?:【[^【】]{2,10}】|〖[^〖〗]{2,10}〗|［[^［］]{2,10}］|\[[^\[\]]{2,10}\]|"
+    r"(?P<mark>[·•◆◇■□●○★☆▲△※])[ \u3000]*[\u4e00-\u9fff]{2,10}[ \u3000]*(?P=mark))$"
+)
 # The editors' and designer's credit closes a page's section: "版式设计：张丹峰", "责编：王某".
 EDITOR_CREDIT = re.compile(
     r"^(?:本版|本期)?(?:责编|编辑|责任编辑|版式(?:设计)?|美编|美术编辑|主编|校对)\s*[：:]"
