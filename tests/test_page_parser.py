@@ -1694,3 +1694,15 @@ def test_column_name_in_marks_over_a_head_is_no_part_of_any_headline(label: str)
         (None, "秋收时节农事忙"),
     ]
     assert articles[1].paragraphs == (BODY_2,)
+
+
+# Round seven: picture credits told by their shape, in wordings no rule and no sealed group names.
+@pytest.mark.parametrize(
+    "credit",
+    ["陈静 绘", "新京报 图", "绘/陈静", "图／新京报", "中新网稿", "央广网截图", "图片选自网络"],
+)
+def test_picture_credit_in_a_credits_shape_is_no_heading(credit: str) -> None:
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, credit, BODY_2)
+    article = only_article(page)
+    assert (article.title, article.subheads) == ("秋收时节农事忙", ())
+    assert article.paragraphs == (BODY, credit, BODY_2)

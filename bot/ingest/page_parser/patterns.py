@@ -282,6 +282,17 @@ STANDALONE_CREDIT = re.compile(
     # A credit naming the picture's source after 图: "图/视觉中国", "图：人民网".
     r"^图片?[/／：:][\u4e00-\u9fffA-Za-z·]{2,12}$"
 )
+# A picture's credit told by its shape rather than by the agency's name: who, a space and what
+# they did ("陈静 绘", "新京报 图"); what, a slash and who ("绘/陈静", "图／新京报"); an agency's
+# kind of name (…社, …网, …台, …报) with its release ("中新网稿"); a screenshot or a handout
+# ("…截图", "…供稿"); where the picture came from ("图片选自…").
+SHAPED_CREDIT = re.compile(
+    r"^[\u4e00-\u9fffA-Za-z·]{2,10}[ \u3000\xa0]+(?:摄|绘|图|文|制图|供图|截图|摄影)$|"
+    r"^(?:摄|绘|图|文|摄影|制图|漫画|插画)[/／|｜][ \u3000\xa0]*[\u4e00-\u9fffA-Za-z·]{2,10}$|"
+    r"^[\u4e00-\u9fffA-Za-z]{1,8}(?:社|网|台|报)(?:稿|供稿|供图|图|发)$|"
+    r"^[\u4e00-\u9fffA-Za-z]{2,10}(?:截图|供稿)$|"
+    r"^(?:图片|照片|图)(?:来自|源自|选自|来源于)[\u4e00-\u9fffA-Za-z]{2,10}$"
+)
 # Service information set as "label：value" is no heading: "栏目投稿邮箱：yxxz8494@163.com",
 # "咨询电话：028—6871409", "开馆时间：周三至周日9：00—16：30", "主办单位：…".
 SERVICE_LINE = re.compile(

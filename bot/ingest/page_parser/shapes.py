@@ -34,6 +34,7 @@ from bot.ingest.page_parser.patterns import (
     PHOTO_CREDIT,
     SENTENCE_FINAL,
     SERVICE_LINE,
+    SHAPED_CREDIT,
     STANDALONE_CREDIT,
     TIME_OPENING,
 )
@@ -176,7 +177,9 @@ def is_byline_or_dateline(text: str) -> bool:
 
 
 def is_standalone_credit(text: str) -> bool:
-    return bool(STANDALONE_CREDIT.match(_without_spaces(text)))
+    """A picture's credit on a line of its own: an agency or a reporter named ("人民视觉",
+    "本报记者 张三摄"), or any name in a credit's shape ("陈静 绘", "绘/陈静")."""
+    return bool(STANDALONE_CREDIT.match(_without_spaces(text)) or SHAPED_CREDIT.match(text))
 
 
 def is_drawing_credit(text: str) -> bool:
