@@ -1706,3 +1706,30 @@ def test_picture_credit_in_a_credits_shape_is_no_heading(credit: str) -> None:
     article = only_article(page)
     assert (article.title, article.subheads) == ("秋收时节农事忙", ())
     assert article.paragraphs == (BODY, credit, BODY_2)
+
+
+# Round seven: jump lines and teaser boxes told by their shape, in wordings no rule and no
+# sealed group names.
+@pytest.mark.parametrize(
+    "jump", ["（未完，接第6版）", "◀上接第1版", "（此文转第6版）", "下转第6版→"]
+)
+def test_jump_line_with_words_or_an_arrow_around_the_pointer_ends_a_piece(jump: str) -> None:
+    page = blocks("第一篇标题在此", BODY, BODY_2, jump, "秋收时节农事忙", BODY, BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["第一篇标题在此", "秋收时节农事忙"]
+    assert jump not in articles[0].paragraphs
+
+
+@pytest.mark.parametrize("label", ["今日要目", "精彩看点"])
+def test_teaser_box_in_other_words_points_elsewhere(label: str) -> None:
+    """A short label over teasers with an arrow to their page ("… >>8版", "… →第9版") is a 导读
+    box whatever its words: the teasers are no articles of the page."""
+    page = blocks(
+        label, "金秋时节农事忙 >>8版", "城乡活力增强 →第9版", "秋收时节农事忙", "■记者 王某", BODY
+    )
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kind, article.title) for article in articles] == [
+        ("teaser", "金秋时节农事忙"),
+        ("teaser", "城乡活力增强"),
+        ("article", "秋收时节农事忙"),
+    ]

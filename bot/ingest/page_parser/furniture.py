@@ -21,6 +21,7 @@ from bot.ingest.page_parser.patterns import (
     MAX_EAR_REST_CHARS,
     MAX_NUMBERED_EAR_CHARS,
     MAX_NUMBERED_EAR_REST_CHARS,
+    MAX_TEASER_LABEL_CHARS,
     PAGE_EAR,
     PAPER_NAME_EAR,
     RULE_LINE,
@@ -28,6 +29,7 @@ from bot.ingest.page_parser.patterns import (
     SENTENCE_MARKS,
     STAFF_EAR,
     TEASER_LABEL,
+    TRAILING_PAGE_REFERENCE,
 )
 from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 
@@ -77,12 +79,22 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
             # A cut rule, or the editors' credit closing a section, ends the story above.
             after_rule = after_rule or not dropped or bool(EDITOR_CREDIT.match(line.text))
             continue
-        if TEASER_LABEL.match(line.text):
+        if TEASER_LABEL.match(line.text) or _labels_teasers(lines, index):
             line.is_teaser_label = True
         line.is_jump = bool(JUMP_LINE.match(line.text))
         line.after_rule, after_rule = after_rule and bool(kept), False
         kept.append(line)
     return kept
+
+
+def _labels_teasers(lines: list[Line], index: int) -> bool:
+    """A short heading right over a teaser that points to its page ("本期看点" over "金秋时节
+    农事忙 >>8版"): the label of a 导读 box, whatever its words."""
+    text = lines[index].text
+    if len(text) > MAX_TEASER_LABEL_CHARS or index + 1 >= len(lines):
+        return False
+    pointed = TRAILING_PAGE_REFERENCE.search(lines[index + 1].text)
+    return pointed is not None and pointed.start() > 0 and is_heading_like(text)
 
 
 def _is_column_label(lines: list[Line], index: int) -> bool:

@@ -94,9 +94,11 @@ SENTENCE_MARKS = re.compile(r"[。，；！？,;!?]")
 # A jump line sends the reader to the rest of a story on another page: "（下转第二版）",
 # "（上接第一版）". The story's piece on this page ends (or starts) there.
 # Papers word it several ways: "（转第3版）", "（下转3版）", "（紧接第一版）", "（转A2版）".
+# Told by its shape, not its wording: a pointer word and a page, with a few words before it
+# ("（本文转第3版）", "（未完，接第6版）") and an arrow or a bracket around it ("▶下转第3版").
 JUMP_LINE = re.compile(
-    r"^[（(]?(?:下转|下接|上接|紧接|接上|转至|转到|转|接|续)第?\s*[A-Za-z]?"
-    r"[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)]?$"
+    r"^[（(▶►→◀←]?[^（）()。；！？]{0,6}?(?:下转|下接|上接|紧接|接上|转至|转到|转|接|续)第?\s*"
+    r"[A-Za-z]?[0-9０-９一二三四五六七八九十]{1,3}\s*版[）)▶►→◀←]?$"
 )
 # A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
 # With the paper's or the section's name before it ("人民日报 第4版") it is an ear there too.
@@ -165,7 +167,13 @@ ADVERT_LABEL = re.compile(r"^广\s*告$")
 PIECE_LABEL = re.compile(r"^(?:图片报道|图片新闻|致读者|编者的话)$")
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
-TRAILING_PAGE_REFERENCE = re.compile(r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$")
+# A teaser's pointer at its end: "（详见第8版）", or an arrow to the page: "… >>8版", "… →第8版".
+TRAILING_PAGE_REFERENCE = re.compile(
+    r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$|"
+    r"\s*(?:>>|》》|＞＞|→|▶|►)\s*(?:详见|见)?第?\s*[0-9０-９]{1,3}\s*版$"
+)
+# A 导读 box's label in other words is short and stands over a teaser pointing to its page.
+MAX_TEASER_LABEL_CHARS = 6
 
 ROLE = (
     r"(?:本报|新华社|人民日报)?(?:首席|特约|见习|摄影|驻\S{1,6})?记者|特约通讯员|通讯员|实习生|摄影"
