@@ -1733,3 +1733,24 @@ def test_teaser_box_in_other_words_points_elsewhere(label: str) -> None:
         ("teaser", "城乡活力增强"),
         ("article", "秋收时节农事忙"),
     ]
+
+
+# Round seven: a countdown counted after a colon or as an ordinal, and a lunar date alone
+# anywhere on the page, in forms no sealed group prints.
+@pytest.mark.parametrize("box", ["北京冬奥会\n倒数第 100 天", "第十四届全运会\n倒计时：300天"])
+def test_countdown_after_a_colon_or_as_an_ordinal_is_furniture(box: str) -> None:
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, box))
+    assert (article.title, article.paragraphs) == ("秋收时节农事忙", (BODY, BODY_2))
+
+
+@pytest.mark.parametrize("date_line", ["戊戌年冬月十五", "庚子年"])
+def test_lunar_date_alone_inside_the_page_is_furniture(date_line: str) -> None:
+    """A lunar date with no 农历 before it, left between two stories (a side ear a PDF tool
+    put there), is no headline of the story under it."""
+    story = ("秋收时节农事忙", "■记者 李某", BODY_2)
+    page = blocks("第一篇标题在此", "■记者 王某", BODY, date_line, *story)
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kicker, article.title) for article in articles] == [
+        (None, "第一篇标题在此"),
+        (None, "秋收时节农事忙"),
+    ]

@@ -50,11 +50,14 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 LATIN_ONLY = re.compile(r"^[\x20-\x7e\u00a0\u2018\u2019\u201c\u201d]+$")
 # "距开幕 10 天" names no event: the caption over its box does ("…进口博览会").
 # "离开幕还有 200 天", "还有 500 天" under the event's name count down too.
+# The count may be set after a colon or as an ordinal: "倒计时：10天", "倒数第 100 天".
 COUNTDOWN = re.compile(
-    r"倒计时\s*[0-9０-９一二三四五六七八九十百]+\s*天|^[距离].{1,20}?(?:还有|还剩|仅剩)?\s*\d+\s*天$|"
+    r"(?:倒计时|倒数)\s*[：:]?\s*第?\s*[0-9０-９一二三四五六七八九十百]+\s*天|^[距离].{1,20}?(?:还有|还剩|仅剩)?\s*\d+\s*天$|"
     r"^(?:还有|还剩|仅剩)\s*\d+\s*天$"
 )
-COUNTDOWN_WORDS = re.compile(r"^[距离]|开幕|闭幕|还有|还剩|仅剩|倒计时|[0-9０-９]+|天$|\s")
+COUNTDOWN_WORDS = re.compile(
+    r"^[距离]|开幕|闭幕|还有|还剩|仅剩|倒计时|倒数|第(?=\s*[0-9０-９])|[：:]|[0-9０-９]+|天$|\s"
+)
 # A date's parts in figures or in Chinese numerals ("二〇一九年十月二十五日"), and a weekday
 # written 星期五 or 周五.
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*"
@@ -76,6 +79,10 @@ PAGE_EAR = re.compile(
     r"[^。，；！？,;!?]{0,12}$"
     r"|^[^。，；！？,;!?]{0,12}\d{4}\s*[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2}\s*"
     rf"{_WEEKDAY}[^。，；！？,;!?]{{0,12}}$"
+    # A lunar date alone, with or without 农历: "己亥年九月廿七", "戊戌年冬月十五".
+    r"|^(?:农历)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年\s*"
+    r"(?:[正一二三四五六七八九十冬腊]{1,2}月\s*(?:初[一二三四五六七八九十]|十[一二三四五六七八九]?|"
+    r"二十|廿[一二三四五六七八九]|三十))?$"
     # ... or with the weekday first: "星期五 2019年10月25日".
     rf"|^[^。，；！？,;!?]{{0,12}}{_WEEKDAY}\s*(?:{_YEAR})?{_MONTH_DAY}[^。，；！？,;!?]{{0,12}}$"
 )
