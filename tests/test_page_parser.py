@@ -1486,6 +1486,9 @@ def test_programme_listing_lines_and_their_entries_head_nothing() -> None:
         "11.3 13:00 上海国际舞蹈中心",
         "上海歌舞团舞剧《永不消逝的电波》",
         "10.23—10.28 上海国际舞蹈中心",
+        # Round seven: several days of a month set apart by slashes.
+        "意大利斯卡拉歌剧院莫扎特歌剧《魔笛》",
+        "10.21/23/24 上音歌剧院",
     )
     article = only_article(blocks("上海国际艺术节今晚开幕", "■记者 王某", BODY, *listing))
     assert article.title == "上海国际艺术节今晚开幕"

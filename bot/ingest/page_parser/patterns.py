@@ -336,8 +336,9 @@ NUMBERED_HEAD = re.compile(
 )
 # A programme listing's line opens with its date and time: "11.3 13:00 上海国际舞蹈中心",
 # "10.23—10.28 上海大剧院". It lists; it heads nothing.
+# Several days of one month are set apart by slashes: "10.21/23/24 上音歌剧院".
 LISTING_LINE = re.compile(
-    r"^\d{1,2}\.\d{1,2}(?:\s*[—－~～-]\s*\d{1,2}(?:\.\d{1,2})?)?"
+    r"^\d{1,2}\.\d{1,2}(?:/\d{1,2})*(?:\s*[—－~～-]\s*\d{1,2}(?:\.\d{1,2})?)?"
     r"(?:[\s\u3000\xa0]+\d{1,2}[:：]\d{2})?[\s\u3000\xa0]+\S"
 )
 # A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
