@@ -1757,3 +1757,11 @@ def test_lunar_date_alone_inside_the_page_is_furniture(date_line: str) -> None:
         (None, "第一篇标题在此"),
         (None, "秋收时节农事忙"),
     ]
+
+
+def test_rest_of_a_cut_closing_credit_at_the_foot_is_no_ear() -> None:
+    """A narrow column cuts "（新华社北京10月14日电）"; its rest "10月14日电）" closing the page
+    has a day without its year, but the bracket tells it is no ear (a shape ear has none)."""
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, "（新华社北京", "10月14日电）")
+    article = only_article(page)
+    assert "10月14日电）" in "".join(article.paragraphs)

@@ -37,6 +37,7 @@ from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
 MAX_BOX_CAPTION_CHARS = 20
 # A countdown line is this short, and holds no sentence.
 MAX_COUNTDOWN_CHARS = 30
+BRACKET = re.compile(r"[（）()]")
 # An ear printed at both the head and the foot is among this many lines of each.
 REPEATED_EAR_ZONE_LINES = 3
 # A countdown names its event when this much is left of it without the counting words:
@@ -149,8 +150,9 @@ def is_zone_ear(text: str) -> bool:
 def _is_numbered_ear(text: str) -> bool:
     """A short line whose numbers are furniture's ("04版 要闻", "总第25508期", "10月25日 第4版",
     "每份定价1.50元") and little else: an ear at the top or bottom, whatever its wording. A
-    jump line or a pointer there ("（下转第17版）") is no ear: it ends the piece above it."""
-    if len(text) > MAX_NUMBERED_EAR_CHARS or SENTENCE_MARKS.search(text) or text[0] in "（(":
+    line with a bracket is none: a jump line or a pointer ("（下转第17版）") ends the piece above
+    it, and "10月14日电）" is the rest of a closing credit a narrow column cut."""
+    if len(text) > MAX_NUMBERED_EAR_CHARS or SENTENCE_MARKS.search(text) or BRACKET.search(text):
         return False
     rest = FURNITURE_NUMBER.sub("", text)
     return rest != text and len(re.sub(r"\s+", "", rest)) <= MAX_NUMBERED_EAR_REST_CHARS
