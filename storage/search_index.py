@@ -49,19 +49,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 TITLE_WEIGHT = 2.0
 WORD_WEIGHT = 1.0
 RECENCY_HALF_SCORE_DAYS = 365.0
-# Only the newest DEFAULT_WINDOW matches are ranked, and matches are counted up to COUNT_LIMIT:
-# beyond that the total is reported as "more than COUNT_LIMIT" (100 pages of five). Both keep a
-# search of a term found in half the archive about as cheap as one found in a thousand articles
-# (an exact count of 经济 or 习近平 at 100k articles costs 2-8 ms, more than all the rest).
+# Only the newest DEFAULT_WINDOW matches are ranked, and matches are counted only as far as the
+# window reads, on both backends: beyond it the total is reported as "more than DEFAULT_WINDOW"
+# ("200+"). Each match counted is work that grows with the archive: on PostgreSQL a row visited
+# and its phrase confirmed on the row's TOASTed tsvector (10-30 us; 现代化 社会主义 建立 at 100k:
+# 21 -> 8.5 ms CPU); on SQLite more of the archive walked by FTS5, which seeks every other
+# term's doclist for each candidate of the rarest (at 1M, 他强 中央和 部署 and 合服务 累计 find
+# their 501st match about 1 ms of CPU after their 201st). An exact count of 经济 or 习近平 at 100k
+# costs 2-8 ms.
 DEFAULT_WINDOW = 200
-COUNT_LIMIT = 500
-# PostgreSQL counts every query only as far as the ranking window reads (beyond it the total is
-# "more than 200"): each match counted is a row visited, newest first, block after block and
-# partition after partition, and its phrase confirmed on the row's TOASTed tsvector (10-30 us).
-# Counting past the window to COUNT_LIMIT + 1 was most of the slowest searches: phrases
-# (现代化 社会主义 建立 at 100k: 21 -> 8.5 ms CPU), and at 1M words in 0.1-1 % of the articles,
-# which walked 5-30 partitions for their 501st match.
-PG_COUNT_LIMIT = DEFAULT_WINDOW
+COUNT_LIMIT = DEFAULT_WINDOW
 
 # PostgreSQL tsvector limits: positions are 1..16383 and at most 255 are kept per lexeme.
 PG_MAX_POSITION = 16383
@@ -685,7 +682,7 @@ def _sqlite_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     hits_from = f"FROM {main}{join} WHERE " + " AND ".join(where)
 
     title_parts, word_parts = _rank_parts(query, params, "instr")
-    _common_params(params, query, "sqlite")
+    _common_params(params, query)
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1)"
     sql = _page_sql(
         hits=f"SELECT {main}.rowid AS id {hits_from} ORDER BY {main}.rowid DESC",
@@ -718,22 +715,19 @@ def _rank_parts(
     return title_parts, word_parts
 
 
-def count_limit(dialect: str, query: IndexQuery) -> int:
-    """How far ``query``'s matches are counted on ``dialect``: beyond it ``MatchPage.total`` is
-    this number with ``total_exact`` false. Never below the window; on PostgreSQL at most
-    PG_COUNT_LIMIT (every match counted there is a row visited)."""
+def count_limit(query: IndexQuery) -> int:
+    """How far ``query``'s matches are counted: beyond it ``MatchPage.total`` is this number
+    with ``total_exact`` false. Never below the window, at most COUNT_LIMIT (see there)."""
     window = max(1, query.window)
-    if dialect == "postgresql":
-        return max(window, min(query.count_limit, PG_COUNT_LIMIT))
-    return max(query.count_limit, window)
+    return max(window, min(query.count_limit, COUNT_LIMIT))
 
 
-def _common_params(params: dict[str, Any], query: IndexQuery, dialect: str) -> None:
+def _common_params(params: dict[str, Any], query: IndexQuery) -> None:
     """Window, page, count cap and ranking weights, the same on both backends."""
     window = max(1, query.window)
     params.update(
         window=window,
-        count_limit=count_limit(dialect, query),
+        count_limit=count_limit(query),
         limit=query.limit,
         offset=query.offset,
         terms=float(len(query.include)),
@@ -855,7 +849,7 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     hits_from = "FROM search_documents AS f WHERE " + " AND ".join(where)
 
     title_parts, word_parts = _rank_parts(query, params, "strpos")
-    _common_params(params, query, "postgresql")
+    _common_params(params, query)
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1) AS c"
     params["steps"] = PG_BLOCKS if checks else PG_WORD_BLOCKS
     sql = _page_sql(
@@ -911,10 +905,10 @@ PG_PARTITION_IDS = 16384
 # (btree_gin), so a step asks GIN for one block entry and visits only that block's candidates.
 # A very common term then costs four blocks' candidates, not a whole partition's (新闻联播 at
 # 100k: 28 -> 7 ms). A query GIN answers alone looks at PG_WORD_BLOCKS blocks: when words were
-# counted to COUNT_LIMIT, with four a word in 5-10 % of articles found too few there and went on
+# counted to 500, with four a word in 5-10 % of articles found too few there and went on
 # to visit a whole partition (会议, 思想 at 100k: 10 ms; 5.5 ms with eight blocks, while a phrase
-# got dearer with eight). Counted to PG_COUNT_LIMIT since, four and eight measured the same at
-# 100k (CPU p99 5.5 / 5.8 ms fixed mix). Where btree_gin was missing (0015
+# got dearer with eight). Counted to the window (COUNT_LIMIT) since, four and eight measured the
+# same at 100k (CPU p99 5.5 / 5.8 ms fixed mix). Where btree_gin was missing (0015
 # kept the plain indexes; PG_BLOCK_INDEX does not exist) the block steps are skipped: they would
 # each visit the whole partition.
 PG_BLOCKS = 4

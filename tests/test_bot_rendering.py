@@ -88,8 +88,8 @@ def test_a_capped_total_is_shown_as_a_lower_bound() -> None:
     from bot.search.service import SearchHit, SearchPage
 
     hit = SearchHit(1, "经济新闻", date(2023, 7, 31), "经济", 1.0, "经济", ((0, 2),))
-    capped = SearchPage("经济", 500, 1.0, [hit], total_exact=False)
+    capped = SearchPage("经济", 200, 1.0, [hit], total_exact=False)
     exact = SearchPage("经济", 7, 1.0, [hit])
     tr, codec = Translator.for_language("zh"), CallbackCodec("k")
-    assert "共 500+ 条结果" in render_search_page(capped, 0, tr, codec).html
+    assert "共 200+ 条结果" in render_search_page(capped, 0, tr, codec).html
     assert "共 7 条结果" in render_search_page(exact, 0, tr, codec).html

@@ -83,10 +83,9 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchPage:
     """One page of results, best first. ``total`` is the number of matching articles, exact when
-    ``total_exact``. Matches are counted only as far as the backend's limit
-    (``storage.search_index.count_limit``: 500 on SQLite, the ranking window of 200 on
-    PostgreSQL, where each match counted is a row visited); beyond it ``total`` is that limit,
-    shown "500+" or "200+"."""
+    ``total_exact``. Matches are counted only as far as the ranking window of 200
+    (``storage.search_index.count_limit``: each match counted is more of the archive read, on
+    both backends); beyond it ``total`` is that limit, shown "200+"."""
 
     query: str
     total: int

@@ -422,7 +422,7 @@ async def recall(
     """Every query against LIKE over folded text, twice: all matches (window unbounded) must be
     the oracle's set; the product's window (the newest ``DEFAULT_WINDOW`` matches, ranked) must be
     the oracle's newest ids and its total ``min(n, cap)`` with the right exactness (the cap is
-    ``COUNT_LIMIT``, or the window for a phrase on PostgreSQL: ``search_index.count_limit``).
+    ``search_index.count_limit``: the window).
 
     The mix runs ``like_reps`` times through LIKE: with one pass its p99 is simply its slowest
     statement, which swung by 60 % with the machine's load from one run to the next."""
@@ -457,7 +457,7 @@ async def recall(
                 product = IndexQuery(include=matchers, limit=DEFAULT_WINDOW)
                 window = await SearchIndex(db.engine).search(product)
                 newest = set(sorted(expected)[-DEFAULT_WINDOW:])
-                cap = count_limit(db.engine.dialect.name, product)
+                cap = count_limit(product)
                 total_ok = (
                     (window.total, window.total_exact) == (len(expected), True)
                     if len(expected) <= cap
