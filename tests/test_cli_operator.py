@@ -35,6 +35,7 @@ JSON_ARGV: dict[str, list[str]] = {
     "status": ["status"],
     "digest": ["digest", "--preview"],
     "db upgrade": ["db", "upgrade"],
+    "db optimize": ["db", "optimize"],
     "db copy": ["db", "copy", "--to", "sqlite:///{tmp}/copy.db"],  # {tmp}: the test's tmp_path
     "doctor": ["doctor", "--only", "database,migrations,lock,search_index"],
     # Nothing listens on the discard port: the poll reports the source's error, still as JSON.
@@ -84,6 +85,20 @@ def test_every_command_with_json_prints_json(capsys, db_url: str, tmp_path: Path
         assert code == 0, (name, err)
         assert out.count("\n") == 1, f"{name}: one JSON document, one line: {out!r}"
         json.loads(out)
+
+
+def test_db_optimize_merges_the_sqlite_search_index(capsys, db_url: str) -> None:
+    """``db optimize`` leaves one FTS5 segment per table, and the search finds what it found
+    before (the merging itself: ``test_optimize_merges_the_index_and_finds_the_same``)."""
+    assert run(capsys, "ingest", str(SEED), "--db", db_url, "--json")[0] == 0
+    _, before, _ = run(capsys, "search", "台风", "--db", db_url, "--json")
+    code, out, _ = run(capsys, "db", "optimize", "--db", db_url, "--json")
+    report = json.loads(out)
+    assert code == 0 and (report["segments_before"], report["segments_after"]) == (2, 2)
+    _, after, _ = run(capsys, "search", "台风", "--db", db_url, "--json")
+    assert json.loads(after)["results"] == json.loads(before)["results"] != []
+    code, out, _ = run(capsys, "db", "optimize", "--db", db_url)
+    assert code == 0 and out.startswith("search index merged from 2 segments into 2 in ")
 
 
 def test_quickstart_and_db_upgrade_json_shapes(capsys, db_url: str) -> None:

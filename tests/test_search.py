@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.search.query import QueryError
-from bot.search.service import SearchPage, SearchService, index_articles, make_snippet, reindex
+from bot.search.service import (
+    SearchPage,
+    SearchService,
+    index_articles,
+    make_snippet,
+    optimize_index,
+    reindex,
+)
 from bot.search.tokens import term_matcher
 from bot.text.normalization import normalize_for_matching
 from storage import search_index
@@ -593,6 +600,24 @@ async def test_reindex_rebuilds_the_index_from_articles(db: Database) -> None:
     assert await _ids(db, "经开") == [ids[1]]
     assert await reindex(db) == 2  # again: same result, nothing doubled
     assert (await SearchService(db).search("经开")).total == 1
+
+
+async def test_optimize_merges_the_index_and_finds_the_same(db: Database) -> None:
+    """Each transaction's additions are an FTS5 segment of their own on SQLite; optimizing
+    merges them into one per table (after a reindex too), and every search finds the same
+    pages. On PostgreSQL it vacuums and analyzes, with the same pages."""
+    for n in range(4):
+        await _store(db, _new(f"台风{n}号", "萧山经开区 台风过境"), _new(f"经开区{n}", "暴雨"))
+    queries = ("台风", "经开", "台风 经开", "台", "台风 -暴雨")
+    before = [await _ids(db, q) for q in queries]
+    sqlite = db.engine.dialect.name == "sqlite"
+    assert await search_index.index_segments(db.engine) == (8 if sqlite else None)
+    assert await optimize_index(db) == ((8, 2) if sqlite else (None, None))
+    assert [await _ids(db, q) for q in queries] == before
+    await _store(db, _new("台风5号"))
+    assert await reindex(db) == 9
+    assert await search_index.index_segments(db.engine) == (2 if sqlite else None)
+    assert [await _ids(db, q) for q in queries[1:3]] == before[1:3]  # without 台风5号
 
 
 # --- articles stored before the index exists are found after a reindex --------------------

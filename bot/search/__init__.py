@@ -13,7 +13,14 @@ from bot.search.browse import (
 )
 from bot.search.inline import InlineMatch, InlinePage, inline_page
 from bot.search.query import QueryError, parse_query
-from bot.search.service import SearchHit, SearchPage, SearchService, index_articles, reindex
+from bot.search.service import (
+    SearchHit,
+    SearchPage,
+    SearchService,
+    index_articles,
+    optimize_index,
+    reindex,
+)
 from bot.search.tokens import body_text, headline_text
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "headline_text",
     "index_articles",
     "inline_page",
+    "optimize_index",
     "parse_query",
     "reindex",
 ]

@@ -33,6 +33,8 @@ from storage.search_index import (
     RankedMatch,
     SearchIndex,
     TermMatcher,
+    index_segments,
+    optimize,
 )
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "SearchService",
     "index_articles",
     "make_snippet",
+    "optimize_index",
     "reindex",
 ]
 
@@ -326,7 +329,8 @@ async def index_articles(session: AsyncSession, articles: Sequence[Article]) -> 
 
 
 async def reindex(db: Database) -> int:
-    """Rebuild the whole index from the stored articles in one transaction; returns how many.
+    """Rebuild the whole index from the stored articles in one transaction, then compact it
+    (``optimize_index``); returns how many.
 
     Readers keep seeing the old index until the rebuild commits.
     """
@@ -343,4 +347,14 @@ async def reindex(db: Database) -> int:
             count += await index.add(index_entries(batch))
             last_id = batch[-1].id
             session.expunge_all()
+    await optimize_index(db)
     return count
+
+
+async def optimize_index(db: Database) -> tuple[int | None, int | None]:
+    """Compact the search index after a big load (``storage.search_index.optimize``: on SQLite
+    every search seeks through each FTS5 segment the load left); returns the number of segments
+    before and after (None on PostgreSQL)."""
+    before = await index_segments(db.engine)
+    await optimize(db.engine)
+    return before, await index_segments(db.engine)
