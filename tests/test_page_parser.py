@@ -1765,3 +1765,14 @@ def test_rest_of_a_cut_closing_credit_at_the_foot_is_no_ear() -> None:
     page = blocks("秋收时节农事忙", "■记者 王某", BODY, BODY_2, "（新华社北京", "10月14日电）")
     article = only_article(page)
     assert "10月14日电）" in "".join(article.paragraphs)
+
+
+def test_order_under_a_law_title_and_its_adoption_note_stays_in_the_article() -> None:
+    """A law printed in full: its title, the note in brackets saying when it was adopted, then
+    the president's order ("中华人民共和国主席令" / "第三十五号"). The note closes nothing and
+    the order is part of the law's article, though a document title opens one elsewhere."""
+    note = "（2019年10月26日第十三届全国人民代表大会常务委员会第十四次会议通过）"
+    page = blocks("中华人民共和国密码法", note, "中华人民共和国主席令", "第三十五号", BODY, BODY_2)
+    article = only_article(page)
+    assert (article.title, article.paragraphs[0]) == ("中华人民共和国密码法", note)
+    assert article.paragraphs[-2:] == (BODY, BODY_2)

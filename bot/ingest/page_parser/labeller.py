@@ -22,6 +22,7 @@ from bot.ingest.page_parser.patterns import (
     BRIEF_DATELINE,
     BYLINE_LINE,
     BYLINE_MARKED,
+    CLOSING_BRACKETS,
     CLOSING_CREDIT,
     COLUMN_TAG,
     COMMAS,
@@ -337,7 +338,9 @@ class _Labeller:
             return True
         if self.indentation_marks_body and not line.indented:
             return True
-        if any(COLUMN_TAG.search(entry) for entry in group) or DOCUMENT_TITLE.search(group[-1]):
+        if any(COLUMN_TAG.search(entry) for entry in group):
+            return True
+        if DOCUMENT_TITLE.search(group[-1]) and not self._only_a_note_so_far():
             return True
         if PIECE_LABEL.match(group[0]):
             return True
@@ -349,9 +352,21 @@ class _Labeller:
         last_paragraph = self.assembler.last_paragraph
         if last_paragraph is None or is_standalone_credit(last_paragraph):
             return False
+        if self._only_a_note_so_far():
+            return False
         if self.letters_column and re.match(LETTER_SIGNATURE, last_paragraph):
             return False
         return bool(CLOSING_CREDIT.search(last_paragraph))
+
+    def _only_a_note_so_far(self) -> bool:
+        """The article being read holds nothing yet but a line in brackets under its headline:
+        a note on the headline ("（2019年10月26日…会议通过）" under a law's title), which
+        closes nothing; the order or document title under it ("中华人民共和国主席令") is part of
+        the same article, not a new one."""
+        current = self.assembler.current
+        if current is None or len(current.paragraphs) != 1 or current.byline is not None:
+            return False
+        return re.match(CLOSING_BRACKETS, current.paragraphs[0]) is not None
 
     def _photo_follows(self, group: list[str], end: int) -> bool:
         """A picture's caption and credit follow the group. A picture's title is one phrase or
