@@ -232,6 +232,7 @@ def test_cross_source_eval_set_is_well_formed() -> None:
     # Round 5 was drawn among 科教 / 社会 and their boundaries: no 应急 item came up.
     ("round5", 120, ("eval", "fresh", "hand", "round3", "round4"), 5),
     ("blind", 322, ("eval", "fresh", "hand", "round3", "round4", "round5"), 6),
+    ("round6", 114, ("eval", "fresh", "blind", "hand", "round3", "round4", "round5"), 6),
 ])
 def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
         drawn: str, count: int, apart_from: tuple[str, ...], sections_used: int) -> None:
@@ -246,12 +247,13 @@ def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
         ROUND3_SET,
         ROUND4_SET,
         ROUND5_SET,
+        ROUND6_SET,
         normal_title,
         read_jsonl,
     )
 
     paths = {"eval": EVAL_SET, "hand": HAND_SET, "fresh": FRESH_SET, "round3": ROUND3_SET,
-             "round4": ROUND4_SET, "round5": ROUND5_SET, "blind": BLIND_SET}
+             "round4": ROUND4_SET, "round5": ROUND5_SET, "blind": BLIND_SET, "round6": ROUND6_SET}
     items = read_jsonl(paths[drawn])
     assert len(items) == count
     assert len({item["id"] for item in items}) == count
@@ -261,6 +263,27 @@ def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
     assert not {item["id"] for item in items} & {item["id"] for item in others}
     assert not ({normal_title(item["title"]) for item in items}
                 & {normal_title(item["title"]) for item in others})
+
+
+def test_cv_holds_each_round6_item_out_with_the_mistake_it_was_drawn_near() -> None:
+    """section_cv: a round-6 item is in the fold of the out-of-fold mistake it was drawn near
+    (never trained on while that mistake is scored), and adding round 6 moves no base item."""
+    from bot.text.section_labels import SectionLabel
+    from bot.text.section_training import CUELESS_ROUNDS, HAND_SET, ROUND6_SET, read_jsonl
+    from tests.quality.section_cv import fold_of
+
+    def labels(path: Path) -> list[SectionLabel]:
+        return [SectionLabel(row["id"], row["title"], "", row["section"])
+                for row in read_jsonl(path)]
+
+    sets = {"hand": labels(HAND_SET)} | {
+        f"round{number}": labels(path) for number, path in CUELESS_ROUNDS.items()}
+    fold = fold_of(sets)
+    base = fold_of({name: items for name, items in sets.items() if name != "round6"})
+    assert all(fold[item_id] == f for item_id, f in base.items())
+    near = [row for row in read_jsonl(ROUND6_SET) if row["sample"].startswith("near:")]
+    assert len(near) >= 100
+    assert all(fold[row["id"]] == fold[row["sample"].removeprefix("near:")] for row in near)
 
 
 def test_second_labeller_and_adjudicated_sets_match_the_held_out_quarter() -> None:

@@ -1,0 +1,137 @@
+"""Cross-validate a section-trainer setting over the hand-labelled TRAINING items (issue 13).
+
+    nice /tmp/venv/bin/python -m tests.quality.section_cv [trainer options] [--errors FILE]
+
+The trainer's options (`python -m bot.text.section_training --help`: `--round4-weight 10`,
+`--thucnews-weight 1.5`, …) choose the candidate. Every labelled training item — the first
+hand-labelled set and every cue-less round, whichever of them the candidate trains on — is in
+one of FOLDS folds (a seeded shuffle, the same for every candidate); each fold is scored by
+title + lead with a model trained without it (its items out of the hand sets and out of the
+weak labels: `train_linear(held_apart=…)`), and the out-of-fold predictions are pooled: macro-F1
+and per-section F1 over the six sections, and the confusion. No evaluation item is read (the
+eval set, fresh and blind sets stay sealed), so this is a selection figure beside the tuning
+split, on a larger set. Candidates are compared on the BASE_SETS (1,355 items, the same folds
+for every candidate); a later round's items are held out with the mistakes they were drawn near
+(`fold_of`) and scored beside.
+
+`--errors FILE` writes the out-of-fold mistakes as JSON lines (id, title, gold, predicted,
+set): where to look for more training items, or for labels that break the conventions.
+A run is FOLDS full fits (~5× `section_training`'s time).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+import jieba
+
+from bot.text.section_labels import SectionLabel
+from bot.text.section_training import (
+    CUELESS_ROUNDS,
+    HAND_SET,
+    hand_labelled_items,
+    parse_args,
+    read_jsonl,
+    train_linear,
+)
+from bot.text.sections import SECTIONS, SectionModel, classify_section
+from tests.quality.sections_eval import scores
+
+FOLDS = 5
+SEED = 1355
+# The sets every candidate is compared on (1,355 items); later rounds are scored apart.
+BASE_SETS = ("hand", "round3", "round4", "round5")
+
+
+def labelled_sets(corpora: Path) -> dict[str, list[SectionLabel]]:
+    """Every hand-labelled training set by name (`hand`, `round3`, …), with leads."""
+    sets = {"hand": hand_labelled_items(corpora, (HAND_SET,))}
+    for number, path in CUELESS_ROUNDS.items():
+        if path.is_file():
+            sets[f"round{number}"] = hand_labelled_items(corpora, (path,))
+    return sets
+
+
+def fold_of(sets: dict[str, list[SectionLabel]]) -> dict[str, int]:
+    """Item id -> fold: one seeded shuffle of the BASE_SETS' ids (so their folds do not change
+    when a round is added); a later round's item drawn near one of them (`sample` "near:<id>",
+    round 6) shares its fold — held out with the mistake it was drawn for, or the CV would
+    score that mistake with its neighbour in training — and any other goes by its rank."""
+    ids = sorted({item.id for name in BASE_SETS for item in sets.get(name, ())})
+    random.Random(SEED).shuffle(ids)
+    fold = {item_id: rank % FOLDS for rank, item_id in enumerate(ids)}
+    near = {row["id"]: row.get("sample", "") for number, path in CUELESS_ROUNDS.items()
+            if f"round{number}" not in BASE_SETS and path.is_file() for row in read_jsonl(path)}
+    later = sorted(item.id for items in sets.values() for item in items if item.id not in fold)
+    for rank, item_id in enumerate(later):
+        drawn_near = near.get(item_id, "").removeprefix("near:")
+        fold[item_id] = fold.get(drawn_near, rank % FOLDS)
+    return fold
+
+
+def main(argv: list[str]) -> int:
+    errors_path = None
+    if "--errors" in argv:
+        at = argv.index("--errors")
+        errors_path = Path(argv[at + 1])
+        argv = argv[:at] + argv[at + 2:]
+    args = parse_args(argv)
+    jieba.setLogLevel(60)
+    sets = labelled_sets(args.corpora)
+    fold = fold_of(sets)
+    weights = {"hand": args.hand_weight} | {
+        f"round{number}": getattr(args, f"round{number}_weight") for number in CUELESS_ROUNDS}
+    scored = [(name, item) for name, items in sets.items() for item in items]
+    predicted: dict[str, str] = {}
+    for k in range(FOLDS):
+        kept = {name: [item for item in items if fold[item.id] != k]
+                for name, items in sets.items()}
+        model_json = train_linear(
+            args.corpora, hand=kept["hand"] if weights["hand"] > 0 else [],
+            hand_weight=args.hand_weight, linear_c=args.linear_c,
+            title_weight=args.title_weight, thucnews_weight=args.thucnews_weight,
+            lead_words=args.lead_words,
+            rounds={number: (kept[f"round{number}"], weights[f"round{number}"])
+                    for number in CUELESS_ROUNDS
+                    if weights[f"round{number}"] > 0 and f"round{number}" in kept},
+            held_apart={item_id for item_id, f in fold.items() if f == k},
+        )
+        model = SectionModel.from_json(model_json)
+        for _, item in scored:
+            if fold[item.id] == k:
+                predicted[item.id] = classify_section(item.title, (item.lead,), model)
+        print(f"  fold {k + 1}/{FOLDS} done", file=sys.stderr, flush=True)
+    base = [item for name, item in scored if name in BASE_SETS]
+    base_macro, _ = scores([item.section for item in base], [predicted[item.id] for item in base])
+    print(f"cv over the base sets ({len(base)} items, {FOLDS} folds): macro-F1 {base_macro:.3f}")
+    gold = [item.section for _, item in scored]
+    guesses = [predicted[item.id] for _, item in scored]
+    macro, per_section = scores(gold, guesses)
+    print(f"cv over every labelled set ({len(scored)} items): macro-F1 {macro:.3f}")
+    print("  " + "  ".join(f"{s} {f:.3f}" for s, f in per_section.items()))
+    for name in sets:
+        part = [(item.section, predicted[item.id]) for set_name, item in scored
+                if set_name == name]
+        right = sum(g == p for g, p in part)
+        print(f"  {name}: {right}/{len(part)} right")
+    confusion = Counter(zip(gold, guesses, strict=True))
+    print("gold \\ predicted  " + " ".join(SECTIONS))
+    for g in SECTIONS:
+        print(f"  {g}  " + " ".join(f"{confusion[(g, p)]:4d}" for p in SECTIONS))
+    if errors_path:
+        with errors_path.open("w", encoding="utf-8") as handle:
+            for name, item in scored:
+                if predicted[item.id] != item.section:
+                    handle.write(json.dumps(
+                        {"id": item.id, "title": item.title, "gold": item.section,
+                         "predicted": predicted[item.id], "set": name},
+                        ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
