@@ -6,7 +6,10 @@ text, so both backends index exactly the same tokens and a query means the same 
 - ``grams``: bigrams plus run-final characters, with positions, for title and body separately.
   A term is a phrase of consecutive tokens. SQLite: FTS5 contentless table, ``ascii`` tokenizer (it
   only splits on the ASCII spaces we put between tokens). PostgreSQL: ``tsvector`` built from a
-  literal with explicit positions (no text-search parser or locale in between) + GIN.
+  literal with explicit positions (no text-search parser or locale in between) + GIN; there
+  each three characters of a run are also one lexeme (``PG_TRIGRAM_MARK``, ``pg_trigrams``),
+  so GIN decides a 3-character term alone and narrows a longer one to the rows with its
+  trigrams.
 - ``chars``: the distinct characters of title and body, for single-character terms.
 - ``search_documents``: edition date and section per indexed article, for filters and recency,
   and two short columns for ranking only, tested row by row on the few hundred ranked matches:
@@ -18,8 +21,8 @@ Cost is bounded: only the newest ``window`` matches (by article id) are ranked a
 counted up to ``count_limit``, so a term found in half the archive costs about the same as one
 found in a thousand articles; a search is one statement.
 
-Schema: migrations 0002 and 0006; on PostgreSQL, 0013 (``long_text``), 0014 (partitions) and
-0015 (GIN indexes led by the block of ids).
+Schema: migrations 0002 and 0006; on PostgreSQL, 0013 (``long_text``), 0014 (partitions),
+0015 (GIN indexes led by the block of ids) and 0016 (trigram lexemes).
 
 Match strings are built only from quoted tokens produced by our own tokenizer (letters and digits),
 and every value is a bound parameter.
@@ -37,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import TextClause, text
@@ -63,6 +67,14 @@ COUNT_LIMIT = DEFAULT_WINDOW
 # PostgreSQL tsvector limits: positions are 1..16383 and at most 255 are kept per lexeme.
 PG_MAX_POSITION = 16383
 PG_MAX_POSITIONS_PER_LEXEME = 255
+# PostgreSQL also indexes every three characters of a run as one lexeme (migration 0016): this
+# mark, then the three characters, at the position of their first bigram. A 3-character term is
+# then one lexeme GIN answers exactly, and a longer one a phrase of trigrams, whose GIN
+# candidates are the few articles with all of its trigrams, not the many with all of its bigrams
+# in any order (拓展现, 在国产: 1,000-1,700 candidates at 1M, each tsvector read for 17-29 us to
+# confirm 24 matches). Tokens are letters and digits only, so the mark keeps a trigram from
+# ever being a token or matching a token's prefix query (``'c':*``).
+PG_TRIGRAM_MARK = "#"
 
 
 @dataclass(frozen=True)
@@ -145,28 +157,42 @@ class MatchPage:
 
 
 def _tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
-    """A tsvector literal with explicit positions: title tokens weight A, then body tokens.
+    """A tsvector literal with explicit positions: title tokens weight A, then body tokens, each
+    with the trigram lexemes of its runs (``pg_trigrams``) at their first bigram's position.
 
     Body positions start one after the title's so a phrase never spans title and body.
     """
     positions: dict[str, list[str]] = {}
-    for offset, token in enumerate(title, start=1):
-        slots = positions.setdefault(token, [])
-        if len(slots) < PG_MAX_POSITIONS_PER_LEXEME:
-            slots.append(f"{min(offset, PG_MAX_POSITION)}A")
-    start = len(title) + 2
-    for offset, token in enumerate(body, start=start):
-        slots = positions.setdefault(token, [])
-        if len(slots) < PG_MAX_POSITIONS_PER_LEXEME:
-            slots.append(str(min(offset, PG_MAX_POSITION)))
+    for tokens, start, weight in ((title, 1, "A"), (body, len(title) + 2, "")):
+        for offset, token in enumerate(tokens, start=start):
+            slots = positions.setdefault(token, [])
+            if len(slots) < PG_MAX_POSITIONS_PER_LEXEME:
+                slots.append(f"{min(offset, PG_MAX_POSITION)}{weight}")
+        for index, trigram in pg_trigrams(tokens):
+            slots = positions.setdefault(trigram, [])
+            if len(slots) < PG_MAX_POSITIONS_PER_LEXEME:
+                slots.append(f"{min(start + index, PG_MAX_POSITION)}{weight}")
     return " ".join(f"'{_pg_quote(token)}':{','.join(slots)}" for token, slots in positions.items())
+
+
+def pg_trigrams(grams: Sequence[str]) -> list[tuple[int, str]]:
+    """(index, lexeme) of every three-character piece of a run in a gram sequence: a bigram
+    followed by the bigram continuing it (``ab``, ``bc``) is also the lexeme PG_TRIGRAM_MARK +
+    ``abc`` at the first one's position. Derived here from the grams the tokenizer hands over,
+    so both backends still receive the same tokens (SQLite's FTS5 needs none of this)."""
+    return [
+        (index, PG_TRIGRAM_MARK + first + second[1])
+        for index, (first, second) in enumerate(pairwise(grams))
+        if len(first) == 2 and len(second) == 2 and first[1] == second[0]
+    ]
 
 
 def positions_lost(title: Sequence[str], body: Sequence[str]) -> bool:
     """Whether a tsvector of these tokens loses positions: past PG_MAX_POSITION every token
     sits at that one position, and a lexeme keeps only its first PG_MAX_POSITIONS_PER_LEXEME.
     Such a row (a whole 新闻联播 transcript) cannot confirm a phrase from its tsvector, so it
-    keeps ``long_text`` and phrases are checked there instead."""
+    keeps ``long_text`` and phrases are checked there instead. Trigram lexemes change nothing
+    here: each sits at its first bigram's position, at most as often as that bigram."""
     if len(title) + 1 + len(body) > PG_MAX_POSITION:
         return True
     if len(title) + len(body) <= PG_MAX_POSITIONS_PER_LEXEME:
@@ -386,28 +412,52 @@ def _fts_phrase(matcher: TermMatcher, column: str | None = None) -> str:
     return f"{{{column}}} : {phrase}" if column else phrase
 
 
+def _pg_lexemes(matcher: TermMatcher) -> list[tuple[str, int, bool]]:
+    """The lexemes that find ``matcher`` in a PostgreSQL ``grams`` tsvector, as (lexeme, offset
+    from the term's first token, prefix): each pair of consecutive bigrams of a run becomes its
+    trigram (``pg_trigrams``), a bigram inside such a pair is then implied by it, and every
+    other token stays itself. ``ab bc cd`` (abcd) is ``#abc`` at 0 and ``#bcd`` at 1."""
+    tokens = matcher.tokens
+    if matcher.single_char:
+        return [(tokens[0], 0, False)]
+    last = len(tokens) - 1
+    trigrams = dict(pg_trigrams(tokens))
+    lexemes: list[tuple[str, int, bool]] = []
+    for index, token in enumerate(tokens):
+        if index in trigrams:
+            lexemes.append((trigrams[index], index, False))
+        elif index - 1 not in trigrams:  # not the second bigram of the trigram before it
+            lexemes.append((token, index, matcher.prefix and index == last))
+    return lexemes
+
+
+def _ts_lexeme(lexeme: str, prefix: bool, weight: str = "") -> str:
+    flags = ("*" if prefix else "") + weight
+    return f"'{_pg_quote(lexeme)}'" + (f":{flags}" if flags else "")
+
+
 def _ts_phrase(matcher: TermMatcher, *, title: bool = False) -> str:
-    """A tsquery phrase: tokens joined by ``<->``, the last one ``:*`` when it is a prefix."""
+    """A tsquery phrase: the term's lexemes (``_pg_lexemes``) joined by ``<->``, or ``<N>`` where
+    they are N positions apart; the last one ``:*`` when it is a prefix."""
     weight = "A" if title and not matcher.single_char else ""
-    parts = []
-    for index, token in enumerate(matcher.tokens):
-        is_last = index == len(matcher.tokens) - 1
-        flags = ("*" if matcher.prefix and is_last else "") + weight
-        parts.append(f"'{_pg_quote(token)}'" + (f":{flags}" if flags else ""))
-    return "(" + " <-> ".join(parts) + ")"
+    parts: list[str] = []
+    previous = 0
+    for lexeme, offset, prefix in _pg_lexemes(matcher):
+        if parts:
+            parts.append("<->" if offset - previous == 1 else f"<{offset - previous}>")
+        parts.append(_ts_lexeme(lexeme, prefix, weight))
+        previous = offset
+    return "(" + " ".join(parts) + ")"
 
 
 def _ts_tokens(matcher: TermMatcher) -> str:
-    """The term's tokens ANDed, without their order: what GIN answers without reading a row
-    (a phrase then needs the row's positions; a one-token term is exact as it is)."""
-    if len(matcher.tokens) == 1:
+    """The term's lexemes ANDed, without their order: what GIN answers without reading a row
+    (a phrase then needs the row's positions; a one-lexeme term, such as any 3-character one,
+    is exact as it is)."""
+    lexemes = _pg_lexemes(matcher)
+    if len(lexemes) == 1:
         return _ts_phrase(matcher)
-    last = len(matcher.tokens) - 1
-    parts = [
-        f"'{_pg_quote(token)}'" + (":*" if matcher.prefix and n == last else "")
-        for n, token in enumerate(matcher.tokens)
-    ]
-    return "(" + " & ".join(parts) + ")"
+    return "(" + " & ".join(_ts_lexeme(lexeme, prefix) for lexeme, _, prefix in lexemes) + ")"
 
 
 # --- the store ------------------------------------------------------------------------------
