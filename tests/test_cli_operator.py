@@ -87,6 +87,17 @@ def test_every_command_with_json_prints_json(capsys, db_url: str, tmp_path: Path
         json.loads(out)
 
 
+def test_every_command_is_documented_for_the_operator() -> None:
+    """Each command is named ("newsbrief CMD …") in docs/cli.md or the README's command list:
+    one the operator cannot read about is not there for them (``db optimize`` was in neither)."""
+    documented = (REPO / "docs" / "cli.md").read_text("utf-8") + (REPO / "README.md").read_text(
+        "utf-8"
+    )
+    commands = _commands_taking_json(build_parser()) | NO_JSON
+    assert "db optimize" in commands
+    assert sorted(name for name in commands if f"newsbrief {name}" not in documented) == []
+
+
 def test_db_optimize_merges_the_sqlite_search_index(capsys, db_url: str) -> None:
     """``db optimize`` leaves one FTS5 segment per table, and the search finds what it found
     before (the merging itself: ``test_optimize_merges_the_index_and_finds_the_same``)."""
