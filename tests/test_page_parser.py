@@ -1667,7 +1667,12 @@ def test_ear_told_by_a_page_day_issue_price_or_temperature_number(ear: str, at_t
     )
 
 
-@pytest.mark.parametrize("headline", ["10月25日起北京实施新规", "最低工资标准涨到2200元"])
+@pytest.mark.parametrize(
+    "headline",
+    # A day run into words is a headline's (the first two are real THUCNews titles; review of
+    # round seven: 27e85f2 read them as ears at the top, as it did "10月1日起施行").
+    ["10月25日起北京实施新规", "最低工资标准涨到2200元", "3月18日交易提示", "10月1日起施行"],
+)
 def test_a_headline_with_a_number_at_the_top_is_no_ear(headline: str) -> None:
     article = only_article(blocks(headline, "■记者 王某", BODY, BODY_2))
     assert (article.title, article.paragraphs) == (headline, (BODY, BODY_2))

@@ -138,12 +138,15 @@ EAR_ZONE_LINES = 1
 # There, a short line holding a number in a form only furniture prints is an ear whatever its
 # words: a page number ("04版", "PAGE 4"), a day without its year ("10月25日"), an issue number
 # ("总第25508期"), a cover price ("1.50元"), a temperature ("12～20℃"). (A date with its year
-# alone may be a signature's: the day counts only without one.) Told by the shape of the
+# alone may be a signature's: the day counts only without one; and a day run into words,
+# "3月18日交易提示", "10月1日起施行", is a headline's: an ear sets its day apart, "10月25日 12版",
+# or runs it only into 第/星期/周.) Told by the shape of the
 # number, not by a list of ear wordings: papers word their ears in endless ways, and a headline
 # set at the top holds more than a few characters besides its number.
 FURNITURE_NUMBER = re.compile(
     r"[A-Za-z]?[0-9０-９]{1,3}\s*版|[A-Za-z]{1,4}(?:\.|\s)\s*[0-9０-９]{1,3}(?![0-9０-９])|"
-    r"(?<![年\d\s])\s*\d{1,2}\s*月\s*\d{1,2}\s*日|第?\s*\d{3,}\s*期|\d{1,2}\.\d{2}\s*元|"
+    r"(?<![年\d\s])\s*\d{1,2}\s*月\s*\d{1,2}\s*日(?![^\W\d_](?<![第星周]))|第?\s*\d{3,}\s*期|"
+    r"\d{1,2}\.\d{2}\s*元|"
     r"-?\d{1,2}\s*(?:[~～至—－-]\s*-?\d{1,2}\s*)?℃"
 )
 MAX_NUMBERED_EAR_CHARS = 20
