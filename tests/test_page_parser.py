@@ -1704,6 +1704,17 @@ def test_column_name_in_marks_over_a_head_is_no_part_of_any_headline(label: str)
     assert articles[1].paragraphs == (BODY_2,)
 
 
+@pytest.mark.parametrize("pointer", ["（详见第3版）", ">>3版"])
+def test_short_headline_over_a_summary_pointing_inside_keeps_its_title(pointer: str) -> None:
+    """A front page's short headline over a summary that ends pointing to the full story is
+    that summary's title, not the label of a 导读 box (the summary is no teaser: it is more than
+    a heading once its pointer is gone). Review of round seven: cb43d4d made it a label."""
+    summary = "连日来，我区各地抢抓晴好天气开展秋收秋种，田间地头一派繁忙景象。" + pointer
+    page = blocks("秋收正忙", summary, "亚运场馆建设提速", "■记者 王某", BODY, BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [article.title for article in articles] == ["秋收正忙", "亚运场馆建设提速"]
+
+
 # Round seven: picture credits told by their shape, in wordings no rule and no sealed group names.
 @pytest.mark.parametrize(
     "credit",

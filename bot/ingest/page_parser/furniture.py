@@ -90,12 +90,17 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
 
 def _labels_teasers(lines: list[Line], index: int) -> bool:
     """A short heading right over a teaser that points to its page ("本期看点" over "金秋时节
-    农事忙 >>8版"): the label of a 导读 box, whatever its words."""
+    农事忙 >>8版"): the label of a 导读 box, whatever its words. A teaser is a heading once its
+    pointer is gone; a summary ending in one ("…一派繁忙景象。（详见第3版）") is no teaser, and
+    the short headline over it is that story's title."""
     text = lines[index].text
     if len(text) > MAX_TEASER_LABEL_CHARS or index + 1 >= len(lines):
         return False
-    pointed = TRAILING_PAGE_REFERENCE.search(lines[index + 1].text)
-    return pointed is not None and pointed.start() > 0 and is_heading_like(text)
+    following = lines[index + 1].text
+    pointed = TRAILING_PAGE_REFERENCE.search(following)
+    if pointed is None or pointed.start() == 0:
+        return False
+    return is_heading_like(following[: pointed.start()]) and is_heading_like(text)
 
 
 def _is_column_label(lines: list[Line], index: int) -> bool:
