@@ -1715,6 +1715,25 @@ def test_short_headline_over_a_summary_pointing_inside_keeps_its_title(pointer: 
     assert [article.title for article in articles] == ["秋收正忙", "亚运场馆建设提速"]
 
 
+def test_a_parts_label_in_marks_over_a_cut_paragraph_stays_in_its_story() -> None:
+    """人民日报's 最美奋斗者 column labels the parts of one story in marks: "【点评】" over
+    a paragraph a column cut ("知识有力量，能帮助孩子们走出" / "深山，…"). The clause under it
+    tells it from a column's name over a headline: the story goes on, and the cut line heads
+    nothing. Review of round seven: 562264c split the story there (seen on pdf-broken)."""
+    page = blocks(
+        "为国育才不畏难",
+        "■记者 王某",
+        BODY,
+        "【点评】",
+        "知识有力量，能帮助孩子们走出",
+        "深山，走向未来。乡村教师正是他们人生的“摆渡者”之一。",
+        BODY_2,
+    )
+    article = only_article(page)
+    assert article.title == "为国育才不畏难"
+    assert "【点评】" in article.paragraphs
+
+
 # Round seven: picture credits told by their shape, in wordings no rule and no sealed group names.
 @pytest.mark.parametrize(
     "credit",

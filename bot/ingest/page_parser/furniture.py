@@ -10,6 +10,7 @@ from bot.ingest.page_parser.patterns import (
     BARE_PAGE_NUMBER,
     BOX_LABEL,
     COLUMN_LABEL,
+    COMMAS,
     COUNTDOWN,
     COUNTDOWN_WORDS,
     DATE_IN_FIGURES,
@@ -38,6 +39,8 @@ MAX_BOX_CAPTION_CHARS = 20
 # A countdown line is this short, and holds no sentence.
 MAX_COUNTDOWN_CHARS = 30
 BRACKET = re.compile(r"[（）()]")
+# A story's part is labelled in a word ("【点评】"); a column is named in more.
+MAX_PART_LABEL_CHARS = 2
 # An ear printed at both the head and the foot is among this many lines of each.
 REPEATED_EAR_ZONE_LINES = 3
 # A countdown names its event when this much is left of it without the counting words:
@@ -110,7 +113,14 @@ def _is_column_label(lines: list[Line], index: int) -> bool:
     text = lines[index].text
     if not COLUMN_LABEL.match(text) or BOX_LABEL.match(text) or index + 1 >= len(lines):
         return False
-    return is_heading_like(lines[index + 1].text)
+    following = lines[index + 1].text
+    if not is_heading_like(following):
+        return False
+    # A part's label inside a story ("【点评】", "【故事】": a word between its marks) over a
+    # paragraph a column cut ("知识有力量，能帮助孩子们走出"): a clause under a word, not a
+    # headline under a column's name.
+    part = len(re.sub(r"\W", "", text)) <= MAX_PART_LABEL_CHARS
+    return not (part and any(comma in following for comma in COMMAS))
 
 
 def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
