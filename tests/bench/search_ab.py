@@ -190,6 +190,12 @@ async def main() -> None:
     parser.add_argument(
         "--blocks", type=int, default=0, help="new statement on a copy with block-led GIN"
     )
+    parser.add_argument(
+        "--old-sqlite",
+        type=Path,
+        help="SQLite: the old statement on this database file (e.g. the same build before "
+        "`newsbrief db optimize`), the new one on the cache dir's",
+    )
     parser.add_argument("--new-schema", help="new statement on this existing schema")
     parser.add_argument("--old-schema", help="old statement on this existing schema")
     parser.add_argument(
@@ -204,8 +210,8 @@ async def main() -> None:
     old = load_old(args.old)
     segmentation.load()
     if args.backend == "sqlite":
-        db = Database(f"sqlite:///{args.cache_dir / f'search-{args.size}.db'}")
-        new_db = db
+        new_db = Database(f"sqlite:///{args.cache_dir / f'search-{args.size}.db'}")
+        db = Database(f"sqlite:///{args.old_sqlite}") if args.old_sqlite else new_db
     else:
         db = Database(PG_URL, schema=f"bench_search_{args.size}")
         new_schema = f"bench_search_{args.size}"
