@@ -620,6 +620,27 @@ async def test_optimize_merges_the_index_and_finds_the_same(db: Database) -> Non
     assert [await _ids(db, q) for q in queries[1:3]] == before[1:3]  # without 台风5号
 
 
+async def test_optimize_merges_in_short_transactions(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running bot's writes wait for one merge step, not for the whole rewrite: with steps of
+    one page, optimizing is many transactions and still ends in one segment per table."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no segments (VACUUM ANALYZE runs outside a transaction)")
+    many = "".join(chr(0x4E00 + i) for i in range(3000))  # 3,000 distinct bigrams: pages of them
+    for n in range(4):
+        await _store(db, _new(f"台风{n}号", f"萧山经开区{many[n:]}"))
+    before = await _ids(db, "台风 经开")
+    commits: list[object] = []
+    event.listen(db.engine.sync_engine, "commit", commits.append)
+    monkeypatch.setattr(search_index, "OPTIMIZE_STEP_PAGES", 1)
+    assert await optimize_index(db) == (8, 2)
+    assert len(commits) > 4  # one step that merges and one that finds nothing, per table
+    assert await _ids(db, "台风 经开") == before
+
+
 # --- articles stored before the index exists are found after a reindex --------------------
 
 
