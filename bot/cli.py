@@ -613,8 +613,8 @@ async def cmd_db_upgrade(ctx: Context) -> int:
 async def cmd_db_optimize(ctx: Context) -> int:
     """``db optimize``: compact the search index after a big load (an archive ingested, a
     ``db copy``): on SQLite its FTS5 segments merged into one per table, on PostgreSQL
-    ``VACUUM ANALYZE``. Searches keep running meanwhile; another write on SQLite waits for it
-    only as long as ``Database.write`` waits for a lock (then it is refused as busy)."""
+    ``VACUUM ANALYZE``. Searches keep running meanwhile; another write on SQLite waits for one
+    merge step (``storage.search_index.OPTIMIZE_STEP_PAGES``), not for the whole merge."""
     db = ctx.database()
     try:
         await db.upgrade()
