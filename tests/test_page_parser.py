@@ -1734,6 +1734,19 @@ def test_a_parts_label_in_marks_over_a_cut_paragraph_stays_in_its_story() -> Non
     assert "【点评】" in article.paragraphs
 
 
+@pytest.mark.parametrize("credit", ["新华社发", "陈静 绘"])
+def test_page_opening_with_a_pictures_credit_parses_its_stories(credit: str) -> None:
+    """A picture at the head of the page whose credit the PDF tool put first: the credit heads
+    nothing, and the stories under it read as they do without it. The first headline was a
+    subhead of a titleless article opened by the credit ("新华社发" always; "陈静 绘" since
+    180c547 read it as a credit); with no byline further down, the page was refused."""
+    stories = ("秋收时节农事忙", BODY, BODY_2, "城乡活力持续增强", "■记者 李某", BODY)
+    titled = [article for article in parse_page(blocks(credit, *stories), EDITION).articles
+              if article.title]
+    assert titled == list(parse_page(blocks(*stories), EDITION).articles)
+    assert [article.title for article in titled] == ["秋收时节农事忙", "城乡活力持续增强"]
+
+
 # Round seven: picture credits told by their shape, in wordings no rule and no sealed group names.
 @pytest.mark.parametrize(
     "credit",

@@ -344,7 +344,7 @@ class _Labeller:
             return True
         if PIECE_LABEL.match(group[0]):
             return True
-        return self._closed_by_a_credit()
+        return self._closed_by_a_credit() or self._only_credits_so_far()
 
     def _closed_by_a_credit(self) -> bool:
         """The piece being read ended with its closing credit ("（本报记者 某某）"): not a
@@ -357,6 +357,17 @@ class _Labeller:
         if self.letters_column and re.match(LETTER_SIGNATURE, last_paragraph):
             return False
         return bool(CLOSING_CREDIT.search(last_paragraph))
+
+    def _only_credits_so_far(self) -> bool:
+        """Nothing has been read but pictures' credits on lines of their own ("新华社发", "陈静
+        绘": a picture at the head of the page, its credit extracted first). They head no story:
+        the headline under them opens one, or every story of the page would be read as a
+        subhead of an article with no title, and the page refused."""
+        current = self.assembler.current
+        if current is None or current.title or current.kicker or current.byline is not None:
+            return False
+        paragraphs = current.paragraphs
+        return bool(paragraphs) and all(is_standalone_credit(text) for text in paragraphs)
 
     def _only_a_note_so_far(self) -> bool:
         """The article being read holds nothing yet but a line in brackets under its headline:
