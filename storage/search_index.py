@@ -75,6 +75,13 @@ PG_MAX_POSITIONS_PER_LEXEME = 255
 # confirm 24 matches). Tokens are letters and digits only, so the mark keeps a trigram from
 # ever being a token or matching a token's prefix query (``'c':*``).
 PG_TRIGRAM_MARK = "#"
+# A tsvector's lexemes and positions are limited to 1 MB (PostgreSQL's MAXSTRPOS): with trigrams an
+# article of about 110,000 characters of varied text goes past it, and its insert would fail
+# (the ingest of its page, a reindex, migration 0016). Such a row keeps its bigrams only and
+# the lexeme PG_TRIGRAM_MARK alone: a search then takes it as a candidate by its bigrams
+# (``_pg_candidates``) and confirms the term on its ``long_text``, which it always has (a text
+# that long is far past PG_MAX_POSITION).
+PG_MAX_LEXEME_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -172,7 +179,24 @@ def _tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
             slots = positions.setdefault(trigram, [])
             if len(slots) < PG_MAX_POSITIONS_PER_LEXEME:
                 slots.append(f"{min(start + index, PG_MAX_POSITION)}{weight}")
+    if _lexeme_bytes(positions) > PG_MAX_LEXEME_BYTES:  # bigrams only, and the mark
+        positions = {
+            token: slots for token, slots in positions.items() if token[:1] != PG_TRIGRAM_MARK
+        }
+        return " ".join(
+            [f"'{_pg_quote(t)}':{','.join(slots)}" for t, slots in positions.items()]
+            + [f"'{PG_TRIGRAM_MARK}'"]
+        )
     return " ".join(f"'{_pg_quote(token)}':{','.join(slots)}" for token, slots in positions.items())
+
+
+def _lexeme_bytes(lexemes: dict[str, list[str]]) -> int:
+    """What PostgreSQL counts against a tsvector's 1 MB for these lexemes and positions: each
+    lexeme's bytes (aligned to 2), and 2 bytes per position plus 2 for their count."""
+    return sum(
+        (len(lexeme.encode()) + 1) // 2 * 2 + (2 + 2 * len(slots) if slots else 0)
+        for lexeme, slots in lexemes.items()
+    )
 
 
 def pg_trigrams(grams: Sequence[str]) -> list[tuple[int, str]]:
@@ -456,6 +480,21 @@ def _ts_phrase(matcher: TermMatcher, *, title: bool = False) -> str:
         parts.append(_ts_lexeme(lexeme, prefix, weight))
         previous = offset
     return "(" + " ".join(parts) + ")"
+
+
+def _pg_candidates(matcher: TermMatcher) -> str:
+    """What GIN asks for a term: its lexemes ANDed (``_ts_tokens``), or, on a row too long for
+    trigram lexemes (marked PG_TRIGRAM_MARK, see PG_MAX_LEXEME_BYTES), its bigrams ANDed, to be
+    confirmed on the row's ``long_text``."""
+    lexemes = _ts_tokens(matcher)
+    if not any(lexeme[:1] == PG_TRIGRAM_MARK for lexeme, _, _ in _pg_lexemes(matcher)):
+        return lexemes
+    last = len(matcher.tokens) - 1
+    bigrams = [
+        f"'{_pg_quote(token)}'" + (":*" if matcher.prefix and n == last else "")
+        for n, token in enumerate(matcher.tokens)
+    ]
+    return f"({lexemes} | ('{PG_TRIGRAM_MARK}' & {' & '.join(bigrams)}))"
 
 
 def _ts_tokens(matcher: TermMatcher) -> str:
@@ -913,13 +952,18 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     chars_in = [m for m in query.include if m.single_char]
     exact: list[str] = []  # answered by the GIN index alone: no row's tsvector is read
     checks: list[str] = []  # read each candidate's tsvector: done last, newest first, lazily
+    light: list[str] = []  # read only a long row's long_text: done last too
     if grams_in:
         params["q_grams"] = " & ".join(_ts_phrase(m) for m in grams_in)
         where.append(_pg_phrases("q_grams", grams_in, params, every=True))
-        params["q_tokens"] = " & ".join(_ts_tokens(m) for m in grams_in)
+        params["q_tokens"] = " & ".join(_pg_candidates(m) for m in grams_in)
         exact.append("f.grams @@ CAST(:q_tokens AS tsquery)")
-        if params["q_tokens"] != params["q_grams"]:
+        if " & ".join(_ts_tokens(m) for m in grams_in) != params["q_grams"]:
             checks.append(where[-1])
+        elif params["q_tokens"] != params["q_grams"]:
+            # Every term is one lexeme, exact on GIN, but a row too long for trigrams was taken
+            # by its bigrams: confirmed on its long_text, never reading a tsvector.
+            light.append(_pg_in_long_text("q_long", grams_in, params))
     if chars_in:
         params["q_chars"] = " & ".join(_ts_phrase(m) for m in chars_in)
         where.append("f.chars @@ CAST(:q_chars AS tsquery)")
@@ -953,7 +997,7 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
     count_sql = f"SELECT count(*) FROM (SELECT 1 {hits_from} LIMIT :count_limit + 1) AS c"
     params["steps"] = PG_BLOCKS if checks else PG_WORD_BLOCKS
     sql = _page_sql(
-        hits=_pg_newest_first(exact, checks, params["steps"]),
+        hits=_pg_newest_first(exact, [*checks, *light], params["steps"], tsvectors=bool(checks)),
         title_parts=title_parts,
         word_parts=word_parts,
         number=lambda name: f"CAST(:{name} AS float8)",
@@ -980,6 +1024,17 @@ def _pg_phrases(
     in_text = (" AND " if every else " OR ").join(tests)
     return (f"(CASE WHEN f.long_text IS NULL THEN f.grams @@ CAST(:{tsquery} AS tsquery)"
             f" ELSE ({in_text}) END)")
+
+
+def _pg_in_long_text(name: str, matchers: Sequence[TermMatcher], params: dict[str, Any]) -> str:
+    """Whether a row without ``long_text`` (GIN found every term's one lexeme there) or with it
+    (found by substring there: the row may be one too long for trigrams) has every term."""
+    tests = []
+    for matcher in matchers:
+        param = f"{name}_{len(tests)}"
+        params[param] = matcher.headline or " ".join(matcher.tokens)
+        tests.append(f"strpos(f.long_text, :{param}) > 0")
+    return f"(f.long_text IS NULL OR ({' AND '.join(tests)}))"
 
 
 # PostgreSQL keeps the index in partitions of PG_PARTITION_IDS article ids (migration 0014;
@@ -1089,7 +1144,9 @@ def _pg_partition_spans() -> list[tuple[int, int | None]]:
     return spans
 
 
-def _pg_newest_first(exact: Sequence[str], checks: Sequence[str], steps: int) -> str:
+def _pg_newest_first(
+    exact: Sequence[str], checks: Sequence[str], steps: int, *, tsvectors: bool = True
+) -> str:
     """The matches newest first, block after block, then partition after partition, each row
     carrying the columns the ranking reads (``id``, ``edition_date``, ``headline``,
     ``lead_words``).
@@ -1116,7 +1173,7 @@ def _pg_newest_first(exact: Sequence[str], checks: Sequence[str], steps: int) ->
     later = ("WHERE " + " AND ".join(checks)) if checks else ""
     columns = "f.article_id AS id, f.edition_date, f.headline, f.lead_words"
     if checks:  # the checks read these after the sort; otherwise the sort does not carry them
-        columns += ", f.grams, f.chars, f.long_text"
+        columns += ", f.grams, f.chars, f.long_text" if tsvectors else ", f.long_text"
 
     def branch(bounds: str) -> str:
         return f"""SELECT f.id, f.edition_date, f.headline, f.lead_words FROM (

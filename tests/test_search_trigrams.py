@@ -68,6 +68,38 @@ async def test_three_and_four_character_phrases_at_the_tsvector_limits(db: Datab
     assert await _ids(db, "实服务 -服务政策") == [apart]
 
 
+def _varied(chars: int, seed: int = 7) -> str:
+    """Text of 300 characters whose bigrams often repeat and trigrams hardly: a whole law or plan
+    printed as one article, its bigrams within a tsvector's 1 MB, its trigrams far past it."""
+    rng = random.Random(seed)
+    return "".join(chr(0x4E00 + rng.randrange(300)) for _ in range(chars))
+
+
+async def test_an_article_too_long_for_trigram_lexemes_is_indexed_and_found(db: Database) -> None:
+    # 130,000 characters: with its trigrams the tsvector's lexemes would pass 1 MB and the
+    # insert would fail; it keeps its bigrams and is confirmed on its long_text instead.
+    huge_text = _varied(130_000)
+    [huge, short] = await _store(
+        db,
+        _new("民法典全文", huge_text[:60_000] + "落实服务政策。" + huge_text[60_000:]),
+        _new("短讯", "落实服务政策。" + huge_text[500:503]),
+    )
+    assert sorted(await _ids(db, "务政策")) == sorted([huge, short])
+    assert sorted(await _ids(db, "服务政策")) == sorted([huge, short])
+    assert sorted(await _ids(db, huge_text[500:503])) == sorted([huge, short])
+    assert await _ids(db, huge_text[90_000:90_040]) == [huge]
+    assert await _ids(db, "务政策 -" + huge_text[70_000:70_003]) == [short]
+    assert await _ids(db, "务政府") == []
+
+
+def test_a_row_too_long_for_trigrams_keeps_its_bigrams_and_the_mark() -> None:
+    entry = text_index_entry(_new("长文", _varied(130_000)), 1)  # type: ignore[arg-type]
+    literal = search_index._tsvector_literal(entry.title_grams, entry.body_grams)
+    lexemes = [part.rsplit(":", 1)[0] if ":" in part else part for part in literal.split(" ")]
+    assert "'#'" in lexemes and not [x for x in lexemes if x.startswith("'#") and x != "'#'"]
+    assert search_index.positions_lost(entry.title_grams, entry.body_grams)
+
+
 def _fixture_articles(fixtures_dir: Path) -> list[dict[str, object]]:
     page = json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
     return [
@@ -122,11 +154,13 @@ async def test_three_and_four_character_terms_match_the_substring_oracle(
 def test_postgresql_finds_a_three_character_term_by_one_lexeme_without_reading_rows() -> None:
     three = IndexQuery(include=(_matcher("在国产"),))
     sql, params, _ = search_index._postgres_search(three)
-    assert params["q_tokens"] == params["q_grams"] == "('#在国产')"
-    assert "long_text" not in sql and "f.grams @@ CAST(:q_grams" not in sql
+    assert params["q_grams"] == "('#在国产')"
+    # GIN: the trigram, or on a row too long for trigrams its bigrams (then its long_text).
+    assert params["q_tokens"] == "(('#在国产') | ('#' & '在国' & '国产'))"
+    assert "f.grams @@ CAST(:q_grams" not in sql and "f.grams, f.chars" not in sql
     four = IndexQuery(include=(_matcher("实施了一"),))
     sql, params, _ = search_index._postgres_search(four)
-    assert params["q_tokens"] == "('#实施了' & '#施了一')"
+    assert params["q_tokens"] == "(('#实施了' & '#施了一') | ('#' & '实施' & '施了' & '了一'))"
     assert params["q_grams"] == "('#实施了' <-> '#施了一')"
     two_runs = IndexQuery(include=(_matcher("在国产 品"),))
     assert search_index._postgres_search(two_runs)[1]["q_grams"] == (
@@ -158,8 +192,9 @@ async def test_migration_0016_adds_trigrams_to_a_populated_store_as_a_fresh_inse
         ("实施了一", ""),
         ("新闻联播文字版", _filler(search_index.PG_MAX_POSITION + 500) + "落实服务政策。"),
         ("汇编", "服务政府。" * (search_index.PG_MAX_POSITIONS_PER_LEXEME + 20) + "落实服务政策。"),
+        ("民法典全文", _varied(130_000) + "落实服务政策。"),  # too long for its trigrams
     ]
-    ids = [1, 4095, 4096, 16384, 40_000]
+    ids = [1, 4095, 4096, 16384, 40_000, 60_000]
     rows = [
         {"id": i, "paper": "萧山日报", "edition_date": NOW.date(), "section": "经济",
          "section_source": "auto", "kind": "article", "title": title, "reporters": [],
@@ -219,7 +254,8 @@ async def test_migration_0016_adds_trigrams_to_a_populated_store_as_a_fresh_inse
                 assert after[entry.article_id] == fresh, entry.article_id
         assert sorted(await _ids(database, "在国产")) == [1]
         assert sorted(await _ids(database, "实施了一")) == [1, 4096]
-        assert sorted(await _ids(database, "务政策")) == [16384, 40_000]
+        assert after[60_000].startswith("'#' ") and "'#" not in after[60_000][4:]
+        assert sorted(await _ids(database, "务政策")) == [16384, 40_000, 60_000]
         assert sorted(await _ids(database, "务政府")) == [40_000]
         async with database.engine.begin() as connection:
             await connection.run_sync(downgrade_to_0015)

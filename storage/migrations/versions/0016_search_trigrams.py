@@ -19,7 +19,9 @@ dropped first and built again after (one build instead of an index update per ro
   row indexed before 0013, without ``long_text``, gets the trigrams its positions still show:
   the phrases its old index could confirm).
 
-SQLite's FTS5 index is unchanged. The downgrade removes the trigram lexemes.
+A row too long for its trigrams (past MAX_LEXEME_BYTES: about 110,000 characters of varied text)
+keeps its bigrams and gets the lexeme MARK alone, as the write path does. SQLite's FTS5 index is
+unchanged. The downgrade removes the trigram lexemes and the mark.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ depends_on = None
 MARK = "#"
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 255
+# A row whose lexemes would pass this many bytes with its trigrams keeps its bigrams and gets
+# the lexeme MARK alone (storage.search_index.PG_MAX_LEXEME_BYTES: a tsvector's limit is 1 MB).
+MAX_LEXEME_BYTES = 1_000_000
 BATCH_IDS = 4096
 GRAMS_INDEXES = {
     "ix_search_documents_block_grams": "CREATE INDEX ix_search_documents_block_grams ON"
@@ -66,7 +71,7 @@ def _trigrams_of_positions(grams: str) -> dict[str, list[str]]:
     """Trigram lexeme -> its positions (with weight), from a ``grams`` tsvector's text."""
     at: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for quoted, slots in _LEXEME.findall(grams):
-        lexeme = quoted.replace("''", "'").replace("\\\\", "\\")
+        lexeme = _unquote(quoted)
         if len(lexeme) != 2:
             continue
         for slot in slots.split(","):
@@ -99,6 +104,16 @@ def _trigrams_of_text(long_text: str) -> dict[str, list[str]]:
     return found
 
 
+def _size(lexemes: dict[str, list[str]]) -> int:
+    """Bytes PostgreSQL counts against a tsvector's 1 MB: each lexeme aligned to 2, and 2 per
+    position plus 2 for their count (storage.search_index._lexeme_bytes)."""
+    return sum((len(x.encode()) + 1) // 2 * 2 + 2 + 2 * len(slots) for x, slots in lexemes.items())
+
+
+def _unquote(quoted: str) -> str:
+    return quoted.replace("''", "'").replace("\\\\", "\\")
+
+
 def _quote(lexeme: str) -> str:
     return lexeme.replace("\\", "\\\\").replace("'", "''")
 
@@ -106,6 +121,9 @@ def _quote(lexeme: str) -> str:
 def with_trigrams(grams: str, long_text: str | None) -> str:
     """A ``grams`` tsvector's text with its trigram lexemes added."""
     found = _trigrams_of_text(long_text) if long_text is not None else _trigrams_of_positions(grams)
+    present = {_unquote(quoted): slots.split(",") for quoted, slots in _LEXEME.findall(grams)}
+    if _size(present) + _size(found) > MAX_LEXEME_BYTES:
+        return f"{grams} '{MARK}'"
     added = " ".join(
         f"'{_quote(lexeme)}':{','.join(slots)}" for lexeme, slots in found.items()
     )
