@@ -510,6 +510,132 @@ async def ingest_throughput(
     )
 
 
+def _ingest_file(path: Path, sample: list[tuple[str, str, date]]) -> None:
+    """``sample`` as the jsonl the lead ingests (title, body, date a line)."""
+    with open(path, "w", encoding="utf-8") as out:
+        for title, body, day in sample:
+            record = {"title": title, "body": body, "date": day.isoformat()}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class _Worker:
+    """A ``tests/bench/ingest_worker.py`` child ingesting with one tree's code, kept warm."""
+
+    def __init__(self, tree: Path, warmup: Path, folder: Path) -> None:
+        self.tree = tree
+        folder.mkdir()
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("ingest_worker.py")), str(tree),
+             str(warmup), str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+        )
+
+    def wait_ready(self) -> None:
+        assert self.process.stdout is not None
+        word, _, loaded = self.process.stdout.readline().strip().partition(" ")
+        if word != "ready" or not Path(loaded).resolve().is_relative_to(self.tree):
+            raise RuntimeError(f"ingest worker for {self.tree} failed to start: {loaded!r}")
+
+    def ingest(self, url: str, schema: str | None, path: Path) -> tuple[float, int]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        request = {"url": url, "schema": schema, "path": str(path)}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("ingest worker died (its stderr is above)")
+        answer = json.loads(line)
+        return answer["seconds"], answer["articles_new"]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+async def ingest_old_new(
+    docs: list[tuple[str, str, date]],
+    count: int,
+    rounds: int,
+    old_tree: Path,
+    backends: list[str],
+) -> None:
+    """Ingest rate of this tree's code against ``old_tree``'s (e.g. a ``git archive`` of an older
+    commit) in one run: each backend's rounds alternate old, new, new, old, … (``rounds`` each),
+    every round into a fresh database from ``tests.conftest.scratch_database`` (a new SQLite
+    file, or a new PostgreSQL schema dropped after) migrated by the tree's own code (not timed).
+    Each tree runs in its own warm child process (``ingest_worker.py``), so neither pays for
+    loading jieba or the section model in a timed round. Prints a Markdown table: median and
+    best KB/s and articles/s per side, and new/old of both."""
+    from tests.conftest import POSTGRES_AVAILABLE, scratch_database
+
+    if "postgresql" in backends and not POSTGRES_AVAILABLE:
+        print(f"no PostgreSQL server answers at {PG_URL}: measuring SQLite only", file=sys.stderr)
+        backends = [b for b in backends if b != "postgresql"]
+    sample = [d for d in docs if d[1]][:count]
+    warmup = [d for d in docs if d[1]][count : count + 100]
+    text_bytes = sum(len((t + "\n" + b).encode()) for t, b, _ in sample)
+    kb = text_bytes / 1024
+    order = [("old", "new", "new", "old")[n % 4] for n in range(2 * rounds)]
+    times: dict[tuple[str, str], list[float]] = {}
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        path = folder / "bench-2024-01-01.jsonl"
+        _ingest_file(path, sample)
+        _ingest_file(folder / "warmup-2024-01-02.jsonl", warmup)
+        workers = {
+            side: _Worker(tree, folder / "warmup-2024-01-02.jsonl", folder / f"worker-{side}")
+            for side, tree in (("old", old_tree.resolve()), ("new", ROOT))
+        }
+        try:
+            for worker in workers.values():
+                worker.wait_ready()
+            for backend in backends:
+                for n, side in enumerate(order):
+                    round_folder = folder / f"{backend}-{n}"
+                    round_folder.mkdir()
+                    async with scratch_database(backend, round_folder) as db:
+                        url = db.url.render_as_string(hide_password=False)
+                        seconds, stored = workers[side].ingest(url, db.schema, path)
+                    times.setdefault((backend, side), []).append(seconds)
+                    print(
+                        f"{backend} {side}: {seconds:.2f} s, {stored} new articles",
+                        file=sys.stderr,
+                    )
+        finally:
+            for worker in workers.values():
+                worker.close()
+    load_end = os.getloadavg()
+    print(
+        f"\nIngest (bot.ingest.service, jsonl, {len(sample)} articles, {text_bytes / 1e6:.1f} MB) "
+        f"with {old_tree} (old) and {ROOT} (new), {rounds} rounds each, in the order "
+        f"{', '.join(order)}; load average (1 min) {load_start[0]:.1f} at the start, "
+        f"{load_end[0]:.1f} at the end\n"
+    )
+    print(
+        "| backend | old KB/s median (best) | new KB/s median (best) | old / new articles/s, "
+        "median | new / old, median (best) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for backend in backends:
+        old, new = times[(backend, "old")], times[(backend, "new")]
+        old_med, new_med = statistics.median(old), statistics.median(new)
+        print(
+            f"| {backend} | {kb / old_med:.0f} ({kb / min(old):.0f}) "
+            f"| {kb / new_med:.0f} ({kb / min(new):.0f}) "
+            f"| {len(sample) / old_med:.0f} / {len(sample) / new_med:.0f} "
+            f"| {old_med / new_med:.2f}x ({min(old) / min(new):.2f}x) |"
+        )
+    for backend in backends:
+        for side in ("old", "new"):
+            each = ", ".join(f"{s:.2f}" for s in times[(backend, side)])
+            print(f"- {backend} {side}: {each} s")
+
+
 def rss_probe(url: str) -> None:
     """Child process: jieba loaded, index open, a few searches; print max RSS in MB."""
 
@@ -605,6 +731,18 @@ async def main() -> None:
         "--rebuild", action="store_true", help="build the databases again (storage changed)"
     )
     parser.add_argument("--ingest-only", action="store_true")
+    parser.add_argument(
+        "--old-tree",
+        type=Path,
+        help="with --ingest-only: alternate this checkout's ingest with this tree's (new/old)",
+    )
+    parser.add_argument(
+        "--ingest-backend",
+        choices=["sqlite", "postgresql", "both"],
+        default="both",
+        help="with --old-tree: the database(s) ingested into",
+    )
+    parser.add_argument("--ingest-rounds", type=int, default=3, help="with --old-tree: per side")
     parser.add_argument("--print-mix", action="store_true", help="print the broad mix and stop")
     parser.add_argument("--rss-probe")
     parser.add_argument(
@@ -613,6 +751,12 @@ async def main() -> None:
     args = parser.parse_args()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     docs = real_corpus()
+    if args.ingest_only and args.old_tree is not None:
+        backends = ["sqlite", "postgresql"] if args.ingest_backend == "both" else [
+            args.ingest_backend
+        ]
+        await ingest_old_new(docs, args.ingest_sample, args.ingest_rounds, args.old_tree, backends)
+        return
     if args.ingest_only:
         ingest_kbs, jieba_kbs, ingest_sample = await ingest_throughput(docs, args.ingest_sample)
         print(
