@@ -539,7 +539,7 @@ class _Worker:
         if word != "ready" or not Path(loaded).resolve().is_relative_to(self.tree):
             raise RuntimeError(f"ingest worker for {self.tree} failed to start: {loaded!r}")
 
-    def ingest(self, url: str, schema: str | None, path: Path) -> tuple[float, int]:
+    def ingest(self, url: str, schema: str | None, path: Path) -> dict[str, float]:
         assert self.process.stdin is not None and self.process.stdout is not None
         request = {"url": url, "schema": schema, "path": str(path)}
         self.process.stdin.write(json.dumps(request) + "\n")
@@ -547,8 +547,7 @@ class _Worker:
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError("ingest worker died (its stderr is above)")
-        answer = json.loads(line)
-        return answer["seconds"], answer["articles_new"]
+        return json.loads(line)
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -569,7 +568,8 @@ async def ingest_old_new(
     file, or a new PostgreSQL schema dropped after) migrated by the tree's own code (not timed).
     Each tree runs in its own warm child process (``ingest_worker.py``), so neither pays for
     loading jieba or the section model in a timed round. Prints a Markdown table: median and
-    best KB/s and articles/s per side, and new/old of both."""
+    best KB/s and articles/s per side, new/old of both, and the ingest process's CPU time (the
+    rest of the wall time is mostly the database server's)."""
     from tests.conftest import POSTGRES_AVAILABLE, scratch_database
 
     if "postgresql" in backends and not POSTGRES_AVAILABLE:
@@ -581,6 +581,7 @@ async def ingest_old_new(
     kb = text_bytes / 1024
     order = [("old", "new", "new", "old")[n % 4] for n in range(2 * rounds)]
     times: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
@@ -600,10 +601,13 @@ async def ingest_old_new(
                     round_folder.mkdir()
                     async with scratch_database(backend, round_folder) as db:
                         url = db.url.render_as_string(hide_password=False)
-                        seconds, stored = workers[side].ingest(url, db.schema, path)
-                    times.setdefault((backend, side), []).append(seconds)
+                        answer = workers[side].ingest(url, db.schema, path)
+                    times.setdefault((backend, side), []).append(answer["seconds"])
+                    cpu.setdefault((backend, side), []).append(answer["cpu_seconds"])
                     print(
-                        f"{backend} {side}: {seconds:.2f} s, {stored} new articles",
+                        f"{backend} {side}: {answer['seconds']:.2f} s (ingest process CPU "
+                        f"{answer['cpu_seconds']:.2f} s), "
+                        f"{answer['articles_new']:.0f} new articles",
                         file=sys.stderr,
                     )
         finally:
@@ -618,9 +622,9 @@ async def ingest_old_new(
     )
     print(
         "| backend | old KB/s median (best) | new KB/s median (best) | old / new articles/s, "
-        "median | new / old, median (best) |"
+        "median | new / old, median (best) | ingest process CPU s old / new, median |"
     )
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|")
     for backend in backends:
         old, new = times[(backend, "old")], times[(backend, "new")]
         old_med, new_med = statistics.median(old), statistics.median(new)
@@ -628,7 +632,9 @@ async def ingest_old_new(
             f"| {backend} | {kb / old_med:.0f} ({kb / min(old):.0f}) "
             f"| {kb / new_med:.0f} ({kb / min(new):.0f}) "
             f"| {len(sample) / old_med:.0f} / {len(sample) / new_med:.0f} "
-            f"| {old_med / new_med:.2f}x ({min(old) / min(new):.2f}x) |"
+            f"| {old_med / new_med:.2f}x ({min(old) / min(new):.2f}x) "
+            f"| {statistics.median(cpu[(backend, 'old')]):.2f} / "
+            f"{statistics.median(cpu[(backend, 'new')]):.2f} |"
         )
     for backend in backends:
         for side in ("old", "new"):
