@@ -183,11 +183,11 @@ def _tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
         positions = {
             token: slots for token, slots in positions.items() if token[:1] != PG_TRIGRAM_MARK
         }
-        return " ".join(
-            [f"'{_pg_quote(t)}':{','.join(slots)}" for t, slots in positions.items()]
-            + [f"'{PG_TRIGRAM_MARK}'"]
-        )
-    return " ".join(f"'{_pg_quote(token)}':{','.join(slots)}" for token, slots in positions.items())
+        positions[PG_TRIGRAM_MARK] = []
+    return " ".join(
+        f"'{_pg_quote(token)}'" + (f":{','.join(slots)}" if slots else "")
+        for token, slots in positions.items()
+    )
 
 
 def _lexeme_bytes(lexemes: dict[str, list[str]]) -> int:
@@ -959,7 +959,7 @@ def _postgres_search(query: IndexQuery) -> tuple[str, dict[str, Any], str]:
             checks.append(where[-1])
         elif params["q_tokens"] != params["q_grams"]:
             # Every term is one lexeme, exact on GIN, but a row too long for trigrams was taken
-            # by its bigrams: confirmed on its long_text, never reading a tsvector.
+            # by its mark alone: confirmed on its long_text, never reading a tsvector.
             light.append(_pg_in_long_text("q_long", grams_in, params))
     if chars_in:
         params["q_chars"] = " & ".join(_ts_phrase(m) for m in chars_in)
