@@ -372,6 +372,21 @@ def evaluation_exclusions() -> tuple[set[str], set[str]]:
     return {row["id"] for row in rows}, {normal_title(row["title"]) for row in rows}
 
 
+def weak_exclusions(
+    trained: Iterable[SectionLabel], held_apart: Iterable[SectionLabel] = ()
+) -> tuple[set[str], set[str]]:
+    """Ids and normalised titles no weak label may come from: every evaluation item
+    (`evaluation_exclusions`), the labelled items trained on (by id: they are in already, with
+    their hand label) and a cross-validation fold's held-apart items, by id *and* title — the
+    same headline stored under another id (a repeat on another day, the other source) would
+    otherwise come back as a weak text while its twin is scored."""
+    ids, titles = evaluation_exclusions()
+    held = list(held_apart)
+    ids |= {item.id for item in [*trained, *held]}
+    titles |= {normal_title(item.title) for item in held}
+    return ids, titles
+
+
 def weak_title_examples(
     corpora: Path, exclude: set[str], exclude_titles: frozenset[str] | set[str] = frozenset()
 ) -> list[WeakItem]:
@@ -471,7 +486,7 @@ def train_linear(
     rounds: Mapping[int, tuple[Sequence[SectionLabel], float]] | None = None,
     thucnews_weight: float = THUCNEWS_WEIGHT,
     lead_words: bool = LEAD_WORDS,
-    held_apart: Collection[str] = frozenset(),
+    held_apart: Collection[SectionLabel] = (),
     tol: float = LINEAR_TOL,
 ) -> dict:
     """Fit the logistic regression and return the JSON-ready model.
@@ -486,9 +501,9 @@ def train_linear(
     number -> its items and the weight of each) join like `hand`, before it, the latest round
     first. `thucnews_weight` weighs each THUCNews dev title; `lead_words` draws the word
     vocabulary from the leads of the weak and labelled items as well as from the titles.
-    `held_apart` (ids) are left out of the weak labels too: a cross-validation fold's items
-    (`tests/quality/section_cv.py`), which must not come back as weak texts. `tol` is the
-    solver's stopping tolerance (LINEAR_TOL).
+    `held_apart` (a cross-validation fold's items, `tests/quality/section_cv.py`) are left out
+    of the weak labels by id and by normalised title (`weak_exclusions`). `tol` is the solver's
+    stopping tolerance (LINEAR_TOL).
     """
     from sklearn.feature_extraction import DictVectorizer  # training-only dependency
     from sklearn.linear_model import LogisticRegression
@@ -496,11 +511,10 @@ def train_linear(
     thuc = corpora / "thucnews-titles"
     class_names = (thuc / "class.txt").read_text(encoding="utf-8").split()
     dev = read_titles(thuc / "dev.txt", class_names)
-    exclude, exclude_titles = evaluation_exclusions()
     rounds = rounds or {}
     cueless = [(number, *rounds[number]) for number in sorted(rounds, reverse=True)]
     round_items = [item for _, items, _ in cueless for item in items]
-    exclude |= {item.id for item in [*round_items, *hand]} | set(held_apart)
+    exclude, exclude_titles = weak_exclusions([*round_items, *hand], held_apart)
     weak = weak_title_examples(corpora, exclude, exclude_titles)
     weak_rmrb = weak_rmrb_examples(corpora, exclude, exclude_titles)
     texts = [e.text for e in dev] + [e.text for e in emergency_examples(corpora)]

@@ -6,8 +6,9 @@ The trainer's options (`python -m bot.text.section_training --help`: `--round4-w
 `--thucnews-weight 1.5`, …) choose the candidate. Every labelled training item — the first
 hand-labelled set and every cue-less round, whichever of them the candidate trains on — is in
 one of FOLDS folds (a seeded shuffle, the same for every candidate); each fold is scored by
-title + lead with a model trained without it (its items out of the hand sets and out of the
-weak labels: `train_linear(held_apart=…)`), and the out-of-fold predictions are pooled: macro-F1
+title + lead with a model trained without it (its items out of the hand sets and, by id and
+normalised title, out of the weak labels: `train_linear(held_apart=…)`; items sharing a
+normalised title share a fold), and the out-of-fold predictions are pooled: macro-F1
 and per-section F1 over the six sections, and the confusion. No evaluation item is read (the
 eval set, fresh and blind sets stay sealed), so this is a selection figure beside the tuning
 split, on a larger set. Candidates are compared on the BASE_SETS (1,355 items, the same folds
@@ -34,6 +35,7 @@ from bot.text.section_training import (
     CUELESS_ROUNDS,
     HAND_SET,
     hand_labelled_items,
+    normal_title,
     parse_args,
     read_jsonl,
     train_linear,
@@ -60,16 +62,22 @@ def fold_of(sets: dict[str, list[SectionLabel]]) -> dict[str, int]:
     """Item id -> fold: one seeded shuffle of the BASE_SETS' ids (so their folds do not change
     when a round is added); a later round's item drawn near one of them (`sample` "near:<id>",
     round 6) shares its fold — held out with the mistake it was drawn for, or the CV would
-    score that mistake with its neighbour in training — and any other goes by its rank."""
+    score that mistake with its neighbour in training — and any other goes by its rank. Items
+    with the same normalised title share the fold of the first of them: a headline is never
+    trained on while its twin is scored (the weak labels leave a fold's titles out too)."""
+    title_of = {item.id: normal_title(item.title) for items in sets.values() for item in items}
+    fold_by_title: dict[str, int] = {}
     ids = sorted({item.id for name in BASE_SETS for item in sets.get(name, ())})
     random.Random(SEED).shuffle(ids)
-    fold = {item_id: rank % FOLDS for rank, item_id in enumerate(ids)}
+    fold = {item_id: fold_by_title.setdefault(title_of[item_id], rank % FOLDS)
+            for rank, item_id in enumerate(ids)}
     near = {row["id"]: row.get("sample", "") for number, path in CUELESS_ROUNDS.items()
             if f"round{number}" not in BASE_SETS and path.is_file() for row in read_jsonl(path)}
     later = sorted(item.id for items in sets.values() for item in items if item.id not in fold)
     for rank, item_id in enumerate(later):
         drawn_near = near.get(item_id, "").removeprefix("near:")
-        fold[item_id] = fold.get(drawn_near, rank % FOLDS)
+        fold[item_id] = fold_by_title.setdefault(
+            title_of[item_id], fold.get(drawn_near, rank % FOLDS))
     return fold
 
 
@@ -98,7 +106,7 @@ def main(argv: list[str]) -> int:
             rounds={number: (kept[f"round{number}"], weights[f"round{number}"])
                     for number in CUELESS_ROUNDS
                     if weights[f"round{number}"] > 0 and f"round{number}" in kept},
-            held_apart={item_id for item_id, f in fold.items() if f == k},
+            held_apart=[item for _, item in scored if fold[item.id] == k],
         )
         model = SectionModel.from_json(model_json)
         for _, item in scored:
