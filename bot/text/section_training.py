@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import random
 import re
 import sys
 import unicodedata
@@ -488,6 +489,7 @@ def train_linear(
     lead_words: bool = LEAD_WORDS,
     held_apart: Collection[SectionLabel] = (),
     tol: float = LINEAR_TOL,
+    row_order: int | None = None,
 ) -> dict:
     """Fit the logistic regression and return the JSON-ready model.
 
@@ -503,7 +505,9 @@ def train_linear(
     vocabulary from the leads of the weak and labelled items as well as from the titles.
     `held_apart` (a cross-validation fold's items, `tests/quality/section_cv.py`) are left out
     of the weak labels by id and by normalised title (`weak_exclusions`). `tol` is the solver's
-    stopping tolerance (LINEAR_TOL).
+    stopping tolerance (LINEAR_TOL). `row_order` (a seed) shuffles the rows before the fit: the
+    optimum does not depend on their order, so a converged fit must not either (the check in
+    docs/quality.md, "Seventh round").
     """
     from sklearn.feature_extraction import DictVectorizer  # training-only dependency
     from sklearn.linear_model import LogisticRegression
@@ -563,6 +567,12 @@ def train_linear(
     sample_weight += [hand_weight] * len(hand)
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform(rows)
+    if row_order is not None:
+        shuffled = list(range(len(labels_out)))
+        random.Random(row_order).shuffle(shuffled)
+        matrix = matrix[shuffled]
+        labels_out = [labels_out[i] for i in shuffled]
+        sample_weight = [sample_weight[i] for i in shuffled]
     classifier = LogisticRegression(C=linear_c, max_iter=3000, class_weight="balanced", tol=tol)
     classifier.fit(matrix, labels_out, sample_weight=sample_weight)
     order = [list(classifier.classes_).index(section) for section in SECTIONS]
@@ -582,6 +592,9 @@ def train_linear(
         training.update(lead_words=True)
     if tol != LINEAR_TOL:
         training.update(tol=tol)
+    if row_order is not None:
+        training.update(row_order=row_order)
+    training.update(iterations=int(classifier.n_iter_[0]))
     if hand:
         training.update(hand_labelled=len(hand), hand_weight=hand_weight)
     for number, items, weight in sorted(cueless):
@@ -645,6 +658,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--tol", type=float, default=LINEAR_TOL,
                         help=f"the solver's stopping tolerance (default {LINEAR_TOL:g}; 1e-6 "
                         "makes the fit independent of rounding: docs/quality.md)")
+    parser.add_argument("--row-order", type=int, default=None, metavar="SEED",
+                        help="shuffle the training rows with this seed before the fit (a check: "
+                        "a converged fit does not depend on their order)")
     parser.add_argument("--title-weight", type=float, default=TRAIN_TITLE_WEIGHT, metavar="W",
                         help=f"weight of the title against the lead's 1, in training and (kept "
                         f"in the model) at run time (default {TRAIN_TITLE_WEIGHT:g})")
@@ -676,7 +692,7 @@ def main(argv: Sequence[str] = ()) -> int:
         args.corpora, labels, args.label_weight, calibrated=args.calibrate,
         hand=hand, hand_weight=args.hand_weight, linear_c=args.linear_c,
         title_weight=args.title_weight, thucnews_weight=args.thucnews_weight,
-        lead_words=args.lead_words, tol=args.tol,
+        lead_words=args.lead_words, tol=args.tol, row_order=args.row_order,
         rounds={
             number: (hand_labelled_items(args.corpora, (path,)), weight)
             for number, path in CUELESS_ROUNDS.items()
