@@ -15,7 +15,9 @@ labelled before any model ran on them; `tests/quality/sections_fresh_set.py`) an
 whether the title carries one section's weak-label cue (`WEAK_TITLE_CUES`) or none.
 `--blind` scores `tests/fixtures/sections_blind.jsonl` the same way (322 items sealed for issue
 13, labelled before any model ran on them; `tests/quality/sections_blind_set.py`), also per
-stratum of its draw.
+stratum of its draw. `--sealed` scores the three held-out sets (the eval quarter, fresh, blind)
+and all 794 of their items pooled: the one figure a model is shipped by (docs/quality.md,
+"Seventh round"); read it once per model, after the choice.
 """
 
 from __future__ import annotations
@@ -62,10 +64,31 @@ def print_parts(gold: list[str], predicted: list[str], parts: list[str]) -> None
               + " ".join(f"{s} {f:.3f}" for s, f in part_sections.items()))
 
 
+def print_sealed(model: SectionModel, title_only: bool) -> None:
+    """Macro-F1 and per-section F1 on each held-out set and on the three pooled."""
+    sets = {"held-out": load_items(True), "fresh": fresh_items(), "blind": blind_items()}
+    pooled_gold: list[str] = []
+    pooled_predicted: list[str] = []
+    for name, items in [*sets.items(), ("pooled", [])]:
+        if items:
+            gold = [item["section"] for item in items]
+            predicted = predict(items, model, title_only)
+            pooled_gold += gold
+            pooled_predicted += predicted
+        else:
+            gold, predicted = pooled_gold, pooled_predicted
+        macro, per_section = scores(gold, predicted)
+        print(f"{name} ({len(gold)} items{', titles only' if title_only else ''}): "
+              f"macro-F1 {macro:.3f}  " + " ".join(f"{s} {f:.3f}" for s, f in per_section.items()))
+
+
 def main(argv: list[str]) -> int:
     held_out = "--held-out" in argv
     title_only = "--title-only" in argv
     model = load_model(Path(argv[argv.index("--model") + 1])) if "--model" in argv else load_model()
+    if "--sealed" in argv:
+        print_sealed(model, title_only)
+        return 0
     fresh = "--fresh" in argv
     blind = "--blind" in argv
     items = blind_items() if blind else fresh_items() if fresh else load_items(held_out)
