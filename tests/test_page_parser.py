@@ -1824,3 +1824,107 @@ def test_order_under_a_law_title_and_its_adoption_note_stays_in_the_article() ->
     article = only_article(page)
     assert (article.title, article.paragraphs[0]) == ("中华人民共和国密码法", note)
     assert article.paragraphs[-2:] == (BODY, BODY_2)
+
+
+# Round eight: furniture told by shape and furniture's words, in wordings no rule names and no
+# generator group prints, and three cases of the round-seven review.
+@pytest.mark.parametrize(
+    "headline", ["鸡蛋每斤4.50元", "今冬最低气温-5℃", "明天最高气温28℃", "猪肉均价回落至26.50元"]
+)
+def test_a_price_or_temperature_headline_on_the_first_line_is_no_ear(headline: str) -> None:
+    """A price or a temperature is an ear's only with an ear's words around it (零售价, a sky);
+    a headline names what costs or how warm. Review of round seven: 27e85f2 dropped the first
+    three as ears and refused the page."""
+    article = only_article(blocks(headline, "■记者 王某", BODY, BODY_2))
+    assert (article.title, article.paragraphs) == (headline, (BODY, BODY_2))
+
+
+@pytest.mark.parametrize(
+    "ear",
+    ["滨海天气 明天 小雪转阴 -5～2℃ 西北风4～5级", "晴 18～27℃", "零售价2元", "每份售价1.5元"],
+)
+@pytest.mark.parametrize("at_top", [True, False], ids=["top", "bottom"])
+def test_weather_line_and_cover_price_at_the_top_or_bottom_are_ears(
+    ear: str, at_top: bool
+) -> None:
+    """The day's weather and the cover price, in furniture's own words, are ears."""
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    page = blocks(ear, *story) if at_top else blocks(*story, ear)
+    article = only_article(page)
+    assert (article.kicker, article.title, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        (BODY, BODY_2),
+    )
+
+
+def test_front_page_masthead_lines_are_ears_whatever_their_words() -> None:
+    """A front page stacks its masthead: the paper's name, the date alone, the weekday with the
+    lunar date, the pages today, the publisher. None of it heads the first story."""
+    masthead = (
+        "滨海晚报",
+        "2019年10月25日",
+        "星期五 农历九月廿七",
+        "今日24版",
+        "滨海日报社主管主办",
+    )
+    article = only_article(blocks(*masthead, "秋收时节农事忙", "■记者 王某", BODY, BODY_2))
+    assert (article.kicker, article.title, article.paragraphs) == (
+        None,
+        "秋收时节农事忙",
+        (BODY, BODY_2),
+    )
+
+
+def test_lone_paper_name_at_the_head_or_foot_or_beside_an_ear_is_no_article() -> None:
+    """The paper's name alone on the page's first or last line, or next to an ear a PDF tool
+    left between two stories, is furniture. Review of round seven: it headed the first story
+    (the real title its subtitle) or closed the page as an article with no text."""
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    assert only_article(blocks("滨海晚报", *story)).kicker is None
+    assert only_article(blocks(*story, "滨海晚报")).title == "秋收时节农事忙"
+    page = blocks("第一篇标题在此", "■记者 王某", BODY, "滨海晚报", "2019.10.25 星期五", *story)
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kicker, article.title) for article in articles] == [
+        (None, "第一篇标题在此"),
+        (None, "秋收时节农事忙"),
+    ]
+
+
+@pytest.mark.parametrize("writer", ["王某 文", "王某/文", "文/王某", "撰文：王某 李某"])
+def test_writer_line_under_a_title_is_its_byline(writer: str) -> None:
+    """"王某 文" names the writer: it is the piece's byline, and after another story it opens
+    the piece like a reporter's byline. Review of round seven: it was read as a picture credit
+    ("陈静 绘"), kept as the first paragraph, and the title over it became a subhead."""
+    page = blocks("第一篇标题在此", "■记者 李某", BODY, "秋收时节农事忙", writer, BODY_2)
+    articles = parse_page(page, EDITION).articles
+    assert [(article.title, article.byline) for article in articles] == [
+        ("第一篇标题在此", "记者 李某"),
+        ("秋收时节农事忙", writer),
+    ]
+    assert articles[1].paragraphs == (BODY_2,)
+    assert "王某" in articles[1].reporters
+
+
+@pytest.mark.parametrize("caption", ["扫一扫 看直播", "扫码收听音频", "图据新华社", "现场照片"])
+def test_qr_code_caption_and_picture_source_inside_a_story_are_no_headings(caption: str) -> None:
+    """A QR code's caption asks the reader to scan; "图据…" and "…照片" say where a picture
+    came from. Between two paragraphs they are credits of the story, not a subhead or title."""
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, caption, BODY_2))
+    assert (article.title, article.paragraphs[0], article.paragraphs[-1]) == (
+        "秋收时节农事忙",
+        BODY,
+        BODY_2,
+    )
+    assert article.subheads == ()
+
+
+@pytest.mark.parametrize("label", ["法官说法", "数读", "延伸思考"])
+def test_short_label_closing_the_page_heads_no_article(label: str) -> None:
+    """A box's label closing the page with no text under it (its box a chart or a picture) is
+    no article; an advertisement or a notice closing the page still is one."""
+    story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    assert only_article(blocks(*story, label)).title == "秋收时节农事忙"
+    for piece in ("广告", "启事"):
+        titles = [article.title for article in parse_page(blocks(*story, piece), EDITION).articles]
+        assert titles == ["秋收时节农事忙", piece]

@@ -135,7 +135,7 @@ def reporters(byline: str | None) -> tuple[str, ...]:
     text = re.sub(r"摄(?:影报道)?[（(][^（）()]*[）)]", "摄", text)
     text = SPACED_NAME.sub(r"\1\2", REPORTER_ROLE.sub(" ", text))
     names: list[str] = []
-    for token in re.split(r"[\s、，,（）()／/]+", text):
+    for token in re.split(r"[\s、，,（）()／/：:]+", text):
         name = token[:-1] if len(token) > 2 and token.endswith("摄") else token
         if re.fullmatch(NAME, name) and not NOT_A_NAME.search(name) and name not in names:
             names.append(name)

@@ -18,13 +18,19 @@ from bot.ingest.page_parser.patterns import (
     EAR_ZONE_LINES,
     EDITOR_CREDIT,
     FURNITURE_NUMBER,
+    FURNITURE_QUANTITY,
+    FURNITURE_WORDS,
     JUMP_LINE,
+    MASTHEAD_EAR,
     MAX_EAR_REST_CHARS,
     MAX_NUMBERED_EAR_CHARS,
     MAX_NUMBERED_EAR_REST_CHARS,
+    MAX_QUANTITY_EAR_CHARS,
+    MAX_QUANTITY_EAR_REST_CHARS,
     MAX_TEASER_LABEL_CHARS,
     PAGE_EAR,
     PAPER_NAME_EAR,
+    QUANTITY_EAR_KIND,
     RULE_LINE,
     SECTION_EAR,
     SENTENCE_MARKS,
@@ -41,6 +47,8 @@ MAX_COUNTDOWN_CHARS = 30
 BRACKET = re.compile(r"[（）()]")
 # A story's part is labelled in a word ("【点评】"); a column is named in more.
 MAX_PART_LABEL_CHARS = 2
+# A front page's masthead stacks its lines among this many first lines of the page.
+MASTHEAD_LINES = 5
 # An ear printed at both the head and the foot is among this many lines of each.
 REPEATED_EAR_ZONE_LINES = 3
 # A countdown names its event when this much is left of it without the counting words:
@@ -129,6 +137,16 @@ def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
     "要闻 4"). Elsewhere such a line is a page pointer or a heading. A short line printed both
     at the top and at the bottom is an ear there whatever its words."""
     repeated = _printed_at_top_and_bottom(lines)
+    _mark_masthead(lines, seeds)
+    # Ears stack wherever a PDF tool leaves them: the paper's name next to an ear is one.
+    beside_an_ear = [
+        index
+        for index, line in enumerate(lines)
+        if MASTHEAD_EAR.match(line.text)
+        and any(seeds[near] for near in (index - 1, index + 1) if 0 <= near < len(lines))
+    ]
+    for index in beside_an_ear:
+        seeds[index] = True
     for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
         previous: int | None = None
         for count, index in enumerate(order):
@@ -137,6 +155,31 @@ def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
             if is_zone_ear(lines[index].text) or lines[index].text in repeated:
                 seeds[index] = True
             previous = index
+
+
+def _mark_masthead(lines: list[Line], seeds: list[bool]) -> None:
+    """A front page stacks its masthead over the stories: the paper's name, the date alone, the
+    weekday with the lunar date, the publisher, the pages today. Whatever their words, the short
+    unpunctuated lines above an ear among the page's first lines belong to that stack."""
+    top = [index for index in range(min(MASTHEAD_LINES, len(lines))) if seeds[index]]
+    if not top:
+        return
+    above = range(top[-1])
+    if all(_may_stand_in_a_masthead(lines[index].text) for index in above):
+        for index in above:
+            seeds[index] = True
+
+
+def _may_stand_in_a_masthead(text: str) -> bool:
+    """Short, no sentence, no bracket, and no line that opens something of its own (an advert,
+    a 导读 box)."""
+    return (
+        len(text) <= MAX_NUMBERED_EAR_CHARS
+        and not SENTENCE_MARKS.search(text)
+        and not BRACKET.search(text)
+        and not ADVERT_LABEL.match(text)
+        and not TEASER_LABEL.match(text)
+    )
 
 
 def _printed_at_top_and_bottom(lines: list[Line]) -> set[str]:
@@ -159,18 +202,34 @@ def is_zone_ear(text: str) -> bool:
     section ear, the paper's name with its romanised name, the page's staff, a dated ear."""
     if BARE_PAGE_NUMBER.match(text) or SECTION_EAR.match(text) or PAPER_NAME_EAR.match(text):
         return True
+    if MASTHEAD_EAR.match(text):
+        return True
     return bool(STAFF_EAR.match(text)) or _is_dated_ear(text) or _is_numbered_ear(text)
 
 
 def _is_numbered_ear(text: str) -> bool:
-    """A short line whose numbers are furniture's ("04版 要闻", "总第25508期", "10月25日 第4版",
-    "每份定价1.50元") and little else: an ear at the top or bottom, whatever its wording. A
+    """A short line whose numbers are furniture's ("04版 要闻", "总第25508期", "10月25日 第4版")
+    and little else, or a cover price or the day's weather in furniture's words ("每份定价1.50元",
+    "今天 阴转小雨 13～20℃ 北风3级"): an ear at the top or bottom, whatever its wording. A
     line with a bracket is none: a jump line or a pointer ("（下转第17版）") ends the piece above
     it, and "10月14日电）" is the rest of a closing credit a narrow column cut."""
-    if len(text) > MAX_NUMBERED_EAR_CHARS or SENTENCE_MARKS.search(text) or BRACKET.search(text):
+    if len(text) > MAX_QUANTITY_EAR_CHARS or SENTENCE_MARKS.search(text) or BRACKET.search(text):
         return False
     rest = FURNITURE_NUMBER.sub("", text)
-    return rest != text and len(re.sub(r"\s+", "", rest)) <= MAX_NUMBERED_EAR_REST_CHARS
+    short = len(text) <= MAX_NUMBERED_EAR_CHARS
+    if rest != text and short and len(re.sub(r"\s+", "", rest)) <= MAX_NUMBERED_EAR_REST_CHARS:
+        return True
+    return _is_quantity_ear(rest)
+
+
+def _is_quantity_ear(text: str) -> bool:
+    """A price or a temperature with its kind's words and hardly anything else ("零售价1元",
+    "成都天气 今天 多云 12～18℃ 微风"); a headline names what costs or how warm ("鸡蛋每斤4.50元",
+    "今冬最低气温-5℃") in words no ear prints."""
+    words = FURNITURE_QUANTITY.sub("", text)
+    if words == text or not QUANTITY_EAR_KIND.search(words):
+        return False
+    return len(FURNITURE_WORDS.sub("", words)) <= MAX_QUANTITY_EAR_REST_CHARS
 
 
 def _is_dated_ear(text: str) -> bool:

@@ -35,6 +35,7 @@ from bot.ingest.page_parser.patterns import (
     LISTING_LINE,
     MAX_CAPTION_BLOCKS,
     MAX_CAPTION_CHARS,
+    MAX_FOOT_LABEL_CHARS,
     MAX_LONG_HEADLINE_CHARS,
     MAX_PACKAGE_KICKER_CHARS,
     MAX_PHOTO_PHRASE_CHARS,
@@ -270,7 +271,9 @@ class _Labeller:
             self.emit(end, "dropped")
             self.assembler.close()
             return end + 1
-        if not self._opens_article(index, end, group):
+        if self._labels_a_box_at_the_foot(end, group) or not self._opens_article(
+            index, end, group
+        ):
             for position in range(index, end):
                 self.emit(position, "subhead")
             return end
@@ -283,6 +286,19 @@ class _Labeller:
             self.emit(end, "byline", clean_byline(following.text))
             return end + 1
         return end
+
+    def _labels_a_box_at_the_foot(self, end: int, group: list[str]) -> bool:
+        """A short heading closing the page with no text under it ("律师说法", "数说") labels a
+        box of the story above whose content is no text (a chart, a picture); an advertisement
+        ("广告") and a notice ("启事") closing the page are articles of their own."""
+        text = group[0]
+        return (
+            end >= len(self.lines)
+            and len(group) == 1
+            and self.assembler.current is not None
+            and len(text) <= MAX_FOOT_LABEL_CHARS
+            and not (ADVERT_LABEL.match(text) or DOCUMENT_TITLE.search(text))
+        )
 
     def _opens_article(self, index: int, end: int, group: list[str]) -> bool:
         """Whether a headline group opens a new article rather than heading a section."""

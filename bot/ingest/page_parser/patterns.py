@@ -145,12 +145,37 @@ EAR_ZONE_LINES = 1
 # set at the top holds more than a few characters besides its number.
 FURNITURE_NUMBER = re.compile(
     r"[A-Za-z]?[0-9０-９]{1,3}\s*版|[A-Za-z]{1,4}(?:\.|\s)\s*[0-9０-９]{1,3}(?![0-9０-９])|"
-    r"(?<![年\d\s])\s*\d{1,2}\s*月\s*\d{1,2}\s*日(?![^\W\d_](?<![第星周]))|第?\s*\d{3,}\s*期|"
-    r"\d{1,2}\.\d{2}\s*元|"
+    r"(?<![年\d\s])\s*\d{1,2}\s*月\s*\d{1,2}\s*日(?![^\W\d_](?<![第星周]))|总?第?\s*\d{3,}\s*期"
+)
+# A price or a temperature is furniture's only with furniture's words around it: a cover price
+# ("零售价 2.00元", "每份定价1.50元") or the day's weather ("多云 8～15℃", "成都天气 今天 阴转小雨
+# 13～20℃ 北风3级"). A headline at the top says what costs or how warm ("鸡蛋每斤4.50元",
+# "今冬最低气温-5℃"): words no ear prints.
+FURNITURE_QUANTITY = re.compile(
+    r"(?<![\d.])\d{1,2}(?:\.\d{1,2})?\s*元|"
     r"-?\d{1,2}\s*(?:[~～至—－-]\s*-?\d{1,2}\s*)?℃"
 )
+# What a cover price or a weather line says besides its numbers; a quantity is an ear's only with
+# one of its kind's own words (a price word, a sky) and at most MAX_QUANTITY_EAR_REST_CHARS other
+# characters (a city: "成都天气").
+QUANTITY_EAR_KIND = re.compile(r"零售价|定价|售价|每份|[晴阴云雨雪雾霾风]")
+FURNITURE_WORDS = re.compile(
+    r"今日|今天|明天|明日|白天|夜间|天气|零售价|定价|售价|每份|每期|本期|"
+    r"多云|晴|阴|[小中大暴阵]?雨|雷阵雨|雨夹雪|[小中大]?雪|雾|霾|转|有|"
+    r"(?:[东南西北偏]{1,2}|微)风|\d{1,2}(?:\s*[~～—－-]\s*\d{1,2})?\s*级|\s+"
+)
+MAX_QUANTITY_EAR_REST_CHARS = 2
 MAX_NUMBERED_EAR_CHARS = 20
 MAX_NUMBERED_EAR_REST_CHARS = 6
+# A weather line runs longer than other ears: sky, temperature, wind.
+MAX_QUANTITY_EAR_CHARS = 30
+# The paper's own name over or under the page ("楚天都市报", "华西都市报"): a paper is called
+# something 报. A masthead's publisher line ("浙江日报报业集团主管主办", "…印务中心印刷") and the
+# paper's web address ("数字报 www.wccdaily.com.cn") stand there too.
+MASTHEAD_EAR = re.compile(
+    r"^[\u4e00-\u9fff]{2,8}报$|^[\u4e00-\u9fff]{2,16}(?:主管主办|主办|出版|印刷|承印)$|"
+    r"^[^。，；！？,;!?]{0,12}(?:https?://|www\.)[\w./-]+$"
+)
 # Labels of boxes set inside or after a story: they head a box of the story, never an article.
 # A label may stand in lenticular brackets: "【相关新闻】".
 BOX_LABEL = re.compile(
@@ -175,6 +200,8 @@ RULE_LINE = re.compile(r"^[\s★☆◆◇●○■□▲△※＊*—－_=~～]{
 ADVERT_LABEL = re.compile(r"^广\s*告$")
 # Labels that head a piece of their own, alone: a picture report, a note to readers.
 PIECE_LABEL = re.compile(r"^(?:图片报道|图片新闻|致读者|编者的话)$")
+# A box's label closing the page with no text under it is this short ("律师说法", "数说").
+MAX_FOOT_LABEL_CHARS = 6
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
 # A teaser's pointer at its end: "（详见第8版）", or an arrow to the page: "… >>8版", "… →第8版".
@@ -196,8 +223,12 @@ SPACED_NAME = re.compile(
     r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
 )
 # "■记者 姚潮龙", "本报记者 张三 李四", "记者 周煜程 通讯员 郑剑平 沈镇" standing alone.
+# A writer's line under a headline is a byline too: "王某 文", "王某/文", "文/王某", "撰文：王某".
+_WRITER = r"(?:[\s\u3000\xa0]+|[\s\u3000\xa0]*[/／][\s\u3000\xa0]*)文"
 BYLINE_LINE = re.compile(
-    rf"^[■□◎●▲◆]?\s*(?:{ROLE})\s*{NAME}(?:[\s、，,]+(?:(?:{ROLE})\s*)?{NAME})*$"
+    rf"^[■□◎●▲◆]?\s*(?:{ROLE})\s*{NAME}(?:[\s、，,]+(?:(?:{ROLE})\s*)?{NAME})*$|"
+    rf"^{NAME}(?:[\s、，,]+{NAME})*{_WRITER}$|"
+    rf"^(?:文|撰文|文字)[\s\u3000\xa0]*[/／：:][\s\u3000\xa0]*{NAME}(?:[\s、，,]+{NAME})*$"
 )
 BYLINE_MARKED = re.compile(r"^[■□◎●▲◆]\s*\S.{0,30}$")
 # The dateline that opens a news story: "本报讯(记者 某某)", "本报北京10月1日电（记者 某某）",
@@ -225,7 +256,7 @@ PHOTO_CREDIT = re.compile(
 REPORTER_ROLE = re.compile(
     r"本报讯|(?:本报|新华社|人民日报)?(?:首席|特约|见习|摄影|驻\S{1,6})?记者|特约通讯员|通讯员|实习生|摄影"
 )
-NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|整理")
+NOT_A_NAME = re.compile(r"报道|综合|本报|新华|通讯|电$|编辑|供图|整理|撰文|文字")
 # Body text cannot start with these when it is a new paragraph: it continues a cut sentence.
 CONTINUATION_START = re.compile(
     # A numbered paragraph ("一、应…邀请") starts with a numeral and 、: no continuation.
@@ -264,7 +295,7 @@ LETTER_SIGNATURE = (
 CREDIT_LINE = re.compile(
     r"(?:摄|摄影报道|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]|"
     # A file picture's credit, and the page's note on them ("本版照片除署名外均为资料图片").
-    r"资料(?:图片|照片)[）)]?$|^[（(]?图片由\S{1,16}提供[）)]?$|"
+    r"资料(?:图片?|照片)[）)]?$|^[（(]?图片由\S{1,16}提供[）)]?$|"
     # Credits for a page's graphics, pictures and planning: "本版制图：汪哲平", "本期统筹：杨烁壁".
     r"^(?:本版|本期)?(?:制图|摄影|统筹|策划|绘图|漫画|设计|采访整理|整理)[：:]|"
     # Who wrote up a page of voices: "本版文字由庄红韬、乔雪峰整理".
@@ -298,18 +329,23 @@ STANDALONE_CREDIT = re.compile(
     # A drawing and its verse: "曹一图吕岩文".
     rf"{DRAWING_CREDIT}|"
     # A credit naming the picture's source after 图: "图/视觉中国", "图：人民网".
-    r"^图片?[/／：:][\u4e00-\u9fffA-Za-z·]{2,12}$"
+    # ... or after 图据: "图据IC photo", "图据CFP".
+    r"^图片?(?:[/／：:]|据)[\u4e00-\u9fffA-Za-z·]{2,12}$"
 )
 # A picture's credit told by its shape rather than by the agency's name: who, a space and what
 # they did ("陈静 绘", "新京报 图"); what, a slash and who ("绘/陈静", "图／新京报"); an agency's
 # kind of name (…社, …网, …台, …报) with its release ("中新网稿"); a screenshot or a handout
 # ("…截图", "…供稿"); where the picture came from ("图片选自…").
 SHAPED_CREDIT = re.compile(
-    r"^[\u4e00-\u9fffA-Za-z·]{2,10}[ \u3000\xa0]+(?:摄|绘|图|文|制图|供图|截图|摄影)$|"
-    r"^(?:摄|绘|图|文|摄影|制图|漫画|插画)[/／|｜][ \u3000\xa0]*[\u4e00-\u9fffA-Za-z·]{2,10}$|"
+    r"^[\u4e00-\u9fffA-Za-z·]{2,10}[ \u3000\xa0]+(?:摄|绘|图|制图|供图|截图|摄影)$|"
+    r"^(?:摄|绘|图|摄影|制图|漫画|插画)[/／|｜][ \u3000\xa0]*[\u4e00-\u9fffA-Za-z·]{2,10}$|"
     r"^[\u4e00-\u9fffA-Za-z]{1,8}(?:社|网|台|报)(?:稿|供稿|供图|图|发)$|"
     r"^[\u4e00-\u9fffA-Za-z]{2,10}(?:截图|供稿)$|"
-    r"^(?:图片|照片|图)(?:来自|源自|选自|来源于)[\u4e00-\u9fffA-Za-z]{2,10}$"
+    r"^(?:图片|照片|图)(?:来自|源自|选自|来源于)[\u4e00-\u9fffA-Za-z]{2,10}$|"
+    # Where a picture came from, before 图片 or 照片: "网络图片", "资料照片".
+    r"^[\u4e00-\u9fff]{2}(?:图片|照片)$|"
+    # A QR code's caption asks the reader to scan it: "扫码看视频", "扫描二维码 观看现场视频".
+    r"^(?:扫码|扫一扫|扫描二维码|扫描下方二维码|长按二维码|长按识别二维码)[^。，；！？,;!?]{0,14}$"
 )
 # Service information set as "label：value" is no heading: "栏目投稿邮箱：yxxz8494@163.com",
 # "咨询电话：028—6871409", "开馆时间：周三至周日9：00—16：30", "主办单位：…".
