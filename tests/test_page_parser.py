@@ -1922,9 +1922,22 @@ def test_qr_code_caption_and_picture_source_inside_a_story_are_no_headings(capti
 @pytest.mark.parametrize("label", ["法官说法", "数读", "延伸思考"])
 def test_short_label_closing_the_page_heads_no_article(label: str) -> None:
     """A box's label closing the page with no text under it (its box a chart or a picture) is
-    no article; an advertisement or a notice closing the page still is one."""
+    no article; an advertisement, a notice or a picture report closing the page still is one."""
     story = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
     assert only_article(blocks(*story, label)).title == "秋收时节农事忙"
-    for piece in ("广告", "启事"):
+    for piece in ("广告", "启事", "图片报道"):
         titles = [article.title for article in parse_page(blocks(*story, piece), EDITION).articles]
         assert titles == ["秋收时节农事忙", piece]
+
+
+def test_teaser_box_pointing_to_lettered_pages_is_no_article() -> None:
+    """A 导读 box in other words whose teasers end with a lettered page's code ("… B2"): its
+    label heads no article and its teasers are teasers, not the first story's head."""
+    teasers = ("要闻速览", "金秋农事忙 B2", "地铁新线开通 B05")
+    page = blocks(*teasers, "秋收时节农事忙", "■记者 王某", BODY)
+    articles = parse_page(page, EDITION).articles
+    assert [(article.kind, article.title) for article in articles] == [
+        ("teaser", "金秋农事忙"),
+        ("teaser", "地铁新线开通"),
+        ("article", "秋收时节农事忙"),
+    ]

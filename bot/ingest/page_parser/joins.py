@@ -42,6 +42,7 @@ from bot.ingest.page_parser.patterns import (
     SPACED_PHRASES,
     SUBTITLE_DASHES,
     TIME_OPENING,
+    TRAILING_PAGE_REFERENCE,
     WORD_WINDOW_CHARS,
 )
 from bot.ingest.page_parser.shapes import (
@@ -265,6 +266,8 @@ def _cannot_continue(previous: Line, block: Line) -> bool:
     if ends_sentence(before) or is_byline_line(before) or is_byline_or_dateline(after):
         return True
     if is_standalone_credit(before):  # "人民视觉" | "地点：…": a credit is a whole block
+        return True
+    if TRAILING_PAGE_REFERENCE.search(before):  # a teaser ends on its pointer ("… B2")
         return True
     if is_tagged_title(after) or _opens_with_a_time(before, after):
         return True

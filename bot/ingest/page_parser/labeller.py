@@ -290,7 +290,8 @@ class _Labeller:
     def _labels_a_box_at_the_foot(self, end: int, group: list[str]) -> bool:
         """A short heading closing the page with no text under it ("律师说法", "数说") labels a
         box of the story above whose content is no text (a chart, a picture); an advertisement
-        ("广告") and a notice ("启事") closing the page are articles of their own."""
+        ("广告"), a notice ("启事") and a picture report ("图片报道") closing the page are
+        articles of their own."""
         text = group[0]
         return (
             end >= len(self.lines)
@@ -298,6 +299,7 @@ class _Labeller:
             and self.assembler.current is not None
             and len(text) <= MAX_FOOT_LABEL_CHARS
             and not (ADVERT_LABEL.match(text) or DOCUMENT_TITLE.search(text))
+            and not PIECE_LABEL.match(text)
         )
 
     def _opens_article(self, index: int, end: int, group: list[str]) -> bool:

@@ -204,10 +204,12 @@ PIECE_LABEL = re.compile(r"^(?:图片报道|图片新闻|致读者|编者的话)
 MAX_FOOT_LABEL_CHARS = 6
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
-# A teaser's pointer at its end: "（详见第8版）", or an arrow to the page: "… >>8版", "… →第8版".
+# A teaser's pointer at its end: "（详见第8版）", or an arrow to the page: "… >>8版", "… →第8版",
+# or the page's code of a lettered section set apart by a space: "… A5", "… B03".
 TRAILING_PAGE_REFERENCE = re.compile(
     r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$|"
-    r"\s*(?:>>|》》|＞＞|→|▶|►)\s*(?:详见|见)?第?\s*[0-9０-９]{1,3}\s*版$"
+    r"\s*(?:>>|》》|＞＞|→|▶|►)\s*(?:详见|见)?第?\s*[0-9０-９]{1,3}\s*版$|"
+    r"[ \u3000\xa0]+[A-H][0-9０-９]{1,2}版?$"
 )
 # A 导读 box's label in other words is short and stands over a teaser pointing to its page.
 MAX_TEASER_LABEL_CHARS = 6
@@ -295,7 +297,9 @@ LETTER_SIGNATURE = (
 CREDIT_LINE = re.compile(
     r"(?:摄|摄影报道|新华社发|供图)(?:[（(][^（）()]{1,20}[）)])?$|^(?:数据|资料|图片)来源[：:]|"
     # A file picture's credit, and the page's note on them ("本版照片除署名外均为资料图片").
-    r"资料(?:图片?|照片)[）)]?$|^[（(]?图片由\S{1,16}提供[）)]?$|"
+    r"资料(?:图片?|照片)[）)]?$|"
+    # Where a picture came from, before 图片 or 照片, as 资料图片 says it: "网络图片", "现场照片".
+    r"^[\u4e00-\u9fff]{2}(?:图片|照片)$|^[（(]?图片由\S{1,16}提供[）)]?$|"
     # Credits for a page's graphics, pictures and planning: "本版制图：汪哲平", "本期统筹：杨烁壁".
     r"^(?:本版|本期)?(?:制图|摄影|统筹|策划|绘图|漫画|设计|采访整理|整理)[：:]|"
     # Who wrote up a page of voices: "本版文字由庄红韬、乔雪峰整理".
@@ -342,8 +346,6 @@ SHAPED_CREDIT = re.compile(
     r"^[\u4e00-\u9fffA-Za-z]{1,8}(?:社|网|台|报)(?:稿|供稿|供图|图|发)$|"
     r"^[\u4e00-\u9fffA-Za-z]{2,10}(?:截图|供稿)$|"
     r"^(?:图片|照片|图)(?:来自|源自|选自|来源于)[\u4e00-\u9fffA-Za-z]{2,10}$|"
-    # Where a picture came from, before 图片 or 照片: "网络图片", "资料照片".
-    r"^[\u4e00-\u9fff]{2}(?:图片|照片)$|"
     # A QR code's caption asks the reader to scan it: "扫码看视频", "扫描二维码 观看现场视频".
     r"^(?:扫码|扫一扫|扫描二维码|扫描下方二维码|长按二维码|长按识别二维码)[^。，；！？,;!?]{0,14}$"
 )
