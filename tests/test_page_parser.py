@@ -1941,3 +1941,42 @@ def test_teaser_box_pointing_to_lettered_pages_is_no_article() -> None:
         ("teaser", "地铁新线开通"),
         ("article", "秋收时节农事忙"),
     ]
+
+
+def test_voices_each_over_a_name_and_role_in_brackets_stay_in_the_forum() -> None:
+    """A page of voices prints each as a title over the speaker's name and role in brackets
+    ("李某（话剧导演）"): a series of one form, as "（法国）姓名" is; the bracket is no column tag
+    of a title that opens an article."""
+    page = blocks(
+        "名家谈创作",
+        "■记者 王某",
+        BODY,
+        "创作要扎根人民",
+        "张某（小说作家）",
+        BODY_2,
+        "艺术源于生活",
+        "李某（话剧导演）",
+        BODY,
+    )
+    article = only_article(page)
+    assert article.title == "名家谈创作"
+    assert "艺术源于生活" in article.subheads
+
+
+def test_table_caption_and_timeline_labels_inside_a_story_head_nothing() -> None:
+    """A table's caption ("表2  各区县粮食产量") and a timeline's year or days alone ("2015年",
+    "10.1—10.7") are lines of the story's text, never headlines of articles of their own."""
+    page = blocks(
+        "秋收时节农事忙",
+        "■记者 王某",
+        BODY,
+        "表2  各区县粮食产量",
+        BODY_2,
+        "2015年",
+        BODY,
+        "10.1—10.7",
+        BODY_2,
+    )
+    article = only_article(page)
+    assert article.title == "秋收时节农事忙"
+    assert {"2015年", "10.1—10.7"} <= set(article.paragraphs)

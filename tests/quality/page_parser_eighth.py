@@ -18,7 +18,10 @@ regional papers and picture agencies, QR-code captions after a paragraph, jump l
 column names and a front-page 导读 box. Ear furniture is resolved per page (a page keeps its
 editor, a day its weather), then the page is set by page_parser_layouts.set_page; no other group's
 pages change (page_parser_layouts is not touched). Odd-numbered pages (held_out_pages), seed
-EIGHTH_SEED; never in `--classes`, and its errors are not to be looked at.
+EIGHTH_SEED. Until round seven's review it was sealed: never in `--classes`, its errors not looked
+at. **Since round eight it is a tuning group**: its errors were listed and the round's rules were
+written from them (docs/quality.md, "Eighth round"), so its figures after that round are tuned-on
+figures, not blind ones; a new sealed group (NINTH) took its place.
 
 Figures (headline precision / recall / paragraphs exact, %, all four settings, 244 pages each;
 `PYTHONPATH=$PWD /tmp/venv/bin/python tests/quality/page_parser_eighth.py`):
@@ -26,7 +29,8 @@ Figures (headline precision / recall / paragraphs exact, %, all four settings, 2
 * parser at a8af226 (before round seven; generator of 93a0853): 76.1 / 85.5 / 92.9 (score 1);
 * parser at 93a0853 (main while round seven went on): 78.1 / 87.4 / 92.9 (score 2);
 * parser at 4776209 (main after round seven's last landing): 78.2 / 87.4 / 92.9 (score 3 by this
-  module's author; round seven's review scored it three times more, docs/quality.md).
+  module's author; round seven's review scored it three times more, docs/quality.md);
+* round eight, tuned on it from here: see docs/quality.md.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ from bot.ingest.page_parser.patterns import (
     PIECE_LABEL,
     SIGNATURE_DATE,
     SUBTITLE_DASHES,
+    TEXT_LABEL,
     TRAILING_PAGE_REFERENCE,
 )
 from bot.ingest.page_parser.shapes import (
@@ -214,7 +215,8 @@ class _Labeller:
         line = self.lines[position]
         if line.is_teaser_label or line.before_jump or is_byline_or_dateline(line.text):
             return True
-        if opens_with_a_time(line.text):  # "2018年10月，首届": a paragraph's first piece
+        if opens_with_a_time(line.text) or TEXT_LABEL.match(line.text):
+            # "2018年10月，首届": a paragraph's first piece; "表1 …", "2016年": labels in the text.
             return True
         if (self.indentation_marks_body and line.indented) or self._in_listing(position):
             return True

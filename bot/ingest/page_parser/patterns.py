@@ -384,6 +384,13 @@ LISTING_LINE = re.compile(
 )
 # A caption ("图③：1日，游客在…", "图为…") is text about a picture, never a heading.
 CAPTION_START = re.compile(r"^(?:图[①-⑳0-9０-９]+[：:]|图为|[上下左右]图[：:为])")
+# Labels inside the text that look like headings but head no article: a table's caption ("表1
+# 中国中小城市的构成", "表 2：…"), a timeline's entry by its year or days alone ("2016年",
+# "11.1—11.7").
+TEXT_LABEL = re.compile(
+    r"^表\s*[0-9０-９]{1,2}(?:[：:]|\s)|"
+    r"^(?:\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{1,2}\.\d{1,2}\s*[—－~～-]\s*\d{1,2}\.\d{1,2})$"
+)
 # A picture story: a short title, a caption of a few blocks, the credit line.
 MAX_CAPTION_BLOCKS = 5
 MAX_CAPTION_CHARS = 400
@@ -399,8 +406,11 @@ MAX_SECTION_HEAD_CHARS = 10
 PACKAGE_LABEL = re.compile(r"^([\u4e00-\u9fff]{1,4})[：:]\S")
 # A forum's voices: a title over its author's country and name, "（法国）让—弗朗索瓦·唐泽尔", or
 # role and name set apart by a wide space, "河北滦平县委书记  赵振清".
+# ... or a name with the voice's role in brackets: "李心草（乐队指挥）", "王某（歌唱演员）".
 FORUM_AUTHOR = re.compile(
     r"^[（(][\u4e00-\u9fff]{1,8}[）)][\u4e00-\u9fff·—－]{2,24}$|"
+    r"^[\u4e00-\u9fff·]{2,5}[（(][\u4e00-\u9fff、]{0,12}"
+    r"(?:[家员者师长手]|指挥|撰稿|导演|编剧|书记|主任|主席|院士|代表|经理|总裁|教练|选手)[）)]$|"
     r"^[\u4e00-\u9fff]{3,20}[ \u3000\xa0]{2,}[\u4e00-\u9fff](?:[ \u3000\xa0]*[\u4e00-\u9fff]){1,3}$"
 )
 MAX_PACKAGE_KICKER_CHARS = 12
