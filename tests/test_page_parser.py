@@ -1980,3 +1980,14 @@ def test_table_caption_and_timeline_labels_inside_a_story_head_nothing() -> None
     article = only_article(page)
     assert article.title == "秋收时节农事忙"
     assert {"2015年", "10.1—10.7"} <= set(article.paragraphs)
+
+
+@pytest.mark.parametrize("headline", ["靠捡漏获得超额回报", "中华苏维埃代表大会重要文献选编出版"])
+def test_a_headline_ending_like_a_paper_name_or_a_publisher_at_the_top_is_no_masthead(
+    headline: str,
+) -> None:
+    """A paper's name is a place and a kind of paper (…晚报, …都市报), not any word ending in
+    报; a publisher line names a press. These two real titles (THUCNews, 人民日报) were read as a
+    masthead at the top by the first form of the rule and the page refused."""
+    article = only_article(blocks(headline, "■记者 王某", BODY, BODY_2))
+    assert (article.title, article.paragraphs) == (headline, (BODY, BODY_2))

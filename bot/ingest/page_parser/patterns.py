@@ -169,11 +169,14 @@ MAX_NUMBERED_EAR_CHARS = 20
 MAX_NUMBERED_EAR_REST_CHARS = 6
 # A weather line runs longer than other ears: sky, temperature, wind.
 MAX_QUANTITY_EAR_CHARS = 30
-# The paper's own name over or under the page ("楚天都市报", "华西都市报"): a paper is called
-# something 报. A masthead's publisher line ("浙江日报报业集团主管主办", "…印务中心印刷") and the
-# paper's web address ("数字报 www.wccdaily.com.cn") stand there too.
+# The paper's own name over or under the page ("楚天都市报", "钱江晚报"): a place and the kind of
+# paper it is (日报, 晚报, 都市报, …), not any word ending in 报 ("…超额回报"). A masthead's
+# publisher line names a press ("浙江日报报业集团主管主办", "…印务中心印刷"; a book "…选编出版"
+# names none), and the paper's web address ("数字报 www.wccdaily.com.cn") stands there too.
 MASTHEAD_EAR = re.compile(
-    r"^[\u4e00-\u9fff]{2,8}报$|^[\u4e00-\u9fff]{2,16}(?:主管主办|主办|出版|印刷|承印)$|"
+    r"^[\u4e00-\u9fff]{2,6}(?:[日晚早晨商时周导快新画]|特区|都市|青年|法制|法治|经济|科技|农民|工人)报$|"
+    r"^[\u4e00-\u9fff]{2,12}(?:集团|报社|出版社|印务中心|印刷厂|印务公司)"
+    r"(?:主管主办|主管|主办|出版|印刷|承印)$|"
     r"^[^。，；！？,;!?]{0,12}(?:https?://|www\.)[\w./-]+$"
 )
 # Labels of boxes set inside or after a story: they head a box of the story, never an article.
