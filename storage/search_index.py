@@ -167,34 +167,81 @@ def _tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
     """A tsvector literal with explicit positions: title tokens weight A, then body tokens, each
     with the trigram lexemes of its runs (``pg_trigrams``) at their first bigram's position.
 
-    Body positions start one after the title's so a phrase never spans title and body.
+    Body positions start one after the title's so a phrase never spans title and body. Built in
+    one pass over the tokens (each position's label made once, a trigram found beside the bigram
+    it starts at, PG_MAX_POSITIONS_PER_LEXEME applied when joining): an ingest builds this for
+    every article, and the straightforward build took twice the CPU (docs/performance.md).
     """
     positions: dict[str, list[str]] = {}
+    get = positions.get
     for tokens, start, weight in ((title, 1, "A"), (body, len(title) + 2, "")):
-        for offset, token in enumerate(tokens, start=start):
-            slots = positions.setdefault(token, [])
-            if len(slots) < PG_MAX_POSITIONS_PER_LEXEME:
-                slots.append(f"{min(offset, PG_MAX_POSITION)}{weight}")
-        for index, trigram in pg_trigrams(tokens):
-            slots = positions.setdefault(trigram, [])
-            if len(slots) < PG_MAX_POSITIONS_PER_LEXEME:
-                slots.append(f"{min(start + index, PG_MAX_POSITION)}{weight}")
-    if _lexeme_bytes(positions) > PG_MAX_LEXEME_BYTES:  # bigrams only, and the mark
+        if not tokens:
+            continue
+        labels = _position_labels(start, len(tokens), weight)
+        first = tokens[0]
+        for second, label in zip(tokens[1:], labels, strict=False):
+            slots = get(first)
+            if slots is None:
+                positions[first] = [label]
+            else:
+                slots.append(label)
+            if len(first) == 2 and len(second) == 2 and first[1] == second[0]:  # pg_trigrams
+                trigram = PG_TRIGRAM_MARK + first + second[1]
+                slots = get(trigram)
+                if slots is None:
+                    positions[trigram] = [label]
+                else:
+                    slots.append(label)
+            first = second
+        slots = get(first)
+        if slots is None:
+            positions[first] = [labels[-1]]
+        else:
+            slots.append(labels[-1])
+    if (
+        _LEXEME_BYTES_PER_TOKEN * (len(title) + len(body)) > PG_MAX_LEXEME_BYTES
+        and _lexeme_bytes(positions) > PG_MAX_LEXEME_BYTES
+    ):  # bigrams only, and the mark
         positions = {
             token: slots for token, slots in positions.items() if token[:1] != PG_TRIGRAM_MARK
         }
         positions[PG_TRIGRAM_MARK] = []
-    return " ".join(
-        f"'{_pg_quote(token)}'" + (f":{','.join(slots)}" if slots else "")
+    lexemes = "".join(positions)
+    quote = "'" in lexemes or "\\" in lexemes  # never, from our tokenizer: checked once a row
+    cap = PG_MAX_POSITIONS_PER_LEXEME
+    return " ".join([
+        f"'{_pg_quote(token) if quote else token}'"
+        + (f":{','.join(slots if len(slots) <= cap else slots[:cap])}" if slots else "")
         for token, slots in positions.items()
-    )
+    ])
+
+
+# At most what one token adds to ``_lexeme_bytes``: a lexeme of itself and one trigram, each of
+# at most 13 bytes (the mark and three 4-byte characters; 14 aligned) with one position (2 + 2).
+# A row of fewer tokens than PG_MAX_LEXEME_BYTES / this cannot pass the limit.
+_LEXEME_BYTES_PER_TOKEN = 2 * (14 + 4)
+
+
+def _position_labels(start: int, count: int, weight: str) -> list[str]:
+    """The literal's position labels of ``count`` tokens from position ``start``: each capped
+    at PG_MAX_POSITION (past it every token sits there) and followed by ``weight``."""
+    stop = min(start + count, PG_MAX_POSITION + 1)
+    if weight:
+        labels = [f"{n}{weight}" for n in range(start, stop)]
+    else:
+        labels = list(map(str, range(start, stop)))
+    if len(labels) < count:
+        labels += [f"{PG_MAX_POSITION}{weight}"] * (count - len(labels))
+    return labels
 
 
 def _lexeme_bytes(lexemes: dict[str, list[str]]) -> int:
-    """What PostgreSQL counts against a tsvector's 1 MB for these lexemes and positions: each
-    lexeme's bytes (aligned to 2), and 2 bytes per position plus 2 for their count."""
+    """What PostgreSQL counts against a tsvector's 1 MB for these lexemes and positions (at
+    most PG_MAX_POSITIONS_PER_LEXEME each): each lexeme's bytes (aligned to 2), and 2 bytes per
+    position plus 2 for their count."""
+    cap = PG_MAX_POSITIONS_PER_LEXEME
     return sum(
-        (len(lexeme.encode()) + 1) // 2 * 2 + (2 + 2 * len(slots) if slots else 0)
+        (len(lexeme.encode()) + 1) // 2 * 2 + (2 + 2 * min(len(slots), cap) if slots else 0)
         for lexeme, slots in lexemes.items()
     )
 

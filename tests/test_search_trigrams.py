@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, text
 
-from bot.search.tokens import index_entries, term_matcher, text_index_entry
+from bot.search.tokens import gram_tokens, index_entries, term_matcher, text_index_entry
 from bot.text.normalization import normalize_for_matching, word_runs
 from storage import search_index
 from storage.database import Database, alembic_config
@@ -98,6 +98,28 @@ def test_a_row_too_long_for_trigrams_keeps_its_bigrams_and_the_mark() -> None:
     lexemes = [part.rsplit(":", 1)[0] if ":" in part else part for part in literal.split(" ")]
     assert "'#'" in lexemes and not [x for x in lexemes if x.startswith("'#") and x != "'#'"]
     assert search_index.positions_lost(entry.title_grams, entry.body_grams)
+
+
+def test_the_literal_keeps_the_first_positions_of_a_lexeme_and_caps_deep_ones() -> None:
+    """The one-pass build keeps what PostgreSQL can hold: a lexeme's first 255 positions (its
+    trigram's too), every token past position 16383 at 16383, the title's weight A."""
+    cap, deep = search_index.PG_MAX_POSITIONS_PER_LEXEME, search_index.PG_MAX_POSITION
+    title = gram_tokens("服务政府")
+    body = gram_tokens("服务政府。" * (cap + 20) + _filler(deep) + "落实服务政策。")
+    lexemes = dict(
+        part.split(":") for part in search_index._tsvector_literal(title, body).split(" ")
+    )
+    first = len(title) + 2
+    assert lexemes["'服务'"] == ",".join(["1A", *(str(first + 4 * n) for n in range(cap - 1))])
+    assert lexemes["'#服务政'"] == lexemes["'服务'"]
+    assert lexemes["'#务政府'"].split(",")[:2] == ["2A", str(first + 1)]
+    assert lexemes["'#务政策'"] == lexemes["'政策'"] == lexemes["'策'"] == str(deep)
+
+
+def test_the_literal_quotes_a_lexeme_only_where_it_must() -> None:
+    literal = search_index._tsvector_literal(["a'"], ["b\\", "bc", "cd", "d"])
+    assert literal == "'a''':1A 'b\\\\':3 'bc':4 '#bcd':4 'cd':5 'd':6"
+    assert search_index._tsvector_literal(["ab", "b"], []) == "'ab':1A 'b':2A"
 
 
 def _fixture_articles(fixtures_dir: Path) -> list[dict[str, object]]:
