@@ -48,6 +48,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -570,25 +571,28 @@ def failure_classes(
 ) -> Counter[str]:
     """Wrong headlines by class (ear, credit, parallel head, box label, other) and missed ones."""
     rng = random.Random(seed)
+    return count_failures(
+        (page, set_page(page, setting, rng)) for setting in settings.values() for page in pages
+    )
+
+
+def count_failures(texts: Iterable[tuple[CorpusPage, str]]) -> Counter[str]:
+    """Wrong headlines of the parses of these page texts by class, and missed headlines."""
     counts: Counter[str] = Counter()
-    for setting in settings.values():
-        for page in pages:
-            text = set_page(page, setting, rng)
-            expected = Counter(_headline_key(a.title) for a in page.articles if a.title)
-            try:
-                articles = parse_page(text, page.edition).articles
-            except PageParseError:
-                counts["page refused"] += 1
-                continue
-            parsed = Counter(
-                _headline_key(a.kicker or a.title)
-                for a in articles
-                if a.title and a.kind != "teaser"
-            )
-            paragraphs = [line for article in page.articles for line in article.paragraphs]
-            for title, count in (parsed - expected).items():
-                counts[_failure_class(title, paragraphs)] += count
-            counts["missed headline"] += sum((expected - parsed).values())
+    for page, text in texts:
+        expected = Counter(_headline_key(a.title) for a in page.articles if a.title)
+        try:
+            articles = parse_page(text, page.edition).articles
+        except PageParseError:
+            counts["page refused"] += 1
+            continue
+        parsed = Counter(
+            _headline_key(a.kicker or a.title) for a in articles if a.title and a.kind != "teaser"
+        )
+        paragraphs = [line for article in page.articles for line in article.paragraphs]
+        for title, count in (parsed - expected).items():
+            counts[_failure_class(title, paragraphs)] += count
+        counts["missed headline"] += sum((expected - parsed).values())
     return counts
 
 
