@@ -1,6 +1,7 @@
 """Cross-validate a section-trainer setting over the hand-labelled TRAINING items (issue 13).
 
     nice /tmp/venv/bin/python -m tests.quality.section_cv [trainer options] [--errors FILE]
+        [--folds 1,2] [--predictions FILE]
 
 The trainer's options (`python -m bot.text.section_training --help`: `--round4-weight 10`,
 `--thucnews-weight 1.5`, …) choose the candidate. Every labelled training item — the first
@@ -17,7 +18,11 @@ for every candidate); a later round's items are held out with the mistakes they 
 
 `--errors FILE` writes the out-of-fold mistakes as JSON lines (id, title, gold, predicted,
 set): where to look for more training items, or for labels that break the conventions.
-A run is FOLDS full fits (~5× `section_training`'s time).
+A run is FOLDS full fits (~5× `section_training`'s time). `--folds 1,2` fits and scores only
+those folds (the same items for every candidate, so two candidates compare paired on them; the
+figures are then over those folds' items), and `--predictions FILE` appends each fold's
+out-of-fold predictions (id, set, fold, gold, predicted) as soon as the fold is done, so runs
+of different folds add up.
 """
 
 from __future__ import annotations
@@ -82,11 +87,16 @@ def fold_of(sets: dict[str, list[SectionLabel]]) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
-    errors_path = None
-    if "--errors" in argv:
-        at = argv.index("--errors")
-        errors_path = Path(argv[at + 1])
-        argv = argv[:at] + argv[at + 2:]
+    options: dict[str, str] = {}
+    for option in ("--errors", "--folds", "--predictions"):
+        if option in argv:
+            at = argv.index(option)
+            options[option] = argv[at + 1]
+            argv = argv[:at] + argv[at + 2:]
+    errors_path = Path(options["--errors"]) if "--errors" in options else None
+    predictions_path = Path(options["--predictions"]) if "--predictions" in options else None
+    folds = ([int(number) - 1 for number in options["--folds"].split(",")]
+             if "--folds" in options else list(range(FOLDS)))
     args = parse_args(argv)
     jieba.setLogLevel(60)
     sets = labelled_sets(args.corpora)
@@ -95,7 +105,7 @@ def main(argv: list[str]) -> int:
         f"round{number}": getattr(args, f"round{number}_weight") for number in CUELESS_ROUNDS}
     scored = [(name, item) for name, items in sets.items() for item in items]
     predicted: dict[str, str] = {}
-    for k in range(FOLDS):
+    for k in folds:
         kept = {name: [item for item in items if fold[item.id] != k]
                 for name, items in sets.items()}
         model_json = train_linear(
@@ -109,13 +119,20 @@ def main(argv: list[str]) -> int:
             held_apart=[item for _, item in scored if fold[item.id] == k],
         )
         model = SectionModel.from_json(model_json)
-        for _, item in scored:
+        for name, item in scored:
             if fold[item.id] == k:
                 predicted[item.id] = classify_section(item.title, (item.lead,), model)
+                if predictions_path:
+                    with predictions_path.open("a", encoding="utf-8") as handle:
+                        handle.write(json.dumps(
+                            {"id": item.id, "set": name, "fold": k + 1, "gold": item.section,
+                             "predicted": predicted[item.id]}, ensure_ascii=False) + "\n")
         print(f"  fold {k + 1}/{FOLDS} done", file=sys.stderr, flush=True)
+    scored = [(name, item) for name, item in scored if fold[item.id] in folds]
     base = [item for name, item in scored if name in BASE_SETS]
     base_macro, _ = scores([item.section for item in base], [predicted[item.id] for item in base])
-    print(f"cv over the base sets ({len(base)} items, {FOLDS} folds): macro-F1 {base_macro:.3f}")
+    print(f"cv over the base sets ({len(base)} items, folds "
+          f"{','.join(str(k + 1) for k in folds)} of {FOLDS}): macro-F1 {base_macro:.3f}")
     gold = [item.section for _, item in scored]
     guesses = [predicted[item.id] for _, item in scored]
     macro, per_section = scores(gold, guesses)
