@@ -7,9 +7,9 @@ text, so both backends index exactly the same tokens and a query means the same 
   A term is a phrase of consecutive tokens. SQLite: FTS5 contentless table, ``ascii`` tokenizer (it
   only splits on the ASCII spaces we put between tokens). PostgreSQL: ``tsvector`` built from a
   literal with explicit positions (no text-search parser or locale in between) + GIN; there
-  each three characters of a run are also one lexeme (``PG_TRIGRAM_MARK``, ``pg_trigrams``),
-  so GIN decides a 3-character term alone and narrows a longer one to the rows with its
-  trigrams.
+  three characters of a run whose two bigrams are common are also one lexeme
+  (``PG_TRIGRAM_MARK``, ``pg_trigrams``, ``PG_TRIGRAM_BIGRAMS``), so GIN decides such a
+  3-character term alone and narrows a longer one to the rows with its trigrams.
 - ``chars``: the distinct characters of title and body, for single-character terms.
 - ``search_documents``: edition date and section per indexed article, for filters and recency,
   and two short columns for ranking only, tested row by row on the few hundred ranked matches:
@@ -41,6 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import TextClause, text
@@ -67,9 +68,10 @@ COUNT_LIMIT = DEFAULT_WINDOW
 # PostgreSQL tsvector limits: positions are 1..16383 and at most 255 are kept per lexeme.
 PG_MAX_POSITION = 16383
 PG_MAX_POSITIONS_PER_LEXEME = 255
-# PostgreSQL also indexes every three characters of a run as one lexeme (migration 0016): this
-# mark, then the three characters, at the position of their first bigram. A 3-character term is
-# then one lexeme GIN answers exactly, and a longer one a phrase of trigrams, whose GIN
+# PostgreSQL also indexes three characters of a run as one lexeme (migration 0016; since issue
+# 16's ingest rate, only those of two common bigrams, PG_TRIGRAM_BIGRAMS): this mark, then the
+# three characters, at the position of their first bigram. Such a 3-character term is then one
+# lexeme GIN answers exactly, and a longer one a phrase of trigrams, whose GIN
 # candidates are the few articles with all of its trigrams, not the many with all of its bigrams
 # in any order (拓展现, 在国产: 1,000-1,700 candidates at 1M, each tsvector read for 17-29 us to
 # confirm 24 matches). Tokens are letters and digits only, so the mark keeps a trigram from
@@ -82,6 +84,17 @@ PG_TRIGRAM_MARK = "#"
 # trigrams (``_pg_candidates``) and confirms the term on its ``long_text``, which it always has
 # (a text that long is far past PG_MAX_POSITION).
 PG_MAX_LEXEME_BYTES = 1_000_000
+# A trigram lexeme is written, and asked for, only where both its bigrams are in this frozen list
+# of common bigrams (10,089: those in at least 100 of 18,703 news articles, 0.53 %;
+# tests/bench/trigram_bigrams.py made it). A phrase is slow without trigrams only when its bigrams
+# are all common and the phrase is not (在国产, 拓展现: thousands of candidates in any order);
+# a phrase with a rarer bigram has no more candidates than that bigram has rows. The trigrams of
+# rarer bigrams were more than half of all GIN keys an ingest inserts, nearly all of them new
+# keys, and cost the ingest a third of its rate (issue 16, docs/performance.md). A search and
+# every write must use the same list: a changed list needs the stored trigrams rewritten. Rows
+# written with every trigram (migration 0016, or before this list) hold a superset and are
+# found the same.
+PG_TRIGRAM_BIGRAMS = Path(__file__).with_name("data") / "pg_trigram_bigrams.txt"
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,7 @@ def _tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
     """
     positions: dict[str, list[str]] = {}
     get = positions.get
+    common = pg_trigram_bigrams()
     for tokens, start, weight in ((title, 1, "A"), (body, len(title) + 2, "")):
         if not tokens:
             continue
@@ -185,7 +199,10 @@ def _tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
                 positions[first] = [label]
             else:
                 slots.append(label)
-            if len(first) == 2 and len(second) == 2 and first[1] == second[0]:  # pg_trigrams
+            if (
+                len(first) == 2 and len(second) == 2 and first[1] == second[0]
+                and first in common and second in common
+            ):  # pg_trigrams
                 trigram = PG_TRIGRAM_MARK + first + second[1]
                 slots = get(trigram)
                 if slots is None:
@@ -247,15 +264,24 @@ def _lexeme_bytes(lexemes: dict[str, list[str]]) -> int:
 
 
 def pg_trigrams(grams: Sequence[str]) -> list[tuple[int, str]]:
-    """(index, lexeme) of every three-character piece of a run in a gram sequence: a bigram
-    followed by the bigram continuing it (``ab``, ``bc``) is also the lexeme PG_TRIGRAM_MARK +
-    ``abc`` at the first one's position. Derived here from the grams the tokenizer hands over,
-    so both backends still receive the same tokens (SQLite's FTS5 needs none of this)."""
+    """(index, lexeme) of the three-character pieces of a run in a gram sequence: a bigram
+    followed by the bigram continuing it (``ab``, ``bc``), both common (PG_TRIGRAM_BIGRAMS), is
+    also the lexeme PG_TRIGRAM_MARK + ``abc`` at the first one's position. Derived here from the
+    grams the tokenizer hands over, so both backends still receive the same tokens (SQLite's
+    FTS5 needs none of this)."""
+    common = pg_trigram_bigrams()
     return [
         (index, PG_TRIGRAM_MARK + first + second[1])
         for index, (first, second) in enumerate(pairwise(grams))
         if len(first) == 2 and len(second) == 2 and first[1] == second[0]
+        and first in common and second in common
     ]
+
+
+@functools.cache
+def pg_trigram_bigrams() -> frozenset[str]:
+    """The bigrams whose trigrams PostgreSQL indexes (PG_TRIGRAM_BIGRAMS), read once."""
+    return frozenset(PG_TRIGRAM_BIGRAMS.read_text(encoding="utf-8").split())
 
 
 def positions_lost(title: Sequence[str], body: Sequence[str]) -> bool:
