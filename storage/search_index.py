@@ -519,9 +519,10 @@ def _fts_phrase(matcher: TermMatcher, column: str | None = None) -> str:
 
 def _pg_lexemes(matcher: TermMatcher) -> list[tuple[str, int, bool]]:
     """The lexemes that find ``matcher`` in a PostgreSQL ``grams`` tsvector, as (lexeme, offset
-    from the term's first token, prefix): each pair of consecutive bigrams of a run becomes its
-    trigram (``pg_trigrams``), a bigram inside such a pair is then implied by it, and every
-    other token stays itself. ``ab bc cd`` (abcd) is ``#abc`` at 0 and ``#bcd`` at 1."""
+    from the term's first token, prefix): each pair of consecutive common bigrams of a run
+    becomes its trigram (``pg_trigrams``: indexed exactly where these are asked for), a bigram
+    inside such a pair is then implied by it, and every other token stays itself. ``ab bc cd``
+    (abcd, all common) is ``#abc`` at 0 and ``#bcd`` at 1."""
     tokens = matcher.tokens
     if matcher.single_char:
         return [(tokens[0], 0, False)]
