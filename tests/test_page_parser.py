@@ -1943,6 +1943,22 @@ def test_teaser_box_pointing_to_lettered_pages_is_no_article() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "headline", ["英法德高擎银行税大旗奔赴 G20", "蒙特泽莫罗回应莫斯利：因为我们热爱 F1"]
+)
+@pytest.mark.parametrize("label", ["要闻", "国际观察"])
+def test_a_headline_ending_like_a_lettered_page_code_is_no_teaser(headline: str, label: str) -> None:
+    """Real titles (THUCNews) as a PDF tool sets them, with a space before the Latin: "… G20"
+    ends like a lettered page's code, but with no other pointer beside it the line is the
+    headline of the text under it, not a teaser over an untitled story (dbba68b's rule made it
+    one under a short label, at the top or after a story)."""
+    story = (label, headline, "■记者 王某", BODY, BODY_2)
+    for page in (blocks(*story), blocks("秋收时节农事忙", "■记者 李某", BODY_2, BODY, *story)):
+        last = parse_page(page, EDITION).articles[-1]
+        assert last.kind == "article" and headline in (last.title, last.subtitle)
+        assert last.paragraphs == (BODY, BODY_2)
+
+
 def test_voices_each_over_a_name_and_role_in_brackets_stay_in_the_forum() -> None:
     """A page of voices prints each as a title over the speaker's name and role in brackets
     ("李某（话剧导演）"): a series of one form, as "（法国）姓名" is; the bracket is no column tag

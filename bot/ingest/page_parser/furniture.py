@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.ingest.page_parser.model import Line, Trace
 from bot.ingest.page_parser.patterns import (
@@ -108,10 +109,23 @@ def _labels_teasers(lines: list[Line], index: int) -> bool:
     if len(text) > MAX_TEASER_LABEL_CHARS or index + 1 >= len(lines):
         return False
     following = lines[index + 1].text
-    pointed = TRAILING_PAGE_REFERENCE.search(following)
+    pointed = page_pointer(lines, index + 1)
     if pointed is None or pointed.start() == 0:
         return False
     return is_heading_like(following[: pointed.start()]) and is_heading_like(text)
+
+
+def page_pointer(lines: Sequence[Line], index: int) -> re.Match[str] | None:
+    """The page pointer a line ends on ("…（详见第8版）", "… >>8版", "… B2"), if any. A lettered
+    page's code after a space is also how a real headline may end ("…奔赴 G20", "…热爱 F1"), so
+    it points to a page only beside another line ending on a pointer: a 导读 box's teasers."""
+    pointed = TRAILING_PAGE_REFERENCE.search(lines[index].text)
+    if pointed is None or pointed.group("lettered") is None:
+        return pointed
+    beside = (near for near in (index - 1, index + 1) if 0 <= near < len(lines))
+    if any(TRAILING_PAGE_REFERENCE.search(lines[near].text) for near in beside):
+        return pointed
+    return None
 
 
 def _is_column_label(lines: list[Line], index: int) -> bool:

@@ -208,11 +208,13 @@ MAX_FOOT_LABEL_CHARS = 6
 TEASER_LABEL = re.compile(r"^(?:今日|本期|要闻)?导\s*读$")
 PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{1,3}\s*版[）)]?$|^▶")
 # A teaser's pointer at its end: "（详见第8版）", or an arrow to the page: "… >>8版", "… →第8版",
-# or the page's code of a lettered section set apart by a space: "… A5", "… B03".
+# or the page's code of a lettered section set apart by a space: "… A5", "… B03". A headline may
+# end like that code ("…奔赴 G20", "…热爱 F1"): furniture.page_pointer takes it (the group
+# ``lettered``) for a pointer only beside another pointer, as a 导读 box's teasers stand.
 TRAILING_PAGE_REFERENCE = re.compile(
     r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$|"
     r"\s*(?:>>|》》|＞＞|→|▶|►)\s*(?:详见|见)?第?\s*[0-9０-９]{1,3}\s*版$|"
-    r"[ \u3000\xa0]+[A-H][0-9０-９]{1,2}版?$"
+    r"(?P<lettered>[ \u3000\xa0]+[A-H][0-9０-９]{1,2}版?$)"
 )
 # A 导读 box's label in other words is short and stands over a teaser pointing to its page.
 MAX_TEASER_LABEL_CHARS = 6
