@@ -1947,7 +1947,9 @@ def test_teaser_box_pointing_to_lettered_pages_is_no_article() -> None:
     "headline", ["英法德高擎银行税大旗奔赴 G20", "蒙特泽莫罗回应莫斯利：因为我们热爱 F1"]
 )
 @pytest.mark.parametrize("label", ["要闻", "国际观察"])
-def test_a_headline_ending_like_a_lettered_page_code_is_no_teaser(headline: str, label: str) -> None:
+def test_a_headline_ending_like_a_lettered_page_code_is_no_teaser(
+    headline: str, label: str
+) -> None:
     """Real titles (THUCNews) as a PDF tool sets them, with a space before the Latin: "… G20"
     ends like a lettered page's code, but with no other pointer beside it the line is the
     headline of the text under it, not a teaser over an untitled story (dbba68b's rule made it
