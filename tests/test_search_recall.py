@@ -7,8 +7,10 @@ here; so does a literal that differs from the straightforward build it replaced.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.search.tokens import gram_tokens, term_matcher, text_index_entry
 from bot.text.normalization import normalize_for_matching, word_runs
@@ -24,6 +26,16 @@ _MIXED = (
 )
 
 
+# News prose, whose bigrams are mostly common ones: the terms PostgreSQL finds by trigram lexemes
+# (PG_TRIGRAM_BIGRAMS), beside the rarer ones it finds by bigrams.
+_NEWS = "\n".join(
+    "\n".join(article["paragraphs"])
+    for article in json.loads(
+        (Path(__file__).parent / "fixtures" / "xsrb-2023-07-31-01.expected.json").read_text("utf-8")
+    )["articles"][:2]
+)
+
+
 def _varied(chars: int, seed: int) -> str:
     """Text whose bigrams often repeat and trigrams hardly (a whole law as one article)."""
     rng = random.Random(seed)
@@ -36,11 +48,14 @@ def _articles() -> list[tuple[str, str]]:
     huge = _varied(130_000, seed=36)
     return [
         ("萧山GDP增长5.2%", _MIXED),
+        ("推进新型工业化", _NEWS),
         ("O'Reilly访谈", "他说：“a'b”不是x\\y，也不是C:\\path。5G与k8s并行。"),
         ("在國產化", "推进在国产化，实施了一批项目。国产在国，一了实施"),
         ("服务政府", "服务政府。" * (cap + 20) + _MIXED + "落实服务政策。ab" * (cap + 5)),
-        ("新闻联播文字版", _filler(deep) + _MIXED + "落实服务政策。" + _filler(400, offset=3)),
-        ("民法典全文", huge[:60_000] + _MIXED + "落实服务政策。" + huge[60_000:]),
+        ("新闻联播文字版",
+         _filler(deep) + _MIXED + _NEWS[:400] + "落实服务政策。" + _filler(400, offset=3)),
+        ("民法典全文",
+         huge[:60_000] + _MIXED + _NEWS[400:800] + "落实服务政策。" + huge[60_000:]),
         ("短讯", "落实服务政策。" + huge[500:520] + "5G基站"),
         ("仅标题a'b与x\\y", ""),
     ]
@@ -77,6 +92,7 @@ async def test_every_term_shape_is_found_exactly_where_the_substring_oracle_find
     terms: set[str] = set()
     for phrase_text in texts.values():
         terms |= _windows(phrase_text, rng, 40)
+    assert sum(bool(search_index.pg_trigrams(gram_tokens(term))) for term in terms) >= 40
     # Raw shapes as a reader types them: punctuation, quotes, backslashes, full-width, mixed case.
     terms |= {"O'Reilly", "a'b", "x\\y", "C:\\path", "５Ｇ", "K8S", "国产化", "國產", "2023年",
               "3000万", "h2o与co2", "'", "\\", "务政策", "服务政策", "务政府", "ab落实",
