@@ -23,6 +23,7 @@ from bot.ingest.page_parser.patterns import (
     FURNITURE_WORDS,
     JUMP_LINE,
     MASTHEAD_EAR,
+    MASTHEAD_STACK_LINE,
     MAX_EAR_REST_CHARS,
     MAX_NUMBERED_EAR_CHARS,
     MAX_NUMBERED_EAR_REST_CHARS,
@@ -173,8 +174,10 @@ def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
 
 def _mark_masthead(lines: list[Line], seeds: list[bool]) -> None:
     """A front page stacks its masthead over the stories: the paper's name, the date alone, the
-    weekday with the lunar date, the publisher, the pages today. Whatever their words, the short
-    unpunctuated lines above an ear among the page's first lines belong to that stack."""
+    weekday with the lunar date, the publisher, the pages today. The short unpunctuated lines
+    above an ear among the page's first lines belong to that stack when each holds what a
+    masthead prints (the paper's name, a date, the serial): a headline a PDF tool put before the
+    ear is no masthead."""
     top = [index for index in range(min(MASTHEAD_LINES, len(lines))) if seeds[index]]
     if not top:
         return
@@ -185,10 +188,11 @@ def _mark_masthead(lines: list[Line], seeds: list[bool]) -> None:
 
 
 def _may_stand_in_a_masthead(text: str) -> bool:
-    """Short, no sentence, no bracket, and no line that opens something of its own (an advert,
-    a 导读 box)."""
+    """Short, no sentence, no bracket, a masthead's words (MASTHEAD_STACK_LINE, MASTHEAD_EAR),
+    and no line that opens something of its own (an advert, a 导读 box)."""
     return (
         len(text) <= MAX_NUMBERED_EAR_CHARS
+        and bool(MASTHEAD_STACK_LINE.search(text) or MASTHEAD_EAR.match(text))
         and not SENTENCE_MARKS.search(text)
         and not BRACKET.search(text)
         and not ADVERT_LABEL.match(text)

@@ -179,6 +179,14 @@ MASTHEAD_EAR = re.compile(
     r"(?:主管主办|主管|主办|出版|印刷|承印)$|"
     r"^[^。，；！？,;!?]{0,12}(?:https?://|www\.)[\w./-]+$"
 )
+# What a masthead's other short lines hold, and a headline over the first ear hardly does: the
+# date, the weekday, the lunar date, the serial, the pages today ("2019年10月28日",
+# "星期一 农历九月初二", "总第9871期", "今日24版"). Real titles over a dated ear are no masthead
+# ("玉米拍卖你所不知道的事", "洛杉矶时报：应取消遗产税").
+MASTHEAD_STACK_LINE = re.compile(
+    r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日|星期[一二三四五六日天]|农历|"
+    r"第\s*\d+\s*期|\d+\s*版"
+)
 # Labels of boxes set inside or after a story: they head a box of the story, never an article.
 # A label may stand in lenticular brackets: "【相关新闻】".
 BOX_LABEL = re.compile(
