@@ -1945,13 +1945,15 @@ def test_teaser_box_pointing_to_lettered_pages_is_no_article() -> None:
 
 @pytest.mark.parametrize("ear", ["2023年7月31日 星期一", "责任编辑：王某"])
 @pytest.mark.parametrize(
-    "headline", ["玉米拍卖你所不知道的事", "洛杉矶时报：应取消遗产税", "前进步伐  势不可挡"]
+    "headline",
+    ["玉米拍卖你所不知道的事", "洛杉矶时报：应取消遗产税", "前进步伐  势不可挡",
+     "全国硕士研究生考生4月2日起可申请调剂"],
 )
 def test_a_headline_a_pdf_tool_put_over_the_ear_is_no_masthead(headline: str, ear: str) -> None:
     """Real titles (THUCNews, 人民日报) at the top of a page with the ear right under them: c3a44a0
     took every short unpunctuated line above an ear among the first lines for a masthead and
     dropped 959 of 2,000 sampled titles so; a masthead's lines hold its words (a date, the
-    weekday, the serial, the paper's name)."""
+    weekday, the serial, the paper's name) and hardly anything else."""
     article = only_article(blocks(headline, ear, "■记者 王某", BODY, BODY_2))
     assert (article.title, article.paragraphs) == (headline, (BODY, BODY_2))
 

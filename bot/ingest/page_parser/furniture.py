@@ -188,11 +188,14 @@ def _mark_masthead(lines: list[Line], seeds: list[bool]) -> None:
 
 
 def _may_stand_in_a_masthead(text: str) -> bool:
-    """Short, no sentence, no bracket, a masthead's words (MASTHEAD_STACK_LINE, MASTHEAD_EAR),
-    and no line that opens something of its own (an advert, a 导读 box)."""
+    """Short, no sentence, no bracket, made of a masthead's words (MASTHEAD_STACK_LINE with
+    hardly anything else, or MASTHEAD_EAR), and no line that opens something of its own (an
+    advert, a 导读 box). A title with a date in it says more ("…4月2日起可申请调剂")."""
+    rest = MASTHEAD_STACK_LINE.sub("", text)
+    stacked = rest != text and len(re.sub(r"\s+", "", rest)) <= MAX_NUMBERED_EAR_REST_CHARS
     return (
         len(text) <= MAX_NUMBERED_EAR_CHARS
-        and bool(MASTHEAD_STACK_LINE.search(text) or MASTHEAD_EAR.match(text))
+        and (stacked or bool(MASTHEAD_EAR.match(text)))
         and not SENTENCE_MARKS.search(text)
         and not BRACKET.search(text)
         and not ADVERT_LABEL.match(text)
