@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
             args.corpora, hand=kept["hand"] if weights["hand"] > 0 else [],
             hand_weight=args.hand_weight, linear_c=args.linear_c,
             title_weight=args.title_weight, thucnews_weight=args.thucnews_weight,
-            lead_words=args.lead_words, tol=args.tol,
+            lead_words=args.lead_words, tol=args.tol, min_weight=args.min_weight,
             rounds={number: (kept[f"round{number}"], weights[f"round{number}"])
                     for number in CUELESS_ROUNDS
                     if weights[f"round{number}"] > 0 and f"round{number}" in kept},
