@@ -39,8 +39,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -49,13 +47,15 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.quality.page_parser_eval import CORPUS, CorpusPage, Score, load_pages, score_page  # noqa: E402
+from tests.quality.page_parser_eval import CORPUS, CorpusPage, Score, load_pages  # noqa: E402
 from tests.quality.page_parser_layouts import (  # noqa: E402
     Setting,
     _lunar_day_of_october_2019,
     _row,
     count_failures,
     held_out_pages,
+    pages_per_edition,
+    score_texts,
     set_page,
     total,
 )
@@ -336,14 +336,6 @@ def page_setting(paper: Paper, page: CorpusPage, pages_today: int) -> Setting:
     )
 
 
-def pages_per_edition(pages: list[CorpusPage]) -> dict[date, int]:
-    """How many pages each day's edition has ("今日20版")."""
-    counts: dict[date, int] = defaultdict(int)
-    for page in pages:
-        counts[page.edition] = max(counts[page.edition], page.page)
-    return counts
-
-
 def page_texts(
     pages: list[CorpusPage], seed: int = EIGHTH_SEED
 ) -> list[tuple[str, CorpusPage, str]]:
@@ -359,12 +351,7 @@ def page_texts(
 
 def evaluate(pages: list[CorpusPage], seed: int = EIGHTH_SEED) -> tuple[dict[str, Score], float]:
     """Scores per paper on the odd-numbered pages, and the mean parse time per page in seconds."""
-    scores = {name: Score() for name in EIGHTH}
-    texts = page_texts(pages, seed)
-    started = time.perf_counter()
-    for name, page, text in texts:
-        score_page(page, text, scores[name])
-    return scores, (time.perf_counter() - started) / max(1, len(texts))
+    return score_texts(EIGHTH, page_texts(pages, seed))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,9 +47,10 @@ import random
 import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -523,17 +524,33 @@ def evaluate_settings(
 ) -> tuple[dict[str, Score], float]:
     """Scores per setting, and the mean parse time per page in seconds."""
     rng = random.Random(seed)
-    scores = {name: Score() for name in settings}
     texts = [
         (name, page, set_page(page, setting, rng))
         for name, setting in settings.items()
         for page in pages
     ]
+    return score_texts(settings, texts)
+
+
+def score_texts(
+    names: Iterable[str], texts: list[tuple[str, CorpusPage, str]]
+) -> tuple[dict[str, Score], float]:
+    """Scores per setting of these (setting, page, text) parses, and the mean parse time per
+    page in seconds: the one scoring loop of every group (here and the sealed groups' modules)."""
+    scores = {name: Score() for name in names}
     started = time.perf_counter()
     for name, page, text in texts:
         score_page(page, text, scores[name])
     elapsed = time.perf_counter() - started
     return scores, elapsed / max(1, len(texts))
+
+
+def pages_per_edition(pages: list[CorpusPage]) -> dict[date, int]:
+    """How many corpus pages each day's edition has ("今日20版")."""
+    counts: dict[date, int] = defaultdict(int)
+    for page in pages:
+        counts[page.edition] = max(counts[page.edition], page.page)
+    return counts
 
 
 def total(scores: dict[str, Score]) -> Score:
