@@ -233,6 +233,8 @@ def test_cross_source_eval_set_is_well_formed() -> None:
     ("round5", 120, ("eval", "fresh", "hand", "round3", "round4"), 5),
     ("blind", 322, ("eval", "fresh", "hand", "round3", "round4", "round5"), 6),
     ("round6", 114, ("eval", "fresh", "blind", "hand", "round3", "round4", "round5"), 6),
+    ("round8", 219,
+     ("eval", "fresh", "blind", "hand", "round3", "round4", "round5", "round6"), 6),
 ])
 def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
         drawn: str, count: int, apart_from: tuple[str, ...], sections_used: int) -> None:
@@ -248,12 +250,14 @@ def test_each_hand_labelled_set_is_kept_apart_from_the_sets_before_it(
         ROUND4_SET,
         ROUND5_SET,
         ROUND6_SET,
+        ROUND8_SET,
         normal_title,
         read_jsonl,
     )
 
     paths = {"eval": EVAL_SET, "hand": HAND_SET, "fresh": FRESH_SET, "round3": ROUND3_SET,
-             "round4": ROUND4_SET, "round5": ROUND5_SET, "blind": BLIND_SET, "round6": ROUND6_SET}
+             "round4": ROUND4_SET, "round5": ROUND5_SET, "blind": BLIND_SET, "round6": ROUND6_SET,
+             "round8": ROUND8_SET}
     items = read_jsonl(paths[drawn])
     assert len(items) == count
     assert len({item["id"] for item in items}) == count
@@ -281,6 +285,9 @@ def test_cv_holds_each_round6_item_out_with_the_mistake_it_was_drawn_near() -> N
     fold = fold_of(sets)
     base = fold_of({name: items for name, items in sets.items() if name != "round6"})
     assert all(fold[item_id] == f for item_id, f in base.items())
+    # Nor does adding round 8 move any item of the rounds before it (round 6 included).
+    before = fold_of({name: items for name, items in sets.items() if name != "round8"})
+    assert all(fold[item_id] == f for item_id, f in before.items())
     near = [row for row in read_jsonl(ROUND6_SET) if row["sample"].startswith("near:")]
     assert len(near) >= 100
     assert all(fold[row["id"]] == fold[row["sample"].removeprefix("near:")] for row in near)
@@ -380,6 +387,18 @@ def test_blind_held_out_set_is_what_its_draw_gives(corpora_dir: Path) -> None:
 
     assert [{key: item[key] for key in ("id", "title", "lead", "sample")}
             for item in blind_items()] == draw()
+
+
+def test_round8_training_items_are_what_their_draw_gives(corpora_dir: Path) -> None:
+    """The committed eighth round is its seeded draw, item for item (labels aside), and every
+    item's title carries no weak-label cue (the round is of cue-less headlines)."""
+    from bot.text.section_training import ROUND8_SET, cued_sections, read_jsonl
+    from tests.quality.section_training_round8 import draw
+
+    items = read_jsonl(ROUND8_SET)
+    assert [{key: item[key] for key in ("id", "title", "sample")} for item in items] == [
+        {key: item[key] for key in ("id", "title", "sample")} for item in draw()]
+    assert not [item["title"] for item in items if cued_sections(item["title"])]
 
 
 def test_trainer_leaves_every_evaluation_item_out_of_its_weak_labels() -> None:

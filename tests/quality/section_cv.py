@@ -67,7 +67,8 @@ def fold_of(sets: dict[str, list[SectionLabel]]) -> dict[str, int]:
     """Item id -> fold: one seeded shuffle of the BASE_SETS' ids (so their folds do not change
     when a round is added); a later round's item drawn near one of them (`sample` "near:<id>",
     round 6) shares its fold — held out with the mistake it was drawn for, or the CV would
-    score that mistake with its neighbour in training — and any other goes by its rank. Items
+    score that mistake with its neighbour in training — and any other goes by its rank in its
+    own set (so adding a round moves no item of the rounds before it). Items
     with the same normalised title share the fold of the first of them: a headline is never
     trained on while its twin is scored (the weak labels leave a fold's titles out too)."""
     title_of = {item.id: normal_title(item.title) for items in sets.values() for item in items}
@@ -78,11 +79,13 @@ def fold_of(sets: dict[str, list[SectionLabel]]) -> dict[str, int]:
             for rank, item_id in enumerate(ids)}
     near = {row["id"]: row.get("sample", "") for number, path in CUELESS_ROUNDS.items()
             if f"round{number}" not in BASE_SETS and path.is_file() for row in read_jsonl(path)}
-    later = sorted(item.id for items in sets.values() for item in items if item.id not in fold)
-    for rank, item_id in enumerate(later):
-        drawn_near = near.get(item_id, "").removeprefix("near:")
-        fold[item_id] = fold_by_title.setdefault(
-            title_of[item_id], fold.get(drawn_near, rank % FOLDS))
+    # Ranked within each later set, so that adding a round moves no earlier round's item.
+    for items in sets.values():
+        later = sorted(item.id for item in items if item.id not in fold)
+        for rank, item_id in enumerate(later):
+            drawn_near = near.get(item_id, "").removeprefix("near:")
+            fold[item_id] = fold_by_title.setdefault(
+                title_of[item_id], fold.get(drawn_near, rank % FOLDS))
     return fold
 
 
