@@ -430,3 +430,27 @@ def test_no_weak_label_comes_from_an_evaluation_headline(corpora_dir: Path) -> N
             *weak_rmrb_examples(corpora_dir, ids, titles)]
     assert len(weak) > 5000
     assert not {normal_title(item.title) for item in weak} & titles
+
+
+def test_cv_score_compares_prediction_files_fold_by_fold_and_paired(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """section_cv --score: pooled over the folds every file has, paired item by item; items
+    outside the base sets (a later round) are not counted."""
+    from tests.quality.section_cv import main
+
+    def write(name: str, rows: list[tuple[str, str, int, str, str]]) -> Path:
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(
+            {"id": i, "set": s, "fold": k, "gold": g, "predicted": p}, ensure_ascii=False) + "\n"
+            for i, s, k, g, p in rows), encoding="utf-8")
+        return path
+
+    a = write("a.jsonl", [("1", "hand", 1, "时政", "经济"), ("2", "hand", 1, "经济", "经济"),
+                          ("3", "hand", 2, "时政", "时政"), ("4", "round8", 1, "社会", "社会")])
+    b = write("b.jsonl", [("1", "hand", 1, "时政", "时政"), ("2", "hand", 1, "经济", "时政"),
+                          ("4", "round8", 1, "社会", "科教")])
+    assert main(["--score", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "folds 1 (in every file)" in out
+    assert "a.jsonl: 1: 0.111 (1/2); 2: 0.167 (1/1)" in out
+    assert "paired over 2: right only with b.jsonl 1, only with a.jsonl 1" in out

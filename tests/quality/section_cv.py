@@ -23,6 +23,13 @@ those folds (the same items for every candidate, so two candidates compare paire
 figures are then over those folds' items), and `--predictions FILE` appends each fold's
 out-of-fold predictions (id, set, fold, gold, predicted) as soon as the fold is done, so runs
 of different folds add up.
+
+    /tmp/venv/bin/python -m tests.quality.section_cv --score A.jsonl B.jsonl [...]
+
+scores such prediction files (no fit): per candidate, each fold's macro-F1 and items right over
+the BASE_SETS items, and the folds every file has pooled (macro-F1, per section); then each
+candidate against the first, paired over those items (right only with the one, only with the
+other).
 """
 
 from __future__ import annotations
@@ -89,7 +96,46 @@ def fold_of(sets: dict[str, list[SectionLabel]]) -> dict[str, int]:
     return fold
 
 
+def read_predictions(path: Path) -> dict[str, dict]:
+    """A `--predictions` file by item id (a fold scored twice: the last run counts)."""
+    return {row["id"]: row for row in read_jsonl(path)}
+
+
+def score_predictions(paths: list[Path]) -> None:
+    """Print the per-fold, pooled and paired figures of `--predictions` files (base items)."""
+    runs = {path.name: {item_id: row for item_id, row in read_predictions(path).items()
+                        if row["set"] in BASE_SETS} for path in paths}
+    common = sorted(set.intersection(*({row["fold"] for row in rows.values()}
+                                       for rows in runs.values())))
+    print(f"base items of folds {','.join(map(str, common))} (in every file):")
+    for name, rows in runs.items():
+        per_fold = []
+        for k in sorted({row["fold"] for row in rows.values()}):
+            part = [row for row in rows.values() if row["fold"] == k]
+            macro, _ = scores([r["gold"] for r in part], [r["predicted"] for r in part])
+            right = sum(r["gold"] == r["predicted"] for r in part)
+            per_fold.append(f"{k}: {macro:.3f} ({right}/{len(part)})")
+        pooled = [row for row in rows.values() if row["fold"] in common]
+        macro, per_section = scores([r["gold"] for r in pooled], [r["predicted"] for r in pooled])
+        right = sum(r["gold"] == r["predicted"] for r in pooled)
+        print(f"  {name}: " + "; ".join(per_fold))
+        print(f"    pooled {macro:.3f} ({right}/{len(pooled)}) "
+              + " ".join(f"{section} {f:.3f}" for section, f in per_section.items()))
+    first, *others = runs
+    for name in others:
+        ids = [i for i, row in runs[first].items() if row["fold"] in common and i in runs[name]]
+        only_first = sum(runs[first][i]["predicted"] == runs[first][i]["gold"]
+                         != runs[name][i]["predicted"] for i in ids)
+        only_other = sum(runs[name][i]["predicted"] == runs[name][i]["gold"]
+                         != runs[first][i]["predicted"] for i in ids)
+        print(f"  paired over {len(ids)}: right only with {name} {only_other}, "
+              f"only with {first} {only_first}")
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--score"]:
+        score_predictions([Path(name) for name in argv[1:]])
+        return 0
     options: dict[str, str] = {}
     for option in ("--errors", "--folds", "--predictions"):
         if option in argv:
