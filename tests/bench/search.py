@@ -539,7 +539,7 @@ class _Worker:
         if word != "ready" or not Path(loaded).resolve().is_relative_to(self.tree):
             raise RuntimeError(f"ingest worker for {self.tree} failed to start: {loaded!r}")
 
-    def ingest(self, url: str, schema: str | None, path: Path) -> dict[str, float]:
+    def ingest(self, url: str, schema: str | None, path: Path) -> dict[str, float | None]:
         assert self.process.stdin is not None and self.process.stdout is not None
         request = {"url": url, "schema": schema, "path": str(path)}
         self.process.stdin.write(json.dumps(request) + "\n")
@@ -568,8 +568,9 @@ async def ingest_old_new(
     file, or a new PostgreSQL schema dropped after) migrated by the tree's own code (not timed).
     Each tree runs in its own warm child process (``ingest_worker.py``), so neither pays for
     loading jieba or the section model in a timed round. Prints a Markdown table: median and
-    best KB/s and articles/s per side, new/old of both, and the ingest process's CPU time (the
-    rest of the wall time is mostly the database server's)."""
+    best KB/s and articles/s per side, new/old of both, the ingest process's CPU time and, on
+    PostgreSQL, its server backends' (the rest of the wall time is waiting: for a core on a busy
+    machine, or for the disk)."""
     from tests.conftest import POSTGRES_AVAILABLE, scratch_database
 
     if "postgresql" in backends and not POSTGRES_AVAILABLE:
@@ -582,6 +583,7 @@ async def ingest_old_new(
     order = [("old", "new", "new", "old")[n % 4] for n in range(2 * rounds)]
     times: dict[tuple[str, str], list[float]] = {}
     cpu: dict[tuple[str, str], list[float]] = {}
+    server: dict[tuple[str, str], list[float]] = {}
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
@@ -604,10 +606,14 @@ async def ingest_old_new(
                         answer = workers[side].ingest(url, db.schema, path)
                     times.setdefault((backend, side), []).append(answer["seconds"])
                     cpu.setdefault((backend, side), []).append(answer["cpu_seconds"])
+                    server_cpu = answer.get("server_cpu_seconds")
+                    if server_cpu is not None:
+                        server.setdefault((backend, side), []).append(server_cpu)
                     print(
                         f"{backend} {side}: {answer['seconds']:.2f} s (ingest process CPU "
-                        f"{answer['cpu_seconds']:.2f} s), "
-                        f"{answer['articles_new']:.0f} new articles",
+                        f"{answer['cpu_seconds']:.2f} s"
+                        + ("" if server_cpu is None else f", server backends {server_cpu:.2f} s")
+                        + f"), {answer['articles_new']:.0f} new articles",
                         file=sys.stderr,
                     )
         finally:
@@ -622,9 +628,10 @@ async def ingest_old_new(
     )
     print(
         "| backend | old KB/s median (best) | new KB/s median (best) | old / new articles/s, "
-        "median | new / old, median (best) | ingest process CPU s old / new, median |"
+        "median | new / old, median (best) | ingest process CPU s old / new, median "
+        "| server backends' CPU s old / new, median |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for backend in backends:
         old, new = times[(backend, "old")], times[(backend, "new")]
         old_med, new_med = statistics.median(old), statistics.median(new)
@@ -634,7 +641,13 @@ async def ingest_old_new(
             f"| {len(sample) / old_med:.0f} / {len(sample) / new_med:.0f} "
             f"| {old_med / new_med:.2f}x ({min(old) / min(new):.2f}x) "
             f"| {statistics.median(cpu[(backend, 'old')]):.2f} / "
-            f"{statistics.median(cpu[(backend, 'new')]):.2f} |"
+            f"{statistics.median(cpu[(backend, 'new')]):.2f} | "
+            + (
+                f"{statistics.median(server[(backend, 'old')]):.2f} / "
+                f"{statistics.median(server[(backend, 'new')]):.2f} |"
+                if (backend, "old") in server and (backend, "new") in server
+                else "- |"
+            )
         )
     for backend in backends:
         for side in ("old", "new"):
