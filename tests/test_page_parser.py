@@ -2024,3 +2024,27 @@ def test_a_headline_ending_like_a_paper_name_or_a_publisher_at_the_top_is_no_mas
     masthead at the top by the first form of the rule and the page refused."""
     article = only_article(blocks(headline, "■记者 王某", BODY, BODY_2))
     assert (article.title, article.paragraphs) == (headline, (BODY, BODY_2))
+
+
+@pytest.mark.parametrize("address", ["www.binhai-expo.com", "https://www.binhai-expo.com/sign"])
+@pytest.mark.parametrize("at_foot", [False, True])
+def test_a_web_address_alone_is_text_of_the_story_it_stands_in(
+    address: str, at_foot: bool
+) -> None:
+    """A notice or an advert may end on a web address alone ("观展报名：" / "www.…"), and the
+    archive keeps it as the text's line: it is no English box line, no masthead and no heading
+    (review of round eight: such a line at the page foot was dropped)."""
+    tail = ("观展报名：", address) if at_foot else ("观展报名：", address, BODY)
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY_2, *tail))
+    assert article.title == "秋收时节农事忙"
+    assert article.paragraphs == (BODY_2, *tail)
+
+
+def test_a_body_line_ending_in_a_lettered_code_runs_on_into_the_next() -> None:
+    """A column break after " G20" (a lettered code, as a teaser's page "… B2" ends) cuts a
+    sentence, not a teaser: with no pointer beside it the line runs on (review of round eight:
+    it was never joined)."""
+    first = "国家主席出席在日本大阪举行的二十国集团领导人第十四次峰会，即 G20"
+    rest = "大阪峰会，并发表重要讲话。"
+    article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, first, rest, BODY_2))
+    assert article.paragraphs == (BODY, first + rest, BODY_2)

@@ -96,6 +96,7 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
         if TEASER_LABEL.match(line.text) or _labels_teasers(lines, index):
             line.is_teaser_label = True
         line.is_jump = bool(JUMP_LINE.match(line.text))
+        line.ends_on_pointer = page_pointer(lines, index) is not None
         line.after_rule, after_rule = after_rule and bool(kept), False
         kept.append(line)
     return kept

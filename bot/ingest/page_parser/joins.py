@@ -42,7 +42,6 @@ from bot.ingest.page_parser.patterns import (
     SPACED_PHRASES,
     SUBTITLE_DASHES,
     TIME_OPENING,
-    TRAILING_PAGE_REFERENCE,
     WORD_WINDOW_CHARS,
 )
 from bot.ingest.page_parser.shapes import (
@@ -136,6 +135,7 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
                 previous.sources + line.sources,
                 previous.indented,
                 previous.gap_before,
+                ends_on_pointer=line.ends_on_pointer,
             )
             trace.update(dict.fromkeys(line.sources, "continuation"))
             continue
@@ -148,6 +148,7 @@ def join_column_breaks(lines: list[Line], trace: Trace) -> list[Line]:
                 line.is_teaser_label,
                 line.is_jump,
                 after_rule=line.after_rule,
+                ends_on_pointer=line.ends_on_pointer,
             )
         )
     return _drop_jump_lines(joined, trace)
@@ -267,7 +268,7 @@ def _cannot_continue(previous: Line, block: Line) -> bool:
         return True
     if is_standalone_credit(before):  # "人民视觉" | "地点：…": a credit is a whole block
         return True
-    if TRAILING_PAGE_REFERENCE.search(before):  # a teaser ends on its pointer ("… B2")
+    if previous.ends_on_pointer:  # a teaser ends on its pointer ("… >>8版", "… B2" in a box)
         return True
     if is_tagged_title(after) or _opens_with_a_time(before, after):
         return True

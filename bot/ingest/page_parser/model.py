@@ -107,6 +107,9 @@ class Line:
     before_jump: bool = False
     # A cut rule ("★", "————") stood between this line and the one before: a story ended there.
     after_rule: bool = False
+    # The line ends on a page pointer as a teaser does ("… >>8版"; "… B2" only beside another
+    # pointer: furniture.page_pointer), so no column break runs it on into the next.
+    ends_on_pointer: bool = False
 
 
 # Labels given to input lines while the page is read, by input line number.

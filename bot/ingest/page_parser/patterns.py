@@ -48,6 +48,9 @@ SPACED_PHRASES = re.compile(r"[\u4e00-\u9fff][ \u3000]+[\u4e00-\u9fff]")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 LATIN_ONLY = re.compile(r"^[\x20-\x7e\u00a0\u2018\u2019\u201c\u201d]+$")
+# A web address alone ("www.internetplus-expo.com", "https://…/toScanReg") is text of the story or
+# notice it ends, not an English line of a box.
+WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$")
 # "距开幕 10 天" names no event: the caption over its box does ("…进口博览会").
 # "离开幕还有 200 天", "还有 500 天" under the event's name count down too.
 # The count may be set after a colon or as an ordinal: "倒计时：10天", "倒数第 100 天".
@@ -70,8 +73,7 @@ PAGE_EAR = re.compile(
     r"(?:本版|本期)?(?:主编|美术编辑|图片编辑|值班编辑|执行编辑|视觉设计)\s*[：:]|"
     r"第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版\s*[：:]|"
     r"国内统一连续出版物号|国内统一刊号|邮发代号|CN\s?\d{2}-\d{4}|第\s*\d+\s*期|"
-    r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$|"
-    r"https?://|www\.)"
+    r"农历\S{2,8}$|(?:\d{4}年)?\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]$|星期[一二三四五六日天]$)"
     # A dated ear in any arrangement: "2019年10月28日 星期一 第16版", "4 2019年10月25日 星期五",
     # "人民日报 2019年10月25日 星期五 第4版", "2019.10.25 星期五", "10月25日 星期五 第4版": a short
     # line holding a date and its weekday.
@@ -172,12 +174,14 @@ MAX_QUANTITY_EAR_CHARS = 30
 # The paper's own name over or under the page ("楚天都市报", "钱江晚报"): a place and the kind of
 # paper it is (日报, 晚报, 都市报, …), not any word ending in 报 ("…超额回报"). A masthead's
 # publisher line names a press ("浙江日报报业集团主管主办", "…印务中心印刷"; a book "…选编出版"
-# names none), and the paper's web address ("数字报 www.wccdaily.com.cn") stands there too.
+# names none), and the paper's web address ("数字报 www.wccdaily.com.cn") stands there too, named
+# as the paper's own edition: a web address alone is also how a notice or an advert ends
+# ("www.internetplus-expo.com"), and the archive keeps it as that article's last line.
 MASTHEAD_EAR = re.compile(
     r"^[\u4e00-\u9fff]{2,6}(?:[日晚早晨商时周导快新画]|特区|都市|青年|法制|法治|经济|科技|农民|工人)报$|"
     r"^[\u4e00-\u9fff]{2,12}(?:集团|报社|出版社|印务中心|印刷厂|印务公司)"
     r"(?:主管主办|主管|主办|出版|印刷|承印)$|"
-    r"^[^。，；！？,;!?]{0,12}(?:https?://|www\.)[\w./-]+$"
+    r"^(?:数字报|电子报|电子版|手机报|网络版)[ \u3000\xa0：:]*(?:https?://)?www\.[\w.-]+/?$"
 )
 # What a masthead's other short lines hold, and a headline over the first ear hardly does: the
 # date, the weekday, the lunar date, the serial, the pages today ("2019年10月28日",

@@ -37,17 +37,21 @@ from bot.ingest.page_parser.patterns import (
     SHAPED_CREDIT,
     STANDALONE_CREDIT,
     TIME_OPENING,
+    WEB_ADDRESS,
 )
 
 
 def is_latin_line(text: str) -> bool:
-    return bool(LATIN_ONLY.match(text)) and not CJK.search(text)
+    """An English line of a box ("Hangzhou 2022"); a web address alone is no box's line."""
+    return bool(LATIN_ONLY.match(text)) and not CJK.search(text) and not WEB_ADDRESS.match(text)
 
 
 def ends_sentence(text: str) -> bool:
     """Whether a block ends where a paragraph may end (not in the middle of a sentence)."""
     last = text[-1]
     if last in SENTENCE_FINAL or CREDIT_LINE.search(text) or SERVICE_LINE.match(text):
+        return True
+    if WEB_ADDRESS.match(text):  # a web address alone is a whole line; no sentence runs on
         return True
     if last in CLOSERS:
         return len(text) > 1 and (text[-2] in SENTENCE_FINAL or text[-2] in CLOSERS)
@@ -85,7 +89,7 @@ def matching_opener(text: str) -> int:
 def is_heading_like(text: str) -> bool:
     """Short, unpunctuated, no finished sentence inside: how headlines and subheads look.
     Nothing (what follows the page's last line) is no heading."""
-    if not text:
+    if not text or WEB_ADDRESS.match(text):  # a web address is text: "www.…" heads nothing
         return False
     core, limit = _heading_core(text)
     if len(text) > limit or CAPTION_START.match(text):
