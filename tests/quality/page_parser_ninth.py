@@ -34,8 +34,12 @@ Each setting is one kind of paper other groups do not print, with furniture in i
 
 Ear furniture is resolved per page (a page keeps its editor and section, a day its serial, lunar
 date and market figures), then the page is set by page_parser_layouts.set_page; nothing else
-changes. Odd-numbered pages (held_out_pages), seed NINTH_SEED; never in `--classes`, and its
-per-line errors are not to be looked at (only the totals).
+changes. Odd-numbered pages (held_out_pages), seed NINTH_SEED. Until round nine it was sealed:
+never in `--classes`, its per-line errors not looked at (only the totals). **It was released
+for tuning in round nine (2026-12-07)**: its wrong and missed headlines were listed and the
+round's rules were written from them (docs/quality.md, "Ninth round"), so every figure after
+score 2 below is a tuned-on figure, not a blind one; a new sealed group (TENTH, written by
+another engineer) takes its place.
 
 Figures (headline precision / recall / paragraphs exact, %, all four settings, 244 pages each;
 `PYTHONPATH=$PWD /tmp/venv/bin/python tests/quality/page_parser_ninth.py`):
@@ -71,6 +75,7 @@ from tests.quality.page_parser_layouts import (  # noqa: E402
     _chinese_number,
     _lunar_day_of_october_2019,
     _row,
+    count_failures,
     held_out_pages,
     pages_per_edition,
     score_texts,
@@ -480,6 +485,11 @@ def evaluate(pages: list[CorpusPage], seed: int = NINTH_SEED) -> tuple[dict[str,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=0, help="use only the first N pages")
+    parser.add_argument(
+        "--classes",
+        action="store_true",
+        help="count wrong headlines per class (a tuning group since round nine)",
+    )
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}: nothing to measure", file=sys.stderr)
@@ -495,6 +505,11 @@ def main(argv: list[str] | None = None) -> int:
         print(_row(f"ninth sealed: {name}", score))
     print(_row("**ninth sealed: all**", total(scores)))
     print(f"\nmean parse time per page: {1000 * per_page:.1f} ms")
+    if args.classes:
+        counts = count_failures((page, text) for _, page, text in page_texts(pages))
+        print("\nninth (tuned on since round nine):")
+        for name, count in sorted(counts.items()):
+            print(f"- {name}: {count}")
     return 0
 
 

@@ -13,15 +13,20 @@ from bot.ingest.page_parser.patterns import (
     COLUMN_LABEL,
     COMMAS,
     COUNTDOWN,
+    COUNTDOWN_CAPTION,
     COUNTDOWN_WORDS,
     DATE_IN_FIGURES,
+    DAYS_ALONE,
+    DOCUMENT_TITLE,
     EAR_REST_PUNCTUATION,
     EAR_ZONE_LINES,
     EDITOR_CREDIT,
+    EVENT_DAY_ALONE,
     FURNITURE_NUMBER,
     FURNITURE_QUANTITY,
     FURNITURE_WORDS,
     JUMP_LINE,
+    LEADING_PAGE_REFERENCE,
     MASTHEAD_EAR,
     MASTHEAD_STACK_LINE,
     MAX_EAR_REST_CHARS,
@@ -30,17 +35,27 @@ from bot.ingest.page_parser.patterns import (
     MAX_QUANTITY_EAR_CHARS,
     MAX_QUANTITY_EAR_REST_CHARS,
     MAX_TEASER_LABEL_CHARS,
+    PAGE_CODE_ALONE,
     PAGE_EAR,
     PAPER_NAME_EAR,
+    PIECE_LABEL,
     QUANTITY_EAR_KIND,
+    QUOTE_LINE,
     RULE_LINE,
     SECTION_EAR,
+    SECTION_NAME,
     SENTENCE_MARKS,
     STAFF_EAR,
+    STAFF_LIST,
     TEASER_LABEL,
     TRAILING_PAGE_REFERENCE,
 )
-from bot.ingest.page_parser.shapes import is_heading_like, is_latin_line
+from bot.ingest.page_parser.shapes import (
+    is_byline_or_dateline,
+    is_heading_like,
+    is_latin_line,
+    is_standalone_credit,
+)
 
 # A caption over a countdown box ("杭州第19届亚运会") is this short.
 MAX_BOX_CAPTION_CHARS = 20
@@ -59,7 +74,11 @@ MIN_EVENT_NAME_CHARS = 2
 
 
 def is_furniture_seed(text: str) -> bool:
-    return is_latin_line(text) or is_countdown(text) or bool(PAGE_EAR.match(text))
+    """Furniture wherever it stands: a box's English or countdown line, a page ear, the page's
+    staff listed on a line, a market box's quote."""
+    if is_latin_line(text) or is_countdown(text) or PAGE_EAR.match(text):
+        return True
+    return bool(STAFF_LIST.match(text) or QUOTE_LINE.match(text))
 
 
 def is_countdown(text: str) -> bool:
@@ -80,7 +99,9 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
     Chinese caption ("杭州第19届亚运会"): that caption goes with the box.
     """
     seeds = [is_furniture_seed(line.text) for line in lines]
+    _mark_split_countdowns(lines, seeds)
     _mark_zone_ears(lines, seeds)
+    _mark_section_names(lines, seeds)
     drop = list(seeds)
     for index, line in enumerate(lines):
         if not seeds[index] and index + 1 < len(lines) and seeds[index + 1]:
@@ -102,6 +123,18 @@ def drop_furniture(lines: list[Line], trace: Trace) -> list[Line]:
     return kept
 
 
+def _mark_split_countdowns(lines: list[Line], seeds: list[bool]) -> None:
+    """A countdown box may set its count under its caption ("杭州亚运会倒计时" over "1075天"):
+    a number of days alone under a line ending on 倒计时 is the box, caption and count; so is
+    an event's day in figures ("第2天") under a short caption, the box counting up."""
+    for index in range(1, len(lines)):
+        text, caption = lines[index].text, lines[index - 1].text
+        counted = DAYS_ALONE.match(text) and COUNTDOWN_CAPTION.match(caption)
+        counted_up = EVENT_DAY_ALONE.match(text) and _is_box_caption_text(caption)
+        if counted or counted_up:
+            seeds[index - 1] = seeds[index] = True
+
+
 def _labels_teasers(lines: list[Line], index: int) -> bool:
     """A short heading right over a teaser that points to its page ("本期看点" over "金秋时节
     农事忙 >>8版"): the label of a 导读 box, whatever its words. A teaser is a heading once its
@@ -110,11 +143,8 @@ def _labels_teasers(lines: list[Line], index: int) -> bool:
     text = lines[index].text
     if len(text) > MAX_TEASER_LABEL_CHARS or index + 1 >= len(lines):
         return False
-    following = lines[index + 1].text
-    pointed = page_pointer(lines, index + 1)
-    if pointed is None or pointed.start() == 0:
-        return False
-    return is_heading_like(following[: pointed.start()]) and is_heading_like(text)
+    teaser = teaser_title(lines, index + 1)
+    return bool(teaser) and is_heading_like(teaser) and is_heading_like(text)
 
 
 def page_pointer(lines: Sequence[Line], index: int) -> re.Match[str] | None:
@@ -127,6 +157,20 @@ def page_pointer(lines: Sequence[Line], index: int) -> re.Match[str] | None:
     beside = (near for near in (index - 1, index + 1) if 0 <= near < len(lines))
     if any(TRAILING_PAGE_REFERENCE.search(lines[near].text) for near in beside):
         return pointed
+    return None
+
+
+def teaser_title(lines: Sequence[Line], index: int) -> str | None:
+    """A teaser's words without the page pointer it carries at its end ("… >>8版", "… ③") or,
+    in a box of such lines, at its head ("A2 …", "5版 …"); None when the line points nowhere."""
+    text = lines[index].text
+    trailing = page_pointer(lines, index)
+    if trailing is not None:
+        return text[: trailing.start()]
+    leading = LEADING_PAGE_REFERENCE.match(text)
+    beside = (near for near in (index - 1, index + 1) if 0 <= near < len(lines))
+    if leading and any(LEADING_PAGE_REFERENCE.match(lines[near].text) for near in beside):
+        return text[leading.end() :]
     return None
 
 
@@ -171,6 +215,46 @@ def _mark_zone_ears(lines: list[Line], seeds: list[bool]) -> None:
             if is_zone_ear(lines[index].text) or lines[index].text in repeated:
                 seeds[index] = True
             previous = index
+
+
+def _mark_section_names(lines: list[Line], seeds: list[bool]) -> None:
+    """An ear's section may stand on a line of its own beside the ear's number or date: a
+    section's name right above such an ear inside the page ("综合新闻" over "2019年10月1日
+    星期二 02"), where nothing it could head follows; or right under a page's
+    number alone at the top ("A3" over "宏观"), the rest of that ear. An advertisement, a notice
+    or a picture report's label is a piece of the page there, and a picture's credit
+    ("视觉中国") a story's line, not a section."""
+    for index in range(1, len(lines)):
+        text = lines[index].text
+        if seeds[index] or not SECTION_NAME.match(text) or _heads_a_piece(text):
+            continue
+        after = _above_an_ear_inside_the_page(lines, seeds, index)
+        if index == 1 and seeds[0] and PAGE_CODE_ALONE.match(lines[0].text):
+            after = 2
+        # A headline is what follows a section's ear; under a short title its byline or its
+        # text does ("中宣部" over the ear, then "■记者 …": a title the PDF tool set apart).
+        if after is not None and after < len(lines):
+            following = lines[after].text
+            seeds[index] = is_heading_like(following) and not is_byline_or_dateline(following)
+
+
+def _above_an_ear_inside_the_page(lines: list[Line], seeds: list[bool], index: int) -> int | None:
+    """Where the page goes on after the page number or dated ear right under this line, if one
+    is there and a story follows it: at the page's foot a short line over the ears is a box's
+    label instead (labeller's foot rule)."""
+    after = index + 1
+    if after >= len(lines) or not seeds[after] or not is_zone_ear(lines[after].text):
+        return None
+    while after < len(lines) and seeds[after]:
+        after += 1
+    return after if after < len(lines) else None
+
+
+def _heads_a_piece(text: str) -> bool:
+    """An advertisement's, a notice's or a picture report's label, or a picture's credit."""
+    if ADVERT_LABEL.match(text) or PIECE_LABEL.match(text) or DOCUMENT_TITLE.search(text):
+        return True
+    return is_standalone_credit(text)
 
 
 def _mark_masthead(lines: list[Line], seeds: list[bool]) -> None:
@@ -270,9 +354,11 @@ def _is_box_caption(line: Line, box: Line) -> bool:
     advertisement ("广告") is nobody's caption."""
     names_its_event = len(COUNTDOWN_WORDS.sub("", box.text)) >= MIN_EVENT_NAME_CHARS
     box_follows = is_latin_line(box.text) or (is_countdown(box.text) and not names_its_event)
-    return (
-        box_follows
-        and is_heading_like(line.text)
-        and len(line.text) <= MAX_BOX_CAPTION_CHARS
-        and not ADVERT_LABEL.match(line.text)
-    )
+    box_follows = box_follows or bool(QUOTE_LINE.match(box.text))
+    return box_follows and _is_box_caption_text(line.text)
+
+
+def _is_box_caption_text(text: str) -> bool:
+    """Short and heading-like, and no advertisement's label ("广告" is nobody's caption)."""
+    short = len(text) <= MAX_BOX_CAPTION_CHARS
+    return short and is_heading_like(text) and not ADVERT_LABEL.match(text)

@@ -13,7 +13,7 @@ import re
 
 from bot.ingest.page_parser import group_model
 from bot.ingest.page_parser.assemble import LabelledLine, PageAssembler, clean_byline
-from bot.ingest.page_parser.furniture import page_pointer
+from bot.ingest.page_parser.furniture import teaser_title
 from bot.ingest.page_parser.headline import head_roles
 from bot.ingest.page_parser.lines import layout_signals
 from bot.ingest.page_parser.model import ArticleKind, Label, Line, Trace
@@ -148,8 +148,8 @@ class _Labeller:
             self.assembler.close()
             return index + 1
         if self._is_teaser(index):
-            pointed = page_pointer(self.lines, index)
-            title = text[: pointed.start()] if pointed else text
+            stripped = teaser_title(self.lines, index)
+            title = text if stripped is None else stripped
             self.emit(index, "title", title, opens="teaser")
             return index + 1
         return None
@@ -158,16 +158,16 @@ class _Labeller:
         """A teaser points elsewhere and has no text under it: it carries a page pointer, or
         the headings from it reach a pointer or the end of the page — not body text."""
         text = self.lines[index].text
-        pointed = page_pointer(self.lines, index)
-        if pointed is not None:
-            return is_heading_like(text[: pointed.start()] or text)
+        stripped = teaser_title(self.lines, index)
+        if stripped is not None:
+            return is_heading_like(stripped or text)
         if not self.is_heading(index):
             return False
         # Headings up to a page pointer or the end of the page are teasers; headings over body
         # text are an article's headline group, however they sit after the box.
         for position in range(index + 1, len(self.lines)):
             text = self.lines[position].text
-            if PAGE_REFERENCE.match(text) or page_pointer(self.lines, position):
+            if PAGE_REFERENCE.match(text) or teaser_title(self.lines, position) is not None:
                 return True
             if not self.is_heading(position) or SUBTITLE_DASHES.match(text):
                 return False

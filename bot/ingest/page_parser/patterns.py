@@ -58,6 +58,17 @@ COUNTDOWN = re.compile(
     r"(?:倒计时|倒数)\s*[：:]?\s*第?\s*[0-9０-９一二三四五六七八九十百]+\s*天|^[距离].{1,20}?(?:还有|还剩|仅剩)?\s*\d+\s*天$|"
     r"^(?:还有|还剩|仅剩)\s*\d+\s*天$"
 )
+# A countdown box may set its count under the caption: "杭州亚运会倒计时" over "1075天".
+COUNTDOWN_CAPTION = re.compile(r"^[^。，；！？,;!?]{0,20}(?:倒计时|倒数)$")
+DAYS_ALONE = re.compile(r"^[0-9０-９]{1,4}\s*天$")
+# ... and a box counting an event's days up sets "第2天" under its caption ("军运会进行时").
+EVENT_DAY_ALONE = re.compile(r"^第\s*[0-9０-９]{1,3}\s*天$")
+# A market box's lines: an index or a stock with its figures ("上证指数 3028.20 ▲0.77%", "宁德时代
+# 300750"): a quote, a space and a figure or a six-digit code, nothing else. No sentence is set so.
+QUOTE_LINE = re.compile(
+    r"^[\u4e00-\u9fffA-Za-z]{2,10}[ \u3000\xa0]+"
+    r"(?:[0-9]{6}|[0-9]+(?:\.[0-9]+)?[ \u3000\xa0]*[▲▼△▽↑↓+＋\-－][0-9]+(?:\.[0-9]+)?%)$"
+)
 COUNTDOWN_WORDS = re.compile(
     r"^[距离]|开幕|闭幕|还有|还剩|仅剩|倒计时|倒数|第(?=\s*[0-9０-９])|[：:]|[0-9０-９]+|天$|\s"
 )
@@ -67,6 +78,9 @@ _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*"
 _DAY_NUMBER = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _MONTH_DAY = rf"{_DAY_NUMBER}\s*月\s*{_DAY_NUMBER}\s*日"
 _WEEKDAY = r"(?:星期|周)[一二三四五六日天]"
+_LUNAR_DAY = (
+    r"农历[正一二三四五六七八九十冬腊闰]{1,3}月(?:初|十|廿|二十|三十)[一二三四五六七八九十]?"
+)
 PAGE_EAR = re.compile(
     r"^(?:今日\s*\d+\s*版|本版(?:责编|编辑)|责任编辑|责编|版式|美编|校对|组版|"
     # The editors named at a page's foot: "本版主编：刘洋 美术编辑：王伟".
@@ -77,7 +91,8 @@ PAGE_EAR = re.compile(
     # A dated ear in any arrangement: "2019年10月28日 星期一 第16版", "4 2019年10月25日 星期五",
     # "人民日报 2019年10月25日 星期五 第4版", "2019.10.25 星期五", "10月25日 星期五 第4版": a short
     # line holding a date and its weekday.
-    rf"|^[^。，；！？,;!?]{{0,12}}(?:{_YEAR})?{_MONTH_DAY}\s*{_WEEKDAY}"
+    # The lunar date may stand between the day and the weekday: "2019年10月1日 农历九月初三 星期二".
+    rf"|^[^。，；！？,;!?]{{0,12}}(?:{_YEAR})?{_MONTH_DAY}\s*(?:{_LUNAR_DAY}\s*)?{_WEEKDAY}"
     r"[^。，；！？,;!?]{0,12}$"
     r"|^[^。，；！？,;!?]{0,12}\d{4}\s*[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2}\s*"
     rf"{_WEEKDAY}[^。，；！？,;!?]{{0,12}}$"
@@ -92,8 +107,10 @@ PAGE_EAR = re.compile(
 # section or the paper's name is an ear even without its weekday: "第4版 2019年10月25日",
 # "2019.10.25 要闻". A date alone there may be a signature's ("2019年10月6日"), so something
 # else must stand on the line.
+# ... or in Chinese numerals: "城事 二〇一九年十月一日".
 DATE_IN_FIGURES = re.compile(
-    r"\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2})"
+    r"\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[.．/／-]\s*\d{1,2}\s*[.．/／-]\s*\d{1,2})|"
+    r"[〇零一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日"
 )
 # ... and what else stands on it is short and unpunctuated.
 MAX_EAR_REST_CHARS = 12
@@ -112,9 +129,15 @@ JUMP_LINE = re.compile(
 # A bare page number ("第16版") is an ear at the top or bottom of a page, a pointer elsewhere.
 # With the paper's or the section's name before it ("人民日报 第4版") it is an ear there too.
 # So is a number between dashes ("—4—") and a page number before the section ("第四版 要闻").
+# A page number may be written in capital numerals without 第 ("叁版 文化副刊"), as cheques write
+# amounts, or as a circled digit ("⑥", "⑥ 民生"): forms no headline opens with.
+_PAGE_NUMERAL = r"[0-9０-９一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾]{1,3}"
+CIRCLED_DIGIT = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 BARE_PAGE_NUMBER = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,8}[ \u3000\xa0·•｜|]*)?第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版"
-    r"(?:[ \u3000\xa0·•｜|]+[\u4e00-\u9fff]{2,6})?$|^[—－-]+\s*[0-9０-９]{1,3}\s*[—－-]+$"
+    rf"^(?:[\u4e00-\u9fff]{{2,8}}[ \u3000\xa0·•｜|]*)?第\s*{_PAGE_NUMERAL}\s*版"
+    r"(?:[ \u3000\xa0·•｜|]+[\u4e00-\u9fff]{2,6})?$|^[—－-]+\s*[0-9０-９]{1,3}\s*[—－-]+$|"
+    r"^[壹贰叁肆伍陆柒捌玖拾]{1,3}\s*版(?:[ \u3000\xa0·•｜|]+[\u4e00-\u9fff]{2,6})?$|"
+    rf"^[{CIRCLED_DIGIT}]$"
 )
 # A section ear: the page's section and number on a line alone, "要闻 4", "4 要闻", "经济新闻 5"
 # ("第02版：要闻" is a PAGE_EAR). Like a bare page number it is an ear only at the top or bottom.
@@ -122,8 +145,17 @@ BARE_PAGE_NUMBER = re.compile(
 # The paper's name may stand before the section: "人民日报｜要闻｜4".
 SECTION_EAR = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,6}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*){1,2}"
-    r"[A-Za-z]?[0-9０-９]{1,2}$|"
-    r"^[A-Za-z]?[0-9０-９]{1,2}[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[\u4e00-\u9fff]{2,6}$"
+    rf"(?:[A-Za-z]?[0-9０-９]{{1,2}}|[{CIRCLED_DIGIT}])$|"
+    rf"^(?:[A-Za-z]?[0-9０-９]{{1,2}}|[{CIRCLED_DIGIT}])"
+    r"[ \u3000\xa0]*[ \u3000\xa0·•｜|][ \u3000\xa0]*[\u4e00-\u9fff]{2,6}$"
+)
+# A section's name as an ear prints it beside the page's number or date: two to four characters,
+# or two such names joined by a middle dot ("宏观", "综合新闻", "证券·市场").
+SECTION_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}(?:[·•][\u4e00-\u9fff]{2,4})?$")
+# A page's number alone, without its section: "A3", "07", "第7版", "⑥", "-7-".
+PAGE_CODE_ALONE = re.compile(
+    rf"^(?:[A-Za-z]?[0-9０-９]{{1,3}}|第?\s*{_PAGE_NUMERAL}\s*版|[{CIRCLED_DIGIT}]|"
+    r"[—－-]+\s*[0-9０-９]{1,3}\s*[—－-]+)$"
 )
 # The paper's name beside its romanised or English name: "人民日报 RENMIN RIBAO".
 PAPER_NAME_EAR = re.compile(
@@ -177,10 +209,19 @@ MAX_QUANTITY_EAR_CHARS = 30
 # names none), and the paper's web address ("数字报 www.wccdaily.com.cn") stands there too, named
 # as the paper's own edition: a web address alone is also how a notice or an advert ends
 # ("www.internetplus-expo.com"), and the archive keeps it as that article's last line.
+# The owner and the publisher may share one line, each naming who ("水利部主管 中国水利报社主办",
+# "中共某县委主管主办 某县融媒体中心出版"); the paper's address ("社址：…") and its hotline
+# ("新闻热线 0579-84112345") and its advertising licence ("广告经营许可证：…") are the paper's own
+# lines.
 MASTHEAD_EAR = re.compile(
     r"^[\u4e00-\u9fff]{2,6}(?:[日晚早晨商时周导快新画]|特区|都市|青年|法制|法治|经济|科技|农民|工人)报$|"
     r"^[\u4e00-\u9fff]{2,12}(?:集团|报社|出版社|印务中心|印刷厂|印务公司)"
     r"(?:主管主办|主管|主办|出版|印刷|承印)$|"
+    r"^(?:[\u4e00-\u9fff（）]{2,16}(?:主管主办|主管|主办|出版)[ \u3000\xa0]+)+"
+    r"[\u4e00-\u9fff（）]{2,16}(?:主管主办|主办|出版|承办|印刷)$|"
+    r"^社[ \u3000\xa0]*址[：:]|^广告(?:经营)?许可证[：:号]|"
+    r"^(?:新闻|读者|服务|订阅|发行|广告)?热线[：:]?[ \u3000\xa0]*\d[\d -]{6,}"
+    r"(?:[ \u3000\xa0]+(?:https?://)?www\.[\w.-]+/?)?$|"
     r"^(?:数字报|电子报|电子版|手机报|网络版)[ \u3000\xa0：:]*(?:https?://)?www\.[\w.-]+/?$"
 )
 # What a masthead's other short lines hold, and a headline over the first ear hardly does: the
@@ -195,13 +236,22 @@ MASTHEAD_STACK_LINE = re.compile(
 # A label may stand in lenticular brackets: "【相关新闻】".
 BOX_LABEL = re.compile(
     r"^【?(?:(?:相关|新闻|背景|延伸|知识)?链接|(?:相关|新闻|背景|延伸)(?:阅读|资料|新闻)|"
-    r"小贴士|小知识|知识窗|名词解释|新闻背景|记者手记|编后|短评|背景)】?$"
+    r"小贴士|小知识|知识窗|名词解释|新闻背景|记者手记|编后|编后语|编者按|短评|背景)】?$"
 )
 # A column's name over a story's head, set between marks: "【乡村振兴进行时】", "〖法治在线〗",
 # "◆聚焦进博会◆", "·深度·". The marks, not the words, tell it.
 COLUMN_LABEL = re.compile(
     r"^(?:【[^【】]{2,10}】|〖[^〖〗]{2,10}〗|［[^［］]{2,10}］|\[[^\[\]]{2,10}\]|"
     r"(?P<mark>[·•◆◇■□●○★☆▲△※])[ \u3000]*[\u4e00-\u9fff]{2,10}[ \u3000]*(?P=mark))$"
+)
+# The page's staff listed on one line, each role before a name, with or without the date before
+# them: "2019年10月28日 星期一  责编 王某  美编 李某  校对 赵某", "责编/王某  美编/李某". Two staff
+# roles in a row are the page's furniture wherever a PDF tool leaves the line: no headline or
+# sentence lists them so.
+_STAFF_ROLE = r"(?:责任编辑|责编|美术编辑|美编|校对|版式设计|版式|组版|值班编辑|图片编辑|编辑)"
+_STAFF_ENTRY = rf"{_STAFF_ROLE}[ \u3000\xa0]*[/／：:]?[ \u3000\xa0]*[\u4e00-\u9fff·]{{2,4}}"
+STAFF_LIST = re.compile(
+    rf"^[^。，；！？,;!?]{{0,24}}?{_STAFF_ENTRY}(?:[ \u3000\xa0]+{_STAFF_ENTRY})+$"
 )
 # The editors' and designer's credit closes a page's section: "版式设计：张丹峰", "责编：王某".
 EDITOR_CREDIT = re.compile(
@@ -226,7 +276,15 @@ PAGE_REFERENCE = re.compile(r"^[（(]?(?:详见|见|转)?第?\s*[0-9０-９A-Z]{
 TRAILING_PAGE_REFERENCE = re.compile(
     r"\s*[（(]?(?:详见|见)第?\s*[0-9０-９]{1,3}\s*版[）)]?$|"
     r"\s*(?:>>|》》|＞＞|→|▶|►)\s*(?:详见|见)?第?\s*[0-9０-９]{1,3}\s*版$|"
-    r"(?P<lettered>[ \u3000\xa0]+[A-H][0-9０-９]{1,2}版?$)"
+    # ... or a circled page number ("… ③"), which a footnote's mark also is: a pointer only
+    # beside another pointer, like the lettered code.
+    rf"(?P<lettered>[ \u3000\xa0]+(?:[A-H][0-9０-９]{{1,2}}版?|[{CIRCLED_DIGIT}])$)"
+)
+# A 导读 box may set the page before each teaser: "A2 前三季度居民收入稳步增长", "5版 一线治水人的
+# 坚守". A headline may open so too ("A4纸…", "5G …" do not: a code, then a space), so it points
+# to a page only beside another such line, as a box's teasers stand.
+LEADING_PAGE_REFERENCE = re.compile(
+    r"^(?:[A-H][0-9０-９]{1,2}版?|第?[0-9０-９]{1,2}版)[ \u3000\xa0]+(?=\S)"
 )
 # A 导读 box's label in other words is short and stands over a teaser pointing to its page.
 MAX_TEASER_LABEL_CHARS = 6
@@ -360,6 +418,8 @@ STANDALONE_CREDIT = re.compile(
 SHAPED_CREDIT = re.compile(
     r"^[\u4e00-\u9fffA-Za-z·]{2,10}[ \u3000\xa0]+(?:摄|绘|图|制图|供图|截图|摄影)$|"
     r"^(?:摄|绘|图|摄影|制图|漫画|插画)[/／|｜][ \u3000\xa0]*[\u4e00-\u9fffA-Za-z·]{2,10}$|"
+    # ... or the act of two characters, a space and a person's name: "制图 王某", "摄影 李某".
+    r"^(?:摄影|制图|绘图|漫画|插画)[ \u3000\xa0]+[\u4e00-\u9fff·]{2,4}$|"
     r"^[\u4e00-\u9fffA-Za-z]{1,8}(?:社|网|台|报)(?:稿|供稿|供图|图|发)$|"
     r"^[\u4e00-\u9fffA-Za-z]{2,10}(?:截图|供稿)$|"
     r"^(?:图片|照片|图)(?:来自|源自|选自|来源于)[\u4e00-\u9fffA-Za-z]{2,10}$|"
