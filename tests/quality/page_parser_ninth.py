@@ -54,6 +54,9 @@ Figures (headline precision / recall / paragraphs exact, %, all four settings, 2
   (score 2, 2026-12-07 02:45 UTC); per setting: county-weekly 57.4 / 64.1 / 93.9, economic-daily
   56.2 / 72.7 / 91.3, industry-paper 67.2 / 71.4 / 92.1, bottom-circled 82.2 / 92.6 / 93.6. The
   no-furniture control scored 91.8 / 93.7 / 93.0 there.
+* parser at a9cfb62 (round nine's last parser commit, **tuned on** NINTH's errors): 86.1 / 89.5 /
+  92.7 (2026-12-07 04:35 UTC); per setting: county-weekly 81.4 / 84.9 / 94.0, economic-daily
+  90.0 / 93.9 / 91.3, industry-paper 82.4 / 85.1 / 92.1, bottom-circled 90.6 / 94.3 / 93.6.
 """
 
 from __future__ import annotations
