@@ -2215,9 +2215,14 @@ def test_short_kicker_under_an_ear_with_words_still_heads_the_story() -> None:
 
 @pytest.mark.parametrize("label", ["编者按", "编后语"])
 def test_editors_note_label_inside_a_story_heads_nothing(label: str) -> None:
-    """"编者按" and "编后语" label the editor's note of the story they stand in."""
+    """"编者按" and "编后语" label the editor's note of the story they stand in, even when the
+    note opens on a short line of its own (without the label in BOX_LABEL, the label and that
+    line became an article of their own)."""
     article = only_article(blocks("秋收时节农事忙", "■记者 王某", BODY, label, BODY_2))
     assert article.paragraphs[-1] == BODY_2
+    page = blocks("秋收时节农事忙", "■记者 王某", BODY, label, "让老人安享晚年", BODY_2)
+    article = only_article(page)
+    assert (article.title, article.paragraphs[-1]) == ("秋收时节农事忙", BODY_2)
 
 
 def test_advertising_licence_and_address_at_the_foot_are_the_papers_own() -> None:
