@@ -271,8 +271,8 @@ HAND_WEIGHT = 20.0
 ROUND3_WEIGHT = 10.0
 # Rounds 4 and 5 at 10, round 6 at 20 (with THUCNEWS_WEIGHT 1.5): chosen by the CV with
 # converged fits over the sixth round's choice (round 6 alone), docs/quality.md "Seventh round".
-# Round 8 weighs 0 (left out) unless the CV chooses it (docs/quality.md "Eighth round").
-CUELESS_WEIGHTS: dict[int, float] = {3: ROUND3_WEIGHT, 4: 10.0, 5: 10.0, 6: 20.0, 8: 0.0}
+# Round 8 at 10: chosen by the converged CV, folds 3-5 (docs/quality.md "Eighth round").
+CUELESS_WEIGHTS: dict[int, float] = {3: ROUND3_WEIGHT, 4: 10.0, 5: 10.0, 6: 20.0, 8: 10.0}
 # The title against the lead's 1 in training (and, kept in the model, at run time): 2 rather
 # than the run-time default TITLE_WEIGHT 3 (docs/quality.md, "Third round").
 TRAIN_TITLE_WEIGHT = 2.0
