@@ -2076,6 +2076,20 @@ def test_page_codes_in_capital_numerals_or_circled_digits_are_ears(
     )
 
 
+def test_dated_ear_with_the_lunar_date_before_the_weekday_is_furniture_between_stories() -> None:
+    """A dated ear with the lunar date between the day and the weekday is an ear wherever a PDF
+    tool leaves it, like one without (at the head an older rule already dropped it, so the
+    case above passed without the lunar date in PAGE_EAR; between two stories it did not)."""
+    first = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+    second = ("地铁新线开通运营", "■记者 李某", BODY_2, BODY)
+    page = blocks(*first, "2023年7月31日 农历六月十四 星期一", *second)
+    articles = parse_page(page, EDITION).articles
+    assert [(a.title, a.paragraphs) for a in articles] == [
+        ("秋收时节农事忙", (BODY, BODY_2)),
+        ("地铁新线开通运营", (BODY_2, BODY)),
+    ]
+
+
 @pytest.mark.parametrize(
     ("top", "bottom"),
     [
