@@ -454,3 +454,10 @@ def test_cv_score_compares_prediction_files_fold_by_fold_and_paired(
     assert "folds 1 (in every file)" in out
     assert "a.jsonl: 1: 0.111 (1/2); 2: 0.167 (1/1)" in out
     assert "paired over 2: right only with b.jsonl 1, only with a.jsonl 1" in out
+
+
+def test_cv_score_without_files_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.quality.section_cv import main
+
+    assert main(["--score"]) == 2
+    assert "needs one or more" in capsys.readouterr().err

@@ -134,6 +134,9 @@ def score_predictions(paths: list[Path]) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--score"]:
+        if not argv[1:]:
+            print("--score needs one or more --predictions files", file=sys.stderr)
+            return 2
         score_predictions([Path(name) for name in argv[1:]])
         return 0
     options: dict[str, str] = {}
