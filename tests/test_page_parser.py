@@ -293,12 +293,28 @@ def test_web_text_layout_with_indented_paragraphs() -> None:
         ("  \n\n\u3000 \n", "empty"),
         ("\x00\x01\x02PK\x03\x04" * 50, "not"),
         ("The quick brown fox jumps over the lazy dog. " * 20, "CJK"),
+        ("Beijing 北京 is the capital of China, with a long history and culture.\n" * 20, "CJK"),
+        ('<div class="article-content"><span style="font-weight:bold">新闻</span></div>\n'
+         * 20, "CJK"),
+        ("12345 67890\n----\n\n====\n", "CJK"),
         ("这是一句话。\n\n那是另一句话。\n\n还有一句。", "no recognisable article"),
     ],
 )
 def test_unusable_input_is_refused_clearly(text: str, message: str) -> None:
     with pytest.raises(PageParseError, match=message):
         parse_page(text, EDITION)
+
+
+def test_an_advert_page_of_a_bilingual_paper_is_a_page() -> None:
+    """Dates, page codes and an English ear leave few CJK characters among all characters (27 %),
+    but not among the letters: the page is read, as a Chinese advert page is (its "广告" is the
+    archive's article), not refused as "not Chinese newspaper text"."""
+    page = (
+        "P04 | BUSINESS\n\n2019年10月1日 週二\n\n广告\n\n"
+        "Glossary 词汇表\n\n2019.10.01 TUE\u3000Editor: 韩立秋\n"
+    )
+    parsed = parse_page(page, EDITION)
+    assert "广告" in [article.title for article in parsed.articles]
 
 
 def test_page_parse_error_is_a_value_error() -> None:

@@ -23,7 +23,12 @@ def check_usable(text: str) -> None:
     # English box lines (countdowns, mastheads) are page furniture, not a sign of binary input.
     chinese_lines = [line for line in text.splitlines() if not is_latin_line(line.strip())]
     visible = [char for line in chinese_lines for char in line if not char.isspace()] or visible
-    cjk_share = sum(1 for char in visible if CJK.match(char)) / len(visible)
+    # CJK is weighed against letters only: digits and punctuation (dates, page codes, score
+    # tables) say nothing about the language, and a nearly empty advert page of a bilingual paper
+    # ("P04 | BUSINESS", a date, 广告) is all dates and codes.
+    cjk = sum(1 for char in visible if CJK.match(char))
+    letters = sum(1 for char in visible if char.isalpha() and not CJK.match(char))
+    cjk_share = cjk / (cjk + letters) if cjk else 0.0
     if cjk_share < MIN_CJK_SHARE:
         raise PageParseError(
             f"page text is not Chinese newspaper text: only {cjk_share:.0%} CJK characters"

@@ -21,7 +21,7 @@ MAX_HEADING_ENUMERATION_MARKS = 6
 MAX_TAGGED_HEADING_CHARS = 90
 # A duplicated fragment a column break leaves behind ("经验。") is short.
 MAX_DUPLICATE_FRAGMENT_CHARS = 20
-# Below this share of CJK characters the text is not a Chinese page (binary, English, markup).
+# Below this share of CJK among letters the text is not a Chinese page (English, markup).
 MIN_CJK_SHARE = 0.3
 # A page whose lines are separated by blank lines less often than this uses blank lines to
 # separate articles (web text), not every block (PDF text).
