@@ -50,6 +50,15 @@ def only_article(text: str) -> ParsedArticle:
     return articles[0]
 
 
+# Two stories for a furniture line to stand between (round nine's cases).
+FIRST_STORY = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
+SECOND_STORY = ("地铁新线开通运营", "■记者 李某", BODY_2, BODY)
+
+
+def titles_and_paragraphs(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [(article.title, article.paragraphs) for article in parse_page(text, EDITION).articles]
+
+
 def test_seed_page_matches_the_golden_parse(fixtures_dir: Path) -> None:
     expected = json.loads((fixtures_dir / "xsrb-2023-07-31-01.expected.json").read_text("utf-8"))
     text = (fixtures_dir / "xsrb-2023-07-31-01.txt").read_text(encoding="utf-8")
@@ -2058,11 +2067,9 @@ def test_the_pages_staff_listed_on_one_line_is_furniture(staff: str, between_sto
     """Two staff roles each before a name ("责编 王某  美编 李某") are the page's furniture
     wherever a PDF tool leaves the line, also after the date and without colons: no headline
     lists them so."""
-    first = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
-    second = ("地铁新线开通运营", "■记者 李某", BODY_2, BODY)
-    page = blocks(*first, staff, *second) if between_stories else blocks(*first, *second, staff)
-    articles = parse_page(page, EDITION).articles
-    assert [(a.title, a.paragraphs) for a in articles] == [
+    stories = (*FIRST_STORY, staff, *SECOND_STORY) if between_stories else (
+        *FIRST_STORY, *SECOND_STORY, staff)
+    assert titles_and_paragraphs(blocks(*stories)) == [
         ("秋收时节农事忙", (BODY, BODY_2)),
         ("地铁新线开通运营", (BODY_2, BODY)),
     ]
@@ -2096,11 +2103,8 @@ def test_dated_ear_with_the_lunar_date_before_the_weekday_is_furniture_between_s
     """A dated ear with the lunar date between the day and the weekday is an ear wherever a PDF
     tool leaves it, like one without (at the head an older rule already dropped it, so the
     case above passed without the lunar date in PAGE_EAR; between two stories it did not)."""
-    first = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
-    second = ("地铁新线开通运营", "■记者 李某", BODY_2, BODY)
-    page = blocks(*first, "2023年7月31日 农历六月十四 星期一", *second)
-    articles = parse_page(page, EDITION).articles
-    assert [(a.title, a.paragraphs) for a in articles] == [
+    page = blocks(*FIRST_STORY, "2023年7月31日 农历六月十四 星期一", *SECOND_STORY)
+    assert titles_and_paragraphs(page) == [
         ("秋收时节农事忙", (BODY, BODY_2)),
         ("地铁新线开通运营", (BODY_2, BODY)),
     ]
@@ -2155,9 +2159,8 @@ def test_countdown_count_under_its_caption_and_market_boxes_are_furniture(
     """A countdown whose count stands under its caption ("…倒计时" / "88天"), and a market box of
     quotes (an index or a stock, a figure with its change, or a six-digit code) under its label:
     furniture, caption and all, not an article or the story's text."""
-    first = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
-    articles = parse_page(blocks(*first, *box, "地铁新线开通运营", "■记者 李某", BODY), EDITION)
-    assert [(a.title, a.paragraphs) for a in articles.articles] == [
+    page = blocks(*FIRST_STORY, *box, "地铁新线开通运营", "■记者 李某", BODY)
+    assert titles_and_paragraphs(page) == [
         ("秋收时节农事忙", (BODY, BODY_2)),
         ("地铁新线开通运营", (BODY,)),
     ]
@@ -2219,8 +2222,8 @@ def test_section_name_over_an_ear_between_two_stories_is_the_ears(ear: tuple[str
     """An ear a PDF tool left between two stories may set its section on a line of its own over
     the date or page number ("体育新闻" / "2023年7月31日 星期一 06"): the section heads nothing,
     and the next story keeps its own title."""
-    first = ("秋收时节农事忙", "■记者 王某", BODY, BODY_2)
-    articles = parse_page(blocks(*first, *ear, "地铁新线开通运营", "■记者 李某", BODY), EDITION)
+    articles = parse_page(
+        blocks(*FIRST_STORY, *ear, "地铁新线开通运营", "■记者 李某", BODY), EDITION)
     assert [(a.kicker, a.title, a.paragraphs) for a in articles.articles] == [
         (None, "秋收时节农事忙", (BODY, BODY_2)),
         (None, "地铁新线开通运营", (BODY,)),
